@@ -1,0 +1,54 @@
+// SPDX-License-Identifier: Apache-2.0
+// topology_context: what a running task may ask about the topology it is part of (its own task
+// id, the tasks of every component, declared output fields), as Storm's TopologyContext. Built by
+// the runtime for each task; valid for the task's lifetime.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "tempest/topology_api/fields.h"
+
+namespace tempest {
+
+namespace detail {
+// The shared, immutable task layout of one topology in one worker.
+struct task_layout {
+    std::string topology_id;
+    std::vector<std::string> task_component;  // index = task id; [0] unused
+    std::map<std::string, std::vector<int>, std::less<>> component_tasks;  // ascending task ids
+    // component -> stream -> fields
+    std::map<std::string, std::map<std::string, fields, std::less<>>, std::less<>> streams;
+    std::vector<int> worker_tasks;  // tasks that run in this process, ascending
+};
+}  // namespace detail
+
+class topology_context {
+public:
+    topology_context(std::shared_ptr<const detail::task_layout> layout, int task_id)
+        : _layout(std::move(layout)), _task(task_id) {}
+
+    const std::string& get_topology_id() const { return _layout->topology_id; }
+    int get_this_task_id() const noexcept { return _task; }
+    const std::string& get_this_component_id() const { return get_component_id(_task); }
+    // Position of this task among its component's tasks (0-based).
+    int get_this_task_index() const;
+    // Task ids of `component`, ascending; empty for an unknown component.
+    const std::vector<int>& get_component_tasks(std::string_view component) const;
+    // The component a task id belongs to; empty string for an unknown task.
+    const std::string& get_component_id(int task) const;
+    // Declared fields of `component`'s `stream`; empty for an unknown stream.
+    const fields& get_component_output_fields(std::string_view component,
+                                              std::string_view stream) const;
+    // Tasks running in this worker process.
+    const std::vector<int>& get_this_worker_tasks() const { return _layout->worker_tasks; }
+
+private:
+    std::shared_ptr<const detail::task_layout> _layout;
+    int _task;
+};
+
+}  // namespace tempest

@@ -1,0 +1,92 @@
+// SPDX-License-Identifier: Apache-2.0
+// tuple: one message on a stream, as Storm's Tuple: the values plus where they came from. The
+// runtime builds tuples directly in queue slots and moves them; a bolt receives `const tuple&`
+// valid for the duration of execute(). A bolt that keeps a tuple to ack later keeps a copy
+// (tuples are copyable) and acks or anchors on that copy.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "tempest/topology_api/fields.h"
+#include "tempest/topology_api/values.h"
+
+namespace tempest {
+
+namespace detail {
+
+// What a stream is, resolved once when the topology is compiled; tuples point at it so that
+// field names and the source component cost nothing per tuple.
+struct stream_schema {
+    std::string component;
+    std::string stream;
+    tempest::fields fields;
+    std::uint16_t stream_index = 0;  // position among the component's declared streams
+    bool direct = false;
+};
+
+// One (root id, edge id) pair of Storm's acking algorithm.
+struct anchor {
+    std::uint64_t root = 0;
+    std::uint64_t edge = 0;
+};
+
+struct tuple_access;
+
+}  // namespace detail
+
+class tuple {
+public:
+    tuple() noexcept = default;
+    tuple(const tuple& o);
+    tuple(tuple&& o) noexcept;
+    tuple& operator=(const tuple& o);
+    tuple& operator=(tuple&& o) noexcept;
+    ~tuple() { delete[] _more; }
+
+    std::size_t size() const noexcept { return _values.size(); }
+    value_type type_at(std::size_t i) const { return _values.type_at(i); }
+    bool is_null(std::size_t i) const { return _values.is_null(i); }
+    std::string_view get_string(std::size_t i) const { return _values.get_string(i); }
+    std::int64_t get_int(std::size_t i) const { return _values.get_int(i); }
+    double get_double(std::size_t i) const { return _values.get_double(i); }
+    bool get_bool(std::size_t i) const { return _values.get_bool(i); }
+    std::span<const std::byte> get_bytes(std::size_t i) const { return _values.get_bytes(i); }
+    value get_value(std::size_t i) const { return _values.get(i); }
+
+    // By declared field name; throws type_error naming the field when the stream has no such
+    // field.
+    int field_index(std::string_view name) const noexcept { return get_fields().index_of(name); }
+    bool contains(std::string_view name) const noexcept { return field_index(name) >= 0; }
+    std::string_view get_string_by_field(std::string_view f) const { return get_string(index(f)); }
+    std::int64_t get_int_by_field(std::string_view f) const { return get_int(index(f)); }
+    double get_double_by_field(std::string_view f) const { return get_double(index(f)); }
+    bool get_bool_by_field(std::string_view f) const { return get_bool(index(f)); }
+    value get_value_by_field(std::string_view f) const { return get_value(index(f)); }
+
+    const values& get_values() const noexcept { return _values; }
+    const fields& get_fields() const noexcept;
+    const std::string& get_source_component() const noexcept;
+    const std::string& get_source_stream_id() const noexcept;
+    int get_source_task() const noexcept { return _source_task; }
+
+    // "source:task/stream [values]"
+    std::string to_string() const;
+
+private:
+    friend struct detail::tuple_access;
+    std::size_t index(std::string_view field) const;
+
+    const detail::stream_schema* _schema = nullptr;
+    std::int32_t _source_task = 0;
+    std::int32_t _dest_task = 0;
+    std::uint32_t _anchor_count = 0;  // number of (root, edge) pairs; 0 = not tracked
+    std::uint32_t _kind = 0;          // runtime message kind; 0 = user data
+    detail::anchor _anchor{};         // the first pair
+    detail::anchor* _more = nullptr;  // pairs after the first, _anchor_count - 1 of them
+    mutable std::uint64_t _ack_val = 0;  // XOR of the edges emitted anchored to this tuple
+    values _values;
+};
+
+}  // namespace tempest

@@ -1,0 +1,175 @@
+// SPDX-License-Identifier: Apache-2.0
+// values: the list of values a tuple carries, kept in Tempest's compact binary encoding in a
+// buffer inline in the object (heap only past inline_capacity bytes). Building one encodes each
+// value once; reading decodes in place (strings come back as views), so a tuple moves through
+// queues and onto the wire as one memcpy with no per-value allocation.
+//
+// Encoding, per value: one tag byte (value_type), then
+//   null: nothing | bool: 1 byte | int64, double: 8 bytes little-endian |
+//   string, bytes: u32 length + the bytes | list: u32 count + that many encoded values.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <span>
+#include <string>
+#include <string_view>
+#include <type_traits>
+
+#include "tempest/topology_api/value.h"
+
+namespace tempest {
+
+class values;
+
+template <typename T>
+concept encodable =
+    !std::same_as<std::remove_cvref_t<T>, values> &&
+    (std::same_as<std::remove_cvref_t<T>, bool> || std::integral<std::remove_cvref_t<T>> ||
+     std::floating_point<std::remove_cvref_t<T>> || std::convertible_to<T, std::string_view> ||
+     std::same_as<std::remove_cvref_t<T>, bytes> || std::same_as<std::remove_cvref_t<T>, value> ||
+     std::same_as<std::remove_cvref_t<T>, value::list> ||
+     std::same_as<std::remove_cvref_t<T>, std::nullptr_t>);
+
+class values {
+public:
+    static constexpr std::uint32_t inline_capacity = 112;
+
+    values() noexcept {}
+    // values{"fox", 3, 2.5}: encodes each argument in order.
+    template <typename... Ts>
+        requires(sizeof...(Ts) > 0 && (encodable<Ts> && ...))
+    values(Ts&&... vs) {
+        (add(std::forward<Ts>(vs)), ...);
+    }
+    values(const values& o);
+    values(values&& o) noexcept;
+    values& operator=(const values& o);
+    values& operator=(values&& o) noexcept;
+    ~values() { release(); }
+
+    static values from_list(const value::list& l);
+
+    // Appending.
+    void add(std::nullptr_t) { put_tag(value_type::null, 0); }
+    void add(bool b) {
+        std::byte* p = put_tag(value_type::boolean, 1);
+        *p = static_cast<std::byte>(b ? 1 : 0);
+    }
+    template <std::integral T>
+        requires(!std::same_as<T, bool>)
+    void add(T i) {
+        add_int(static_cast<std::int64_t>(i));
+    }
+    template <std::floating_point T>
+    void add(T d) {
+        add_double(static_cast<double>(d));
+    }
+    void add(std::string_view s) { add_blob(value_type::string, s.data(), s.size()); }
+    void add(const char* s) { add(std::string_view(s)); }
+    void add(const std::string& s) { add(std::string_view(s)); }
+    void add(const bytes& b) { add_blob(value_type::bytes, b.data.data(), b.data.size()); }
+    void add_bytes(std::span<const std::byte> b) {
+        add_blob(value_type::bytes, b.data(), b.size());
+    }
+    void add(const value& v);
+    void add(const value::list& l);
+    void add_int(std::int64_t i) {
+        std::byte* p = put_tag(value_type::int64, 8);
+        std::memcpy(p, &i, 8);
+    }
+    void add_double(double d) {
+        std::byte* p = put_tag(value_type::float64, 8);
+        std::memcpy(p, &d, 8);
+    }
+    void clear() noexcept {
+        _size = 0;
+        _count = 0;
+    }
+
+    // Reading by position. Each throws type_error on a wrong type or an index out of range.
+    std::size_t size() const noexcept { return _count; }
+    bool empty() const noexcept { return _count == 0; }
+    value_type type_at(std::size_t i) const { return static_cast<value_type>(*locate(i)); }
+    bool is_null(std::size_t i) const { return type_at(i) == value_type::null; }
+    std::string_view get_string(std::size_t i) const {
+        const std::byte* p = expect(i, value_type::string);
+        std::uint32_t n;
+        std::memcpy(&n, p + 1, 4);
+        return {reinterpret_cast<const char*>(p + 5), n};
+    }
+    std::span<const std::byte> get_bytes(std::size_t i) const {
+        const std::byte* p = expect(i, value_type::bytes);
+        std::uint32_t n;
+        std::memcpy(&n, p + 1, 4);
+        return {p + 5, n};
+    }
+    std::int64_t get_int(std::size_t i) const {
+        const std::byte* p = expect(i, value_type::int64);
+        std::int64_t v;
+        std::memcpy(&v, p + 1, 8);
+        return v;
+    }
+    double get_double(std::size_t i) const;  // an int64 widens to double
+    bool get_bool(std::size_t i) const { return *(expect(i, value_type::boolean) + 1) != std::byte{0}; }
+    value get(std::size_t i) const;  // owned copy of any type, lists included
+    value::list to_list() const;     // all values, owned
+    std::string to_string() const;   // "[\"fox\", 3]"
+
+    // The encoded form: exactly the bytes appended so far.
+    std::span<const std::byte> encoded() const noexcept { return {data(), _size}; }
+    // Replaces the content with `count` values encoded in `bytes`, after checking that the
+    // encoding is well formed (a truncated or garbage buffer returns false and leaves *this
+    // empty). Used by the transport on bytes from the network.
+    bool assign_encoded(std::span<const std::byte> bytes, std::uint16_t count);
+    // Replaces the content with already trusted encoded bytes (a copy of another values' encoded()).
+    void assign_trusted(const std::byte* bytes, std::uint32_t size, std::uint16_t count);
+
+    friend bool operator==(const values& a, const values& b) noexcept {
+        return a._count == b._count && a._size == b._size &&
+               std::memcmp(a.data(), b.data(), a._size) == 0;
+    }
+
+private:
+    const std::byte* data() const noexcept { return _heap ? _heap : _inline; }
+    std::byte* data() noexcept { return _heap ? _heap : _inline; }
+    // Reserves 1 + n bytes, writes the tag and returns where the n payload bytes go.
+    std::byte* put_tag(value_type t, std::uint32_t n) {
+        if (_size + 1 + n > _capacity) [[unlikely]] {
+            grow(_size + 1 + n);
+        }
+        std::byte* p = data() + _size;
+        *p = static_cast<std::byte>(t);
+        _size += 1 + n;
+        ++_count;
+        return p + 1;
+    }
+    void add_blob(value_type t, const void* src, std::size_t n) {
+        std::byte* p = put_tag(t, static_cast<std::uint32_t>(4 + n));
+        auto len = static_cast<std::uint32_t>(n);
+        std::memcpy(p, &len, 4);
+        if (n > 0) {
+            std::memcpy(p + 4, src, n);
+        }
+    }
+    const std::byte* locate(std::size_t i) const;
+    const std::byte* expect(std::size_t i, value_type t) const {
+        const std::byte* p = locate(i);
+        if (static_cast<value_type>(*p) != t) [[unlikely]] {
+            throw_type(i, t, static_cast<value_type>(*p));
+        }
+        return p;
+    }
+    [[noreturn]] static void throw_type(std::size_t i, value_type want, value_type got);
+    void grow(std::uint32_t need);
+    void release() noexcept;
+
+    std::uint32_t _size = 0;
+    std::uint32_t _capacity = inline_capacity;
+    std::uint16_t _count = 0;
+    std::byte* _heap = nullptr;
+    std::byte _inline[inline_capacity];
+};
+
+}  // namespace tempest

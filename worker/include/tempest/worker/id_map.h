@@ -1,0 +1,129 @@
+// SPDX-License-Identifier: Apache-2.0
+// id_map: an open-addressing hash map from non-zero 64-bit ids (random root ids, so already
+// well spread) to small values, with linear probing and backward-shift deletion. Used by the
+// acker (root -> XOR state) and by spout tasks (root -> pending message). One thread owns it.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+namespace tempest::worker {
+
+template <typename V>
+class id_map {
+public:
+    explicit id_map(std::size_t initial = 1024) { rehash(round_up(initial)); }
+
+    std::size_t size() const noexcept { return _size; }
+    bool empty() const noexcept { return _size == 0; }
+
+    V* find(std::uint64_t key) noexcept {
+        std::size_t i = key & _mask;
+        while (true) {
+            slot& s = _slots[i];
+            if (s.key == key) {
+                return &s.val;
+            }
+            if (s.key == 0) {
+                return nullptr;
+            }
+            i = (i + 1) & _mask;
+        }
+    }
+    // The value for key, default-constructed (and `*inserted` set) when new.
+    // Requires: key != 0.
+    V& get_or_insert(std::uint64_t key, bool* inserted = nullptr) {
+        if ((_size + 1) * 4 > _slots.size() * 3) {
+            rehash(_slots.size() * 2);
+        }
+        std::size_t i = key & _mask;
+        while (true) {
+            slot& s = _slots[i];
+            if (s.key == key) {
+                if (inserted) *inserted = false;
+                return s.val;
+            }
+            if (s.key == 0) {
+                s.key = key;
+                s.val = V{};
+                ++_size;
+                if (inserted) *inserted = true;
+                return s.val;
+            }
+            i = (i + 1) & _mask;
+        }
+    }
+    bool erase(std::uint64_t key) noexcept {
+        std::size_t i = key & _mask;
+        while (true) {
+            if (_slots[i].key == key) {
+                break;
+            }
+            if (_slots[i].key == 0) {
+                return false;
+            }
+            i = (i + 1) & _mask;
+        }
+        // Backward-shift: move later entries of the probe run into the hole.
+        std::size_t hole = i;
+        std::size_t j = i;
+        while (true) {
+            j = (j + 1) & _mask;
+            if (_slots[j].key == 0) {
+                break;
+            }
+            std::size_t home = _slots[j].key & _mask;
+            // Entry j may fill the hole if its home is not in (hole, j] cyclically.
+            bool between = hole <= j ? (home > hole && home <= j) : (home > hole || home <= j);
+            if (!between) {
+                _slots[hole] = std::move(_slots[j]);
+                hole = j;
+            }
+        }
+        _slots[hole].key = 0;
+        _slots[hole].val = V{};
+        --_size;
+        return true;
+    }
+    // Calls fn(key, V&) for every entry; fn returns true to erase it.
+    template <typename Fn>
+    void erase_if(Fn&& fn) {
+        std::vector<std::uint64_t> doomed;
+        for (auto& s : _slots) {
+            if (s.key != 0 && fn(s.key, s.val)) {
+                doomed.push_back(s.key);
+            }
+        }
+        for (std::uint64_t k : doomed) {
+            erase(k);
+        }
+    }
+
+private:
+    struct slot {
+        std::uint64_t key = 0;
+        V val{};
+    };
+    static std::size_t round_up(std::size_t n) {
+        std::size_t c = 16;
+        while (c < n) c <<= 1;
+        return c;
+    }
+    void rehash(std::size_t cap) {
+        std::vector<slot> old = std::move(_slots);
+        _slots.assign(cap, slot{});
+        _mask = cap - 1;
+        _size = 0;
+        for (auto& s : old) {
+            if (s.key != 0) {
+                get_or_insert(s.key) = std::move(s.val);
+            }
+        }
+    }
+
+    std::vector<slot> _slots;
+    std::size_t _mask = 0;
+    std::size_t _size = 0;
+};
+
+}  // namespace tempest::worker

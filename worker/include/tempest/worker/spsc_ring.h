@@ -1,0 +1,125 @@
+// SPDX-License-Identifier: Apache-2.0
+// spsc_ring: a bounded single-producer / single-consumer ring of preallocated slots, the queue
+// between two executor threads. The producer fills slots in place and publishes its write index
+// once per batch (one release store); the consumer handles a whole run of slots in place and
+// publishes its read index once per run. Each side caches the other's index, so in the steady
+// state a tuple costs no atomic read-modify-write and no shared-line traffic of its own.
+//
+//   producer: T* s = try_claim(); fill *s; commit();  ...  publish();
+//   consumer: consume(max, [](T& t) { ...; return true; });
+//
+// Slots are reused, not destroyed: a T keeps its heap buffers between uses, so large tuples
+// allocate only until the ring has warmed up.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+
+#include "tempest/worker/parker.h"
+
+namespace tempest::worker {
+
+template <typename T>
+class spsc_ring {
+public:
+    // Requires: capacity is a power of two >= 2.
+    explicit spsc_ring(std::size_t capacity, parker* consumer_parker = nullptr)
+        : _slots(std::make_unique<T[]>(capacity)),
+          _mask(capacity - 1),
+          _consumer_parker(consumer_parker) {}
+
+    std::size_t capacity() const noexcept { return _mask + 1; }
+
+    // ---- producer side (one thread) ----
+    // The next free slot, or nullptr when the ring is full.
+    T* try_claim() noexcept {
+        if (_w.tail - _w.cached_head > _mask) [[unlikely]] {
+            _w.cached_head = _head.load(std::memory_order_acquire);
+            if (_w.tail - _w.cached_head > _mask) {
+                return nullptr;
+            }
+        }
+        return &_slots[_w.tail & _mask];
+    }
+    // Makes the claimed slot part of the next publish().
+    void commit() noexcept { ++_w.tail; }
+    std::uint64_t unpublished() const noexcept { return _w.tail - _w.published; }
+    // Makes every committed slot visible to the consumer and wakes it if it sleeps.
+    void publish() noexcept {
+        if (_w.tail == _w.published) {
+            return;
+        }
+        _w.published = _w.tail;
+        _tail.store(_w.tail, std::memory_order_release);
+        if (_consumer_parker != nullptr) {
+            std::atomic_thread_fence(std::memory_order_seq_cst);
+            _consumer_parker->wake_if_parked();
+        }
+    }
+    // Free slots as last seen by the producer (refreshes the consumer's index).
+    std::size_t free_slots() noexcept {
+        _w.cached_head = _head.load(std::memory_order_acquire);
+        return capacity() - static_cast<std::size_t>(_w.tail - _w.cached_head);
+    }
+
+    // ---- consumer side (one thread) ----
+    // Calls fn(T&) on up to `max` published slots in order, stopping early when fn returns
+    // false (that slot is not consumed). Returns how many were consumed.
+    template <typename Fn>
+    std::size_t consume(std::size_t max, Fn&& fn) {
+        if (_r.head == _r.cached_tail) {
+            _r.cached_tail = _tail.load(std::memory_order_acquire);
+            if (_r.head == _r.cached_tail) {
+                return 0;
+            }
+        }
+        std::uint64_t end = _r.cached_tail;
+        if (end - _r.head > max) {
+            end = _r.head + max;
+        }
+        std::uint64_t h = _r.head;
+        while (h != end) {
+            if (!fn(_slots[h & _mask])) {
+                break;
+            }
+            ++h;
+        }
+        std::size_t n = static_cast<std::size_t>(h - _r.head);
+        if (n > 0) {
+            _r.head = h;
+            _head.store(h, std::memory_order_release);
+        }
+        return n;
+    }
+    // True when published slots wait (seq_cst load, for the parker's re-check).
+    bool has_published() noexcept {
+        return _r.head != _tail.load(std::memory_order_seq_cst);
+    }
+    // Slots published and not yet consumed (approximate from another thread).
+    std::size_t size_approx() const noexcept {
+        return static_cast<std::size_t>(_tail.load(std::memory_order_relaxed) -
+                                        _head.load(std::memory_order_relaxed));
+    }
+
+private:
+    struct alignas(64) writer_state {
+        std::uint64_t tail = 0;
+        std::uint64_t cached_head = 0;
+        std::uint64_t published = 0;
+    };
+    struct alignas(64) reader_state {
+        std::uint64_t head = 0;
+        std::uint64_t cached_tail = 0;
+    };
+
+    alignas(64) std::atomic<std::uint64_t> _head{0};  // written by the consumer
+    alignas(64) std::atomic<std::uint64_t> _tail{0};  // written by the producer
+    writer_state _w;
+    reader_state _r;
+    std::unique_ptr<T[]> _slots;
+    std::uint64_t _mask;
+    parker* _consumer_parker;
+};
+
+}  // namespace tempest::worker

@@ -1,0 +1,93 @@
+// SPDX-License-Identifier: Apache-2.0
+// topology_plan: a topology compiled for running. Assigns dense task ids (components in id
+// order, then the system __acker component), splits each component's tasks over its executors,
+// resolves every subscription into per-(component, stream) edges with target task lists and
+// field positions, and builds the stream schemas tuples point at. Immutable once built; shared
+// by the executors of one worker. Built the same way in every process, so task ids agree
+// across workers.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "tempest/topology_api/config.h"
+#include "tempest/topology_api/topology.h"
+#include "tempest/topology_api/topology_context.h"
+#include "tempest/topology_api/tuple.h"
+
+namespace tempest::worker {
+
+inline constexpr const char* acker_component_id = "__acker";
+inline constexpr const char* system_component_id = "__system";
+inline constexpr const char* tick_stream_id = "__tick";
+
+// One subscription, seen from the producing side.
+struct edge_plan {
+    int consumer = 0;  // index into topology_plan::components
+    grouping group;
+    std::vector<int> targets;        // the consumer's tasks, ascending
+    std::vector<int> local_targets;  // targets in this worker (local_or_shuffle)
+    std::vector<int> field_positions;  // fields / partial_key: positions in the stream's values
+};
+
+struct stream_plan {
+    std::unique_ptr<detail::stream_schema> schema;
+    std::vector<edge_plan> edges;
+};
+
+struct component_plan {
+    std::string id;
+    bool is_spout = false;
+    bool is_acker = false;
+    const component_def* def = nullptr;  // null for the acker
+    std::vector<int> tasks;              // ascending, contiguous
+    std::vector<stream_plan> streams;    // index = stream_schema::stream_index
+    config conf;                         // topology conf merged with the component's
+
+    // Index of `stream` in streams, or -1.
+    int stream_index(std::string_view stream) const;
+};
+
+struct executor_plan {
+    int component = 0;  // index into components
+    int first_task = 0;
+    int last_task = 0;  // inclusive
+};
+
+class topology_plan {
+public:
+    // `conf` is the topology's effective config (daemon defaults merged under the topology's).
+    // `worker_tasks`: tasks that run in this process; empty means all of them (local mode).
+    // Throws invalid_topology for an invalid topology.
+    topology_plan(std::string topology_id, topology t, config conf,
+                  std::vector<int> worker_tasks = {});
+
+    const std::string& topology_id() const { return _layout->topology_id; }
+    const topology& def() const { return _topology; }
+    const config& conf() const { return _conf; }
+    const std::vector<component_plan>& components() const { return _components; }
+    const std::vector<executor_plan>& executors() const { return _executors; }
+    int num_tasks() const { return static_cast<int>(_task_component.size()) - 1; }
+    int task_component(int task) const { return _task_component[task]; }
+    int task_executor(int task) const { return _task_executor[task]; }
+    const std::vector<int>& acker_tasks() const { return _acker_tasks; }
+    bool in_worker(int task) const { return _in_worker[task]; }
+    const std::shared_ptr<const detail::task_layout>& layout() const { return _layout; }
+    const detail::stream_schema* tick_schema() const { return _tick_schema.get(); }
+    int component_index(std::string_view id) const;
+
+private:
+    topology _topology;
+    config _conf;
+    std::vector<component_plan> _components;
+    std::vector<executor_plan> _executors;
+    std::vector<int> _task_component;  // [0] unused
+    std::vector<int> _task_executor;   // [0] unused
+    std::vector<bool> _in_worker;      // [0] unused
+    std::vector<int> _acker_tasks;
+    std::shared_ptr<const detail::task_layout> _layout;
+    std::unique_ptr<detail::stream_schema> _tick_schema;
+};
+
+}  // namespace tempest::worker

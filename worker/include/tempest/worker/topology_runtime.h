@@ -1,0 +1,53 @@
+// SPDX-License-Identifier: Apache-2.0
+// topology_runtime: the executors of one topology in one process, and the queues between them.
+// Local mode runs every task in one runtime; a cluster worker runs its assigned tasks.
+//
+//   spout executor ──ring──▶ bolt executor ──ring──▶ bolt executor
+//         ▲   └──ring──▶ acker executor ◀──ring──┘        │
+//         └──────ring────────┘  ◀──────────ring───────────┘ (acks)
+//
+// Each executor is one thread running one or more tasks of one component. Every pair of
+// executors that can exchange tuples has one single-producer/single-consumer ring, so the emit
+// path takes no lock. Owned by its creator; start() once, stop() (or the destructor) joins every
+// thread after calling close()/cleanup() on the tasks.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "tempest/topology_api/component_registry.h"
+#include "tempest/worker/stats.h"
+#include "tempest/worker/topology_plan.h"
+
+namespace tempest::worker {
+
+class topology_runtime {
+public:
+    // Builds every task of `plan` that runs in this worker from `registry` (each task its own
+    // instance). Throws invalid_topology when a component cannot be built.
+    topology_runtime(std::shared_ptr<const topology_plan> plan, const component_registry& registry);
+    ~topology_runtime();
+    topology_runtime(const topology_runtime&) = delete;
+    topology_runtime& operator=(const topology_runtime&) = delete;
+
+    // Starts the executor threads; spouts start active.
+    void start();
+    // Activates or deactivates the spouts and returns once every spout executor has applied it
+    // (its spouts' activate()/deactivate() returned), or after `timeout`.
+    bool set_active(bool active, std::chrono::milliseconds timeout = std::chrono::seconds(10));
+    bool active() const;
+    // Stops every executor and joins its thread; close()/cleanup() run on the executor threads.
+    void stop();
+
+    const topology_plan& plan() const;
+    std::vector<component_stats> stats() const;
+    std::vector<error_record> errors() const;
+
+private:
+    struct impl;
+    std::unique_ptr<impl> _impl;
+};
+
+}  // namespace tempest::worker

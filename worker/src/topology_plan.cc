@@ -1,0 +1,170 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "tempest/worker/topology_plan.h"
+
+#include <algorithm>
+#include <string>
+
+namespace tempest::worker {
+
+int component_plan::stream_index(std::string_view stream) const {
+    for (std::size_t i = 0; i < streams.size(); ++i) {
+        if (streams[i].schema->stream == stream) {
+            return static_cast<int>(i);
+        }
+    }
+    return -1;
+}
+
+namespace {
+
+int acker_count(const config& conf) {
+    const value* v = conf.find(config::topology_acker_executors);
+    if (v == nullptr || v->is_null()) {
+        // As Storm: one acker per worker.
+        return static_cast<int>(std::max<std::int64_t>(1, conf.get_int(config::topology_workers, 1)));
+    }
+    std::int64_t n = v->as_int();
+    if (n < 0) {
+        throw invalid_topology("topology.acker.executors must be >= 0, got " + std::to_string(n));
+    }
+    return static_cast<int>(n);
+}
+
+}  // namespace
+
+topology_plan::topology_plan(std::string topology_id, topology t, config conf,
+                             std::vector<int> worker_tasks)
+    : _topology(std::move(t)), _conf(std::move(conf)) {
+    _topology.validate();
+    std::sort(_topology.components.begin(), _topology.components.end(),
+              [](const component_def& a, const component_def& b) { return a.id < b.id; });
+
+    auto layout = std::make_shared<detail::task_layout>();
+    layout->topology_id = std::move(topology_id);
+    layout->task_component.emplace_back();
+    _task_component.push_back(-1);
+
+    auto add_tasks = [&](component_plan& cp, int n) {
+        for (int i = 0; i < n; ++i) {
+            int task = static_cast<int>(_task_component.size());
+            cp.tasks.push_back(task);
+            _task_component.push_back(static_cast<int>(_components.size()));
+            layout->task_component.push_back(cp.id);
+        }
+        layout->component_tasks[cp.id] = cp.tasks;
+    };
+
+    for (const component_def& def : _topology.components) {
+        component_plan cp;
+        cp.id = def.id;
+        cp.is_spout = def.kind == component_kind::spout;
+        cp.def = &def;
+        cp.conf = _conf;
+        cp.conf.merge(def.conf);
+        add_tasks(cp, def.num_tasks);
+        auto& streams = layout->streams[cp.id];
+        for (const stream_def& s : def.outputs) {
+            stream_plan sp;
+            sp.schema = std::make_unique<detail::stream_schema>();
+            sp.schema->component = def.id;
+            sp.schema->stream = s.id;
+            sp.schema->fields = s.fields;
+            sp.schema->direct = s.direct;
+            sp.schema->stream_index = static_cast<std::uint16_t>(cp.streams.size());
+            cp.streams.push_back(std::move(sp));
+            streams[s.id] = s.fields;
+        }
+        _components.push_back(std::move(cp));
+    }
+
+    int ackers = acker_count(_conf);
+    if (ackers > 0) {
+        component_plan cp;
+        cp.id = acker_component_id;
+        cp.is_acker = true;
+        cp.conf = _conf;
+        add_tasks(cp, ackers);
+        _acker_tasks = cp.tasks;
+        _components.push_back(std::move(cp));
+    }
+
+    // Which tasks run here.
+    _in_worker.assign(_task_component.size(), worker_tasks.empty());
+    _in_worker[0] = false;
+    for (int task : worker_tasks) {
+        if (task < 1 || task >= static_cast<int>(_in_worker.size())) {
+            throw invalid_topology("worker task " + std::to_string(task) + " does not exist");
+        }
+        _in_worker[task] = true;
+    }
+    for (int task = 1; task < static_cast<int>(_in_worker.size()); ++task) {
+        if (_in_worker[task]) {
+            layout->worker_tasks.push_back(task);
+        }
+    }
+
+    // Subscriptions become edges on the producer's stream.
+    for (int ci = 0; ci < static_cast<int>(_components.size()); ++ci) {
+        const component_plan& consumer = _components[ci];
+        if (consumer.def == nullptr) {
+            continue;
+        }
+        for (const input_def& in : consumer.def->inputs) {
+            component_plan& producer = _components[component_index(in.component)];
+            int si = producer.stream_index(in.stream);
+            stream_plan& sp = producer.streams[si];
+            edge_plan e;
+            e.consumer = ci;
+            e.group = in.grouping;
+            e.targets = consumer.tasks;
+            for (int task : e.targets) {
+                if (_in_worker[task]) {
+                    e.local_targets.push_back(task);
+                }
+            }
+            for (const std::string& f : in.grouping.fields) {
+                e.field_positions.push_back(sp.schema->fields.index_of(f));
+            }
+            sp.edges.push_back(std::move(e));
+        }
+    }
+
+    // Executors: each component's tasks split as evenly as possible, in order.
+    _task_executor.assign(_task_component.size(), -1);
+    for (int ci = 0; ci < static_cast<int>(_components.size()); ++ci) {
+        const component_plan& cp = _components[ci];
+        int n = static_cast<int>(cp.tasks.size());
+        int p = cp.def != nullptr ? cp.def->parallelism : n;
+        p = std::clamp(p, 1, n);
+        int next = 0;
+        for (int e = 0; e < p; ++e) {
+            int size = n / p + (e < n % p ? 1 : 0);
+            executor_plan ep;
+            ep.component = ci;
+            ep.first_task = cp.tasks[next];
+            ep.last_task = cp.tasks[next + size - 1];
+            next += size;
+            for (int task = ep.first_task; task <= ep.last_task; ++task) {
+                _task_executor[task] = static_cast<int>(_executors.size());
+            }
+            _executors.push_back(ep);
+        }
+    }
+
+    _tick_schema = std::make_unique<detail::stream_schema>();
+    _tick_schema->component = system_component_id;
+    _tick_schema->stream = tick_stream_id;
+    _tick_schema->fields = fields{"rate_secs"};
+    _layout = std::move(layout);
+}
+
+int topology_plan::component_index(std::string_view id) const {
+    for (std::size_t i = 0; i < _components.size(); ++i) {
+        if (_components[i].id == id) {
+            return static_cast<int>(i);
+        }
+    }
+    return -1;
+}
+
+}  // namespace tempest::worker

@@ -1,0 +1,76 @@
+// SPDX-License-Identifier: Apache-2.0
+// tuple_access: the runtime's door into tuple's private header fields (schema, tasks, anchors,
+// message kind). Only worker/ includes this.
+#pragma once
+
+#include <cstdint>
+
+#include "tempest/topology_api/tuple.h"
+
+namespace tempest::detail {
+
+// What a slot in an executor queue carries besides user data.
+enum class message_kind : std::uint32_t {
+    data = 0,
+    ack_init = 1,   // to an acker: root, xor of the first edges, spout task = source task
+    ack = 2,        // to an acker: root, xor value
+    fail = 3,       // to an acker: root
+    ack_done = 4,   // to a spout task: root completed
+    fail_done = 5,  // to a spout task: root failed
+};
+
+struct tuple_access {
+    static void set_header(tuple& t, const stream_schema* schema, int source_task, int dest_task,
+                           message_kind kind) noexcept {
+        t._schema = schema;
+        t._source_task = source_task;
+        t._dest_task = dest_task;
+        t._kind = static_cast<std::uint32_t>(kind);
+        t._ack_val = 0;
+    }
+    static void clear_anchors(tuple& t) noexcept {
+        if (t._more != nullptr) {
+            delete[] t._more;
+            t._more = nullptr;
+        }
+        t._anchor_count = 0;
+    }
+    static void set_anchor(tuple& t, std::uint64_t root, std::uint64_t edge) noexcept {
+        clear_anchors(t);
+        t._anchor = {root, edge};
+        t._anchor_count = 1;
+    }
+    // Requires: n >= 1.
+    static void set_anchors(tuple& t, const anchor* a, std::uint32_t n) {
+        clear_anchors(t);
+        t._anchor = a[0];
+        if (n > 1) {
+            t._more = new anchor[n - 1];
+            for (std::uint32_t i = 1; i < n; ++i) {
+                t._more[i - 1] = a[i];
+            }
+        }
+        t._anchor_count = n;
+    }
+    static std::uint32_t anchor_count(const tuple& t) noexcept { return t._anchor_count; }
+    static const anchor& anchor_at(const tuple& t, std::uint32_t i) noexcept {
+        return i == 0 ? t._anchor : t._more[i - 1];
+    }
+    static std::uint64_t& ack_val(const tuple& t) noexcept { return t._ack_val; }
+    static message_kind kind(const tuple& t) noexcept {
+        return static_cast<message_kind>(t._kind);
+    }
+    static int dest_task(const tuple& t) noexcept { return t._dest_task; }
+    static const stream_schema* schema(const tuple& t) noexcept { return t._schema; }
+    static values& vals(tuple& t) noexcept { return t._values; }
+    // System messages: (root, value) in the first anchor slot.
+    static void set_system(tuple& t, std::uint64_t root, std::uint64_t val) noexcept {
+        clear_anchors(t);
+        t._anchor = {root, val};
+        t._values.clear();
+    }
+    static std::uint64_t sys_root(const tuple& t) noexcept { return t._anchor.root; }
+    static std::uint64_t sys_val(const tuple& t) noexcept { return t._anchor.edge; }
+};
+
+}  // namespace tempest::detail
