@@ -893,6 +893,15 @@ void executor_impl::stop_tasks() {
 
 void executor_impl::run() {
     start_tasks();
+    // Spouts of an active topology are activated right after open(), as in Storm.
+    std::uint64_t e = _shared.epoch.load(std::memory_order_acquire);
+    _active = _shared.active.load(std::memory_order_acquire);
+    if (_is_spout && _active) {
+        for (auto& tp : _tasks) {
+            guarded(*tp, "activate", [&] { tp->sp->activate(); });
+        }
+    }
+    _seen_epoch.store(e, std::memory_order_release);
     _now = now_ns();
     _next_tick = _now + _tick_ns;
     _next_sweep = _now + 1'000'000'000;

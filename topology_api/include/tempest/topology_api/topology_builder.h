@@ -132,7 +132,8 @@ public:
     spout_declarer& set_spout(std::string id, int parallelism = 1, A&&... args) {
         std::string name = type_name<T>();
         if (!_registry->contains(name)) {
-            if constexpr (sizeof...(A) == 0) {
+            if constexpr (sizeof...(A) == 0 ||
+                          std::constructible_from<T, const std::vector<value>&>) {
                 _registry->add_spout<T>(name);
             } else {
                 _registry->add_spout_with<T, std::remove_cvref_t<A>...>(name);
@@ -146,7 +147,8 @@ public:
     bolt_declarer& set_bolt(std::string id, int parallelism = 1, A&&... args) {
         std::string name = type_name<T>();
         if (!_registry->contains(name)) {
-            if constexpr (sizeof...(A) == 0) {
+            if constexpr (sizeof...(A) == 0 ||
+                          std::constructible_from<T, const std::vector<value>&>) {
                 _registry->add_bolt<T>(name);
             } else {
                 _registry->add_bolt_with<T, std::remove_cvref_t<A>...>(name);

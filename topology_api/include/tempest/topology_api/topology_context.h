@@ -34,7 +34,8 @@ public:
     const std::string& get_topology_id() const { return _layout->topology_id; }
     int get_this_task_id() const noexcept { return _task; }
     const std::string& get_this_component_id() const { return get_component_id(_task); }
-    // Position of this task among its component's tasks (0-based).
+    // Position of this task among its component's tasks (0-based); -1 if the layout does not
+    // list this task.
     int get_this_task_index() const;
     // Task ids of `component`, ascending; empty for an unknown component.
     const std::vector<int>& get_component_tasks(std::string_view component) const;

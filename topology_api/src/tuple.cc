@@ -1,0 +1,121 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "tempest/topology_api/tuple.h"
+
+#include <algorithm>
+#include <memory>
+
+namespace tempest {
+
+namespace {
+
+// A copy of the anchors after the first, or null when there are none.
+detail::anchor* copy_more(const detail::anchor* more, std::uint32_t anchor_count) {
+    if (more == nullptr || anchor_count < 2) {
+        return nullptr;
+    }
+    // Released into the raw `_more` member, which ~tuple deletes with delete[].
+    std::unique_ptr<detail::anchor[]> copy = std::make_unique<detail::anchor[]>(anchor_count - 1);
+    std::copy_n(more, anchor_count - 1, copy.get());
+    return copy.release();
+}
+
+}  // namespace
+
+tuple::tuple(const tuple& o)
+    : _schema(o._schema),
+      _source_task(o._source_task),
+      _dest_task(o._dest_task),
+      _anchor_count(o._anchor_count),
+      _kind(o._kind),
+      _anchor(o._anchor),
+      _more(copy_more(o._more, o._anchor_count)),
+      _ack_val(o._ack_val),
+      _values(o._values) {}
+
+tuple::tuple(tuple&& o) noexcept
+    : _schema(o._schema),
+      _source_task(o._source_task),
+      _dest_task(o._dest_task),
+      _anchor_count(o._anchor_count),
+      _kind(o._kind),
+      _anchor(o._anchor),
+      _more(o._more),
+      _ack_val(o._ack_val),
+      _values(std::move(o._values)) {
+    o._more = nullptr;
+    o._anchor_count = 0;
+}
+
+tuple& tuple::operator=(const tuple& o) {
+    if (this == &o) {
+        return *this;
+    }
+    detail::anchor* more = copy_more(o._more, o._anchor_count);
+    _values = o._values;  // may throw (allocation): nothing else has changed yet
+    delete[] _more;
+    _more = more;
+    _schema = o._schema;
+    _source_task = o._source_task;
+    _dest_task = o._dest_task;
+    _anchor_count = o._anchor_count;
+    _kind = o._kind;
+    _anchor = o._anchor;
+    _ack_val = o._ack_val;
+    return *this;
+}
+
+tuple& tuple::operator=(tuple&& o) noexcept {
+    if (this == &o) {
+        return *this;
+    }
+    delete[] _more;
+    _more = o._more;
+    o._more = nullptr;
+    _schema = o._schema;
+    _source_task = o._source_task;
+    _dest_task = o._dest_task;
+    _anchor_count = o._anchor_count;
+    o._anchor_count = 0;
+    _kind = o._kind;
+    _anchor = o._anchor;
+    _ack_val = o._ack_val;
+    _values = std::move(o._values);
+    return *this;
+}
+
+const fields& tuple::get_fields() const noexcept {
+    static const fields none;
+    return _schema != nullptr ? _schema->fields : none;
+}
+
+const std::string& tuple::get_source_component() const noexcept {
+    static const std::string none;
+    return _schema != nullptr ? _schema->component : none;
+}
+
+const std::string& tuple::get_source_stream_id() const noexcept {
+    static const std::string none;
+    return _schema != nullptr ? _schema->stream : none;
+}
+
+std::size_t tuple::index(std::string_view field) const {
+    int i = field_index(field);
+    if (i < 0) [[unlikely]] {
+        std::string msg = "tuple has no field '" + std::string(field) + "'";
+        if (_schema != nullptr) {
+            msg += ": stream '" + _schema->stream + "' of '" + _schema->component + "' declares " +
+                   _schema->fields.to_string();
+        } else {
+            msg += ": it has no declared fields";
+        }
+        throw type_error(msg);
+    }
+    return static_cast<std::size_t>(i);
+}
+
+std::string tuple::to_string() const {
+    return get_source_component() + ":" + std::to_string(_source_task) + "/" +
+           get_source_stream_id() + " " + _values.to_string();
+}
+
+}  // namespace tempest
