@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "tempest/worker/local_cluster.h"
 
+#include "tempest/worker/topology_runtime.h"
+
 #include <map>
 #include <mutex>
 #include <stdexcept>
 #include <thread>
-
-#include "tempest/worker/topology_runtime.h"
 
 namespace tempest::worker {
 
@@ -98,8 +98,12 @@ void local_cluster::kill_topology(const std::string& name, std::chrono::millisec
     }
 }
 
-void local_cluster::activate(const std::string& name) { _impl->find(name)->set_active(true); }
-void local_cluster::deactivate(const std::string& name) { _impl->find(name)->set_active(false); }
+void local_cluster::activate(const std::string& name) {
+    _impl->find(name)->set_active(true);
+}
+void local_cluster::deactivate(const std::string& name) {
+    _impl->find(name)->set_active(false);
+}
 
 std::vector<std::string> local_cluster::topology_names() const {
     std::scoped_lock lock(_impl->mu);

@@ -21,7 +21,8 @@ int acker_count(const config& conf) {
     const value* v = conf.find(config::topology_acker_executors);
     if (v == nullptr || v->is_null()) {
         // As Storm: one acker per worker.
-        return static_cast<int>(std::max<std::int64_t>(1, conf.get_int(config::topology_workers, 1)));
+        return static_cast<int>(
+            std::max<std::int64_t>(1, conf.get_int(config::topology_workers, 1)));
     }
     std::int64_t n = v->as_int();
     if (n < 0) {

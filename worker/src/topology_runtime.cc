@@ -4,6 +4,13 @@
 // shared_state::report runs on an executor's own thread.
 #include "tempest/worker/topology_runtime.h"
 
+#include "tempest/worker/hash.h"
+#include "tempest/worker/id_map.h"
+#include "tempest/worker/latency_histogram.h"
+#include "tempest/worker/parker.h"
+#include "tempest/worker/spsc_ring.h"
+#include "tuple_access.h"
+
 #include <sched.h>
 
 #include <algorithm>
@@ -14,13 +21,6 @@
 #include <random>
 #include <stdexcept>
 #include <thread>
-
-#include "tempest/worker/hash.h"
-#include "tempest/worker/id_map.h"
-#include "tempest/worker/latency_histogram.h"
-#include "tempest/worker/parker.h"
-#include "tempest/worker/spsc_ring.h"
-#include "tuple_access.h"
 
 namespace tempest::worker {
 
@@ -61,7 +61,8 @@ struct counter {
 
 std::size_t round_pow2(std::int64_t n) {
     std::size_t c = 2;
-    while (c < static_cast<std::size_t>(n)) c <<= 1;
+    while (c < static_cast<std::size_t>(n))
+        c <<= 1;
     return c;
 }
 
@@ -152,32 +153,32 @@ class executor_impl;
 namespace {
 
 class spout_collector_impl final : public spout_output_collector {
-public:
+  public:
     spout_collector_impl(executor_impl& ex, task_state& t) : _ex(ex), _t(t) {}
     void report_error(std::string_view message) override;
     std::size_t get_pending_count() const override { return _t.pending.size(); }
 
-protected:
+  protected:
     void do_emit(std::string_view stream, const values& v, const message_id* id,
                  int direct_task) override;
 
-private:
+  private:
     executor_impl& _ex;
     task_state& _t;
 };
 
 class bolt_collector_impl final : public output_collector {
-public:
+  public:
     bolt_collector_impl(executor_impl& ex, task_state& t) : _ex(ex), _t(t) {}
     void ack(const tuple& input) override;
     void fail(const tuple& input) override;
     void report_error(std::string_view message) override;
 
-protected:
+  protected:
     void do_emit(std::string_view stream, std::span<const tuple* const> anchors, const values& v,
                  int direct_task) override;
 
-private:
+  private:
     executor_impl& _ex;
     task_state& _t;
 };
@@ -188,7 +189,7 @@ private:
 // Lifecycle: constructed (tasks built) on the submitting thread; run() on its own thread until
 // shared_state::stop; close()/cleanup() run at the end of run().
 class executor_impl {
-public:
+  public:
     executor_impl(shared_state& shared, const topology_plan& plan, int index,
                   const component_registry& registry)
         : _shared(shared),
@@ -199,14 +200,14 @@ public:
         _is_spout = _comp.is_spout;
         _is_acker = _comp.is_acker;
         _has_ackers = !plan.acker_tasks().empty();
-        _batch = static_cast<std::uint64_t>(
-            std::max<std::int64_t>(1, plan.conf().get_int(config::topology_producer_batch_size, 64)));
-        _timeout_ns =
-            std::max<std::int64_t>(1, _comp.conf.get_int(config::topology_message_timeout_secs, 30)) *
-            1'000'000'000;
-        _spout_wait_ns = std::max<std::int64_t>(
-                             1, _comp.conf.get_int("topology.spout.wait.max.micros", 1000)) *
-                         1000;
+        _batch = static_cast<std::uint64_t>(std::max<std::int64_t>(
+            1, plan.conf().get_int(config::topology_producer_batch_size, 64)));
+        _timeout_ns = std::max<std::int64_t>(
+                          1, _comp.conf.get_int(config::topology_message_timeout_secs, 30)) *
+                      1'000'000'000;
+        _spout_wait_ns =
+            std::max<std::int64_t>(1, _comp.conf.get_int("topology.spout.wait.max.micros", 1000)) *
+            1000;
         std::int64_t tick = 0;
         if (const value* v = _comp.conf.find(config::topology_tick_tuple_freq_secs);
             v != nullptr && !v->is_null()) {
@@ -246,7 +247,8 @@ public:
                         es.load.assign(e.targets.size(), 0);
                     }
                     if (e.group.type == grouping_type::custom) {
-                        es.custom = registry.make_grouping(e.group.custom_class, e.group.custom_args);
+                        es.custom =
+                            registry.make_grouping(e.group.custom_class, e.group.custom_args);
                     }
                     ss.edges.push_back(std::move(es));
                 }
@@ -287,7 +289,7 @@ public:
         _shared.report(_comp.id, t.id, std::move(message));
     }
 
-private:
+  private:
     stream_state& resolve(task_state& t, std::string_view stream, int direct);
     template <typename Fn>
     void for_each_target(task_state& t, edge_state& e, const values& v, int direct, Fn&& fn);
@@ -364,8 +366,12 @@ void bolt_collector_impl::do_emit(std::string_view stream, std::span<const tuple
                                   const values& v, int direct_task) {
     _ex.bolt_emit(_t, stream, anchors, v, direct_task);
 }
-void bolt_collector_impl::ack(const tuple& input) { _ex.bolt_ack(_t, input); }
-void bolt_collector_impl::fail(const tuple& input) { _ex.bolt_fail(_t, input); }
+void bolt_collector_impl::ack(const tuple& input) {
+    _ex.bolt_ack(_t, input);
+}
+void bolt_collector_impl::fail(const tuple& input) {
+    _ex.bolt_fail(_t, input);
+}
 void bolt_collector_impl::report_error(std::string_view message) {
     _ex.report(_t, std::string(message));
 }
@@ -392,11 +398,11 @@ stream_state& executor_impl::resolve(task_state& t, std::string_view stream, int
     }
     stream_state& s = streams[i];
     if ((direct >= 0) != s.plan->schema->direct) [[unlikely]] {
-        throw std::invalid_argument(
-            direct >= 0 ? "emit_direct on stream '" + std::string(stream) + "' of '" + _comp.id +
-                              "', which is not declared direct"
-                        : "emit on direct stream '" + std::string(stream) + "' of '" + _comp.id +
-                              "' needs emit_direct");
+        throw std::invalid_argument(direct >= 0 ? "emit_direct on stream '" + std::string(stream) +
+                                                      "' of '" + _comp.id +
+                                                      "', which is not declared direct"
+                                                : "emit on direct stream '" + std::string(stream) +
+                                                      "' of '" + _comp.id + "' needs emit_direct");
     }
     return s;
 }
@@ -711,8 +717,8 @@ bool executor_impl::run_spouts() {
     for (auto& tp : _tasks) {
         task_state& t = *tp;
         for (std::uint64_t i = 0; i < _batch; ++i) {
-            if (_overflowed ||
-                (t.max_pending > 0 && static_cast<std::int64_t>(t.pending.size()) >= t.max_pending)) {
+            if (_overflowed || (t.max_pending > 0 &&
+                                static_cast<std::int64_t>(t.pending.size()) >= t.max_pending)) {
                 break;
             }
             std::uint64_t before = t.emitted.get();
@@ -787,8 +793,7 @@ void executor_impl::timers() {
                 }
             }
             if (_is_acker && !t.acks.empty()) {
-                t.acks.erase_if(
-                    [&](std::uint64_t, acker_entry& e) { return e.start_ns < cutoff; });
+                t.acks.erase_if([&](std::uint64_t, acker_entry& e) { return e.start_ns < cutoff; });
             }
         }
     }
@@ -837,7 +842,8 @@ void executor_impl::idle_wait() {
                  _shared.epoch.load(std::memory_order_relaxed) !=
                      _seen_epoch.load(std::memory_order_relaxed);
     for (ring_t* r : _inputs) {
-        if (ready) break;
+        if (ready)
+            break;
         ready = r->has_published();
     }
     if (ready) {
@@ -964,12 +970,13 @@ topology_runtime::topology_runtime(std::shared_ptr<const topology_plan> plan,
                                    "' cannot be built: " + e.what());
         }
     }
-    std::size_t capacity = round_pow2(
-        p.conf().get_int(config::topology_executor_receive_buffer_size, 1024));
+    std::size_t capacity =
+        round_pow2(p.conf().get_int(config::topology_executor_receive_buffer_size, 1024));
     bool ackers = !p.acker_tasks().empty();
     // One ring for every ordered pair of executors that can exchange tuples.
     for (std::size_t pi = 0; pi < p.executors().size(); ++pi) {
-        if (exec_index[pi] < 0) continue;
+        if (exec_index[pi] < 0)
+            continue;
         const component_plan& from = p.components()[p.executors()[pi].component];
         std::vector<bool> to_component(p.components().size(), false);
         for (const stream_plan& s : from.streams) {
@@ -979,11 +986,14 @@ topology_runtime::topology_runtime(std::shared_ptr<const topology_plan> plan,
         }
         for (std::size_t ci = 0; ci < p.components().size(); ++ci) {
             const component_plan& c = p.components()[ci];
-            if (ackers && c.is_acker && !from.is_acker) to_component[ci] = true;
-            if (from.is_acker && c.is_spout) to_component[ci] = true;
+            if (ackers && c.is_acker && !from.is_acker)
+                to_component[ci] = true;
+            if (from.is_acker && c.is_spout)
+                to_component[ci] = true;
         }
         for (std::size_t ci = 0; ci < p.executors().size(); ++ci) {
-            if (exec_index[ci] < 0 || !to_component[p.executors()[ci].component]) continue;
+            if (exec_index[ci] < 0 || !to_component[p.executors()[ci].component])
+                continue;
             executor_impl& producer = *_impl->executors[exec_index[pi]];
             executor_impl& consumer = *_impl->executors[exec_index[ci]];
             auto ring = std::make_unique<ring_t>(capacity, &consumer.park());
@@ -994,10 +1004,13 @@ topology_runtime::topology_runtime(std::shared_ptr<const topology_plan> plan,
     }
 }
 
-topology_runtime::~topology_runtime() { stop(); }
+topology_runtime::~topology_runtime() {
+    stop();
+}
 
 void topology_runtime::start() {
-    if (_impl->started) return;
+    if (_impl->started)
+        return;
     _impl->started = true;
     for (auto& ex : _impl->executors) {
         executor_impl* e = ex.get();
@@ -1032,7 +1045,8 @@ bool topology_runtime::active() const {
 }
 
 void topology_runtime::stop() {
-    if (_impl->stopped) return;
+    if (_impl->stopped)
+        return;
     _impl->stopped = true;
     _impl->shared.stop.store(true, std::memory_order_release);
     for (auto& ex : _impl->executors) {
@@ -1044,7 +1058,9 @@ void topology_runtime::stop() {
     _impl->threads.clear();
 }
 
-const topology_plan& topology_runtime::plan() const { return *_impl->plan; }
+const topology_plan& topology_runtime::plan() const {
+    return *_impl->plan;
+}
 
 std::vector<component_stats> topology_runtime::stats() const {
     std::vector<component_stats> out;
@@ -1054,13 +1070,15 @@ std::vector<component_stats> topology_runtime::stats() const {
         s.is_spout = c.is_spout;
         latency_histogram lat;
         for (const auto& ex : _impl->executors) {
-            if (&ex->comp() != &c) continue;
+            if (&ex->comp() != &c)
+                continue;
             for (const auto& t : ex->tasks()) {
                 s.emitted += t->emitted.get();
                 s.executed += t->executed.get();
                 s.acked += t->acked.get();
                 s.failed += t->failed.get();
-                if (c.is_spout) lat.add(t->latency);
+                if (c.is_spout)
+                    lat.add(t->latency);
             }
         }
         if (lat.count() > 0) {

@@ -3,9 +3,9 @@
 // message kind). Only worker/ includes this.
 #pragma once
 
-#include <cstdint>
-
 #include "tempest/topology_api/tuple.h"
+
+#include <cstdint>
 
 namespace tempest::detail {
 
@@ -57,9 +57,7 @@ struct tuple_access {
         return i == 0 ? t._anchor : t._more[i - 1];
     }
     static std::uint64_t& ack_val(const tuple& t) noexcept { return t._ack_val; }
-    static message_kind kind(const tuple& t) noexcept {
-        return static_cast<message_kind>(t._kind);
-    }
+    static message_kind kind(const tuple& t) noexcept { return static_cast<message_kind>(t._kind); }
     static int dest_task(const tuple& t) noexcept { return t._dest_task; }
     static const stream_schema* schema(const tuple& t) noexcept { return t._schema; }
     static values& vals(tuple& t) noexcept { return t._values; }

@@ -4,13 +4,13 @@
 // tuple is encoded straight into the destination queue slot.
 #pragma once
 
+#include "tempest/topology_api/tuple.h"
+#include "tempest/topology_api/values.h"
+
 #include <cstdint>
 #include <initializer_list>
 #include <span>
 #include <string_view>
-
-#include "tempest/topology_api/tuple.h"
-#include "tempest/topology_api/values.h"
 
 namespace tempest {
 
@@ -24,7 +24,7 @@ struct message_id {
 };
 
 class spout_output_collector {
-public:
+  public:
     virtual ~spout_output_collector() = default;
 
     void emit(const values& v) { do_emit(default_stream, v, nullptr, -1); }
@@ -49,14 +49,14 @@ public:
     // Tuples emitted with a message id and neither acked nor failed yet.
     virtual std::size_t get_pending_count() const = 0;
 
-protected:
+  protected:
     // Requires: stream declared by this spout (else std::invalid_argument naming it).
     virtual void do_emit(std::string_view stream, const values& v, const message_id* id,
                          int direct_task) = 0;
 };
 
 class output_collector {
-public:
+  public:
     virtual ~output_collector() = default;
 
     // Anchored: the new tuple joins the tuple tree of `anchor`.
@@ -92,7 +92,7 @@ public:
     virtual void fail(const tuple& input) = 0;
     virtual void report_error(std::string_view message) = 0;
 
-protected:
+  protected:
     virtual void do_emit(std::string_view stream, std::span<const tuple* const> anchors,
                          const values& v, int direct_task) = 0;
 };
@@ -100,7 +100,7 @@ protected:
 // For basic bolts: every emit is anchored to the input being executed, which is acked when
 // execute() returns (or failed if it throws failed_exception).
 class basic_output_collector {
-public:
+  public:
     basic_output_collector(output_collector& out, const tuple& input) noexcept
         : _out(out), _input(&input) {}
 
@@ -115,7 +115,7 @@ public:
     // Requires: called by the runtime only.
     void set_input(const tuple& input) noexcept { _input = &input; }
 
-private:
+  private:
     output_collector& _out;
     const tuple* _input;
 };

@@ -6,17 +6,17 @@
 // open()/prepare(), many next_tuple()/execute(), then close()/cleanup() on a clean stop.
 #pragma once
 
-#include <cstdint>
-#include <memory>
-#include <stdexcept>
-#include <string>
-#include <vector>
-
 #include "tempest/topology_api/collectors.h"
 #include "tempest/topology_api/config.h"
 #include "tempest/topology_api/fields.h"
 #include "tempest/topology_api/topology_context.h"
 #include "tempest/topology_api/tuple.h"
+
+#include <cstdint>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <vector>
 
 namespace tempest {
 
@@ -30,7 +30,7 @@ struct stream_def {
 
 // Collects the streams a component declares, as Storm's OutputFieldsDeclarer.
 class output_fields_declarer {
-public:
+  public:
     void declare(fields f) { declare_stream(std::string(default_stream), false, std::move(f)); }
     void declare(bool direct, fields f) {
         declare_stream(std::string(default_stream), direct, std::move(f));
@@ -44,19 +44,19 @@ public:
     const std::vector<stream_def>& streams() const noexcept { return _streams; }
     const std::vector<std::string>& duplicates() const noexcept { return _duplicates; }
 
-private:
+  private:
     std::vector<stream_def> _streams;
     std::vector<std::string> _duplicates;
 };
 
 // Thrown by a basic bolt's execute() to fail its input tuple (Storm's FailedException).
 class failed_exception : public std::runtime_error {
-public:
+  public:
     using std::runtime_error::runtime_error;
 };
 
 class component {
-public:
+  public:
     virtual ~component() = default;
     virtual void declare_output_fields(output_fields_declarer& declarer) = 0;
     // Component-level config, merged over the topology's (e.g. topology.tick.tuple.freq.secs).
@@ -64,7 +64,7 @@ public:
 };
 
 class spout : public component {
-public:
+  public:
     virtual void open(const config& conf, const topology_context& context,
                       spout_output_collector& collector) = 0;
     virtual void close() {}
@@ -78,7 +78,7 @@ public:
 };
 
 class bolt : public component {
-public:
+  public:
     virtual void prepare(const config& conf, const topology_context& context,
                          output_collector& collector) = 0;
     virtual void execute(const tuple& input) = 0;
@@ -86,7 +86,7 @@ public:
 };
 
 class basic_bolt : public component {
-public:
+  public:
     virtual void prepare(const config& /*conf*/, const topology_context& /*context*/) {}
     virtual void execute(const tuple& input, basic_output_collector& collector) = 0;
     virtual void cleanup() {}
@@ -94,7 +94,7 @@ public:
 
 // A user-defined grouping, as Storm's CustomStreamGrouping.
 class custom_stream_grouping {
-public:
+  public:
     virtual ~custom_stream_grouping() = default;
     // Called once per producing task with the consumer's task ids (ascending).
     virtual void prepare(const topology_context& context, const std::string& source_component,
@@ -106,7 +106,7 @@ public:
 // Runs a basic_bolt as a bolt: anchors its emits to the input, acks after execute(), fails on
 // failed_exception. Registered for basic bolts by component_registry.
 class basic_bolt_adapter final : public bolt {
-public:
+  public:
     explicit basic_bolt_adapter(std::unique_ptr<basic_bolt> inner) : _inner(std::move(inner)) {}
     void declare_output_fields(output_fields_declarer& d) override {
         _inner->declare_output_fields(d);
@@ -119,7 +119,7 @@ public:
     void execute(const tuple& input) override;
     void cleanup() override { _inner->cleanup(); }
 
-private:
+  private:
     std::unique_ptr<basic_bolt> _inner;
     output_collector* _out = nullptr;
 };

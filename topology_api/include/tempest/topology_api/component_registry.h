@@ -6,6 +6,9 @@
 // Thread-safe; registration is rare, lookups happen once per task start.
 #pragma once
 
+#include "tempest/topology_api/component.h"
+#include "tempest/topology_api/value.h"
+
 #include <cxxabi.h>
 
 #include <concepts>
@@ -19,14 +22,11 @@
 #include <typeinfo>
 #include <vector>
 
-#include "tempest/topology_api/component.h"
-#include "tempest/topology_api/value.h"
-
 namespace tempest {
 
 // Raised when a class name is unknown or its arguments do not fit its constructor.
 class registry_error : public std::runtime_error {
-public:
+  public:
     using std::runtime_error::runtime_error;
 };
 
@@ -51,7 +51,7 @@ T arg_as(const std::vector<value>& args, std::size_t i, const std::string& cls);
 enum class component_class_kind : std::uint8_t { spout, bolt, grouping };
 
 class component_registry {
-public:
+  public:
     using args = std::vector<value>;
     using spout_factory = std::function<std::unique_ptr<spout>(const args&)>;
     using bolt_factory = std::function<std::unique_ptr<bolt>(const args&)>;
@@ -73,14 +73,15 @@ public:
         return name;
     }
     template <typename T>
-        requires(std::derived_from<T, bolt> || std::derived_from<T, basic_bolt>)
-    std::string add_bolt(std::string name = type_name<T>()) {
+    requires(std::derived_from<T, bolt> || std::derived_from<T, basic_bolt>) std::string
+        add_bolt(std::string name = type_name<T>()) {
         register_bolt(name, [](const args& a) { return wrap_bolt(construct<T, T>(a)); });
         return name;
     }
     template <std::derived_from<custom_stream_grouping> T>
     std::string add_grouping(std::string name = type_name<T>()) {
-        register_grouping(name, [](const args& a) { return construct<custom_stream_grouping, T>(a); });
+        register_grouping(name,
+                          [](const args& a) { return construct<custom_stream_grouping, T>(a); });
         return name;
     }
     template <std::derived_from<spout> T, typename... A>
@@ -91,8 +92,8 @@ public:
         return name;
     }
     template <typename T, typename... A>
-        requires(std::derived_from<T, bolt> || std::derived_from<T, basic_bolt>)
-    std::string add_bolt_with(std::string name = type_name<T>()) {
+    requires(std::derived_from<T, bolt> || std::derived_from<T, basic_bolt>) std::string
+        add_bolt_with(std::string name = type_name<T>()) {
         register_bolt(name, [name](const args& a) -> std::unique_ptr<bolt> {
             return wrap_bolt(typed<T, A...>(a, name, std::index_sequence_for<A...>{}));
         });
@@ -110,7 +111,7 @@ public:
     component_class_kind kind_of(const std::string& name) const;
     std::vector<std::string> names() const;
 
-private:
+  private:
     template <typename Base, typename T>
     static std::unique_ptr<Base> construct(const args& a) {
         if constexpr (std::constructible_from<T, const args&>) {
@@ -162,10 +163,12 @@ template <typename T>
 T arg_as(const std::vector<value>& args, std::size_t i, const std::string& cls) {
     const value& v = args[i];
     if constexpr (std::same_as<T, bool>) {
-        if (v.type() == value_type::boolean) return v.as_bool();
+        if (v.type() == value_type::boolean)
+            return v.as_bool();
         throw_bad_arg(cls, i, "bool", v);
     } else if constexpr (std::integral<T>) {
-        if (v.type() == value_type::int64) return static_cast<T>(v.as_int());
+        if (v.type() == value_type::int64)
+            return static_cast<T>(v.as_int());
         throw_bad_arg(cls, i, "int", v);
     } else if constexpr (std::floating_point<T>) {
         if (v.type() == value_type::float64 || v.type() == value_type::int64) {
@@ -173,10 +176,12 @@ T arg_as(const std::vector<value>& args, std::size_t i, const std::string& cls) 
         }
         throw_bad_arg(cls, i, "double", v);
     } else if constexpr (std::same_as<T, std::string>) {
-        if (v.type() == value_type::string) return v.as_string();
+        if (v.type() == value_type::string)
+            return v.as_string();
         throw_bad_arg(cls, i, "string", v);
     } else if constexpr (std::same_as<T, value::list>) {
-        if (v.type() == value_type::list) return v.as_list();
+        if (v.type() == value_type::list)
+            return v.as_list();
         throw_bad_arg(cls, i, "list", v);
     } else {
         static_assert(std::same_as<T, value>, "unsupported constructor argument type");

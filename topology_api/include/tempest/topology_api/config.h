@@ -4,17 +4,17 @@
 // keys with the helpers below.
 #pragma once
 
+#include "tempest/topology_api/value.h"
+
 #include <cstdint>
 #include <map>
 #include <string>
 #include <string_view>
 
-#include "tempest/topology_api/value.h"
-
 namespace tempest {
 
 class config {
-public:
+  public:
     // Keys a topology commonly sets (the full list with defaults is conf/defaults.yaml).
     static constexpr const char* topology_workers = "topology.workers";
     static constexpr const char* topology_acker_executors = "topology.acker.executors";
@@ -59,7 +59,7 @@ public:
     std::size_t size() const { return _m.size(); }
     friend bool operator==(const config&, const config&) = default;
 
-private:
+  private:
     std::map<std::string, value, std::less<>> _m;
 };
 

@@ -10,7 +10,7 @@
 namespace tempest {
 
 class fields {
-public:
+  public:
     fields() = default;
     fields(std::initializer_list<std::string> names) : _names(names) {}
     explicit fields(std::vector<std::string> names) : _names(std::move(names)) {}
@@ -38,7 +38,7 @@ public:
 
     friend bool operator==(const fields&, const fields&) = default;
 
-private:
+  private:
     std::vector<std::string> _names;
 };
 

@@ -12,11 +12,11 @@
 // tempest_register before rebuilding components by class name.
 #pragma once
 
-#include <string>
-
 #include "tempest/topology_api/component_registry.h"
 #include "tempest/topology_api/config.h"
 #include "tempest/topology_api/topology.h"
+
+#include <string>
 
 #define TEMPEST_API_VERSION 1
 
@@ -25,7 +25,7 @@ namespace tempest {
 // Where tempest_main hands its topology: the local cluster in `tempest local`, Nimbus in
 // `tempest jar`. Throws invalid_topology (or std::runtime_error) when the topology is refused.
 class submitter {
-public:
+  public:
     virtual ~submitter() = default;
     virtual void submit_topology(const std::string& name, const config& conf,
                                  const topology& t) = 0;
@@ -39,7 +39,7 @@ using tempest_register_fn = void (*)(tempest::component_registry&);
 using tempest_main_fn = int (*)(int, char**, tempest::submitter&);
 }
 
-#define TEMPEST_PACKAGE()                                                  \
+#define TEMPEST_PACKAGE()                                                         \
     extern "C" __attribute__((visibility("default"))) int tempest_api_version() { \
-        return TEMPEST_API_VERSION;                                        \
+        return TEMPEST_API_VERSION;                                               \
     }

@@ -5,15 +5,15 @@
 // declared streams. Plain data: copyable and comparable.
 #pragma once
 
-#include <stdexcept>
-#include <string>
-#include <string_view>
-#include <vector>
-
 #include "tempest/topology_api/component.h"
 #include "tempest/topology_api/config.h"
 #include "tempest/topology_api/fields.h"
 #include "tempest/topology_api/value.h"
+
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
 
 namespace tempest {
 
@@ -33,9 +33,9 @@ std::string_view to_string(grouping_type t) noexcept;
 
 struct grouping {
     grouping_type type = grouping_type::shuffle;
-    tempest::fields fields;           // fields and partial_key
-    std::string custom_class;         // custom: a class registered as a grouping
-    std::vector<value> custom_args;   // custom: its constructor arguments
+    tempest::fields fields;          // fields and partial_key
+    std::string custom_class;        // custom: a class registered as a grouping
+    std::vector<value> custom_args;  // custom: its constructor arguments
     friend bool operator==(const grouping&, const grouping&) = default;
 };
 
@@ -67,7 +67,7 @@ struct component_def {
 // Raised for a topology that cannot run, naming the component and the problem (Storm's
 // InvalidTopologyException).
 class invalid_topology : public std::runtime_error {
-public:
+  public:
     using std::runtime_error::runtime_error;
 };
 

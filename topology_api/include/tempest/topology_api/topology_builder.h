@@ -11,14 +11,14 @@
 //   topology t = b.create_topology();  // throws invalid_topology naming each problem
 #pragma once
 
+#include "tempest/topology_api/component_registry.h"
+#include "tempest/topology_api/topology.h"
+
 #include <deque>
 #include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include "tempest/topology_api/component_registry.h"
-#include "tempest/topology_api/topology.h"
 
 namespace tempest {
 
@@ -28,7 +28,7 @@ class topology_builder;
 // while the builder lives.
 template <typename Self>
 class component_declarer {
-public:
+  public:
     Self& set_num_tasks(int n) {
         _def->num_tasks = n;
         _tasks_set = true;
@@ -43,7 +43,7 @@ public:
     }
     Self& set_debug(bool on) { return add_configuration(config::topology_debug, on); }
 
-protected:
+  protected:
     friend class topology_builder;
     explicit component_declarer(component_def* def) : _def(def) {}
     Self& self() { return static_cast<Self&>(*this); }
@@ -57,7 +57,7 @@ class spout_declarer : public component_declarer<spout_declarer> {
 };
 
 class bolt_declarer : public component_declarer<bolt_declarer> {
-public:
+  public:
     bolt_declarer& shuffle_grouping(std::string component, std::string stream = "default") {
         return add(std::move(component), std::move(stream), {grouping_type::shuffle});
     }
@@ -105,7 +105,7 @@ public:
         return custom_grouping(std::move(component), std::move(stream), std::move(name));
     }
 
-private:
+  private:
     friend class topology_builder;
     bolt_declarer(component_def* def, component_registry* reg)
         : component_declarer(def), _registry(reg) {}
@@ -117,12 +117,12 @@ private:
 };
 
 class topology_builder {
-public:
+  public:
     explicit topology_builder(component_registry& registry = component_registry::instance())
         : _registry(&registry) {}
 
-    spout_declarer& set_spout(std::string id, std::string class_name,
-                              std::vector<value> args = {}, int parallelism = 1);
+    spout_declarer& set_spout(std::string id, std::string class_name, std::vector<value> args = {},
+                              int parallelism = 1);
     bolt_declarer& set_bolt(std::string id, std::string class_name, std::vector<value> args = {},
                             int parallelism = 1);
 
@@ -143,8 +143,8 @@ public:
                          parallelism);
     }
     template <typename T, typename... A>
-        requires(std::derived_from<T, bolt> || std::derived_from<T, basic_bolt>)
-    bolt_declarer& set_bolt(std::string id, int parallelism = 1, A&&... args) {
+    requires(std::derived_from<T, bolt> || std::derived_from<T, basic_bolt>)
+        bolt_declarer& set_bolt(std::string id, int parallelism = 1, A&&... args) {
         std::string name = type_name<T>();
         if (!_registry->contains(name)) {
             if constexpr (sizeof...(A) == 0 ||
@@ -163,7 +163,7 @@ public:
     // every problem, each naming its component.
     topology create_topology() const;
 
-private:
+  private:
     struct entry {
         component_def def;
         std::unique_ptr<spout_declarer> spout;

@@ -4,13 +4,13 @@
 // the runtime for each task; valid for the task's lifetime.
 #pragma once
 
+#include "tempest/topology_api/fields.h"
+
 #include <map>
 #include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include "tempest/topology_api/fields.h"
 
 namespace tempest {
 
@@ -27,7 +27,7 @@ struct task_layout {
 }  // namespace detail
 
 class topology_context {
-public:
+  public:
     topology_context(std::shared_ptr<const detail::task_layout> layout, int task_id)
         : _layout(std::move(layout)), _task(task_id) {}
 
@@ -47,7 +47,7 @@ public:
     // Tasks running in this worker process.
     const std::vector<int>& get_this_worker_tasks() const { return _layout->worker_tasks; }
 
-private:
+  private:
     std::shared_ptr<const detail::task_layout> _layout;
     int _task;
 };

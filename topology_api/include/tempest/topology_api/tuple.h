@@ -5,12 +5,12 @@
 // (tuples are copyable) and acks or anchors on that copy.
 #pragma once
 
+#include "tempest/topology_api/fields.h"
+#include "tempest/topology_api/values.h"
+
 #include <cstdint>
 #include <string>
 #include <string_view>
-
-#include "tempest/topology_api/fields.h"
-#include "tempest/topology_api/values.h"
 
 namespace tempest {
 
@@ -37,7 +37,7 @@ struct tuple_access;
 }  // namespace detail
 
 class tuple {
-public:
+  public:
     tuple() noexcept = default;
     tuple(const tuple& o);
     tuple(tuple&& o) noexcept;
@@ -74,17 +74,17 @@ public:
     // "source:task/stream [values]"
     std::string to_string() const;
 
-private:
+  private:
     friend struct detail::tuple_access;
     std::size_t index(std::string_view field) const;
 
     const detail::stream_schema* _schema = nullptr;
     std::int32_t _source_task = 0;
     std::int32_t _dest_task = 0;
-    std::uint32_t _anchor_count = 0;  // number of (root, edge) pairs; 0 = not tracked
-    std::uint32_t _kind = 0;          // runtime message kind; 0 = user data
-    detail::anchor _anchor{};         // the first pair
-    detail::anchor* _more = nullptr;  // pairs after the first, _anchor_count - 1 of them
+    std::uint32_t _anchor_count = 0;     // number of (root, edge) pairs; 0 = not tracked
+    std::uint32_t _kind = 0;             // runtime message kind; 0 = user data
+    detail::anchor _anchor{};            // the first pair
+    detail::anchor* _more = nullptr;     // pairs after the first, _anchor_count - 1 of them
     mutable std::uint64_t _ack_val = 0;  // XOR of the edges emitted anchored to this tuple
     values _values;
 };

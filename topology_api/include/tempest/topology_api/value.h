@@ -29,7 +29,7 @@ std::string_view to_string(value_type t) noexcept;
 // Raised when a value or tuple field is read as a type it does not hold, or an index is out of
 // range. In a component this becomes a reported error and a failed tuple, as in Storm.
 class type_error : public std::runtime_error {
-public:
+  public:
     using std::runtime_error::runtime_error;
 };
 
@@ -40,15 +40,15 @@ struct bytes {
 };
 
 class value {
-public:
+  public:
     using list = std::vector<value>;
 
     value() noexcept = default;
     value(std::nullptr_t) noexcept {}
     value(bool b) noexcept : _v(b) {}
     template <std::integral T>
-        requires(!std::same_as<T, bool> && !std::same_as<T, char>)
-    value(T i) noexcept : _v(static_cast<std::int64_t>(i)) {}
+    requires(!std::same_as<T, bool> && !std::same_as<T, char>) value(T i)
+    noexcept : _v(static_cast<std::int64_t>(i)) {}
     template <std::floating_point T>
     value(T d) noexcept : _v(static_cast<double>(d)) {}
     value(std::string s) : _v(std::move(s)) {}
@@ -73,7 +73,7 @@ public:
 
     friend bool operator==(const value&, const value&) = default;
 
-private:
+  private:
     std::variant<std::monostate, bool, std::int64_t, double, std::string, bytes, list> _v;
 };
 

@@ -9,6 +9,8 @@
 //   string, bytes: u32 length + the bytes | list: u32 count + that many encoded values.
 #pragma once
 
+#include "tempest/topology_api/value.h"
+
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -16,8 +18,6 @@
 #include <string>
 #include <string_view>
 #include <type_traits>
-
-#include "tempest/topology_api/value.h"
 
 namespace tempest {
 
@@ -33,14 +33,13 @@ concept encodable =
      std::same_as<std::remove_cvref_t<T>, std::nullptr_t>);
 
 class values {
-public:
+  public:
     static constexpr std::uint32_t inline_capacity = 112;
 
     values() noexcept {}
     // values{"fox", 3, 2.5}: encodes each argument in order.
     template <typename... Ts>
-        requires(sizeof...(Ts) > 0 && (encodable<Ts> && ...))
-    values(Ts&&... vs) {
+    requires(sizeof...(Ts) > 0 && (encodable<Ts> && ...)) values(Ts&&... vs) {
         (add(std::forward<Ts>(vs)), ...);
     }
     values(const values& o);
@@ -58,10 +57,7 @@ public:
         *p = static_cast<std::byte>(b ? 1 : 0);
     }
     template <std::integral T>
-        requires(!std::same_as<T, bool>)
-    void add(T i) {
-        add_int(static_cast<std::int64_t>(i));
-    }
+    requires(!std::same_as<T, bool>) void add(T i) { add_int(static_cast<std::int64_t>(i)); }
     template <std::floating_point T>
     void add(T d) {
         add_double(static_cast<double>(d));
@@ -112,7 +108,9 @@ public:
         return v;
     }
     double get_double(std::size_t i) const;  // an int64 widens to double
-    bool get_bool(std::size_t i) const { return *(expect(i, value_type::boolean) + 1) != std::byte{0}; }
+    bool get_bool(std::size_t i) const {
+        return *(expect(i, value_type::boolean) + 1) != std::byte{0};
+    }
     value get(std::size_t i) const;  // owned copy of any type, lists included
     value::list to_list() const;     // all values, owned
     std::string to_string() const;   // "[\"fox\", 3]"
@@ -123,7 +121,8 @@ public:
     // encoding is well formed (a truncated or garbage buffer returns false and leaves *this
     // empty). Used by the transport on bytes from the network.
     bool assign_encoded(std::span<const std::byte> bytes, std::uint16_t count);
-    // Replaces the content with already trusted encoded bytes (a copy of another values' encoded()).
+    // Replaces the content with already trusted encoded bytes (a copy of another values'
+    // encoded()).
     void assign_trusted(const std::byte* bytes, std::uint32_t size, std::uint16_t count);
 
     friend bool operator==(const values& a, const values& b) noexcept {
@@ -131,7 +130,7 @@ public:
                std::memcmp(a.data(), b.data(), a._size) == 0;
     }
 
-private:
+  private:
     const std::byte* data() const noexcept { return _heap ? _heap : _inline; }
     std::byte* data() noexcept { return _heap ? _heap : _inline; }
     // Reserves 1 + n bytes, writes the tag and returns where the n payload bytes go.

@@ -3,11 +3,11 @@
 // across restarts (no per-process seed), so a key always reaches the same task.
 #pragma once
 
+#include "tempest/topology_api/values.h"
+
 #include <cstdint>
 #include <cstring>
 #include <string_view>
-
-#include "tempest/topology_api/values.h"
 
 namespace tempest::worker {
 
@@ -43,7 +43,7 @@ std::uint64_t hash_value(const values& v, std::size_t i, std::uint64_t seed);
 
 // splitmix64: the per-executor generator for edge ids, root ids and shuffle starts.
 class fast_random {
-public:
+  public:
     explicit fast_random(std::uint64_t seed) noexcept : _s(seed) {}
     std::uint64_t next() noexcept {
         std::uint64_t z = (_s += 0x9e3779b97f4a7c15ULL);
@@ -60,7 +60,7 @@ public:
         return x;
     }
 
-private:
+  private:
     std::uint64_t _s;
 };
 

@@ -11,7 +11,7 @@ namespace tempest::worker {
 
 template <typename V>
 class id_map {
-public:
+  public:
     explicit id_map(std::size_t initial = 1024) { rehash(round_up(initial)); }
 
     std::size_t size() const noexcept { return _size; }
@@ -40,14 +40,16 @@ public:
         while (true) {
             slot& s = _slots[i];
             if (s.key == key) {
-                if (inserted) *inserted = false;
+                if (inserted)
+                    *inserted = false;
                 return s.val;
             }
             if (s.key == 0) {
                 s.key = key;
                 s.val = V{};
                 ++_size;
-                if (inserted) *inserted = true;
+                if (inserted)
+                    *inserted = true;
                 return s.val;
             }
             i = (i + 1) & _mask;
@@ -99,14 +101,15 @@ public:
         }
     }
 
-private:
+  private:
     struct slot {
         std::uint64_t key = 0;
         V val{};
     };
     static std::size_t round_up(std::size_t n) {
         std::size_t c = 16;
-        while (c < n) c <<= 1;
+        while (c < n)
+            c <<= 1;
         return c;
     }
     void rehash(std::size_t cap) {

@@ -8,24 +8,24 @@
 // submit/kill/activate/deactivate, destroy (kills whatever still runs, waiting for its threads).
 #pragma once
 
-#include <chrono>
-#include <cstdint>
-#include <memory>
-#include <string>
-#include <vector>
-
 #include "tempest/topology_api/component_registry.h"
 #include "tempest/topology_api/config.h"
 #include "tempest/topology_api/package.h"
 #include "tempest/topology_api/topology.h"
 #include "tempest/worker/stats.h"
 
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
 namespace tempest::worker {
 
 enum class topology_status : std::uint8_t { active, inactive, killed };
 
 class local_cluster final : public tempest::submitter {
-public:
+  public:
     // `daemon_conf` holds defaults for every topology (merged under each topology's conf).
     explicit local_cluster(config daemon_conf = {},
                            component_registry& registry = component_registry::instance());
@@ -49,7 +49,7 @@ public:
     std::vector<component_stats> stats(const std::string& name) const;
     std::vector<error_record> errors(const std::string& name) const;
 
-private:
+  private:
     struct impl;
     std::unique_ptr<impl> _impl;
 };

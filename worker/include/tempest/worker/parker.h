@@ -21,7 +21,7 @@
 namespace tempest::worker {
 
 class parker {
-public:
+  public:
     // Requires: called by the owning (consumer) thread.
     void announce() noexcept {
         _state.store(1, std::memory_order_relaxed);
@@ -53,7 +53,7 @@ public:
                 nullptr, nullptr, 0);
     }
 
-private:
+  private:
     alignas(64) std::atomic<std::uint32_t> _state{0};
     char _pad[64 - sizeof(std::atomic<std::uint32_t>)];
 };

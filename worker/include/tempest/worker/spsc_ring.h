@@ -12,17 +12,17 @@
 // allocate only until the ring has warmed up.
 #pragma once
 
+#include "tempest/worker/parker.h"
+
 #include <atomic>
 #include <cstdint>
 #include <memory>
-
-#include "tempest/worker/parker.h"
 
 namespace tempest::worker {
 
 template <typename T>
 class spsc_ring {
-public:
+  public:
     // Requires: capacity is a power of two >= 2.
     explicit spsc_ring(std::size_t capacity, parker* consumer_parker = nullptr)
         : _slots(std::make_unique<T[]>(capacity)),
@@ -93,16 +93,14 @@ public:
         return n;
     }
     // True when published slots wait (seq_cst load, for the parker's re-check).
-    bool has_published() noexcept {
-        return _r.head != _tail.load(std::memory_order_seq_cst);
-    }
+    bool has_published() noexcept { return _r.head != _tail.load(std::memory_order_seq_cst); }
     // Slots published and not yet consumed (approximate from another thread).
     std::size_t size_approx() const noexcept {
         return static_cast<std::size_t>(_tail.load(std::memory_order_relaxed) -
                                         _head.load(std::memory_order_relaxed));
     }
 
-private:
+  private:
     struct alignas(64) writer_state {
         std::uint64_t tail = 0;
         std::uint64_t cached_head = 0;

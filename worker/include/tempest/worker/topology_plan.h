@@ -7,14 +7,14 @@
 // across workers.
 #pragma once
 
-#include <memory>
-#include <string>
-#include <vector>
-
 #include "tempest/topology_api/config.h"
 #include "tempest/topology_api/topology.h"
 #include "tempest/topology_api/topology_context.h"
 #include "tempest/topology_api/tuple.h"
+
+#include <memory>
+#include <string>
+#include <vector>
 
 namespace tempest::worker {
 
@@ -26,8 +26,8 @@ inline constexpr const char* tick_stream_id = "__tick";
 struct edge_plan {
     int consumer = 0;  // index into topology_plan::components
     grouping group;
-    std::vector<int> targets;        // the consumer's tasks, ascending
-    std::vector<int> local_targets;  // targets in this worker (local_or_shuffle)
+    std::vector<int> targets;          // the consumer's tasks, ascending
+    std::vector<int> local_targets;    // targets in this worker (local_or_shuffle)
     std::vector<int> field_positions;  // fields / partial_key: positions in the stream's values
 };
 
@@ -56,7 +56,7 @@ struct executor_plan {
 };
 
 class topology_plan {
-public:
+  public:
     // `conf` is the topology's effective config (daemon defaults merged under the topology's).
     // `worker_tasks`: tasks that run in this process; empty means all of them (local mode).
     // Throws invalid_topology for an invalid topology.
@@ -77,7 +77,7 @@ public:
     const detail::stream_schema* tick_schema() const { return _tick_schema.get(); }
     int component_index(std::string_view id) const;
 
-private:
+  private:
     topology _topology;
     config _conf;
     std::vector<component_plan> _components;

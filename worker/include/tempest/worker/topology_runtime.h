@@ -12,19 +12,19 @@
 // thread after calling close()/cleanup() on the tasks.
 #pragma once
 
+#include "tempest/topology_api/component_registry.h"
+#include "tempest/worker/stats.h"
+#include "tempest/worker/topology_plan.h"
+
 #include <chrono>
 #include <memory>
 #include <string>
 #include <vector>
 
-#include "tempest/topology_api/component_registry.h"
-#include "tempest/worker/stats.h"
-#include "tempest/worker/topology_plan.h"
-
 namespace tempest::worker {
 
 class topology_runtime {
-public:
+  public:
     // Builds every task of `plan` that runs in this worker from `registry` (each task its own
     // instance). Throws invalid_topology when a component cannot be built.
     topology_runtime(std::shared_ptr<const topology_plan> plan, const component_registry& registry);
@@ -45,7 +45,7 @@ public:
     std::vector<component_stats> stats() const;
     std::vector<error_record> errors() const;
 
-private:
+  private:
     struct impl;
     std::unique_ptr<impl> _impl;
 };
