@@ -4,6 +4,7 @@
 // shared_state::report runs on an executor's own thread.
 #include "tempest/worker/topology_runtime.h"
 
+#include "tempest/common/log.h"
 #include "tempest/worker/hash.h"
 #include "tempest/worker/id_map.h"
 #include "tempest/worker/latency_histogram.h"
@@ -76,9 +77,17 @@ struct shared_state {
 
     std::mutex errors_mu;  // guards errors
     std::deque<error_record> errors;
+    std::uint64_t reported = 0;
 
     void report(const std::string& component, int task, std::string message) {
         std::scoped_lock lock(errors_mu);
+        // A component failing on every tuple must not flood the log: the first 20 errors are
+        // logged, then one in every 1000 (all are kept in `errors`, the newest 1000).
+        ++reported;
+        if (reported <= 20 || reported % 1000 == 0) {
+            common::logger("worker").warn("component '{}' task {}: {} (error #{})", component,
+                                          task, message, reported);
+        }
         errors.push_back({component, task, std::move(message), wall_ms()});
         if (errors.size() > 1000) {
             errors.pop_front();
