@@ -303,7 +303,7 @@ void values::add(const value::list& l) {
     _count = static_cast<std::uint16_t>(count + 1);
 }
 
-const std::byte* values::locate(std::size_t i) const {
+const std::byte* values::locate_slow(std::size_t i) const {
     if (i >= _count) [[unlikely]] {
         throw type_error("index " + std::to_string(i) + " out of range (" + std::to_string(_count) +
                          (_count == 1 ? " value)" : " values)"));
@@ -370,19 +370,6 @@ bool values::assign_encoded(std::span<const std::byte> bytes, std::uint16_t coun
     }
     assign_trusted(bytes.data(), static_cast<std::uint32_t>(bytes.size()), count);
     return true;
-}
-
-void values::assign_trusted(const std::byte* bytes, std::uint32_t size, std::uint16_t count) {
-    clear();
-    if (size > _capacity) {
-        grow(size);
-    }
-    if (size > 0) {
-        // memmove: the source may be our own buffer.
-        std::memmove(data(), bytes, size);
-    }
-    _size = size;
-    _count = count;
 }
 
 }  // namespace tempest

@@ -35,7 +35,8 @@ TEST(id_map_test, matches_a_reference_map_under_random_inserts_and_erases) {
 
 TEST(id_map_test, erase_if_removes_exactly_the_chosen_entries) {
     id_map<int> m;
-    for (std::uint64_t k = 1; k <= 1000; ++k) m.get_or_insert(k * 0x9e3779b97f4a7c15ULL) = int(k);
+    for (std::uint64_t k = 1; k <= 1000; ++k)
+        m.get_or_insert(k * 0x9e3779b97f4a7c15ULL) = int(k);
     m.erase_if([](std::uint64_t, int& v) { return v % 2 == 0; });
     EXPECT_EQ(m.size(), 500u);
     for (std::uint64_t k = 1; k <= 1000; ++k) {

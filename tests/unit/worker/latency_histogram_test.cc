@@ -18,7 +18,8 @@ TEST(latency_histogram_test, buckets_are_monotonic_and_contain_their_values) {
 
 TEST(latency_histogram_test, quantiles_are_within_an_eighth_of_the_truth) {
     latency_histogram h;
-    for (std::uint64_t v = 1; v <= 10000; ++v) h.record(v);
+    for (std::uint64_t v = 1; v <= 10000; ++v)
+        h.record(v);
     EXPECT_NEAR(h.quantile(0.5), 5000, 5000 / 8.0);
     EXPECT_NEAR(h.quantile(0.99), 9900, 9900 / 8.0);
     EXPECT_NEAR(h.mean(), 5000.5, 0.01);

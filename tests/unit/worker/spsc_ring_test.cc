@@ -51,7 +51,8 @@ TEST(spsc_ring_test, consume_stops_where_the_callback_says_and_resumes_there) {
     std::vector<int> seen;
     EXPECT_EQ(ring.consume(100,
                            [&](int& v) {
-                               if (v == 4) return false;
+                               if (v == 4)
+                                   return false;
                                seen.push_back(v);
                                return true;
                            }),
@@ -63,7 +64,8 @@ TEST(spsc_ring_test, consume_stops_where_the_callback_says_and_resumes_there) {
                            }),
               6u);
     ASSERT_EQ(seen.size(), 10u);
-    for (int i = 0; i < 10; ++i) EXPECT_EQ(seen[i], i);
+    for (int i = 0; i < 10; ++i)
+        EXPECT_EQ(seen[i], i);
 }
 
 TEST(spsc_ring_test, two_threads_transfer_every_item_in_order) {
@@ -79,7 +81,8 @@ TEST(spsc_ring_test, two_threads_transfer_every_item_in_order) {
             }
             *slot = i;
             ring.commit();
-            if (ring.unpublished() >= 64) ring.publish();
+            if (ring.unpublished() >= 64)
+                ring.publish();
         }
         ring.publish();
     });

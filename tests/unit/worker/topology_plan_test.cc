@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "tempest/worker/topology_plan.h"
 
-#include <gtest/gtest.h>
-
 #include "tempest/topology.h"
+
+#include <gtest/gtest.h>
 
 namespace tempest::worker {
 namespace {

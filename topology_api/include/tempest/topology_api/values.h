@@ -123,7 +123,18 @@ class values {
     bool assign_encoded(std::span<const std::byte> bytes, std::uint16_t count);
     // Replaces the content with already trusted encoded bytes (a copy of another values'
     // encoded()).
-    void assign_trusted(const std::byte* bytes, std::uint32_t size, std::uint16_t count);
+    // Inline: this is the per-tuple copy into a queue slot.
+    void assign_trusted(const std::byte* bytes, std::uint32_t size, std::uint16_t count) {
+        if (size > _capacity) [[unlikely]] {
+            clear();
+            grow(size);
+        }
+        if (size > 0) {
+            std::memmove(data(), bytes, size);  // the source may be our own buffer
+        }
+        _size = size;
+        _count = count;
+    }
 
     friend bool operator==(const values& a, const values& b) noexcept {
         return a._count == b._count && a._size == b._size &&
@@ -152,7 +163,13 @@ class values {
             std::memcpy(p + 4, src, n);
         }
     }
-    const std::byte* locate(std::size_t i) const;
+    const std::byte* locate(std::size_t i) const {
+        if (i == 0 && _count > 0) [[likely]] {
+            return data();
+        }
+        return locate_slow(i);
+    }
+    const std::byte* locate_slow(std::size_t i) const;
     const std::byte* expect(std::size_t i, value_type t) const {
         const std::byte* p = locate(i);
         if (static_cast<value_type>(*p) != t) [[unlikely]] {
