@@ -45,6 +45,7 @@ constexpr std::array schema{
     config_key{.name = "tempest.log.level", .type = t::string},
     config_key{.name = "topology.acker.executors", .type = t::integer, .nullable = true, .min = 0},
     config_key{.name = "topology.batch.flush.interval.millis", .type = t::integer, .min = 1},
+    config_key{.name = "topology.chaining", .type = t::boolean},
     config_key{.name = "topology.debug", .type = t::boolean},
     config_key{.name = "topology.executor.receive.buffer.size",
                .type = t::integer,

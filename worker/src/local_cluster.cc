@@ -94,8 +94,9 @@ void local_cluster::submit_topology(const std::string& name, const config& conf,
         common::logger("worker").warn("local cluster state: {}", c.error().message());
     }
     runtime->start();
-    common::logger("worker").info("local cluster: topology '{}' ({}) started: {} executors, {} tasks",
-                                  name, id, plan->executors().size(), plan->num_tasks());
+    common::logger("worker").info(
+        "local cluster: topology '{}' ({}) started: {} executors, {} tasks", name, id,
+        plan->executors().size(), plan->num_tasks());
 }
 
 void local_cluster::kill_topology(const std::string& name, std::chrono::milliseconds wait) {

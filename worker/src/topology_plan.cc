@@ -152,11 +152,68 @@ topology_plan::topology_plan(std::string topology_id, topology t, config conf,
         }
     }
 
+    if (_conf.get_bool("topology.chaining", true)) {
+        chain();
+    }
+
     _tick_schema = std::make_unique<detail::stream_schema>();
     _tick_schema->component = system_component_id;
     _tick_schema->stream = tick_stream_id;
     _tick_schema->fields = fields{"rate_secs"};
     _layout = std::move(layout);
+}
+
+void topology_plan::chain() {
+    // First executor index of each component (executors are laid out component by component).
+    std::vector<int> first_exec(_components.size(), -1);
+    for (int i = static_cast<int>(_executors.size()) - 1; i >= 0; --i) {
+        first_exec[_executors[i].component] = i;
+    }
+    auto one_task_per_executor = [&](int ci) {
+        const component_plan& c = _components[ci];
+        return c.def != nullptr && c.def->parallelism == static_cast<int>(c.tasks.size());
+    };
+    auto all_here = [&](int ci) {
+        for (int task : _components[ci].tasks) {
+            if (!_in_worker[task])
+                return false;
+        }
+        return true;
+    };
+    // Repeat until nothing changes so that chains of any length settle (a -> b -> c).
+    for (bool changed = true; changed;) {
+        changed = false;
+        for (int ci = 0; ci < static_cast<int>(_components.size()); ++ci) {
+            const component_plan& c = _components[ci];
+            if (c.is_spout || c.is_acker || c.def == nullptr || c.def->inputs.size() != 1)
+                continue;
+            const input_def& in = c.def->inputs[0];
+            if (in.grouping.type != grouping_type::local_or_shuffle)
+                continue;
+            int pi = component_index(in.component);
+            if (pi == ci || !one_task_per_executor(ci) || !one_task_per_executor(pi) ||
+                _components[pi].tasks.size() != c.tasks.size() || !all_here(ci) || !all_here(pi)) {
+                continue;
+            }
+            for (std::size_t k = 0; k < c.tasks.size(); ++k) {
+                executor_plan& consumer = _executors[first_exec[ci] + static_cast<int>(k)];
+                const executor_plan& producer = _executors[first_exec[pi] + static_cast<int>(k)];
+                int host =
+                    producer.host >= 0 ? producer.host : first_exec[pi] + static_cast<int>(k);
+                if (host == first_exec[ci] + static_cast<int>(k) || consumer.host == host) {
+                    continue;  // a cycle, or already settled
+                }
+                consumer.host = host;
+                changed = true;
+            }
+        }
+    }
+    // A consumer chained before its producer was: point it at the final host.
+    for (executor_plan& e : _executors) {
+        while (e.host >= 0 && _executors[e.host].host >= 0) {
+            e.host = _executors[e.host].host;
+        }
+    }
 }
 
 int topology_plan::component_index(std::string_view id) const {

@@ -85,8 +85,8 @@ struct shared_state {
         // logged, then one in every 1000 (all are kept in `errors`, the newest 1000).
         ++reported;
         if (reported <= 20 || reported % 1000 == 0) {
-            common::logger("worker").warn("component '{}' task {}: {} (error #{})", component,
-                                          task, message, reported);
+            common::logger("worker").warn("component '{}' task {}: {} (error #{})", component, task,
+                                          message, reported);
         }
         errors.push_back({component, task, std::move(message), wall_ms()});
         if (errors.size() > 1000) {
@@ -135,6 +135,9 @@ class executor;
 struct task_state {
     int id = 0;
     const component_plan* comp = nullptr;
+    bool chained = false;      // runs by direct calls from its producer on this thread
+    std::int64_t tick_ns = 0;  // 0 = no tick tuples
+    std::int64_t next_tick = 0;
     std::unique_ptr<topology_context> ctx;
     std::vector<stream_state> streams;
     int last_stream = 0;
@@ -194,18 +197,19 @@ class bolt_collector_impl final : public output_collector {
 
 }  // namespace
 
-// One executor: a thread running the tasks [first_task, last_task] of one component.
+// One executor thread: the tasks of one plan executor, plus the tasks of the executors chained
+// into it (topology_plan::chain), which it runs by direct calls.
 // Lifecycle: constructed (tasks built) on the submitting thread; run() on its own thread until
 // shared_state::stop; close()/cleanup() run at the end of run().
 class executor_impl {
   public:
-    executor_impl(shared_state& shared, const topology_plan& plan, int index,
+    // `execs`: plan executor indices, the thread's own first, then those chained into it.
+    executor_impl(shared_state& shared, const topology_plan& plan, std::vector<int> execs,
                   const component_registry& registry)
         : _shared(shared),
           _plan(plan),
-          _ep(plan.executors()[index]),
-          _comp(plan.components()[_ep.component]),
-          _rng(std::random_device{}() ^ (static_cast<std::uint64_t>(index) << 32)) {
+          _comp(plan.components()[plan.executors()[execs.front()].component]),
+          _rng(std::random_device{}() ^ (static_cast<std::uint64_t>(execs.front()) << 32)) {
         _is_spout = _comp.is_spout;
         _is_acker = _comp.is_acker;
         _has_ackers = !plan.acker_tasks().empty();
@@ -217,69 +221,64 @@ class executor_impl {
         _spout_wait_ns =
             std::max<std::int64_t>(1, _comp.conf.get_int("topology.spout.wait.max.micros", 1000)) *
             1000;
-        std::int64_t tick = 0;
-        if (const value* v = _comp.conf.find(config::topology_tick_tuple_freq_secs);
-            v != nullptr && !v->is_null()) {
-            tick = v->as_int();
-        }
-        _tick_ns = tick > 0 ? tick * 1'000'000'000 : 0;
         _task_link.assign(static_cast<std::size_t>(plan.num_tasks()) + 1, nullptr);
+        _task_index.assign(static_cast<std::size_t>(plan.num_tasks()) + 1, nullptr);
+        int self = execs.front();
 
-        for (int id = _ep.first_task; id <= _ep.last_task; ++id) {
-            auto t = std::make_unique<task_state>();
-            t->id = id;
-            t->comp = &_comp;
-            t->ctx = std::make_unique<topology_context>(plan.layout(), id);
-            if (_is_spout) {
-                t->sp = registry.make_spout(_comp.def->class_name, _comp.def->args);
-                t->spout_out = std::make_unique<spout_collector_impl>(*this, *t);
-                const value* mp = _comp.conf.find(config::topology_max_spout_pending);
-                t->max_pending = (mp != nullptr && !mp->is_null()) ? mp->as_int() : 0;
-            } else if (!_is_acker) {
-                t->bl = registry.make_bolt(_comp.def->class_name, _comp.def->args);
-                t->bolt_out = std::make_unique<bolt_collector_impl>(*this, *t);
+        for (int ei : execs) {
+            const executor_plan& ep = plan.executors()[ei];
+            const component_plan& comp = plan.components()[ep.component];
+            std::int64_t tick = 0;
+            if (const value* v = comp.conf.find(config::topology_tick_tuple_freq_secs);
+                v != nullptr && !v->is_null()) {
+                tick = v->as_int();
             }
-            for (const stream_plan& sp : _comp.streams) {
-                stream_state ss;
-                ss.plan = &sp;
-                for (const edge_plan& e : sp.edges) {
-                    edge_state es;
-                    es.plan = &e;
-                    const auto& pool = (e.group.type == grouping_type::local_or_shuffle &&
-                                        !e.local_targets.empty())
-                                           ? e.local_targets
-                                           : e.targets;
-                    es.order = pool;
-                    std::mt19937_64 shuffle_rng(static_cast<std::uint64_t>(id) * 7919 + 17);
-                    std::shuffle(es.order.begin(), es.order.end(), shuffle_rng);
-                    if (e.group.type == grouping_type::partial_key) {
-                        es.load.assign(e.targets.size(), 0);
-                    }
-                    if (e.group.type == grouping_type::custom) {
-                        es.custom =
-                            registry.make_grouping(e.group.custom_class, e.group.custom_args);
-                    }
-                    ss.edges.push_back(std::move(es));
+            for (int id = ep.first_task; id <= ep.last_task; ++id) {
+                auto t = std::make_unique<task_state>();
+                t->id = id;
+                t->comp = &comp;
+                t->chained = ei != self;
+                t->tick_ns =
+                    (tick > 0 && !comp.is_spout && !comp.is_acker) ? tick * 1'000'000'000 : 0;
+                t->ctx = std::make_unique<topology_context>(plan.layout(), id);
+                if (comp.is_spout) {
+                    t->sp = registry.make_spout(comp.def->class_name, comp.def->args);
+                    t->spout_out = std::make_unique<spout_collector_impl>(*this, *t);
+                    const value* mp = comp.conf.find(config::topology_max_spout_pending);
+                    t->max_pending = (mp != nullptr && !mp->is_null()) ? mp->as_int() : 0;
+                } else if (!comp.is_acker) {
+                    t->bl = registry.make_bolt(comp.def->class_name, comp.def->args);
+                    t->bolt_out = std::make_unique<bolt_collector_impl>(*this, *t);
                 }
-                t->streams.push_back(std::move(ss));
+                for (const stream_plan& sp : comp.streams) {
+                    stream_state ss;
+                    ss.plan = &sp;
+                    for (const edge_plan& e : sp.edges) {
+                        ss.edges.push_back(make_edge(e, id, self, registry));
+                    }
+                    t->streams.push_back(std::move(ss));
+                }
+                _task_index[id] = t.get();
+                _tasks.push_back(std::move(t));
             }
-            _tasks.push_back(std::move(t));
         }
     }
 
     parker& park() { return _park; }
     bool is_spout() const { return _is_spout; }
-    const executor_plan& plan() const { return _ep; }
     const component_plan& comp() const { return _comp; }
     std::uint64_t seen_epoch() const { return _seen_epoch.load(std::memory_order_acquire); }
     const std::vector<std::unique_ptr<task_state>>& tasks() const { return _tasks; }
 
     // Wiring, before start: this executor sends to `consumer` over `ring`.
+    // Chained tasks are reached by direct calls, never through a ring.
     void add_output(ring_t* ring, const executor_impl& consumer) {
         auto link = std::make_unique<out_link>();
         link->ring = ring;
-        for (int task = consumer._ep.first_task; task <= consumer._ep.last_task; ++task) {
-            _task_link[task] = link.get();
+        for (const auto& t : consumer._tasks) {
+            if (!t->chained) {
+                _task_link[t->id] = link.get();
+            }
         }
         _links.push_back(std::move(link));
     }
@@ -295,7 +294,7 @@ class executor_impl {
     void bolt_ack(task_state& t, const tuple& in);
     void bolt_fail(task_state& t, const tuple& in);
     void report(const task_state& t, std::string message) {
-        _shared.report(_comp.id, t.id, std::move(message));
+        _shared.report(t.comp->id, t.id, std::move(message));
     }
 
   private:
@@ -315,7 +314,35 @@ class executor_impl {
         const auto& a = _plan.acker_tasks();
         return a[root % a.size()];
     }
-    task_state& task(int id) { return *_tasks[static_cast<std::size_t>(id - _ep.first_task)]; }
+    task_state& task(int id) { return *_task_index[id]; }
+    edge_state make_edge(const edge_plan& e, int task, int self,
+                         const component_registry& registry) const {
+        edge_state es;
+        es.plan = &e;
+        if (e.group.type == grouping_type::local_or_shuffle) {
+            // Prefer the tasks on this very thread (chained), then those of this worker.
+            for (int target : e.targets) {
+                if (_plan.in_worker(target) && _plan.task_thread(target) == self) {
+                    es.order.push_back(target);
+                }
+            }
+            if (es.order.empty()) {
+                es.order = e.local_targets.empty() ? e.targets : e.local_targets;
+            }
+        } else {
+            es.order = e.targets;
+        }
+        std::mt19937_64 shuffle_rng(static_cast<std::uint64_t>(task) * 7919 + 17);
+        std::shuffle(es.order.begin(), es.order.end(), shuffle_rng);
+        if (e.group.type == grouping_type::partial_key) {
+            es.load.assign(e.targets.size(), 0);
+        }
+        if (e.group.type == grouping_type::custom) {
+            es.custom = registry.make_grouping(e.group.custom_class, e.group.custom_args);
+        }
+        return es;
+    }
+    void execute_bolt(task_state& t, tuple& m);
 
     bool handle(tuple& m);
     void handle_acker(task_state& t, const tuple& m);
@@ -333,8 +360,7 @@ class executor_impl {
 
     shared_state& _shared;
     const topology_plan& _plan;
-    const executor_plan& _ep;
-    const component_plan& _comp;
+    const component_plan& _comp;  // of the thread's own executor
     bool _is_spout = false;
     bool _is_acker = false;
     bool _has_ackers = false;
@@ -343,10 +369,10 @@ class executor_impl {
     std::uint64_t _batch = 64;
     std::int64_t _timeout_ns = 0;
     std::int64_t _spout_wait_ns = 0;
-    std::int64_t _tick_ns = 0;
     std::int64_t _now = 0;
     std::int64_t _next_sweep = 0;
-    std::int64_t _next_tick = 0;
+    std::int64_t _next_tick = 0;  // earliest next_tick of the tasks with tick tuples
+    int _depth = 0;               // nesting of direct calls into chained tasks
     int _idle = 0;
     fast_random _rng;
     parker _park;
@@ -355,7 +381,9 @@ class executor_impl {
     std::vector<std::unique_ptr<task_state>> _tasks;
     std::vector<ring_t*> _inputs;
     std::vector<std::unique_ptr<out_link>> _links;
-    std::vector<out_link*> _task_link;  // index = destination task id
+    std::vector<out_link*> _task_link;     // index = destination task id; null = chained/none
+    std::vector<task_state*> _task_index;  // index = task id; tasks run by this thread
+    std::vector<std::unique_ptr<tuple>> _direct_slots;  // one per chaining depth
     std::vector<out_link*> _dirty;
     std::vector<detail::anchor> _scratch_anchors;
     std::vector<int> _scratch_targets;
@@ -399,7 +427,7 @@ stream_state& executor_impl::resolve(task_state& t, std::string_view stream, int
             }
         }
         if (i < 0) {
-            throw std::invalid_argument("component '" + _comp.id +
+            throw std::invalid_argument("component '" + t.comp->id +
                                         "' emitted on undeclared stream '" + std::string(stream) +
                                         "'");
         }
@@ -407,11 +435,11 @@ stream_state& executor_impl::resolve(task_state& t, std::string_view stream, int
     }
     stream_state& s = streams[i];
     if ((direct >= 0) != s.plan->schema->direct) [[unlikely]] {
-        throw std::invalid_argument(direct >= 0 ? "emit_direct on stream '" + std::string(stream) +
-                                                      "' of '" + _comp.id +
-                                                      "', which is not declared direct"
-                                                : "emit on direct stream '" + std::string(stream) +
-                                                      "' of '" + _comp.id + "' needs emit_direct");
+        throw std::invalid_argument(
+            direct >= 0 ? "emit_direct on stream '" + std::string(stream) + "' of '" + t.comp->id +
+                              "', which is not declared direct"
+                        : "emit on direct stream '" + std::string(stream) + "' of '" + t.comp->id +
+                              "' needs emit_direct");
     }
     return s;
 }
@@ -467,18 +495,23 @@ void executor_impl::for_each_target(task_state& t, edge_state& e, const values& 
             break;
         }
         case grouping_type::custom: {
-            _scratch_targets.clear();
-            e.custom->choose_tasks(t.id, v, _scratch_targets);
-            for (int target : _scratch_targets) {
+            // Swapped out while in use: a chained consumer may emit through a custom grouping
+            // from inside fn().
+            std::vector<int> chosen;
+            chosen.swap(_scratch_targets);
+            chosen.clear();
+            e.custom->choose_tasks(t.id, v, chosen);
+            for (int target : chosen) {
                 if (target < p.targets.front() || target > p.targets.back()) {
                     throw std::invalid_argument("custom grouping " + p.group.custom_class +
                                                 " chose task " + std::to_string(target) +
                                                 ", which is not a target of the stream");
                 }
             }
-            for (int target : _scratch_targets) {
+            for (int target : chosen) {
                 fn(target);
             }
+            chosen.swap(_scratch_targets);
             break;
         }
     }
@@ -487,6 +520,18 @@ void executor_impl::for_each_target(task_state& t, edge_state& e, const values& 
 template <typename Fill>
 void executor_impl::send(int target, Fill&& fill) {
     out_link* l = _task_link[target];
+    if (l == nullptr) {
+        // A chained task on this thread: build the tuple in this depth's slot and call it.
+        if (_depth == static_cast<int>(_direct_slots.size())) {
+            _direct_slots.push_back(std::make_unique<tuple>());
+        }
+        tuple& slot = *_direct_slots[_depth];
+        fill(slot);
+        ++_depth;
+        execute_bolt(*_task_index[target], slot);
+        --_depth;
+        return;
+    }
     tuple* slot = l->overflow.empty() ? l->ring->try_claim() : nullptr;
     if (slot != nullptr) [[likely]] {
         fill(*slot);
@@ -643,16 +688,7 @@ bool executor_impl::handle(tuple& m) {
     task_state& t = task(tuple_access::dest_task(m));
     switch (kind) {
         case message_kind::data:
-            t.executed.add();
-            try {
-                t.bl->execute(m);
-            } catch (const std::exception& e) {
-                report(t, std::string("exception in execute: ") + e.what());
-                bolt_fail(t, m);
-            } catch (...) {
-                report(t, "unknown exception in execute");
-                bolt_fail(t, m);
-            }
+            execute_bolt(t, m);
             break;
         case message_kind::ack_init:
         case message_kind::ack:
@@ -665,6 +701,19 @@ bool executor_impl::handle(tuple& m) {
             break;
     }
     return true;
+}
+
+void executor_impl::execute_bolt(task_state& t, tuple& m) {
+    t.executed.add();
+    try {
+        t.bl->execute(m);
+    } catch (const std::exception& e) {
+        report(t, std::string("exception in execute: ") + e.what());
+        bolt_fail(t, m);
+    } catch (...) {
+        report(t, "unknown exception in execute");
+        bolt_fail(t, m);
+    }
 }
 
 void executor_impl::handle_acker(task_state& t, const tuple& m) {
@@ -725,6 +774,9 @@ bool executor_impl::run_spouts() {
     bool work = false;
     for (auto& tp : _tasks) {
         task_state& t = *tp;
+        if (!t.sp) {
+            continue;  // a bolt chained into this spout's thread
+        }
         for (std::uint64_t i = 0; i < _batch; ++i) {
             if (_overflowed || (t.max_pending > 0 &&
                                 static_cast<std::int64_t>(t.pending.size()) >= t.max_pending)) {
@@ -806,13 +858,21 @@ void executor_impl::timers() {
             }
         }
     }
-    if (_tick_ns > 0 && _now >= _next_tick && !_is_spout && !_is_acker) {
-        _next_tick = _now + _tick_ns;
-        tuple tick;
-        tuple_access::set_header(tick, _plan.tick_schema(), 0, 0, message_kind::data);
-        tuple_access::vals(tick).add_int(_tick_ns / 1'000'000'000);
+    if (_next_tick > 0 && _now >= _next_tick) {
+        _next_tick = 0;
         for (auto& tp : _tasks) {
-            guarded(*tp, "execute (tick)", [&] { tp->bl->execute(tick); });
+            task_state& t = *tp;
+            if (t.tick_ns == 0) {
+                continue;
+            }
+            if (_now >= t.next_tick) {
+                t.next_tick = _now + t.tick_ns;
+                tuple tick;
+                tuple_access::set_header(tick, _plan.tick_schema(), 0, t.id, message_kind::data);
+                tuple_access::vals(tick).add_int(t.tick_ns / 1'000'000'000);
+                guarded(t, "execute (tick)", [&] { t.bl->execute(tick); });
+            }
+            _next_tick = _next_tick == 0 ? t.next_tick : std::min(_next_tick, t.next_tick);
         }
     }
 }
@@ -825,6 +885,9 @@ void executor_impl::apply_control() {
     bool want = _shared.active.load(std::memory_order_acquire);
     if (_is_spout && want != _active) {
         for (auto& tp : _tasks) {
+            if (!tp->sp) {
+                continue;
+            }
             if (want) {
                 guarded(*tp, "activate", [&] { tp->sp->activate(); });
             } else {
@@ -865,7 +928,7 @@ void executor_impl::idle_wait() {
     } else if (_is_spout && _active) {
         timeout = _spout_wait_ns;
     }
-    if (_tick_ns > 0) {
+    if (_next_tick > 0) {
         timeout = std::clamp<std::int64_t>(_next_tick - now_ns(), 1000, timeout);
     }
     _park.park(std::chrono::nanoseconds(timeout));
@@ -878,16 +941,16 @@ void executor_impl::start_tasks() {
             for (auto& e : s.edges) {
                 if (e.custom) {
                     guarded(t, "custom grouping prepare", [&] {
-                        e.custom->prepare(*t.ctx, _comp.id, s.plan->schema->stream,
+                        e.custom->prepare(*t.ctx, t.comp->id, s.plan->schema->stream,
                                           e.plan->targets);
                     });
                 }
             }
         }
         if (t.sp) {
-            guarded(t, "open", [&] { t.sp->open(_comp.conf, *t.ctx, *t.spout_out); });
+            guarded(t, "open", [&] { t.sp->open(t.comp->conf, *t.ctx, *t.spout_out); });
         } else if (t.bl) {
-            guarded(t, "prepare", [&] { t.bl->prepare(_comp.conf, *t.ctx, *t.bolt_out); });
+            guarded(t, "prepare", [&] { t.bl->prepare(t.comp->conf, *t.ctx, *t.bolt_out); });
         }
     }
 }
@@ -913,12 +976,19 @@ void executor_impl::run() {
     _active = _shared.active.load(std::memory_order_acquire);
     if (_is_spout && _active) {
         for (auto& tp : _tasks) {
-            guarded(*tp, "activate", [&] { tp->sp->activate(); });
+            if (tp->sp) {
+                guarded(*tp, "activate", [&] { tp->sp->activate(); });
+            }
         }
     }
     _seen_epoch.store(e, std::memory_order_release);
     _now = now_ns();
-    _next_tick = _now + _tick_ns;
+    for (auto& tp : _tasks) {
+        if (tp->tick_ns > 0) {
+            tp->next_tick = _now + tp->tick_ns;
+            _next_tick = _next_tick == 0 ? tp->next_tick : std::min(_next_tick, tp->next_tick);
+        }
+    }
     _next_sweep = _now + 1'000'000'000;
     while (!_shared.stop.load(std::memory_order_relaxed)) {
         apply_control();
@@ -964,47 +1034,63 @@ topology_runtime::topology_runtime(std::shared_ptr<const topology_plan> plan,
     : _impl(std::make_unique<impl>()) {
     _impl->plan = std::move(plan);
     const topology_plan& p = *_impl->plan;
-    std::vector<int> exec_index(p.executors().size(), -1);  // plan executor -> ours
+    // One thread per plan executor that runs here and is not chained into another.
+    std::vector<std::vector<int>> threads;  // plan executor indices, own first
+    std::vector<int> thread_of(p.executors().size(), -1);
     for (std::size_t i = 0; i < p.executors().size(); ++i) {
         const executor_plan& ep = p.executors()[i];
-        if (!p.in_worker(ep.first_task)) {
-            continue;
+        if (p.in_worker(ep.first_task) && ep.host < 0) {
+            thread_of[i] = static_cast<int>(threads.size());
+            threads.push_back({static_cast<int>(i)});
         }
+    }
+    for (std::size_t i = 0; i < p.executors().size(); ++i) {
+        const executor_plan& ep = p.executors()[i];
+        if (p.in_worker(ep.first_task) && ep.host >= 0) {
+            thread_of[i] = thread_of[ep.host];
+            threads[thread_of[i]].push_back(static_cast<int>(i));
+        }
+    }
+    for (auto& execs : threads) {
         try {
-            exec_index[i] = static_cast<int>(_impl->executors.size());
             _impl->executors.push_back(
-                std::make_unique<executor_impl>(_impl->shared, p, static_cast<int>(i), registry));
+                std::make_unique<executor_impl>(_impl->shared, p, execs, registry));
         } catch (const std::exception& e) {
-            throw invalid_topology("component '" + p.components()[ep.component].id +
+            throw invalid_topology("component '" +
+                                   p.components()[p.executors()[execs.front()].component].id +
                                    "' cannot be built: " + e.what());
         }
     }
     std::size_t capacity =
         round_pow2(p.conf().get_int(config::topology_executor_receive_buffer_size, 1024));
     bool ackers = !p.acker_tasks().empty();
-    // One ring for every ordered pair of executors that can exchange tuples.
-    for (std::size_t pi = 0; pi < p.executors().size(); ++pi) {
-        if (exec_index[pi] < 0)
-            continue;
-        const component_plan& from = p.components()[p.executors()[pi].component];
+    // One ring for every ordered pair of threads that can exchange tuples: from X to Y when a
+    // component running on X sends to Y's own component (chained tasks take direct calls).
+    for (std::size_t x = 0; x < threads.size(); ++x) {
         std::vector<bool> to_component(p.components().size(), false);
-        for (const stream_plan& s : from.streams) {
-            for (const edge_plan& e : s.edges) {
-                to_component[e.consumer] = true;
+        for (int ei : threads[x]) {
+            const component_plan& from = p.components()[p.executors()[ei].component];
+            for (const stream_plan& s : from.streams) {
+                for (const edge_plan& e : s.edges) {
+                    to_component[e.consumer] = true;
+                }
+            }
+            for (std::size_t ci = 0; ci < p.components().size(); ++ci) {
+                const component_plan& c = p.components()[ci];
+                if (ackers && c.is_acker && !from.is_acker) {
+                    to_component[ci] = true;
+                }
+                if (from.is_acker && c.is_spout) {
+                    to_component[ci] = true;
+                }
             }
         }
-        for (std::size_t ci = 0; ci < p.components().size(); ++ci) {
-            const component_plan& c = p.components()[ci];
-            if (ackers && c.is_acker && !from.is_acker)
-                to_component[ci] = true;
-            if (from.is_acker && c.is_spout)
-                to_component[ci] = true;
-        }
-        for (std::size_t ci = 0; ci < p.executors().size(); ++ci) {
-            if (exec_index[ci] < 0 || !to_component[p.executors()[ci].component])
+        for (std::size_t y = 0; y < threads.size(); ++y) {
+            if (!to_component[p.executors()[threads[y].front()].component]) {
                 continue;
-            executor_impl& producer = *_impl->executors[exec_index[pi]];
-            executor_impl& consumer = *_impl->executors[exec_index[ci]];
+            }
+            executor_impl& producer = *_impl->executors[x];
+            executor_impl& consumer = *_impl->executors[y];
             auto ring = std::make_unique<ring_t>(capacity, &consumer.park());
             producer.add_output(ring.get(), consumer);
             consumer.add_input(ring.get());
@@ -1079,9 +1165,10 @@ std::vector<component_stats> topology_runtime::stats() const {
         s.is_spout = c.is_spout;
         latency_histogram lat;
         for (const auto& ex : _impl->executors) {
-            if (&ex->comp() != &c)
-                continue;
             for (const auto& t : ex->tasks()) {
+                if (t->comp != &c) {
+                    continue;
+                }
                 s.emitted += t->emitted.get();
                 s.executed += t->executed.get();
                 s.acked += t->acked.get();

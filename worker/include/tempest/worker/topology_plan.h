@@ -5,6 +5,11 @@
 // field positions, and builds the stream schemas tuples point at. Immutable once built; shared
 // by the executors of one worker. Built the same way in every process, so task ids agree
 // across workers.
+//
+// Chaining (topology.chaining, on by default): a bolt whose only input is a local_or_shuffle
+// subscription to a component of equal parallelism, one task per executor on both sides, runs
+// in its producer's executor thread: executor i of the producer calls task i of the bolt
+// directly instead of going through a queue, as Flink chains operators.
 #pragma once
 
 #include "tempest/topology_api/config.h"
@@ -53,6 +58,9 @@ struct executor_plan {
     int component = 0;  // index into components
     int first_task = 0;
     int last_task = 0;  // inclusive
+    // Chaining: the executor whose thread runs this one's tasks by direct calls, or -1 when it
+    // has a thread of its own. Always an executor with host == -1.
+    int host = -1;
 };
 
 class topology_plan {
@@ -71,6 +79,11 @@ class topology_plan {
     int num_tasks() const { return static_cast<int>(_task_component.size()) - 1; }
     int task_component(int task) const { return _task_component[task]; }
     int task_executor(int task) const { return _task_executor[task]; }
+    // The executor whose thread runs `task` (its own executor unless chained into another).
+    int task_thread(int task) const {
+        const executor_plan& e = _executors[_task_executor[task]];
+        return e.host >= 0 ? e.host : _task_executor[task];
+    }
     const std::vector<int>& acker_tasks() const { return _acker_tasks; }
     bool in_worker(int task) const { return _in_worker[task]; }
     const std::shared_ptr<const detail::task_layout>& layout() const { return _layout; }
@@ -78,6 +91,8 @@ class topology_plan {
     int component_index(std::string_view id) const;
 
   private:
+    void chain();
+
     topology _topology;
     config _conf;
     std::vector<component_plan> _components;

@@ -1,0 +1,157 @@
+// SPDX-License-Identifier: Apache-2.0
+// Chaining: a bolt fed only by local_or_shuffle from a component of equal parallelism runs on
+// its producer's thread, and everything else about the topology (acking, counts) is unchanged.
+#include "tempest/topology.h"
+#include "tempest/worker/local_cluster.h"
+#include "tempest/worker/topology_plan.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <chrono>
+#include <map>
+#include <mutex>
+#include <set>
+#include <thread>
+
+namespace tempest::worker {
+namespace {
+
+constexpr int messages_per_task = 2000;
+
+std::mutex g_mu;
+std::map<std::string, std::set<std::thread::id>> g_threads;  // "component/task index" -> threads
+std::atomic<int> g_acked{0};
+std::atomic<int> g_sunk{0};
+
+void record(const topology_context& ctx) {
+    std::scoped_lock lock(g_mu);
+    g_threads[ctx.get_this_component_id() + "/" + std::to_string(ctx.get_this_task_index())].insert(
+        std::this_thread::get_id());
+}
+
+struct chain_spout : spout {
+    spout_output_collector* out = nullptr;
+    const topology_context* ctx = nullptr;
+    int sent = 0;
+    void declare_output_fields(output_fields_declarer& d) override { d.declare({"n"}); }
+    void open(const config&, const topology_context& c, spout_output_collector& o) override {
+        out = &o;
+        ctx = &c;
+    }
+    void next_tuple() override {
+        if (sent < messages_per_task) {
+            record(*ctx);
+            out->emit({sent}, message_id{static_cast<std::uint64_t>(sent)});
+            ++sent;
+        }
+    }
+    void ack(message_id) override { ++g_acked; }
+};
+
+struct pass_bolt : bolt {
+    output_collector* out = nullptr;
+    const topology_context* ctx = nullptr;
+    void declare_output_fields(output_fields_declarer& d) override { d.declare({"n"}); }
+    void prepare(const config&, const topology_context& c, output_collector& o) override {
+        out = &o;
+        ctx = &c;
+    }
+    void execute(const tuple& t) override {
+        record(*ctx);
+        out->emit(t, {t.get_int(0)});
+        out->ack(t);
+    }
+};
+
+struct sink_bolt : bolt {
+    output_collector* out = nullptr;
+    const topology_context* ctx = nullptr;
+    void declare_output_fields(output_fields_declarer&) override {}
+    void prepare(const config&, const topology_context& c, output_collector& o) override {
+        out = &o;
+        ctx = &c;
+    }
+    void execute(const tuple& t) override {
+        record(*ctx);
+        ++g_sunk;
+        out->ack(t);
+    }
+};
+
+topology chain_topology(int sink_parallelism) {
+    topology_builder b;
+    b.set_spout<chain_spout>("spout", 2);
+    b.set_bolt<pass_bolt>("pass", 2).local_or_shuffle_grouping("spout");
+    b.set_bolt<sink_bolt>("sink", sink_parallelism).local_or_shuffle_grouping("pass");
+    return b.create_topology();
+}
+
+template <typename Pred>
+bool wait_until(Pred pred, std::chrono::seconds limit) {
+    auto deadline = std::chrono::steady_clock::now() + limit;
+    while (!pred()) {
+        if (std::chrono::steady_clock::now() > deadline)
+            return false;
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    return true;
+}
+
+void run(const topology& t, bool chaining) {
+    g_threads.clear();
+    g_acked = 0;
+    g_sunk = 0;
+    local_cluster cluster;
+    config conf;
+    conf.set_num_ackers(1);
+    conf.set("topology.chaining", chaining);
+    cluster.submit_topology("chain", conf, t);
+    ASSERT_TRUE(wait_until([] { return g_acked.load() == 2 * messages_per_task; },
+                           std::chrono::seconds(20)))
+        << "acked " << g_acked.load();
+    cluster.kill_topology("chain");
+    EXPECT_EQ(g_sunk.load(), 2 * messages_per_task);
+}
+
+TEST(chaining_test, chained_bolts_run_on_their_producers_thread_and_ack) {
+    run(chain_topology(2), true);
+    std::scoped_lock lock(g_mu);
+    for (int k = 0; k < 2; ++k) {
+        std::string i = std::to_string(k);
+        ASSERT_EQ(g_threads["spout/" + i].size(), 1u);
+        EXPECT_EQ(g_threads["pass/" + i], g_threads["spout/" + i]) << "task index " << k;
+        EXPECT_EQ(g_threads["sink/" + i], g_threads["spout/" + i]) << "task index " << k;
+    }
+    EXPECT_NE(g_threads["spout/0"], g_threads["spout/1"]);
+}
+
+TEST(chaining_test, is_off_when_configured_off_or_parallelism_differs) {
+    run(chain_topology(2), false);
+    {
+        std::scoped_lock lock(g_mu);
+        EXPECT_NE(g_threads["pass/0"], g_threads["spout/0"]);
+    }
+    run(chain_topology(1), true);  // pass (2) -> sink (1): sink keeps its own thread
+    std::scoped_lock lock(g_mu);
+    EXPECT_EQ(g_threads["pass/0"], g_threads["spout/0"]);
+    EXPECT_NE(g_threads["sink/0"], g_threads["pass/0"]);
+    EXPECT_NE(g_threads["sink/0"], g_threads["pass/1"]);
+}
+
+TEST(chaining_test, plan_marks_hosts_transitively) {
+    config conf;
+    topology_plan p("t", chain_topology(2), conf);
+    int chained = 0;
+    for (const executor_plan& e : p.executors()) {
+        if (e.host >= 0) {
+            ++chained;
+            EXPECT_LT(p.executors()[e.host].host, 0);
+            EXPECT_TRUE(p.components()[p.executors()[e.host].component].is_spout);
+        }
+    }
+    EXPECT_EQ(chained, 4);  // pass x2 and sink x2, all onto the spout executors
+}
+
+}  // namespace
+}  // namespace tempest::worker
