@@ -136,6 +136,7 @@ struct task_state {
     int id = 0;
     const component_plan* comp = nullptr;
     bool chained = false;      // runs by direct calls from its producer on this thread
+    bool debug = false;        // topology.debug: log every emitted tuple
     std::int64_t tick_ns = 0;  // 0 = no tick tuples
     std::int64_t next_tick = 0;
     std::unique_ptr<topology_context> ctx;
@@ -238,6 +239,7 @@ class executor_impl {
                 t->id = id;
                 t->comp = &comp;
                 t->chained = ei != self;
+                t->debug = comp.conf.get_bool(config::topology_debug, false);
                 t->tick_ns =
                     (tick > 0 && !comp.is_spout && !comp.is_acker) ? tick * 1'000'000'000 : 0;
                 t->ctx = std::make_unique<topology_context>(plan.layout(), id);
@@ -343,6 +345,11 @@ class executor_impl {
         return es;
     }
     void execute_bolt(task_state& t, tuple& m);
+    // topology.debug, as Storm: one info line per emitted tuple.
+    static void log_emit(const task_state& t, std::string_view stream, const values& v) {
+        common::logger("worker").info("{} task {} emitting on '{}': {}", t.comp->id, t.id, stream,
+                                      v.to_string());
+    }
 
     bool handle(tuple& m);
     void handle_acker(task_state& t, const tuple& m);
@@ -563,6 +570,9 @@ void executor_impl::spout_emit(task_state& t, std::string_view stream, const val
     stream_state& s = resolve(t, stream, direct);
     const detail::stream_schema* schema = s.plan->schema.get();
     t.emitted.add();
+    if (t.debug) [[unlikely]] {
+        log_emit(t, stream, v);
+    }
     bool track = id != nullptr && _has_ackers;
     std::uint64_t root = track ? _rng.next_id() : 0;
     std::uint64_t xor_all = 0;
@@ -596,6 +606,9 @@ void executor_impl::bolt_emit(task_state& t, std::string_view stream,
     stream_state& s = resolve(t, stream, direct);
     const detail::stream_schema* schema = s.plan->schema.get();
     t.emitted.add();
+    if (t.debug) [[unlikely]] {
+        log_emit(t, stream, v);
+    }
     bool track = false;
     if (_has_ackers) {
         for (const tuple* a : anchors) {
