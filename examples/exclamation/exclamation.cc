@@ -109,11 +109,14 @@ extern "C" __attribute__((visibility("default"))) int tempest_main(int argc, cha
                                                                    tempest::submitter& submitter) {
     std::string name = "exclamation";
     int workers = 1;
+    double duration = 0;
     int samplers = 2;
     double sample_secs = 2.0;
     tempest::examples::arg_parser args("exclamation");
     args.add_string("name", &name, "topology name (default exclamation)");
     args.add_int("workers", &workers, 1, 1024, "worker processes (default 1)");
+    args.add_double("duration", &duration, 0, 1e9,
+                    "local mode: stop after this many seconds (default: until Ctrl-C)");
     args.add_int("samplers", &samplers, 1, 64, "tasks of the all-grouping sampler (default 2)");
     args.add_double("sample-secs", &sample_secs, 0.1, 3600,
                     "seconds between samples per sampler task (default 2)");
@@ -135,6 +138,10 @@ extern "C" __attribute__((visibility("default"))) int tempest_main(int argc, cha
     b.set_bolt("sampler", "exclamation.sampler", {sample_secs}, samplers).all_grouping("exclaim2");
 
     tempest::config conf;
+    if (duration > 0) {
+        // Asks `tempest local` to end the run, as a Storm main sleeps and then kills.
+        conf.set("topology.local.duration.secs", duration);
+    }
     conf.set_num_workers(workers);
     try {
         submitter.submit_topology(name, conf, b.create_topology());

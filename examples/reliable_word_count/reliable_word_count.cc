@@ -202,12 +202,15 @@ extern "C" __attribute__((visibility("default"))) int tempest_main(int argc, cha
                                                                    tempest::submitter& submitter) {
     std::string name = "reliable-word-count";
     int workers = 1;
+    double duration = 0;
     int sentences = 1000;
     double fail_fraction = 0.2;
     int max_pending = 100;
     tempest::examples::arg_parser args("reliable_word_count");
     args.add_string("name", &name, "topology name (default reliable-word-count)");
     args.add_int("workers", &workers, 1, 1024, "worker processes (default 1)");
+    args.add_double("duration", &duration, 0, 1e9,
+                    "local mode: stop after this many seconds (default: until Ctrl-C)");
     args.add_int("sentences", &sentences, 1, 1000000, "sentences to process (default 1000)");
     args.add_double("fail-fraction", &fail_fraction, 0.0, 0.9,
                     "fraction of new words the counter fails (default 0.2)");
@@ -231,6 +234,10 @@ extern "C" __attribute__((visibility("default"))) int tempest_main(int argc, cha
         .fields_grouping("split", {"word"});
 
     tempest::config conf;
+    if (duration > 0) {
+        // Asks `tempest local` to end the run, as a Storm main sleeps and then kills.
+        conf.set("topology.local.duration.secs", duration);
+    }
     conf.set_num_workers(workers);
     conf.set_max_spout_pending(max_pending);
     try {

@@ -189,11 +189,14 @@ extern "C" __attribute__((visibility("default"))) int tempest_main(int argc, cha
                                                                    tempest::submitter& submitter) {
     std::string name = "word-count";
     int workers = 1;
+    double duration = 0;
     int parallelism = 4;
     double report_secs = 2.0;
     tempest::examples::arg_parser args("word_count");
     args.add_string("name", &name, "topology name (default word-count)");
     args.add_int("workers", &workers, 1, 1024, "worker processes (default 1)");
+    args.add_double("duration", &duration, 0, 1e9,
+                    "local mode: stop after this many seconds (default: until Ctrl-C)");
     args.add_int("parallelism", &parallelism, 1, 1024,
                  "executors of the split and count bolts (default 4)");
     args.add_double("report-secs", &report_secs, 0.1, 3600, "seconds between reports (default 2)");
@@ -216,6 +219,10 @@ extern "C" __attribute__((visibility("default"))) int tempest_main(int argc, cha
     b.set_bolt("report", "word_count.reporter", {report_secs}, 1).global_grouping("count");
 
     tempest::config conf;
+    if (duration > 0) {
+        // Asks `tempest local` to end the run, as a Storm main sleeps and then kills.
+        conf.set("topology.local.duration.secs", duration);
+    }
     conf.set_num_workers(workers);
     try {
         submitter.submit_topology(name, conf, b.create_topology());

@@ -100,8 +100,13 @@ namespace {
 // The producer's side of one ring, plus what did not fit in it yet.
 struct out_link {
     ring_t* ring = nullptr;
-    std::deque<tuple> overflow;
+    // Tuples that did not fit in the ring, oldest at overflow_head. The vector is reset (not
+    // freed) once drained, so a backpressured link stops allocating after it has warmed up.
+    std::vector<tuple> overflow;
+    std::size_t overflow_head = 0;
     bool dirty = false;
+
+    bool has_overflow() const noexcept { return overflow_head < overflow.size(); }
 };
 
 struct pending_msg {
@@ -539,7 +544,7 @@ void executor_impl::send(int target, Fill&& fill) {
         --_depth;
         return;
     }
-    tuple* slot = l->overflow.empty() ? l->ring->try_claim() : nullptr;
+    tuple* slot = l->has_overflow() ? nullptr : l->ring->try_claim();
     if (slot != nullptr) [[likely]] {
         fill(*slot);
         l->ring->commit();
@@ -550,6 +555,10 @@ void executor_impl::send(int target, Fill&& fill) {
             _dirty.push_back(l);
         }
         return;
+    }
+    if (!l->has_overflow()) {
+        l->overflow.clear();
+        l->overflow_head = 0;
     }
     fill(l->overflow.emplace_back());
     _overflowed = true;
@@ -819,17 +828,17 @@ bool executor_impl::drain_overflow() {
     bool moved = false;
     bool left = false;
     for (auto& l : _links) {
-        while (!l->overflow.empty()) {
+        while (l->has_overflow()) {
             tuple* slot = l->ring->try_claim();
             if (slot == nullptr) {
                 break;
             }
-            *slot = std::move(l->overflow.front());
-            l->overflow.pop_front();
+            // Swap, not move: the slot's old buffers go back to the overflow entry for reuse.
+            std::swap(*slot, l->overflow[l->overflow_head++]);
             l->ring->commit();
             moved = true;
         }
-        if (!l->overflow.empty()) {
+        if (l->has_overflow()) {
             left = true;
         }
         l->ring->publish();
