@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "tempest/worker/topology_plan.h"
 
+#include "tempest/common/task_layout.h"
+
 #include <algorithm>
+#include <stdexcept>
 #include <string>
 
 namespace tempest::worker {
@@ -15,24 +18,6 @@ int component_plan::stream_index(std::string_view stream) const {
     return -1;
 }
 
-namespace {
-
-int acker_count(const config& conf) {
-    const value* v = conf.find(config::topology_acker_executors);
-    if (v == nullptr || v->is_null()) {
-        // As Storm: one acker per worker.
-        return static_cast<int>(
-            std::max<std::int64_t>(1, conf.get_int(config::topology_workers, 1)));
-    }
-    std::int64_t n = v->as_int();
-    if (n < 0) {
-        throw invalid_topology("topology.acker.executors must be >= 0, got " + std::to_string(n));
-    }
-    return static_cast<int>(n);
-}
-
-}  // namespace
-
 topology_plan::topology_plan(std::string topology_id, topology t, config conf,
                              std::vector<int> worker_tasks)
     : _topology(std::move(t)), _conf(std::move(conf)) {
@@ -45,6 +30,9 @@ topology_plan::topology_plan(std::string topology_id, topology t, config conf,
     layout->task_component.emplace_back();
     _task_component.push_back(-1);
 
+    // Task ids and executors come from common::compute_task_layout, which Nimbus uses too.
+    std::vector<common::component_layout> task_layout =
+        common::compute_task_layout(_topology, _conf);
     auto add_tasks = [&](component_plan& cp, int n) {
         for (int i = 0; i < n; ++i) {
             int task = static_cast<int>(_task_component.size());
@@ -78,7 +66,7 @@ topology_plan::topology_plan(std::string topology_id, topology t, config conf,
         _components.push_back(std::move(cp));
     }
 
-    int ackers = acker_count(_conf);
+    int ackers = common::acker_count(_conf);
     if (ackers > 0) {
         component_plan cp;
         cp.id = acker_component_id;
@@ -130,21 +118,19 @@ topology_plan::topology_plan(std::string topology_id, topology t, config conf,
         }
     }
 
-    // Executors: each component's tasks split as evenly as possible, in order.
+    // Executors, as compute_task_layout split them.
     _task_executor.assign(_task_component.size(), -1);
     for (int ci = 0; ci < static_cast<int>(_components.size()); ++ci) {
-        const component_plan& cp = _components[ci];
-        int n = static_cast<int>(cp.tasks.size());
-        int p = cp.def != nullptr ? cp.def->parallelism : n;
-        p = std::clamp(p, 1, n);
-        int next = 0;
-        for (int e = 0; e < p; ++e) {
-            int size = n / p + (e < n % p ? 1 : 0);
+        const common::component_layout& cl = task_layout[ci];
+        if (cl.id != _components[ci].id || cl.first_task != _components[ci].tasks.front()) {
+            // Workers and Nimbus would disagree about which executor runs which task.
+            throw std::logic_error("topology_plan disagrees with compute_task_layout");
+        }
+        for (const common::executor_range& r : cl.executors) {
             executor_plan ep;
             ep.component = ci;
-            ep.first_task = cp.tasks[next];
-            ep.last_task = cp.tasks[next + size - 1];
-            next += size;
+            ep.first_task = r.first_task;
+            ep.last_task = r.last_task;
             for (int task = ep.first_task; task <= ep.last_task; ++task) {
                 _task_executor[task] = static_cast<int>(_executors.size());
             }

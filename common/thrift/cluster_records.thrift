@@ -1,0 +1,85 @@
+// SPDX-License-Identifier: Apache-2.0
+//
+// Tempest's own cluster-state records: the data of the ZooKeeper nodes (DESIGN.md, "Cluster
+// state"), each stored as one struct serialized with the binary protocol
+// (tempest/thrift/binary_codec.h). They are NOT Storm's: Storm stores differently shaped
+// records under similar names, so these carry a "Record" suffix and their own namespace
+// (tempest::thrift::records, Python tempest_thrift_records).
+//
+// Nodes under storm.zookeeper.root and what they hold:
+//   storms/<topology-id>                       StormBaseRecord
+//   assignments/<topology-id>                  AssignmentRecord
+//   supervisors/<supervisor-id>                SupervisorRecord
+//   workerbeats/<topology-id>/<node>-<port>    WorkerHeartbeatRecord
+//   errors/<topology-id>/<component>/...       tempest.thrift ErrorInfo (shared with the service)
+//   nimbuses/<host:port>                       tempest.thrift NimbusSummary
+//
+// Evolving: records written by an older Tempest must stay readable. Add fields as optional with a
+// new id; never renumber or retype a field; never make an optional field required.
+
+include "nimbus.thrift"
+
+namespace cpp tempest.thrift.records
+namespace py tempest_thrift_records
+
+// Lifecycle of a submitted topology (as Storm's).
+enum TopologyStatus {
+  ACTIVE = 1,
+  INACTIVE = 2,
+  REBALANCING = 3,
+  KILLED = 4
+}
+
+// The topology's own record, written by Nimbus at submit and on every status change.
+struct StormBaseRecord {
+  1: required string name;
+  2: required TopologyStatus status;
+  3: required string owner;
+  4: required i64 launch_time_secs;                    // unix time of the submission
+  5: required i32 num_workers;
+  6: required map<string, i32> component_executors;    // component id -> executor count
+  // Set while a delayed action is pending: the status to return to after a rebalance, and the
+  // options the action was requested with.
+  7: optional TopologyStatus prev_status;
+  8: optional nimbus.KillOptions kill_options;
+  9: optional nimbus.RebalanceOptions rebalance_options;
+  10: optional string topology_version;
+}
+
+// A worker slot: a supervisor (node id) and one of its ports.
+struct NodePort {
+  1: required string node;
+  2: required i32 port;
+}
+
+// Where each executor of a topology runs, written by Nimbus; read by supervisors and workers.
+struct AssignmentRecord {
+  1: required string code_dir;                                 // where Nimbus keeps the package
+  2: required map<string, string> node_host;                   // node id -> hostname
+  3: required map<nimbus.ExecutorInfo, NodePort> executor_node_port;
+  4: required map<nimbus.ExecutorInfo, i64> executor_start_time_secs;
+  5: optional string owner;
+}
+
+// A supervisor's heartbeat (an ephemeral node), rewritten every supervisor.heartbeat.frequency.secs.
+struct SupervisorRecord {
+  1: required string supervisor_id;
+  2: required string hostname;
+  3: required i64 time_secs;                  // unix time this record was written
+  4: required i64 uptime_secs;
+  5: required list<i32> ports;               // every slot (supervisor.slots.ports)
+  6: required list<i32> used_ports;          // slots running a worker
+  7: required string version;                // Tempest version of the supervisor
+}
+
+// A worker's heartbeat with its executors' statistics, written by the worker for Nimbus and the
+// UI.
+struct WorkerHeartbeatRecord {
+  1: required string topology_id;
+  2: required list<nimbus.ExecutorInfo> executors;
+  3: required i64 time_secs;                 // unix time this record was written
+  4: required i32 uptime_secs;
+  5: required map<nimbus.ExecutorInfo, nimbus.ExecutorStats> executor_stats;
+  6: optional string host;
+  7: optional i32 port;
+}
