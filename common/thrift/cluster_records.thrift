@@ -61,7 +61,8 @@ struct AssignmentRecord {
   5: optional string owner;
 }
 
-// A supervisor's heartbeat (an ephemeral node), rewritten every supervisor.heartbeat.frequency.secs.
+// A supervisor's heartbeat (an ephemeral node), rewritten every
+// supervisor.heartbeat.frequency.secs.
 struct SupervisorRecord {
   1: required string supervisor_id;
   2: required string hostname;

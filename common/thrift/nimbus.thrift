@@ -379,7 +379,8 @@ service Nimbus {
       throws (1: NotAliveException e, 2: AuthorizationException aze);
   TopologyInfo getTopologyInfoByNameWithOpts(1: string name, 2: GetInfoOptions options)
       throws (1: NotAliveException e, 2: AuthorizationException aze);
-  string getTopologyConf(1: string id) throws (1: NotAliveException e, 2: AuthorizationException aze);
+  string getTopologyConf(1: string id)
+      throws (1: NotAliveException e, 2: AuthorizationException aze);
   // The topology as Nimbus runs it (with system components such as ackers) ...
   StormTopology getTopology(1: string id)
       throws (1: NotAliveException e, 2: AuthorizationException aze);

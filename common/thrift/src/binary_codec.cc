@@ -71,14 +71,25 @@ class bounded_protocol final : public TVirtualProtocol<bounded_protocol, TBinary
     }
     uint32_t readBinary(std::string& str) { return readString(str); }
 
-    // The container headers are read here rather than by TBinaryProtocol, whose own size check
-    // multiplies the declared count in `int` (undefined behaviour for large counts).
+    // Field and container headers are read here rather than by TBinaryProtocol, which casts any
+    // byte to TType and multiplies a container's declared count in `int`: both undefined
+    // behaviour on garbage.
+    uint32_t readFieldBegin(std::string& /*name*/, TType& type, int16_t& id) {
+        int8_t code = 0;
+        uint32_t read = readByte(code);
+        type = checked_type(code);
+        id = 0;
+        if (type != apache::thrift::protocol::T_STOP) {
+            read += readI16(id);
+        }
+        return read;
+    }
     uint32_t readListBegin(TType& element, uint32_t& size) {
         int8_t type = 0;
         int32_t count = 0;
         uint32_t read = readByte(type);
         read += readI32(count);
-        element = static_cast<TType>(type);
+        element = checked_type(type);
         size = checked_count(count);
         return read;
     }
@@ -90,13 +101,20 @@ class bounded_protocol final : public TVirtualProtocol<bounded_protocol, TBinary
         uint32_t read = readByte(key_type);
         read += readByte(value_type);
         read += readI32(count);
-        key = static_cast<TType>(key_type);
-        value = static_cast<TType>(value_type);
+        key = checked_type(key_type);
+        value = checked_type(value_type);
         size = checked_count(count);
         return read;
     }
 
   private:
+    static TType checked_type(int8_t code) {
+        if (code < apache::thrift::protocol::T_STOP || code > apache::thrift::protocol::T_UTF16) {
+            throw TProtocolException(TProtocolException::INVALID_DATA, "unknown type code");
+        }
+        return static_cast<TType>(code);
+    }
+
     uint32_t checked_count(int32_t count) const {
         if (count < 0) {
             throw TProtocolException(TProtocolException::NEGATIVE_SIZE);
