@@ -101,8 +101,8 @@ int run_local(const local_options& o) {
     }
     if (!duration && sub.requested_duration()) {
         // The package asked for a bounded run (topology.local.duration.secs).
-        duration = std::chrono::milliseconds(
-            static_cast<std::int64_t>(*sub.requested_duration() * 1000));
+        duration =
+            std::chrono::milliseconds(static_cast<std::int64_t>(*sub.requested_duration() * 1000));
     }
     if (duration) {
         log.info("running for {} s (or until SIGINT/SIGTERM)", duration->count() / 1000.0);

@@ -3,7 +3,10 @@
 // `--config FILE` and `-c key=value` (repeatable), as Storm's CLI does. Bad input ends with one
 // line "tempest: error: ..." on stderr and a non-zero exit status.
 #include "cli_error.h"
+#include "cluster_commands.h"
+#include "dev_zookeeper_command.h"
 #include "local_command.h"
+#include "nimbus_command.h"
 #include "tempest/common/config_loader.h"
 #include "tempest/common/package_loader.h"
 
@@ -66,6 +69,53 @@ double parse_duration(const std::string& text) {
     return d;
 }
 
+// Options go before PACKAGE.so; the package and everything after it is the package's (CLI11
+// stops parsing there). Returns them, with a leading "--" dropped; throws for an unknown option.
+std::vector<std::string> package_command_line(std::vector<std::string> rest,
+                                              const std::string& command) {
+    if (!rest.empty() && rest.front() == "--") {
+        rest.erase(rest.begin());
+    } else if (!rest.empty() && rest.front().size() > 1 && rest.front().front() == '-') {
+        throw cli_error(fmt::format("unknown option '{}' for 'tempest {}' (options go before "
+                                    "PACKAGE.so)",
+                                    rest.front(), command),
+                        exit_usage);
+    }
+    if (rest.empty()) {
+        throw cli_error(fmt::format("missing PACKAGE.so: usage: tempest {} [OPTIONS] PACKAGE.so "
+                                    "[ARGS...]",
+                                    command),
+                        exit_usage);
+    }
+    return rest;
+}
+
+// A subcommand that talks to Nimbus: config options plus --nimbus HOST:PORT.
+struct client_command {
+    CLI::App* app = nullptr;
+    config_options conf;
+    std::string nimbus;
+
+    client_command(CLI::App& parent, const std::string& name, const std::string& description) {
+        app = parent.add_subcommand(name, description);
+        conf.add_to(*app);
+        app->add_option("--nimbus", nimbus,
+                        "Nimbus to talk to (default: nimbus.seeds[0]:nimbus.thrift.port)")
+            ->type_name("HOST:PORT");
+    }
+
+    client_options options(const config_options& global) const {
+        merged_config m = merge(global, conf);
+        client_options o;
+        o.config_file = m.file;
+        o.overrides = m.overrides;
+        if (app->count("--nimbus") > 0) {
+            o.nimbus = nimbus;
+        }
+        return o;
+    }
+};
+
 int run(int argc, char** argv) {
     CLI::App app("Tempest: a distributed real-time stream-processing engine", "tempest");
     app.require_subcommand(1);
@@ -93,6 +143,80 @@ int run(int argc, char** argv) {
         "Options go before PACKAGE.so; every argument after it is passed to the package's\n"
         "tempest_main untouched.");
 
+    CLI::App* dev_zk = app.add_subcommand(
+        "dev-zookeeper", "Run a throwaway ZooKeeper server on 127.0.0.1 until SIGINT/SIGTERM");
+    config_options dev_zk_opts;
+    dev_zk_opts.add_to(*dev_zk);
+    int dev_zk_port = 0;
+    std::string dev_zk_dir;
+    dev_zk
+        ->add_option("--port", dev_zk_port,
+                     "Client port (default storm.zookeeper.port; 0 picks a free port)")
+        ->check(CLI::Range(0, 65535))
+        ->type_name("N");
+    dev_zk
+        ->add_option("--dir", dev_zk_dir,
+                     "Data and log directory, kept (default: a temporary one, removed on exit)")
+        ->type_name("DIR");
+
+    CLI::App* nimbus = app.add_subcommand("nimbus", "Run the Nimbus daemon until SIGINT/SIGTERM");
+    config_options nimbus_opts;
+    nimbus_opts.add_to(*nimbus);
+
+    client_command jar(app, "jar", "Upload a topology package and run it to submit to Nimbus");
+    std::string wait_text;
+    jar.app
+        ->add_option("--wait", wait_text,
+                     "After submitting, wait up to SECS (default 60) until each topology is "
+                     "ACTIVE")
+        ->expected(0, 1)
+        ->type_name("[SECS]");
+    jar.app->prefix_command();
+    jar.app->footer(
+        "Usage: tempest jar [OPTIONS] PACKAGE.so [PACKAGE ARGS...]\n"
+        "Options go before PACKAGE.so; every argument after it is passed to the package's\n"
+        "tempest_main untouched.");
+
+    client_command list(app, "list", "List the topologies Nimbus runs");
+
+    client_command kill(app, "kill", "Kill a topology: deactivate it, then remove it");
+    std::string kill_name;
+    int kill_wait = 0;
+    kill.app->add_option("NAME", kill_name, "Topology name")->required();
+    kill.app
+        ->add_option("-w,--wait", kill_wait,
+                     "Seconds between deactivating and removing (default: its message timeout)")
+        ->check(CLI::NonNegativeNumber)
+        ->type_name("SECS");
+
+    client_command activate(app, "activate", "Activate a topology's spouts");
+    std::string activate_name;
+    activate.app->add_option("NAME", activate_name, "Topology name")->required();
+
+    client_command deactivate(app, "deactivate", "Deactivate a topology's spouts");
+    std::string deactivate_name;
+    deactivate.app->add_option("NAME", deactivate_name, "Topology name")->required();
+
+    client_command rebalance(app, "rebalance",
+                             "Spread a topology over a new number of workers or executors");
+    std::string rebalance_name;
+    int rebalance_wait = 0;
+    int rebalance_workers = 0;
+    std::vector<std::string> rebalance_executors;
+    rebalance.app->add_option("NAME", rebalance_name, "Topology name")->required();
+    rebalance.app
+        ->add_option("-w,--wait", rebalance_wait, "Seconds to deactivate before rebalancing")
+        ->check(CLI::NonNegativeNumber)
+        ->type_name("SECS");
+    rebalance.app->add_option("-n,--num-workers", rebalance_workers, "New number of workers")
+        ->check(CLI::PositiveNumber)
+        ->type_name("WORKERS");
+    rebalance.app
+        ->add_option("-e,--executors", rebalance_executors,
+                     "New parallelism of a component (repeatable)")
+        ->type_name("COMPONENT=PARALLELISM")
+        ->allow_extra_args(false);
+
     try {
         app.parse(argc, argv);
     } catch (const CLI::Success& e) {
@@ -101,7 +225,10 @@ int run(int argc, char** argv) {
         auto extra = app.remaining();
         if (app.get_subcommands().empty() && !extra.empty()) {
             throw cli_error(
-                fmt::format("unknown command '{}'; expected one of: version, local", extra.front()),
+                fmt::format("unknown command '{}'; expected one of: version, local, "
+                            "dev-zookeeper, nimbus, jar, list, kill, activate, deactivate, "
+                            "rebalance",
+                            extra.front()),
                 exit_usage);
         }
         throw cli_error(e.what(), exit_usage);
@@ -116,20 +243,78 @@ int run(int argc, char** argv) {
         return 0;
     }
 
+    if (dev_zk->parsed()) {
+        merged_config m = merge(global, dev_zk_opts);
+        dev_zookeeper_options o;
+        o.config_file = m.file;
+        o.overrides = m.overrides;
+        if (dev_zk->count("--port") > 0) {
+            o.port = dev_zk_port;
+        }
+        if (dev_zk->count("--dir") > 0) {
+            o.dir = dev_zk_dir;
+        }
+        return run_dev_zookeeper(o);
+    }
+    if (nimbus->parsed()) {
+        merged_config m = merge(global, nimbus_opts);
+        return run_nimbus({.config_file = m.file, .overrides = m.overrides});
+    }
+    if (jar.app->parsed()) {
+        jar_options o;
+        o.client = jar.options(global);
+        std::vector<std::string> rest = jar.app->remaining();
+        if (jar.app->count("--wait") > 0) {
+            o.wait_secs = 60;
+            if (!wait_text.empty()) {
+                char* end = nullptr;
+                double d = std::strtod(wait_text.c_str(), &end);
+                if (end == wait_text.c_str() + wait_text.size() && std::isfinite(d) && d >= 0) {
+                    o.wait_secs = d;
+                } else {
+                    // `--wait PACKAGE.so ...`: the option took the package as its value.
+                    rest.insert(rest.begin(), wait_text);
+                }
+            }
+        }
+        rest = package_command_line(std::move(rest), "jar");
+        o.package = rest.front();
+        o.package_args.assign(rest.begin() + 1, rest.end());
+        return run_jar(o);
+    }
+    if (list.app->parsed()) {
+        return run_list(list.options(global));
+    }
+    if (kill.app->parsed()) {
+        std::optional<int> wait;
+        if (kill.app->count("--wait") > 0) {
+            wait = kill_wait;
+        }
+        return run_kill(kill.options(global), kill_name, wait);
+    }
+    if (activate.app->parsed()) {
+        return run_activate(activate.options(global), activate_name);
+    }
+    if (deactivate.app->parsed()) {
+        return run_deactivate(deactivate.options(global), deactivate_name);
+    }
+    if (rebalance.app->parsed()) {
+        common::rebalance_request r;
+        if (rebalance.app->count("--wait") > 0) {
+            r.wait_secs = rebalance_wait;
+        }
+        if (rebalance.app->count("--num-workers") > 0) {
+            r.num_workers = rebalance_workers;
+        }
+        for (const auto& e : rebalance_executors) {
+            auto [component, n] = parse_component_parallelism(e);
+            r.num_executors[component] = n;
+        }
+        return run_rebalance(rebalance.options(global), rebalance_name, r);
+    }
+
     // local
-    std::vector<std::string> rest = local->remaining();
-    if (!rest.empty() && rest.front() == "--") {
-        rest.erase(rest.begin());
-    } else if (!rest.empty() && rest.front().size() > 1 && rest.front().front() == '-') {
-        throw cli_error(fmt::format("unknown option '{}' for 'tempest local' (options go before "
-                                    "PACKAGE.so)",
-                                    rest.front()),
-                        exit_usage);
-    }
-    if (rest.empty()) {
-        throw cli_error("missing PACKAGE.so: usage: tempest local [OPTIONS] PACKAGE.so [ARGS...]",
-                        exit_usage);
-    }
+    std::vector<std::string> rest = package_command_line(local->remaining(), "local");
     merged_config m = merge(global, local_opts);
     local_options o;
     o.config_file = m.file;

@@ -1,120 +1,23 @@
 // SPDX-License-Identifier: Apache-2.0
 // Runs the real `tempest` binary (build/bin/tempest, found through TEMPEST_BUILD_DIR) and checks
 // its exit status and what it prints, for good and bad command lines.
-#include "tempest/test_support/wait_until.h"
+#include "tempest_process.h"
 
-#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <signal.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
-#include <cstdlib>
-#include <filesystem>
-#include <fstream>
-#include <sstream>
 #include <string>
-#include <vector>
 
 namespace tempest {
 namespace {
 
 using namespace std::chrono_literals;
+using system_test::run;
+using system_test::run_result;
+using system_test::tempest_process;
 using test_support::wait_until;
-
-std::filesystem::path build_dir() {
-    const char* env = std::getenv("TEMPEST_BUILD_DIR");
-    return env != nullptr ? std::filesystem::path(env) : std::filesystem::path(TEMPEST_BINARY_DIR);
-}
-
-std::string read_all(const std::filesystem::path& p) {
-    std::ifstream in(p);
-    std::ostringstream s;
-    s << in.rdbuf();
-    return s.str();
-}
-
-// A `tempest` process with its stdout and stderr in files of a private temporary directory.
-class tempest_process {
-  public:
-    explicit tempest_process(const std::vector<std::string>& args) {
-        static int counter = 0;
-        _dir = std::filesystem::temp_directory_path() /
-               ("tempest-cli-test-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
-        std::filesystem::create_directories(_dir);
-        std::string binary = (build_dir() / "bin" / "tempest").string();
-        std::vector<std::string> argv_store{binary};
-        argv_store.insert(argv_store.end(), args.begin(), args.end());
-        std::vector<char*> argv;
-        for (auto& a : argv_store) {
-            argv.push_back(a.data());
-        }
-        argv.push_back(nullptr);
-        std::string out = (_dir / "stdout").string();
-        std::string err = (_dir / "stderr").string();
-        _pid = ::fork();
-        if (_pid == 0) {
-            int o = ::open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-            int e = ::open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-            ::dup2(o, 1);
-            ::dup2(e, 2);
-            ::execv(argv[0], argv.data());
-            ::_exit(127);
-        }
-    }
-    ~tempest_process() {
-        if (_pid > 0 && !_exited) {
-            ::kill(_pid, SIGKILL);
-            int status = 0;
-            ::waitpid(_pid, &status, 0);
-        }
-        std::error_code ec;
-        std::filesystem::remove_all(_dir, ec);
-    }
-
-    // Waits for the exit status (or -signal); -1000 if it is still running at the deadline.
-    int wait(std::chrono::seconds timeout = 60s) {
-        if (!_exited) {
-            bool done = wait_until(
-                [&] {
-                    int status = 0;
-                    pid_t r = ::waitpid(_pid, &status, WNOHANG);
-                    if (r == _pid) {
-                        _exited = true;
-                        _status = WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status);
-                    }
-                    return _exited;
-                },
-                timeout);
-            if (!done) {
-                return -1000;
-            }
-        }
-        return _status;
-    }
-    void signal(int sig) { ::kill(_pid, sig); }
-    std::string out() const { return read_all(_dir / "stdout"); }
-    std::string err() const { return read_all(_dir / "stderr"); }
-
-  private:
-    std::filesystem::path _dir;
-    pid_t _pid = -1;
-    bool _exited = false;
-    int _status = 0;
-};
-
-struct run_result {
-    int status;
-    std::string out;
-    std::string err;
-};
-
-run_result run(const std::vector<std::string>& args) {
-    tempest_process p(args);
-    int status = p.wait();
-    return {status, p.out(), p.err()};
-}
 
 // Expects a failure reported as exactly one line "tempest: error: <...want...>".
 void expect_one_error_line(const run_result& r, const std::string& want) {
@@ -149,6 +52,21 @@ TEST(cli_test, bad_command_lines_give_one_error_line) {
     expect_one_error_line(
         run({"local", "--config", "/nonexistent/tempest.yaml", TEMPEST_CLI_TEST_PKG}),
         "config file '/nonexistent/tempest.yaml' not found");
+}
+
+TEST(cli_test, bad_cluster_command_lines_give_one_error_line) {
+    expect_one_error_line(run({"kill"}), "NAME is required");
+    expect_one_error_line(run({"kill", "wc", "-w", "soon"}), "soon");
+    expect_one_error_line(run({"rebalance", "wc", "-e", "split"}),
+                          "bad -e 'split': expected COMPONENT=PARALLELISM");
+    expect_one_error_line(run({"rebalance", "wc", "-e", "split=0"}), "bad -e 'split=0'");
+    expect_one_error_line(run({"list", "--nimbus", "localhost"}),
+                          "bad --nimbus 'localhost': expected HOST:PORT");
+    expect_one_error_line(run({"jar"}), "missing PACKAGE.so");
+    expect_one_error_line(run({"jar", "--bogus", TEMPEST_CLI_TEST_PKG}),
+                          "unknown option '--bogus' for 'tempest jar'");
+    expect_one_error_line(run({"list", "-c", "nimbus.thrift.port=0"}), "nimbus.thrift.port is 0");
+    expect_one_error_line(run({"dev-zookeeper", "--port", "70000"}), "70000");
 }
 
 TEST(cli_test, package_load_errors_give_one_error_line) {

@@ -1,0 +1,51 @@
+// SPDX-License-Identifier: Apache-2.0
+// The commands that talk to a Nimbus, as Storm's `storm jar`, `list`, `kill`, `activate`,
+// `deactivate` and `rebalance`:
+//
+//   tempest jar [--nimbus HOST:PORT] [--wait [SECS]] [-c key=value]... PACKAGE.so [ARGS...]
+//   tempest list [--nimbus HOST:PORT]
+//   tempest kill NAME [-w SECS]
+//   tempest activate NAME | deactivate NAME
+//   tempest rebalance NAME [-w SECS] [-n WORKERS] [-e COMPONENT=PARALLELISM]...
+//
+// Nimbus is --nimbus HOST:PORT, else nimbus.seeds[0]:nimbus.thrift.port of the daemon config.
+// `jar` loads the package, runs its tempest_main with a submitter that checks each topology
+// (checking_submitter: valid config, every class registered), uploads the package and submits
+// it; with --wait it then polls Nimbus until each submitted topology is ACTIVE.
+// Everything runs on the main thread; failures throw cli_error (or nimbus_error, whose text
+// names the Nimbus exception or host:port), reported as one line by main.
+#pragma once
+
+#include "tempest/common/nimbus_client.h"
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace tempest::cli {
+
+struct client_options {
+    std::optional<std::string> config_file;
+    std::vector<std::string> overrides;
+    std::optional<std::string> nimbus;  // HOST:PORT
+};
+
+struct jar_options {
+    client_options client;
+    std::optional<double> wait_secs;
+    std::string package;
+    std::vector<std::string> package_args;
+};
+
+int run_jar(const jar_options& o);
+int run_list(const client_options& o);
+int run_kill(const client_options& o, const std::string& name, std::optional<int> wait_secs);
+int run_activate(const client_options& o, const std::string& name);
+int run_deactivate(const client_options& o, const std::string& name);
+int run_rebalance(const client_options& o, const std::string& name,
+                  const common::rebalance_request& r);
+
+// "COMPONENT=PARALLELISM" of `rebalance -e`; throws cli_error (usage) naming the bad text.
+std::pair<std::string, int> parse_component_parallelism(const std::string& text);
+
+}  // namespace tempest::cli

@@ -1,0 +1,368 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "dev_zookeeper_command.h"
+
+#include "cli_error.h"
+#include "stop_signals.h"
+#include "tempest/common/config_loader.h"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <thread>
+#include <vector>
+
+namespace tempest::cli {
+namespace {
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+using clock = std::chrono::steady_clock;
+
+std::string env_or(const char* name, std::string fallback) {
+    const char* v = std::getenv(name);
+    return v != nullptr && *v != '\0' ? std::string(v) : fallback;
+}
+
+std::string java_binary() {
+    if (const char* home = std::getenv("JAVA_HOME"); home != nullptr && *home != '\0') {
+        return env_or("TEMPEST_JAVA", std::string(home) + "/bin/java");
+    }
+    return env_or("TEMPEST_JAVA", "/usr/bin/java");
+}
+
+// Closes `fd` when it goes out of scope.
+struct fd_guard {
+    int fd;
+    ~fd_guard() {
+        if (fd >= 0) {
+            ::close(fd);
+        }
+    }
+};
+
+sockaddr_in loopback(int port) {
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(static_cast<std::uint16_t>(port));
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    return a;
+}
+
+// Binds 127.0.0.1:port (0 = any free port) and releases it: the port that was free, or a
+// cli_error when it is taken.
+int check_port(int port) {
+    fd_guard s{::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)};
+    if (s.fd < 0) {
+        throw cli_error(fmt::format("cannot create a socket: {}", std::strerror(errno)));
+    }
+    int one = 1;
+    ::setsockopt(s.fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    sockaddr_in a = loopback(port);
+    if (::bind(s.fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
+        throw cli_error(fmt::format("cannot listen on 127.0.0.1:{}: {}{}", port,
+                                    std::strerror(errno),
+                                    errno == EADDRINUSE ? " (port in use; pick another with "
+                                                          "--port, or --port 0 for a free one)"
+                                                        : ""));
+    }
+    socklen_t len = sizeof a;
+    ::getsockname(s.fd, reinterpret_cast<sockaddr*>(&a), &len);
+    return ntohs(a.sin_port);
+}
+
+// Sends a four-letter command and returns the answer ("" when none within `timeout`).
+std::string four_letter(int port, const char* command, std::chrono::milliseconds timeout) {
+    fd_guard s{::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)};
+    if (s.fd < 0) {
+        return "";
+    }
+    timeval tv{};
+    tv.tv_sec = static_cast<time_t>(timeout.count() / 1000);
+    tv.tv_usec = static_cast<suseconds_t>((timeout.count() % 1000) * 1000);
+    ::setsockopt(s.fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    ::setsockopt(s.fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+    sockaddr_in a = loopback(port);
+    if (::connect(s.fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 ||
+        ::send(s.fd, command, 4, MSG_NOSIGNAL) != 4) {
+        return "";
+    }
+    std::string reply;
+    char buf[64];
+    ssize_t n = 0;
+    while ((n = ::recv(s.fd, buf, sizeof buf, 0)) > 0) {
+        reply.append(buf, static_cast<std::size_t>(n));
+    }
+    return reply;
+}
+
+// "ruok" is answered as soon as the server listens; "isro" says "rw" once it serves sessions.
+bool serves(int port) {
+    return four_letter(port, "ruok", 500ms) == "imok" && four_letter(port, "isro", 500ms) == "rw";
+}
+
+// The last lines of the server's log, joined with " | " so that an error stays one line.
+std::string log_tail(const fs::path& log) {
+    std::ifstream in(log);
+    std::vector<std::string> lines;
+    for (std::string line; std::getline(in, line);) {
+        if (!line.empty()) {
+            lines.push_back(line);
+        }
+    }
+    if (lines.empty()) {
+        return "(the log is empty)";
+    }
+    std::string tail;
+    for (std::size_t i = lines.size() > 5 ? lines.size() - 5 : 0; i < lines.size(); ++i) {
+        tail += (tail.empty() ? "" : " | ") + lines[i];
+    }
+    return tail;
+}
+
+// The server process: started by start(), stopped (SIGTERM, then SIGKILL) by stop() or the
+// destructor, which also removes a temporary directory.
+class zk_process {
+  public:
+    zk_process(fs::path dir, bool remove_dir) : _dir(std::move(dir)), _remove_dir(remove_dir) {}
+    ~zk_process() {
+        stop();
+        if (_remove_dir) {
+            std::error_code ignored;  // a leftover temporary directory is harmless
+            fs::remove_all(_dir, ignored);
+        }
+    }
+    zk_process(const zk_process&) = delete;
+    zk_process& operator=(const zk_process&) = delete;
+
+    fs::path log() const { return _dir / "zookeeper.log"; }
+
+    void start(int port) {
+        fs::path cfg_path = _dir / "zoo.cfg";
+        std::ofstream cfg(cfg_path, std::ios::trunc);
+        cfg << "tickTime=2000\n"
+            << "dataDir=" << (_dir / "data").string() << "\n"
+            << "clientPort=" << port << "\n"
+            << "clientPortAddress=127.0.0.1\n"
+            << "maxClientCnxns=0\n"
+            << "admin.enableServer=false\n"
+            << "4lw.commands.whitelist=ruok,isro\n";
+        cfg.close();
+        if (!cfg) {
+            throw cli_error(fmt::format("cannot write {}", cfg_path.string()));
+        }
+        std::vector<std::string> args = {
+            java_binary(),
+            "-Xmx512m",
+            "-Djava.awt.headless=true",
+            "-Dzookeeper.root.logger=INFO,CONSOLE",
+            "-cp",
+            env_or("TEMPEST_ZK_CLASSPATH", "/etc/zookeeper/conf:/usr/share/java/zookeeper.jar"),
+            "org.apache.zookeeper.server.quorum.QuorumPeerMain",
+            cfg_path.string(),
+        };
+        std::vector<char*> argv;
+        for (auto& a : args) {
+            argv.push_back(a.data());
+        }
+        argv.push_back(nullptr);
+        std::string log_path = log().string();
+        pid_t parent = ::getpid();
+        pid_t pid = ::fork();
+        if (pid < 0) {
+            throw cli_error(
+                fmt::format("cannot start the ZooKeeper server: fork: {}", std::strerror(errno)));
+        }
+        if (pid == 0) {
+            // Child: only async-signal-safe calls until exec. The server dies with us.
+            ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+            if (::getppid() != parent) {
+                ::_exit(127);
+            }
+            int fd = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+            if (fd >= 0) {
+                ::dup2(fd, STDOUT_FILENO);
+                ::dup2(fd, STDERR_FILENO);
+            }
+            int devnull = ::open("/dev/null", O_RDONLY);
+            if (devnull >= 0) {
+                ::dup2(devnull, STDIN_FILENO);
+            }
+            // Ctrl-C in the terminal goes to the whole process group; we stop the server
+            // ourselves, in order.
+            ::setpgid(0, 0);
+            ::close_range(3, ~0U, 0);
+            ::execv(argv[0], argv.data());
+            ::_exit(127);
+        }
+        _pid = pid;
+    }
+
+    // The exit status text when the server has exited, else "".
+    std::string exited() {
+        if (_pid <= 0) {
+            return "it is not running";
+        }
+        int status = 0;
+        if (::waitpid(_pid, &status, WNOHANG) == _pid) {
+            _pid = -1;
+            if (WIFEXITED(status)) {
+                return fmt::format("it exited with status {}", WEXITSTATUS(status));
+            }
+            return fmt::format("it was killed by signal {}", WTERMSIG(status));
+        }
+        return "";
+    }
+
+    // SIGTERM, then SIGKILL if it has not exited after `bound`; reaps it. Returns true when
+    // SIGKILL was needed.
+    bool stop(std::chrono::milliseconds bound = 10s) {
+        if (_pid <= 0) {
+            return false;
+        }
+        ::kill(_pid, SIGTERM);
+        auto deadline = clock::now() + bound;
+        std::chrono::milliseconds pause(5);
+        while (clock::now() < deadline) {
+            int status = 0;
+            if (::waitpid(_pid, &status, WNOHANG) == _pid) {
+                _pid = -1;
+                return false;
+            }
+            std::this_thread::sleep_for(pause);
+            pause = std::min(pause * 2, std::chrono::milliseconds(100));
+        }
+        ::kill(_pid, SIGKILL);
+        int status = 0;
+        while (::waitpid(_pid, &status, 0) < 0 && errno == EINTR) {
+        }
+        _pid = -1;
+        return true;
+    }
+
+  private:
+    fs::path _dir;
+    bool _remove_dir;
+    pid_t _pid = -1;
+};
+
+}  // namespace
+
+int run_dev_zookeeper(const dev_zookeeper_options& o) {
+    std::optional<fs::path> config_file;
+    if (o.config_file) {
+        config_file = *o.config_file;
+    }
+    config conf = common::load_daemon_config(config_file, o.overrides);
+    int port = o.port ? *o.port : static_cast<int>(conf.get_int("storm.zookeeper.port", 2181));
+    if (port < 0 || port > 65535) {
+        throw cli_error(fmt::format("bad port {}: expected 0..65535", port), exit_usage);
+    }
+    std::string java = java_binary();
+    if (::access(java.c_str(), X_OK) != 0) {
+        throw cli_error(
+            fmt::format("no Java runtime at {} (install default-jre-headless, or set "
+                        "TEMPEST_JAVA or JAVA_HOME)",
+                        java));
+    }
+    std::stringstream classpath(
+        env_or("TEMPEST_ZK_CLASSPATH", "/etc/zookeeper/conf:/usr/share/java/zookeeper.jar"));
+    for (std::string entry; std::getline(classpath, entry, ':');) {
+        if (entry.ends_with(".jar") && !fs::exists(entry)) {
+            throw cli_error(
+                fmt::format("{} is missing (install the zookeeper package, or set "
+                            "TEMPEST_ZK_CLASSPATH)",
+                            entry));
+        }
+    }
+    port = check_port(port);
+
+    fs::path dir;
+    bool temporary = !o.dir;
+    if (o.dir) {
+        dir = fs::absolute(*o.dir);
+        std::error_code ec;
+        fs::create_directories(dir, ec);
+        if (ec) {
+            throw cli_error(fmt::format("cannot create --dir {}: {}", dir.string(), ec.message()));
+        }
+    } else {
+        const char* tmp = std::getenv("TMPDIR");
+        std::string tmpl = (fs::path(tmp != nullptr && *tmp != '\0' ? tmp : "/tmp") /
+                            "tempest-dev-zookeeper-XXXXXX")
+                               .string();
+        if (::mkdtemp(tmpl.data()) == nullptr) {
+            throw cli_error(fmt::format("cannot create a temporary directory {}: {}", tmpl,
+                                        std::strerror(errno)));
+        }
+        dir = tmpl;
+    }
+
+    install_stop_signals();
+    zk_process server(dir, temporary);
+    server.start(port);
+    auto deadline = clock::now() + std::chrono::seconds(o.start_timeout_secs);
+    while (true) {
+        if (std::string why = server.exited(); !why.empty()) {
+            throw cli_error(
+                fmt::format("the ZooKeeper server on 127.0.0.1:{} did not start: {}; "
+                            "log tail: {}",
+                            port, why, log_tail(server.log())));
+        }
+        if (serves(port)) {
+            break;
+        }
+        if (clock::now() >= deadline) {
+            std::string tail = log_tail(server.log());
+            server.stop();
+            throw cli_error(
+                fmt::format("the ZooKeeper server on 127.0.0.1:{} did not start "
+                            "within {} s; log tail: {}",
+                            port, o.start_timeout_secs, tail));
+        }
+        if (int sig = wait_for_stop_signal(200ms); sig != 0) {
+            server.stop();
+            return 0;
+        }
+    }
+    fmt::print("ZooKeeper serving on 127.0.0.1:{} (data {}, log {}{})\n", port,
+               (dir / "data").string(), server.log().string(),
+               temporary ? "; removed on exit" : "");
+    std::fflush(stdout);
+
+    // Until a signal, watching the server so that its death ends the command.
+    while (true) {
+        if (int sig = wait_for_stop_signal(500ms); sig != 0) {
+            break;
+        }
+        if (std::string why = server.exited(); !why.empty()) {
+            throw cli_error(
+                fmt::format("the ZooKeeper server on 127.0.0.1:{} stopped: {}; log "
+                            "{}: {}",
+                            port, why, server.log().string(), log_tail(server.log())));
+        }
+    }
+    fmt::print("stopping ZooKeeper on 127.0.0.1:{}\n", port);
+    std::fflush(stdout);
+    if (server.stop()) {
+        print_error("the ZooKeeper server did not stop within 10 s of SIGTERM; killed it");
+    }
+    return 0;
+}
+
+}  // namespace tempest::cli

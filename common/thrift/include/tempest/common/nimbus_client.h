@@ -1,0 +1,129 @@
+// SPDX-License-Identifier: Apache-2.0
+// nimbus_client: a client of Nimbus' Thrift service (framed transport, binary protocol), as
+// Storm's NimbusClient, for the CLI (and later the UI). It speaks in our own types: the Thrift
+// structs stay in nimbus_client_thrift.cc.
+//
+//   auto c = nimbus_client::connect("127.0.0.1", 6627, 10s);   // throws nimbus_error
+//   std::string where = c.upload_package("wc.so", {});
+//   c.submit("wc", where, conf, topology);
+//   for (const auto& t : c.list()) { ... }
+//
+// Every failure throws nimbus_error: an exception Nimbus declared (AlreadyAliveException,
+// NotAliveException, InvalidTopologyException, AuthorizationException) with Nimbus' message, or
+// a transport/protocol failure naming host:port. Owned by its user; one thread at a time (one
+// connection, one call in flight). The connection closes with the object.
+#pragma once
+
+#include "tempest/topology_api/config.h"
+#include "tempest/topology_api/topology.h"
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace tempest::common {
+
+// A failed Nimbus call. kind() is the Thrift exception's name ("AlreadyAliveException",
+// "NotAliveException", "InvalidTopologyException", "AuthorizationException",
+// "TApplicationException") or "TTransportException" / "TProtocolException" when Nimbus could not
+// be reached or spoke garbage; message() is its text. what() is "<kind>: <message>" for the
+// exceptions Nimbus raised and the message alone (which names host:port) for transport failures.
+class nimbus_error : public std::runtime_error {
+  public:
+    nimbus_error(std::string kind, std::string message, std::string what);
+
+    const std::string& kind() const noexcept { return _kind; }
+    const std::string& message() const noexcept { return _message; }
+    // True when Nimbus answered with an exception; false when it could not be reached or its
+    // reply was malformed.
+    bool from_nimbus() const noexcept;
+
+  private:
+    std::string _kind;
+    std::string _message;
+};
+
+// One row of `tempest list` (Storm's TopologySummary).
+struct topology_summary {
+    std::string name;
+    std::string id;
+    std::string status;  // ACTIVE, INACTIVE, KILLED or REBALANCING
+    int uptime_secs = 0;
+    int num_workers = 0;
+    int num_executors = 0;
+    int num_tasks = 0;
+};
+
+// One executor of a topology and where it is assigned (host empty and port 0 when unassigned).
+struct executor_summary {
+    std::string component;
+    int task_start = 0;
+    int task_end = 0;
+    std::string host;
+    int port = 0;
+    int uptime_secs = 0;
+};
+
+// Storm's TopologyInfo, without statistics.
+struct topology_info {
+    std::string id;
+    std::string name;
+    std::string status;
+    int uptime_secs = 0;
+    std::vector<executor_summary> executors;
+    std::map<std::string, std::vector<std::string>> errors;  // component -> recent error texts
+};
+
+struct rebalance_request {
+    std::optional<int> wait_secs;
+    std::optional<int> num_workers;
+    std::map<std::string, int> num_executors;  // component -> new parallelism
+};
+
+class nimbus_client {
+  public:
+    // Called after each uploaded chunk with the bytes sent so far and the package's size.
+    using progress_fn = std::function<void(std::uint64_t sent, std::uint64_t total)>;
+
+    // Opens a connection; `timeout` bounds the connect and every later call's send and receive.
+    // Throws nimbus_error ("cannot reach Nimbus at host:port: <reason>").
+    static nimbus_client connect(const std::string& host, int port,
+                                 std::chrono::milliseconds timeout);
+
+    nimbus_client(nimbus_client&&) noexcept;
+    nimbus_client& operator=(nimbus_client&&) noexcept;
+    ~nimbus_client();
+
+    // "host:port" of the Nimbus this client talks to.
+    const std::string& endpoint() const noexcept;
+
+    // Uploads the file at `path` in 1 MiB chunks (beginFileUpload, uploadChunk, finishFileUpload)
+    // and returns the location Nimbus gave it, for submit(). Throws nimbus_error, and
+    // std::runtime_error when the file cannot be read.
+    std::string upload_package(const std::string& path, const progress_fn& progress);
+
+    // Submits `t` as topology `name` (initially active) with the package uploaded to `location`.
+    void submit(const std::string& name, const std::string& location, const config& conf,
+                const topology& t);
+
+    std::vector<topology_summary> list();
+    // Deactivates `name`, then removes it after `wait_secs` (Nimbus' default when unset).
+    void kill(const std::string& name, std::optional<int> wait_secs);
+    void activate(const std::string& name);
+    void deactivate(const std::string& name);
+    void rebalance(const std::string& name, const rebalance_request& r);
+    topology_info info(const std::string& name);
+
+  private:
+    struct impl;
+    explicit nimbus_client(std::unique_ptr<impl> i);
+    std::unique_ptr<impl> _impl;
+};
+
+}  // namespace tempest::common

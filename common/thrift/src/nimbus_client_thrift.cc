@@ -1,0 +1,257 @@
+// SPDX-License-Identifier: Apache-2.0
+// The Thrift side of nimbus_client: the generated NimbusClient over TSocket + TFramedTransport +
+// TBinaryProtocol, and the conversion of its structs and exceptions to ours.
+#include "tempest/common/log.h"
+#include "tempest/common/nimbus_client.h"
+#include "tempest/thrift/Nimbus.h"
+#include "tempest/thrift/nimbus_types.h"
+#include "tempest/thrift/topology_convert.h"
+
+#include <fmt/format.h>
+#include <thrift/Thrift.h>
+#include <thrift/protocol/TBinaryProtocol.h>
+#include <thrift/protocol/TProtocolException.h>
+#include <thrift/transport/TBufferTransports.h>
+#include <thrift/transport/TSocket.h>
+#include <thrift/transport/TTransportException.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <limits>
+#include <utility>
+
+namespace tempest::common {
+namespace {
+
+namespace at = apache::thrift;
+
+constexpr std::size_t chunk_size = 1 << 20;
+
+int clamp_ms(std::chrono::milliseconds t) {
+    return static_cast<int>(std::min<std::int64_t>(t.count(), std::numeric_limits<int>::max()));
+}
+
+// Thrift prints its own diagnostics on stderr ("TSocket::open() error ..."), which would break
+// the CLI's one-line errors; our exceptions carry the same facts, so they go to the debug log.
+void quiet_thrift_output() {
+    static const bool done = [] {
+        at::GlobalOutput.setOutputFunction(
+            [](const char* msg) { common::logger("thrift").debug("{}", msg); });
+        return true;
+    }();
+    (void)done;
+}
+
+}  // namespace
+
+nimbus_error::nimbus_error(std::string kind, std::string message, std::string what)
+    : std::runtime_error(std::move(what)), _kind(std::move(kind)), _message(std::move(message)) {}
+
+bool nimbus_error::from_nimbus() const noexcept {
+    return _kind != "TTransportException" && _kind != "TProtocolException";
+}
+
+struct nimbus_client::impl {
+    std::string endpoint;
+    std::shared_ptr<at::transport::TSocket> socket;
+    std::shared_ptr<at::transport::TTransport> transport;
+    std::unique_ptr<thrift::NimbusClient> client;
+
+    ~impl() {
+        try {
+            if (transport && transport->isOpen()) {
+                transport->close();
+            }
+        } catch (const std::exception&) {
+            (void)0;  // closing a broken connection: nothing left to do
+        }
+    }
+
+    // Runs `call`, translating every Thrift exception to nimbus_error.
+    template <typename Fn>
+    auto run(const char* what, Fn&& call) -> decltype(call()) {
+        try {
+            return call();
+        } catch (const thrift::AlreadyAliveException& e) {
+            throw declared("AlreadyAliveException", e.msg);
+        } catch (const thrift::NotAliveException& e) {
+            throw declared("NotAliveException", e.msg);
+        } catch (const thrift::InvalidTopologyException& e) {
+            throw declared("InvalidTopologyException", e.msg);
+        } catch (const thrift::AuthorizationException& e) {
+            throw declared("AuthorizationException", e.msg);
+        } catch (const at::TApplicationException& e) {
+            throw declared("TApplicationException", e.what());
+        } catch (const at::transport::TTransportException& e) {
+            std::string msg = fmt::format("lost the connection to Nimbus at {} during {}: {}",
+                                          endpoint, what, e.what());
+            throw nimbus_error("TTransportException", msg, msg);
+        } catch (const at::protocol::TProtocolException& e) {
+            std::string msg = fmt::format("Nimbus at {} sent a malformed reply to {}: {}", endpoint,
+                                          what, e.what());
+            throw nimbus_error("TProtocolException", msg, msg);
+        } catch (const at::TException& e) {
+            throw declared("TException", e.what());
+        }
+    }
+
+    static nimbus_error declared(const char* kind, const std::string& msg) {
+        return nimbus_error(kind, msg, fmt::format("{}: {}", kind, msg));
+    }
+};
+
+nimbus_client::nimbus_client(std::unique_ptr<impl> i) : _impl(std::move(i)) {}
+nimbus_client::nimbus_client(nimbus_client&&) noexcept = default;
+nimbus_client& nimbus_client::operator=(nimbus_client&&) noexcept = default;
+nimbus_client::~nimbus_client() = default;
+
+nimbus_client nimbus_client::connect(const std::string& host, int port,
+                                     std::chrono::milliseconds timeout) {
+    quiet_thrift_output();
+    auto i = std::make_unique<impl>();
+    i->endpoint = fmt::format("{}:{}", host, port);
+    if (port <= 0 || port > 65535) {
+        std::string msg =
+            fmt::format("cannot reach Nimbus at {}: the port must be in 1..65535", i->endpoint);
+        throw nimbus_error("TTransportException", msg, msg);
+    }
+    i->socket = std::make_shared<at::transport::TSocket>(host, port);
+    i->socket->setConnTimeout(clamp_ms(timeout));
+    i->socket->setRecvTimeout(clamp_ms(timeout));
+    i->socket->setSendTimeout(clamp_ms(timeout));
+    i->transport = std::make_shared<at::transport::TFramedTransport>(i->socket);
+    try {
+        i->transport->open();
+    } catch (const at::TException& e) {
+        std::string msg = fmt::format("cannot reach Nimbus at {}: {}", i->endpoint, e.what());
+        throw nimbus_error("TTransportException", msg, msg);
+    }
+    i->client = std::make_unique<thrift::NimbusClient>(
+        std::make_shared<at::protocol::TBinaryProtocol>(i->transport));
+    return nimbus_client(std::move(i));
+}
+
+const std::string& nimbus_client::endpoint() const noexcept {
+    return _impl->endpoint;
+}
+
+std::string nimbus_client::upload_package(const std::string& path, const progress_fn& progress) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) {
+        throw std::runtime_error(
+            fmt::format("cannot read package {}: {}", path, std::strerror(errno)));
+    }
+    in.seekg(0, std::ios::end);
+    const auto total = static_cast<std::uint64_t>(in.tellg());
+    in.seekg(0, std::ios::beg);
+
+    std::string location;
+    _impl->run("beginFileUpload", [&] { _impl->client->beginFileUpload(location); });
+    std::string chunk(chunk_size, '\0');
+    std::uint64_t sent = 0;
+    while (sent < total) {
+        in.read(chunk.data(), static_cast<std::streamsize>(chunk_size));
+        auto n = static_cast<std::size_t>(in.gcount());
+        if (n == 0) {
+            throw std::runtime_error(
+                fmt::format("cannot read package {}: it shrank to {} bytes "
+                            "while uploading",
+                            path, sent));
+        }
+        chunk.resize(n);
+        _impl->run("uploadChunk", [&] { _impl->client->uploadChunk(location, chunk); });
+        chunk.resize(chunk_size);
+        sent += n;
+        if (progress) {
+            progress(sent, total);
+        }
+    }
+    if (total == 0 && progress) {
+        progress(0, 0);
+    }
+    _impl->run("finishFileUpload", [&] { _impl->client->finishFileUpload(location); });
+    return location;
+}
+
+void nimbus_client::submit(const std::string& name, const std::string& location, const config& conf,
+                           const topology& t) {
+    std::string json = thrift::to_json(conf);
+    thrift::StormTopology st = thrift::to_thrift(t);
+    _impl->run("submitTopology", [&] { _impl->client->submitTopology(name, location, json, st); });
+}
+
+std::vector<topology_summary> nimbus_client::list() {
+    std::vector<thrift::TopologySummary> got;
+    _impl->run("getTopologySummaries", [&] { _impl->client->getTopologySummaries(got); });
+    std::vector<topology_summary> out;
+    out.reserve(got.size());
+    for (const auto& s : got) {
+        out.push_back({.name = s.name,
+                       .id = s.id,
+                       .status = s.status,
+                       .uptime_secs = s.uptime_secs,
+                       .num_workers = s.num_workers,
+                       .num_executors = s.num_executors,
+                       .num_tasks = s.num_tasks});
+    }
+    return out;
+}
+
+void nimbus_client::kill(const std::string& name, std::optional<int> wait_secs) {
+    thrift::KillOptions o;
+    if (wait_secs) {
+        o.__set_wait_secs(*wait_secs);
+    }
+    _impl->run("killTopologyWithOpts", [&] { _impl->client->killTopologyWithOpts(name, o); });
+}
+
+void nimbus_client::activate(const std::string& name) {
+    _impl->run("activate", [&] { _impl->client->activate(name); });
+}
+
+void nimbus_client::deactivate(const std::string& name) {
+    _impl->run("deactivate", [&] { _impl->client->deactivate(name); });
+}
+
+void nimbus_client::rebalance(const std::string& name, const rebalance_request& r) {
+    thrift::RebalanceOptions o;
+    if (r.wait_secs) {
+        o.__set_wait_secs(*r.wait_secs);
+    }
+    if (r.num_workers) {
+        o.__set_num_workers(*r.num_workers);
+    }
+    if (!r.num_executors.empty()) {
+        std::map<std::string, std::int32_t> m(r.num_executors.begin(), r.num_executors.end());
+        o.__set_num_executors(m);
+    }
+    _impl->run("rebalance", [&] { _impl->client->rebalance(name, o); });
+}
+
+topology_info nimbus_client::info(const std::string& name) {
+    thrift::TopologyInfo ti;
+    _impl->run("getTopologyInfoByName", [&] { _impl->client->getTopologyInfoByName(ti, name); });
+    topology_info out;
+    out.id = ti.id;
+    out.name = ti.name;
+    out.status = ti.status;
+    out.uptime_secs = ti.uptime_secs;
+    for (const auto& e : ti.executors) {
+        out.executors.push_back({.component = e.component_id,
+                                 .task_start = e.executor_info.task_start,
+                                 .task_end = e.executor_info.task_end,
+                                 .host = e.host,
+                                 .port = e.port,
+                                 .uptime_secs = e.uptime_secs});
+    }
+    for (const auto& [component, errors] : ti.errors) {
+        auto& texts = out.errors[component];
+        for (const auto& e : errors) {
+            texts.push_back(e.error);
+        }
+    }
+    return out;
+}
+
+}  // namespace tempest::common

@@ -1,0 +1,260 @@
+// SPDX-License-Identifier: Apache-2.0
+// The cluster control plane end to end: a real ZooKeeper server, a real `tempest nimbus`
+// process, and the `tempest` CLI's jar, list, activate, deactivate, rebalance and kill against
+// it; the errors Nimbus raises reach the user as one line and a non-zero exit; a restarted Nimbus
+// finds the topologies it had.
+//
+// One ZooKeeper server serves the whole binary (a JVM takes a second or two to start); each test
+// runs its own Nimbus process with its own ZooKeeper root and storm.local.dir.
+#include "tempest/test_support/wait_until.h"
+#include "tempest/test_support/zk_server.h"
+#include "tempest_process.h"
+
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <stdlib.h>
+
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+#include <memory>
+#include <regex>
+#include <sstream>
+#include <string>
+#include <vector>
+
+namespace tempest {
+namespace {
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+using system_test::run_result;
+using system_test::tempest_process;
+using test_support::wait_until;
+
+class zk_environment : public ::testing::Environment {
+  public:
+    void SetUp() override { server = std::make_unique<test_support::zk_server>(); }
+    void TearDown() override { server.reset(); }
+    static inline std::unique_ptr<test_support::zk_server> server;
+};
+
+// A `tempest nimbus` process serving on a port it picks (nimbus.thrift.port=0; the port is read
+// from its "nimbus serving on port N" log line), with its state under `root` in ZooKeeper and
+// under `local_dir` on disk.
+class nimbus_process {
+  public:
+    nimbus_process(std::string root, fs::path local_dir)
+        : _root(std::move(root)), _local_dir(std::move(local_dir)) {
+        start();
+    }
+
+    std::string address() const { return "127.0.0.1:" + std::to_string(_port); }
+    int port() const { return _port; }
+
+    // SIGTERM, expect a clean exit, start a new process on the same state.
+    void restart() {
+        _p->signal(SIGTERM);
+        int status = _p->wait(30s);
+        ASSERT_EQ(status, 0) << _p->err();
+        start();
+    }
+
+  private:
+    void start() {
+        _p = std::make_unique<tempest_process>(std::vector<std::string>{
+            "nimbus",
+            "-c",
+            "storm.zookeeper.servers=[127.0.0.1]",
+            "-c",
+            "storm.zookeeper.port=" + std::to_string(zk_environment::server->port()),
+            "-c",
+            "storm.zookeeper.root=" + _root,
+            "-c",
+            "storm.local.dir=" + _local_dir.string(),
+            "-c",
+            "nimbus.thrift.port=0",
+        });
+        static const std::regex serving("nimbus serving on port ([0-9]+)");
+        std::smatch m;
+        std::string err;
+        bool up = wait_until(
+            [&] {
+                err = _p->err();
+                return std::regex_search(err, m, serving) || _p->exited();
+            },
+            30s);
+        if (!up || m.empty()) {
+            throw std::runtime_error("tempest nimbus did not start: " + err);
+        }
+        _port = std::stoi(m[1].str());
+    }
+
+    std::string _root;
+    fs::path _local_dir;
+    std::unique_ptr<tempest_process> _p;
+    int _port = 0;
+};
+
+std::string word_count_package() {
+    return (system_test::build_dir() / "examples" / "word_count.so").string();
+}
+
+bool contains(const std::string& text, const std::string& part) {
+    return text.find(part) != std::string::npos;
+}
+
+class nimbus_cli_test : public ::testing::Test {
+  protected:
+    void SetUp() override {
+        static int counter = 0;
+        std::string tmpl = (fs::temp_directory_path() / "tempest-nimbus-test-XXXXXX").string();
+        ASSERT_NE(::mkdtemp(tmpl.data()), nullptr);
+        _local_dir = tmpl;
+        _nimbus = std::make_unique<nimbus_process>(
+            "/nimbus-cli-test-" + std::to_string(::getpid()) + "-" + std::to_string(counter++),
+            _local_dir / "nimbus");
+    }
+    void TearDown() override {
+        _nimbus.reset();
+        std::error_code ignored;
+        fs::remove_all(_local_dir, ignored);
+    }
+
+    // `tempest COMMAND --nimbus ADDRESS ARGS...`
+    run_result cli(const std::string& command, std::vector<std::string> args) {
+        args.insert(args.begin(), {command, "--nimbus", _nimbus->address()});
+        return system_test::run(args);
+    }
+
+    run_result submit(const std::string& name) {
+        return cli("jar", {"--wait", "20", word_count_package(), "--name", name});
+    }
+
+    // The STATUS column of `tempest list` for `name`, "" when it is not listed, "?" when list
+    // failed.
+    std::string status_of(const std::string& name) {
+        run_result r = cli("list", {});
+        if (r.status != 0) {
+            return "?";
+        }
+        std::istringstream lines(r.out);
+        for (std::string line; std::getline(lines, line);) {
+            std::istringstream cols(line);
+            std::string n, id, status;
+            cols >> n >> id >> status;
+            if (n == name) {
+                return status;
+            }
+        }
+        return "";
+    }
+
+    // Polls `tempest list` until `name` has `status` ("" = gone) or 15 s pass.
+    bool wait_status(const std::string& name, const std::string& status) {
+        std::string last;
+        bool ok = wait_until([&] { return (last = status_of(name)) == status; }, 15s);
+        if (!ok) {
+            ADD_FAILURE() << "topology '" << name << "' is '" << last << "', not '" << status
+                          << "'";
+        }
+        return ok;
+    }
+
+    fs::path _local_dir;
+    std::unique_ptr<nimbus_process> _nimbus;
+};
+
+void expect_error(const run_result& r, const std::string& want) {
+    EXPECT_NE(r.status, 0) << r.out << r.err;
+    EXPECT_TRUE(contains(r.err, "tempest: error: ")) << r.err;
+    EXPECT_TRUE(contains(r.err, want)) << r.err;
+}
+
+TEST_F(nimbus_cli_test, runs_a_topology_through_its_lifecycle) {
+    run_result r = submit("wc");
+    ASSERT_EQ(r.status, 0) << r.out << r.err;
+    EXPECT_TRUE(contains(r.out, "submitted topology 'wc' to Nimbus at " + _nimbus->address()))
+        << r.out;
+    EXPECT_TRUE(contains(r.out, "topology 'wc' is ACTIVE")) << r.out;
+    // Not a terminal: one line after the upload, no progress bar.
+    EXPECT_TRUE(contains(r.err, "uploaded word_count.so (")) << r.err;
+
+    run_result list = cli("list", {});
+    ASSERT_EQ(list.status, 0) << list.err;
+    EXPECT_EQ(list.out.rfind("NAME", 0), 0u) << list.out;
+    EXPECT_TRUE(contains(list.out, "wc-")) << "the id starts with the name: " << list.out;
+    EXPECT_EQ(status_of("wc"), "ACTIVE");
+
+    // The Nimbus found through the config instead of --nimbus.
+    run_result by_conf =
+        system_test::run({"list", "-c", "nimbus.seeds=[127.0.0.1]", "-c",
+                          "nimbus.thrift.port=" + std::to_string(_nimbus->port())});
+    EXPECT_EQ(by_conf.status, 0) << by_conf.err;
+    EXPECT_TRUE(contains(by_conf.out, "ACTIVE")) << by_conf.out;
+
+    r = cli("deactivate", {"wc"});
+    ASSERT_EQ(r.status, 0) << r.err;
+    EXPECT_TRUE(wait_status("wc", "INACTIVE"));
+    r = cli("activate", {"wc"});
+    ASSERT_EQ(r.status, 0) << r.err;
+    EXPECT_TRUE(wait_status("wc", "ACTIVE"));
+
+    r = cli("rebalance", {"wc", "-w", "0", "-n", "2", "-e", "split=2"});
+    ASSERT_EQ(r.status, 0) << r.err;
+    EXPECT_TRUE(wait_status("wc", "ACTIVE"));
+
+    r = cli("kill", {"wc", "-w", "0"});
+    ASSERT_EQ(r.status, 0) << r.err;
+    EXPECT_TRUE(wait_status("wc", ""));
+    EXPECT_EQ(cli("list", {}).out, "No topologies running.\n");
+}
+
+TEST_F(nimbus_cli_test, reports_the_exceptions_nimbus_raises) {
+    ASSERT_EQ(submit("dup").status, 0);
+    expect_error(submit("dup"), "AlreadyAliveException");
+    expect_error(cli("kill", {"nosuch", "-w", "0"}), "NotAliveException");
+    expect_error(cli("activate", {"nosuch"}), "NotAliveException");
+    expect_error(cli("deactivate", {"nosuch"}), "NotAliveException");
+    expect_error(cli("rebalance", {"nosuch", "-n", "2"}), "NotAliveException");
+    EXPECT_EQ(status_of("dup"), "ACTIVE");
+}
+
+TEST_F(nimbus_cli_test, refuses_an_unregistered_class_before_uploading) {
+    run_result r = cli("jar", {TEMPEST_CLI_TEST_PKG, "--unregistered"});
+    expect_error(r, "which tempest_register did not register");
+    EXPECT_FALSE(contains(r.err, "uploaded")) << r.err;
+    EXPECT_EQ(cli("list", {}).out, "No topologies running.\n");
+}
+
+TEST_F(nimbus_cli_test, names_an_unreachable_nimbus) {
+    std::string nowhere = "127.0.0.1:" + std::to_string(test_support::pick_free_port());
+    for (const char* command : {"list", "kill", "activate"}) {
+        std::vector<std::string> args = {command, "--nimbus", nowhere};
+        if (std::string(command) != "list") {
+            args.push_back("wc");
+        }
+        run_result r = system_test::run(args);
+        expect_error(r, "cannot reach Nimbus at " + nowhere);
+        EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+    }
+    expect_error(system_test::run({"jar", "--nimbus", nowhere, word_count_package()}),
+                 "cannot reach Nimbus at " + nowhere);
+}
+
+TEST_F(nimbus_cli_test, a_restarted_nimbus_finds_its_topologies) {
+    ASSERT_EQ(submit("survivor").status, 0);
+    _nimbus->restart();
+    EXPECT_EQ(status_of("survivor"), "ACTIVE");
+    ASSERT_EQ(cli("kill", {"survivor", "-w", "0"}).status, 0);
+    EXPECT_TRUE(wait_status("survivor", ""));
+}
+
+}  // namespace
+}  // namespace tempest
+
+int main(int argc, char** argv) {
+    ::testing::InitGoogleTest(&argc, argv);
+    ::testing::AddGlobalTestEnvironment(new tempest::zk_environment);
+    return RUN_ALL_TESTS();
+}

@@ -1,0 +1,491 @@
+// SPDX-License-Identifier: Apache-2.0
+// The Nimbus Thrift handler over the in-memory cluster state and a temporary local dir: no
+// ZooKeeper, no sockets. Delayed actions and the monitor are driven by hand.
+#include "nimbus_handler.h"
+
+#include "tempest/common/config_loader.h"
+#include "tempest/common/memory_cluster_state.h"
+#include "tempest/thrift/binary_codec.h"
+#include "tempest/thrift/topology_convert.h"
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <set>
+#include <string>
+
+namespace tempest::nimbus {
+namespace {
+
+namespace fs = std::filesystem;
+namespace th = tempest::thrift;
+namespace rec = tempest::thrift::records;
+using common::memory_cluster_state;
+using common::zk_paths;
+
+tempest::topology word_count() {
+    tempest::topology t;
+    component_def spout;
+    spout.id = "words";
+    spout.kind = component_kind::spout;
+    spout.class_name = "word_spout";
+    spout.args = {value("the quick fox")};
+    spout.parallelism = 2;
+    spout.num_tasks = 2;
+    spout.outputs = {{"default", fields{"word"}, false}};
+    t.components.push_back(spout);
+    component_def bolt;
+    bolt.id = "count";
+    bolt.class_name = "count_bolt";
+    bolt.parallelism = 2;
+    bolt.num_tasks = 4;
+    bolt.inputs = {{"words", "default", {grouping_type::fields, fields{"word"}, "", {}}}};
+    t.components.push_back(bolt);
+    std::sort(t.components.begin(), t.components.end(),
+              [](const auto& a, const auto& b) { return a.id < b.id; });
+    return t;
+}
+
+std::string temp_dir() {
+    std::random_device rd;
+    auto dir = fs::temp_directory_path() / ("tempest-nimbus-test-" + std::to_string(rd()));
+    fs::create_directories(dir);
+    return dir.string();
+}
+
+class nimbus_handler_test : public ::testing::Test {
+  protected:
+    nimbus_handler_test() : _dir(temp_dir()), _state(std::make_unique<memory_cluster_state>()) {
+        _conf = common::default_config();
+        _conf.set("nimbus.file.upload.max.bytes", 64);
+        _handler = make_handler();
+    }
+    ~nimbus_handler_test() override {
+        _handler.reset();
+        std::error_code ec;
+        fs::remove_all(_dir, ec);
+    }
+
+    std::unique_ptr<nimbus_handler> make_handler() {
+        return std::make_unique<nimbus_handler>(*_state, _conf, fs::path(_dir), _paths);
+    }
+
+    std::string upload(const std::string& content = "package-bytes") {
+        std::string location;
+        _handler->beginFileUpload(location);
+        _handler->uploadChunk(location, content);
+        _handler->finishFileUpload(location);
+        return location;
+    }
+
+    void submit(const std::string& name, const std::string& conf = R"({"topology.workers": 2})") {
+        _handler->submitTopology(name, upload(), conf, th::to_thrift(word_count()));
+    }
+
+    std::vector<std::string> children(const std::string& path) {
+        auto r = _state->children(path);
+        return r ? *r : std::vector<std::string>{};
+    }
+
+    std::string only_id() {
+        auto ids = children(_paths.storms());
+        EXPECT_EQ(ids.size(), 1U);
+        return ids.empty() ? "" : ids[0];
+    }
+
+    rec::StormBaseRecord storm(const std::string& id) {
+        return th::from_binary<rec::StormBaseRecord>(_state->get(_paths.storm(id))->data).value();
+    }
+
+    rec::AssignmentRecord assignment_of(const std::string& id) {
+        return th::from_binary<rec::AssignmentRecord>(_state->get(_paths.assignment(id))->data)
+            .value();
+    }
+
+    void add_supervisor(const std::string& id, std::vector<int> ports) {
+        rec::SupervisorRecord s;
+        s.supervisor_id = id;
+        s.hostname = id + ".example";
+        s.ports = std::move(ports);
+        s.version = "test";
+        ASSERT_TRUE(common::ensure_path(*_state, _paths.supervisors()));
+        ASSERT_TRUE(_state->create(_paths.supervisor(id), th::to_binary(s)));
+    }
+
+    // Nothing of a failed submission is left: no topology record, no assignment, no code.
+    void expect_nothing_stored() {
+        EXPECT_TRUE(children(_paths.storms()).empty());
+        EXPECT_TRUE(children(_paths.assignments()).empty());
+        EXPECT_TRUE(fs::is_empty(_handler->stormdist_dir()));
+    }
+
+    std::string _dir;
+    zk_paths _paths{"/tempest"};
+    std::unique_ptr<memory_cluster_state> _state;
+    config _conf;
+    std::unique_ptr<nimbus_handler> _handler;
+};
+
+template <typename Exception, typename Fn>
+void expect_throw_with(Fn&& fn, const std::string& needle) {
+    try {
+        fn();
+        FAIL() << "expected an exception mentioning: " << needle;
+    } catch (const Exception& e) {
+        EXPECT_NE(e.msg.find(needle), std::string::npos) << e.msg;
+    }
+}
+
+TEST_F(nimbus_handler_test, submit_writes_records_code_and_an_empty_assignment) {
+    auto location = upload("abc");
+    _handler->submitTopology("wc", location, R"({"topology.workers": 2, "my.key": 1})",
+                             th::to_thrift(word_count()));
+    auto id = only_id();
+    EXPECT_EQ(id.rfind("wc-1-", 0), 0U) << id;
+    auto base = storm(id);
+    EXPECT_EQ(base.name, "wc");
+    EXPECT_EQ(base.status, rec::TopologyStatus::ACTIVE);
+    EXPECT_EQ(base.num_workers, 2);
+    EXPECT_EQ(base.component_executors.at("count"), 2);
+    // No supervisors yet: an empty assignment.
+    auto a = assignment_of(id);
+    EXPECT_TRUE(a.executor_node_port.empty());
+    EXPECT_EQ(a.code_dir, (_handler->stormdist_dir() / id).string());
+    // Code and conf on disk; the upload moved out of the inbox.
+    auto dir = _handler->stormdist_dir() / id;
+    EXPECT_TRUE(fs::exists(dir / "stormjar.so"));
+    EXPECT_TRUE(fs::exists(dir / "stormcode.ser"));
+    EXPECT_TRUE(fs::exists(dir / "stormjar.so.sha256"));
+    EXPECT_FALSE(fs::exists(location));
+    // SHA-256 of "abc".
+    std::string sum;
+    std::ifstream(dir / "stormjar.so.sha256") >> sum;
+    EXPECT_EQ(sum, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+
+    std::string conf_json;
+    _handler->getTopologyConf(conf_json, id);
+    auto conf = th::config_from_json(conf_json);
+    EXPECT_EQ(conf.get_string("topology.name", ""), "wc");
+    EXPECT_EQ(conf.get_int("my.key", 0), 1);
+    EXPECT_EQ(conf.get_int("topology.acker.executors", -1), 2);  // fixed at submission
+
+    std::vector<th::TopologySummary> summaries;
+    _handler->getTopologySummaries(summaries);
+    ASSERT_EQ(summaries.size(), 1U);
+    EXPECT_EQ(summaries[0].name, "wc");
+    EXPECT_EQ(summaries[0].status, "ACTIVE");
+    EXPECT_FALSE(_handler->isTopologyNameAllowed("wc"));
+    EXPECT_TRUE(_handler->isTopologyNameAllowed("other"));
+    EXPECT_FALSE(_handler->isTopologyNameAllowed("a.b"));
+
+    th::StormTopology user;
+    _handler->getUserTopology(user, id);
+    EXPECT_EQ(th::from_thrift(user), word_count());
+}
+
+TEST_F(nimbus_handler_test, submit_spreads_executors_over_live_supervisors) {
+    add_supervisor("sup-a", {6700, 6701});
+    add_supervisor("sup-b", {6700});
+    submit("wc");
+    auto id = only_id();
+    auto a = assignment_of(id);
+    // words 2 + count 2 + 2 ackers (one per worker).
+    EXPECT_EQ(a.executor_node_port.size(), 6U);
+    std::set<std::string> nodes;
+    for (const auto& [e, np] : a.executor_node_port) {
+        nodes.insert(np.node);
+    }
+    EXPECT_EQ(nodes, (std::set<std::string>{"sup-a", "sup-b"}));
+    EXPECT_EQ(a.node_host.at("sup-a"), "sup-a.example");
+
+    th::TopologyInfo info;
+    _handler->getTopologyInfoByName(info, "wc");
+    EXPECT_EQ(info.id, id);
+    EXPECT_EQ(info.executors.size(), 6U);
+    std::map<std::string, int> per_component;
+    for (const auto& e : info.executors) {
+        ++per_component[e.component_id];
+    }
+    EXPECT_EQ(per_component,
+              (std::map<std::string, int>{{"__acker", 2}, {"count", 2}, {"words", 2}}));
+    th::TopologySummary s;
+    _handler->getTopologySummaryByName(s, "wc");
+    EXPECT_EQ(s.num_workers, 2);
+    EXPECT_EQ(s.num_executors, 6);
+    EXPECT_EQ(s.num_tasks, 8);
+
+    th::ClusterSummary cluster;
+    _handler->getClusterInfo(cluster);
+    EXPECT_EQ(cluster.supervisors.size(), 2U);
+    EXPECT_EQ(cluster.topologies.size(), 1U);
+    ASSERT_EQ(cluster.nimbuses.size(), 1U);
+    EXPECT_TRUE(cluster.nimbuses[0].isLeader);
+}
+
+TEST_F(nimbus_handler_test, duplicate_name_is_already_alive) {
+    submit("wc");
+    expect_throw_with<th::AlreadyAliveException>([&] { submit("wc"); },
+                                                 "topology 'wc' is already alive");
+    EXPECT_EQ(children(_paths.storms()).size(), 1U);
+}
+
+TEST_F(nimbus_handler_test, actions_on_unknown_names_are_not_alive) {
+    expect_throw_with<th::NotAliveException>([&] { _handler->killTopology("nope"); },
+                                             "topology 'nope' is not alive");
+    expect_throw_with<th::NotAliveException>([&] { _handler->activate("nope"); }, "'nope'");
+    expect_throw_with<th::NotAliveException>([&] { _handler->deactivate("nope"); }, "'nope'");
+    expect_throw_with<th::NotAliveException>(
+        [&] { _handler->rebalance("nope", th::RebalanceOptions()); }, "'nope'");
+    th::TopologyInfo info;
+    expect_throw_with<th::NotAliveException>([&] { _handler->getTopologyInfo(info, "nope-1-1"); },
+                                             "nope-1-1");
+}
+
+TEST_F(nimbus_handler_test, invalid_topology_names_the_problem_and_stores_nothing) {
+    auto t = word_count();
+    t.components[0].inputs[0].component = "ghost";  // "count" subscribes to a missing spout
+    auto location = upload();
+    expect_throw_with<th::InvalidTopologyException>(
+        [&] { _handler->submitTopology("wc", location, "{}", th::to_thrift(t)); }, "ghost");
+    expect_nothing_stored();
+    EXPECT_TRUE(fs::exists(location));  // the upload stays for a corrected submission
+
+    auto wire = th::to_thrift(word_count());
+    wire.bolts.at("count").bolt_object.__set_serialized_java("\xac\xed");
+    expect_throw_with<th::InvalidTopologyException>(
+        [&] { _handler->submitTopology("wc", location, "{}", wire); },
+        "component 'count' is a serialized Java object");
+    expect_nothing_stored();
+}
+
+TEST_F(nimbus_handler_test, invalid_conf_names_the_problem_and_stores_nothing) {
+    auto location = upload();
+    auto wire = th::to_thrift(word_count());
+    expect_throw_with<th::InvalidTopologyException>(
+        [&] { _handler->submitTopology("wc", location, "{\"topology.workers\": ", wire); },
+        "malformed JSON conf");
+    expect_throw_with<th::InvalidTopologyException>(
+        [&] { _handler->submitTopology("wc", location, R"({"topology.workers": "x"})", wire); },
+        "topology.workers");
+    expect_throw_with<th::InvalidTopologyException>(
+        [&] { _handler->submitTopology("wc", location, R"({"topology.wrokers": 1})", wire); },
+        "topology.wrokers");
+    expect_throw_with<th::InvalidTopologyException>(
+        [&] { _handler->submitTopology("a/b", location, "{}", wire); }, "must not contain");
+    expect_nothing_stored();
+}
+
+TEST_F(nimbus_handler_test, submit_without_upload_is_invalid) {
+    auto missing = (_handler->inbox_dir() / "stormjar-none.so").string();
+    expect_throw_with<th::InvalidTopologyException>(
+        [&] { _handler->submitTopology("wc", missing, "{}", th::to_thrift(word_count())); },
+        "no uploaded package at '" + missing + "'");
+    expect_throw_with<th::InvalidTopologyException>(
+        [&] { _handler->submitTopology("wc", "/etc/passwd", "{}", th::to_thrift(word_count())); },
+        "no uploaded package");
+    expect_nothing_stored();
+}
+
+TEST_F(nimbus_handler_test, upload_over_the_limit_is_refused_and_removed) {
+    std::string location;
+    _handler->beginFileUpload(location);
+    _handler->uploadChunk(location, std::string(40, 'x'));
+    try {
+        _handler->uploadChunk(location, std::string(40, 'y'));
+        FAIL() << "expected the upload limit";
+    } catch (const std::runtime_error& e) {
+        EXPECT_NE(std::string(e.what()).find("nimbus.file.upload.max.bytes (64 bytes)"),
+                  std::string::npos)
+            << e.what();
+    }
+    EXPECT_FALSE(fs::exists(location));
+    EXPECT_THROW(_handler->uploadChunk(location, "z"), std::runtime_error);
+}
+
+TEST_F(nimbus_handler_test, kill_with_wait_deactivates_then_removes_everything) {
+    submit("wc");
+    auto id = only_id();
+    ASSERT_TRUE(common::ensure_path(*_state, _paths.workerbeats(id) + "/sup-a-6700"));
+    ASSERT_TRUE(common::ensure_path(*_state, _paths.error(id, "count") + "/e-0000000001"));
+
+    th::KillOptions opts;
+    opts.__set_wait_secs(30);
+    _handler->killTopologyWithOpts("wc", opts);
+    EXPECT_EQ(storm(id).status, rec::TopologyStatus::KILLED);
+    th::TopologySummary s;
+    _handler->getTopologySummaryByName(s, "wc");
+    EXPECT_EQ(s.status, "KILLED");
+    EXPECT_FALSE(_handler->isTopologyNameAllowed("wc"));
+    EXPECT_EQ(_handler->run_due_actions(std::chrono::steady_clock::now()), 0);
+    EXPECT_EQ(_handler->pending_actions(), 1U);
+
+    EXPECT_EQ(
+        _handler->run_due_actions(std::chrono::steady_clock::now() + std::chrono::seconds(31)), 1);
+    EXPECT_TRUE(children(_paths.storms()).empty());
+    EXPECT_TRUE(children(_paths.assignments()).empty());
+    EXPECT_FALSE(_state->exists(_paths.workerbeats(id))->has_value());
+    EXPECT_FALSE(_state->exists(_paths.errors(id))->has_value());
+    EXPECT_FALSE(fs::exists(_handler->stormdist_dir() / id));
+    EXPECT_TRUE(_handler->isTopologyNameAllowed("wc"));
+    EXPECT_THROW(_handler->killTopology("wc"), th::NotAliveException);
+}
+
+TEST_F(nimbus_handler_test, kill_without_wait_removes_at_once) {
+    submit("wc");
+    th::KillOptions opts;
+    opts.__set_wait_secs(0);
+    _handler->killTopologyWithOpts("wc", opts);
+    expect_nothing_stored();
+    submit("wc");  // the name is free again
+}
+
+TEST_F(nimbus_handler_test, activate_and_deactivate_change_the_status) {
+    submit("wc");
+    auto id = only_id();
+    _handler->deactivate("wc");
+    EXPECT_EQ(storm(id).status, rec::TopologyStatus::INACTIVE);
+    th::TopologyInfo info;
+    _handler->getTopologyInfo(info, id);
+    EXPECT_EQ(info.status, "INACTIVE");
+    _handler->activate("wc");
+    EXPECT_EQ(storm(id).status, rec::TopologyStatus::ACTIVE);
+}
+
+TEST_F(nimbus_handler_test, rebalance_changes_workers_and_executors_after_the_wait) {
+    add_supervisor("sup-a", {6700, 6701, 6702});
+    submit("wc");
+    auto id = only_id();
+    th::RebalanceOptions opts;
+    opts.__set_wait_secs(10);
+    opts.__set_num_workers(3);
+    opts.__set_num_executors({{"count", 4}});
+    _handler->rebalance("wc", opts);
+    EXPECT_EQ(storm(id).status, rec::TopologyStatus::REBALANCING);
+    th::TopologySummary s;
+    _handler->getTopologySummaryByName(s, "wc");
+    EXPECT_EQ(s.status, "REBALANCING");
+
+    _handler->run_due_actions(std::chrono::steady_clock::now() + std::chrono::seconds(11));
+    auto base = storm(id);
+    EXPECT_EQ(base.status, rec::TopologyStatus::ACTIVE);
+    EXPECT_EQ(base.num_workers, 3);
+    EXPECT_EQ(base.component_executors.at("count"), 4);
+    _handler->getTopologySummaryByName(s, "wc");
+    EXPECT_EQ(s.num_workers, 3);
+    EXPECT_EQ(s.num_executors, 2 + 4 + 2);  // ackers stay as fixed at submission
+    EXPECT_EQ(s.num_tasks, 8);
+}
+
+TEST_F(nimbus_handler_test, rebalance_refuses_impossible_parallelism) {
+    submit("wc");
+    th::RebalanceOptions opts;
+    opts.__set_wait_secs(0);
+    opts.__set_num_executors({{"count", 5}});
+    expect_throw_with<th::InvalidTopologyException>([&] { _handler->rebalance("wc", opts); },
+                                                    "between 1 and 4");
+    opts.__set_num_executors({{"ghost", 1}});
+    expect_throw_with<th::InvalidTopologyException>([&] { _handler->rebalance("wc", opts); },
+                                                    "no component 'ghost'");
+    EXPECT_EQ(storm(only_id()).status, rec::TopologyStatus::ACTIVE);
+}
+
+TEST_F(nimbus_handler_test, monitor_moves_executors_off_vanished_supervisors) {
+    add_supervisor("sup-a", {6700});
+    add_supervisor("sup-b", {6700});
+    submit("wc");
+    auto id = only_id();
+    EXPECT_EQ(_handler->monitor_once(), 0);  // nothing changed
+    ASSERT_TRUE(_state->remove(_paths.supervisor("sup-b")));
+    EXPECT_EQ(_handler->monitor_once(), 1);
+    auto a = assignment_of(id);
+    EXPECT_EQ(a.executor_node_port.size(), 6U);
+    for (const auto& [e, np] : a.executor_node_port) {
+        EXPECT_EQ(np.node, "sup-a");
+    }
+}
+
+TEST_F(nimbus_handler_test, a_standby_refuses_changes_and_names_the_leader) {
+    submit("wc");
+    th::NimbusSummary other;
+    other.host = "nimbus-a";
+    other.port = 6627;
+    _handler->set_leader_check([&]() -> std::optional<th::NimbusSummary> { return other; });
+    std::string location;
+    try {
+        _handler->beginFileUpload(location);
+        FAIL() << "a standby accepted an upload";
+    } catch (const std::runtime_error& e) {
+        EXPECT_NE(std::string(e.what()).find("the leader is nimbus-a:6627"), std::string::npos)
+            << e.what();
+    }
+    EXPECT_THROW(_handler->killTopology("wc"), std::runtime_error);
+    EXPECT_THROW(_handler->deactivate("wc"), std::runtime_error);
+    th::NimbusSummary leader;
+    _handler->getLeader(leader);
+    EXPECT_EQ(leader.host, "nimbus-a");
+    std::vector<th::TopologySummary> list;
+    _handler->getTopologySummaries(list);  // queries still answered
+    EXPECT_EQ(list.size(), 1U);
+    _handler->set_leader_check([]() -> std::optional<th::NimbusSummary> { return std::nullopt; });
+    _handler->deactivate("wc");
+}
+
+TEST_F(nimbus_handler_test, monitor_removes_expired_uploads) {
+    auto old_upload = upload();
+    auto fresh_upload = upload();
+    fs::last_write_time(old_upload, fs::file_time_type::clock::now() - std::chrono::hours(2));
+    _handler->monitor_once();
+    EXPECT_FALSE(fs::exists(old_upload));
+    EXPECT_TRUE(fs::exists(fresh_upload));
+}
+
+TEST_F(nimbus_handler_test, a_new_handler_over_the_same_state_finds_the_topology) {
+    submit("wc");
+    auto id = only_id();
+    th::KillOptions opts;
+    opts.__set_wait_secs(60);
+    submit("other");
+    _handler->killTopologyWithOpts("other", opts);
+    _handler.reset();
+
+    _handler = make_handler();
+    th::TopologyInfo info;
+    _handler->getTopologyInfoByName(info, "wc");
+    EXPECT_EQ(info.id, id);
+    EXPECT_EQ(info.status, "ACTIVE");
+    th::StormTopology user;
+    _handler->getUserTopology(user, id);
+    EXPECT_EQ(th::from_thrift(user), word_count());
+    EXPECT_THROW(submit("wc"), th::AlreadyAliveException);
+    EXPECT_EQ(_handler->pending_actions(), 1U);  // the kill of "other" carries on
+}
+
+TEST_F(nimbus_handler_test, downloads_serve_only_stormdist) {
+    std::string content(3 * 1000, 'q');
+    _conf.set("nimbus.file.upload.max.bytes", 1 << 20);
+    _handler = make_handler();
+    _handler->submitTopology("wc", upload(content), "{}", th::to_thrift(word_count()));
+    auto file = (_handler->stormdist_dir() / only_id() / "stormjar.so").string();
+    std::string id;
+    _handler->beginFileDownload(id, file);
+    std::string got;
+    for (std::string chunk;; got += chunk) {
+        _handler->downloadChunk(chunk, id);
+        if (chunk.empty()) {
+            break;
+        }
+    }
+    EXPECT_EQ(got, content);
+    EXPECT_THROW(_handler->beginFileDownload(id, "/etc/passwd"), std::runtime_error);
+    EXPECT_THROW(_handler->beginFileDownload(
+                     id, (_handler->stormdist_dir() / ".." / "inbox" / "x").string()),
+                 std::runtime_error);
+    EXPECT_THROW(_handler->beginFileDownload(id, _handler->stormdist_dir().string()),
+                 std::runtime_error);
+}
+
+}  // namespace
+}  // namespace tempest::nimbus
