@@ -9,14 +9,14 @@
 // destructor) stops serving and joins. Thread-safe.
 #pragma once
 
-#include <memory>
-
 #include "tempest/topology_api/config.h"
+
+#include <memory>
 
 namespace tempest::nimbus {
 
 class nimbus_server {
-public:
+  public:
     explicit nimbus_server(config daemon_conf);
     ~nimbus_server();
     nimbus_server(const nimbus_server&) = delete;
@@ -28,7 +28,7 @@ public:
     // The port it serves on (the bound one when configured with 0). Requires: started.
     int port() const;
 
-private:
+  private:
     struct impl;
     std::unique_ptr<impl> _impl;
 };

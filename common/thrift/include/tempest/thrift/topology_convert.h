@@ -8,12 +8,12 @@
 // This header includes generated Thrift types and is for adapter code only (*_thrift.cc).
 #pragma once
 
-#include <string>
-#include <string_view>
-
 #include "nimbus_types.h"
 #include "tempest/topology_api/config.h"
 #include "tempest/topology_api/topology.h"
+
+#include <string>
+#include <string_view>
 
 namespace tempest::thrift {
 
