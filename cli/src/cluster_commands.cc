@@ -4,6 +4,7 @@
 #include "checking_submitter.h"
 #include "cli_error.h"
 #include "tempest/common/config_loader.h"
+#include "tempest/common/flux_loader.h"
 #include "tempest/common/log.h"
 #include "tempest/common/package_loader.h"
 
@@ -210,16 +211,28 @@ int run_jar(const jar_options& o) {
     pkg.register_components(registry);
     auto names = registry.names();
     std::set<std::string> registered(names.begin(), names.end());
+    // A Flux file is read (and refused) before Nimbus is contacted.
+    std::optional<common::flux_topology> flux;
+    if (o.flux_file) {
+        flux = common::load_flux_file(*o.flux_file, registry);
+    }
 
     auto client = common::nimbus_client::connect(e.host, e.port, call_timeout);
     nimbus_submitter target(client, o.package);
     checking_submitter sub(target, registered);
     int rc = 0;
     try {
-        rc = pkg.run_main(o.package_args, sub);
+        if (flux) {
+            sub.submit_topology(flux->name, flux->conf, flux->topology);
+        } else {
+            rc = pkg.run_main(o.package_args, sub);
+        }
     } catch (const std::exception& ex) {
-        throw cli_error(sub.failure() ? *sub.failure()
-                                      : fmt::format("tempest_main failed: {}", ex.what()));
+        if (sub.failure()) {
+            throw cli_error(*sub.failure());
+        }
+        throw cli_error(flux ? fmt::format("cannot submit topology '{}': {}", flux->name, ex.what())
+                             : fmt::format("tempest_main failed: {}", ex.what()));
     } catch (...) {
         throw cli_error("tempest_main threw an exception that is not a std::exception");
     }

@@ -3,6 +3,7 @@
 // `deactivate` and `rebalance`:
 //
 //   tempest jar [--nimbus HOST:PORT] [--wait [SECS]] [-c key=value]... PACKAGE.so [ARGS...]
+//   tempest jar [OPTIONS] --package PACKAGE.so TOPOLOGY.yaml
 //   tempest list [--nimbus HOST:PORT]
 //   tempest kill NAME [-w SECS]
 //   tempest activate NAME | deactivate NAME
@@ -11,7 +12,8 @@
 // Nimbus is --nimbus HOST:PORT, else nimbus.seeds[0]:nimbus.thrift.port of the daemon config.
 // `jar` loads the package, runs its tempest_main with a submitter that checks each topology
 // (checking_submitter: valid config, every class registered), uploads the package and submits
-// it; with --wait it then polls Nimbus until each submitted topology is ACTIVE.
+// it; with --wait it then polls Nimbus until each submitted topology is ACTIVE. With --package,
+// the topology comes from a Flux YAML file (common/flux_loader.h) instead of tempest_main.
 // Everything runs on the main thread; failures throw cli_error (or nimbus_error, whose text
 // names the Nimbus exception or host:port), reported as one line by main.
 #pragma once
@@ -35,6 +37,7 @@ struct jar_options {
     std::optional<double> wait_secs;
     std::string package;
     std::vector<std::string> package_args;
+    std::optional<std::string> flux_file;  // --package: the topology comes from this YAML
 };
 
 int run_jar(const jar_options& o);

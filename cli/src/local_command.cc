@@ -5,6 +5,7 @@
 #include "cli_error.h"
 #include "stop_signals.h"
 #include "tempest/common/config_loader.h"
+#include "tempest/common/flux_loader.h"
 #include "tempest/common/log.h"
 #include "tempest/common/package_loader.h"
 #include "tempest/worker/local_cluster.h"
@@ -70,17 +71,30 @@ int run_local(const local_options& o) {
     auto names = registry.names();
     std::set<std::string> registered(names.begin(), names.end());
     log.debug("loaded package {} ({} classes registered)", o.package, registered.size());
+    // A Flux file is read (and refused) before any cluster starts.
+    std::optional<common::flux_topology> flux;
+    if (o.flux_file) {
+        flux = common::load_flux_file(*o.flux_file, registry);
+    }
 
     worker::local_cluster cluster(conf, registry);
     checking_submitter sub(cluster, registered);
     int rc = 0;
     try {
-        rc = pkg.run_main(o.package_args, sub);
+        if (flux) {
+            log.info("submitting topology '{}' from {}", flux->name, *o.flux_file);
+            sub.submit_topology(flux->name, flux->conf, flux->topology);
+        } else {
+            rc = pkg.run_main(o.package_args, sub);
+        }
     } catch (const std::exception& e) {
         // Our own refusal reads better than however the package re-threw it.
         kill_and_report(cluster, sub.submitted());
-        throw cli_error(sub.failure() ? *sub.failure()
-                                      : fmt::format("tempest_main failed: {}", e.what()));
+        if (sub.failure()) {
+            throw cli_error(*sub.failure());
+        }
+        throw cli_error(flux ? fmt::format("cannot submit topology '{}': {}", flux->name, e.what())
+                             : fmt::format("tempest_main failed: {}", e.what()));
     } catch (...) {
         kill_and_report(cluster, sub.submitted());
         throw cli_error("tempest_main threw an exception that is not a std::exception");

@@ -90,6 +90,31 @@ std::vector<std::string> package_command_line(std::vector<std::string> rest,
     return rest;
 }
 
+// With --package, the only argument is the Flux YAML file; returns it, throws for anything else.
+std::string flux_command_line(std::vector<std::string> rest, const std::string& command) {
+    if (!rest.empty() && rest.front() == "--") {
+        rest.erase(rest.begin());
+    } else if (!rest.empty() && rest.front().size() > 1 && rest.front().front() == '-') {
+        throw cli_error(fmt::format("unknown option '{}' for 'tempest {}' (options go before "
+                                    "the YAML file)",
+                                    rest.front(), command),
+                        exit_usage);
+    }
+    if (rest.empty()) {
+        throw cli_error(fmt::format("missing the Flux YAML file: usage: tempest {} [OPTIONS] "
+                                    "--package PACKAGE.so TOPOLOGY.yaml",
+                                    command),
+                        exit_usage);
+    }
+    if (rest.size() > 1) {
+        throw cli_error(fmt::format("unexpected argument '{}': with --package, 'tempest {}' "
+                                    "takes only the Flux YAML file",
+                                    rest[1], command),
+                        exit_usage);
+    }
+    return rest.front();
+}
+
 // A subcommand that talks to Nimbus: config options plus --nimbus HOST:PORT.
 struct client_command {
     CLI::App* app = nullptr;
@@ -136,12 +161,19 @@ int run(int argc, char** argv) {
         ->add_option("--duration", duration_text,
                      "Seconds to run before killing the topologies (default: until a signal)")
         ->type_name("SECS");
+    std::string local_package;
+    local
+        ->add_option("--package", local_package,
+                     "Run the Flux YAML topology given as the argument with this package's "
+                     "classes (no tempest_main)")
+        ->type_name("PACKAGE.so");
     // The package path and everything after it belong to the package: stop parsing there.
     local->prefix_command();
     local->footer(
         "Usage: tempest local [OPTIONS] PACKAGE.so [PACKAGE ARGS...]\n"
+        "       tempest local [OPTIONS] --package PACKAGE.so TOPOLOGY.yaml\n"
         "Options go before PACKAGE.so; every argument after it is passed to the package's\n"
-        "tempest_main untouched.");
+        "tempest_main untouched. With --package, the topology comes from a Flux YAML file.");
 
     CLI::App* dev_zk = app.add_subcommand(
         "dev-zookeeper", "Run a throwaway ZooKeeper server on 127.0.0.1 until SIGINT/SIGTERM");
@@ -171,11 +203,18 @@ int run(int argc, char** argv) {
                      "ACTIVE")
         ->expected(0, 1)
         ->type_name("[SECS]");
+    std::string jar_package;
+    jar.app
+        ->add_option("--package", jar_package,
+                     "Upload this package and submit the Flux YAML topology given as the "
+                     "argument (no tempest_main)")
+        ->type_name("PACKAGE.so");
     jar.app->prefix_command();
     jar.app->footer(
         "Usage: tempest jar [OPTIONS] PACKAGE.so [PACKAGE ARGS...]\n"
+        "       tempest jar [OPTIONS] --package PACKAGE.so TOPOLOGY.yaml\n"
         "Options go before PACKAGE.so; every argument after it is passed to the package's\n"
-        "tempest_main untouched.");
+        "tempest_main untouched. With --package, the topology comes from a Flux YAML file.");
 
     client_command list(app, "list", "List the topologies Nimbus runs");
 
@@ -277,6 +316,11 @@ int run(int argc, char** argv) {
                 }
             }
         }
+        if (jar.app->count("--package") > 0) {
+            o.flux_file = flux_command_line(std::move(rest), "jar");
+            o.package = jar_package;
+            return run_jar(o);
+        }
         rest = package_command_line(std::move(rest), "jar");
         o.package = rest.front();
         o.package_args.assign(rest.begin() + 1, rest.end());
@@ -314,7 +358,10 @@ int run(int argc, char** argv) {
     }
 
     // local
-    std::vector<std::string> rest = package_command_line(local->remaining(), "local");
+    std::vector<std::string> rest =
+        local->count("--package") > 0
+            ? std::vector<std::string>{flux_command_line(local->remaining(), "local")}
+            : package_command_line(local->remaining(), "local");
     merged_config m = merge(global, local_opts);
     local_options o;
     o.config_file = m.file;
@@ -322,8 +369,13 @@ int run(int argc, char** argv) {
     if (!duration_text.empty() || local->count("--duration") > 0) {
         o.duration_secs = parse_duration(duration_text);
     }
-    o.package = rest.front();
-    o.package_args.assign(rest.begin() + 1, rest.end());
+    if (local->count("--package") > 0) {
+        o.package = local_package;
+        o.flux_file = rest.front();
+    } else {
+        o.package = rest.front();
+        o.package_args.assign(rest.begin() + 1, rest.end());
+    }
     return run_local(o);
 }
 
