@@ -21,9 +21,14 @@
 // component's parallelism replaced by StormBaseRecord.component_executors and the stored conf,
 // in which Nimbus fixes topology.acker.executors at submission.
 //
+// A standby (another Nimbus leads, per the leader check) copies the leader's code into its own
+// stormdist (replicate_code), so that it can serve downloads once it leads. beginFileDownload
+// takes a path under stormdist, absolute or relative to it ("<topology-id>/stormjar.so").
+//
 // Threads: every method may be called from any thread; one mutex serializes topology changes
 // and cluster-state writes, another guards uploads and downloads. start() runs one background
-// thread for delayed kills/rebalances and the monitor (every nimbus.monitor.freq.secs); tests
+// thread for delayed kills/rebalances and the monitor (every nimbus.monitor.freq.secs) while
+// leading, and code replication every second while standing by; tests
 // leave it stopped and call run_due_actions() and monitor_once() themselves. stop() (or the
 // destructor) joins it. The cluster_state must outlive the handler.
 #pragma once
@@ -82,6 +87,13 @@ class nimbus_handler final : public tempest::thrift::NimbusIf {
     // Reschedules every topology against the live supervisors (vanished supervisors' executors
     // move); writes only the assignments that change. Returns how many were written.
     int monitor_once();
+    // Standby code replication: removes stormdist entries of topologies no longer in storms/
+    // and fetches the code of every topology in storms/ that has none here from the Nimbus at
+    // host:port (fetch_topology_code, SHA-256 checked), each moved into stormdist/<id>/ only
+    // when complete. The background thread runs it every second while another Nimbus leads.
+    // Returns how many topologies were fetched; throws std::runtime_error with the first
+    // failure after trying them all.
+    int replicate_code(const std::string& host, int port);
     // Delayed actions waiting to run.
     std::size_t pending_actions() const;
 
@@ -153,6 +165,8 @@ class nimbus_handler final : public tempest::thrift::NimbusIf {
     void do_rebalance(const std::string& id);
     void schedule_action(const std::string& id, action_kind kind, int wait_secs);
     void recover_pending_actions();
+    // Logs an error for each topology in storms/ without its package here.
+    void warn_missing_code();
     int default_wait_secs(const std::string& id);
     void fill_info(tempest::thrift::TopologyInfo& info, const std::string& id,
                    const storm_base& base, const tempest::thrift::GetInfoOptions& options);

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // The Nimbus Thrift handler (see nimbus_handler.h).
+#include "code_replication.h"
 #include "nimbus_handler.h"
+#include "sha256.h"
 #include "tempest/common/config_loader.h"
 #include "tempest/common/log.h"
 #include "tempest/common/task_layout.h"
@@ -9,7 +11,6 @@
 #include "tempest/thrift/cluster_records_types.h"
 #include "tempest/thrift/topology_convert.h"
 
-#include <openssl/evp.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -89,42 +90,6 @@ void write_file(const fs::path& p, std::string_view data) {
     if (!out) {
         throw std::runtime_error("cannot write " + p.string());
     }
-}
-
-// Incremental SHA-256 (OpenSSL EVP), hex digest.
-class sha256 {
-  public:
-    sha256() : _ctx(EVP_MD_CTX_new()) {
-        if (_ctx == nullptr || EVP_DigestInit_ex(_ctx, EVP_sha256(), nullptr) != 1) {
-            throw std::runtime_error("SHA-256 initialisation failed");
-        }
-    }
-    ~sha256() { EVP_MD_CTX_free(_ctx); }
-    sha256(const sha256&) = delete;
-    sha256& operator=(const sha256&) = delete;
-
-    void update(std::string_view data) { EVP_DigestUpdate(_ctx, data.data(), data.size()); }
-    std::string hex() {
-        unsigned char md[EVP_MAX_MD_SIZE];
-        unsigned int len = 0;
-        EVP_DigestFinal_ex(_ctx, md, &len);
-        static constexpr char digits[] = "0123456789abcdef";
-        std::string out;
-        for (unsigned int i = 0; i < len; ++i) {
-            out.push_back(digits[md[i] >> 4]);
-            out.push_back(digits[md[i] & 0xf]);
-        }
-        return out;
-    }
-
-  private:
-    EVP_MD_CTX* _ctx;
-};
-
-std::string sha256_of_file(const fs::path& p) {
-    sha256 h;
-    h.update(read_file(p));
-    return h.hex();
 }
 
 // Storm's rule: no '/', '.', ':' or '\'; and not empty.
@@ -315,16 +280,30 @@ void nimbus_handler::background_loop() {
         auto check = _leader_check;
         lock.unlock();
         bool leads_now = true;
+        std::optional<th::NimbusSummary> leader;
         try {
-            leads_now = !check || !check().has_value();
+            if (check) {
+                leader = check();
+            }
+            leads_now = !leader.has_value();
         } catch (const std::exception& e) {
             log().warn("leader check failed: {}", e.what());
             leads_now = false;
+        }
+        if (leader && !leader->host.empty() && leader->port > 0) {
+            // A standby keeps a copy of every topology's code, fetched from the leader.
+            try {
+                replicate_code(leader->host, leader->port);
+            } catch (const std::exception& e) {
+                log().warn("replicating code from the leader {}:{} failed (will retry): {}",
+                           leader->host, leader->port, e.what());
+            }
         }
         lock.lock();
         if (leads_now && !leading) {
             if (check) {
                 log().info("this Nimbus is now the leader");
+                warn_missing_code();
             }
             try {
                 recover_pending_actions();
@@ -416,8 +395,95 @@ void nimbus_handler::schedule_action(const std::string& id, action_kind kind, in
     _wake.notify_all();
 }
 
-void nimbus_handler::recover_pending_actions() {
+int nimbus_handler::replicate_code(const std::string& host, int port) {
+    std::vector<std::string> missing;
+    {
+        std::scoped_lock lock(_mu);
+        // Ids, not records: an unreadable record must not cost a topology its code.
+        std::set<std::string> storms;
+        if (auto ids = _state.children(_paths.storms()); ids) {
+            storms.insert(ids->begin(), ids->end());
+        } else if (ids.error() != common::errc::no_node) {
+            throw_state_error("listing " + _paths.storms(), ids.error());
+        }
+        fs::create_directories(_stormdist);
+        // Code of topologies gone from storms/ (killed by the leader) and partial fetches go.
+        std::vector<fs::path> stale;
+        for (const auto& entry : fs::directory_iterator(_stormdist)) {
+            if (!storms.contains(entry.path().filename().string())) {
+                stale.push_back(entry.path());
+            }
+        }
+        for (const auto& p : stale) {
+            std::error_code ec;
+            fs::remove_all(p, ec);
+            log().info("removed {} (no such topology in the cluster state)", p.string());
+        }
+        for (const auto& id : storms) {
+            if (!fs::exists(_stormdist / id)) {
+                missing.push_back(id);
+            }
+        }
+    }
+    int fetched = 0;
+    std::string first_error;
+    for (const auto& id : missing) {
+        auto partial = _stormdist / (".fetch-" + id);
+        std::error_code ec;
+        try {
+            fs::remove_all(partial, ec);
+            fetch_topology_code(host, port, id, partial, std::chrono::seconds(30));
+        } catch (const std::exception& e) {
+            fs::remove_all(partial, ec);
+            if (first_error.empty()) {
+                first_error = e.what();
+            }
+            continue;
+        }
+        // Moved into place under _mu, so that it never appears for a topology killed meanwhile.
+        std::scoped_lock lock(_mu);
+        auto still = _state.exists(_paths.storm(id));
+        if (still && still->has_value() && !fs::exists(_stormdist / id)) {
+            fs::rename(partial, _stormdist / id);
+            ++fetched;
+            log().info("replicated the code of {} from the leader {}:{} (package sha256 {})", id,
+                       host, port, read_file(_stormdist / id / checksum_file).substr(0, 64));
+        } else {
+            fs::remove_all(partial, ec);
+        }
+    }
+    if (!first_error.empty()) {
+        throw std::runtime_error(first_error);
+    }
+    return fetched;
+}
+
+void nimbus_handler::warn_missing_code() {
     for (const auto& [id, base] : read_storms()) {
+        if (!fs::is_regular_file(_stormdist / id / package_file)) {
+            log().error(
+                "no code for topology {} under {}: it was never replicated here, so "
+                "this Nimbus cannot serve its package",
+                id, (_stormdist / id).string());
+        }
+    }
+}
+
+void nimbus_handler::recover_pending_actions() {
+    auto storms = read_storms();
+    // Regaining the lead (after a lost ZooKeeper connection, say): actions another leader
+    // carried out meanwhile go; those still recorded keep their due time.
+    std::erase_if(_pending, [&](const pending_action& a) {
+        auto it = storms.find(a.topology_id);
+        return it == storms.end() || it->second.status != (a.kind == action_kind::kill
+                                                               ? rec::TopologyStatus::KILLED
+                                                               : rec::TopologyStatus::REBALANCING);
+    });
+    for (const auto& [id, base] : storms) {
+        if (std::any_of(_pending.begin(), _pending.end(),
+                        [&](const pending_action& a) { return a.topology_id == id; })) {
+            continue;
+        }
         if (base.status == rec::TopologyStatus::KILLED) {
             int wait = base.__isset.kill_options && base.kill_options.__isset.wait_secs
                            ? base.kill_options.wait_secs
@@ -979,7 +1045,11 @@ void nimbus_handler::finishFileUpload(const std::string& location) {
 
 void nimbus_handler::beginFileDownload(std::string& _return, const std::string& file) {
     std::error_code ec;
-    auto path = fs::weakly_canonical(fs::absolute(file), ec);
+    // A relative path names a file under stormdist ("<topology-id>/stormjar.so"): that is how a
+    // standby asks the leader for code, as their stormdist paths differ.
+    fs::path requested(file);
+    auto path = fs::weakly_canonical(
+        requested.is_relative() ? _stormdist / requested : fs::absolute(requested), ec);
     auto root = fs::weakly_canonical(_stormdist, ec);
     auto rel = path.lexically_relative(root);
     if (ec || rel.empty() || rel.begin()->string() == ".." || rel == "." ||

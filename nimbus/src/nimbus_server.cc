@@ -2,7 +2,10 @@
 // nimbus_server: ZooKeeper session + nimbus_handler + a Thrift TThreadedServer (framed
 // transport, binary protocol). It registers itself under nimbuses/<host:port> (ephemeral
 // NimbusSummary) and joins the leader election (ephemeral sequential leader/nimbus-<seq>, the
-// lowest leads; a standby refuses changes naming the leader and takes over when it goes).
+// lowest leads; a standby refuses changes naming the leader, keeps a copy of the leader's code
+// and takes over when it goes). When the ZooKeeper session expires, a keeper thread opens a new
+// session behind the same cluster_state (session_holder), registers again and rejoins the
+// election; the handler never notices beyond the calls that failed meanwhile.
 #include "tempest/nimbus/nimbus_server.h"
 
 #include "nimbus_handler.h"
@@ -20,10 +23,15 @@
 
 #include <algorithm>
 #include <chrono>
+#include <condition_variable>
 #include <future>
+#include <memory>
 #include <mutex>
+#include <optional>
 #include <stdexcept>
+#include <string>
 #include <thread>
+#include <vector>
 
 namespace tempest::nimbus {
 
@@ -73,18 +81,195 @@ std::string zookeeper_servers(const config& conf) {
     return out;
 }
 
+common::zk_options zookeeper_options(const config& conf) {
+    common::zk_options zk;
+    zk.servers = zookeeper_servers(conf);
+    zk.root = conf.get_string("storm.zookeeper.root", "/tempest");
+    zk.session_timeout =
+        std::chrono::milliseconds(conf.get_int("storm.zookeeper.session.timeout", 20000));
+    zk.connection_timeout =
+        std::chrono::milliseconds(conf.get_int("storm.zookeeper.connection.timeout", 15000));
+    return zk;
+}
+
+// The cluster_state the handler works on: forwards every call to the current ZooKeeper session,
+// which the keeper thread replaces when it expires. Thread-safe; the session pointer is copied
+// under the mutex, so a call in flight finishes on the session it started on.
+class session_holder final : public common::cluster_state {
+  public:
+    std::shared_ptr<common::zk_cluster_state> current() const {
+        std::scoped_lock lock(_mu);
+        return _session;
+    }
+    void replace(std::shared_ptr<common::zk_cluster_state> s) {
+        std::scoped_lock lock(_mu);
+        _session = std::move(s);
+    }
+
+    common::result<std::string> create(std::string_view path, std::string_view data,
+                                       common::create_mode mode) override {
+        return current()->create(path, data, mode);
+    }
+    common::result<common::node_data> get(std::string_view path, common::watcher w) override {
+        return current()->get(path, std::move(w));
+    }
+    common::result<common::node_stat> set(std::string_view path, std::string_view data,
+                                          std::int32_t expected_version) override {
+        return current()->set(path, data, expected_version);
+    }
+    common::result<std::optional<common::node_stat>> exists(std::string_view path,
+                                                            common::watcher w) override {
+        return current()->exists(path, std::move(w));
+    }
+    common::result<std::vector<std::string>> children(std::string_view path,
+                                                      common::watcher w) override {
+        return current()->children(path, std::move(w));
+    }
+    common::result<void> remove(std::string_view path, std::int32_t expected_version) override {
+        return current()->remove(path, expected_version);
+    }
+    std::int64_t session_id() const override { return current()->session_id(); }
+    void close() override {
+        if (auto s = current()) {
+            s->close();
+        }
+    }
+
+  private:
+    mutable std::mutex _mu;
+    std::shared_ptr<common::zk_cluster_state> _session;
+};
+
+// Registers `self` on `state`: nimbuses/<host:port> (ephemeral) and a new election node
+// leader/nimbus-<seq> (ephemeral sequential), whose name it returns. Throws std::runtime_error
+// when it cannot join the election.
+std::string register_nimbus(common::cluster_state& state,
+                            const tempest::thrift::NimbusSummary& self) {
+    common::zk_paths paths("/");
+    auto me = self.host + ":" + std::to_string(self.port);
+    if (auto r = common::ensure_path(state, paths.nimbuses()); !r) {
+        log().warn("cannot create {}: {}", paths.nimbuses(), r.error().message());
+    } else if (auto c = state.create(paths.nimbus(me), tempest::thrift::to_binary(self),
+                                     common::create_mode::ephemeral);
+               !c) {
+        log().warn("cannot register {}: {}", paths.nimbus(me), c.error().message());
+    }
+    if (auto r = common::ensure_path(state, paths.leader()); !r) {
+        throw std::runtime_error("nimbus: cannot create " + paths.leader() + ": " +
+                                 r.error().message());
+    }
+    auto c = state.create(paths.leader() + "/nimbus-", tempest::thrift::to_binary(self),
+                          common::create_mode::ephemeral_sequential);
+    if (!c) {
+        throw std::runtime_error("nimbus: cannot join the leader election under " + paths.leader() +
+                                 ": " + c.error().message());
+    }
+    return c->substr(c->rfind('/') + 1);
+}
+
 }  // namespace
 
 struct nimbus_server::impl {
     config conf;
-    std::mutex mu;  // guards everything below
-    std::unique_ptr<common::zk_cluster_state> state;
+    std::mutex mu;  // guards the members up to `started`
     std::shared_ptr<nimbus_handler> handler;
     std::shared_ptr<apache::thrift::server::TThreadedServer> server;
     std::thread thread;
     int port = 0;
     bool started = false;
+
+    // The handler's cluster state; outlives the handler.
+    session_holder state;
+    common::zk_options zk;
+    tempest::thrift::NimbusSummary self;
+
+    std::mutex election_mu;  // guards `election`
+    std::string election;    // our node under leader/ in the current session
+
+    // The keeper thread: renews an expired session (woken by on_session_state, else each second).
+    std::mutex keeper_mu;  // guards keeper_stop and renew
+    std::condition_variable keeper_cv;
+    bool keeper_stop = false;
+    bool renew = false;
+    std::thread keeper;
+
+    std::optional<tempest::thrift::NimbusSummary> check_leader();
+    void keep_session();
+    // Opens a new session, registers on it and puts it in place of the expired one. False (the
+    // failure logged) when ZooKeeper cannot be reached yet.
+    bool renew_session();
 };
+
+std::optional<tempest::thrift::NimbusSummary> nimbus_server::impl::check_leader() {
+    common::zk_paths paths("/");
+    const auto dir = paths.leader();
+    std::string mine;
+    {
+        std::scoped_lock lock(election_mu);
+        mine = election;
+    }
+    auto ids = state.children(dir, nullptr);
+    if (!ids) {
+        throw std::runtime_error("leader election: listing " + dir + ": " + ids.error().message());
+    }
+    if (ids->empty()) {
+        return tempest::thrift::NimbusSummary();  // not even us: the session is gone
+    }
+    const auto& lowest = *std::min_element(ids->begin(), ids->end());
+    if (lowest == mine) {
+        return std::nullopt;
+    }
+    auto data = state.get(dir + "/" + lowest, nullptr);
+    if (!data) {
+        return tempest::thrift::NimbusSummary();
+    }
+    auto leader = tempest::thrift::from_binary<tempest::thrift::NimbusSummary>(data->data);
+    return leader ? *leader : tempest::thrift::NimbusSummary();
+}
+
+void nimbus_server::impl::keep_session() {
+    std::unique_lock lock(keeper_mu);
+    while (!keeper_stop) {
+        keeper_cv.wait_for(lock, std::chrono::seconds(1), [this] { return keeper_stop || renew; });
+        if (keeper_stop) {
+            break;
+        }
+        renew = false;
+        lock.unlock();
+        auto current = state.current();
+        if (current && current->expired()) {
+            renew_session();  // on failure, retried on the next tick
+        }
+        lock.lock();
+    }
+}
+
+bool nimbus_server::impl::renew_session() {
+    std::shared_ptr<common::zk_cluster_state> fresh;
+    std::string node;
+    try {
+        fresh = std::make_shared<common::zk_cluster_state>(zk);
+        node = register_nimbus(*fresh, self);
+    } catch (const std::exception& e) {
+        log().warn("cannot open a new ZooKeeper session yet (will retry): {}", e.what());
+        if (fresh) {
+            fresh->close();
+        }
+        return false;
+    }
+    auto old = state.current();
+    state.replace(fresh);
+    {
+        std::scoped_lock lock(election_mu);
+        election = node;
+    }
+    if (old) {
+        old->close();
+    }
+    log().info("new ZooKeeper session 0x{:x}: re-registered, leader election node {}",
+               fresh->session_id(), common::zk_paths("/").leader() + "/" + node);
+    return true;
+}
 
 nimbus_server::nimbus_server(config daemon_conf) : _impl(std::make_unique<impl>()) {
     _impl->conf = std::move(daemon_conf);
@@ -100,23 +285,23 @@ void nimbus_server::start() {
     if (_impl->started) {
         return;
     }
-    const auto& conf = _impl->conf;
-    common::zk_options zk;
-    zk.servers = zookeeper_servers(conf);
-    zk.root = conf.get_string("storm.zookeeper.root", "/tempest");
-    zk.session_timeout =
-        std::chrono::milliseconds(conf.get_int("storm.zookeeper.session.timeout", 20000));
-    zk.connection_timeout =
-        std::chrono::milliseconds(conf.get_int("storm.zookeeper.connection.timeout", 15000));
-    zk.on_session_state = [](common::zk_session_state s) {
+    impl* im = _impl.get();
+    const auto& conf = im->conf;
+    im->zk = zookeeper_options(conf);
+    im->zk.on_session_state = [im](common::zk_session_state s) {
         if (s == common::zk_session_state::expired) {
-            log().error("ZooKeeper session expired: restart Nimbus");
+            log().error("ZooKeeper session expired: opening a new one and re-registering");
+            {
+                std::scoped_lock keeper(im->keeper_mu);
+                im->renew = true;
+            }
+            im->keeper_cv.notify_all();
         } else {
             log().info("ZooKeeper session {}", common::to_string(s));
         }
     };
-    auto state = std::make_unique<common::zk_cluster_state>(zk);
-    auto handler = std::make_shared<nimbus_handler>(*state, conf);
+    im->state.replace(std::make_shared<common::zk_cluster_state>(im->zk));
+    auto handler = std::make_shared<nimbus_handler>(im->state, conf);
 
     int want_port = static_cast<int>(conf.get_int("nimbus.thrift.port", 6627));
     auto socket = std::make_shared<transport::TServerSocket>(want_port);
@@ -139,6 +324,7 @@ void nimbus_server::start() {
         ready.get_future().get();
     } catch (const std::exception& e) {
         thread.join();
+        im->state.close();
         throw std::runtime_error("nimbus: cannot serve on port " + std::to_string(want_port) +
                                  ": " + e.what());
     }
@@ -151,73 +337,58 @@ void nimbus_server::start() {
     handler->set_address(conf.get_string("storm.local.hostname", ""), port);
     tempest::thrift::NimbusSummary self;
     handler->getLeader(self);
-    auto me = self.host + ":" + std::to_string(port);
-    common::zk_paths paths("/");
-    if (auto r = common::ensure_path(*state, paths.nimbuses()); !r) {
-        log().warn("cannot create {}: {}", paths.nimbuses(), r.error().message());
-    } else if (auto c = state->create(paths.nimbus(me), tempest::thrift::to_binary(self),
-                                      common::create_mode::ephemeral);
-               !c) {
-        log().warn("cannot register {}: {}", paths.nimbus(me), c.error().message());
-    }
-    // Leader election: an ephemeral sequential node per Nimbus under leader/; the lowest leads.
+    im->self = self;
     std::string election;
-    if (auto r = common::ensure_path(*state, paths.leader()); !r) {
-        throw std::runtime_error("nimbus: cannot create " + paths.leader() + ": " +
-                                 r.error().message());
+    try {
+        election = register_nimbus(im->state, self);
+    } catch (...) {
+        server->stop();
+        thread.join();
+        im->state.close();
+        throw;
     }
-    if (auto c = state->create(paths.leader() + "/nimbus-", tempest::thrift::to_binary(self),
-                               common::create_mode::ephemeral_sequential);
-        c) {
-        election = c->substr(c->rfind('/') + 1);
-    } else {
-        throw std::runtime_error("nimbus: cannot join the leader election under " + paths.leader() +
-                                 ": " + c.error().message());
+    {
+        std::scoped_lock election_lock(im->election_mu);
+        im->election = election;
     }
-    handler->set_leader_check([st = state.get(), dir = paths.leader(),
-                               election]() -> std::optional<tempest::thrift::NimbusSummary> {
-        auto ids = st->children(dir);
-        if (!ids) {
-            throw std::runtime_error("leader election: listing " + dir + ": " +
-                                     ids.error().message());
-        }
-        if (ids->empty()) {
-            return tempest::thrift::NimbusSummary();  // not even us: the session is gone
-        }
-        const auto& lowest = *std::min_element(ids->begin(), ids->end());
-        if (lowest == election) {
-            return std::nullopt;
-        }
-        auto data = st->get(dir + "/" + lowest);
-        if (!data) {
-            return tempest::thrift::NimbusSummary();
-        }
-        auto leader = tempest::thrift::from_binary<tempest::thrift::NimbusSummary>(data->data);
-        return leader ? *leader : tempest::thrift::NimbusSummary();
-    });
+    handler->set_leader_check([im] { return im->check_leader(); });
     handler->start();
+    {
+        std::scoped_lock keeper(im->keeper_mu);
+        im->keeper_stop = false;
+        im->renew = false;
+    }
+    im->keeper = std::thread([im] { im->keep_session(); });
     tempest::thrift::NimbusSummary leader;
     handler->getLeader(leader);
     log().info(
-        "Nimbus serving on port {} (framed transport, binary protocol); ZooKeeper {} root {}; "
-        "local dir {}; leader election node {} ({})",
-        port, zk.servers, zk.root, handler->stormdist_dir().parent_path().parent_path().string(),
-        paths.leader() + "/" + election,
+        "Nimbus serving on port {} (framed transport, binary protocol); ZooKeeper {} root {} "
+        "(session timeout {} ms); local dir {}; leader election node {} ({})",
+        port, im->zk.servers, im->zk.root, im->zk.session_timeout.count(),
+        handler->stormdist_dir().parent_path().parent_path().string(),
+        common::zk_paths("/").leader() + "/" + election,
         leader.port == port && leader.host == self.host
             ? std::string("leader")
             : "standby, leader " + leader.host + ":" + std::to_string(leader.port));
-    _impl->state = std::move(state);
-    _impl->handler = std::move(handler);
-    _impl->server = std::move(server);
-    _impl->thread = std::move(thread);
-    _impl->port = port;
-    _impl->started = true;
+    im->handler = std::move(handler);
+    im->server = std::move(server);
+    im->thread = std::move(thread);
+    im->port = port;
+    im->started = true;
 }
 
 void nimbus_server::stop() {
     std::scoped_lock lock(_impl->mu);
     if (!_impl->started) {
         return;
+    }
+    {
+        std::scoped_lock keeper(_impl->keeper_mu);
+        _impl->keeper_stop = true;
+    }
+    _impl->keeper_cv.notify_all();
+    if (_impl->keeper.joinable()) {
+        _impl->keeper.join();
     }
     _impl->server->stop();
     if (_impl->thread.joinable()) {
@@ -226,8 +397,7 @@ void nimbus_server::stop() {
     _impl->handler->stop();
     _impl->server.reset();
     _impl->handler.reset();
-    _impl->state->close();
-    _impl->state.reset();
+    _impl->state.close();
     _impl->started = false;
     log().info("Nimbus stopped");
 }

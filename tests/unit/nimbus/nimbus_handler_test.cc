@@ -479,6 +479,12 @@ TEST_F(nimbus_handler_test, downloads_serve_only_stormdist) {
         }
     }
     EXPECT_EQ(got, content);
+    // A path relative to stormdist, as a standby replicating code asks for it.
+    _handler->beginFileDownload(id, only_id() + "/stormjar.so");
+    std::string first;
+    _handler->downloadChunk(first, id);
+    EXPECT_EQ(first, content);
+    EXPECT_THROW(_handler->beginFileDownload(id, "../inbox/x"), std::runtime_error);
     EXPECT_THROW(_handler->beginFileDownload(id, "/etc/passwd"), std::runtime_error);
     EXPECT_THROW(_handler->beginFileDownload(
                      id, (_handler->stormdist_dir() / ".." / "inbox" / "x").string()),

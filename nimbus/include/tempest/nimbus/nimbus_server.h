@@ -7,6 +7,11 @@
 // Lifecycle: construct with the daemon config; start() connects to ZooKeeper, binds and serves
 // on background threads and logs where it listens and where its state lives; stop() (or the
 // destructor) stops serving and joins. Thread-safe.
+//
+// High availability: several may run against one ZooKeeper, each with its own storm.local.dir;
+// the lowest leader/ election node leads, standbys copy the leader's code and take over when it
+// goes, and an expired ZooKeeper session is replaced by a new one (registered again) without a
+// restart. See nimbus/README.md.
 #pragma once
 
 #include "tempest/topology_api/config.h"
