@@ -6,6 +6,7 @@
 //
 // One ZooKeeper server serves the whole binary (a JVM takes a second or two to start); each test
 // runs its own Nimbus process with its own ZooKeeper root and storm.local.dir.
+#include "nimbus_process.h"
 #include "tempest/test_support/wait_until.h"
 #include "tempest/test_support/zk_server.h"
 #include "tempest_process.h"
@@ -39,61 +40,12 @@ class zk_environment : public ::testing::Environment {
     static inline std::unique_ptr<test_support::zk_server> server;
 };
 
-// A `tempest nimbus` process serving on a port it picks (nimbus.thrift.port=0; the port is read
-// from its "nimbus serving on port N" log line), with its state under `root` in ZooKeeper and
-// under `local_dir` on disk.
-class nimbus_process {
+// `tempest nimbus` processes share nimbus_process.h with the Python client test.
+class nimbus_process : public system_test::nimbus_process {
   public:
     nimbus_process(std::string root, fs::path local_dir)
-        : _root(std::move(root)), _local_dir(std::move(local_dir)) {
-        start();
-    }
-
-    std::string address() const { return "127.0.0.1:" + std::to_string(_port); }
-    int port() const { return _port; }
-
-    // SIGTERM, expect a clean exit, start a new process on the same state.
-    void restart() {
-        _p->signal(SIGTERM);
-        int status = _p->wait(30s);
-        ASSERT_EQ(status, 0) << _p->err();
-        start();
-    }
-
-  private:
-    void start() {
-        _p = std::make_unique<tempest_process>(std::vector<std::string>{
-            "nimbus",
-            "-c",
-            "storm.zookeeper.servers=[127.0.0.1]",
-            "-c",
-            "storm.zookeeper.port=" + std::to_string(zk_environment::server->port()),
-            "-c",
-            "storm.zookeeper.root=" + _root,
-            "-c",
-            "storm.local.dir=" + _local_dir.string(),
-            "-c",
-            "nimbus.thrift.port=0",
-        });
-        static const std::regex serving("nimbus serving on port ([0-9]+)");
-        std::smatch m;
-        std::string err;
-        bool up = wait_until(
-            [&] {
-                err = _p->err();
-                return std::regex_search(err, m, serving) || _p->exited();
-            },
-            30s);
-        if (!up || m.empty()) {
-            throw std::runtime_error("tempest nimbus did not start: " + err);
-        }
-        _port = std::stoi(m[1].str());
-    }
-
-    std::string _root;
-    fs::path _local_dir;
-    std::unique_ptr<tempest_process> _p;
-    int _port = 0;
+        : system_test::nimbus_process(zk_environment::server->port(), std::move(root),
+                                      std::move(local_dir)) {}
 };
 
 std::string word_count_package() {
