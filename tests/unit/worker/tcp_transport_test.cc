@@ -1,0 +1,263 @@
+// SPDX-License-Identifier: Apache-2.0
+// Loopback tests of the worker-to-worker TCP transport (label: cluster).
+#include "tempest/worker/transport/tcp_transport.h"
+
+#include "tuple_access.h"
+
+// clang-format off
+// Boost 1.74's asio/awaitable.hpp uses std::exchange without including <utility>.
+#include <utility>
+#include <boost/asio.hpp>
+// clang-format on
+#include <gtest/gtest.h>
+
+#include <array>
+#include <chrono>
+#include <condition_variable>
+#include <cstring>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <utility>
+#include <vector>
+
+namespace tempest::worker::transport {
+namespace {
+
+using namespace std::chrono_literals;
+using detail::message_kind;
+using detail::tuple_access;
+
+constexpr auto deadline = 20s;
+
+// Polls `pred` until it holds or `limit` passes; true when it held.
+bool wait_until(const std::function<bool()>& pred, std::chrono::milliseconds limit = deadline) {
+    const auto end = std::chrono::steady_clock::now() + limit;
+    while (!pred()) {
+        if (std::chrono::steady_clock::now() > end) {
+            return false;
+        }
+        std::this_thread::sleep_for(1ms);  // polling interval, not synchronisation
+    }
+    return true;
+}
+
+// Task 0 emits stream 0 with one int field to task 1.
+struct topology_fixture {
+    topology_fixture() : table(2) {
+        schema.component = "spout";
+        schema.stream = "default";
+        schema.fields = fields{"n"};
+        table.set(0, 0, &schema);
+    }
+    tuple make(std::int64_t n) const {
+        tuple t;
+        tuple_access::set_header(t, &schema, 0, 1, message_kind::data);
+        tuple_access::vals(t) = values{n};
+        return t;
+    }
+    detail::stream_schema schema;
+    schema_table table;
+};
+
+// What a server received, in order; filled on the server's I/O thread.
+struct receiver {
+    void on_batch(std::span<tuple> ts) {
+        std::lock_guard lock(mu);
+        ++frames;
+        for (const tuple& t : ts) {
+            ok = ok && tuple_access::dest_task(t) == 1 && t.get_source_task() == 0 &&
+                 t.get_source_component() == "spout";
+            got.push_back(t.get_int(0));
+        }
+    }
+    std::size_t count() {
+        std::lock_guard lock(mu);
+        return got.size();
+    }
+    tcp_server::batch_handler handler() {
+        return [this](std::span<tuple> ts) { on_batch(ts); };
+    }
+    std::mutex mu;
+    std::vector<std::int64_t> got;
+    std::size_t frames = 0;
+    bool ok = true;
+};
+
+client_options client_to(std::uint16_t port) {
+    client_options o;
+    o.port = port;
+    o.initial_backoff = 5ms;
+    o.max_backoff = 50ms;
+    return o;
+}
+
+// Sends `t`, waiting (with a deadline) while the client applies backpressure.
+void send(tcp_client& c, const tuple& t) {
+    ASSERT_TRUE(wait_until([&] { return c.try_send(t); })) << "send queue never drained";
+}
+
+void expect_sequence(receiver& r, std::int64_t from, std::int64_t to) {
+    std::lock_guard lock(r.mu);
+    ASSERT_EQ(r.got.size(), static_cast<std::size_t>(to - from));
+    for (std::int64_t i = from; i < to; ++i) {
+        ASSERT_EQ(r.got[static_cast<std::size_t>(i - from)], i);
+    }
+    EXPECT_TRUE(r.ok);
+}
+
+TEST(tcp_transport_test, delivers_batches_in_order) {
+    topology_fixture f;
+    receiver r;
+    tcp_server server(server_options{"127.0.0.1", 0}, f.table, r.handler());
+    ASSERT_TRUE(server.start());
+    ASSERT_NE(server.port(), 0);
+    auto opts = client_to(server.port());
+    opts.batch_bytes = 4096;
+    tcp_client client(opts);
+    client.start();
+    constexpr std::int64_t n = 20000;
+    for (std::int64_t i = 0; i < n; ++i) {
+        send(client, f.make(i));
+    }
+    ASSERT_TRUE(wait_until([&] { return r.count() == n; })) << "received " << r.count();
+    expect_sequence(r, 0, n);
+    std::lock_guard lock(r.mu);
+    EXPECT_GT(r.frames, 10u);    // batched by size...
+    EXPECT_LT(r.frames, 2000u);  // ...not one frame per tuple
+    EXPECT_EQ(client.connects(), 1u);
+}
+
+TEST(tcp_transport_test, flush_interval_sends_a_trickle) {
+    topology_fixture f;
+    receiver r;
+    tcp_server server(server_options{"127.0.0.1", 0}, f.table, r.handler());
+    ASSERT_TRUE(server.start());
+    tcp_client client(client_to(server.port()));  // 64 KiB batches: one tuple never fills one
+    client.start();
+    send(client, f.make(0));
+    ASSERT_TRUE(wait_until([&] { return r.count() == 1; }));
+    send(client, f.make(1));
+    ASSERT_TRUE(wait_until([&] { return r.count() == 2; }));
+    expect_sequence(r, 0, 2);
+}
+
+TEST(tcp_transport_test, garbage_closes_only_that_connection) {
+    namespace asio = boost::asio;
+    topology_fixture f;
+    receiver r;
+    tcp_server server(server_options{"127.0.0.1", 0}, f.table, r.handler());
+    ASSERT_TRUE(server.start());
+    tcp_client client(client_to(server.port()));
+    client.start();
+    send(client, f.make(0));
+    ASSERT_TRUE(wait_until([&] { return r.count() == 1; }));
+
+    asio::io_context io;
+    const asio::ip::tcp::endpoint ep(asio::ip::make_address("127.0.0.1"), server.port());
+    // A plausible length followed by garbage, then a length over the limit.
+    for (const std::uint32_t length : {40u, 0xfffffff0u}) {
+        asio::ip::tcp::socket raw(io);
+        raw.connect(ep);
+        std::vector<std::byte> junk(4 + 40, std::byte{0x5a});
+        std::memcpy(junk.data(), &length, 4);
+        asio::write(raw, asio::buffer(junk));
+        // The server closes the connection: the read ends with EOF or a reset.
+        std::array<char, 16> buf{};
+        boost::system::error_code ec;
+        raw.read_some(asio::buffer(buf), ec);
+        EXPECT_TRUE(ec == asio::error::eof || ec == asio::error::connection_reset) << ec.message();
+    }
+    EXPECT_EQ(server.rejected_frames(), 2u);
+
+    // The good client's connection is untouched.
+    for (std::int64_t i = 1; i < 100; ++i) {
+        send(client, f.make(i));
+    }
+    ASSERT_TRUE(wait_until([&] { return r.count() == 100; }));
+    expect_sequence(r, 0, 100);
+    EXPECT_EQ(client.connects(), 1u);
+    EXPECT_TRUE(wait_until([&] { return server.connection_count() == 1; }));
+}
+
+TEST(tcp_transport_test, reconnects_after_the_peer_restarts) {
+    topology_fixture f;
+    receiver r;
+    auto server =
+        std::make_unique<tcp_server>(server_options{"127.0.0.1", 0}, f.table, r.handler());
+    ASSERT_TRUE(server->start());
+    const std::uint16_t port = server->port();
+    tcp_client client(client_to(port));
+    client.start();
+    send(client, f.make(0));
+    ASSERT_TRUE(wait_until([&] { return r.count() == 1; }));
+
+    server->stop();
+    ASSERT_TRUE(wait_until([&] { return !client.connected(); }));
+    // Sent while the peer is down: held in the queue.
+    for (std::int64_t i = 1; i < 50; ++i) {
+        send(client, f.make(i));
+    }
+
+    server = std::make_unique<tcp_server>(server_options{"127.0.0.1", port}, f.table, r.handler());
+    ASSERT_TRUE(server->start());
+    ASSERT_EQ(server->port(), port);
+    for (std::int64_t i = 50; i < 100; ++i) {
+        send(client, f.make(i));
+    }
+    ASSERT_TRUE(wait_until([&] { return r.count() == 100; })) << "received " << r.count();
+    expect_sequence(r, 0, 100);
+    EXPECT_EQ(client.connects(), 2u);
+}
+
+TEST(tcp_transport_test, full_queue_refuses_until_drained) {
+    topology_fixture f;
+    receiver r;
+    std::uint16_t port = 0;
+    {
+        // Find a free port, then leave it unbound so that the client cannot connect yet.
+        tcp_server probe(server_options{"127.0.0.1", 0}, f.table, r.handler());
+        ASSERT_TRUE(probe.start());
+        port = probe.port();
+    }
+    auto opts = client_to(port);
+    opts.batch_bytes = 1;  // every tuple fills a frame
+    opts.max_queued_frames = 2;
+    opts.flush_interval = 1h;
+    tcp_client client(opts);
+    client.start();
+    std::int64_t accepted = 0;
+    while (accepted < 100 && client.try_send(f.make(accepted))) {
+        ++accepted;
+    }
+    // Two queued frames plus the open one, then backpressure.
+    EXPECT_EQ(accepted, 3);
+    EXPECT_EQ(client.queued_frames(), 2u);
+    EXPECT_FALSE(client.try_send(f.make(accepted)));
+    EXPECT_FALSE(client.connected());
+
+    tcp_server server(server_options{"127.0.0.1", port}, f.table, r.handler());
+    ASSERT_TRUE(server.start());
+    // Once connected the queue drains and sending resumes.
+    for (std::int64_t i = accepted; i < 20; ++i) {
+        send(client, f.make(i));
+    }
+    ASSERT_TRUE(client.flush() || wait_until([&] { return client.flush(); }));
+    ASSERT_TRUE(wait_until([&] { return r.count() == 20; })) << "received " << r.count();
+    expect_sequence(r, 0, 20);
+}
+
+TEST(tcp_transport_test, start_fails_cleanly_on_a_taken_port) {
+    topology_fixture f;
+    receiver r;
+    tcp_server first(server_options{"127.0.0.1", 0}, f.table, r.handler());
+    ASSERT_TRUE(first.start());
+    tcp_server second(server_options{"127.0.0.1", first.port()}, f.table, r.handler());
+    EXPECT_FALSE(second.start());
+    tcp_server bad(server_options{"not-an-address", 0}, f.table, r.handler());
+    EXPECT_FALSE(bad.start());
+}
+
+}  // namespace
+}  // namespace tempest::worker::transport

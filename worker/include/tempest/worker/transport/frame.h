@@ -1,0 +1,136 @@
+// SPDX-License-Identifier: Apache-2.0
+// frame: the wire format of the worker-to-worker transport, its encoder and its validating
+// decoder.
+//
+// A frame, all integers little-endian:
+//   u32 length          bytes that follow this field (header rest + messages)
+//   u16 version         frame_version
+//   u32 message count
+//   messages, each:
+//     u32 dest task | u32 source task | u16 stream index | u8 message kind
+//     u32 anchor count | anchor count x (u64 root, u64 edge)
+//     u16 value count | u32 encoded values length | the encoded values (values::encoded())
+// A system message (kind != data: acker traffic) has stream index 0, exactly one pair, (root,
+// value), and no values. The decoder checks every length against the frame and every count against
+// the limits below, and values with values::assign_encoded(); it never reads outside the given
+// bytes.
+#pragma once
+
+#include "tempest/topology_api/tuple.h"
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <string_view>
+#include <vector>
+
+namespace tempest::worker::transport {
+
+inline constexpr std::uint16_t frame_version = 1;
+inline constexpr std::size_t frame_length_bytes = 4;          // the u32 length prefix
+inline constexpr std::size_t frame_header_bytes = 4 + 2 + 4;  // length, version, count
+inline constexpr std::uint32_t default_max_frame_bytes = 64u << 20;
+inline constexpr std::uint32_t max_messages_per_frame = 1u << 20;
+inline constexpr std::uint32_t max_anchors_per_message = 1u << 16;
+
+// Why a frame was rejected.
+enum class frame_error : std::uint8_t {
+    none = 0,
+    truncated,           // the bytes end before the frame or one of its fields does
+    bad_length,          // length prefix is shorter than a header, over the limit or != bytes given
+    bad_version,         // version field is not frame_version
+    too_many_messages,   // message count over max_messages_per_frame
+    bad_kind,            // message kind is not a known message_kind
+    too_many_anchors,    // anchor count over max_anchors_per_message
+    bad_system_message,  // a system message with a stream index, not one pair, or values
+    bad_task,            // dest or source task outside the topology's tasks
+    unknown_stream,      // no stream schema for (source task, stream index)
+    bad_values,          // encoded values are malformed (assign_encoded refused them)
+    value_count_mismatch,  // value count differs from the stream's declared fields
+    trailing_bytes,        // bytes left after the last message
+};
+
+// A short English description of `e` ("truncated frame", ...).
+std::string_view to_string(frame_error e) noexcept;
+
+// (source task, stream index) → the stream_schema decoded data tuples point at, plus the number
+// of tasks (dest and source tasks must be below it). Filled once per topology, then read-only:
+// safe to share between threads after that. The schemas are owned elsewhere (topology_plan) and
+// must outlive the table.
+class schema_table {
+  public:
+    explicit schema_table(std::uint32_t num_tasks = 0) : _by_task(num_tasks) {}
+
+    std::uint32_t num_tasks() const noexcept { return static_cast<std::uint32_t>(_by_task.size()); }
+    // Requires: task < num_tasks().
+    void set(std::uint32_t task, std::uint16_t stream_index, const detail::stream_schema* s);
+    // nullptr when unknown (or the task is out of range).
+    const detail::stream_schema* find(std::uint32_t task,
+                                      std::uint16_t stream_index) const noexcept {
+        if (task >= _by_task.size() || stream_index >= _by_task[task].size()) {
+            return nullptr;
+        }
+        return _by_task[task][stream_index];
+    }
+
+  private:
+    std::vector<std::vector<const detail::stream_schema*>> _by_task;
+};
+
+// Encodes tuples into one frame in a reusable buffer: begin(), add() per tuple, finish().
+// Owned and used by one thread at a time; after warm-up encoding allocates nothing.
+class frame_encoder {
+  public:
+    frame_encoder() { begin(); }
+
+    // Starts a new, empty frame (keeps the buffer's capacity).
+    void begin();
+    // Appends one message: the tuple's header (dest, source, stream index from its schema, kind,
+    // anchors; (root, value) for system messages) and its encoded values.
+    void add(const tuple& t);
+    std::uint32_t message_count() const noexcept { return _count; }
+    // Bytes so far, header included.
+    std::size_t size() const noexcept { return _buf.size(); }
+    // Writes the length and count; returns the whole frame, valid until the next begin()/add().
+    std::span<const std::byte> finish();
+    // Gives the buffer away (finish() first) and starts a new frame in `replacement`'s storage.
+    std::vector<std::byte> take(std::vector<std::byte>&& replacement);
+
+  private:
+    std::vector<std::byte> _buf;
+    std::uint32_t _count = 0;
+};
+
+// The tuples of one decoded frame. The tuple objects are reused from frame to frame (their value
+// buffers and anchor arrays keep their storage), so steady-state decoding allocates nothing.
+// Owned by one thread at a time.
+class decoded_batch {
+  public:
+    std::span<tuple> tuples() noexcept { return {_pool.data(), _size}; }
+    std::size_t size() const noexcept { return _size; }
+    void clear() noexcept { _size = 0; }
+
+  private:
+    friend frame_error decode_frame_body(std::span<const std::byte>, const schema_table&,
+                                         decoded_batch&);
+    std::vector<tuple> _pool;
+    std::vector<detail::anchor> _anchors;  // scratch for messages with several anchors
+    std::size_t _size = 0;
+};
+
+// Checks a length prefix before reading the body: at least the rest of a header and at most
+// `max_frame_bytes`. Returns none or bad_length.
+frame_error check_frame_length(std::uint32_t length,
+                               std::uint32_t max_frame_bytes = default_max_frame_bytes) noexcept;
+
+// Decodes the bytes after the length prefix (exactly `length` of them) into `out`. On an error
+// `out` holds no tuples and the error says what was wrong; the input is never read out of bounds.
+frame_error decode_frame_body(std::span<const std::byte> body, const schema_table& schemas,
+                              decoded_batch& out);
+
+// Decodes a whole frame, length prefix included; the prefix must match frame.size().
+frame_error decode_frame(std::span<const std::byte> frame, const schema_table& schemas,
+                         decoded_batch& out,
+                         std::uint32_t max_frame_bytes = default_max_frame_bytes);
+
+}  // namespace tempest::worker::transport

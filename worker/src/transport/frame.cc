@@ -1,0 +1,298 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "tempest/worker/transport/frame.h"
+
+#include "tuple_access.h"
+
+#include <bit>
+#include <cstring>
+
+namespace tempest::worker::transport {
+
+using detail::message_kind;
+using detail::tuple_access;
+
+namespace {
+
+static_assert(std::endian::native == std::endian::little,
+              "the frame format is little-endian; add byte swapping for big-endian hosts");
+
+template <typename T>
+void put(std::vector<std::byte>& buf, T v) {
+    const std::size_t at = buf.size();
+    buf.resize(at + sizeof(T));
+    std::memcpy(buf.data() + at, &v, sizeof(T));
+}
+
+template <typename T>
+void put_at(std::vector<std::byte>& buf, std::size_t at, T v) {
+    std::memcpy(buf.data() + at, &v, sizeof(T));
+}
+
+// A bounds-checked cursor over untrusted bytes.
+class reader {
+  public:
+    explicit reader(std::span<const std::byte> b) : _p(b.data()), _left(b.size()) {}
+
+    template <typename T>
+    bool get(T& v) noexcept {
+        if (_left < sizeof(T)) {
+            return false;
+        }
+        std::memcpy(&v, _p, sizeof(T));
+        _p += sizeof(T);
+        _left -= sizeof(T);
+        return true;
+    }
+    bool take(std::size_t n, std::span<const std::byte>& out) noexcept {
+        if (_left < n) {
+            return false;
+        }
+        out = {_p, n};
+        _p += n;
+        _left -= n;
+        return true;
+    }
+    std::size_t left() const noexcept { return _left; }
+
+  private:
+    const std::byte* _p;
+    std::size_t _left;
+};
+
+bool is_known_kind(std::uint8_t k) noexcept {
+    return k <= static_cast<std::uint8_t>(message_kind::fail_done);
+}
+
+constexpr std::size_t fixed_message_bytes = 4 + 4 + 2 + 1 + 4 + 2 + 4;
+
+}  // namespace
+
+std::string_view to_string(frame_error e) noexcept {
+    switch (e) {
+        case frame_error::none:
+            return "no error";
+        case frame_error::truncated:
+            return "truncated frame";
+        case frame_error::bad_length:
+            return "frame length out of range or inconsistent";
+        case frame_error::bad_version:
+            return "unsupported frame version";
+        case frame_error::too_many_messages:
+            return "too many messages in frame";
+        case frame_error::bad_kind:
+            return "unknown message kind";
+        case frame_error::too_many_anchors:
+            return "too many anchors in message";
+        case frame_error::bad_system_message:
+            return "malformed system message";
+        case frame_error::bad_task:
+            return "task id out of range";
+        case frame_error::unknown_stream:
+            return "unknown stream for source task";
+        case frame_error::bad_values:
+            return "malformed encoded values";
+        case frame_error::value_count_mismatch:
+            return "value count differs from stream fields";
+        case frame_error::trailing_bytes:
+            return "trailing bytes after last message";
+    }
+    return "unknown frame error";
+}
+
+void schema_table::set(std::uint32_t task, std::uint16_t stream_index,
+                       const detail::stream_schema* s) {
+    auto& streams = _by_task.at(task);
+    if (stream_index >= streams.size()) {
+        streams.resize(std::size_t{stream_index} + 1, nullptr);
+    }
+    streams[stream_index] = s;
+}
+
+void frame_encoder::begin() {
+    _buf.clear();
+    _buf.resize(frame_header_bytes);
+    _count = 0;
+}
+
+void frame_encoder::add(const tuple& t) {
+    const message_kind kind = tuple_access::kind(t);
+    const detail::stream_schema* schema = tuple_access::schema(t);
+    put<std::uint32_t>(_buf, static_cast<std::uint32_t>(tuple_access::dest_task(t)));
+    put<std::uint32_t>(_buf, static_cast<std::uint32_t>(t.get_source_task()));
+    put<std::uint16_t>(_buf, schema != nullptr ? schema->stream_index : std::uint16_t{0});
+    put<std::uint8_t>(_buf, static_cast<std::uint8_t>(kind));
+    if (kind != message_kind::data) {
+        put<std::uint32_t>(_buf, 1);
+        put<std::uint64_t>(_buf, tuple_access::sys_root(t));
+        put<std::uint64_t>(_buf, tuple_access::sys_val(t));
+        put<std::uint16_t>(_buf, 0);
+        put<std::uint32_t>(_buf, 0);
+    } else {
+        const std::uint32_t n = tuple_access::anchor_count(t);
+        put<std::uint32_t>(_buf, n);
+        for (std::uint32_t i = 0; i < n; ++i) {
+            const detail::anchor& a = tuple_access::anchor_at(t, i);
+            put<std::uint64_t>(_buf, a.root);
+            put<std::uint64_t>(_buf, a.edge);
+        }
+        const auto enc = t.get_values().encoded();
+        put<std::uint16_t>(_buf, static_cast<std::uint16_t>(t.size()));
+        put<std::uint32_t>(_buf, static_cast<std::uint32_t>(enc.size()));
+        if (!enc.empty()) {
+            const std::size_t at = _buf.size();
+            _buf.resize(at + enc.size());
+            std::memcpy(_buf.data() + at, enc.data(), enc.size());
+        }
+    }
+    ++_count;
+}
+
+std::span<const std::byte> frame_encoder::finish() {
+    put_at<std::uint32_t>(_buf, 0, static_cast<std::uint32_t>(_buf.size() - frame_length_bytes));
+    put_at<std::uint16_t>(_buf, 4, frame_version);
+    put_at<std::uint32_t>(_buf, 6, _count);
+    return {_buf.data(), _buf.size()};
+}
+
+std::vector<std::byte> frame_encoder::take(std::vector<std::byte>&& replacement) {
+    std::vector<std::byte> out = std::move(_buf);
+    _buf = std::move(replacement);
+    begin();
+    return out;
+}
+
+frame_error check_frame_length(std::uint32_t length, std::uint32_t max_frame_bytes) noexcept {
+    if (length < frame_header_bytes - frame_length_bytes || length > max_frame_bytes) {
+        return frame_error::bad_length;
+    }
+    return frame_error::none;
+}
+
+frame_error decode_frame_body(std::span<const std::byte> body, const schema_table& schemas,
+                              decoded_batch& out) {
+    out._size = 0;
+    reader r(body);
+    std::uint16_t version = 0;
+    std::uint32_t count = 0;
+    if (!r.get(version) || !r.get(count)) {
+        return frame_error::truncated;
+    }
+    if (version != frame_version) {
+        return frame_error::bad_version;
+    }
+    if (count > max_messages_per_frame) {
+        return frame_error::too_many_messages;
+    }
+    // Each message needs at least its fixed fields: reject an impossible count before sizing
+    // the pool for it.
+    if (count > r.left() / fixed_message_bytes) {
+        return frame_error::truncated;
+    }
+    if (out._pool.size() < count) {
+        out._pool.resize(count);
+    }
+    std::vector<detail::anchor>& anchors = out._anchors;
+    for (std::uint32_t i = 0; i < count; ++i) {
+        tuple& t = out._pool[i];
+        std::uint32_t dest = 0;
+        std::uint32_t source = 0;
+        std::uint16_t stream = 0;
+        std::uint8_t kind_byte = 0;
+        std::uint32_t n_anchors = 0;
+        if (!r.get(dest) || !r.get(source) || !r.get(stream) || !r.get(kind_byte) ||
+            !r.get(n_anchors)) {
+            return frame_error::truncated;
+        }
+        if (!is_known_kind(kind_byte)) {
+            return frame_error::bad_kind;
+        }
+        if (dest >= schemas.num_tasks() || source >= schemas.num_tasks()) {
+            return frame_error::bad_task;
+        }
+        if (n_anchors > max_anchors_per_message) {
+            return frame_error::too_many_anchors;
+        }
+        if (n_anchors > r.left() / 16) {
+            return frame_error::truncated;
+        }
+        const auto kind = static_cast<message_kind>(kind_byte);
+        if (kind != message_kind::data) {
+            std::uint64_t root = 0;
+            std::uint64_t val = 0;
+            std::uint16_t n_values = 0;
+            std::uint32_t n_bytes = 0;
+            if (n_anchors != 1 || stream != 0) {
+                return frame_error::bad_system_message;
+            }
+            if (!r.get(root) || !r.get(val) || !r.get(n_values) || !r.get(n_bytes)) {
+                return frame_error::truncated;
+            }
+            if (n_values != 0 || n_bytes != 0) {
+                return frame_error::bad_system_message;
+            }
+            tuple_access::set_header(t, nullptr, static_cast<int>(source), static_cast<int>(dest),
+                                     kind);
+            tuple_access::set_system(t, root, val);
+            continue;
+        }
+        const detail::stream_schema* schema = schemas.find(source, stream);
+        if (schema == nullptr) {
+            return frame_error::unknown_stream;
+        }
+        tuple_access::set_header(t, schema, static_cast<int>(source), static_cast<int>(dest), kind);
+        if (n_anchors == 0) {
+            tuple_access::clear_anchors(t);
+        } else if (n_anchors == 1) {
+            detail::anchor a;
+            (void)r.get(a.root);  // cannot fail: n_anchors * 16 <= left was checked
+            (void)r.get(a.edge);
+            tuple_access::set_anchor(t, a.root, a.edge);
+        } else {
+            anchors.resize(n_anchors);
+            for (auto& a : anchors) {
+                (void)r.get(a.root);  // cannot fail, as above
+                (void)r.get(a.edge);
+            }
+            tuple_access::set_anchors(t, anchors.data(), n_anchors);
+        }
+        std::uint16_t n_values = 0;
+        std::uint32_t n_bytes = 0;
+        std::span<const std::byte> bytes;
+        if (!r.get(n_values) || !r.get(n_bytes) || !r.take(n_bytes, bytes)) {
+            return frame_error::truncated;
+        }
+        if (n_values != schema->fields.size()) {
+            return frame_error::value_count_mismatch;
+        }
+        if (!tuple_access::vals(t).assign_encoded(bytes, n_values)) {
+            return frame_error::bad_values;
+        }
+    }
+    if (r.left() != 0) {
+        return frame_error::trailing_bytes;
+    }
+    out._size = count;
+    return frame_error::none;
+}
+
+frame_error decode_frame(std::span<const std::byte> frame, const schema_table& schemas,
+                         decoded_batch& out, std::uint32_t max_frame_bytes) {
+    out.clear();
+    if (frame.size() < frame_length_bytes) {
+        return frame_error::truncated;
+    }
+    std::uint32_t length = 0;
+    std::memcpy(&length, frame.data(), 4);
+    if (const frame_error e = check_frame_length(length, max_frame_bytes); e != frame_error::none) {
+        return e;
+    }
+    if (frame.size() - frame_length_bytes < length) {
+        return frame_error::truncated;
+    }
+    if (frame.size() - frame_length_bytes > length) {
+        return frame_error::trailing_bytes;
+    }
+    return decode_frame_body(frame.subspan(frame_length_bytes), schemas, out);
+}
+
+}  // namespace tempest::worker::transport
