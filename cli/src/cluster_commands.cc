@@ -7,6 +7,9 @@
 #include "tempest/common/flux_loader.h"
 #include "tempest/common/log.h"
 #include "tempest/common/package_loader.h"
+#include "tempest/common/task_layout.h"
+#include "tempest/common/zk_cluster_state.h"
+#include "tempest/common/zk_paths.h"
 
 #include <fmt/format.h>
 #include <unistd.h>
@@ -16,8 +19,12 @@
 #include <cerrno>
 #include <charconv>
 #include <chrono>
+#include <condition_variable>
 #include <cstdio>
 #include <filesystem>
+#include <map>
+#include <memory>
+#include <mutex>
 #include <set>
 #include <thread>
 
@@ -122,12 +129,20 @@ class upload_progress {
     bool _tty;
 };
 
+// What `jar --wait` waits for of a submitted topology.
+struct expected_run {
+    int workers = 1;            // topology.workers
+    std::size_t executors = 0;  // from common::compute_task_layout, as Nimbus counts them; 0 if
+                                // it could not be computed
+};
+
 // What `tempest jar` hands (through checking_submitter) to tempest_main: uploads the package
-// and submits each topology to Nimbus. Used on the thread that runs tempest_main.
+// and submits each topology to Nimbus, remembering what each one should run. Used on the thread
+// that runs tempest_main.
 class nimbus_submitter final : public submitter {
   public:
-    nimbus_submitter(common::nimbus_client& client, std::string package)
-        : _client(client), _package(std::move(package)) {}
+    nimbus_submitter(common::nimbus_client& client, std::string package, const config& daemon)
+        : _client(client), _package(std::move(package)), _daemon(daemon) {}
 
     void submit_topology(const std::string& name, const config& conf, const topology& t) override {
         // Nimbus keeps the code per topology, so each submission uploads its own copy.
@@ -137,36 +152,294 @@ class nimbus_submitter final : public submitter {
             _package, [&](std::uint64_t sent, std::uint64_t total) { progress(sent, total); });
         progress.done(std::filesystem::file_size(_package), location);
         _client.submit(name, location, conf, t);
+        _expected[name] = expect(conf, t);
         fmt::print("tempest: submitted topology '{}' to Nimbus at {}\n", name, _client.endpoint());
         std::fflush(stdout);
     }
 
+    expected_run expected(const std::string& name) const {
+        auto it = _expected.find(name);
+        return it == _expected.end() ? expected_run{} : it->second;
+    }
+
   private:
+    // The topology's config over the daemon's, for the keys the layout depends on (as Nimbus
+    // merges them).
+    expected_run expect(const config& conf, const topology& t) const {
+        config eff = conf;
+        for (const char* key : {config::topology_workers, config::topology_acker_executors}) {
+            const value* v = _daemon.find(key);
+            if (!eff.contains(key) && v != nullptr) {
+                eff.set(key, *v);
+            }
+        }
+        expected_run e;
+        e.workers = std::max<int>(1, static_cast<int>(eff.get_int(config::topology_workers, 1)));
+        eff.set(config::topology_workers, e.workers);
+        try {
+            for (const auto& c : common::compute_task_layout(t, eff)) {
+                e.executors += c.executors.size();
+            }
+        } catch (const std::exception&) {
+            e.executors = 0;  // Nimbus' executor list is then all there is
+        }
+        return e;
+    }
+
     common::nimbus_client& _client;
     std::string _package;
+    const config& _daemon;
+    std::map<std::string, expected_run> _expected;
 };
 
-// Polls Nimbus until `name` is ACTIVE or `secs` pass; reports the status and how many of its
-// executors are assigned.
-void wait_active(common::nimbus_client& client, const std::string& name, double secs) {
-    auto deadline = clock::now() + std::chrono::milliseconds(static_cast<std::int64_t>(secs * 1e3));
+// "host:port,..." of storm.zookeeper.servers (hosts without a port get storm.zookeeper.port);
+// "" when none is configured.
+std::string zookeeper_servers(const config& conf) {
+    const value* v = conf.find("storm.zookeeper.servers");
+    auto port = conf.get_int("storm.zookeeper.port", 2181);
+    std::vector<std::string> hosts;
+    if (v != nullptr && v->type() == value_type::list) {
+        for (const auto& h : v->as_list()) {
+            if (h.type() == value_type::string) {
+                hosts.push_back(h.as_string());
+            }
+        }
+    } else if (v != nullptr && v->type() == value_type::string) {
+        hosts.push_back(v->as_string());
+    }
+    std::string out;
+    for (const auto& h : hosts) {
+        out += (out.empty() ? "" : ",") +
+               (h.find(':') == std::string::npos ? h + ":" + std::to_string(port) : h);
+    }
+    return out;
+}
+
+// How `jar --wait` learns of a change in ZooKeeper: one-shot watches on the topology's
+// assignments/<id> node and on its workerbeats/<id> node and children, whose events (on the
+// ZooKeeper client's completion thread) wake the waiting thread at once. The waiting thread
+// re-arms a watch after it fired (rearm()). Shared with the watchers, which may outlive a
+// wait by a moment, through a shared_ptr.
+class zk_change_watch {
+  public:
+    zk_change_watch(common::zk_cluster_state& zk, const std::string& id)
+        : _zk(zk),
+          _assignment(common::zk_paths("/").assignment(id)),
+          _beats(common::zk_paths("/").workerbeats(id)),
+          _wake(std::make_shared<wake>()) {}
+
+    // Leaves each watch that is not armed; returns the number of workers with a heartbeat
+    // (children of workerbeats/<id>), or nullopt when ZooKeeper could not be read.
+    std::optional<int> rearm() {
+        auto w = _wake;
+        auto on = [w](bool wake::*armed) {
+            return [w, armed](const common::watch_event&) {
+                {
+                    std::scoped_lock lock(w->mu);
+                    (*w).*armed = false;
+                    w->changed = true;
+                }
+                w->cv.notify_all();
+            };
+        };
+        bool assignment_armed = false;
+        bool beats_armed = false;
+        bool children_armed = false;
+        {
+            std::scoped_lock lock(w->mu);
+            assignment_armed = w->assignment_armed;
+            beats_armed = w->beats_armed;
+            children_armed = w->children_armed;
+        }
+        if (!assignment_armed) {
+            if (!_zk.exists(_assignment, on(&wake::assignment_armed))) {
+                return std::nullopt;
+            }
+            set_armed(&wake::assignment_armed);
+        }
+        if (!beats_armed) {
+            if (!_zk.exists(_beats, on(&wake::beats_armed))) {
+                return std::nullopt;
+            }
+            set_armed(&wake::beats_armed);
+        }
+        auto kids =
+            _zk.children(_beats, children_armed ? common::watcher() : on(&wake::children_armed));
+        if (!kids) {
+            // No workerbeats/<id> yet: no worker has a heartbeat; the exists watch reports its
+            // creation.
+            return kids.error() == common::errc::no_node ? std::optional<int>(0) : std::nullopt;
+        }
+        if (!children_armed) {
+            set_armed(&wake::children_armed);
+        }
+        return static_cast<int>(kids->size());
+    }
+
+    // Waits until a watch fires or `until`; clears the change.
+    void wait_until(clock::time_point until) {
+        std::unique_lock lock(_wake->mu);
+        _wake->cv.wait_until(lock, until, [&] { return _wake->changed; });
+        _wake->changed = false;
+    }
+
+  private:
+    struct wake {
+        std::mutex mu;
+        std::condition_variable cv;
+        bool changed = false;
+        bool assignment_armed = false;
+        bool beats_armed = false;
+        bool children_armed = false;
+    };
+
+    void set_armed(bool wake::*armed) {
+        std::scoped_lock lock(_wake->mu);
+        _wake.get()->*armed = true;
+    }
+
+    common::zk_cluster_state& _zk;
+    std::string _assignment;
+    std::string _beats;
+    std::shared_ptr<wake> _wake;
+};
+
+// What `jar --wait` reports of a topology; a line is printed each time it changes.
+struct run_state {
+    std::string status;
+    std::size_t assigned = 0;
+    std::size_t executors = 0;
+    std::optional<int> beats;  // workers with a heartbeat; unknown without ZooKeeper
+    int workers = 1;           // requested
+
+    bool operator==(const run_state&) const = default;
+
+    bool done() const {
+        return status == "ACTIVE" && executors > 0 && assigned == executors &&
+               (!beats || *beats >= workers);
+    }
+
+    std::string describe() const {
+        std::string s =
+            fmt::format("{}: {} of {} executors assigned, ", status, assigned, executors);
+        return s + (beats ? fmt::format("{} of {} workers with heartbeats", *beats, workers)
+                          : fmt::format("{} workers requested (heartbeats not watched)", workers));
+    }
+
+    std::string missing() const {
+        std::vector<std::string> parts;
+        if (status != "ACTIVE") {
+            parts.push_back(fmt::format("it is {}, not ACTIVE", status));
+        }
+        if (executors == 0 || assigned < executors) {
+            parts.push_back(
+                fmt::format("{} of {} executors are not assigned (is a supervisor "
+                            "with free slots running?)",
+                            executors - assigned, executors));
+        }
+        if (beats && *beats < workers) {
+            parts.push_back(
+                fmt::format("{} of {} workers have no heartbeat", workers - *beats, workers));
+        }
+        std::string out;
+        for (const auto& p : parts) {
+            out += (out.empty() ? "" : "; ") + p;
+        }
+        return out;
+    }
+};
+
+// Reports `name`'s state until it is ACTIVE with every executor assigned and (when ZooKeeper is
+// watched) every requested worker heartbeating, or `secs` pass (cli_error saying what is
+// missing). Polls Nimbus (getTopologyInfo) on a timer and at once after a ZooKeeper watch fires;
+// without ZooKeeper, polls Nimbus only, more often.
+void wait_running(common::nimbus_client& client, const config& conf, const std::string& name,
+                  const expected_run& expected, double secs) {
+    auto start = clock::now();
+    auto deadline = start + std::chrono::milliseconds(static_cast<std::int64_t>(secs * 1e3));
+    common::topology_info info = client.info(name);
+
+    std::unique_ptr<common::zk_cluster_state> zk;
+    std::optional<zk_change_watch> watch;
+    std::string servers = zookeeper_servers(conf);
+    try {
+        if (servers.empty()) {
+            throw std::runtime_error("storm.zookeeper.servers names no server");
+        }
+        common::zk_options o;
+        o.servers = servers;
+        o.root = conf.get_string("storm.zookeeper.root", "/tempest");
+        o.session_timeout =
+            std::chrono::milliseconds(conf.get_int("storm.zookeeper.session.timeout", 20000));
+        o.connection_timeout = std::clamp<std::chrono::milliseconds>(
+            std::chrono::milliseconds(conf.get_int("storm.zookeeper.connection.timeout", 15000)),
+            500ms,
+            std::max<std::chrono::milliseconds>(
+                500ms,
+                std::chrono::duration_cast<std::chrono::milliseconds>((deadline - start) / 2)));
+        // The session is a detail of waiting: no "connected" line at the default level.
+        auto& zk_log = common::logger("zookeeper");
+        if (zk_log.level() == spdlog::level::info) {
+            zk_log.set_level(spdlog::level::warn);
+        }
+        zk = std::make_unique<common::zk_cluster_state>(std::move(o));
+        watch.emplace(*zk, info.id);
+    } catch (const std::exception& e) {
+        fmt::print(stderr,
+                   "tempest: warning: cannot watch ZooKeeper ({}); polling Nimbus only, without "
+                   "worker heartbeats\n",
+                   one_line(e.what()));
+        std::fflush(stderr);
+    }
+    std::optional<run_state> last;
     while (true) {
-        common::topology_info info = client.info(name);
-        auto assigned = std::count_if(info.executors.begin(), info.executors.end(),
-                                      [](const auto& e) { return !e.host.empty(); });
-        if (info.status == "ACTIVE") {
-            fmt::print("tempest: topology '{}' is ACTIVE: {} of {} executors assigned\n", name,
-                       assigned, info.executors.size());
+        if (watch && zk->expired()) {
+            // An expired session keeps no watches; a wait does not need a new one.
+            fmt::print(stderr,
+                       "tempest: warning: the ZooKeeper session expired; polling Nimbus only, "
+                       "without worker heartbeats\n");
+            std::fflush(stderr);
+            watch.reset();
+            zk.reset();
+        }
+        run_state now;
+        now.workers = expected.workers;
+        if (watch) {
+            now.beats = watch->rearm();
+            if (!now.beats) {
+                now.beats = last ? last->beats : std::optional<int>(0);
+            }
+        }
+        info = client.info(name);
+        now.status = info.status;
+        // Nimbus lists no executors before it has assigned them.
+        now.executors = std::max(info.executors.size(), expected.executors);
+        now.assigned =
+            static_cast<std::size_t>(std::count_if(info.executors.begin(), info.executors.end(),
+                                                   [](const auto& e) { return !e.host.empty(); }));
+        if (!last || !(*last == now)) {
+            fmt::print("tempest: topology '{}' is {}\n", name, now.describe());
+            std::fflush(stdout);
+            last = now;
+        }
+        if (now.done()) {
+            fmt::print("tempest: topology '{}' is running\n", name);
             std::fflush(stdout);
             return;
         }
-        if (clock::now() >= deadline) {
-            throw cli_error(
-                fmt::format("topology '{}' is {} after {} s, not ACTIVE ({} of {} "
-                            "executors assigned)",
-                            name, info.status, secs, assigned, info.executors.size()));
+        auto t = clock::now();
+        if (t >= deadline) {
+            throw cli_error(fmt::format("topology '{}' is not running after {} s: {}", name, secs,
+                                        now.missing()));
         }
-        std::this_thread::sleep_for(std::min<clock::duration>(200ms, deadline - clock::now()));
+        // With watches the timer is a backstop; without, it is all there is.
+        auto next = std::min(
+            deadline, t + (watch ? std::chrono::milliseconds(5s) : std::chrono::milliseconds(500)));
+        if (watch) {
+            watch->wait_until(next);
+        } else {
+            std::this_thread::sleep_until(next);
+        }
     }
 }
 
@@ -218,7 +491,7 @@ int run_jar(const jar_options& o) {
     }
 
     auto client = common::nimbus_client::connect(e.host, e.port, call_timeout);
-    nimbus_submitter target(client, o.package);
+    nimbus_submitter target(client, o.package, conf);
     checking_submitter sub(target, registered);
     int rc = 0;
     try {
@@ -249,7 +522,7 @@ int run_jar(const jar_options& o) {
     }
     if (o.wait_secs) {
         for (const auto& name : sub.submitted()) {
-            wait_active(client, name, *o.wait_secs);
+            wait_running(client, conf, name, target.expected(name), *o.wait_secs);
         }
     }
     return 0;

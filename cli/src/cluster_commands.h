@@ -12,8 +12,15 @@
 // Nimbus is --nimbus HOST:PORT, else nimbus.seeds[0]:nimbus.thrift.port of the daemon config.
 // `jar` loads the package, runs its tempest_main with a submitter that checks each topology
 // (checking_submitter: valid config, every class registered), uploads the package and submits
-// it; with --wait it then polls Nimbus until each submitted topology is ACTIVE. With --package,
-// the topology comes from a Flux YAML file (common/flux_loader.h) instead of tempest_main.
+// it. With --wait [SECS] (default 60) it then reports each submitted topology's state (status,
+// executors assigned, workers with heartbeats), a line per change, until it runs: ACTIVE, every
+// executor assigned and every requested worker (topology.workers) heartbeating; or SECS pass
+// (cli_error saying what is missing). It polls Nimbus (getTopologyInfo) every 5 s and at once
+// when a ZooKeeper watch on the topology's assignments/<id> or workerbeats/<id> fires (a
+// session of its own, to storm.zookeeper.servers under storm.zookeeper.root); without a
+// reachable ZooKeeper it warns in one line and polls Nimbus alone every 0.5 s, not counting
+// heartbeats. With --package, the topology comes from a Flux YAML file (common/flux_loader.h)
+// instead of tempest_main.
 // Everything runs on the main thread; failures throw cli_error (or nimbus_error, whose text
 // names the Nimbus exception or host:port), reported as one line by main.
 #pragma once

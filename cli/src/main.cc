@@ -199,8 +199,8 @@ int run(int argc, char** argv) {
     std::string wait_text;
     jar.app
         ->add_option("--wait", wait_text,
-                     "After submitting, wait up to SECS (default 60) until each topology is "
-                     "ACTIVE")
+                     "After submitting, wait up to SECS (default 60) until each topology runs "
+                     "(ACTIVE, executors assigned, workers heartbeating)")
         ->expected(0, 1)
         ->type_name("[SECS]");
     std::string jar_package;
