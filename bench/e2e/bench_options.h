@@ -1,0 +1,44 @@
+// SPDX-License-Identifier: Apache-2.0
+// bench_options: the command line of tempest-bench, parsed by hand.
+//
+//   tempest-bench WORKLOAD [--acking] [--duration S] [--warmup S] [--json FILE]
+//                 [--max-pending N] [--queue-size N] [--batch-size N] [--no-chaining]
+//                 [--rss-every S]
+#pragma once
+
+#include <optional>
+#include <stdexcept>
+#include <string>
+
+namespace tempest::bench {
+
+// A command line that cannot be run; what() is the one-line reason.
+class usage_error : public std::runtime_error {
+  public:
+    using std::runtime_error::runtime_error;
+};
+
+struct bench_options {
+    std::string workload;
+    bool acking = false;
+    double duration_s = 10.0;  // measured time, after the warm-up
+    double warmup_s = 3.0;
+    std::string json_path;  // empty: no JSON file
+    // topology.max.spout.pending with --acking; unset: the workload's default.
+    std::optional<int> max_pending;
+    // topology.executor.receive.buffer.size / topology.producer.batch.size; unset: defaults.
+    std::optional<int> queue_size;
+    std::optional<int> batch_size;
+    bool no_chaining = false;  // topology.chaining = false: every component on its own thread
+    double rss_every_s = 0.0;  // > 0: print VmRSS/VmHWM every so many seconds
+    bool help = false;
+};
+
+// The usage text, ending in a newline.
+std::string usage_text();
+
+// Parses argv[1..argc). Throws usage_error naming the bad argument; an unknown workload is
+// checked by the caller (it knows the workloads).
+bench_options parse_bench_options(int argc, const char* const* argv);
+
+}  // namespace tempest::bench

@@ -1,0 +1,225 @@
+// SPDX-License-Identifier: Apache-2.0
+// tempest-bench: runs one end-to-end workload (see workloads.h) in an in-process
+// tempest::worker::local_cluster and reports the rate at which its last bolt executes tuples,
+// measured between the end of the warm-up and the end of the run, plus peak RSS and, with
+// acking, the spout's complete latency.
+//
+// The main thread only sleeps and samples; the topology's executors are threads of their own.
+#include "bench_options.h"
+#include "tempest/worker/local_cluster.h"
+#include "tempest/worker/stats.h"
+#include "workloads.h"
+
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <exception>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace tempest::bench {
+
+namespace {
+
+using clock_type = std::chrono::steady_clock;
+constexpr const char* topology_name = "bench";
+
+// A field of /proc/self/status in kB ("VmHWM", "VmRSS"), as MiB; 0 when unavailable.
+double proc_status_mib(const std::string& field) {
+    std::ifstream in("/proc/self/status");
+    std::string line;
+    while (std::getline(in, line)) {
+        if (line.starts_with(field + ":")) {
+            std::istringstream rest(line.substr(field.size() + 1));
+            double kb = 0;
+            rest >> kb;
+            return kb / 1024.0;
+        }
+    }
+    return 0.0;
+}
+
+const worker::component_stats* find_stats(const std::vector<worker::component_stats>& all,
+                                          const std::string& component) {
+    for (const auto& s : all) {
+        if (s.component == component) {
+            return &s;
+        }
+    }
+    return nullptr;
+}
+
+std::uint64_t executed_by(const worker::local_cluster& cluster, const std::string& component) {
+    auto all = cluster.stats(topology_name);
+    const auto* s = find_stats(all, component);
+    if (s == nullptr) {
+        throw std::runtime_error("no stats for component '" + component + "'");
+    }
+    return s->executed;
+}
+
+// Sleeps until `until`, printing VmRSS/VmHWM every `every_s` seconds (counted from `start`)
+// when every_s > 0.
+void wait_until(clock_type::time_point until, clock_type::time_point start, double every_s,
+                clock_type::time_point& next_rss) {
+    while (true) {
+        auto wake = until;
+        if (every_s > 0 && next_rss < wake) {
+            wake = next_rss;
+        }
+        std::this_thread::sleep_until(wake);
+        auto now = clock_type::now();
+        if (every_s > 0 && now >= next_rss) {
+            std::printf("rss t=%.1fs VmRSS=%.1f MiB VmHWM=%.1f MiB\n",
+                        std::chrono::duration<double>(now - start).count(),
+                        proc_status_mib("VmRSS"), proc_status_mib("VmHWM"));
+            std::fflush(stdout);
+            next_rss += std::chrono::duration_cast<clock_type::duration>(
+                std::chrono::duration<double>(every_s));
+        }
+        if (now >= until) {
+            return;
+        }
+    }
+}
+
+std::string human_rate(double per_s) {
+    char buf[64];
+    if (per_s >= 1e6) {
+        std::snprintf(buf, sizeof buf, "%.2fM", per_s / 1e6);
+    } else if (per_s >= 1e3) {
+        std::snprintf(buf, sizeof buf, "%.1fk", per_s / 1e3);
+    } else {
+        std::snprintf(buf, sizeof buf, "%.0f", per_s);
+    }
+    return buf;
+}
+
+int run(const bench_options& o) {
+    const int max_pending = o.max_pending.value_or(default_max_spout_pending);
+    std::ofstream json;
+    if (!o.json_path.empty()) {
+        json.open(o.json_path, std::ios::trunc);
+        if (!json) {
+            std::fprintf(stderr, "tempest-bench: cannot write --json file '%s'\n",
+                         o.json_path.c_str());
+            return 2;
+        }
+    }
+
+    workload w = make_workload(o.workload, o.acking, max_pending);
+    if (o.queue_size) {
+        w.conf.set(config::topology_executor_receive_buffer_size, *o.queue_size);
+    }
+    if (o.no_chaining) {
+        w.conf.set("topology.chaining", false);
+    }
+    if (o.batch_size) {
+        w.conf.set(config::topology_producer_batch_size, *o.batch_size);
+    }
+    worker::local_cluster cluster;
+    auto start = clock_type::now();
+    cluster.submit_topology(topology_name, w.conf, w.topo);
+    auto to_duration = [](double s) {
+        return std::chrono::duration_cast<clock_type::duration>(std::chrono::duration<double>(s));
+    };
+    auto next_rss = start + to_duration(o.rss_every_s);
+    wait_until(start + to_duration(o.warmup_s), start, o.rss_every_s, next_rss);
+    std::uint64_t c0 = executed_by(cluster, w.last_bolt);
+    auto t0 = clock_type::now();
+    wait_until(t0 + to_duration(o.duration_s), start, o.rss_every_s, next_rss);
+    std::uint64_t c1 = executed_by(cluster, w.last_bolt);
+    auto t1 = clock_type::now();
+    auto stats = cluster.stats(topology_name);
+    auto errors = cluster.errors(topology_name);
+    double peak_rss_mib = proc_status_mib("VmHWM");
+    cluster.kill_topology(topology_name);
+
+    if (!errors.empty()) {
+        std::fprintf(stderr, "tempest-bench: %zu error(s) reported by components, first: %s: %s\n",
+                     errors.size(), errors.front().component.c_str(),
+                     errors.front().message.c_str());
+        return 1;
+    }
+    const double elapsed = std::chrono::duration<double>(t1 - t0).count();
+    const double warmup = std::chrono::duration<double>(t0 - start).count();
+    const double rate = static_cast<double>(c1 - c0) / elapsed;
+    const worker::component_stats* spout = find_stats(stats, w.spout);
+
+    std::printf("%s acking=%s%s: %s %s/s (%.1f s after %.1f s warm-up), peak RSS %.1f MiB",
+                w.name.c_str(), o.acking ? "on" : "off", o.no_chaining ? " chaining=off" : "",
+                human_rate(rate).c_str(), w.unit.c_str(), elapsed, warmup, peak_rss_mib);
+    if (o.acking && spout != nullptr) {
+        std::printf(", complete latency p50 %.0f us p99 %.0f us, max.spout.pending %d, failed %llu",
+                    spout->complete_latency_p50_us, spout->complete_latency_p99_us, max_pending,
+                    static_cast<unsigned long long>(spout->failed));
+    }
+    std::printf("\n");
+    if (c1 == c0) {
+        std::fprintf(stderr, "tempest-bench: the last bolt '%s' executed nothing while measured\n",
+                     w.last_bolt.c_str());
+        return 1;
+    }
+
+    if (json.is_open()) {
+        char buf[512];
+        std::snprintf(buf, sizeof buf,
+                      "{\"workload\": \"%s\", \"acking\": %s, \"chaining\": %s, "
+                      "\"tuples_per_s\": %.1f, "
+                      "\"duration_s\": %.3f, \"warmup_s\": %.3f, \"tuples\": %llu, "
+                      "\"peak_rss_mib\": %.1f",
+                      w.name.c_str(), o.acking ? "true" : "false", o.no_chaining ? "false" : "true",
+                      rate, elapsed, warmup, static_cast<unsigned long long>(c1 - c0),
+                      peak_rss_mib);
+        json << buf;
+        if (o.acking && spout != nullptr) {
+            std::snprintf(buf, sizeof buf,
+                          ", \"complete_latency_p50_us\": %.1f, \"complete_latency_p99_us\": %.1f, "
+                          "\"max_spout_pending\": %d, \"failed\": %llu",
+                          spout->complete_latency_p50_us, spout->complete_latency_p99_us,
+                          max_pending, static_cast<unsigned long long>(spout->failed));
+            json << buf;
+        }
+        json << "}\n";
+        json.close();
+        if (!json) {
+            std::fprintf(stderr, "tempest-bench: writing --json file '%s' failed\n",
+                         o.json_path.c_str());
+            return 1;
+        }
+    }
+    return 0;
+}
+
+}  // namespace
+
+}  // namespace tempest::bench
+
+int main(int argc, char** argv) {
+    using namespace tempest::bench;
+    bench_options o;
+    try {
+        o = parse_bench_options(argc, argv);
+        if (o.help) {
+            std::fputs(usage_text().c_str(), stdout);
+            return 0;
+        }
+        if (!is_workload(o.workload)) {
+            throw usage_error("unknown workload '" + o.workload +
+                              "' (const-null, const-id-null or word-count)");
+        }
+    } catch (const usage_error& e) {
+        std::fprintf(stderr, "tempest-bench: %s (see --help)\n", e.what());
+        return 2;
+    }
+    try {
+        return run(o);
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "tempest-bench: %s\n", e.what());
+        return 1;
+    }
+}
