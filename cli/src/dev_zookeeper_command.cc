@@ -4,6 +4,7 @@
 #include "cli_error.h"
 #include "stop_signals.h"
 #include "tempest/common/config_loader.h"
+#include "tempest/common/zk_launch.h"
 
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -33,18 +34,6 @@ namespace {
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 using clock = std::chrono::steady_clock;
-
-std::string env_or(const char* name, std::string fallback) {
-    const char* v = std::getenv(name);
-    return v != nullptr && *v != '\0' ? std::string(v) : fallback;
-}
-
-std::string java_binary() {
-    if (const char* home = std::getenv("JAVA_HOME"); home != nullptr && *home != '\0') {
-        return env_or("TEMPEST_JAVA", std::string(home) + "/bin/java");
-    }
-    return env_or("TEMPEST_JAVA", "/usr/bin/java");
-}
 
 // Closes `fd` when it goes out of scope.
 struct fd_guard {
@@ -84,36 +73,6 @@ int check_port(int port) {
     socklen_t len = sizeof a;
     ::getsockname(s.fd, reinterpret_cast<sockaddr*>(&a), &len);
     return ntohs(a.sin_port);
-}
-
-// Sends a four-letter command and returns the answer ("" when none within `timeout`).
-std::string four_letter(int port, const char* command, std::chrono::milliseconds timeout) {
-    fd_guard s{::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)};
-    if (s.fd < 0) {
-        return "";
-    }
-    timeval tv{};
-    tv.tv_sec = static_cast<time_t>(timeout.count() / 1000);
-    tv.tv_usec = static_cast<suseconds_t>((timeout.count() % 1000) * 1000);
-    ::setsockopt(s.fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-    ::setsockopt(s.fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
-    sockaddr_in a = loopback(port);
-    if (::connect(s.fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 ||
-        ::send(s.fd, command, 4, MSG_NOSIGNAL) != 4) {
-        return "";
-    }
-    std::string reply;
-    char buf[64];
-    ssize_t n = 0;
-    while ((n = ::recv(s.fd, buf, sizeof buf, 0)) > 0) {
-        reply.append(buf, static_cast<std::size_t>(n));
-    }
-    return reply;
-}
-
-// "ruok" is answered as soon as the server listens; "isro" says "rw" once it serves sessions.
-bool serves(int port) {
-    return four_letter(port, "ruok", 500ms) == "imok" && four_letter(port, "isro", 500ms) == "rw";
 }
 
 // The last lines of the server's log, joined with " | " so that an error stays one line.
@@ -167,12 +126,12 @@ class zk_process {
             throw cli_error(fmt::format("cannot write {}", cfg_path.string()));
         }
         std::vector<std::string> args = {
-            java_binary(),
+            common::zk_java_binary(),
             "-Xmx512m",
             "-Djava.awt.headless=true",
             "-Dzookeeper.root.logger=INFO,CONSOLE",
             "-cp",
-            env_or("TEMPEST_ZK_CLASSPATH", "/etc/zookeeper/conf:/usr/share/java/zookeeper.jar"),
+            common::zk_classpath(),
             "org.apache.zookeeper.server.quorum.QuorumPeerMain",
             cfg_path.string(),
         };
@@ -273,15 +232,14 @@ int run_dev_zookeeper(const dev_zookeeper_options& o) {
     if (port < 0 || port > 65535) {
         throw cli_error(fmt::format("bad port {}: expected 0..65535", port), exit_usage);
     }
-    std::string java = java_binary();
+    std::string java = common::zk_java_binary();
     if (::access(java.c_str(), X_OK) != 0) {
         throw cli_error(
             fmt::format("no Java runtime at {} (install default-jre-headless, or set "
                         "TEMPEST_JAVA or JAVA_HOME)",
                         java));
     }
-    std::stringstream classpath(
-        env_or("TEMPEST_ZK_CLASSPATH", "/etc/zookeeper/conf:/usr/share/java/zookeeper.jar"));
+    std::stringstream classpath(common::zk_classpath());
     for (std::string entry; std::getline(classpath, entry, ':');) {
         if (entry.ends_with(".jar") && !fs::exists(entry)) {
             throw cli_error(
@@ -324,7 +282,7 @@ int run_dev_zookeeper(const dev_zookeeper_options& o) {
                             "log tail: {}",
                             port, why, log_tail(server.log())));
         }
-        if (serves(port)) {
+        if (common::zk_serving(port, 500ms)) {
             break;
         }
         if (clock::now() >= deadline) {

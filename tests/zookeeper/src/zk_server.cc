@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "tempest/test_support/zk_server.h"
 
+#include "tempest/common/zk_launch.h"
 #include "tempest/test_support/wait_until.h"
 
 #include <arpa/inet.h>
@@ -31,17 +32,6 @@ namespace fs = std::filesystem;
 std::string env_or(const char* name, std::string fallback) {
     const char* v = std::getenv(name);
     return v != nullptr && *v != '\0' ? std::string(v) : fallback;
-}
-
-std::string java_binary() {
-    if (const char* home = std::getenv("JAVA_HOME"); home != nullptr && *home != '\0') {
-        return env_or("TEMPEST_JAVA", std::string(home) + "/bin/java");
-    }
-    return env_or("TEMPEST_JAVA", "/usr/bin/java");
-}
-
-std::string zk_classpath() {
-    return env_or("TEMPEST_ZK_CLASSPATH", "/etc/zookeeper/conf:/usr/share/java/zookeeper.jar");
 }
 
 // Closes `fd` when it goes out of scope.
@@ -92,11 +82,11 @@ int pick_free_port() {
 zk_server::zk_server() : zk_server(options{}) {}
 
 zk_server::zk_server(options o) : _options(o) {
-    if (std::string java = java_binary(); ::access(java.c_str(), X_OK) != 0) {
+    if (std::string java = common::zk_java_binary(); ::access(java.c_str(), X_OK) != 0) {
         throw std::runtime_error("zk_server: no Java runtime at " + java +
                                  " (install default-jre-headless, or set TEMPEST_JAVA)");
     }
-    std::stringstream classpath(zk_classpath());
+    std::stringstream classpath(common::zk_classpath());
     for (std::string entry; std::getline(classpath, entry, ':');) {
         if (entry.ends_with(".jar") && !fs::exists(entry)) {
             throw std::runtime_error("zk_server: " + entry +
@@ -150,14 +140,14 @@ void zk_server::write_config() const {
 bool zk_server::launch(std::string& why) {
     write_config();
     std::vector<std::string> args = {
-        java_binary(),
+        common::zk_java_binary(),
         "-Xmx256m",
         "-XX:+UseSerialGC",
         "-XX:TieredStopAtLevel=1",
         "-Djava.awt.headless=true",
         "-Dzookeeper.root.logger=INFO,CONSOLE",
         "-cp",
-        zk_classpath(),
+        common::zk_classpath(),
         "org.apache.zookeeper.server.quorum.QuorumPeerMain",
         (_dir / "zoo.cfg").string(),
     };
@@ -259,37 +249,11 @@ void zk_server::resume() {
 }
 
 bool zk_server::answers(std::chrono::milliseconds timeout) const {
-    // "ruok" is answered as soon as the server listens, before it serves sessions: a client that
-    // connects then may wait for 2/3 of its session timeout. "isro" says "rw" only once the server
-    // runs.
-    return four_letter("ruok", timeout) == "imok" && four_letter("isro", timeout) == "rw";
+    return common::zk_serving(_port, timeout);
 }
 
 std::string zk_server::four_letter(const char* command, std::chrono::milliseconds timeout) const {
-    fd_guard s{::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)};
-    if (s.fd < 0) {
-        return "";
-    }
-    timeval tv{};
-    tv.tv_sec = static_cast<time_t>(timeout.count() / 1000);
-    tv.tv_usec = static_cast<suseconds_t>((timeout.count() % 1000) * 1000);
-    ::setsockopt(s.fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-    ::setsockopt(s.fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
-    sockaddr_in a = loopback(_port);
-    if (::connect(s.fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
-        return "";
-    }
-    if (::send(s.fd, command, 4, MSG_NOSIGNAL) != 4) {
-        return "";
-    }
-    // The server writes the answer and closes the connection.
-    std::string reply;
-    char buf[256];
-    ssize_t n = 0;
-    while ((n = ::recv(s.fd, buf, sizeof buf, 0)) > 0) {
-        reply.append(buf, static_cast<std::size_t>(n));
-    }
-    return reply;
+    return common::zk_four_letter(_port, command, timeout);
 }
 
 std::string zk_server::log_tail() const {
