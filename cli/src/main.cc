@@ -4,11 +4,14 @@
 // line "tempest: error: ..." on stderr and a non-zero exit status.
 #include "cli_error.h"
 #include "cluster_commands.h"
+#include "dev_cluster_command.h"
 #include "dev_zookeeper_command.h"
 #include "local_command.h"
 #include "nimbus_command.h"
+#include "supervisor_command.h"
 #include "tempest/common/config_loader.h"
 #include "tempest/common/package_loader.h"
+#include "worker_command.h"
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
@@ -195,6 +198,35 @@ int run(int argc, char** argv) {
     config_options nimbus_opts;
     nimbus_opts.add_to(*nimbus);
 
+    CLI::App* supervisor =
+        app.add_subcommand("supervisor", "Run this node's supervisor daemon until SIGINT/SIGTERM");
+    config_options supervisor_opts;
+    supervisor_opts.add_to(*supervisor);
+
+    CLI::App* worker = app.add_subcommand(
+        "worker", "Run one worker process of a topology (started by a supervisor)");
+    config_options worker_opts;
+    worker_opts.add_to(*worker);
+    worker_options worker_args;
+    worker->add_option("--topology-id", worker_args.topology_id, "Topology id")->required();
+    worker->add_option("--supervisor-id", worker_args.supervisor_id, "Supervisor (node) id")
+        ->required();
+    worker->add_option("--port", worker_args.port, "Slot port to listen on")
+        ->required()
+        ->check(CLI::Range(1, 65535));
+    worker->add_option("--worker-id", worker_args.worker_id, "Worker id (local state folder)")
+        ->required();
+
+    CLI::App* dev_cluster = app.add_subcommand(
+        "dev-cluster", "Run ZooKeeper, Nimbus and a supervisor on 127.0.0.1 until SIGINT/SIGTERM");
+    config_options dev_cluster_opts;
+    dev_cluster_opts.add_to(*dev_cluster);
+    std::string dev_cluster_dir;
+    dev_cluster
+        ->add_option("--dir", dev_cluster_dir,
+                     "State and log directory, kept (default: a temporary one, removed on exit)")
+        ->type_name("DIR");
+
     client_command jar(app, "jar", "Upload a topology package and run it to submit to Nimbus");
     std::string wait_text;
     jar.app
@@ -265,8 +297,8 @@ int run(int argc, char** argv) {
         if (app.get_subcommands().empty() && !extra.empty()) {
             throw cli_error(
                 fmt::format("unknown command '{}'; expected one of: version, local, "
-                            "dev-zookeeper, nimbus, jar, list, kill, activate, deactivate, "
-                            "rebalance",
+                            "dev-zookeeper, dev-cluster, nimbus, supervisor, worker, jar, list, "
+                            "kill, activate, deactivate, rebalance",
                             extra.front()),
                 exit_usage);
         }
@@ -298,6 +330,26 @@ int run(int argc, char** argv) {
     if (nimbus->parsed()) {
         merged_config m = merge(global, nimbus_opts);
         return run_nimbus({.config_file = m.file, .overrides = m.overrides});
+    }
+    if (supervisor->parsed()) {
+        merged_config m = merge(global, supervisor_opts);
+        return run_supervisor({.config_file = m.file, .overrides = m.overrides});
+    }
+    if (worker->parsed()) {
+        merged_config m = merge(global, worker_opts);
+        worker_args.config_file = m.file;
+        worker_args.overrides = m.overrides;
+        return run_worker(worker_args);
+    }
+    if (dev_cluster->parsed()) {
+        merged_config m = merge(global, dev_cluster_opts);
+        dev_cluster_options o;
+        o.config_file = m.file;
+        o.overrides = m.overrides;
+        if (dev_cluster->count("--dir") > 0) {
+            o.dir = dev_cluster_dir;
+        }
+        return run_dev_cluster(o);
     }
     if (jar.app->parsed()) {
         jar_options o;

@@ -20,6 +20,7 @@ constexpr std::array schema{
     config_key{.name = "nimbus.monitor.freq.secs", .type = t::integer, .min = 1},
     config_key{.name = "nimbus.seeds", .type = t::list, .element_type = t::string},
     config_key{.name = "nimbus.supervisor.timeout.secs", .type = t::integer, .min = 1},
+    config_key{.name = "nimbus.task.launch.secs", .type = t::integer, .min = 1},
     config_key{.name = "nimbus.task.timeout.secs", .type = t::integer, .min = 1},
     // 0 binds any free port (tests); the daemon reports the port it got.
     config_key{.name = "nimbus.thrift.port", .type = t::integer, .min = 0, .max = max_port},

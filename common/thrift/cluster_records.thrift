@@ -84,3 +84,15 @@ struct WorkerHeartbeatRecord {
   6: optional string host;
   7: optional i32 port;
 }
+
+// A worker's local heartbeat, for its supervisor only (never in ZooKeeper). The worker rewrites
+// <storm.local.dir>/workers/<worker-id>/heartbeat every worker.heartbeat.frequency.secs (written
+// to a temporary file in the same directory, then renamed over it, so a reader never sees half a
+// record). The supervisor's sync-processes classifies the worker from it.
+struct LocalWorkerHeartbeatRecord {
+  1: required i64 time_ms;                   // unix time in milliseconds this record was written
+  2: required string topology_id;
+  3: required list<nimbus.ExecutorInfo> executors;  // the executors this worker runs
+  4: required i32 port;
+  5: required i32 pid;
+}
