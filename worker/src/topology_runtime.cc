@@ -4,6 +4,7 @@
 // shared_state::report runs on an executor's own thread.
 #include "tempest/worker/topology_runtime.h"
 
+#include "remote_io.h"
 #include "tempest/common/log.h"
 #include "tempest/worker/hash.h"
 #include "tempest/worker/id_map.h"
@@ -290,6 +291,25 @@ class executor_impl {
         _links.push_back(std::move(link));
     }
     void add_input(ring_t* ring) { _inputs.push_back(ring); }
+    // Wiring, before start: tuples for tasks outside this worker go into `ring` (remote_io).
+    void add_remote_output(ring_t* ring) {
+        auto link = std::make_unique<out_link>();
+        link->ring = ring;
+        for (int task = 1; task <= _plan.num_tasks(); ++task) {
+            if (!_plan.in_worker(task)) {
+                _task_link[task] = link.get();
+            }
+        }
+        _links.push_back(std::move(link));
+    }
+    // The tasks this thread runs, chained ones included.
+    std::vector<int> task_ids() const {
+        std::vector<int> ids;
+        for (const auto& t : _tasks) {
+            ids.push_back(t->id);
+        }
+        return ids;
+    }
 
     void run();
 
@@ -1047,12 +1067,14 @@ struct topology_runtime::impl {
     std::vector<std::unique_ptr<ring_t>> rings;
     std::vector<std::unique_ptr<executor_impl>> executors;
     std::vector<std::thread> threads;
+    std::unique_ptr<remote_io> remote;  // null in local mode
     bool started = false;
     bool stopped = false;
 };
 
 topology_runtime::topology_runtime(std::shared_ptr<const topology_plan> plan,
-                                   const component_registry& registry)
+                                   const component_registry& registry,
+                                   std::optional<remote_options> remote)
     : _impl(std::make_unique<impl>()) {
     _impl->plan = std::move(plan);
     const topology_plan& p = *_impl->plan;
@@ -1119,6 +1141,18 @@ topology_runtime::topology_runtime(std::shared_ptr<const topology_plan> plan,
             _impl->rings.push_back(std::move(ring));
         }
     }
+    if (remote) {
+        // Every thread may send to remote tasks (data, acks to remote ackers, acks back to
+        // remote spouts) and receive from remote workers.
+        _impl->remote = std::make_unique<remote_io>(p, *remote);
+        for (auto& ex : _impl->executors) {
+            ex->add_remote_output(_impl->remote->add_outbound(capacity));
+            auto ring = std::make_unique<ring_t>(capacity, &ex->park());
+            ex->add_input(ring.get());
+            _impl->remote->add_inbound(ring.get(), ex->task_ids());
+            _impl->rings.push_back(std::move(ring));
+        }
+    }
 }
 
 topology_runtime::~topology_runtime() {
@@ -1129,6 +1163,9 @@ void topology_runtime::start() {
     if (_impl->started)
         return;
     _impl->started = true;
+    if (_impl->remote) {
+        _impl->remote->start();  // throws when the port cannot be bound
+    }
     for (auto& ex : _impl->executors) {
         executor_impl* e = ex.get();
         _impl->threads.emplace_back([e] { e->run(); });
@@ -1165,6 +1202,10 @@ void topology_runtime::stop() {
     if (_impl->stopped)
         return;
     _impl->stopped = true;
+    if (_impl->remote) {
+        // First stop receiving: the server's thread may be waiting for room in an executor's ring.
+        _impl->remote->stop_receiving();
+    }
     _impl->shared.stop.store(true, std::memory_order_release);
     for (auto& ex : _impl->executors) {
         ex->park().wake();
@@ -1173,6 +1214,23 @@ void topology_runtime::stop() {
         t.join();
     }
     _impl->threads.clear();
+    if (_impl->remote) {
+        _impl->remote->stop();
+    }
+}
+
+std::uint16_t topology_runtime::port() const {
+    return _impl->remote ? _impl->remote->port() : 0;
+}
+
+void topology_runtime::set_task_endpoints(std::vector<task_endpoint> endpoints) {
+    if (_impl->remote) {
+        _impl->remote->set_task_endpoints(std::move(endpoints));
+    }
+}
+
+remote_stats topology_runtime::remote() const {
+    return _impl->remote ? _impl->remote->stats() : remote_stats{};
 }
 
 const topology_plan& topology_runtime::plan() const {

@@ -17,23 +17,62 @@
 #include "tempest/worker/topology_plan.h"
 
 #include <chrono>
+#include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 namespace tempest::worker {
 
+// A runtime that is one worker of a cluster: where it listens for tuples from other workers and
+// how it batches tuples to them (worker/src/remote_io.h).
+struct remote_options {
+    std::string bind_address = "0.0.0.0";
+    std::uint16_t port = 0;  // the worker's slot; 0 = any free port (tests)
+    std::size_t batch_bytes = 64 * 1024;
+    std::chrono::microseconds flush_interval{1000};
+    std::size_t max_queued_frames = 64;  // per peer worker
+};
+
+// Where a task of another worker runs; port 0 = not known (its tuples wait).
+struct task_endpoint {
+    std::string host;
+    std::uint16_t port = 0;
+    friend bool operator==(const task_endpoint&, const task_endpoint&) = default;
+};
+
+struct remote_stats {
+    std::uint64_t sent = 0;      // tuples handed to peer workers
+    std::uint64_t received = 0;  // tuples received from peer workers
+    std::uint64_t dropped = 0;   // received for a task that does not run here
+    std::uint64_t rejected_frames = 0;
+    std::size_t connections_in = 0;
+};
+
 class topology_runtime {
   public:
     // Builds every task of `plan` that runs in this worker from `registry` (each task its own
     // instance). Throws invalid_topology when a component cannot be built.
-    topology_runtime(std::shared_ptr<const topology_plan> plan, const component_registry& registry);
+    // With `remote`, the tasks the plan places outside this worker are reached over TCP (call
+    // set_task_endpoints() to say where) and tuples for this worker's tasks are accepted on
+    // remote->port.
+    topology_runtime(std::shared_ptr<const topology_plan> plan, const component_registry& registry,
+                     std::optional<remote_options> remote = std::nullopt);
     ~topology_runtime();
     topology_runtime(const topology_runtime&) = delete;
     topology_runtime& operator=(const topology_runtime&) = delete;
 
-    // Starts the executor threads; spouts start active.
+    // Starts the executor threads (and, with remote options, listens); spouts start active.
+    // Throws std::runtime_error when the remote port cannot be bound.
     void start();
+    // The port remote tuples are accepted on (after start()); 0 without remote options.
+    std::uint16_t port() const;
+    // Where each task runs (index = task id, [0] unused); entries of this worker's own tasks are
+    // ignored. May be called at any time, again when the assignment changes. No-op without
+    // remote options.
+    void set_task_endpoints(std::vector<task_endpoint> endpoints);
+    remote_stats remote() const;
     // Activates or deactivates the spouts and returns once every spout executor has applied it
     // (its spouts' activate()/deactivate() returned), or after `timeout`.
     bool set_active(bool active, std::chrono::milliseconds timeout = std::chrono::seconds(10));

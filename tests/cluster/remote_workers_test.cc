@@ -1,0 +1,236 @@
+// SPDX-License-Identifier: Apache-2.0
+// Two topology_runtimes in one process, each running half of a topology's executors, joined by
+// the TCP transport on loopback as two worker processes would be: tuples, acks and backpressure
+// cross the worker boundary.
+#include "tempest/test_support/wait_until.h"
+#include "tempest/topology.h"
+#include "tempest/worker/topology_plan.h"
+#include "tempest/worker/topology_runtime.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+namespace tempest::cluster_tests {
+namespace {
+
+using namespace std::chrono_literals;
+using test_support::wait_until;
+
+// What the topology saw. Written by executor threads, read by the test thread.
+struct outcome {
+    static inline std::mutex mu;  // guards acks and sunk
+    static inline std::map<std::int64_t, int> acks;
+    static inline std::map<std::int64_t, int> sunk;
+    static inline std::atomic<std::int64_t> emitted{0};
+    static inline std::atomic<bool> sink_blocked{false};
+
+    static void reset() {
+        std::scoped_lock lock(mu);
+        acks.clear();
+        sunk.clear();
+        emitted = 0;
+        sink_blocked = false;
+    }
+    static std::size_t distinct_acked() {
+        std::scoped_lock lock(mu);
+        return acks.size();
+    }
+};
+
+// Emits the numbers [first, first + count) of its task's share, with message ids when
+// `reliable`, replaying failures; unbounded (never runs out) when count is 0.
+class number_spout final : public spout {
+  public:
+    number_spout(std::int64_t count, bool reliable) : _count(count), _reliable(reliable) {}
+    void declare_output_fields(output_fields_declarer& d) override { d.declare({"n"}); }
+    void open(const config&, const topology_context& ctx, spout_output_collector& c) override {
+        _out = &c;
+        int index = ctx.get_this_task_index();
+        for (std::int64_t i = 0; i < _count; ++i) {
+            _queue.push_back(index * _count + i);
+        }
+    }
+    void next_tuple() override {
+        if (_count == 0) {
+            _out->emit(values{_next++});
+            outcome::emitted.fetch_add(1);
+            return;
+        }
+        if (_queue.empty()) {
+            return;
+        }
+        std::int64_t n = _queue.front();
+        _queue.pop_front();
+        if (_reliable) {
+            _out->emit(values{n}, message_id{static_cast<std::uint64_t>(n)});
+        } else {
+            _out->emit(values{n});
+        }
+        outcome::emitted.fetch_add(1);
+    }
+    void ack(message_id id) override {
+        std::scoped_lock lock(outcome::mu);
+        ++outcome::acks[static_cast<std::int64_t>(id.id)];
+    }
+    void fail(message_id id) override { _queue.push_back(static_cast<std::int64_t>(id.id)); }
+
+  private:
+    std::int64_t _count;
+    bool _reliable;
+    std::int64_t _next = 0;
+    std::deque<std::int64_t> _queue;
+    spout_output_collector* _out = nullptr;
+};
+
+class relay final : public basic_bolt {
+  public:
+    void declare_output_fields(output_fields_declarer& d) override { d.declare({"n"}); }
+    void execute(const tuple& in, basic_output_collector& out) override {
+        out.emit(values{in.get_int(0)});
+    }
+};
+
+class sink final : public basic_bolt {
+  public:
+    void declare_output_fields(output_fields_declarer&) override {}
+    void execute(const tuple& in, basic_output_collector&) override {
+        while (outcome::sink_blocked.load()) {
+            std::this_thread::yield();
+        }
+        std::scoped_lock lock(outcome::mu);
+        ++outcome::sunk[in.get_int(0)];
+    }
+};
+
+// Two workers of one topology: executors dealt alternately, as the even scheduler deals them
+// over two slots.
+class two_workers {
+  public:
+    two_workers(const component_registry& registry, const topology& t, const config& conf) {
+        worker::topology_plan whole("remote-test-1", t, conf);
+        std::vector<int> tasks[2];
+        for (std::size_t e = 0; e < whole.executors().size(); ++e) {
+            const auto& ex = whole.executors()[e];
+            for (int task = ex.first_task; task <= ex.last_task; ++task) {
+                tasks[e % 2].push_back(task);
+            }
+        }
+        for (int w = 0; w < 2; ++w) {
+            auto plan =
+                std::make_shared<const worker::topology_plan>("remote-test-1", t, conf, tasks[w]);
+            worker::remote_options o;
+            o.bind_address = "127.0.0.1";
+            _runtimes[w] = std::make_unique<worker::topology_runtime>(plan, registry, o);
+        }
+        for (auto& r : _runtimes) {
+            r->start();
+        }
+        // Tell each worker where the other's tasks are.
+        std::vector<worker::task_endpoint> where(static_cast<std::size_t>(whole.num_tasks()) + 1);
+        for (int w = 0; w < 2; ++w) {
+            for (int task : tasks[w]) {
+                where[task] = {"127.0.0.1", _runtimes[w]->port()};
+            }
+        }
+        for (auto& r : _runtimes) {
+            r->set_task_endpoints(where);
+        }
+    }
+    ~two_workers() { stop(); }
+    void stop() {
+        for (auto& r : _runtimes) {
+            r->stop();
+        }
+    }
+    worker::topology_runtime& operator[](int w) { return *_runtimes[w]; }
+
+  private:
+    std::unique_ptr<worker::topology_runtime> _runtimes[2];
+};
+
+class remote_workers_test : public ::testing::Test {
+  protected:
+    void SetUp() override { outcome::reset(); }
+    component_registry _registry;
+};
+
+TEST_F(remote_workers_test, tuples_and_acks_cross_workers_and_every_message_is_acked_once) {
+    constexpr std::int64_t per_task = 2000;
+    topology_builder b(_registry);
+    b.set_spout<number_spout>("numbers", 2, per_task, true);
+    b.set_bolt<relay>("relay", 2).shuffle_grouping("numbers");
+    b.set_bolt<sink>("sink", 3).fields_grouping("relay", {"n"});
+    config conf;
+    conf.set_num_ackers(2);
+    conf.set_max_spout_pending(200);
+    two_workers workers(_registry, b.create_topology(), conf);
+
+    bool done = wait_until([&] { return outcome::distinct_acked() == 2 * per_task; }, 30s);
+    auto a = workers[0].remote();
+    auto b_stats = workers[1].remote();
+    workers.stop();
+    ASSERT_TRUE(done) << outcome::distinct_acked() << " of " << 2 * per_task << " acked";
+    std::scoped_lock lock(outcome::mu);
+    for (std::int64_t n = 0; n < 2 * per_task; ++n) {
+        EXPECT_EQ(outcome::acks[n], 1) << "message " << n;
+        EXPECT_GE(outcome::sunk[n], 1) << "number " << n << " never reached a sink";
+    }
+    EXPECT_GT(a.sent, 0u);
+    EXPECT_GT(a.received, 0u);
+    EXPECT_GT(b_stats.sent, 0u);
+    EXPECT_GT(b_stats.received, 0u);
+    EXPECT_EQ(a.dropped + b_stats.dropped, 0u);
+    EXPECT_EQ(a.rejected_frames + b_stats.rejected_frames, 0u);
+}
+
+TEST_F(remote_workers_test, a_blocked_consumer_in_another_worker_stops_the_spout) {
+    // Spout and relay in worker 0, the (blocked) sink in worker 1; no ackers, so only
+    // backpressure can stop the spout.
+    outcome::sink_blocked = true;
+    topology_builder b(_registry);
+    b.set_spout<number_spout>("numbers", 1, 0, false);
+    b.set_bolt<sink>("sink", 1).shuffle_grouping("numbers");
+    config conf;
+    conf.set_num_ackers(0);
+    two_workers workers(_registry, b.create_topology(), conf);
+
+    // The spout fills the rings, the transfer queue and the sockets, then stops.
+    std::int64_t last = -1;
+    auto last_change = std::chrono::steady_clock::now();
+    bool plateau = wait_until(
+        [&] {
+            std::int64_t now = outcome::emitted.load();
+            auto t = std::chrono::steady_clock::now();
+            if (now != last) {
+                last = now;
+                last_change = t;
+                return false;
+            }
+            return now > 0 && t - last_change > 500ms;
+        },
+        30s);
+    std::int64_t held = outcome::emitted.load();
+    outcome::sink_blocked = false;
+    bool drained = wait_until(
+        [&] {
+            std::scoped_lock lock(outcome::mu);
+            return static_cast<std::int64_t>(outcome::sunk.size()) >= held;
+        },
+        30s);
+    workers.stop();
+    ASSERT_TRUE(plateau) << "the spout kept emitting: " << outcome::emitted.load();
+    EXPECT_LT(held, 1'000'000) << "far more tuples in flight than the bounded queues hold";
+    EXPECT_TRUE(drained) << "tuples held back were not delivered after the sink resumed";
+}
+
+}  // namespace
+}  // namespace tempest::cluster_tests
