@@ -2,11 +2,51 @@
 #include "worker_command.h"
 
 #include "cli_error.h"
+#include "stop_signals.h"
+#include "tempest/common/config_loader.h"
+#include "tempest/common/log.h"
+#include "tempest/worker/worker_process.h"
+
+#include <fmt/format.h>
+
+#include <filesystem>
 
 namespace tempest::cli {
 
-int run_worker(const worker_options&) {
-    throw cli_error("'tempest worker' is not built yet");
+int run_worker(const worker_options& o) {
+    std::optional<std::filesystem::path> config_file;
+    if (o.config_file) {
+        config_file = *o.config_file;
+    }
+    config conf = common::load_daemon_config(config_file, o.overrides);
+    common::init_logging(conf.get_string("tempest.log.level", "info"));
+    auto& log = common::logger("cli");
+    install_stop_signals();
+
+    worker::worker_process w(conf, {.topology_id = o.topology_id,
+                                    .supervisor_id = o.supervisor_id,
+                                    .port = o.port,
+                                    .worker_id = o.worker_id});
+    try {
+        if (!w.start()) {
+            return 0;  // nothing assigned here any more
+        }
+    } catch (const std::exception& e) {
+        throw cli_error(
+            fmt::format("worker {} of {} did not start: {}", o.worker_id, o.topology_id, e.what()));
+    }
+    for (;;) {
+        if (int sig = wait_for_stop_signal(w.heartbeat_period()); sig != 0) {
+            log.info("received signal {}; stopping the worker", sig);
+            break;
+        }
+        if (!w.tick()) {
+            break;
+        }
+    }
+    w.stop();
+    log.info("worker {} exited", o.worker_id);
+    return 0;
 }
 
 }  // namespace tempest::cli

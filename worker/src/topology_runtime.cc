@@ -1267,6 +1267,49 @@ std::vector<component_stats> topology_runtime::stats() const {
     return out;
 }
 
+std::vector<executor_stats> topology_runtime::stats_by_executor() const {
+    const topology_plan& p = *_impl->plan;
+    std::vector<const task_state*> by_task(static_cast<std::size_t>(p.num_tasks()) + 1, nullptr);
+    for (const auto& ex : _impl->executors) {
+        for (const auto& t : ex->tasks()) {
+            by_task[t->id] = t.get();
+        }
+    }
+    std::vector<executor_stats> out;
+    for (const executor_plan& e : p.executors()) {
+        if (!p.in_worker(e.first_task)) {
+            continue;
+        }
+        executor_stats es;
+        es.first_task = e.first_task;
+        es.last_task = e.last_task;
+        const component_plan& c = p.components()[e.component];
+        es.stats.component = c.id;
+        es.stats.is_spout = c.is_spout;
+        latency_histogram lat;
+        for (int task = e.first_task; task <= e.last_task; ++task) {
+            const task_state* t = by_task[task];
+            if (t == nullptr) {
+                continue;
+            }
+            es.stats.emitted += t->emitted.get();
+            es.stats.executed += t->executed.get();
+            es.stats.acked += t->acked.get();
+            es.stats.failed += t->failed.get();
+            if (c.is_spout) {
+                lat.add(t->latency);
+            }
+        }
+        if (lat.count() > 0) {
+            es.stats.complete_latency_p50_us = lat.quantile(0.5);
+            es.stats.complete_latency_p99_us = lat.quantile(0.99);
+            es.stats.complete_latency_mean_us = lat.mean();
+        }
+        out.push_back(std::move(es));
+    }
+    return out;
+}
+
 std::vector<error_record> topology_runtime::errors() const {
     std::scoped_lock lock(_impl->shared.errors_mu);
     return {_impl->shared.errors.begin(), _impl->shared.errors.end()};

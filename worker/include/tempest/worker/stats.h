@@ -21,6 +21,13 @@ struct component_stats {
     double complete_latency_mean_us = 0;
 };
 
+// Counters of one executor: tasks first_task..last_task of one component.
+struct executor_stats {
+    int first_task = 0;
+    int last_task = 0;
+    component_stats stats;
+};
+
 // An error a component reported (report_error, or an exception out of its code).
 struct error_record {
     std::string component;

@@ -82,6 +82,8 @@ class topology_runtime {
 
     const topology_plan& plan() const;
     std::vector<component_stats> stats() const;
+    // Per executor of this worker, in plan order.
+    std::vector<executor_stats> stats_by_executor() const;
     std::vector<error_record> errors() const;
 
   private:
