@@ -33,8 +33,10 @@
 // destructor) joins it. The cluster_state must outlive the handler.
 #pragma once
 
+#include "heartbeat_tracker.h"
 #include "tempest/common/cluster_state.h"
 #include "tempest/common/zk_paths.h"
+#include "tempest/nimbus/scheduler.h"
 #include "tempest/thrift/Nimbus.h"
 #include "tempest/thrift/cluster_records_types.h"
 #include "tempest/topology_api/config.h"
@@ -48,6 +50,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <thread>
 #include <utility>
@@ -82,10 +85,29 @@ class nimbus_handler final : public tempest::thrift::NimbusIf {
     using leader_check = std::function<std::optional<tempest::thrift::NimbusSummary>()>;
     void set_leader_check(leader_check check);
 
+    // The clocks the scheduling rounds read: `steady` for how long heartbeats have gone
+    // unchanged, `unix_secs` for executor start times (assignments hold unix seconds). By
+    // default the real ones; tests inject fake ones so that they never sleep. Call before the
+    // handler is shared between threads.
+    struct clocks {
+        std::function<std::chrono::steady_clock::time_point()> steady;
+        std::function<std::int64_t()> unix_secs;
+    };
+    void set_clocks(clocks c);
+
     // Runs the delayed kills and rebalances due at `now` (steady clock). Returns how many ran.
     int run_due_actions(std::chrono::steady_clock::time_point now);
-    // Reschedules every topology against the live supervisors (vanished supervisors' executors
-    // move); writes only the assignments that change. Returns how many were written.
+    // Reschedules every topology against the live supervisors and the live executors; writes
+    // only the assignments that change. Returns how many were written. Liveness, judged by
+    // heartbeat_tracker (Nimbus' own clock, never the writers' timestamps):
+    // - a supervisor is live while its supervisors/<id> node exists and has changed within
+    //   nimbus.supervisor.timeout.secs; the slots of the others are not offered, so their
+    //   executors move;
+    // - an executor is alive while the heartbeat of its slot (workerbeats/<topology>/<node>-<port>)
+    //   has changed within nimbus.task.timeout.secs, or it was placed less than
+    //   nimbus.task.launch.secs ago (its start time in the assignment). A slot with a dead
+    //   executor is dead for that topology in this round: all its executors move to other slots
+    //   (topology_request::dead_slots), and a warning names them and why.
     int monitor_once();
     // Standby code replication: removes stormdist entries of topologies no longer in storms/
     // and fetches the code of every topology in storms/ that has none here from the Nimbus at
@@ -161,6 +183,13 @@ class nimbus_handler final : public tempest::thrift::NimbusIf {
     void write_storm(const std::string& id, const storm_base& base);
     std::shared_ptr<const stored_topology> load_topology(const std::string& id);
     int reschedule(const std::string* drop_previous_of);
+    // The supervisors to offer slots of: those whose record is readable and changed within
+    // nimbus.supervisor.timeout.secs.
+    std::vector<supervisor_offer> live_supervisors();
+    // The slots of `a` (topology `id`) holding an executor that is not alive (see monitor_once),
+    // among the slots of `offered` supervisors; logs each at warn.
+    std::set<worker_slot> dead_slots(const std::string& id, const assignment& a,
+                                     const std::set<std::string>& offered);
     void remove_topology(const std::string& id);
     void do_rebalance(const std::string& id);
     void schedule_action(const std::string& id, action_kind kind, int wait_secs);
@@ -183,10 +212,14 @@ class nimbus_handler final : public tempest::thrift::NimbusIf {
     std::filesystem::path _stormdist;
     std::int64_t _max_upload_bytes;
     std::chrono::seconds _monitor_period;
+    std::chrono::seconds _task_timeout;        // nimbus.task.timeout.secs
+    std::int64_t _task_launch_secs;            // nimbus.task.launch.secs
+    std::chrono::seconds _supervisor_timeout;  // nimbus.supervisor.timeout.secs
     std::int64_t _start_secs;
+    clocks _clocks;
 
-    // Guards the cluster-state writes, topology changes, _loaded, _next_id, _pending and the
-    // address.
+    // Guards the cluster-state writes, topology changes, _loaded, _next_id, _pending, the
+    // address, the clocks and the heartbeat trackers.
     mutable std::mutex _mu;
     std::map<std::string, std::shared_ptr<const stored_topology>> _loaded;
     std::int64_t _next_id = 1;
@@ -194,6 +227,11 @@ class nimbus_handler final : public tempest::thrift::NimbusIf {
     std::string _host;
     int _port = 0;
     leader_check _leader_check;
+    // Heartbeats seen by the scheduling rounds: worker slots ("<topology>/<node>-<port>") and
+    // supervisors (by id), and the supervisors currently timed out (to log changes once).
+    heartbeat_tracker _worker_beats;
+    heartbeat_tracker _supervisor_beats;
+    std::set<std::string> _timed_out_supervisors;
 
     // Guards _uploads and _downloads; taken after _mu when both are needed.
     std::mutex _files_mu;

@@ -196,6 +196,10 @@ nimbus_handler::nimbus_handler(common::cluster_state& state, config daemon_conf,
     _max_upload_bytes = _conf.get_int("nimbus.file.upload.max.bytes", 512LL << 20);
     _monitor_period = std::chrono::seconds(
         std::max<std::int64_t>(1, _conf.get_int("nimbus.monitor.freq.secs", 10)));
+    _task_timeout = std::chrono::seconds(_conf.get_int("nimbus.task.timeout.secs", 30));
+    _task_launch_secs = _conf.get_int("nimbus.task.launch.secs", 120);
+    _supervisor_timeout = std::chrono::seconds(_conf.get_int("nimbus.supervisor.timeout.secs", 60));
+    _clocks = {[] { return std::chrono::steady_clock::now(); }, [] { return now_secs(); }};
     _start_secs = now_secs();
     char host[256] = {};
     _host = _conf.get_string("storm.local.hostname", "");
@@ -244,6 +248,16 @@ void nimbus_handler::set_address(std::string host, int port) {
         _host = std::move(host);
     }
     _port = port;
+}
+
+void nimbus_handler::set_clocks(clocks c) {
+    std::scoped_lock lock(_mu);
+    if (c.steady) {
+        _clocks.steady = std::move(c.steady);
+    }
+    if (c.unix_secs) {
+        _clocks.unix_secs = std::move(c.unix_secs);
+    }
 }
 
 void nimbus_handler::set_leader_check(leader_check check) {
@@ -621,34 +635,142 @@ std::vector<executor_id> executors_of(const std::vector<common::component_layout
 
 }  // namespace
 
-int nimbus_handler::reschedule(const std::string* drop_previous_of) {
-    auto storms = read_storms();
-    std::vector<topology_request> requests;
-    for (const auto& [id, base] : storms) {
-        try {
-            auto st = load_topology(id);
-            requests.push_back({id, std::max(1, base.num_workers),
-                                executors_of(layout_of(st->topo, _conf, st->conf, base))});
-        } catch (const std::exception& e) {
-            log().warn("cannot schedule topology {}: {}", id, e.what());
-        }
-    }
+std::vector<supervisor_offer> nimbus_handler::live_supervisors() {
     std::vector<supervisor_offer> supervisors;
+    auto now = _clocks.steady();
+    std::set<std::string> timed_out;
     if (auto ids = _state.children(_paths.supervisors()); ids) {
         for (const auto& sid : *ids) {
             auto data = _state.get(_paths.supervisor(sid));
             if (!data) {
+                if (data.error() != common::errc::no_node) {
+                    throw_state_error("reading " + _paths.supervisor(sid), data.error());
+                }
                 continue;  // vanished meanwhile
             }
+            auto unchanged = _supervisor_beats.observe(sid, heartbeat_tracker::of(*data), now);
             auto sup = th::from_binary<rec::SupervisorRecord>(data->data);
             if (!sup) {
                 log().warn("unreadable supervisor record {}: {}", sid, sup.error().message());
+                continue;
+            }
+            if (unchanged >= _supervisor_timeout) {
+                timed_out.insert(sid);
+                if (!_timed_out_supervisors.contains(sid)) {
+                    log().warn(
+                        "supervisor {} ({}) has not updated its heartbeat for {} s "
+                        "(nimbus.supervisor.timeout.secs = {}): treating it as gone, its "
+                        "executors move",
+                        sid, sup->hostname,
+                        std::chrono::duration_cast<std::chrono::seconds>(unchanged).count(),
+                        _supervisor_timeout.count());
+                }
                 continue;
             }
             supervisors.push_back({sup->supervisor_id, sup->hostname, sup->ports});
         }
     } else if (ids.error() != common::errc::no_node) {
         throw_state_error("listing " + _paths.supervisors(), ids.error());
+    }
+    for (const auto& sid : _timed_out_supervisors) {
+        if (!timed_out.contains(sid)) {
+            log().info("supervisor {} is no longer timed out (heartbeat again, or gone)", sid);
+        }
+    }
+    _timed_out_supervisors = std::move(timed_out);
+    _supervisor_beats.sweep();
+    return supervisors;
+}
+
+namespace {
+
+std::string executor_list(const std::vector<executor_id>& executors) {
+    std::string out;
+    for (const auto& e : executors) {
+        out += out.empty() ? "[" : ", ";
+        out += std::to_string(e.start_task) + "-" + std::to_string(e.end_task);
+    }
+    return out + "]";
+}
+
+}  // namespace
+
+std::set<worker_slot> nimbus_handler::dead_slots(const std::string& id, const assignment& a,
+                                                 const std::set<std::string>& offered) {
+    std::map<worker_slot, std::vector<executor_id>> on_slot;
+    for (const auto& [e, slot] : a.executor_slot) {
+        on_slot[slot].push_back(e);
+    }
+    auto now = _clocks.steady();
+    auto now_unix = _clocks.unix_secs();
+    std::set<worker_slot> dead;
+    for (const auto& [slot, executors] : on_slot) {
+        if (!offered.contains(slot.node)) {
+            continue;  // its supervisor is gone: everything there moves anyway
+        }
+        auto path = _paths.workerbeat(id, slot.node, slot.port);
+        std::optional<heartbeat_tracker::clock::duration> unchanged;
+        if (auto data = _state.get(path); data) {
+            unchanged =
+                _worker_beats.observe(id + "/" + slot.node + "-" + std::to_string(slot.port),
+                                      heartbeat_tracker::of(*data), now);
+        } else if (data.error() != common::errc::no_node) {
+            throw_state_error("reading " + path, data.error());
+        }
+        bool fresh = unchanged && *unchanged < _task_timeout;
+        if (fresh) {
+            continue;
+        }
+        std::vector<executor_id> expired;
+        for (const auto& e : executors) {
+            auto st = a.start_time_secs.find(e);
+            // Without a start time the scheduler stamps it now: it counts as just placed.
+            bool launching =
+                st == a.start_time_secs.end() || now_unix - st->second < _task_launch_secs;
+            if (!launching) {
+                expired.push_back(e);
+            }
+        }
+        if (expired.empty()) {
+            continue;
+        }
+        dead.insert(slot);
+        std::string why =
+            unchanged
+                ? "heartbeat unchanged for " +
+                      std::to_string(
+                          std::chrono::duration_cast<std::chrono::seconds>(*unchanged).count()) +
+                      " s (nimbus.task.timeout.secs = " + std::to_string(_task_timeout.count()) +
+                      ")"
+                : std::string("no heartbeat");
+        log().warn(
+            "topology {}: executors {} on {}:{} ({}) are dead: {} and placed at least "
+            "nimbus.task.launch.secs = {} s ago; moving all {} executors of that slot",
+            id, executor_list(expired), slot.node, slot.port,
+            a.node_host.contains(slot.node) ? a.node_host.at(slot.node) : slot.node, why,
+            _task_launch_secs, executors.size());
+    }
+    return dead;
+}
+
+int nimbus_handler::reschedule(const std::string* drop_previous_of) {
+    auto storms = read_storms();
+    std::vector<topology_request> requests;
+    for (const auto& [id, base] : storms) {
+        try {
+            auto st = load_topology(id);
+            requests.push_back({id,
+                                std::max(1, base.num_workers),
+                                executors_of(layout_of(st->topo, _conf, st->conf, base)),
+                                {}});
+        } catch (const std::exception& e) {
+            log().warn("cannot schedule topology {}: {}", id, e.what());
+        }
+    }
+    std::vector<supervisor_offer> supervisors = live_supervisors();
+    std::set<std::string> offered;
+    for (const auto& s : supervisors) {
+        offered.insert(s.node);
     }
     std::map<std::string, assignment> existing;
     std::set<std::string> recorded;
@@ -663,7 +785,13 @@ int nimbus_handler::reschedule(const std::string* drop_previous_of) {
             existing[id] = from_record(*r);
         }
     }
-    auto result = schedule(requests, supervisors, existing, now_secs());
+    for (auto& t : requests) {
+        if (auto it = existing.find(t.id); it != existing.end()) {
+            t.dead_slots = dead_slots(t.id, it->second, offered);
+        }
+    }
+    _worker_beats.sweep();
+    auto result = schedule(requests, supervisors, existing, _clocks.unix_secs());
     int written = 0;
     for (const auto& [id, a] : result) {
         auto it = existing.find(id);
@@ -1243,6 +1371,19 @@ void nimbus_handler::fill_info(th::TopologyInfo& info, const std::string& id,
     }
     if (auto data = _state.get(_paths.assignment(id)); data) {
         if (auto a = th::from_binary<rec::AssignmentRecord>(data->data); a) {
+            // The workers' heartbeats, by slot: uptime and stats of the executors they run.
+            std::map<std::pair<std::string, int>, std::optional<rec::WorkerHeartbeatRecord>> beats;
+            for (const auto& [e, np] : a->executor_node_port) {
+                auto [it, inserted] = beats.try_emplace({np.node, np.port});
+                if (!inserted) {
+                    continue;
+                }
+                if (auto hb = _state.get(_paths.workerbeat(id, np.node, np.port)); hb) {
+                    if (auto r = th::from_binary<rec::WorkerHeartbeatRecord>(hb->data); r) {
+                        it->second = std::move(*r);
+                    }
+                }
+            }
             for (const auto& [e, np] : a->executor_node_port) {
                 th::ExecutorSummary s;
                 s.executor_info = e;
@@ -1254,7 +1395,21 @@ void nimbus_handler::fill_info(th::TopologyInfo& info, const std::string& id,
                 auto st = a->executor_start_time_secs.find(e);
                 s.uptime_secs = st == a->executor_start_time_secs.end()
                                     ? 0
-                                    : static_cast<std::int32_t>(now_secs() - st->second);
+                                    : static_cast<std::int32_t>(
+                                          std::max<std::int64_t>(0, now_secs() - st->second));
+                // A worker that reports this executor knows better: its own uptime and stats.
+                if (const auto& hb = beats.at({np.node, np.port}); hb) {
+                    auto stats = hb->executor_stats.find(e);
+                    bool runs = stats != hb->executor_stats.end() ||
+                                std::find(hb->executors.begin(), hb->executors.end(), e) !=
+                                    hb->executors.end();
+                    if (runs) {
+                        s.uptime_secs = hb->uptime_secs;
+                    }
+                    if (stats != hb->executor_stats.end()) {
+                        s.__set_stats(stats->second);
+                    }
+                }
                 info.executors.push_back(std::move(s));
             }
         }

@@ -17,8 +17,10 @@ std::vector<worker_slot> assignment::slots() const {
 namespace {
 
 // Free slots ordered to interleave nodes: the first port of every node, then the second, ...
+// `excluded` are slots the topology may not use (its dead slots).
 std::vector<worker_slot> interleave(const std::vector<supervisor_offer>& supervisors,
-                                    const std::set<worker_slot>& taken) {
+                                    const std::set<worker_slot>& taken,
+                                    const std::set<worker_slot>& excluded) {
     std::vector<std::vector<worker_slot>> per_node;
     std::vector<supervisor_offer> sorted = supervisors;
     std::sort(sorted.begin(), sorted.end(),
@@ -29,7 +31,7 @@ std::vector<worker_slot> interleave(const std::vector<supervisor_offer>& supervi
         std::vector<worker_slot> free;
         for (int p : ports) {
             worker_slot slot{s.node, p};
-            if (!taken.contains(slot)) {
+            if (!taken.contains(slot) && !excluded.contains(slot)) {
                 free.push_back(slot);
             }
         }
@@ -77,7 +79,7 @@ std::map<std::string, assignment> schedule(const std::vector<topology_request>& 
         }
         std::set<executor_id> wanted(t.executors.begin(), t.executors.end());
         for (const auto& [e, slot] : old->second.executor_slot) {
-            if (wanted.contains(e) && alive.contains(slot)) {
+            if (wanted.contains(e) && alive.contains(slot) && !t.dead_slots.contains(slot)) {
                 a.executor_slot[e] = slot;
                 auto st = old->second.start_time_secs.find(e);
                 a.start_time_secs[e] =
@@ -106,7 +108,7 @@ std::map<std::string, assignment> schedule(const std::vector<topology_request>& 
         if (!unplaced.empty()) {
             std::vector<worker_slot> slots = a.slots();
             int want = std::max(1, t->num_workers);
-            for (const worker_slot& s : interleave(supervisors, taken)) {
+            for (const worker_slot& s : interleave(supervisors, taken, t->dead_slots)) {
                 if (static_cast<int>(slots.size()) >= want) {
                     break;
                 }

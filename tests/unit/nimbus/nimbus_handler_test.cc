@@ -21,6 +21,7 @@ namespace tempest::nimbus {
 namespace {
 
 namespace fs = std::filesystem;
+using namespace std::chrono_literals;
 namespace th = tempest::thrift;
 namespace rec = tempest::thrift::records;
 using common::memory_cluster_state;
@@ -69,8 +70,16 @@ class nimbus_handler_test : public ::testing::Test {
         fs::remove_all(_dir, ec);
     }
 
+    // Handlers read the fake clocks below; advance() moves both.
     std::unique_ptr<nimbus_handler> make_handler() {
-        return std::make_unique<nimbus_handler>(*_state, _conf, fs::path(_dir), _paths);
+        auto h = std::make_unique<nimbus_handler>(*_state, _conf, fs::path(_dir), _paths);
+        h->set_clocks({[this] { return _steady; }, [this] { return _unix; }});
+        return h;
+    }
+
+    void advance(std::chrono::seconds by) {
+        _steady += by;
+        _unix += by.count();
     }
 
     std::string upload(const std::string& content = "package-bytes") {
@@ -115,6 +124,44 @@ class nimbus_handler_test : public ::testing::Test {
         ASSERT_TRUE(_state->create(_paths.supervisor(id), th::to_binary(s)));
     }
 
+    // The supervisor's periodic rewrite of its record (a new time_secs).
+    void beat_supervisor(const std::string& id) {
+        auto data = _state->get(_paths.supervisor(id));
+        ASSERT_TRUE(data);
+        auto s = th::from_binary<rec::SupervisorRecord>(data->data).value();
+        s.time_secs = _unix;
+        ASSERT_TRUE(_state->set(_paths.supervisor(id), th::to_binary(s)));
+    }
+
+    // A worker's heartbeat at workerbeats/<id>/<node>-<port>, written anew (as every second).
+    void beat_worker(const std::string& id, const std::string& node, int port,
+                     const rec::WorkerHeartbeatRecord& extra = {}) {
+        rec::WorkerHeartbeatRecord hb = extra;
+        hb.topology_id = id;
+        hb.time_secs = _unix;
+        auto bytes = th::to_binary(hb);
+        auto path = _paths.workerbeat(id, node, port);
+        ASSERT_TRUE(common::ensure_path(*_state, _paths.workerbeats(id)));
+        if (_state->get(path)) {
+            ASSERT_TRUE(_state->set(path, bytes));
+        } else {
+            ASSERT_TRUE(_state->create(path, bytes));
+        }
+    }
+
+    // node:port of every executor, by first task.
+    std::map<int, std::string> placement(const std::string& id) {
+        std::map<int, std::string> out;
+        for (const auto& [e, np] : assignment_of(id).executor_node_port) {
+            out[e.task_start] = np.node + ":" + std::to_string(np.port);
+        }
+        return out;
+    }
+
+    std::int32_t assignment_version(const std::string& id) {
+        return _state->get(_paths.assignment(id))->stat.version;
+    }
+
     // Nothing of a failed submission is left: no topology record, no assignment, no code.
     void expect_nothing_stored() {
         EXPECT_TRUE(children(_paths.storms()).empty());
@@ -126,6 +173,10 @@ class nimbus_handler_test : public ::testing::Test {
     zk_paths _paths{"/tempest"};
     std::unique_ptr<memory_cluster_state> _state;
     config _conf;
+    std::chrono::steady_clock::time_point _steady = std::chrono::steady_clock::now();
+    std::int64_t _unix = std::chrono::duration_cast<std::chrono::seconds>(
+                             std::chrono::system_clock::now().time_since_epoch())
+                             .count();
     std::unique_ptr<nimbus_handler> _handler;
 };
 
@@ -405,6 +456,196 @@ TEST_F(nimbus_handler_test, monitor_moves_executors_off_vanished_supervisors) {
     for (const auto& [e, np] : a.executor_node_port) {
         EXPECT_EQ(np.node, "sup-a");
     }
+}
+
+// The defaults the liveness tests below rely on.
+TEST_F(nimbus_handler_test, liveness_defaults_are_storms) {
+    EXPECT_EQ(_conf.get_int("nimbus.task.timeout.secs", 0), 30);
+    EXPECT_EQ(_conf.get_int("nimbus.task.launch.secs", 0), 120);
+    EXPECT_EQ(_conf.get_int("nimbus.supervisor.timeout.secs", 0), 60);
+}
+
+TEST_F(nimbus_handler_test, monitor_keeps_executors_while_their_workers_heartbeat) {
+    add_supervisor("sup-a", {6700});
+    add_supervisor("sup-b", {6700});
+    submit("wc");
+    auto id = only_id();
+    auto before = placement(id);
+    auto version = assignment_version(id);
+    // Well past the launch time and both timeouts, with every heartbeat rewritten each 20 s.
+    for (int round = 1; round <= 10; ++round) {
+        advance(20s);
+        beat_supervisor("sup-a");
+        beat_supervisor("sup-b");
+        beat_worker(id, "sup-a", 6700);
+        beat_worker(id, "sup-b", 6700);
+        EXPECT_EQ(_handler->monitor_once(), 0) << "round " << round;
+    }
+    EXPECT_EQ(placement(id), before);
+    EXPECT_EQ(assignment_version(id), version) << "an unchanged assignment was rewritten";
+}
+
+TEST_F(nimbus_handler_test, monitor_moves_executors_of_a_worker_whose_heartbeat_stopped) {
+    add_supervisor("sup-a", {6700, 6701});
+    add_supervisor("sup-b", {6700});
+    submit("wc");  // two workers: sup-a:6700 and sup-b:6700
+    auto id = only_id();
+    auto before = placement(id);
+    auto start = _unix;
+    auto round = [&](bool b_worker_beats) {
+        advance(20s);
+        beat_supervisor("sup-a");
+        beat_supervisor("sup-b");
+        beat_worker(id, "sup-a", 6700);
+        if (b_worker_beats) {
+            beat_worker(id, "sup-b", 6700);
+        }
+        return _handler->monitor_once();
+    };
+    for (int i = 0; i < 7; ++i) {  // 140 s: past nimbus.task.launch.secs
+        ASSERT_EQ(round(true), 0);
+    }
+    // The worker on sup-b:6700 stops heartbeating; its supervisor goes on.
+    EXPECT_EQ(round(false), 0);  // unchanged for 20 s
+    EXPECT_EQ(round(false), 1);  // unchanged for 40 s > 30 s: its executors move
+    auto after = placement(id);
+    auto a = assignment_of(id);
+    int moved = 0;
+    for (const auto& [e, np] : a.executor_node_port) {
+        const auto& was = before.at(e.task_start);
+        if (was == "sup-b:6700") {
+            ++moved;
+            EXPECT_EQ(after.at(e.task_start), "sup-a:6701") << "executor " << e.task_start;
+            EXPECT_EQ(a.executor_start_time_secs.at(e), _unix);
+        } else {
+            EXPECT_EQ(after.at(e.task_start), was) << "executor " << e.task_start;
+            EXPECT_EQ(a.executor_start_time_secs.at(e), start);
+        }
+    }
+    EXPECT_EQ(moved, 3);
+    EXPECT_EQ(a.node_host.count("sup-b"), 0U);
+    EXPECT_EQ(round(false), 0);  // the new slot is within its launch time
+}
+
+TEST_F(nimbus_handler_test, monitor_waits_for_launch_time_then_moves_executors_without_heartbeat) {
+    add_supervisor("sup-a", {6700, 6701});
+    submit("wc", R"({"topology.workers": 1})");
+    auto id = only_id();
+    auto before = placement(id);
+    for (const auto& [task, slot] : before) {
+        ASSERT_EQ(slot, "sup-a:6700") << "task " << task;
+    }
+    for (int i = 0; i < 5; ++i) {  // 100 s < nimbus.task.launch.secs = 120: no heartbeat yet
+        advance(20s);
+        beat_supervisor("sup-a");
+        EXPECT_EQ(_handler->monitor_once(), 0);
+    }
+    advance(20s);  // 120 s and still no heartbeat
+    beat_supervisor("sup-a");
+    EXPECT_EQ(_handler->monitor_once(), 1);
+    // All of them moved, and not back onto the dead slot though it is free in this round.
+    auto after = placement(id);
+    EXPECT_EQ(after.size(), before.size());
+    for (const auto& [task, slot] : after) {
+        EXPECT_EQ(slot, "sup-a:6701") << "task " << task;
+    }
+    advance(20s);
+    beat_supervisor("sup-a");
+    EXPECT_EQ(_handler->monitor_once(), 0);
+}
+
+TEST_F(nimbus_handler_test, monitor_moves_executors_off_a_supervisor_that_stopped_heartbeating) {
+    add_supervisor("sup-a", {6700});
+    add_supervisor("sup-b", {6700});
+    submit("wc");  // first sight of both supervisor records
+    auto id = only_id();
+    auto before = placement(id);
+    std::set<std::string> nodes;
+    for (const auto& [task, slot] : before) {
+        nodes.insert(slot);
+    }
+    ASSERT_EQ(nodes, (std::set<std::string>{"sup-a:6700", "sup-b:6700"}));
+    // sup-b's node stays (a hung process keeps its session) but its record is never rewritten;
+    // its worker still heartbeats.
+    for (int i = 0; i < 2; ++i) {
+        advance(20s);
+        beat_supervisor("sup-a");
+        beat_worker(id, "sup-a", 6700);
+        beat_worker(id, "sup-b", 6700);
+        EXPECT_EQ(_handler->monitor_once(), 0);  // 40 s < nimbus.supervisor.timeout.secs
+    }
+    advance(20s);
+    beat_supervisor("sup-a");
+    beat_worker(id, "sup-a", 6700);
+    beat_worker(id, "sup-b", 6700);
+    EXPECT_EQ(_handler->monitor_once(), 1);
+    for (const auto& [task, slot] : placement(id)) {
+        EXPECT_EQ(slot, "sup-a:6700") << "task " << task;
+    }
+    EXPECT_EQ(assignment_of(id).node_host.count("sup-b"), 0U);
+}
+
+TEST_F(nimbus_handler_test, a_new_nimbus_gives_every_heartbeat_a_full_timeout) {
+    add_supervisor("sup-a", {6700, 6701});
+    submit("wc", R"({"topology.workers": 1})");
+    auto id = only_id();
+    beat_worker(id, "sup-a", 6700);
+    advance(300s);  // the heartbeat and the supervisor record are old by any clock
+    _handler = make_handler();
+    EXPECT_EQ(_handler->monitor_once(), 0);  // first sight: unchanged for 0 s
+    advance(20s);
+    EXPECT_EQ(_handler->monitor_once(), 0);
+    EXPECT_EQ(placement(id).begin()->second, "sup-a:6700");
+    advance(20s);
+    beat_supervisor("sup-a");
+    EXPECT_EQ(_handler->monitor_once(), 1);  // the worker's heartbeat: unchanged for 40 s
+    EXPECT_EQ(placement(id).begin()->second, "sup-a:6701");
+}
+
+TEST_F(nimbus_handler_test, topology_info_carries_uptime_and_stats_from_worker_heartbeats) {
+    add_supervisor("sup-a", {6700});
+    submit("wc", R"({"topology.workers": 1})");
+    auto id = only_id();
+    auto a = assignment_of(id);
+    ASSERT_FALSE(a.executor_node_port.empty());
+    th::ExecutorInfo first = a.executor_node_port.begin()->first;
+    rec::WorkerHeartbeatRecord hb;
+    for (const auto& [e, np] : a.executor_node_port) {
+        hb.executors.push_back(e);
+    }
+    hb.uptime_secs = 42;
+    th::ExecutorStats stats;
+    stats.emitted["600"]["default"] = 7;
+    stats.specific.__set_spout(th::SpoutStats());
+    stats.rate = 1.0;
+    hb.executor_stats[first] = stats;
+    beat_worker(id, "sup-a", 6700, hb);
+
+    th::TopologyInfo info;
+    _handler->getTopologyInfo(info, id);
+    ASSERT_EQ(info.executors.size(), a.executor_node_port.size());
+    for (const auto& s : info.executors) {
+        EXPECT_EQ(s.uptime_secs, 42);
+        if (s.executor_info == first) {
+            ASSERT_TRUE(s.__isset.stats);
+            EXPECT_EQ(s.stats.emitted.at("600").at("default"), 7);
+        } else {
+            EXPECT_FALSE(s.__isset.stats);
+        }
+    }
+}
+
+TEST_F(nimbus_handler_test, cluster_info_counts_used_workers_from_the_supervisor_record) {
+    add_supervisor("sup-a", {6700, 6701, 6702});
+    auto s = th::from_binary<rec::SupervisorRecord>(_state->get(_paths.supervisor("sup-a"))->data)
+                 .value();
+    s.used_ports = {6700, 6702};
+    ASSERT_TRUE(_state->set(_paths.supervisor("sup-a"), th::to_binary(s)));
+    th::ClusterSummary cluster;
+    _handler->getClusterInfo(cluster);
+    ASSERT_EQ(cluster.supervisors.size(), 1U);
+    EXPECT_EQ(cluster.supervisors[0].num_workers, 3);
+    EXPECT_EQ(cluster.supervisors[0].num_used_workers, 2);
 }
 
 TEST_F(nimbus_handler_test, a_standby_refuses_changes_and_names_the_leader) {

@@ -5,8 +5,12 @@
 #include "tempest/nimbus/nimbus_server.h"
 
 #include "tempest/common/config_loader.h"
+#include "tempest/common/zk_cluster_state.h"
+#include "tempest/common/zk_paths.h"
 #include "tempest/test_support/zk_server.h"
 #include "tempest/thrift/Nimbus.h"
+#include "tempest/thrift/binary_codec.h"
+#include "tempest/thrift/cluster_records_types.h"
 #include "tempest/thrift/topology_convert.h"
 
 #include <gtest/gtest.h>
@@ -15,10 +19,14 @@
 #include <thrift/transport/TSocket.h>
 
 #include <chrono>
+#include <condition_variable>
 #include <filesystem>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <random>
+#include <set>
+#include <string>
 #include <thread>
 
 namespace tempest::nimbus {
@@ -26,6 +34,8 @@ namespace {
 
 namespace fs = std::filesystem;
 namespace th = tempest::thrift;
+namespace rec = tempest::thrift::records;
+using namespace std::chrono_literals;
 
 struct client {
     explicit client(int port) {
@@ -167,6 +177,155 @@ TEST(nimbus_server_test, a_standby_refuses_changes_and_takes_over_when_the_leade
     EXPECT_EQ(list.size(), 1U);
     fs::remove_all(dir_a);
     fs::remove_all(dir_b);
+}
+
+// Stands in for supervisors and their workers: a thread that rewrites, every 200 ms, the
+// supervisor records and worker heartbeats named in `beating` ("sup-a", "<topology>/<node>-<port>")
+// in ZooKeeper. The supervisor nodes are ephemeral nodes of this session, so they stay while it
+// lives, as those of a hung supervisor process do.
+class fake_daemons {
+  public:
+    explicit fake_daemons(common::zk_options options) : _zk(std::move(options)) {
+        _thread = std::thread([this] { run(); });
+    }
+    ~fake_daemons() {
+        {
+            std::scoped_lock lock(_mu);
+            _stop = true;
+        }
+        _wake.notify_all();
+        _thread.join();
+    }
+
+    void add_supervisor(const std::string& id, std::vector<int> ports) {
+        rec::SupervisorRecord s;
+        s.supervisor_id = id;
+        s.hostname = id + ".example";
+        s.ports = std::move(ports);
+        s.version = "test";
+        ASSERT_TRUE(
+            _zk.create(_paths.supervisor(id), th::to_binary(s), common::create_mode::ephemeral));
+        std::scoped_lock lock(_mu);
+        _supervisors[id] = s;
+        _beating.insert(id);
+    }
+    void add_worker(const std::string& topology_id, const std::string& node, int port) {
+        std::scoped_lock lock(_mu);
+        _workers[topology_id + "/" + node + "-" + std::to_string(port)] = {topology_id, node, port};
+        _beating.insert(topology_id + "/" + node + "-" + std::to_string(port));
+    }
+    void stop_beating(const std::string& key) {
+        std::scoped_lock lock(_mu);
+        _beating.erase(key);
+    }
+
+  private:
+    struct worker {
+        std::string topology_id;
+        std::string node;
+        int port = 0;
+    };
+
+    void run() {
+        std::unique_lock lock(_mu);
+        std::int64_t tick = 0;
+        while (!_stop) {
+            ++tick;
+            for (auto& [id, s] : _supervisors) {
+                if (_beating.contains(id)) {
+                    s.time_secs = tick;
+                    (void)_zk.set(_paths.supervisor(id), th::to_binary(s));  // retried next tick
+                }
+            }
+            for (const auto& [key, w] : _workers) {
+                if (!_beating.contains(key)) {
+                    continue;
+                }
+                rec::WorkerHeartbeatRecord hb;
+                hb.topology_id = w.topology_id;
+                hb.time_secs = tick;
+                auto path = _paths.workerbeat(w.topology_id, w.node, w.port);
+                if (!_zk.set(path, th::to_binary(hb))) {
+                    (void)common::ensure_path(_zk, _paths.workerbeats(w.topology_id));
+                    (void)_zk.create(path, th::to_binary(hb));  // retried next tick
+                }
+            }
+            _wake.wait_for(lock, 200ms);
+        }
+    }
+
+    common::zk_cluster_state _zk;
+    common::zk_paths _paths{"/"};
+    std::mutex _mu;  // guards everything below
+    std::condition_variable _wake;
+    bool _stop = false;
+    std::map<std::string, rec::SupervisorRecord> _supervisors;
+    std::map<std::string, worker> _workers;
+    std::set<std::string> _beating;
+    std::thread _thread;
+};
+
+// "host:port" of every executor of `name`.
+std::set<std::string> slots_of(client& c, const std::string& name) {
+    th::TopologyInfo info;
+    c.nimbus->getTopologyInfoByName(info, name);
+    std::set<std::string> out;
+    for (const auto& e : info.executors) {
+        out.insert(e.host + ":" + std::to_string(e.port));
+    }
+    return out;
+}
+
+// Liveness over ZooKeeper's own node stats, with short timeouts: a supervisor whose node stays but
+// whose record is no longer rewritten loses its executors after nimbus.supervisor.timeout.secs,
+// and a worker whose heartbeat stops loses its slot after nimbus.task.timeout.secs.
+TEST(nimbus_server_test, moves_executors_of_a_hung_supervisor_and_of_a_dead_worker) {
+    test_support::zk_server zk;
+    auto dir = temp_dir();
+    auto conf = nimbus_conf(zk, dir);
+    conf.set("nimbus.monitor.freq.secs", 1);
+    conf.set("nimbus.task.launch.secs", 5);
+    conf.set("nimbus.task.timeout.secs", 3);
+    conf.set("nimbus.supervisor.timeout.secs", 3);
+    nimbus_server server(conf);
+    server.start();
+    client c(server.port());
+    fake_daemons daemons(
+        {.servers = "127.0.0.1:" + std::to_string(zk.port()), .root = "/nimbus-server-test"});
+    daemons.add_supervisor("sup-a", {6700, 6701});
+    daemons.add_supervisor("sup-b", {6700});
+    c.nimbus->submitTopology("wc", upload(c), R"({"topology.workers": 2})",
+                             th::to_thrift(one_spout()));
+    std::vector<th::TopologySummary> list;
+    c.nimbus->getTopologySummaries(list);
+    ASSERT_EQ(list.size(), 1U);
+    auto id = list[0].id;
+    const std::set<std::string> both{"sup-a.example:6700", "sup-b.example:6700"};
+    ASSERT_EQ(slots_of(c, "wc"), both);
+    daemons.add_worker(id, "sup-a", 6700);
+    daemons.add_worker(id, "sup-b", 6700);
+    daemons.add_worker(id, "sup-a", 6701);  // the worker that will start there
+
+    // All alive: past the launch time nothing moves.
+    EXPECT_FALSE(wait_until([&] { return slots_of(c, "wc") != both; }, 7s))
+        << "executors moved while everything heartbeat";
+
+    // sup-b hangs: its node stays, its record freezes.
+    daemons.stop_beating("sup-b");
+    EXPECT_TRUE(wait_until(
+        [&] {
+            return slots_of(c, "wc") ==
+                   std::set<std::string>{"sup-a.example:6700", "sup-a.example:6701"};
+        },
+        15s))
+        << "executors not moved off the hung supervisor";
+
+    // The worker on sup-a:6700 dies: its executors join those on sup-a:6701.
+    daemons.stop_beating(id + "/sup-a-6700");
+    EXPECT_TRUE(wait_until(
+        [&] { return slots_of(c, "wc") == std::set<std::string>{"sup-a.example:6701"}; }, 15s))
+        << "executors not moved off the dead worker";
+    fs::remove_all(dir);
 }
 
 }  // namespace

@@ -99,6 +99,66 @@ TEST(scheduler_test, rebalance_to_more_workers_respreads_when_the_old_assignment
         EXPECT_EQ(n, 2);
 }
 
+TEST(scheduler_test, executors_on_a_dead_slot_move_to_another_free_slot) {
+    auto sups = supervisors({"a", "b"}, {1, 2});
+    auto first = schedule({{"t", 2, executors(6), {}}}, sups, {}, 100);
+    std::vector<worker_slot> before = first.at("t").slots();
+    ASSERT_EQ(before.size(), 2u);  // a:1 and b:1
+    worker_slot dead{"b", 1};
+    ASSERT_EQ(before[1], dead);
+
+    auto second = schedule({{"t", 2, executors(6), {dead}}}, sups, first, 200);
+    const assignment& a = second.at("t");
+    EXPECT_EQ(a.executor_slot.size(), 6u);
+    for (const auto& [e, slot] : a.executor_slot) {
+        const worker_slot& old = first.at("t").executor_slot.at(e);
+        if (old == dead) {
+            EXPECT_NE(slot, dead) << "executor " << e.start_task << " stayed on the dead slot";
+            EXPECT_NE(slot, (worker_slot{"a", 1})) << "the live slot is not a new one";
+            EXPECT_EQ(a.start_time_secs.at(e), 200);
+        } else {
+            EXPECT_EQ(slot, old) << "executor " << e.start_task << " moved needlessly";
+            EXPECT_EQ(a.start_time_secs.at(e), 100);
+        }
+    }
+    EXPECT_EQ(a.slots().size(), 2u);
+    EXPECT_EQ(per_slot(a).count(dead), 0u);
+}
+
+TEST(scheduler_test, a_dead_slot_is_not_reused_in_the_same_round_even_when_it_is_the_only_one) {
+    auto sups = supervisors({"a"}, {1, 2});
+    auto first = schedule({{"t", 2, executors(4), {}}}, sups, {}, 100);
+    ASSERT_EQ(first.at("t").slots().size(), 2u);
+    worker_slot dead{"a", 1};
+
+    // Wants two workers, has one live slot left and no free one: everything goes there.
+    auto second = schedule({{"t", 2, executors(4), {dead}}}, sups, first, 200);
+    EXPECT_EQ(second.at("t").slots(), (std::vector<worker_slot>{{"a", 2}}));
+    EXPECT_EQ(second.at("t").executor_slot.size(), 4u);
+
+    // A topology with only dead slots and nowhere else to go is left without them this round.
+    auto alone = schedule({{"t", 1, executors(2), {}}}, supervisors({"a"}, {1}), {}, 100);
+    auto stuck = schedule({{"t", 1, executors(2), {dead}}}, supervisors({"a"}, {1}), alone, 200);
+    EXPECT_TRUE(stuck.at("t").executor_slot.empty());
+}
+
+TEST(scheduler_test, another_topology_may_use_a_slot_dead_for_one) {
+    auto sups = supervisors({"a"}, {1, 2});
+    auto first = schedule({{"t1", 1, executors(2), {}}}, sups, {}, 100);
+    ASSERT_EQ(first.at("t1").slots(), (std::vector<worker_slot>{{"a", 1}}));
+    auto second = schedule({{"t1", 1, executors(2), {{"a", 1}}}, {"t2", 1, executors(2), {}}},
+                           supervisors({"a"}, {1, 2}), first, 200);
+    EXPECT_EQ(second.at("t1").slots(), (std::vector<worker_slot>{{"a", 2}}));
+    EXPECT_EQ(second.at("t2").slots(), (std::vector<worker_slot>{{"a", 1}}));
+}
+
+TEST(scheduler_test, no_dead_slots_leaves_the_assignment_unchanged) {
+    auto sups = supervisors({"a", "b"}, {1, 2});
+    auto first = schedule({{"t", 3, executors(7), {}}}, sups, {}, 100);
+    auto second = schedule({{"t", 3, executors(7), {}}}, sups, first, 200);
+    EXPECT_EQ(second.at("t"), first.at("t"));
+}
+
 TEST(scheduler_test, no_supervisors_means_an_empty_assignment) {
     auto r = schedule({{"t", 2, executors(3)}}, {}, {}, 1);
     EXPECT_TRUE(r.at("t").executor_slot.empty());

@@ -10,6 +10,10 @@
 // Rules:
 // - An executor keeps its slot while that slot's supervisor is alive and still offers the port
 //   (no needless moves); executors on vanished supervisors or ports are reassigned.
+// - A topology's dead slots (topology_request::dead_slots: Nimbus found executors there dead)
+//   are not usable by that topology in this round: every executor on them is reassigned, and
+//   none of the topology's executors is placed on them, so the next pick is another free slot of
+//   the same or another supervisor. Other topologies may use them.
 // - A topology gets min(num_workers, free + already used slots) slots; its slots are picked
 //   round-robin across nodes (node A port 1, node B port 1, node A port 2, ...) so that workers
 //   spread over machines, and executors are dealt round-robin over its slots.
@@ -19,6 +23,7 @@
 #include <compare>
 #include <cstdint>
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -47,6 +52,8 @@ struct topology_request {
     std::string id;
     int num_workers = 1;
     std::vector<executor_id> executors;
+    // Slots this topology must not use in this round (see the rules above).
+    std::set<worker_slot> dead_slots;
 };
 
 struct assignment {

@@ -1,0 +1,34 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "heartbeat_tracker.h"
+
+#include <functional>
+#include <string_view>
+
+namespace tempest::nimbus {
+
+heartbeat_tracker::fingerprint heartbeat_tracker::of(const common::node_data& node) {
+    return {node.stat.ctime_ms, node.stat.version, std::hash<std::string_view>{}(node.data),
+            node.data.size()};
+}
+
+heartbeat_tracker::clock::duration heartbeat_tracker::observe(const std::string& key,
+                                                              const fingerprint& fp,
+                                                              clock::time_point now) {
+    auto [it, inserted] = _entries.try_emplace(key, entry{fp, now, true});
+    entry& e = it->second;
+    e.seen = true;
+    if (!inserted && e.fp != fp) {
+        e.fp = fp;
+        e.since = now;
+    }
+    return now > e.since ? now - e.since : clock::duration::zero();
+}
+
+void heartbeat_tracker::sweep() {
+    std::erase_if(_entries, [](const auto& kv) { return !kv.second.seen; });
+    for (auto& [key, e] : _entries) {
+        e.seen = false;
+    }
+}
+
+}  // namespace tempest::nimbus
