@@ -2,11 +2,42 @@
 #include "supervisor_command.h"
 
 #include "cli_error.h"
+#include "stop_signals.h"
+#include "tempest/common/config_loader.h"
+#include "tempest/common/log.h"
+#include "tempest/supervisor/supervisor.h"
+
+#include <fmt/format.h>
+
+#include <filesystem>
 
 namespace tempest::cli {
 
-int run_supervisor(const supervisor_options&) {
-    throw cli_error("'tempest supervisor' is not built yet");
+int run_supervisor(const supervisor_options& o) {
+    std::optional<std::filesystem::path> config_file;
+    supervisor::supervisor_options options;
+    if (o.config_file) {
+        config_file = *o.config_file;
+        // Workers get the same file whatever directory they resolve it from.
+        options.config_file = std::filesystem::absolute(*o.config_file).string();
+    }
+    options.overrides = o.overrides;
+    config conf = common::load_daemon_config(config_file, o.overrides);
+    common::init_logging(conf.get_string("tempest.log.level", "info"));
+    auto& log = common::logger("cli");
+    install_stop_signals();
+
+    std::optional<supervisor::supervisor> daemon;
+    try {
+        daemon.emplace(conf, std::move(options));
+        daemon->start();
+    } catch (const std::exception& e) {
+        throw cli_error(fmt::format("supervisor did not start: {}", e.what()));
+    }
+    int sig = wait_for_stop_signal(std::nullopt);
+    log.info("received signal {}; stopping the supervisor (its workers keep running)", sig);
+    daemon->stop();
+    return 0;
 }
 
 }  // namespace tempest::cli

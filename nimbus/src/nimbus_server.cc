@@ -11,6 +11,7 @@
 #include "nimbus_handler.h"
 #include "tempest/common/log.h"
 #include "tempest/common/zk_cluster_state.h"
+#include "tempest/common/zk_config.h"
 #include "tempest/thrift/binary_codec.h"
 
 #include <arpa/inet.h>
@@ -56,41 +57,6 @@ class ready_handler : public apache::thrift::server::TServerEventHandler {
     std::promise<void>& _ready;
     std::once_flag _once;
 };
-
-std::string zookeeper_servers(const config& conf) {
-    const value* v = conf.find("storm.zookeeper.servers");
-    auto port = conf.get_int("storm.zookeeper.port", 2181);
-    std::vector<std::string> hosts;
-    if (v != nullptr && v->type() == value_type::list) {
-        for (const auto& h : v->as_list()) {
-            hosts.push_back(h.as_string());
-        }
-    } else if (v != nullptr && v->type() == value_type::string) {
-        hosts.push_back(v->as_string());
-    }
-    if (hosts.empty()) {
-        throw std::runtime_error("nimbus: storm.zookeeper.servers is empty");
-    }
-    std::string out;
-    for (const auto& h : hosts) {
-        if (!out.empty()) {
-            out += ",";
-        }
-        out += h.find(':') == std::string::npos ? h + ":" + std::to_string(port) : h;
-    }
-    return out;
-}
-
-common::zk_options zookeeper_options(const config& conf) {
-    common::zk_options zk;
-    zk.servers = zookeeper_servers(conf);
-    zk.root = conf.get_string("storm.zookeeper.root", "/tempest");
-    zk.session_timeout =
-        std::chrono::milliseconds(conf.get_int("storm.zookeeper.session.timeout", 20000));
-    zk.connection_timeout =
-        std::chrono::milliseconds(conf.get_int("storm.zookeeper.connection.timeout", 15000));
-    return zk;
-}
 
 // The cluster_state the handler works on: forwards every call to the current ZooKeeper session,
 // which the keeper thread replaces when it expires. Thread-safe; the session pointer is copied
@@ -287,7 +253,7 @@ void nimbus_server::start() {
     }
     impl* im = _impl.get();
     const auto& conf = im->conf;
-    im->zk = zookeeper_options(conf);
+    im->zk = common::zookeeper_options(conf);
     im->zk.on_session_state = [im](common::zk_session_state s) {
         if (s == common::zk_session_state::expired) {
             log().error("ZooKeeper session expired: opening a new one and re-registering");

@@ -174,6 +174,31 @@ std::string nimbus_client::upload_package(const std::string& path, const progres
     return location;
 }
 
+void nimbus_client::download_file(const std::string& remote, const std::filesystem::path& dest) {
+    std::string id;
+    _impl->run("beginFileDownload", [&] { _impl->client->beginFileDownload(id, remote); });
+    std::ofstream out(dest, std::ios::binary | std::ios::trunc);
+    if (!out) {
+        throw std::runtime_error(
+            fmt::format("cannot write {}: {}", dest.string(), std::strerror(errno)));
+    }
+    for (;;) {
+        std::string chunk;
+        _impl->run("downloadChunk", [&] { _impl->client->downloadChunk(chunk, id); });
+        if (chunk.empty()) {
+            break;
+        }
+        out.write(chunk.data(), static_cast<std::streamsize>(chunk.size()));
+        if (!out) {
+            throw std::runtime_error(fmt::format("cannot write {}", dest.string()));
+        }
+    }
+    out.close();
+    if (!out) {
+        throw std::runtime_error(fmt::format("cannot write {}", dest.string()));
+    }
+}
+
 void nimbus_client::submit(const std::string& name, const std::string& location, const config& conf,
                            const topology& t) {
     std::string json = thrift::to_json(conf);

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // nimbus_client: a client of Nimbus' Thrift service (framed transport, binary protocol), as
-// Storm's NimbusClient, for the CLI (and later the UI). It speaks in our own types: the Thrift
-// structs stay in nimbus_client_thrift.cc.
+// Storm's NimbusClient, for the CLI, the supervisor's code download (and later the UI). It speaks
+// in our own types: the Thrift structs stay in nimbus_client_thrift.cc.
 //
 //   auto c = nimbus_client::connect("127.0.0.1", 6627, 10s);   // throws nimbus_error
 //   std::string where = c.upload_package("wc.so", {});
@@ -19,6 +19,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <filesystem>
 #include <functional>
 #include <map>
 #include <memory>
@@ -107,6 +108,13 @@ class nimbus_client {
     // and returns the location Nimbus gave it, for submit(). Throws nimbus_error, and
     // std::runtime_error when the file cannot be read.
     std::string upload_package(const std::string& path, const progress_fn& progress);
+
+    // Downloads the file `remote` from Nimbus (beginFileDownload, then downloadChunk until an
+    // empty chunk) into `dest`, replacing it. `remote` is relative to Nimbus' stormdist, e.g.
+    // "<topology-id>/stormjar.so". On failure `dest` may hold part of the file (callers download
+    // into a temporary place). Throws nimbus_error, and std::runtime_error when `dest` cannot be
+    // written.
+    void download_file(const std::string& remote, const std::filesystem::path& dest);
 
     // Submits `t` as topology `name` (initially active) with the package uploaded to `location`.
     void submit(const std::string& name, const std::string& location, const config& conf,
