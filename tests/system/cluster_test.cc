@@ -1,0 +1,653 @@
+// SPDX-License-Identifier: Apache-2.0
+// The whole cluster end to end, as processes: a real ZooKeeper server, one `tempest nimbus`, two
+// `tempest supervisor`s (two slots each, own storm.local.dir) and the `tempest worker`s they
+// start, running the cluster_test package (packages/cluster_test_package.cc: a finite word count
+// whose counts, acked message ids and task pids land in files of an output directory).
+//
+//   - 4 workers over the 2 supervisors count exactly what the input holds (the same as local
+//     mode), tuples cross worker processes, and `kill -w 0` ends every worker within 15 s;
+//   - a worker killed with SIGKILL is restarted by its supervisor, and with acking every message
+//     id is eventually acked (replays);
+//   - a supervisor killed with SIGKILL and started again on the same local dir adopts the workers
+//     it left running (same pids);
+//   - a supervisor that stops heartbeating (SIGSTOP) loses its executors to the other one;
+//   - `tempest dev-cluster` runs the package from its cluster.yaml and stops everything on
+//     SIGTERM, and names a daemon that does not come up.
+//
+// Periods are short (-c ...: heartbeats, syncs and monitors every second, timeouts of 5 s) so the
+// binary runs in well under two minutes. TEMPEST_KEEP_TEST_DIRS=1 keeps each test's directory
+// (daemon, supervisor and worker logs) for a post-mortem. One ZooKeeper server serves the whole
+// binary (global environment); each test has its own root, Nimbus, supervisors and temporary
+// directory.
+#include "cluster_process.h"
+#include "nimbus_process.h"
+#include "packages/cluster_test_sentences.h"
+#include "tempest/common/log.h"
+#include "tempest/common/nimbus_client.h"
+#include "tempest/common/zk_cluster_state.h"
+#include "tempest/common/zk_paths.h"
+#include "tempest/test_support/wait_until.h"
+#include "tempest/test_support/zk_server.h"
+#include "tempest_process.h"
+
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/prctl.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <iostream>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <sstream>
+#include <string>
+#include <vector>
+
+namespace tempest {
+namespace {
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+using system_test::live_workers;
+using system_test::pids_of;
+using system_test::process_alive;
+using system_test::run_result;
+using test_support::wait_until;
+using clock = std::chrono::steady_clock;
+
+class zk_environment : public ::testing::Environment {
+  public:
+    void SetUp() override { server = std::make_unique<test_support::zk_server>(); }
+    void TearDown() override { server.reset(); }
+    static inline std::unique_ptr<test_support::zk_server> server;
+};
+
+constexpr int sentence_count = static_cast<int>(system_test::cluster_test_sentences.size());
+
+// The word counts of ids 0..repetitions*8-1.
+std::map<std::string, std::int64_t> expected_counts(int repetitions) {
+    std::map<std::string, std::int64_t> counts;
+    for (std::string_view s : system_test::cluster_test_sentences) {
+        std::istringstream words{std::string(s)};
+        for (std::string w; words >> w;) {
+            counts[w] += repetitions;
+        }
+    }
+    return counts;
+}
+
+// What the package wrote into its output directory.
+struct outputs {
+    std::map<std::string, std::int64_t> counts;            // word -> count, summed over tasks
+    std::map<std::string, int> tasks_per_word;             // word -> tasks that counted it
+    std::map<std::string, std::int64_t> counted_per_task;  // "count-<task>" -> words counted
+    std::set<std::uint64_t> acked;                         // every id in acked-*.txt
+    std::map<std::string, pid_t> task_pids;                // "<component>-<task>" -> pid
+};
+
+outputs read_outputs(const fs::path& dir) {
+    outputs o;
+    std::error_code ec;
+    for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+        std::string name = it->path().filename().string();
+        std::istringstream in(system_test::read_all(it->path()));
+        if (name.starts_with("counts-") && name.ends_with(".txt")) {
+            std::string task = "count-" + name.substr(7, name.size() - 11);
+            std::string word;
+            std::int64_t n = 0;
+            while (in >> word >> n) {
+                o.counts[word] += n;
+                ++o.tasks_per_word[word];
+                o.counted_per_task[task] += n;
+            }
+        } else if (name.starts_with("acked-") && name.ends_with(".txt")) {
+            for (std::uint64_t id; in >> id;) {
+                o.acked.insert(id);
+            }
+        } else if (name.ends_with(".pid")) {
+            pid_t pid = 0;
+            if (in >> pid) {
+                o.task_pids[name.substr(0, name.size() - 4)] = pid;
+            }
+        }
+    }
+    return o;
+}
+
+std::string describe(const std::map<std::string, std::int64_t>& counts) {
+    std::string s;
+    for (const auto& [w, n] : counts) {
+        s += w + "=" + std::to_string(n) + " ";
+    }
+    return s;
+}
+
+// The last `n` lines of `text`.
+std::string tail(const std::string& text, std::size_t n) {
+    std::size_t pos = text.size();
+    for (std::size_t i = 0; i <= n && pos > 0; ++i) {
+        pos = text.rfind('\n', pos - 1);
+        if (pos == std::string::npos) {
+            return text;
+        }
+    }
+    return text.substr(pos + 1);
+}
+
+// True if pred() holds every time it is polled for `d`; false as soon as it does not.
+template <typename Pred>
+bool holds_for(Pred&& pred, clock::duration d) {
+    return !wait_until([&] { return !pred(); }, d);
+}
+
+class cluster_test : public ::testing::Test {
+  protected:
+    void SetUp() override {
+        std::string tmpl = (fs::temp_directory_path() / "tempest-cluster-test-XXXXXX").string();
+        ASSERT_NE(::mkdtemp(tmpl.data()), nullptr);
+        _dir = tmpl;
+        _out = _dir / "out";
+        fs::create_directories(_out);
+        static int counter = 0;
+        _root = "/cluster-test-" + std::to_string(::getpid()) + "-" + std::to_string(counter++);
+        _paths = common::zk_paths(_root);
+        std::set<int> ports;
+        while (ports.size() < 4) {
+            ports.insert(test_support::pick_free_port());
+        }
+        std::vector<int> p(ports.begin(), ports.end());
+        _slots = {{p[0], p[1]}, {p[2], p[3]}};
+    }
+
+    void TearDown() override {
+        if (HasFailure()) {
+            dump_logs();
+        }
+        // Workers outlive their supervisors: supervisors first (so they restart nothing), then
+        // every worker either left, then Nimbus.
+        std::vector<fs::path> local_dirs;
+        for (auto& s : _supervisors) {
+            local_dirs.push_back(s->local_dir());
+            (void)s->kill();  // teardown: an unkillable supervisor shows up in the next check
+        }
+        _supervisors.clear();
+        for (const auto& d : local_dirs) {
+            system_test::kill_workers(d);
+        }
+        EXPECT_TRUE(wait_until(
+            [&] {
+                return std::all_of(local_dirs.begin(), local_dirs.end(),
+                                   [](const fs::path& d) { return live_workers(d).empty(); });
+            },
+            10s))
+            << "worker processes survived SIGKILL";
+        _nimbus.reset();
+        _zk.reset();
+        if (std::getenv("TEMPEST_KEEP_TEST_DIRS") != nullptr) {
+            std::cout << "kept " << _dir.string() << "\n";
+            return;
+        }
+        std::error_code ignored;
+        fs::remove_all(_dir, ignored);
+    }
+
+    std::vector<std::string> zk_overrides() const {
+        return {
+            "storm.zookeeper.servers=[127.0.0.1]",
+            "storm.zookeeper.port=" + std::to_string(zk_environment::server->port()),
+            "storm.zookeeper.root=" + _root,
+        };
+    }
+
+    // Short periods for every daemon, so that failures are noticed within seconds.
+    static std::vector<std::string> period_overrides() {
+        return {
+            "storm.zookeeper.session.timeout=4000",
+            "storm.local.hostname=127.0.0.1",
+            "nimbus.monitor.freq.secs=1",
+            "nimbus.task.timeout.secs=5",
+            "nimbus.supervisor.timeout.secs=5",
+            "nimbus.task.launch.secs=30",
+            "supervisor.heartbeat.frequency.secs=1",
+            "supervisor.sync.frequency.secs=1",
+            "supervisor.monitor.frequency.secs=1",
+            "supervisor.worker.timeout.secs=5",
+            "supervisor.worker.start.timeout.secs=30",
+            "supervisor.worker.shutdown.sleep.secs=1",
+        };
+    }
+
+    // Starts Nimbus (with `nimbus_extra` after the other overrides) and the supervisors "a" and
+    // "b", and waits until both are registered in ZooKeeper.
+    void start_cluster(const std::vector<std::string>& nimbus_extra = {}) {
+        _zk = std::make_unique<common::zk_cluster_state>(common::zk_options{
+            .servers = zk_environment::server->connect_string(),
+            .root = "",
+        });
+        std::vector<std::string> nimbus_overrides = period_overrides();
+        nimbus_overrides.insert(nimbus_overrides.end(), nimbus_extra.begin(), nimbus_extra.end());
+        _nimbus = std::make_unique<system_test::nimbus_process>(
+            zk_environment::server->port(), _root, _dir / "nimbus", nimbus_overrides);
+        for (std::size_t i = 0; i < _slots.size(); ++i) {
+            std::string name(1, static_cast<char>('a' + i));
+            fs::path local = _dir / ("supervisor-" + name);
+            std::vector<std::string> o = zk_overrides();
+            std::vector<std::string> periods = period_overrides();
+            o.insert(o.end(), periods.begin(), periods.end());
+            o.push_back("storm.local.dir=" + local.string());
+            o.push_back("tempest.log.dir=" + (local / "logs").string());
+            o.push_back("nimbus.seeds=[127.0.0.1]");
+            o.push_back("nimbus.thrift.port=" + std::to_string(_nimbus->port()));
+            o.push_back("supervisor.slots.ports=[" + std::to_string(_slots[i][0]) + "," +
+                        std::to_string(_slots[i][1]) + "]");
+            _supervisors.push_back(
+                std::make_unique<system_test::supervisor_process>(name, local, std::move(o)));
+        }
+        ASSERT_TRUE(
+            wait_until([&] { return registered().size() == 2 || !supervisors_running(); }, 30s))
+            << "the supervisors did not register in ZooKeeper under " << _paths.supervisors();
+        ASSERT_TRUE(supervisors_running()) << "a supervisor exited";
+    }
+
+    bool supervisors_running() {
+        return std::all_of(_supervisors.begin(), _supervisors.end(),
+                           [](auto& s) { return s->running(); });
+    }
+
+    system_test::supervisor_process& sup(std::size_t i) { return *_supervisors.at(i); }
+
+    // supervisor id -> session owning its ephemeral node.
+    std::map<std::string, std::int64_t> registered() {
+        std::map<std::string, std::int64_t> out;
+        auto ids = _zk->children(_paths.supervisors());
+        if (!ids) {
+            return out;
+        }
+        for (const auto& id : *ids) {
+            if (auto d = _zk->get(_paths.supervisor(id))) {
+                out[id] = d->stat.ephemeral_owner;
+            }
+        }
+        return out;
+    }
+
+    // `tempest jar --wait 60` of the cluster_test package as topology `name`.
+    run_result submit(const std::string& name, std::vector<std::string> package_args) {
+        std::vector<std::string> args{"jar", "--nimbus", _nimbus->address(), "--wait", "60"};
+        for (const auto& o : zk_overrides()) {
+            args.push_back("-c");
+            args.push_back(o);
+        }
+        args.push_back(TEMPEST_CLUSTER_TEST_PKG);
+        args.insert(args.end(), {"--name", name, "--out", _out.string()});
+        args.insert(args.end(), package_args.begin(), package_args.end());
+        system_test::tempest_process p(args);
+        int status = p.wait(90s);
+        return {status, p.out(), p.err()};
+    }
+
+    run_result cli(const std::string& command, std::vector<std::string> args) {
+        args.insert(args.begin(), {command, "--nimbus", _nimbus->address()});
+        return system_test::run(args);
+    }
+
+    // Where Nimbus says the executors of `name` run; nullopt when it cannot say.
+    std::optional<std::vector<common::executor_summary>> executors(const std::string& name) {
+        try {
+            auto c = common::nimbus_client::connect("127.0.0.1", _nimbus->port(), 5s);
+            return c.info(name).executors;
+        } catch (const std::exception&) {
+            return std::nullopt;
+        }
+    }
+
+    // Waits until each supervisor runs `per_supervisor` workers; their pids.
+    std::vector<std::map<std::string, pid_t>> wait_workers(std::size_t per_supervisor,
+                                                           clock::duration bound = 30s) {
+        std::vector<std::map<std::string, pid_t>> w;
+        bool ok = wait_until(
+            [&] {
+                w.clear();
+                for (auto& s : _supervisors) {
+                    w.push_back(live_workers(s->local_dir()));
+                }
+                return std::all_of(w.begin(), w.end(),
+                                   [&](const auto& m) { return m.size() == per_supervisor; });
+            },
+            bound);
+        if (!ok) {
+            std::string have;
+            for (std::size_t i = 0; i < w.size(); ++i) {
+                have += " " + sup(i).name() + ":" + std::to_string(w[i].size());
+            }
+            ADD_FAILURE() << "expected " << per_supervisor << " live workers per supervisor, have"
+                          << have;
+        }
+        return w;
+    }
+
+    void dump_logs() {
+        std::cerr << "==== nimbus stderr (tail)\n" << tail(_nimbus ? _nimbus->err() : "", 30);
+        for (auto& s : _supervisors) {
+            std::cerr << "==== supervisor " << s->name() << " " << s->log().string() << " (tail)\n"
+                      << tail(system_test::read_all(s->log()), 30);
+            std::error_code ec;
+            for (fs::recursive_directory_iterator it(s->local_dir() / "logs", ec), end;
+                 !ec && it != end; it.increment(ec)) {
+                if (it->path().filename() == "worker.log") {
+                    std::cerr << "==== " << it->path().string() << " (tail)\n"
+                              << tail(system_test::read_all(it->path()), 15);
+                }
+            }
+        }
+        outputs o = read_outputs(_out);
+        std::cerr << "==== outputs: " << o.acked.size() << " ids acked; task pids:";
+        for (const auto& [task, pid] : o.task_pids) {
+            std::cerr << " " << task << "=" << pid;
+        }
+        std::cerr << "\n";
+    }
+
+    fs::path _dir;
+    fs::path _out;
+    std::string _root;
+    common::zk_paths _paths;
+    std::vector<std::vector<int>> _slots;
+    std::unique_ptr<common::zk_cluster_state> _zk;
+    std::unique_ptr<system_test::nimbus_process> _nimbus;
+    std::vector<std::unique_ptr<system_test::supervisor_process>> _supervisors;
+};
+
+// The reference: the package alone, in one process. Also checks the package itself (it runs
+// without supervisors or workers).
+TEST_F(cluster_test, counts_exactly_in_local_mode) {
+    run_result r = system_test::run({"local", "--duration", "3", TEMPEST_CLUSTER_TEST_PKG, "--out",
+                                     _out.string(), "--repetitions", "20"});
+    ASSERT_EQ(r.status, 0) << r.out << r.err;
+    outputs o = read_outputs(_out);
+    EXPECT_EQ(o.counts, expected_counts(20)) << describe(o.counts);
+    EXPECT_EQ(o.acked.size(), static_cast<std::size_t>(20 * sentence_count));
+    for (const auto& [word, tasks] : o.tasks_per_word) {
+        EXPECT_EQ(tasks, 1) << "fields grouping sent '" << word << "' to " << tasks << " tasks";
+    }
+}
+
+TEST_F(cluster_test, counts_exactly_over_four_workers_and_kill_ends_them) {
+    ASSERT_NO_FATAL_FAILURE(start_cluster());
+    run_result r = submit("wc", {"--workers", "4", "--repetitions", "20"});
+    ASSERT_EQ(r.status, 0) << r.out << r.err;
+
+    auto workers = wait_workers(2);
+    std::set<pid_t> pids;
+    for (const auto& w : workers) {
+        auto p = pids_of(w);
+        pids.insert(p.begin(), p.end());
+    }
+    EXPECT_EQ(pids.size(), 4u) << "4 worker processes over the 2 supervisors";
+    std::cout << "workers: a " << ::testing::PrintToString(pids_of(workers[0])) << ", b "
+              << ::testing::PrintToString(pids_of(workers[1])) << "\n";
+
+    auto expected = expected_counts(20);
+    outputs o;
+    EXPECT_TRUE(wait_until(
+        [&] {
+            o = read_outputs(_out);
+            return o.counts == expected &&
+                   o.acked.size() == static_cast<std::size_t>(20 * sentence_count);
+        },
+        30s))
+        << "counts: " << describe(o.counts) << "\nexpected: " << describe(expected)
+        << "\nacked: " << o.acked.size();
+    for (const auto& [word, tasks] : o.tasks_per_word) {
+        EXPECT_EQ(tasks, 1) << "fields grouping sent '" << word << "' to " << tasks << " tasks";
+    }
+
+    // Tuples crossed processes: tasks run in several workers, and count tasks outside the
+    // spout's worker counted words.
+    std::set<pid_t> task_pids;
+    pid_t spout_pid = 0;
+    for (const auto& [task, pid] : o.task_pids) {
+        EXPECT_TRUE(pids.contains(pid)) << task << " runs in pid " << pid << ", not a worker";
+        task_pids.insert(pid);
+        if (task.starts_with("sentences-")) {
+            spout_pid = pid;
+        }
+    }
+    EXPECT_GE(task_pids.size(), 2u);
+    std::cout << "tasks:";
+    for (const auto& [task, pid] : o.task_pids) {
+        std::cout << " " << task << "@" << pid;
+    }
+    std::cout << "\n";
+    std::int64_t counted_elsewhere = 0;
+    for (const auto& [task, n] : o.counted_per_task) {
+        if (o.task_pids.contains(task) && o.task_pids[task] != spout_pid) {
+            counted_elsewhere += n;
+        }
+    }
+    EXPECT_GT(counted_elsewhere, 0) << "no word was counted outside the spout's worker";
+
+    run_result k = cli("kill", {"wc", "-w", "0"});
+    ASSERT_EQ(k.status, 0) << k.out << k.err;
+    auto start = clock::now();
+    EXPECT_TRUE(
+        wait_until([&] { return std::none_of(pids.begin(), pids.end(), process_alive); }, 15s))
+        << "workers still running 15 s after kill -w 0";
+    std::cout << "workers gone " << std::chrono::duration<double>(clock::now() - start).count()
+              << " s after kill -w 0\n";
+}
+
+TEST_F(cluster_test, restarts_a_killed_worker_and_acks_every_message) {
+    // Nimbus' own executor timeout well above the supervisor's worker timeout: this checks that
+    // the supervisor restarts the worker in its slot, not that Nimbus moves it.
+    ASSERT_NO_FATAL_FAILURE(start_cluster({"nimbus.task.timeout.secs=30"}));
+    constexpr int repetitions = 20;
+    constexpr auto total = static_cast<std::size_t>(repetitions * sentence_count);
+    run_result r =
+        submit("reliable", {"--workers", "4", "--repetitions", std::to_string(repetitions),
+                            "--rate", "20", "--message-timeout", "5", "--max-pending", "20"});
+    ASSERT_EQ(r.status, 0) << r.out << r.err;
+    auto workers = wait_workers(2);
+    ASSERT_FALSE(HasFailure());
+    ASSERT_TRUE(wait_until([&] { return read_outputs(_out).acked.size() >= 30; }, 30s))
+        << "no progress before the kill";
+
+    // The victim: a worker that does not run the spout, preferably one that counts.
+    outputs o = read_outputs(_out);
+    pid_t spout_pid = 0;
+    std::set<pid_t> counting;
+    for (const auto& [task, pid] : o.task_pids) {
+        if (task.starts_with("sentences-")) {
+            spout_pid = pid;
+        } else if (task.starts_with("count-")) {
+            counting.insert(pid);
+        }
+    }
+    std::size_t owner = 0;
+    pid_t victim = 0;
+    for (std::size_t i = 0; i < workers.size(); ++i) {
+        for (const auto& [id, pid] : workers[i]) {
+            if (pid != spout_pid && (victim == 0 || counting.contains(pid))) {
+                victim = pid;
+                owner = i;
+            }
+        }
+    }
+    ASSERT_NE(victim, 0);
+    std::size_t acked_before = read_outputs(_out).acked.size();
+    ASSERT_EQ(::kill(victim, SIGKILL), 0);
+    auto killed_at = clock::now();
+
+    std::map<std::string, pid_t> now;
+    EXPECT_TRUE(wait_until(
+        [&] {
+            now = live_workers(sup(owner).local_dir());
+            return !process_alive(victim) && now.size() == 2 && !pids_of(now).contains(victim);
+        },
+        12s))
+        << "supervisor " << sup(owner).name() << " runs " << now.size()
+        << " workers 12 s after one was killed";
+    std::cout << "killed worker pid " << victim << " of supervisor " << sup(owner).name()
+              << "; it now runs pids " << ::testing::PrintToString(pids_of(now)) << "\n";
+    std::cout << "worker restarted "
+              << std::chrono::duration<double>(clock::now() - killed_at).count()
+              << " s after kill -9 (" << acked_before << " of " << total
+              << " ids acked at the kill)\n";
+
+    std::size_t acked = 0;
+    EXPECT_TRUE(wait_until([&] { return (acked = read_outputs(_out).acked.size()) == total; }, 60s))
+        << acked << " of " << total << " message ids acked";
+}
+
+TEST_F(cluster_test, a_restarted_supervisor_adopts_the_workers_it_left) {
+    ASSERT_NO_FATAL_FAILURE(start_cluster());
+    run_result r = submit("adopted", {"--workers", "4", "--repetitions", "20"});
+    ASSERT_EQ(r.status, 0) << r.out << r.err;
+    auto workers = wait_workers(2);
+    ASSERT_FALSE(HasFailure());
+    auto before = registered();
+    const auto& mine = workers[0];
+
+    ASSERT_TRUE(sup(0).kill());
+    EXPECT_TRUE(holds_for([&] { return live_workers(sup(0).local_dir()) == mine; }, 1s))
+        << "the workers died with their supervisor";
+    sup(0).start();
+    // Registered again: a supervisor node owned by a new session.
+    EXPECT_TRUE(wait_until(
+        [&] {
+            auto now = registered();
+            return now.size() == 2 && std::any_of(now.begin(), now.end(), [&](const auto& e) {
+                       return !before.contains(e.first) || before.at(e.first) != e.second;
+                   });
+        },
+        15s))
+        << "the restarted supervisor did not register again";
+    // Adopted: the same worker processes through several sync and monitor periods (1 s each).
+    std::map<std::string, pid_t> now;
+    EXPECT_TRUE(holds_for([&] { return (now = live_workers(sup(0).local_dir())) == mine; }, 5s))
+        << "the restarted supervisor replaced its workers: had " << mine.size() << ", now "
+        << now.size() << " (pids " << ::testing::PrintToString(pids_of(now)) << " vs "
+        << ::testing::PrintToString(pids_of(mine)) << ")";
+    EXPECT_TRUE(sup(0).running());
+    EXPECT_EQ(live_workers(sup(1).local_dir()), workers[1]) << "the other supervisor's workers";
+}
+
+TEST_F(cluster_test, moves_executors_off_a_supervisor_that_stops_heartbeating) {
+    ASSERT_NO_FATAL_FAILURE(start_cluster());
+    run_result r = submit("moved", {"--workers", "4", "--repetitions", "20"});
+    ASSERT_EQ(r.status, 0) << r.out << r.err;
+    auto workers = wait_workers(2);
+    ASSERT_FALSE(HasFailure());
+    std::set<int> a_ports(_slots[0].begin(), _slots[0].end());
+    std::set<int> b_ports(_slots[1].begin(), _slots[1].end());
+    auto on = [&](const std::vector<common::executor_summary>& e, const std::set<int>& ports) {
+        return std::count_if(e.begin(), e.end(),
+                             [&](const auto& x) { return ports.contains(x.port); });
+    };
+    auto before = executors("moved");
+    ASSERT_TRUE(before.has_value());
+    EXPECT_GT(on(*before, b_ports), 0) << "nothing ran on supervisor b to begin with";
+
+    sup(1).signal(SIGSTOP);
+    struct resume_guard {
+        system_test::supervisor_process& s;
+        ~resume_guard() { s.signal(SIGCONT); }
+    } resume{sup(1)};
+    auto stopped_at = clock::now();
+    std::optional<std::vector<common::executor_summary>> after;
+    EXPECT_TRUE(wait_until(
+        [&] {
+            after = executors("moved");
+            return after && !after->empty() &&
+                   on(*after, a_ports) == static_cast<std::ptrdiff_t>(after->size());
+        },
+        30s))
+        << "executors still on b's slots: " << (after ? on(*after, b_ports) : -1);
+    std::cout << "executors moved "
+              << std::chrono::duration<double>(clock::now() - stopped_at).count()
+              << " s after SIGSTOP\n";
+    // Supervisor a runs them: its two slots hold live workers (restarted or reused).
+    std::map<std::string, pid_t> a_now;
+    EXPECT_TRUE(
+        wait_until([&] { return (a_now = live_workers(sup(0).local_dir())).size() == 2; }, 20s))
+        << "supervisor a runs " << a_now.size() << " workers";
+}
+
+// `tempest dev-cluster`: its own ZooKeeper, Nimbus and supervisor; cluster.yaml is all a client
+// needs; SIGTERM stops everything, the workers included, and exits 0.
+TEST_F(cluster_test, dev_cluster_runs_a_topology_and_stops_everything) {
+    fs::path dc = _dir / "dev-cluster";
+    std::string slots = "supervisor.slots.ports=[" + std::to_string(_slots[0][0]) + "," +
+                        std::to_string(_slots[0][1]) + "]";
+    system_test::tempest_process p(
+        {"dev-cluster", "--dir", dc.string(), "-c", "nimbus.thrift.port=0", "-c", slots});
+    ASSERT_TRUE(wait_until([&] { return fs::exists(dc / "cluster.yaml") || p.exited(); }, 90s))
+        << p.out() << p.err();
+    ASSERT_FALSE(p.exited()) << p.out() << p.err();
+    EXPECT_TRUE(wait_until(
+        [&] { return p.out().find("dev cluster ready; stop with Ctrl-C") != std::string::npos; },
+        5s))
+        << p.out();
+
+    system_test::tempest_process jar({"jar", "--config", (dc / "cluster.yaml").string(), "--wait",
+                                      "60", TEMPEST_CLUSTER_TEST_PKG, "--name", "dc", "--workers",
+                                      "2", "--out", _out.string(), "--repetitions", "5"});
+    ASSERT_EQ(jar.wait(90s), 0) << jar.out() << jar.err();
+    auto expected = expected_counts(5);
+    outputs o;
+    EXPECT_TRUE(wait_until([&] { return (o = read_outputs(_out)).counts == expected; }, 30s))
+        << describe(o.counts);
+    std::map<std::string, pid_t> workers;
+    EXPECT_TRUE(wait_until([&] { return (workers = live_workers(dc / "local")).size() == 2; }, 10s))
+        << workers.size() << " workers";
+    run_result list = system_test::run({"list", "--config", (dc / "cluster.yaml").string()});
+    EXPECT_EQ(list.status, 0) << list.err;
+    EXPECT_NE(list.out.find("dc-"), std::string::npos) << list.out;
+
+    p.signal(SIGTERM);
+    EXPECT_EQ(p.wait(60s), 0) << p.out() << p.err();
+    for (const auto& [id, pid] : workers) {
+        EXPECT_FALSE(process_alive(pid)) << "worker " << pid << " outlived the dev cluster";
+    }
+    EXPECT_FALSE(fs::exists(dc / "cluster.yaml"));
+    EXPECT_NE(p.out().find("dev cluster stopped"), std::string::npos) << p.out();
+}
+
+// A daemon that does not come up (here the supervisor, refusing a duplicate slot) stops the
+// dev cluster with an error naming it and its log.
+TEST_F(cluster_test, dev_cluster_names_a_daemon_that_does_not_start) {
+    fs::path dc = _dir / "dev-cluster";
+    std::string port = std::to_string(_slots[0][0]);
+    run_result r =
+        system_test::run({"dev-cluster", "--dir", dc.string(), "-c", "nimbus.thrift.port=0", "-c",
+                          "supervisor.slots.ports=[" + port + "," + port + "]"});
+    EXPECT_EQ(r.status, 1) << r.out << r.err;
+    EXPECT_NE(r.err.find("tempest: error: supervisor exited with status 1"), std::string::npos)
+        << r.err;
+    EXPECT_NE(r.err.find((dc / "logs" / "supervisor.log").string()), std::string::npos) << r.err;
+    EXPECT_FALSE(fs::exists(dc / "cluster.yaml"));
+    // Nimbus and ZooKeeper were stopped: their logs say so.
+    EXPECT_NE(system_test::read_all(dc / "logs" / "nimbus.log").find("nimbus stopped"),
+              std::string::npos);
+    EXPECT_NE(system_test::read_all(dc / "logs" / "zookeeper.log").find("stopping ZooKeeper"),
+              std::string::npos);
+}
+
+}  // namespace
+}  // namespace tempest
+
+int main(int argc, char** argv) {
+    ::testing::InitGoogleTest(&argc, argv);
+    // Workers outlive a SIGKILLed supervisor; as subreaper this process reaps them (see
+    // system_test::process_alive) instead of leaving zombies that look alive.
+    ::prctl(PR_SET_CHILD_SUBREAPER, 1);
+    // The test's own ZooKeeper client logs only trouble.
+    tempest::common::init_logging("warn");
+    ::testing::AddGlobalTestEnvironment(new tempest::zk_environment);
+    return RUN_ALL_TESTS();
+}
