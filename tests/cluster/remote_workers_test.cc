@@ -27,6 +27,7 @@ using test_support::wait_until;
 
 // What the topology saw. Written by executor threads, read by the test thread.
 struct outcome {
+    static inline std::atomic<std::int64_t> counted{0};
     static inline std::mutex mu;  // guards acks and sunk
     static inline std::map<std::int64_t, int> acks;
     static inline std::map<std::int64_t, int> sunk;
@@ -38,6 +39,7 @@ struct outcome {
         acks.clear();
         sunk.clear();
         emitted = 0;
+        counted = 0;
         sink_blocked = false;
     }
     static std::size_t distinct_acked() {
@@ -109,6 +111,13 @@ class sink final : public basic_bolt {
         std::scoped_lock lock(outcome::mu);
         ++outcome::sunk[in.get_int(0)];
     }
+};
+
+// Counts what it executes, without keeping it.
+class counter final : public basic_bolt {
+  public:
+    void declare_output_fields(output_fields_declarer&) override {}
+    void execute(const tuple&, basic_output_collector&) override { outcome::counted.fetch_add(1); }
 };
 
 // Two workers of one topology: executors dealt alternately, as the even scheduler deals them
@@ -219,6 +228,8 @@ TEST_F(remote_workers_test, a_blocked_consumer_in_another_worker_stops_the_spout
         },
         30s);
     std::int64_t held = outcome::emitted.load();
+    auto spout_side = workers[0].remote();
+    auto sink_side = workers[1].remote();
     outcome::sink_blocked = false;
     bool drained = wait_until(
         [&] {
@@ -228,8 +239,36 @@ TEST_F(remote_workers_test, a_blocked_consumer_in_another_worker_stops_the_spout
         30s);
     workers.stop();
     ASSERT_TRUE(plateau) << "the spout kept emitting: " << outcome::emitted.load();
-    EXPECT_LT(held, 1'000'000) << "far more tuples in flight than the bounded queues hold";
+    // Flow control usually stops it within a few hundred thousand tuples; the receiver's
+    // emergency brake (remote_io::inbound_limit, 1M) plus the sockets bound it in any case.
+    EXPECT_LT(held, 2'000'000) << "far more tuples in flight than the bounded queues hold";
+    EXPECT_GT(sink_side.congestion_sent, 0u) << "the blocked side never said so";
+    EXPECT_GT(spout_side.congestion_received, 0u) << "the sending side never heard of it";
     EXPECT_TRUE(drained) << "tuples held back were not delivered after the sink resumed";
+}
+
+TEST_F(remote_workers_test, workers_sending_to_each_other_at_full_speed_keep_flowing) {
+    // Word count's shape: each worker runs a spout, a relay and a counter; shuffle and fields
+    // groupings send about half of the tuples across, both ways, faster than the relays can
+    // take them. A reader that waited for room at one full executor would hold up the tuples
+    // bound for the others; with each worker's relay blocked sending to the other worker,
+    // nothing would move again.
+    topology_builder b(_registry);
+    b.set_spout<number_spout>("numbers", 2, 0, false);
+    b.set_bolt<relay>("relay", 2).shuffle_grouping("numbers");
+    b.set_bolt<counter>("counter", 2).fields_grouping("relay", {"n"});
+    config conf;
+    conf.set_num_ackers(0);
+    two_workers workers(_registry, b.create_topology(), conf);
+
+    // Progress in every window of the run, not just at the start.
+    bool flowing = true;
+    for (int window = 0; window < 5 && flowing; ++window) {
+        std::int64_t before = outcome::counted.load();
+        flowing = wait_until([&] { return outcome::counted.load() >= before + 100'000; }, 20s);
+    }
+    workers.stop();
+    EXPECT_TRUE(flowing) << "the counter stopped at " << outcome::counted.load() << " tuples";
 }
 
 }  // namespace

@@ -13,6 +13,16 @@ namespace tempest::worker {
 
 using detail::tuple_access;
 
+namespace {
+
+std::int64_t steady_ns() {
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(
+               std::chrono::steady_clock::now().time_since_epoch())
+        .count();
+}
+
+}  // namespace
+
 remote_io::remote_io(const topology_plan& plan, const remote_options& options)
     : _plan(plan), _options(options), _schemas(static_cast<std::uint32_t>(plan.num_tasks()) + 1) {
     // Every (task, stream index) → its schema, so frames from any worker decode here.
@@ -24,7 +34,8 @@ remote_io::remote_io(const topology_plan& plan, const remote_options& options)
         }
     }
     _task_client.assign(static_cast<std::size_t>(plan.num_tasks()) + 1, nullptr);
-    _task_ring.assign(static_cast<std::size_t>(plan.num_tasks()) + 1, nullptr);
+    _congested_until.assign(static_cast<std::size_t>(plan.num_tasks()) + 1, 0);
+    _task_inbound.assign(static_cast<std::size_t>(plan.num_tasks()) + 1, nullptr);
 }
 
 remote_io::~remote_io() {
@@ -37,9 +48,13 @@ remote_io::ring_t* remote_io::add_outbound(std::size_t capacity) {
 }
 
 void remote_io::add_inbound(ring_t* ring, const std::vector<int>& tasks) {
+    auto in = std::make_unique<inbound>();
+    in->ring = ring;
+    in->tasks = tasks;
     for (int t : tasks) {
-        _task_ring[t] = ring;
+        _task_inbound[t] = in.get();
     }
+    _inbound.push_back(std::move(in));
 }
 
 void remote_io::start() {
@@ -60,6 +75,7 @@ void remote_io::start() {
 
 void remote_io::stop() {
     stop_receiving();
+    _staging_cv.notify_all();
     if (_server) {
         _server->stop();
     }
@@ -87,6 +103,8 @@ remote_stats remote_io::stats() const noexcept {
     s.sent = _sent.load(std::memory_order_relaxed);
     s.received = _received.load(std::memory_order_relaxed);
     s.dropped = _dropped.load(std::memory_order_relaxed);
+    s.congestion_sent = _flow_sent.load(std::memory_order_relaxed);
+    s.congestion_received = _flow_received.load(std::memory_order_relaxed);
     if (_server) {
         s.rejected_frames = _server->rejected_frames();
         s.connections_in = _server->connection_count();
@@ -147,12 +165,18 @@ void remote_io::transfer_loop() {
         if (_endpoints_changed.exchange(false, std::memory_order_acq_rel)) {
             apply_endpoints();
         }
-        bool work = false;
         bool blocked = false;
+        bool work = move_inbound();
+        bool held = _held.load(std::memory_order_relaxed) > 0;
+        const std::int64_t now = steady_ns();
+        if (held) {
+            announce_congestion(now);
+        }
         for (auto& ring : _outbound) {
             std::size_t n = ring->consume(512, [&](tuple& t) {
-                transport::tcp_client* c = _task_client[tuple_access::dest_task(t)];
-                if (c == nullptr || !c->try_send(t)) {
+                int dest = tuple_access::dest_task(t);
+                transport::tcp_client* c = _task_client[dest];
+                if (c == nullptr || now < _congested_until[dest] || !c->try_send(t)) {
                     blocked = true;  // unknown location or a full peer queue: retry later
                     return false;
                 }
@@ -183,7 +207,8 @@ void remote_io::transfer_loop() {
         }
         _park.announce();
         bool ready = _stop.load(std::memory_order_relaxed) ||
-                     _endpoints_changed.load(std::memory_order_relaxed);
+                     _endpoints_changed.load(std::memory_order_relaxed) ||
+                     _inbound_ready.load(std::memory_order_seq_cst);
         for (auto& ring : _outbound) {
             if (ready) {
                 break;
@@ -196,8 +221,8 @@ void remote_io::transfer_loop() {
         }
         // Blocked tuples and open frames are retried on a short timer; otherwise a publish wakes
         // us.
-        _park.park(blocked || open_frames ? std::chrono::microseconds(200)
-                                          : std::chrono::microseconds(100'000));
+        _park.park(blocked || open_frames || held ? std::chrono::microseconds(200)
+                                                  : std::chrono::microseconds(100'000));
     }
     // Stopping (the executors have stopped): send what they left, for a bounded time.
     auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(500);
@@ -222,56 +247,119 @@ void remote_io::transfer_loop() {
 }
 
 void remote_io::on_batch(std::span<tuple> tuples) {
-    std::uint64_t delivered = 0;
+    std::unique_lock lock(_staging_mu);
+    // Over the limit: wait (not reading the sockets meanwhile) until the executors catch up.
+    _staging_cv.wait(lock, [&] {
+        return _held.load(std::memory_order_relaxed) < inbound_limit ||
+               !_receiving.load(std::memory_order_acquire);
+    });
+    if (!_receiving.load(std::memory_order_acquire)) {
+        return;  // stopping: the frame is dropped
+    }
+    if (_staging.size() < _staged_count + tuples.size()) {
+        _staging.resize(_staged_count + tuples.size());
+    }
     for (tuple& t : tuples) {
-        int dest = tuple_access::dest_task(t);
-        ring_t* ring = _task_ring[dest];  // dest < num_tasks + 1: the decoder checked it
-        if (ring == nullptr) {
+        // Swap, not move: the batch keeps the slot's old buffers for the next frame.
+        std::swap(_staging[_staged_count++], t);
+    }
+    _held.fetch_add(tuples.size(), std::memory_order_relaxed);
+    lock.unlock();
+    _inbound_ready.store(true, std::memory_order_seq_cst);
+    _park.wake_if_parked();
+}
+
+void remote_io::announce_congestion(std::int64_t now) {
+    for (auto& in : _inbound) {
+        if (in->overflow.size() - in->head < flow_high || now < in->next_announce) {
+            continue;
+        }
+        in->next_announce = now + flow_refresh_ns;
+        for (int task : in->tasks) {
+            tuple msg;
+            tuple_access::set_header(msg, nullptr, 0, task, detail::message_kind::flow);
+            tuple_access::set_system(msg, 0, 0);
+            for (auto& [key, c] : _clients) {
+                // Ahead of queued data; if too many wait, the next refresh sends it again.
+                if (c->send_urgent(msg)) {
+                    _flow_sent.fetch_add(1, std::memory_order_relaxed);
+                }
+            }
+        }
+    }
+}
+
+bool remote_io::move_inbound() {
+    bool moved = false;
+    // Overflows first, so each executor gets its tuples in the order they arrived.
+    for (auto& in : _inbound) {
+        while (in->has_overflow()) {
+            tuple* slot = in->ring->try_claim();
+            if (slot == nullptr) {
+                break;
+            }
+            std::swap(*slot, in->overflow[in->head++]);
+            in->ring->commit();
+            _held.fetch_sub(1, std::memory_order_relaxed);
+            moved = true;
+        }
+        if (!in->has_overflow()) {
+            in->overflow.clear();
+            in->head = 0;
+        }
+    }
+    std::size_t staged = 0;
+    if (_inbound_ready.exchange(false, std::memory_order_acq_rel)) {
+        std::scoped_lock lock(_staging_mu);
+        staged = _staged_count;
+        _staging.swap(_draining);
+        _staged_count = 0;
+    }
+    std::uint64_t delivered = 0;
+    std::size_t dropped = 0;
+    std::size_t control = 0;
+    for (std::size_t i = 0; i < staged; ++i) {
+        tuple& t = _draining[i];
+        if (tuple_access::kind(t) == detail::message_kind::flow) [[unlikely]] {
+            // A peer cannot take tuples for this task now: hold ours back for a lease.
+            _congested_until[tuple_access::dest_task(t)] = steady_ns() + flow_lease_ns;
+            _flow_received.fetch_add(1, std::memory_order_relaxed);
+            ++control;
+            continue;
+        }
+        inbound* in = _task_inbound[tuple_access::dest_task(t)];  // the decoder checked range
+        if (in == nullptr) {
+            ++dropped;
             std::uint64_t n = _dropped.fetch_add(1, std::memory_order_relaxed) + 1;
             if (n <= 10 || n % 10000 == 0) {
                 common::logger("worker").warn(
                     "dropping a tuple for task {}, which does not run in this worker ({} dropped "
                     "so far): the sender's assignment is stale",
-                    dest, n);
+                    tuple_access::dest_task(t), n);
             }
             continue;
         }
-        tuple* slot = ring->try_claim();
-        int spins = 0;
-        while (slot == nullptr) {
-            // Full: let the consumer see what we have and wait for room, without reading more
-            // from the sockets meanwhile.
-            for (ring_t* r : _touched) {
-                r->publish();
-            }
-            if (!_receiving.load(std::memory_order_acquire)) {
-                _received.fetch_add(delivered, std::memory_order_relaxed);
-                return;  // stopping: the rest is dropped
-            }
-            if (++spins < 64) {
-                sched_yield();
-            } else {
-                std::this_thread::sleep_for(std::chrono::microseconds(50));
-            }
-            slot = ring->try_claim();
+        tuple* slot = in->has_overflow() ? nullptr : in->ring->try_claim();
+        if (slot != nullptr) {
+            std::swap(*slot, t);
+            in->ring->commit();
+            ++delivered;
+        } else {
+            std::swap(in->overflow.emplace_back(), t);
         }
-        // Swap, not move: the batch keeps the slot's old buffers for the next frame.
-        std::swap(*slot, t);
-        ring->commit();
-        ++delivered;
-        bool seen = false;
-        for (ring_t* r : _touched) {
-            seen |= r == ring;
-        }
-        if (!seen) {
-            _touched.push_back(ring);
-        }
+        moved = true;
     }
-    _received.fetch_add(delivered, std::memory_order_relaxed);
-    for (ring_t* r : _touched) {
-        r->publish();
+    _received.fetch_add(staged - dropped - control, std::memory_order_relaxed);
+    if (staged > 0) {
+        _held.fetch_sub(delivered + dropped + control, std::memory_order_relaxed);
     }
-    _touched.clear();
+    for (auto& in : _inbound) {
+        in->ring->publish();
+    }
+    if (moved) {
+        _staging_cv.notify_one();
+    }
+    return moved;
 }
 
 }  // namespace tempest::worker

@@ -741,6 +741,8 @@ bool executor_impl::handle(tuple& m) {
         case message_kind::fail_done:
             handle_spout_done(t, m);
             break;
+        case message_kind::flow:
+            break;  // consumed by remote_io; never queued to an executor
     }
     return true;
 }

@@ -17,6 +17,9 @@ enum class message_kind : std::uint32_t {
     fail = 3,       // to an acker: root
     ack_done = 4,   // to a spout task: root completed
     fail_done = 5,  // to a spout task: root failed
+    // Between workers only (remote_io): the receiving worker cannot take tuples for the
+    // destination task for a while; the sender holds them back (see remote_io.h).
+    flow = 6,
 };
 
 struct tuple_access {

@@ -213,7 +213,7 @@ TEST(frame_test, names_each_kind_of_malformed_message) {
     }
     {
         auto b = one(data_tuple(&f.side, 0, 1, values{1}));
-        b[20] = std::byte{6};
+        b[20] = std::byte{7};  // one past message_kind::flow
         EXPECT_EQ(decode_frame(b, f.table, out), frame_error::bad_kind);
     }
     {

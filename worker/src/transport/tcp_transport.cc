@@ -388,15 +388,27 @@ struct tcp_client::impl {
         }
         std::size_t n = 0;
         write_buffers.clear();
+        urgent_in_flight.clear();
         {
             std::lock_guard lock(mu);
+            // Urgent frames go ahead of the queued ones (at a frame boundary).
+            while (!urgent.empty()) {
+                urgent_in_flight.push_back(std::move(urgent.front()));
+                urgent.pop_front();
+            }
             n = std::min<std::size_t>(queue.size(), 64);
+        }
+        for (const auto& f : urgent_in_flight) {
+            write_buffers.emplace_back(f.data(), f.size());
+        }
+        {
+            std::lock_guard lock(mu);
             // Deque elements do not move on push_back, so these pointers stay valid.
             for (std::size_t i = 0; i < n; ++i) {
                 write_buffers.emplace_back(queue[i].data(), queue[i].size());
             }
         }
-        if (n == 0) {
+        if (write_buffers.empty()) {
             return;
         }
         writing = true;
@@ -457,12 +469,15 @@ struct tcp_client::impl {
     bool writing = false;
     bool stopping = false;
     std::vector<asio::const_buffer> write_buffers;
+    std::vector<std::vector<std::byte>> urgent_in_flight;
     std::array<std::byte, 64> read_sink{};
 
     // Guarded by mu.
     std::mutex mu;
     frame_encoder encoder;
     std::deque<std::vector<std::byte>> queue;   // sealed frames; the front ones may be in flight
+    std::deque<std::vector<std::byte>> urgent;  // send_urgent() frames not yet being written
+    frame_encoder urgent_encoder;
     std::vector<std::vector<std::byte>> spare;  // written frames' buffers, reused
     bool kick_posted = false;
     bool flush_armed = false;
@@ -528,6 +543,29 @@ bool tcp_client::try_send(const tuple& t) {
     } else if (was_empty && !c.flush_armed) {
         c.flush_armed = true;
         asio::post(c.io, [&c] { c.arm_flush(); });
+    }
+    return true;
+}
+
+bool tcp_client::send_urgent(const tuple& t) {
+    impl& c = *_impl;
+    std::lock_guard lock(c.mu);
+    if (c.urgent.size() >= 256) {
+        return false;
+    }
+    c.urgent_encoder.begin();
+    c.urgent_encoder.add(t);
+    auto frame = c.urgent_encoder.finish();
+    c.urgent.emplace_back(frame.begin(), frame.end());
+    if (!c.kick_posted) {
+        c.kick_posted = true;
+        asio::post(c.io, [&c] {
+            {
+                std::lock_guard lock(c.mu);
+                c.kick_posted = false;
+            }
+            c.start_write();
+        });
     }
     return true;
 }

@@ -32,7 +32,7 @@ struct remote_options {
     std::uint16_t port = 0;  // the worker's slot; 0 = any free port (tests)
     std::size_t batch_bytes = 64 * 1024;
     std::chrono::microseconds flush_interval{1000};
-    std::size_t max_queued_frames = 64;  // per peer worker
+    std::size_t max_queued_frames = 16;  // per peer worker
 };
 
 // Where a task of another worker runs; port 0 = not known (its tuples wait).
@@ -47,6 +47,8 @@ struct remote_stats {
     std::uint64_t received = 0;  // tuples received from peer workers
     std::uint64_t dropped = 0;   // received for a task that does not run here
     std::uint64_t rejected_frames = 0;
+    std::uint64_t congestion_sent = 0;      // flow-control messages sent to peers
+    std::uint64_t congestion_received = 0;  // flow-control messages from peers
     std::size_t connections_in = 0;
 };
 

@@ -91,6 +91,10 @@ class tcp_client {
     // frame being filled. Returns false, leaving `t` unsent, when the queue is full: the caller
     // keeps it and retries later (backpressure).
     [[nodiscard]] bool try_send(const tuple& t);
+    // Sends `t` in a frame of its own ahead of the queued frames (flow control): written as
+    // soon as the write in progress, if any, completes. Returns false when 256 such frames
+    // already wait.
+    bool send_urgent(const tuple& t);
     // Queues the frame being filled now instead of waiting for the flush interval. Returns false
     // when the queue is full (the frame stays open and the timer retries).
     bool flush();
