@@ -37,7 +37,7 @@ int parse_positive_int(std::string_view opt, std::string_view text) {
 std::string usage_text() {
     return "usage: tempest-bench WORKLOAD [--acking] [--duration S] [--warmup S] [--json FILE]\n"
            "                     [--max-pending N] [--queue-size N] [--batch-size N]\n"
-           "                     [--no-chaining] [--rss-every S]\n"
+           "                     [--no-chaining] [--rss-every S] [--workers N]\n"
            "workloads: const-null, const-id-null, word-count\n"
            "  --acking        one acker; the spout emits with message ids, bolts anchor and ack\n"
            "  --duration S    measured seconds after the warm-up (default 10)\n"
@@ -47,7 +47,9 @@ std::string usage_text() {
            "  --queue-size N  topology.executor.receive.buffer.size (default 1024)\n"
            "  --batch-size N  topology.producer.batch.size (default 64)\n"
            "  --no-chaining   topology.chaining = false: no bolt runs on its producer's thread\n"
-           "  --rss-every S   print the resident set size every S seconds\n";
+           "  --rss-every S   print the resident set size every S seconds (--workers 1 only)\n"
+           "  --workers N     1: one process (default); 2: two worker processes joined over\n"
+           "                  loopback TCP, parallelism 2 per component, rate per node\n";
 }
 
 bench_options parse_bench_options(int argc, const char* const* argv) {
@@ -101,6 +103,15 @@ bench_options parse_bench_options(int argc, const char* const* argv) {
             o.batch_size = parse_positive_int(name, value());
         } else if (name == "--rss-every") {
             o.rss_every_s = parse_seconds(name, value(), false);
+        } else if (name == "--workers") {
+            std::string_view text = value();
+            if (text != "1" && text != "2") {
+                throw usage_error(
+                    "--workers expects 1 or 2 (more workers are not supported yet), "
+                    "got '" +
+                    std::string(text) + "'");
+            }
+            o.workers = text == "1" ? 1 : 2;
         } else if (arg.starts_with("-") && arg.size() > 1) {
             throw usage_error("unknown option '" + std::string(arg) + "'");
         } else if (have_workload) {
@@ -112,6 +123,9 @@ bench_options parse_bench_options(int argc, const char* const* argv) {
     }
     if (!have_workload && !o.help) {
         throw usage_error("missing WORKLOAD (const-null, const-id-null or word-count)");
+    }
+    if (o.workers != 1 && o.rss_every_s > 0) {
+        throw usage_error("--rss-every works with --workers 1 only");
     }
     return o;
 }

@@ -3,7 +3,7 @@
 //
 //   tempest-bench WORKLOAD [--acking] [--duration S] [--warmup S] [--json FILE]
 //                 [--max-pending N] [--queue-size N] [--batch-size N] [--no-chaining]
-//                 [--rss-every S]
+//                 [--rss-every S] [--workers N]
 #pragma once
 
 #include <optional>
@@ -31,6 +31,9 @@ struct bench_options {
     std::optional<int> batch_size;
     bool no_chaining = false;  // topology.chaining = false: every component on its own thread
     double rss_every_s = 0.0;  // > 0: print VmRSS/VmHWM every so many seconds
+    // 1: one in-process local_cluster; 2: two worker processes joined over loopback TCP
+    // (two_workers.h), parallelism 2 per component.
+    int workers = 1;
     bool help = false;
 };
 

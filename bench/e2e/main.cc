@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // tempest-bench: runs one end-to-end workload (see workloads.h) in an in-process
-// tempest::worker::local_cluster and reports the rate at which its last bolt executes tuples,
+// tempest::worker::local_cluster (or, with --workers 2, in two worker processes: two_workers.h)
+// and reports the rate at which its last bolt executes tuples,
 // measured between the end of the warm-up and the end of the run, plus peak RSS and, with
 // acking, the spout's complete latency.
 //
@@ -8,6 +9,7 @@
 #include "bench_options.h"
 #include "tempest/worker/local_cluster.h"
 #include "tempest/worker/stats.h"
+#include "two_workers.h"
 #include "workloads.h"
 
 #include <chrono>
@@ -111,16 +113,7 @@ int run(const bench_options& o) {
         }
     }
 
-    workload w = make_workload(o.workload, o.acking, max_pending);
-    if (o.queue_size) {
-        w.conf.set(config::topology_executor_receive_buffer_size, *o.queue_size);
-    }
-    if (o.no_chaining) {
-        w.conf.set("topology.chaining", false);
-    }
-    if (o.batch_size) {
-        w.conf.set(config::topology_producer_batch_size, *o.batch_size);
-    }
+    workload w = make_workload(o);
     worker::local_cluster cluster;
     auto start = clock_type::now();
     cluster.submit_topology(topology_name, w.conf, w.topo);
@@ -217,7 +210,7 @@ int main(int argc, char** argv) {
         return 2;
     }
     try {
-        return run(o);
+        return o.workers == 2 ? run_two_workers(o) : run(o);
     } catch (const std::exception& e) {
         std::fprintf(stderr, "tempest-bench: %s\n", e.what());
         return 1;

@@ -213,31 +213,41 @@ bool is_workload(std::string_view name) {
     return false;
 }
 
-workload make_workload(std::string_view name, bool acking, int max_pending) {
+workload make_workload(std::string_view name, bool acking, int max_pending, int parallelism) {
+    const int p = parallelism;
     workload w;
     w.name = std::string(name);
-    w.conf.set_num_ackers(acking ? 1 : 0);
+    w.conf.set_num_ackers(acking ? p : 0);
     if (acking) {
         w.conf.set_max_spout_pending(max_pending);
     }
     topology_builder b;
     if (name == "const-null") {
-        b.set_spout<const_spout>("spout", 1, acking);
-        b.set_bolt<null_bolt>("null", 1, acking).local_or_shuffle_grouping("spout");
+        b.set_spout<const_spout>("spout", p, acking);
+        b.set_bolt<null_bolt>("null", p, acking).local_or_shuffle_grouping("spout");
         w.spout = "spout";
         w.last_bolt = "null";
         w.unit = "tuples";
     } else if (name == "const-id-null") {
-        b.set_spout<const_spout>("spout", 1, acking);
-        b.set_bolt<identity_bolt>("identity", 1, acking).local_or_shuffle_grouping("spout");
-        b.set_bolt<null_bolt>("null", 1, acking).local_or_shuffle_grouping("identity");
+        b.set_spout<const_spout>("spout", p, acking);
+        b.set_bolt<identity_bolt>("identity", p, acking).local_or_shuffle_grouping("spout");
+        b.set_bolt<null_bolt>("null", p, acking).local_or_shuffle_grouping("identity");
         w.spout = "spout";
         w.last_bolt = "null";
         w.unit = "tuples";
     } else if (name == "word-count") {
-        b.set_spout<sentence_spout>("sentences", 1, acking);
-        b.set_bolt<split_bolt>("split", 1, acking).shuffle_grouping("sentences");
-        b.set_bolt<count_bolt>("count", 1, acking).fields_grouping("split", {"word"});
+        b.set_spout<sentence_spout>("sentences", p, acking);
+        // With two workers the spout feeds the split of its own worker (local-or-shuffle), so
+        // only the fields-grouped words cross the TCP link, as a deployment would arrange it.
+        // A plain shuffle sends sentences across too; bench/README.md ("Two workers") has its
+        // figures.
+        auto& split = b.set_bolt<split_bolt>("split", p, acking);
+        if (p == 1) {
+            split.shuffle_grouping("sentences");
+        } else {
+            split.local_or_shuffle_grouping("sentences");
+        }
+        b.set_bolt<count_bolt>("count", p, acking).fields_grouping("split", {"word"});
         w.spout = "sentences";
         w.last_bolt = "count";
         w.unit = "words";
@@ -245,6 +255,21 @@ workload make_workload(std::string_view name, bool acking, int max_pending) {
         throw std::invalid_argument("unknown workload '" + std::string(name) + "'");
     }
     w.topo = b.create_topology();
+    return w;
+}
+
+workload make_workload(const bench_options& o) {
+    workload w = make_workload(o.workload, o.acking,
+                               o.max_pending.value_or(default_max_spout_pending), o.workers);
+    if (o.queue_size) {
+        w.conf.set(config::topology_executor_receive_buffer_size, *o.queue_size);
+    }
+    if (o.no_chaining) {
+        w.conf.set("topology.chaining", false);
+    }
+    if (o.batch_size) {
+        w.conf.set(config::topology_producer_batch_size, *o.batch_size);
+    }
     return w;
 }
 

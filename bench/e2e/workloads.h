@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
-// The end-to-end workloads of tempest-bench, each a topology with parallelism 1 everywhere:
+// The end-to-end workloads of tempest-bench, each a topology with parallelism 1 everywhere
+// (with --workers 2: parallelism 2 per component, 2 ackers with acking, and word-count's
+// sentences go to the split of their own worker by local-or-shuffle):
 //
 //   const-null     const_spout ──local_or_shuffle──▶ null_bolt
 //   const-id-null  const_spout ──local_or_shuffle──▶ identity_bolt ──local_or_shuffle──▶ null_bolt
@@ -10,6 +12,7 @@
 // input. The rate is read from the last bolt's executed count.
 #pragma once
 
+#include "bench_options.h"
 #include "tempest/topology_api/config.h"
 #include "tempest/topology_api/topology.h"
 
@@ -35,7 +38,12 @@ struct workload {
 const std::vector<std::string_view>& workload_names();
 bool is_workload(std::string_view name);
 
-// Requires: is_workload(name). `max_pending` is used only when `acking`.
-workload make_workload(std::string_view name, bool acking, int max_pending);
+// Requires: is_workload(name). `max_pending` is used only when `acking`. Every component gets
+// `parallelism` executors, and with acking there are `parallelism` ackers.
+workload make_workload(std::string_view name, bool acking, int max_pending, int parallelism = 1);
+
+// The workload `o` asks for, with its topology conf overrides (--queue-size, --batch-size,
+// --no-chaining) applied and parallelism o.workers. Requires: is_workload(o.workload).
+workload make_workload(const bench_options& o);
 
 }  // namespace tempest::bench
