@@ -306,6 +306,12 @@ bool remote_io::move_inbound() {
         if (!in->has_overflow()) {
             in->overflow.clear();
             in->head = 0;
+        } else if (in->head >= 4096 && in->head * 2 >= in->overflow.size()) {
+            // Still appended to while it drains: drop the consumed front so that the vector
+            // holds what is overflowed, not everything since it last ran empty.
+            in->overflow.erase(in->overflow.begin(),
+                               in->overflow.begin() + static_cast<std::ptrdiff_t>(in->head));
+            in->head = 0;
         }
     }
     std::size_t staged = 0;

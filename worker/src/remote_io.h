@@ -103,9 +103,9 @@ class remote_io {
         bool has_overflow() const noexcept { return head < overflow.size(); }
     };
     static constexpr std::size_t inbound_limit = 64 * 1024;  // staged + overflowed tuples
-    static constexpr std::size_t flow_high = 1024;  // overflowed tuples that mean congested
-    static constexpr std::int64_t flow_refresh_ns = 2'000'000;
-    static constexpr std::int64_t flow_lease_ns = 10'000'000;
+    static constexpr std::size_t flow_high = 4096;  // overflowed tuples that mean congested
+    static constexpr std::int64_t flow_refresh_ns = 1'000'000;
+    static constexpr std::int64_t flow_lease_ns = 2'000'000;
     void announce_congestion(std::int64_t now);
     bool move_inbound();  // transfer thread: staged tuples and overflows into the rings
     std::vector<std::unique_ptr<inbound>> _inbound;
