@@ -20,7 +20,9 @@
 // congested; a peer holds back tuples for a congested task for flow_lease after the last such
 // message (a lease, so a lost message never blocks a sender for good), which leaves them in its
 // executors' rings and its backpressure stops its spouts. Only when inbound_limit tuples are
-// held anyway (an emergency brake) does the I/O thread wait, which stops it reading. Tuples for
+// held anyway does the I/O thread wait, which stops it reading: an emergency brake set far above
+// what flow control lets through, since a brake that engages in normal running brings the
+// cyclic wait back. Tuples for
 // tasks that do not run here (a sender with a stale assignment) are dropped and counted;
 // acking replays them.
 #pragma once
@@ -102,7 +104,7 @@ class remote_io {
         std::int64_t next_announce = 0;  // steady ns
         bool has_overflow() const noexcept { return head < overflow.size(); }
     };
-    static constexpr std::size_t inbound_limit = 64 * 1024;  // staged + overflowed tuples
+    static constexpr std::size_t inbound_limit = 4 * 1024 * 1024;  // staged + overflowed tuples
     static constexpr std::size_t flow_high = 4096;  // overflowed tuples that mean congested
     static constexpr std::int64_t flow_refresh_ns = 1'000'000;
     static constexpr std::int64_t flow_lease_ns = 2'000'000;
