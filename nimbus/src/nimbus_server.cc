@@ -12,6 +12,7 @@
 #include "tempest/common/log.h"
 #include "tempest/common/zk_cluster_state.h"
 #include "tempest/common/zk_config.h"
+#include "tempest/common/zk_session_holder.h"
 #include "tempest/thrift/binary_codec.h"
 
 #include <arpa/inet.h>
@@ -58,53 +59,7 @@ class ready_handler : public apache::thrift::server::TServerEventHandler {
     std::once_flag _once;
 };
 
-// The cluster_state the handler works on: forwards every call to the current ZooKeeper session,
-// which the keeper thread replaces when it expires. Thread-safe; the session pointer is copied
-// under the mutex, so a call in flight finishes on the session it started on.
-class session_holder final : public common::cluster_state {
-  public:
-    std::shared_ptr<common::zk_cluster_state> current() const {
-        std::scoped_lock lock(_mu);
-        return _session;
-    }
-    void replace(std::shared_ptr<common::zk_cluster_state> s) {
-        std::scoped_lock lock(_mu);
-        _session = std::move(s);
-    }
-
-    common::result<std::string> create(std::string_view path, std::string_view data,
-                                       common::create_mode mode) override {
-        return current()->create(path, data, mode);
-    }
-    common::result<common::node_data> get(std::string_view path, common::watcher w) override {
-        return current()->get(path, std::move(w));
-    }
-    common::result<common::node_stat> set(std::string_view path, std::string_view data,
-                                          std::int32_t expected_version) override {
-        return current()->set(path, data, expected_version);
-    }
-    common::result<std::optional<common::node_stat>> exists(std::string_view path,
-                                                            common::watcher w) override {
-        return current()->exists(path, std::move(w));
-    }
-    common::result<std::vector<std::string>> children(std::string_view path,
-                                                      common::watcher w) override {
-        return current()->children(path, std::move(w));
-    }
-    common::result<void> remove(std::string_view path, std::int32_t expected_version) override {
-        return current()->remove(path, expected_version);
-    }
-    std::int64_t session_id() const override { return current()->session_id(); }
-    void close() override {
-        if (auto s = current()) {
-            s->close();
-        }
-    }
-
-  private:
-    mutable std::mutex _mu;
-    std::shared_ptr<common::zk_cluster_state> _session;
-};
+using session_holder = common::zk_session_holder;
 
 // Registers `self` on `state`: nimbuses/<host:port> (ephemeral) and a new election node
 // leader/nimbus-<seq> (ephemeral sequential), whose name it returns. Throws std::runtime_error

@@ -9,6 +9,7 @@
 #include "tempest/common/zk_cluster_state.h"
 #include "tempest/common/zk_config.h"
 #include "tempest/common/zk_paths.h"
+#include "tempest/common/zk_session_holder.h"
 #include "tempest/supervisor/worker_launcher.h"
 #include "tempest/thrift/binary_codec.h"
 
@@ -131,51 +132,7 @@ std::optional<std::string> read_small_file(const fs::path& path) {
     return s.str();
 }
 
-// The cluster_state the supervisor works on: forwards to the current ZooKeeper session, which the
-// heartbeat thread replaces when it expires (as nimbus_server's). Thread-safe.
-class session_holder final : public common::cluster_state {
-  public:
-    std::shared_ptr<common::zk_cluster_state> current() const {
-        std::scoped_lock lock(_mu);
-        return _session;
-    }
-    void replace(std::shared_ptr<common::zk_cluster_state> s) {
-        std::scoped_lock lock(_mu);
-        _session = std::move(s);
-    }
-    common::result<std::string> create(std::string_view path, std::string_view data,
-                                       common::create_mode mode) override {
-        return current()->create(path, data, mode);
-    }
-    common::result<common::node_data> get(std::string_view path, common::watcher w) override {
-        return current()->get(path, std::move(w));
-    }
-    common::result<common::node_stat> set(std::string_view path, std::string_view data,
-                                          std::int32_t expected_version) override {
-        return current()->set(path, data, expected_version);
-    }
-    common::result<std::optional<common::node_stat>> exists(std::string_view path,
-                                                            common::watcher w) override {
-        return current()->exists(path, std::move(w));
-    }
-    common::result<std::vector<std::string>> children(std::string_view path,
-                                                      common::watcher w) override {
-        return current()->children(path, std::move(w));
-    }
-    common::result<void> remove(std::string_view path, std::int32_t expected_version) override {
-        return current()->remove(path, expected_version);
-    }
-    std::int64_t session_id() const override { return current()->session_id(); }
-    void close() override {
-        if (auto s = current()) {
-            s->close();
-        }
-    }
-
-  private:
-    mutable std::mutex _mu;  // guards _session
-    std::shared_ptr<common::zk_cluster_state> _session;
-};
+using session_holder = common::zk_session_holder;
 
 // A worker this supervisor knows of (launched by it, or found in workers/ at start).
 struct tracked_worker {
