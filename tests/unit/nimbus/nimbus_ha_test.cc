@@ -11,6 +11,7 @@
 #include "tempest/common/zk_paths.h"
 #include "tempest/nimbus/nimbus_server.h"
 #include "tempest/test_support/tcp_proxy.h"
+#include "tempest/test_support/wait_until.h"
 #include "tempest/test_support/zk_server.h"
 #include "tempest/thrift/Nimbus.h"
 #include "tempest/thrift/topology_convert.h"
@@ -118,19 +119,19 @@ struct temp_dir {
     fs::path path;
 };
 
-bool wait_until(const std::function<bool()>& pred, std::chrono::milliseconds deadline) {
-    auto end = std::chrono::steady_clock::now() + deadline;
-    while (std::chrono::steady_clock::now() < end) {
-        try {
-            if (pred()) {
-                return true;
+// As test_support::wait_until, but a call that throws (a Nimbus between sessions) counts as "not
+// yet".
+template <typename Pred>
+bool wait_until(Pred&& pred, std::chrono::steady_clock::duration deadline) {
+    return test_support::wait_until(
+        [&] {
+            try {
+                return static_cast<bool>(pred());
+            } catch (const std::exception&) {
+                return false;
             }
-        } catch (const std::exception&) {
-            // A Nimbus between sessions may fail a call; try again.
-        }
-        std::this_thread::sleep_for(50ms);
-    }
-    return pred();
+        },
+        deadline);
 }
 
 std::string read_file(const fs::path& p) {

@@ -7,6 +7,7 @@
 #include "tempest/common/config_loader.h"
 #include "tempest/common/zk_cluster_state.h"
 #include "tempest/common/zk_paths.h"
+#include "tempest/test_support/wait_until.h"
 #include "tempest/test_support/zk_server.h"
 #include "tempest/thrift/Nimbus.h"
 #include "tempest/thrift/binary_codec.h"
@@ -77,16 +78,7 @@ fs::path temp_dir() {
            ("tempest-nimbus-server-test-" + std::to_string(std::random_device{}()));
 }
 
-bool wait_until(const std::function<bool()>& pred, std::chrono::seconds deadline) {
-    auto end = std::chrono::steady_clock::now() + deadline;
-    while (std::chrono::steady_clock::now() < end) {
-        if (pred()) {
-            return true;
-        }
-        std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
-    return pred();
-}
+using test_support::wait_until;
 
 std::string upload(client& c) {
     std::string location;
