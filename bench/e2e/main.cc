@@ -7,6 +7,7 @@
 //
 // The main thread only sleeps and samples; the topology's executors are threads of their own.
 #include "bench_options.h"
+#include "report.h"
 #include "tempest/worker/local_cluster.h"
 #include "tempest/worker/stats.h"
 #include "two_workers.h"
@@ -29,31 +30,6 @@ namespace {
 
 using clock_type = std::chrono::steady_clock;
 constexpr const char* topology_name = "bench";
-
-// A field of /proc/self/status in kB ("VmHWM", "VmRSS"), as MiB; 0 when unavailable.
-double proc_status_mib(const std::string& field) {
-    std::ifstream in("/proc/self/status");
-    std::string line;
-    while (std::getline(in, line)) {
-        if (line.starts_with(field + ":")) {
-            std::istringstream rest(line.substr(field.size() + 1));
-            double kb = 0;
-            rest >> kb;
-            return kb / 1024.0;
-        }
-    }
-    return 0.0;
-}
-
-const worker::component_stats* find_stats(const std::vector<worker::component_stats>& all,
-                                          const std::string& component) {
-    for (const auto& s : all) {
-        if (s.component == component) {
-            return &s;
-        }
-    }
-    return nullptr;
-}
 
 std::uint64_t executed_by(const worker::local_cluster& cluster, const std::string& component) {
     auto all = cluster.stats(topology_name);
@@ -87,18 +63,6 @@ void wait_until(clock_type::time_point until, clock_type::time_point start, doub
             return;
         }
     }
-}
-
-std::string human_rate(double per_s) {
-    char buf[64];
-    if (per_s >= 1e6) {
-        std::snprintf(buf, sizeof buf, "%.2fM", per_s / 1e6);
-    } else if (per_s >= 1e3) {
-        std::snprintf(buf, sizeof buf, "%.1fk", per_s / 1e3);
-    } else {
-        std::snprintf(buf, sizeof buf, "%.0f", per_s);
-    }
-    return buf;
 }
 
 int run(const bench_options& o) {

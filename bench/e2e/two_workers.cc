@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "two_workers.h"
 
+#include "report.h"
 #include "tempest/common/log.h"
 #include "tempest/topology_api/component_registry.h"
 #include "tempest/worker/stats.h"
@@ -105,32 +106,7 @@ std::string one_line(std::string s) {
     return s;
 }
 
-// A field of /proc/self/status in kB ("VmHWM"), as MiB; 0 when unavailable.
-double proc_status_mib(const std::string& field) {
-    std::ifstream in("/proc/self/status");
-    std::string line;
-    while (std::getline(in, line)) {
-        if (line.starts_with(field + ":")) {
-            std::istringstream rest(line.substr(field.size() + 1));
-            double kb = 0;
-            rest >> kb;
-            return kb / 1024.0;
-        }
-    }
-    return 0.0;
-}
-
 // ---- the child: one worker -------------------------------------------------------------------
-
-const worker::component_stats* find_stats(const std::vector<worker::component_stats>& all,
-                                          const std::string& component) {
-    for (const auto& s : all) {
-        if (s.component == component) {
-            return &s;
-        }
-    }
-    return nullptr;
-}
 
 // The worker's share of the topology and its answers to the parent's commands. Returns the exit
 // code. Throws what building or starting the runtime throws.
@@ -519,18 +495,6 @@ class coordinator {
 
     std::array<child, num_workers> _kids;
 };
-
-std::string human_rate(double per_s) {
-    char buf[64];
-    if (per_s >= 1e6) {
-        std::snprintf(buf, sizeof buf, "%.2fM", per_s / 1e6);
-    } else if (per_s >= 1e3) {
-        std::snprintf(buf, sizeof buf, "%.1fk", per_s / 1e3);
-    } else {
-        std::snprintf(buf, sizeof buf, "%.0f", per_s);
-    }
-    return buf;
-}
 
 }  // namespace
 
