@@ -15,6 +15,7 @@
 // Everything runs on the main thread.
 #include "dev_cluster_command.h"
 
+#include "child_process.h"
 #include "cli_error.h"
 #include "stop_signals.h"
 #include "tempest/common/config_loader.h"
@@ -191,42 +192,9 @@ class daemon_child {
     bool running() const noexcept { return _pid > 0 && !_status; }
 
     void start(const std::string& binary, const std::vector<std::string>& args) {
-        std::vector<std::string> store{binary};
-        store.insert(store.end(), args.begin(), args.end());
-        std::vector<char*> argv;
-        for (auto& a : store) {
-            argv.push_back(a.data());
-        }
-        argv.push_back(nullptr);
-        std::string log_path = _log.string();
-        pid_t parent = ::getpid();
-        pid_t pid = ::fork();
-        if (pid < 0) {
-            throw cli_error(fmt::format("cannot start {}: fork: {}", _name, std::strerror(errno)));
-        }
-        if (pid == 0) {
-            // Child: only async-signal-safe calls until exec.
-            ::signal(SIGINT, SIG_DFL);
-            ::signal(SIGTERM, SIG_DFL);
-            ::prctl(PR_SET_PDEATHSIG, SIGTERM);
-            if (::getppid() != parent) {
-                ::_exit(127);
-            }
-            int fd = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-            if (fd >= 0) {
-                ::dup2(fd, STDOUT_FILENO);
-                ::dup2(fd, STDERR_FILENO);
-            }
-            int devnull = ::open("/dev/null", O_RDONLY);
-            if (devnull >= 0) {
-                ::dup2(devnull, STDIN_FILENO);
-            }
-            ::setpgid(0, 0);
-            ::close_range(3, ~0U, 0);
-            ::execv(argv[0], argv.data());
-            ::_exit(127);
-        }
-        _pid = pid;
+        std::vector<std::string> argv{binary};
+        argv.insert(argv.end(), args.begin(), args.end());
+        _pid = spawn_logged(argv, _log, SIGTERM, _name);
     }
 
     // Records the wait status of a reaped process if it is this daemon.

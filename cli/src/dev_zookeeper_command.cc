@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "dev_zookeeper_command.h"
 
+#include "child_process.h"
 #include "cli_error.h"
 #include "stop_signals.h"
 #include "tempest/common/config_loader.h"
@@ -135,41 +136,8 @@ class zk_process {
             "org.apache.zookeeper.server.quorum.QuorumPeerMain",
             cfg_path.string(),
         };
-        std::vector<char*> argv;
-        for (auto& a : args) {
-            argv.push_back(a.data());
-        }
-        argv.push_back(nullptr);
-        std::string log_path = log().string();
-        pid_t parent = ::getpid();
-        pid_t pid = ::fork();
-        if (pid < 0) {
-            throw cli_error(
-                fmt::format("cannot start the ZooKeeper server: fork: {}", std::strerror(errno)));
-        }
-        if (pid == 0) {
-            // Child: only async-signal-safe calls until exec. The server dies with us.
-            ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-            if (::getppid() != parent) {
-                ::_exit(127);
-            }
-            int fd = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-            if (fd >= 0) {
-                ::dup2(fd, STDOUT_FILENO);
-                ::dup2(fd, STDERR_FILENO);
-            }
-            int devnull = ::open("/dev/null", O_RDONLY);
-            if (devnull >= 0) {
-                ::dup2(devnull, STDIN_FILENO);
-            }
-            // Ctrl-C in the terminal goes to the whole process group; we stop the server
-            // ourselves, in order.
-            ::setpgid(0, 0);
-            ::close_range(3, ~0U, 0);
-            ::execv(argv[0], argv.data());
-            ::_exit(127);
-        }
-        _pid = pid;
+        // The server dies with us.
+        _pid = spawn_logged(args, log(), SIGKILL, "the ZooKeeper server");
     }
 
     // The exit status text when the server has exited, else "".
