@@ -3,12 +3,10 @@
 
 namespace tempest::worker {
 
-std::uint64_t hash_value(const values& v, std::size_t i, std::uint64_t seed) {
+std::uint64_t hash_non_string(const values& v, std::size_t i, std::uint64_t seed) {
     switch (v.type_at(i)) {
-        case value_type::string: {
-            std::string_view s = v.get_string(i);
-            return hash_bytes(s.data(), s.size(), seed ^ 0x4);
-        }
+        case value_type::string:
+            return hash_value(v, i, seed);
         case value_type::int64: {
             std::int64_t x = v.get_int(i);
             return mix64(static_cast<std::uint64_t>(x) ^ mix64(seed ^ 0x2));

@@ -20,6 +20,24 @@ inline std::uint64_t mix64(std::uint64_t x) noexcept {
     return x;
 }
 
+// The n < 8 trailing bytes at p as a little-endian integer (what a memcpy into a zeroed word
+// gives), read with at most three loads and no call.
+inline std::uint64_t load_tail(const unsigned char* p, std::size_t n) noexcept {
+    if (n >= 4) {
+        std::uint32_t lo;
+        std::uint32_t hi;
+        std::memcpy(&lo, p, 4);
+        std::memcpy(&hi, p + n - 4, 4);
+        // The two loads overlap on equal bytes when n < 8, so OR-ing them is exact.
+        return lo | (static_cast<std::uint64_t>(hi) << (8 * (n - 4)));
+    }
+    if (n == 0) {
+        return 0;
+    }
+    return p[0] | (static_cast<std::uint64_t>(p[n / 2]) << (8 * (n / 2))) |
+           (static_cast<std::uint64_t>(p[n - 1]) << (8 * (n - 1)));
+}
+
 inline std::uint64_t hash_bytes(const void* data, std::size_t n, std::uint64_t seed) noexcept {
     const auto* p = static_cast<const unsigned char*>(data);
     std::uint64_t h = seed ^ (n * 0x9e3779b97f4a7c15ULL);
@@ -31,15 +49,22 @@ inline std::uint64_t hash_bytes(const void* data, std::size_t n, std::uint64_t s
         n -= 8;
     }
     if (n > 0) {
-        std::uint64_t k = 0;
-        std::memcpy(&k, p, n);
-        h = (h ^ mix64(k)) * 0x9e3779b97f4a7c15ULL;
+        h = (h ^ mix64(load_tail(p, n))) * 0x9e3779b97f4a7c15ULL;
     }
     return mix64(h);
 }
 
-// Hash of the value at position i, by its type and content.
-std::uint64_t hash_value(const values& v, std::size_t i, std::uint64_t seed);
+// Hash of a value of any type but string (hash_value's slow path).
+std::uint64_t hash_non_string(const values& v, std::size_t i, std::uint64_t seed);
+
+// Hash of the value at position i, by its type and content. Inline for strings, the common key.
+inline std::uint64_t hash_value(const values& v, std::size_t i, std::uint64_t seed) {
+    if (v.type_at(i) == value_type::string) [[likely]] {
+        std::string_view s = v.get_string(i);
+        return hash_bytes(s.data(), s.size(), seed ^ 0x4);
+    }
+    return hash_non_string(v, i, seed);
+}
 
 // splitmix64: the per-executor generator for edge ids, root ids and shuffle starts.
 class fast_random {
