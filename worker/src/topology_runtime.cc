@@ -18,6 +18,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cstring>
 #include <deque>
 #include <mutex>
 #include <random>
@@ -60,6 +61,28 @@ struct counter {
     }
     std::uint64_t get() const noexcept { return v.load(std::memory_order_relaxed); }
 };
+
+// a == b for stream names, inline: names up to 16 bytes are compared with two overlapping
+// loads per side instead of a call to memcmp (this runs on every emit).
+inline bool same_name(std::string_view a, std::string_view b) noexcept {
+    std::size_t n = a.size();
+    if (n != b.size()) {
+        return false;
+    }
+    auto load = [](const char* p, auto word) {
+        std::memcpy(&word, p, sizeof(word));
+        return word;
+    };
+    if (n >= 8 && n <= 16) {
+        return load(a.data(), std::uint64_t{}) == load(b.data(), std::uint64_t{}) &&
+               load(a.data() + n - 8, std::uint64_t{}) == load(b.data() + n - 8, std::uint64_t{});
+    }
+    if (n >= 4 && n < 8) {
+        return load(a.data(), std::uint32_t{}) == load(b.data(), std::uint32_t{}) &&
+               load(a.data() + n - 4, std::uint32_t{}) == load(b.data() + n - 4, std::uint32_t{});
+    }
+    return a == b;
+}
 
 std::size_t round_pow2(std::int64_t n) {
     std::size_t c = 2;
@@ -450,7 +473,8 @@ void bolt_collector_impl::report_error(std::string_view message) {
 stream_state& executor_impl::resolve(task_state& t, std::string_view stream, int direct) {
     auto& streams = t.streams;
     int i = t.last_stream;
-    if (i >= static_cast<int>(streams.size()) || streams[i].plan->schema->stream != stream) {
+    if (i >= static_cast<int>(streams.size()) ||
+        !same_name(streams[i].plan->schema->stream, stream)) [[unlikely]] {
         i = -1;
         for (std::size_t k = 0; k < streams.size(); ++k) {
             if (streams[k].plan->schema->stream == stream) {
@@ -496,7 +520,7 @@ void executor_impl::for_each_target(task_state& t, edge_state& e, const values& 
             for (int pos : p.field_positions) {
                 h = hash_value(v, static_cast<std::size_t>(pos), h);
             }
-            fn(p.targets[h % p.targets.size()]);
+            fn(p.targets[reduce_range(h, p.targets.size())]);
             break;
         }
         case grouping_type::all:
@@ -519,8 +543,8 @@ void executor_impl::for_each_target(task_state& t, edge_state& e, const values& 
                 h1 = hash_value(v, static_cast<std::size_t>(pos), h1);
                 h2 = hash_value(v, static_cast<std::size_t>(pos), h2);
             }
-            std::size_t a = h1 % p.targets.size();
-            std::size_t b = h2 % p.targets.size();
+            std::size_t a = reduce_range(h1, p.targets.size());
+            std::size_t b = reduce_range(h2, p.targets.size());
             std::size_t pick = e.load[a] <= e.load[b] ? a : b;
             ++e.load[pick];
             fn(p.targets[pick]);

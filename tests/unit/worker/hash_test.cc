@@ -18,14 +18,36 @@ TEST(hash_test, is_stable_across_processes_and_builds) {
     EXPECT_EQ(hash_value(v, 1, 0), 0xbf1a7d191fecd208ULL);
 }
 
-TEST(hash_test, spreads_distinct_words) {
+TEST(hash_test, spreads_distinct_words_over_targets) {
+    // What fields grouping does: hash, then reduce onto the target positions.
     int per_bucket[8] = {};
     for (int i = 0; i < 8000; ++i) {
         values v{"word" + std::to_string(i)};
-        ++per_bucket[hash_value(v, 0, 0) % 8];
+        ++per_bucket[reduce_range(hash_value(v, 0, 0), 8)];
     }
     for (int b : per_bucket) {
         EXPECT_NEAR(b, 1000, 150);
+    }
+}
+
+TEST(hash_test, reduce_range_stays_in_range_and_is_pinned) {
+    EXPECT_EQ(reduce_range(0, 5), 0u);
+    EXPECT_EQ(reduce_range(~std::uint64_t{0}, 5), 4u);
+    EXPECT_EQ(reduce_range(std::uint64_t{1} << 63, 2), 1u);
+    EXPECT_EQ(reduce_range(0xc5a8f7a226bef162ULL, 3), 2u);  // "fox" onto three tasks
+}
+
+TEST(hash_test, hashes_every_short_length_by_all_its_bytes) {
+    // The tail of a key is read with overlapping loads: a change in any byte must change the
+    // hash, for every length that takes that path.
+    for (std::size_t n = 1; n <= 24; ++n) {
+        std::string base(n, 'a');
+        std::uint64_t h = hash_bytes(base.data(), n, 0);
+        for (std::size_t i = 0; i < n; ++i) {
+            std::string other = base;
+            other[i] = 'b';
+            EXPECT_NE(hash_bytes(other.data(), n, 0), h) << "length " << n << ", byte " << i;
+        }
     }
 }
 
