@@ -115,12 +115,17 @@ class zk_process {
     void start(int port) {
         fs::path cfg_path = _dir / "zoo.cfg";
         std::ofstream cfg(cfg_path, std::ios::trunc);
+        // forceSync=no: a dev server does not fsync its transaction log. With workers using
+        // both vCPUs of a small machine, an fsync could take seconds to complete, and the pings
+        // queued behind it made every session (workers', Nimbus') lose its connection and
+        // expire within a minute or two. A development cluster's state is throwaway.
         cfg << "tickTime=2000\n"
             << "dataDir=" << (_dir / "data").string() << "\n"
             << "clientPort=" << port << "\n"
             << "clientPortAddress=127.0.0.1\n"
             << "maxClientCnxns=0\n"
             << "admin.enableServer=false\n"
+            << "forceSync=no\n"
             << "4lw.commands.whitelist=ruok,isro\n";
         cfg.close();
         if (!cfg) {

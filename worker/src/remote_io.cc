@@ -13,16 +13,6 @@ namespace tempest::worker {
 
 using detail::tuple_access;
 
-namespace {
-
-std::int64_t steady_ns() {
-    return std::chrono::duration_cast<std::chrono::nanoseconds>(
-               std::chrono::steady_clock::now().time_since_epoch())
-        .count();
-}
-
-}  // namespace
-
 remote_io::remote_io(const topology_plan& plan, const remote_options& options)
     : _plan(plan), _options(options), _schemas(static_cast<std::uint32_t>(plan.num_tasks()) + 1) {
     // Every (task, stream index) → its schema, so frames from any worker decode here.
@@ -34,7 +24,6 @@ remote_io::remote_io(const topology_plan& plan, const remote_options& options)
         }
     }
     _task_client.assign(static_cast<std::size_t>(plan.num_tasks()) + 1, nullptr);
-    _congested_until.assign(static_cast<std::size_t>(plan.num_tasks()) + 1, 0);
     _task_inbound.assign(static_cast<std::size_t>(plan.num_tasks()) + 1, nullptr);
 }
 
@@ -50,7 +39,6 @@ remote_io::ring_t* remote_io::add_outbound(std::size_t capacity) {
 void remote_io::add_inbound(ring_t* ring, const std::vector<int>& tasks) {
     auto in = std::make_unique<inbound>();
     in->ring = ring;
-    in->tasks = tasks;
     for (int t : tasks) {
         _task_inbound[t] = in.get();
     }
@@ -62,7 +50,9 @@ void remote_io::start() {
     so.bind_address = _options.bind_address;
     so.port = _options.port;
     _server = std::make_unique<transport::tcp_server>(
-        so, _schemas, [this](std::span<tuple> tuples) { on_batch(tuples); });
+        so, _schemas, [this](std::uint32_t connection, std::span<tuple> tuples) {
+            on_batch(connection, tuples);
+        });
     _receiving.store(true, std::memory_order_release);
     if (!_server->start()) {
         _receiving.store(false, std::memory_order_release);
@@ -103,8 +93,9 @@ remote_stats remote_io::stats() const noexcept {
     s.sent = _sent.load(std::memory_order_relaxed);
     s.received = _received.load(std::memory_order_relaxed);
     s.dropped = _dropped.load(std::memory_order_relaxed);
-    s.congestion_sent = _flow_sent.load(std::memory_order_relaxed);
-    s.congestion_received = _flow_received.load(std::memory_order_relaxed);
+    s.credits_granted = _credits_granted.load(std::memory_order_relaxed);
+    s.credits_received = _credits_received.load(std::memory_order_relaxed);
+    s.credit_waits = _credit_waits.load(std::memory_order_relaxed);
     if (_server) {
         s.rejected_frames = _server->rejected_frames();
         s.connections_in = _server->connection_count();
@@ -142,6 +133,8 @@ void remote_io::apply_endpoints() {
                 co.batch_bytes = _options.batch_bytes;
                 co.flush_interval = _options.flush_interval;
                 co.max_queued_frames = _options.max_queued_frames;
+                co.credit_window = _options.credit_window;
+                co.task_limit = static_cast<std::uint32_t>(_plan.num_tasks()) + 1;
                 c = std::make_unique<transport::tcp_client>(co);
                 c->start();
                 common::logger("worker").info("connecting to worker {}", key);
@@ -154,12 +147,27 @@ void remote_io::apply_endpoints() {
         common::logger("worker").info("closing the connection to worker {}: no task of ours left",
                                       key);
         c->stop();
+        _retired_credits_received += c->credits_granted();
+        _retired_credit_waits += c->credit_waits();
     }
     _clients = std::move(keep);
+    publish_client_stats();
+}
+
+void remote_io::publish_client_stats() {
+    std::uint64_t received = _retired_credits_received;
+    std::uint64_t waits = _retired_credit_waits;
+    for (const auto& [key, c] : _clients) {
+        received += c->credits_granted();
+        waits += c->credit_waits();
+    }
+    _credits_received.store(received, std::memory_order_relaxed);
+    _credit_waits.store(waits, std::memory_order_relaxed);
 }
 
 void remote_io::transfer_loop() {
     int idle = 0;
+    std::uint64_t passes = 0;
     bool open_frames = false;
     while (!_stop.load(std::memory_order_acquire)) {
         if (_endpoints_changed.exchange(false, std::memory_order_acq_rel)) {
@@ -168,16 +176,12 @@ void remote_io::transfer_loop() {
         bool blocked = false;
         bool work = move_inbound();
         bool held = _held.load(std::memory_order_relaxed) > 0;
-        const std::int64_t now = steady_ns();
-        if (held) {
-            announce_congestion(now);
-        }
         for (auto& ring : _outbound) {
             std::size_t n = ring->consume(512, [&](tuple& t) {
-                int dest = tuple_access::dest_task(t);
-                transport::tcp_client* c = _task_client[dest];
-                if (c == nullptr || now < _congested_until[dest] || !c->try_send(t)) {
-                    blocked = true;  // unknown location or a full peer queue: retry later
+                transport::tcp_client* c = _task_client[tuple_access::dest_task(t)];
+                if (c == nullptr || !c->try_send(t)) {
+                    // Unknown location, a full peer queue or no credit: retry later.
+                    blocked = true;
                     return false;
                 }
                 return true;
@@ -189,10 +193,16 @@ void remote_io::transfer_loop() {
             }
         }
         if (work) {
+            if ((++passes & 255) == 0) {
+                publish_client_stats();
+            }
             idle = 0;
             continue;
         }
-        // Nothing new: send what is batched now instead of waiting for the flush timer.
+        // Nothing new: grant every credit still owed and send what is batched now instead of
+        // waiting for the flush timer.
+        grant_credits(true);
+        publish_client_stats();
         if (open_frames) {
             open_frames = false;
             for (auto& [key, c] : _clients) {
@@ -246,7 +256,7 @@ void remote_io::transfer_loop() {
     }
 }
 
-void remote_io::on_batch(std::span<tuple> tuples) {
+void remote_io::on_batch(std::uint32_t connection, std::span<tuple> tuples) {
     std::unique_lock lock(_staging_mu);
     // Over the limit: wait (not reading the sockets meanwhile) until the executors catch up.
     _staging_cv.wait(lock, [&] {
@@ -260,6 +270,8 @@ void remote_io::on_batch(std::span<tuple> tuples) {
         _staging.resize(_staged_count + tuples.size());
     }
     for (tuple& t : tuples) {
+        // The credit for it is owed to this connection once it is delivered.
+        tuple_access::set_origin(t, connection);
         // Swap, not move: the batch keeps the slot's old buffers for the next frame.
         std::swap(_staging[_staged_count++], t);
     }
@@ -269,24 +281,66 @@ void remote_io::on_batch(std::span<tuple> tuples) {
     _park.wake_if_parked();
 }
 
-void remote_io::announce_congestion(std::int64_t now) {
-    for (auto& in : _inbound) {
-        if (in->overflow.size() - in->head < flow_high || now < in->next_announce) {
-            continue;
-        }
-        in->next_announce = now + flow_refresh_ns;
-        for (int task : in->tasks) {
-            tuple msg;
-            tuple_access::set_header(msg, nullptr, 0, task, detail::message_kind::flow);
-            tuple_access::set_system(msg, 0, 0);
-            for (auto& [key, c] : _clients) {
-                // Ahead of queued data; if too many wait, the next refresh sends it again.
-                if (c->send_urgent(msg)) {
-                    _flow_sent.fetch_add(1, std::memory_order_relaxed);
-                }
-            }
+void remote_io::owe(std::uint32_t connection, int task) {
+    if (_owed_last == nullptr || _owed_last_id != connection) {
+        _owed_last = &_owed[connection];
+        _owed_last_id = connection;
+        if (_owed_last->by_task.empty()) {
+            _owed_last->by_task.assign(static_cast<std::size_t>(_plan.num_tasks()) + 1, 0);
         }
     }
+    std::uint32_t& n = _owed_last->by_task[static_cast<std::size_t>(task)];
+    if (n == 0) {
+        _owed_last->tasks.push_back(task);
+    }
+    // A quarter of the window: the sender gets credit back well before it runs dry.
+    if (++n == std::max<std::uint32_t>(1, _options.credit_window / 4)) {
+        _owed_last->due = true;
+    }
+}
+
+void remote_io::grant_credits(bool all) {
+    for (auto it = _owed.begin(); it != _owed.end();) {
+        owed_credits& o = it->second;
+        if (o.tasks.empty() || !(all || o.due)) {
+            ++it;
+            continue;
+        }
+        _grants.clear();
+        std::uint64_t total = 0;
+        for (int task : o.tasks) {
+            std::uint32_t& n = o.by_task[static_cast<std::size_t>(task)];
+            _grants.push_back({static_cast<std::uint32_t>(task), n});
+            total += n;
+            n = 0;
+        }
+        o.tasks.clear();
+        o.due = false;
+        _server->grant(it->first, _grants);
+        _credits_granted.fetch_add(total, std::memory_order_relaxed);
+        if (all) {
+            // Idle: forget the connection until it sends again (closed ones go this way).
+            if (_owed_last == &o) {
+                _owed_last = nullptr;
+            }
+            it = _owed.erase(it);
+        } else {
+            ++it;
+        }
+    }
+}
+
+bool remote_io::deliver(inbound& in, tuple& t) {
+    tuple* slot = in.has_overflow() ? nullptr : in.ring->try_claim();
+    if (slot == nullptr) {
+        std::swap(in.overflow.emplace_back(), t);
+        return false;
+    }
+    std::swap(*slot, t);
+    owe(tuple_access::origin(*slot), tuple_access::dest_task(*slot));
+    tuple_access::clear_origin(*slot);
+    in.ring->commit();
+    return true;
 }
 
 bool remote_io::move_inbound() {
@@ -299,6 +353,8 @@ bool remote_io::move_inbound() {
                 break;
             }
             std::swap(*slot, in->overflow[in->head++]);
+            owe(tuple_access::origin(*slot), tuple_access::dest_task(*slot));
+            tuple_access::clear_origin(*slot);
             in->ring->commit();
             _held.fetch_sub(1, std::memory_order_relaxed);
             moved = true;
@@ -321,47 +377,41 @@ bool remote_io::move_inbound() {
         _staging.swap(_draining);
         _staged_count = 0;
     }
-    std::uint64_t delivered = 0;
+    std::uint64_t gone = 0;  // delivered to a ring or dropped: no longer held
     std::size_t dropped = 0;
-    std::size_t control = 0;
     for (std::size_t i = 0; i < staged; ++i) {
         tuple& t = _draining[i];
-        if (tuple_access::kind(t) == detail::message_kind::flow) [[unlikely]] {
-            // A peer cannot take tuples for this task now: hold ours back for a lease.
-            _congested_until[tuple_access::dest_task(t)] = steady_ns() + flow_lease_ns;
-            _flow_received.fetch_add(1, std::memory_order_relaxed);
-            ++control;
-            continue;
-        }
-        inbound* in = _task_inbound[tuple_access::dest_task(t)];  // the decoder checked range
-        if (in == nullptr) {
+        const int task = tuple_access::dest_task(t);  // the decoder checked its range
+        inbound* in = _task_inbound[task];
+        if (in == nullptr || tuple_access::kind(t) == detail::message_kind::flow) [[unlikely]] {
+            // Grants travel the other way (tcp_transport.h); one here is a confused peer's.
+            owe(tuple_access::origin(t), task);
             ++dropped;
+            ++gone;
             std::uint64_t n = _dropped.fetch_add(1, std::memory_order_relaxed) + 1;
             if (n <= 10 || n % 10000 == 0) {
                 common::logger("worker").warn(
-                    "dropping a tuple for task {}, which does not run in this worker ({} dropped "
-                    "so far): the sender's assignment is stale",
-                    tuple_access::dest_task(t), n);
+                    "dropping a {} for task {} ({} dropped so far): {}",
+                    in == nullptr ? "tuple" : "credit grant", task, n,
+                    in == nullptr
+                        ? "the task does not run in this worker; the sender's assignment is stale"
+                        : "grants are only sent to the sending worker");
             }
             continue;
         }
-        tuple* slot = in->has_overflow() ? nullptr : in->ring->try_claim();
-        if (slot != nullptr) {
-            std::swap(*slot, t);
-            in->ring->commit();
-            ++delivered;
-        } else {
-            std::swap(in->overflow.emplace_back(), t);
+        if (deliver(*in, t)) {
+            ++gone;
         }
         moved = true;
     }
-    _received.fetch_add(staged - dropped - control, std::memory_order_relaxed);
-    if (staged > 0) {
-        _held.fetch_sub(delivered + dropped + control, std::memory_order_relaxed);
+    _received.fetch_add(staged - dropped, std::memory_order_relaxed);
+    if (gone > 0) {
+        _held.fetch_sub(gone, std::memory_order_relaxed);
     }
     for (auto& in : _inbound) {
         in->ring->publish();
     }
+    grant_credits(false);
     if (moved) {
         _staging_cv.notify_one();
     }

@@ -14,17 +14,16 @@
 // what does not fit in a per-ring overflow that it retries on every turn. So one full executor
 // never holds up tuples for the others (no head-of-line blocking across a connection: with
 // workers exchanging tuples both ways, a blocked reader on each side would wait on the other
-// forever). Flow control keeps what is held small: while an executor's overflow holds
-// flow_high tuples or more,
-// the transfer thread tells every peer, every flow_refresh, that the executor's tasks are
-// congested; a peer holds back tuples for a congested task for flow_lease after the last such
-// message (a lease, so a lost message never blocks a sender for good), which leaves them in its
-// executors' rings and its backpressure stops its spouts. Only when inbound_limit tuples are
-// held anyway does the I/O thread wait, which stops it reading: an emergency brake set far above
-// what flow control lets through, since a brake that engages in normal running brings the
-// cyclic wait back. Tuples for
-// tasks that do not run here (a sender with a stale assignment) are dropped and counted;
-// acking replays them.
+// forever).
+// Flow control is by credits (tcp_transport.h): a sender may have remote_options::credit_window
+// tuples per destination task on their way; the receiver grants credits back to the connection
+// a tuple came by once that tuple is in its executor's ring (or dropped). What a worker holds
+// beyond its rings is thus bounded by window x tasks x sending peers, however slow its
+// executors or however late its threads are scheduled; a sender without credit leaves tuples in
+// its executors' rings and backpressure stops its spouts. Only when inbound_limit tuples are
+// held anyway (a peer that ignores credits) does the I/O thread wait, which stops it reading.
+// Tuples for tasks that do not run here (a sender with a stale assignment) are dropped and
+// counted; acking replays them.
 #pragma once
 
 #include "tempest/worker/parker.h"
@@ -76,7 +75,7 @@ class remote_io {
   private:
     void transfer_loop();
     void apply_endpoints();
-    void on_batch(std::span<tuple> tuples);
+    void on_batch(std::uint32_t connection, std::span<tuple> tuples);
 
     const topology_plan& _plan;
     remote_options _options;
@@ -90,7 +89,6 @@ class remote_io {
     std::atomic<bool> _stop{false};
     std::map<std::string, std::unique_ptr<transport::tcp_client>> _clients;  // by "host:port"
     std::vector<transport::tcp_client*> _task_client;  // index = task id; null = unknown
-    std::vector<std::int64_t> _congested_until;        // index = task id; steady ns
     std::mutex _endpoints_mu;                          // guards _pending_endpoints
     std::vector<task_endpoint> _pending_endpoints;
     std::atomic<bool> _endpoints_changed{false};
@@ -100,16 +98,25 @@ class remote_io {
         ring_t* ring = nullptr;
         std::vector<tuple> overflow;  // oldest at head; reset (not freed) once drained
         std::size_t head = 0;
-        std::vector<int> tasks;          // the executor thread's tasks
-        std::int64_t next_announce = 0;  // steady ns
         bool has_overflow() const noexcept { return head < overflow.size(); }
     };
     static constexpr std::size_t inbound_limit = 4 * 1024 * 1024;  // staged + overflowed tuples
-    static constexpr std::size_t flow_high = 4096;  // overflowed tuples that mean congested
-    static constexpr std::int64_t flow_refresh_ns = 1'000'000;
-    static constexpr std::int64_t flow_lease_ns = 2'000'000;
-    void announce_congestion(std::int64_t now);
     bool move_inbound();  // transfer thread: staged tuples and overflows into the rings
+    // Into the executor's ring (true), or its overflow when the ring is full or not empty.
+    bool deliver(inbound& in, tuple& t);
+    // Credits owed to one inbound connection, by task, not yet granted (transfer thread).
+    struct owed_credits {
+        std::vector<std::uint32_t> by_task;
+        std::vector<std::uint32_t> tasks;  // tasks with a non-zero entry
+        bool due = false;                  // some task reached the grant threshold
+    };
+    void owe(std::uint32_t connection, int task);
+    // Grants what is owed: to connections with a task past the threshold, or all with `all`.
+    void grant_credits(bool all);
+    std::map<std::uint32_t, owed_credits> _owed;  // by connection id
+    std::uint32_t _owed_last_id = 0;
+    owed_credits* _owed_last = nullptr;  // cache: tuples come in runs from one connection
+    std::vector<transport::credit_grant> _grants;
     std::vector<std::unique_ptr<inbound>> _inbound;
     std::vector<inbound*> _task_inbound;  // index = task id; null = not in this worker
     std::mutex _staging_mu;               // guards _staging, _staged_count
@@ -124,8 +131,13 @@ class remote_io {
     std::atomic<std::uint64_t> _sent{0};
     std::atomic<std::uint64_t> _received{0};
     std::atomic<std::uint64_t> _dropped{0};
-    std::atomic<std::uint64_t> _flow_sent{0};
-    std::atomic<std::uint64_t> _flow_received{0};
+    std::atomic<std::uint64_t> _credits_granted{0};
+    // Peers' grants and credit waits summed over the clients, published by the transfer thread.
+    void publish_client_stats();
+    std::uint64_t _retired_credits_received = 0;  // of stopped clients; transfer thread
+    std::uint64_t _retired_credit_waits = 0;
+    std::atomic<std::uint64_t> _credits_received{0};
+    std::atomic<std::uint64_t> _credit_waits{0};
 };
 
 }  // namespace tempest::worker

@@ -63,9 +63,10 @@ struct topology_fixture {
 
 // What a server received, in order; filled on the server's I/O thread.
 struct receiver {
-    void on_batch(std::span<tuple> ts) {
+    void on_batch(std::uint32_t conn, std::span<tuple> ts) {
         std::lock_guard lock(mu);
         ++frames;
+        connection = conn;
         for (const tuple& t : ts) {
             ok = ok && tuple_access::dest_task(t) == 1 && t.get_source_task() == 0 &&
                  t.get_source_component() == "spout";
@@ -77,9 +78,14 @@ struct receiver {
         return got.size();
     }
     tcp_server::batch_handler handler() {
-        return [this](std::span<tuple> ts) { on_batch(ts); };
+        return [this](std::uint32_t conn, std::span<tuple> ts) { on_batch(conn, ts); };
+    }
+    std::uint32_t last_connection() {
+        std::lock_guard lock(mu);
+        return connection;
     }
     std::mutex mu;
+    std::uint32_t connection = 0;
     std::vector<std::int64_t> got;
     std::size_t frames = 0;
     bool ok = true;
@@ -246,6 +252,146 @@ TEST(tcp_transport_test, full_queue_refuses_until_drained) {
     ASSERT_TRUE(client.flush() || wait_until([&] { return client.flush(); }));
     ASSERT_TRUE(wait_until([&] { return r.count() == 20; })) << "received " << r.count();
     expect_sequence(r, 0, 20);
+}
+
+// Sends until try_send refuses; returns how many it took, numbering them from `from`.
+std::int64_t send_until_refused(tcp_client& c, const topology_fixture& f, std::int64_t from) {
+    std::int64_t n = from;
+    while (n < from + 100000 && c.try_send(f.make(n))) {
+        ++n;
+    }
+    return n - from;
+}
+
+TEST(tcp_transport_test, credits_bound_what_a_client_sends_until_granted) {
+    topology_fixture f;
+    receiver r;
+    tcp_server server(server_options{"127.0.0.1", 0}, f.table, r.handler());
+    ASSERT_TRUE(server.start());
+    auto opts = client_to(server.port());
+    opts.credit_window = 100;
+    opts.task_limit = 2;
+    tcp_client client(opts);
+    client.start();
+    ASSERT_TRUE(wait_until([&] { return client.connected(); }));
+
+    // A full window, then nothing more for task 1 however long the client tries.
+    EXPECT_EQ(send_until_refused(client, f, 0), 100);
+    EXPECT_GT(client.credit_waits(), 0u);
+    ASSERT_TRUE(client.flush());
+    ASSERT_TRUE(wait_until([&] { return r.count() == 100; })) << "received " << r.count();
+    EXPECT_FALSE(client.try_send(f.make(100)));
+
+    // The receiver grants 30 on the connection the tuples came by: exactly 30 more go.
+    const credit_grant grant{1, 30};
+    server.grant(r.last_connection(), std::span(&grant, 1));
+    ASSERT_TRUE(wait_until([&] { return client.credits_granted() == 30; }));
+    EXPECT_EQ(send_until_refused(client, f, 100), 30);
+    ASSERT_TRUE(client.flush());
+    ASSERT_TRUE(wait_until([&] { return r.count() == 130; })) << "received " << r.count();
+    expect_sequence(r, 0, 130);
+
+    // Grants never raise the credit above a full window.
+    const credit_grant more{1, 1000};
+    server.grant(r.last_connection(), std::span(&more, 1));
+    ASSERT_TRUE(wait_until([&] { return client.credits_granted() == 1030; }));
+    EXPECT_EQ(send_until_refused(client, f, 130), 100);
+    EXPECT_EQ(client.connects(), 1u);
+}
+
+TEST(tcp_transport_test, a_new_connection_starts_with_a_full_window) {
+    topology_fixture f;
+    receiver r;
+    auto server =
+        std::make_unique<tcp_server>(server_options{"127.0.0.1", 0}, f.table, r.handler());
+    ASSERT_TRUE(server->start());
+    const std::uint16_t port = server->port();
+    auto opts = client_to(port);
+    opts.credit_window = 10;
+    opts.task_limit = 2;
+    tcp_client client(opts);
+    client.start();
+    ASSERT_TRUE(wait_until([&] { return client.connected(); }));
+    EXPECT_EQ(send_until_refused(client, f, 0), 10);
+    ASSERT_TRUE(client.flush());
+    ASSERT_TRUE(wait_until([&] { return r.count() == 10; }));
+
+    // The receiver restarts without granting anything: the old connection's debts are void.
+    server->stop();
+    ASSERT_TRUE(wait_until([&] { return !client.connected(); }));
+    server = std::make_unique<tcp_server>(server_options{"127.0.0.1", port}, f.table, r.handler());
+    ASSERT_TRUE(server->start());
+    ASSERT_TRUE(wait_until([&] { return client.connected(); }));
+    EXPECT_EQ(send_until_refused(client, f, 10), 10);
+    ASSERT_TRUE(client.flush());
+    ASSERT_TRUE(wait_until([&] { return r.count() == 20; })) << "received " << r.count();
+    expect_sequence(r, 0, 20);
+}
+
+TEST(tcp_transport_test, messages_queued_before_a_connection_count_against_its_window) {
+    topology_fixture f;
+    receiver r;
+    std::uint16_t port = 0;
+    {
+        // A free port, left unbound so that the client cannot connect yet.
+        tcp_server probe(server_options{"127.0.0.1", 0}, f.table, r.handler());
+        ASSERT_TRUE(probe.start());
+        port = probe.port();
+    }
+    auto opts = client_to(port);
+    opts.credit_window = 10;
+    opts.task_limit = 2;
+    tcp_client client(opts);
+    client.start();
+    EXPECT_EQ(send_until_refused(client, f, 0), 10);
+    ASSERT_TRUE(client.flush());
+
+    tcp_server server(server_options{"127.0.0.1", port}, f.table, r.handler());
+    ASSERT_TRUE(server.start());
+    ASSERT_TRUE(wait_until([&] { return r.count() == 10; })) << "received " << r.count();
+    // The ten queued ones went out on this connection and used its window.
+    EXPECT_EQ(send_until_refused(client, f, 10), 0);
+    const credit_grant grant{1, 4};
+    server.grant(r.last_connection(), std::span(&grant, 1));
+    ASSERT_TRUE(wait_until([&] { return client.credits_granted() == 4; }));
+    EXPECT_EQ(send_until_refused(client, f, 10), 4);
+}
+
+TEST(tcp_transport_test, a_peer_sending_other_than_grants_is_dropped_and_reconnected) {
+    namespace asio = boost::asio;
+    topology_fixture f;
+    asio::io_context io;
+    asio::ip::tcp::acceptor acceptor(io, {asio::ip::make_address("127.0.0.1"), 0});
+    auto opts = client_to(acceptor.local_endpoint().port());
+    opts.credit_window = 10;
+    opts.task_limit = 2;
+    tcp_client client(opts);
+    client.start();
+
+    // First connection: a data tuple where only grants may come. Second: a bad frame length.
+    frame_encoder enc;
+    enc.add(f.make(1));
+    const auto data_frame = enc.finish();
+    std::vector<std::byte> bad_length(8, std::byte{0});
+    const std::uint32_t huge = 0xfffffff0u;
+    std::memcpy(bad_length.data(), &huge, 4);
+    for (std::span<const std::byte> junk : {data_frame, std::span<const std::byte>(bad_length)}) {
+        asio::ip::tcp::socket peer(io);
+        acceptor.accept(peer);
+        asio::write(peer, asio::buffer(junk.data(), junk.size()));
+        // The client closes its end: our read ends with EOF or a reset.
+        std::array<char, 4096> buf{};
+        boost::system::error_code ec;
+        while (!ec) {
+            peer.read_some(asio::buffer(buf), ec);
+        }
+        EXPECT_TRUE(ec == asio::error::eof || ec == asio::error::connection_reset) << ec.message();
+    }
+    // And it comes back for a third connection, with no credit granted by the impostor.
+    asio::ip::tcp::socket third(io);
+    acceptor.accept(third);
+    EXPECT_TRUE(wait_until([&] { return client.connects() == 3; }));
+    EXPECT_EQ(client.credits_granted(), 0u);
 }
 
 TEST(tcp_transport_test, start_fails_cleanly_on_a_taken_port) {

@@ -2,6 +2,7 @@
 #include "tempest/worker/transport/tcp_transport.h"
 
 #include "tempest/common/log.h"
+#include "tuple_access.h"
 
 // clang-format off
 // Boost 1.74's asio/awaitable.hpp uses std::exchange without including <utility>.
@@ -51,8 +52,31 @@ std::string endpoint_string(const tcp::socket& s) {
 struct tcp_server::impl {
     // One accepted connection; owned by the server's set and by its pending handlers. I/O thread.
     struct connection : std::enable_shared_from_this<connection> {
-        connection(impl& s, tcp::socket sock) : server(s), socket(std::move(sock)) {
+        connection(impl& s, tcp::socket sock, std::uint32_t conn_id)
+            : server(s), socket(std::move(sock)), id(conn_id) {
             peer = endpoint_string(socket);
+        }
+
+        // Credit frames back to the client, in order, one write at a time.
+        void write(std::vector<std::byte> frame) {
+            out.push_back(std::move(frame));
+            if (out.size() == 1) {
+                write_front();
+            }
+        }
+
+        void write_front() {
+            asio::async_write(socket, asio::buffer(out.front()),
+                              [self = shared_from_this()](const error_code& ec, std::size_t) {
+                                  if (ec) {
+                                      self->out.clear();
+                                      return;  // the read side sees the failure and closes
+                                  }
+                                  self->out.pop_front();
+                                  if (!self->out.empty()) {
+                                      self->write_front();
+                                  }
+                              });
         }
 
         void read_header() {
@@ -92,7 +116,7 @@ struct tcp_server::impl {
                 return;
             }
             try {
-                server.on_batch(batch.tuples());
+                server.on_batch(id, batch.tuples());
             } catch (const std::exception& ex) {
                 log().error(
                     "transport: batch handler threw for a frame from {}: {}; closing "
@@ -112,7 +136,8 @@ struct tcp_server::impl {
         }
 
         void close_quietly(const error_code& ec) {
-            if (ec != asio::error::eof && ec != asio::error::operation_aborted) {
+            if (ec != asio::error::eof && ec != asio::error::operation_aborted &&
+                ec != asio::error::bad_descriptor) {
                 log().warn("transport: connection from {} failed: {}", peer, ec.message());
             }
             close();
@@ -126,7 +151,9 @@ struct tcp_server::impl {
 
         impl& server;
         tcp::socket socket;
+        std::uint32_t id;
         std::string peer;
+        std::deque<std::vector<std::byte>> out;  // credit frames; the front one is being written
         std::array<std::byte, 4> length_bytes{};
         std::vector<std::byte> body;
         decoded_batch batch;
@@ -152,7 +179,8 @@ struct tcp_server::impl {
             }
             error_code ignored;
             sock.set_option(tcp::no_delay(true), ignored);  // (void): only a latency hint
-            auto c = std::make_shared<connection>(*this, std::move(sock));
+            next_id = (next_id + 1) & 0xffffff;             // fits tuple_access::set_origin
+            auto c = std::make_shared<connection>(*this, std::move(sock), next_id);
             connections.insert(c);
             open_connections.store(connections.size(), std::memory_order_relaxed);
             c->read_header();
@@ -176,6 +204,9 @@ struct tcp_server::impl {
     std::optional<tcp::acceptor> acceptor;
     std::optional<asio::steady_timer> accept_retry;
     std::set<std::shared_ptr<connection>> connections;  // I/O thread only
+    std::uint32_t next_id = 0;                          // I/O thread only
+    std::mutex grant_mu;                                // guards grant_encoder
+    frame_encoder grant_encoder;
     std::thread thread;
     std::atomic<std::uint16_t> bound_port{0};
     std::atomic<std::size_t> open_connections{0};
@@ -245,6 +276,35 @@ void tcp_server::stop() {
     s.bound_port.store(0, std::memory_order_relaxed);
 }
 
+void tcp_server::grant(std::uint32_t connection, std::span<const credit_grant> grants) {
+    impl& s = *_impl;
+    if (grants.empty() || !s.thread.joinable()) {
+        return;
+    }
+    std::vector<std::byte> frame;
+    {
+        std::scoped_lock lock(s.grant_mu);
+        s.grant_encoder.begin();
+        tuple msg;
+        for (const credit_grant& g : grants) {
+            detail::tuple_access::set_header(msg, nullptr, 0, static_cast<int>(g.task),
+                                             detail::message_kind::flow);
+            detail::tuple_access::set_system(msg, 0, g.count);
+            s.grant_encoder.add(msg);
+        }
+        s.grant_encoder.finish();
+        frame = s.grant_encoder.take({});
+    }
+    asio::post(s.io, [&s, connection, frame = std::move(frame)]() mutable {
+        for (const auto& c : s.connections) {
+            if (c->id == connection) {
+                c->write(std::move(frame));
+                return;
+            }
+        }
+    });
+}
+
 std::uint16_t tcp_server::port() const noexcept {
     return _impl->bound_port.load(std::memory_order_relaxed);
 }
@@ -267,7 +327,10 @@ struct tcp_client::impl {
           resolver(io),
           backoff_timer(io),
           flush_timer(io),
-          backoff(options.initial_backoff) {}
+          backoff(options.initial_backoff),
+          grant_schemas(options.task_limit),
+          credits(options.credit_window > 0 ? options.task_limit : 0,
+                  static_cast<std::int64_t>(options.credit_window)) {}
 
     // --- any thread, under mu
 
@@ -283,6 +346,8 @@ struct tcp_client::impl {
             spare.pop_back();
         }
         queue.push_back(encoder.take(std::move(fresh)));
+        queue_tasks.push_back(std::move(open_tasks));
+        open_tasks.clear();
         queued.store(queue.size(), std::memory_order_relaxed);
         if (!kick_posted) {
             kick_posted = true;
@@ -337,7 +402,24 @@ struct tcp_client::impl {
         const auto n = connect_count.fetch_add(1, std::memory_order_relaxed) + 1;
         log().info("transport: connected to {}:{}{}", options.host, options.port,
                    n > 1 ? " (reconnected)" : "");
-        watch(generation);
+        {
+            // A new connection starts with a full window, less what will be written on it: the
+            // queued frames and the open one. What the old connection wrote is lost or was
+            // taken, and the peer owes nothing for it on this one.
+            std::lock_guard lock(mu);
+            std::fill(credits.begin(), credits.end(),
+                      static_cast<std::int64_t>(options.credit_window));
+            auto debit = [&](const std::vector<credit_grant>& counts) {
+                for (const credit_grant& g : counts) {
+                    credits[g.task] -= g.count;
+                }
+            };
+            for (const auto& counts : queue_tasks) {
+                debit(counts);
+            }
+            debit(open_tasks);
+        }
+        read_header(generation);
         start_write();
     }
 
@@ -353,19 +435,74 @@ struct tcp_client::impl {
         });
     }
 
-    // The peer never sends; a read completing means it closed the connection (or misbehaved).
-    void watch(std::uint64_t gen) {
-        socket.async_read_some(asio::buffer(read_sink),
-                               [this, gen](const error_code& ec, std::size_t) {
-                                   if (gen != generation) {
-                                       return;
-                                   }
-                                   if (ec) {
-                                       on_error(gen, ec);
-                                       return;
-                                   }
-                                   watch(gen);
-                               });
+    // The peer sends only credit grants (frames of flow messages); anything else is a protocol
+    // error that closes the connection.
+    void read_header(std::uint64_t gen) {
+        asio::async_read(
+            socket, asio::buffer(grant_length), [this, gen](const error_code& ec, std::size_t) {
+                if (gen != generation) {
+                    return;
+                }
+                if (ec) {
+                    on_error(gen, ec);
+                    return;
+                }
+                std::uint32_t length = 0;
+                std::memcpy(&length, grant_length.data(), 4);
+                if (const frame_error e = check_frame_length(length, max_grant_frame_bytes);
+                    e != frame_error::none) {
+                    on_protocol_error(gen, std::string(to_string(e)));
+                    return;
+                }
+                grant_body.resize(length);
+                asio::async_read(socket, asio::buffer(grant_body),
+                                 [this, gen](const error_code& ec2, std::size_t) {
+                                     if (gen != generation) {
+                                         return;
+                                     }
+                                     if (ec2) {
+                                         on_error(gen, ec2);
+                                         return;
+                                     }
+                                     on_grants(gen);
+                                 });
+            });
+    }
+
+    void on_grants(std::uint64_t gen) {
+        if (const frame_error e = decode_frame_body(grant_body, grant_schemas, grant_batch);
+            e != frame_error::none) {
+            on_protocol_error(gen, std::string(to_string(e)));
+            return;
+        }
+        std::uint64_t granted = 0;
+        {
+            std::lock_guard lock(mu);
+            for (const tuple& t : grant_batch.tuples()) {
+                if (detail::tuple_access::kind(t) != detail::message_kind::flow) {
+                    on_protocol_error(gen, "a message other than a credit grant");
+                    return;
+                }
+                const auto task = static_cast<std::size_t>(detail::tuple_access::dest_task(t));
+                const std::uint64_t n = detail::tuple_access::sys_val(t);
+                granted += n;
+                if (task < credits.size()) {
+                    // Never above a full window: a confused peer cannot unbound the receiver.
+                    credits[task] = std::min<std::int64_t>(
+                        credits[task] + static_cast<std::int64_t>(
+                                            std::min<std::uint64_t>(n, options.credit_window)),
+                        options.credit_window);
+                }
+            }
+        }
+        granted_total.fetch_add(granted, std::memory_order_relaxed);
+        read_header(gen);
+    }
+
+    void on_protocol_error(std::uint64_t gen, const std::string& why) {
+        log().error("transport: bad frame from {}:{}: {}; reconnecting", options.host, options.port,
+                    why);
+        on_error(gen, asio::error::make_error_code(asio::error::invalid_argument));
     }
 
     void on_error(std::uint64_t gen, const error_code& ec) {
@@ -388,21 +525,9 @@ struct tcp_client::impl {
         }
         std::size_t n = 0;
         write_buffers.clear();
-        urgent_in_flight.clear();
         {
             std::lock_guard lock(mu);
-            // Urgent frames go ahead of the queued ones (at a frame boundary).
-            while (!urgent.empty()) {
-                urgent_in_flight.push_back(std::move(urgent.front()));
-                urgent.pop_front();
-            }
             n = std::min<std::size_t>(queue.size(), 64);
-        }
-        for (const auto& f : urgent_in_flight) {
-            write_buffers.emplace_back(f.data(), f.size());
-        }
-        {
-            std::lock_guard lock(mu);
             // Deque elements do not move on push_back, so these pointers stay valid.
             for (std::size_t i = 0; i < n; ++i) {
                 write_buffers.emplace_back(queue[i].data(), queue[i].size());
@@ -415,6 +540,13 @@ struct tcp_client::impl {
         const std::uint64_t gen = generation;
         asio::async_write(socket, write_buffers, [this, gen, n](const error_code& ec, std::size_t) {
             if (gen != generation) {
+                // The connection failed (its read saw EOF first) after this write completed. A
+                // frame written in full is not written again, unless a write on the next
+                // connection has already taken it. If the next connection is up, it counted
+                // these frames against its window: give that back.
+                if (!ec && !writing && !stopping) {
+                    drop_written(n, is_connected.load(std::memory_order_relaxed));
+                }
                 return;
             }
             writing = false;
@@ -422,18 +554,28 @@ struct tcp_client::impl {
                 on_error(gen, ec);
                 return;
             }
-            {
-                std::lock_guard lock(mu);
-                for (std::size_t i = 0; i < n; ++i) {
-                    if (spare.size() < options.max_queued_frames) {
-                        spare.push_back(std::move(queue.front()));
-                    }
-                    queue.pop_front();
-                }
-                queued.store(queue.size(), std::memory_order_relaxed);
-            }
+            drop_written(n, false);
             start_write();
         });
+    }
+
+    // The first n queued frames have been written: their buffers go back for reuse; with
+    // `refund`, their messages go back to the credit of the connection now open.
+    void drop_written(std::size_t n, bool refund) {
+        std::lock_guard lock(mu);
+        for (std::size_t i = 0; i < n && !queue.empty(); ++i) {
+            if (spare.size() < options.max_queued_frames) {
+                spare.push_back(std::move(queue.front()));
+            }
+            queue.pop_front();
+            if (refund) {
+                for (const credit_grant& g : queue_tasks.front()) {
+                    credits[g.task] += g.count;
+                }
+            }
+            queue_tasks.pop_front();
+        }
+        queued.store(queue.size(), std::memory_order_relaxed);
     }
 
     void arm_flush() {
@@ -469,22 +611,29 @@ struct tcp_client::impl {
     bool writing = false;
     bool stopping = false;
     std::vector<asio::const_buffer> write_buffers;
-    std::vector<std::vector<std::byte>> urgent_in_flight;
-    std::array<std::byte, 64> read_sink{};
+    static constexpr std::uint32_t max_grant_frame_bytes = 1u << 20;
+    std::array<std::byte, 4> grant_length{};
+    std::vector<std::byte> grant_body;
+    schema_table grant_schemas;  // no schemas: only the task range, for grant frames
+    decoded_batch grant_batch;
 
     // Guarded by mu.
     std::mutex mu;
     frame_encoder encoder;
     std::deque<std::vector<std::byte>> queue;   // sealed frames; the front ones may be in flight
-    std::deque<std::vector<std::byte>> urgent;  // send_urgent() frames not yet being written
-    frame_encoder urgent_encoder;
     std::vector<std::vector<std::byte>> spare;  // written frames' buffers, reused
+    std::vector<std::int64_t> credits;          // by task; empty = no flow control
+    // Messages by task in each queued frame and in the open one (with flow control only).
+    std::deque<std::vector<credit_grant>> queue_tasks;
+    std::vector<credit_grant> open_tasks;
     bool kick_posted = false;
     bool flush_armed = false;
 
     std::atomic<bool> is_connected{false};
     std::atomic<std::size_t> queued{0};
     std::atomic<std::uint64_t> connect_count{0};
+    std::atomic<std::uint64_t> waits{0};
+    std::atomic<std::uint64_t> granted_total{0};
 };
 
 tcp_client::tcp_client(client_options options)
@@ -523,6 +672,8 @@ void tcp_client::stop() {
     c.thread.join();
     std::lock_guard lock(c.mu);
     c.queue.clear();
+    c.queue_tasks.clear();
+    c.open_tasks.clear();
     c.queued.store(0, std::memory_order_relaxed);
     c.encoder.begin();
     c.kick_posted = false;
@@ -532,9 +683,32 @@ void tcp_client::stop() {
 bool tcp_client::try_send(const tuple& t) {
     impl& c = *_impl;
     std::lock_guard lock(c.mu);
+    std::int64_t* credit = nullptr;
+    if (!c.credits.empty()) {
+        const auto task = static_cast<std::size_t>(detail::tuple_access::dest_task(t));
+        if (task >= c.credits.size() || c.credits[task] <= 0) {
+            c.waits.fetch_add(1, std::memory_order_relaxed);
+            return false;
+        }
+        credit = &c.credits[task];
+    }
     if (c.encoder.message_count() > 0 && c.encoder.size() >= c.options.batch_bytes &&
         !c.seal_locked()) {
         return false;
+    }
+    if (credit != nullptr) {
+        --*credit;
+        const auto task = static_cast<std::uint32_t>(detail::tuple_access::dest_task(t));
+        if (c.open_tasks.empty() || c.open_tasks.back().task != task) {
+            auto it = std::find_if(c.open_tasks.begin(), c.open_tasks.end(),
+                                   [&](const credit_grant& g) { return g.task == task; });
+            if (it == c.open_tasks.end()) {
+                c.open_tasks.push_back({task, 0});
+            } else {
+                std::iter_swap(it, c.open_tasks.end() - 1);  // the last one is looked at first
+            }
+        }
+        ++c.open_tasks.back().count;
     }
     const bool was_empty = c.encoder.message_count() == 0;
     c.encoder.add(t);
@@ -543,29 +717,6 @@ bool tcp_client::try_send(const tuple& t) {
     } else if (was_empty && !c.flush_armed) {
         c.flush_armed = true;
         asio::post(c.io, [&c] { c.arm_flush(); });
-    }
-    return true;
-}
-
-bool tcp_client::send_urgent(const tuple& t) {
-    impl& c = *_impl;
-    std::lock_guard lock(c.mu);
-    if (c.urgent.size() >= 256) {
-        return false;
-    }
-    c.urgent_encoder.begin();
-    c.urgent_encoder.add(t);
-    auto frame = c.urgent_encoder.finish();
-    c.urgent.emplace_back(frame.begin(), frame.end());
-    if (!c.kick_posted) {
-        c.kick_posted = true;
-        asio::post(c.io, [&c] {
-            {
-                std::lock_guard lock(c.mu);
-                c.kick_posted = false;
-            }
-            c.start_write();
-        });
     }
     return true;
 }
@@ -589,6 +740,14 @@ std::size_t tcp_client::queued_frames() const noexcept {
 
 std::uint64_t tcp_client::connects() const noexcept {
     return _impl->connect_count.load(std::memory_order_relaxed);
+}
+
+std::uint64_t tcp_client::credit_waits() const noexcept {
+    return _impl->waits.load(std::memory_order_relaxed);
+}
+
+std::uint64_t tcp_client::credits_granted() const noexcept {
+    return _impl->granted_total.load(std::memory_order_relaxed);
 }
 
 }  // namespace tempest::worker::transport

@@ -33,6 +33,9 @@ struct remote_options {
     std::size_t batch_bytes = 64 * 1024;
     std::chrono::microseconds flush_interval{1000};
     std::size_t max_queued_frames = 16;  // per peer worker
+    // Tuples per destination task a worker may send ahead of the receiver's credit grants
+    // (remote_io.h: bounds what a receiver holds beyond its rings).
+    std::uint32_t credit_window = 8192;
 };
 
 // Where a task of another worker runs; port 0 = not known (its tuples wait).
@@ -47,8 +50,9 @@ struct remote_stats {
     std::uint64_t received = 0;  // tuples received from peer workers
     std::uint64_t dropped = 0;   // received for a task that does not run here
     std::uint64_t rejected_frames = 0;
-    std::uint64_t congestion_sent = 0;      // flow-control messages sent to peers
-    std::uint64_t congestion_received = 0;  // flow-control messages from peers
+    std::uint64_t credits_granted = 0;   // credits this worker granted to its senders
+    std::uint64_t credits_received = 0;  // credits peers granted to this worker
+    std::uint64_t credit_waits = 0;      // times a tuple waited for a peer's credit
     std::size_t connections_in = 0;
 };
 

@@ -6,6 +6,14 @@
 // holds a bounded queue of encoded frames (try_send() returns false when it is full: the caller
 // applies backpressure) and reconnects with capped exponential backoff after errors. Both own one
 // Asio I/O thread each; Asio stays out of this header.
+//
+// Flow control is by credits, per destination task: a client may have at most credit_window
+// messages for a task sent and not yet granted back. The server's owner grants credits back on
+// the same connection (tcp_server::grant) once it has taken the messages off the connection's
+// hands; try_send() refuses a message whose task has no credit left, exactly as for a full
+// queue. A receiver therefore never holds more than credit_window messages per task per
+// sending connection, however far behind its executors fall. Each new connection starts with a
+// full window.
 #pragma once
 
 #include "tempest/worker/transport/frame.h"
@@ -19,6 +27,12 @@
 
 namespace tempest::worker::transport {
 
+// `count` more messages may be sent for task `task`.
+struct credit_grant {
+    std::uint32_t task = 0;
+    std::uint32_t count = 0;
+};
+
 struct server_options {
     std::string bind_address = "0.0.0.0";
     std::uint16_t port = 0;  // 0 = any free port; see tcp_server::port()
@@ -30,9 +44,10 @@ struct server_options {
 // stopped by the worker's main thread; the callback runs on the server's I/O thread.
 class tcp_server {
   public:
-    // Called once per decoded frame, on the I/O thread. The tuples are reused after it returns.
+    // Called once per decoded frame, on the I/O thread, with the id of the connection it came
+    // by (unique while the server runs, below 2^24). The tuples are reused after it returns.
     // It must not throw (an exception is logged and closes that connection).
-    using batch_handler = std::function<void(std::span<tuple> tuples)>;
+    using batch_handler = std::function<void(std::uint32_t connection, std::span<tuple> tuples)>;
 
     // `schemas` must outlive the server. Call start() to listen.
     tcp_server(server_options options, const schema_table& schemas, batch_handler on_batch);
@@ -48,6 +63,10 @@ class tcp_server {
     void stop();
     // The bound port (the chosen one when options.port was 0); 0 before start().
     std::uint16_t port() const noexcept;
+    // Sends credit grants (task, count) to the client at the other end of `connection`, in one
+    // frame, after any grants sent before. Any thread. Grants for a connection that has closed
+    // are dropped: its client starts a fresh window when it reconnects.
+    void grant(std::uint32_t connection, std::span<const credit_grant> grants);
     // Connections open now, and frames rejected as malformed since construction.
     std::size_t connection_count() const noexcept;
     std::uint64_t rejected_frames() const noexcept;
@@ -68,6 +87,11 @@ struct client_options {
     std::size_t max_queued_frames = 64;
     std::chrono::milliseconds initial_backoff{20};
     std::chrono::milliseconds max_backoff{2000};
+    // Messages per destination task that may be sent ahead of the peer's grants; 0 = no flow
+    // control (every message may be sent).
+    std::uint32_t credit_window = 0;
+    // Task ids the peer may grant credits for are below this (checked on every grant frame).
+    std::uint32_t task_limit = 0;
 };
 
 // One persistent connection to one peer worker. try_send()/flush() may be called from any thread
@@ -88,13 +112,9 @@ class tcp_client {
     void stop();
 
     // Adds `t` (dest task, source task, stream, anchors, values; or a system message) to the
-    // frame being filled. Returns false, leaving `t` unsent, when the queue is full: the caller
-    // keeps it and retries later (backpressure).
+    // frame being filled. Returns false, leaving `t` unsent, when the queue is full or `t`'s
+    // task has no credit left: the caller keeps it and retries later (backpressure).
     [[nodiscard]] bool try_send(const tuple& t);
-    // Sends `t` in a frame of its own ahead of the queued frames (flow control): written as
-    // soon as the write in progress, if any, completes. Returns false when 256 such frames
-    // already wait.
-    bool send_urgent(const tuple& t);
     // Queues the frame being filled now instead of waiting for the flush interval. Returns false
     // when the queue is full (the frame stays open and the timer retries).
     bool flush();
@@ -104,6 +124,9 @@ class tcp_client {
     std::size_t queued_frames() const noexcept;
     // Connections established since start (1 after the first connect, 2 after a reconnect, ...).
     std::uint64_t connects() const noexcept;
+    // Times try_send() refused a message for lack of credit, and credits granted by the peer.
+    std::uint64_t credit_waits() const noexcept;
+    std::uint64_t credits_granted() const noexcept;
 
   private:
     struct impl;
