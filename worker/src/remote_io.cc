@@ -2,6 +2,7 @@
 #include "remote_io.h"
 
 #include "tempest/common/log.h"
+#include "tempest/common/thread_name.h"
 #include "tuple_access.h"
 
 #include <sched.h>
@@ -60,7 +61,10 @@ void remote_io::start() {
                                  std::to_string(_options.port));
     }
     _stop.store(false, std::memory_order_release);
-    _transfer = std::thread([this] { transfer_loop(); });
+    _transfer = std::thread([this] {
+        common::set_thread_name("transfer");
+        transfer_loop();
+    });
 }
 
 void remote_io::stop() {

@@ -6,6 +6,7 @@
 
 #include "remote_io.h"
 #include "tempest/common/log.h"
+#include "tempest/common/thread_name.h"
 #include "tempest/worker/hash.h"
 #include "tempest/worker/id_map.h"
 #include "tempest/worker/latency_histogram.h"
@@ -1194,7 +1195,12 @@ void topology_runtime::start() {
     }
     for (auto& ex : _impl->executors) {
         executor_impl* e = ex.get();
-        _impl->threads.emplace_back([e] { e->run(); });
+        // Named after its component and first task ("split:3"), as top -H and perf show it.
+        std::string name = common::thread_name(e->comp().id, e->tasks().front()->id);
+        _impl->threads.emplace_back([e, name] {
+            common::set_thread_name(name);
+            e->run();
+        });
     }
 }
 

@@ -2,6 +2,7 @@
 #include "tempest/worker/transport/tcp_transport.h"
 
 #include "tempest/common/log.h"
+#include "tempest/common/thread_name.h"
 #include "tuple_access.h"
 
 // clang-format off
@@ -250,7 +251,10 @@ bool tcp_server::start() {
     }
     s.bound_port.store(s.acceptor->local_endpoint().port(), std::memory_order_relaxed);
     s.accept();
-    s.thread = std::thread([&s] { s.io.run(); });
+    s.thread = std::thread([&s] {
+        common::set_thread_name("net-in");
+        s.io.run();
+    });
     log().info("transport: listening on {}:{}", s.options.bind_address, port());
     return true;
 }
@@ -649,7 +653,10 @@ void tcp_client::start() {
     c.stopping = false;
     c.guard.emplace(c.io.get_executor());
     asio::post(c.io, [&c] { c.connect(); });
-    c.thread = std::thread([&c] { c.io.run(); });
+    c.thread = std::thread([&c] {
+        common::set_thread_name(common::thread_name("net-out", c.options.port));
+        c.io.run();
+    });
 }
 
 void tcp_client::stop() {
