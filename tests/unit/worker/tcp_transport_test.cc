@@ -91,6 +91,14 @@ struct receiver {
     bool ok = true;
 };
 
+// A port that was free a moment ago and is not bound now (0 if none could be found).
+std::uint16_t unbound_port() {
+    namespace asio = boost::asio;
+    asio::io_context io;
+    asio::ip::tcp::acceptor probe(io, {asio::ip::make_address("127.0.0.1"), 0});
+    return probe.local_endpoint().port();
+}
+
 client_options client_to(std::uint16_t port) {
     client_options o;
     o.port = port;
@@ -220,13 +228,9 @@ TEST(tcp_transport_test, reconnects_after_the_peer_restarts) {
 TEST(tcp_transport_test, full_queue_refuses_until_drained) {
     topology_fixture f;
     receiver r;
-    std::uint16_t port = 0;
-    {
-        // Find a free port, then leave it unbound so that the client cannot connect yet.
-        tcp_server probe(server_options{"127.0.0.1", 0}, f.table, r.handler());
-        ASSERT_TRUE(probe.start());
-        port = probe.port();
-    }
+    // A free port, left unbound so that the client cannot connect yet.
+    const std::uint16_t port = unbound_port();
+    ASSERT_NE(port, 0);
     auto opts = client_to(port);
     opts.batch_bytes = 1;  // every tuple fills a frame
     opts.max_queued_frames = 2;
@@ -331,13 +335,9 @@ TEST(tcp_transport_test, a_new_connection_starts_with_a_full_window) {
 TEST(tcp_transport_test, messages_queued_before_a_connection_count_against_its_window) {
     topology_fixture f;
     receiver r;
-    std::uint16_t port = 0;
-    {
-        // A free port, left unbound so that the client cannot connect yet.
-        tcp_server probe(server_options{"127.0.0.1", 0}, f.table, r.handler());
-        ASSERT_TRUE(probe.start());
-        port = probe.port();
-    }
+    // A free port, left unbound so that the client cannot connect yet.
+    const std::uint16_t port = unbound_port();
+    ASSERT_NE(port, 0);
     auto opts = client_to(port);
     opts.credit_window = 10;
     opts.task_limit = 2;
