@@ -306,7 +306,21 @@ void remote_io::owe(std::uint32_t connection, int task) {
 void remote_io::grant_credits(bool all) {
     for (auto it = _owed.begin(); it != _owed.end();) {
         owed_credits& o = it->second;
-        if (o.tasks.empty() || !(all || o.due)) {
+        if (o.tasks.empty()) {
+            // Nothing owed: a connection quiet for this many idle passes is forgotten (closed
+            // ones go this way); it gets a fresh entry if it sends again.
+            if (all && ++o.quiet_rounds > 10'000) {
+                if (_owed_last == &o) {
+                    _owed_last = nullptr;
+                }
+                it = _owed.erase(it);
+            } else {
+                ++it;
+            }
+            continue;
+        }
+        o.quiet_rounds = 0;
+        if (!(all || o.due)) {
             ++it;
             continue;
         }
@@ -322,15 +336,7 @@ void remote_io::grant_credits(bool all) {
         o.due = false;
         _server->grant(it->first, _grants);
         _credits_granted.fetch_add(total, std::memory_order_relaxed);
-        if (all) {
-            // Idle: forget the connection until it sends again (closed ones go this way).
-            if (_owed_last == &o) {
-                _owed_last = nullptr;
-            }
-            it = _owed.erase(it);
-        } else {
-            ++it;
-        }
+        ++it;
     }
 }
 

@@ -109,6 +109,7 @@ class remote_io {
         std::vector<std::uint32_t> by_task;
         std::vector<std::uint32_t> tasks;  // tasks with a non-zero entry
         bool due = false;                  // some task reached the grant threshold
+        std::uint32_t quiet_rounds = 0;    // idle passes with nothing owed
     };
     void owe(std::uint32_t connection, int task);
     // Grants what is owed: to connections with a task past the threshold, or all with `all`.
