@@ -2,7 +2,7 @@
 // Code replication between Nimbus hosts (see code_replication.h).
 #include "code_replication.h"
 
-#include "sha256.h"
+#include "tempest/common/sha256.h"
 #include "tempest/thrift/Nimbus.h"
 
 #include <thrift/protocol/TBinaryProtocol.h>
@@ -64,7 +64,7 @@ void fetch_topology_code(const std::string& host, int port, const std::string& i
     std::ifstream sum_in(dest / files[0]);
     std::string expected;
     sum_in >> expected;
-    auto actual = sha256_of_file(dest / files[1]);
+    auto actual = common::sha256_of_file(dest / files[1]);
     if (expected != actual) {
         throw std::runtime_error("the package of " + id + " fetched from Nimbus " + from +
                                  " has SHA-256 " + actual + " but " + files[0] + " says '" +

@@ -2,9 +2,9 @@
 // The Nimbus Thrift handler (see nimbus_handler.h).
 #include "code_replication.h"
 #include "nimbus_handler.h"
-#include "sha256.h"
 #include "tempest/common/config_loader.h"
 #include "tempest/common/log.h"
+#include "tempest/common/sha256.h"
 #include "tempest/common/task_layout.h"
 #include "tempest/nimbus/scheduler.h"
 #include "tempest/thrift/binary_codec.h"
@@ -164,7 +164,7 @@ struct nimbus_handler::stored_topology {
 struct nimbus_handler::upload {
     std::ofstream out;
     std::int64_t bytes = 0;
-    sha256 hash;
+    common::sha256 hash;
     bool finished = false;
     std::string checksum;
 };
@@ -911,7 +911,7 @@ void nimbus_handler::submitTopologyWithOpts(const std::string& name,
         }
     }
     if (checksum.empty()) {
-        checksum = sha256_of_file(package);
+        checksum = common::sha256_of_file(package);
     }
 
     std::string id = name + "-" + std::to_string(_next_id++) + "-" + std::to_string(now_secs());

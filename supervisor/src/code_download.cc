@@ -4,10 +4,12 @@
 #include "logger.h"
 #include "random_id.h"
 #include "tempest/common/nimbus_client.h"
+#include "tempest/common/sha256.h"
 
 #include <fmt/format.h>
 
 #include <chrono>
+#include <fstream>
 #include <stdexcept>
 #include <system_error>
 #include <vector>
@@ -17,8 +19,41 @@ namespace tempest::supervisor::detail {
 namespace fs = std::filesystem;
 
 namespace {
+
 constexpr std::string_view partial_prefix = ".download-";
+
+// Throws std::runtime_error naming the topology, the file and both digests unless the package in
+// `dir` has the SHA-256 recorded beside it. A package damaged in transfer or on Nimbus's disk
+// would otherwise only show up as a worker failing to load it, over and over.
+void verify_package_checksum(const fs::path& dir, const std::string& topology_id) {
+    const fs::path sum_path = dir / checksum_file;
+    std::ifstream in(sum_path, std::ios::binary);
+    if (!in) {
+        throw std::runtime_error(
+            fmt::format("cannot read {} of topology {}", checksum_file, topology_id));
+    }
+    // Nimbus writes the digest and a newline; read a little more than that, enough to tell a
+    // malformed file without reading an arbitrarily large one.
+    std::string recorded(128, '\0');
+    in.read(recorded.data(), static_cast<std::streamsize>(recorded.size()));
+    recorded.resize(static_cast<std::size_t>(in.gcount()));
+    while (!recorded.empty() && (recorded.back() == '\n' || recorded.back() == '\r')) {
+        recorded.pop_back();
+    }
+    if (!common::is_sha256_hex(recorded)) {
+        throw std::runtime_error(fmt::format(
+            "{} of topology {} is malformed: expected 64 lowercase hex digits, found {:?}",
+            checksum_file, topology_id, recorded.substr(0, 80)));
+    }
+    const std::string actual = common::sha256_of_file(dir / package_file);
+    if (actual != recorded) {
+        throw std::runtime_error(fmt::format("{} of topology {} has SHA-256 {} but {} records {}",
+                                             package_file, topology_id, actual, checksum_file,
+                                             recorded));
+    }
 }
+
+}  // namespace
 
 bool install_topology_code(const fs::path& stormdist, const std::string& topology_id,
                            const code_fetcher& fetch) {
@@ -37,6 +72,8 @@ bool install_topology_code(const fs::path& stormdist, const std::string& topolog
                 throw std::runtime_error(std::string("the download has no ") + name);
             }
         }
+        // Before the rename: once in place the code is trusted and never fetched again.
+        verify_package_checksum(tmp, topology_id);
         fs::rename(tmp, final_dir);
     } catch (const std::exception& e) {
         log().warn("cannot download the code of topology {} (will retry at the next sync): {}",

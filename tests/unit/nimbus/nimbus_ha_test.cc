@@ -5,8 +5,8 @@
 // tcp_proxy between it and ZooKeeper); a Nimbus whose session expired registers again and goes
 // on serving. Labelled `system`: it starts a ZooKeeper server (a JVM).
 #include "code_replication.h"
-#include "sha256.h"
 #include "tempest/common/config_loader.h"
+#include "tempest/common/sha256.h"
 #include "tempest/common/zk_cluster_state.h"
 #include "tempest/common/zk_paths.h"
 #include "tempest/nimbus/nimbus_server.h"
@@ -170,7 +170,7 @@ fs::path stormdist(const fs::path& local_dir, const std::string& id) {
 // True once `local_dir` holds the whole replicated code of `id` with the package's checksum.
 bool has_code(const fs::path& local_dir, const std::string& id, const std::string& bytes) {
     auto dir = stormdist(local_dir, id);
-    sha256 digest;
+    common::sha256 digest;
     digest.update(bytes);
     return read_file(dir / "stormjar.so") == bytes &&
            read_file(dir / "stormjar.so.sha256").starts_with(digest.hex()) &&

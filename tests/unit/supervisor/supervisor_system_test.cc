@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
 // The supervisor against a real ZooKeeper (tempest::test_zk_server) with fake workers
 // (fake_worker.cc) as processes. The test plays Nimbus: it writes AssignmentRecords itself, and
-// the code "download" is a fetcher that writes the three files. All periods are 1 s.
+// the code "download" is a fetcher that writes the three files and the package's checksum. All
+// periods are 1 s.
 #include "records_thrift.h"
 #include "tempest/common/config_loader.h"
+#include "tempest/common/sha256.h"
 #include "tempest/common/zk_cluster_state.h"
 #include "tempest/common/zk_paths.h"
 #include "tempest/supervisor/supervisor.h"
@@ -143,6 +145,10 @@ class supervisor_system_test : public ::testing::Test {
             for (const char* name : {"stormjar.so", "stormcode.ser", "stormconf.json"}) {
                 std::ofstream(dest / name) << id << " " << name;
             }
+            // The supervisor installs the code only when the package matches its checksum.
+            common::sha256 digest;
+            digest.update(id + " stormjar.so");
+            std::ofstream(dest / "stormjar.so.sha256") << digest.hex() << "\n";
         };
         return o;
     }

@@ -44,8 +44,10 @@
 
 namespace tempest::supervisor {
 
-// Fetches the code of `topology_id` (stormjar.so, stormcode.ser, stormconf.json) into the
-// existing, empty directory `dest`. Throws std::exception naming what failed.
+// Fetches the code of `topology_id` (stormjar.so, stormcode.ser, stormconf.json and
+// stormjar.so.sha256, the package's SHA-256 as Nimbus recorded it) into the existing, empty
+// directory `dest`. Throws std::exception naming what failed. The supervisor checks the package
+// against the checksum before installing the code.
 using code_fetcher =
     std::function<void(const std::string& topology_id, const std::filesystem::path& dest)>;
 
