@@ -32,8 +32,8 @@ remote_io::~remote_io() {
     stop();
 }
 
-remote_io::ring_t* remote_io::add_outbound(std::size_t capacity) {
-    _outbound.push_back(std::make_unique<ring_t>(capacity, &_park));
+remote_io::ring_t* remote_io::add_outbound(std::size_t capacity, parker* producer) {
+    _outbound.push_back(std::make_unique<ring_t>(capacity, &_park, producer));
     return _outbound.back().get();
 }
 

@@ -52,10 +52,11 @@ class remote_io {
     remote_io(const remote_io&) = delete;
     remote_io& operator=(const remote_io&) = delete;
 
-    // Wiring, before start(): a ring executor thread `thread` fills for remote tasks (remote_io
-    // consumes it), and the ring remote tuples for the tasks in `tasks` go to (remote_io
-    // produces it).
-    ring_t* add_outbound(std::size_t capacity);
+    // Wiring, before start(): a ring an executor thread (parking on `producer`) fills for
+    // remote tasks (remote_io consumes it), and the ring remote tuples for the tasks in `tasks`
+    // go to (remote_io produces it; give it park() as the ring's producer parker).
+    ring_t* add_outbound(std::size_t capacity, parker* producer);
+    parker& park() noexcept { return _park; }
     void add_inbound(ring_t* ring, const std::vector<int>& tasks);
 
     // Listens and starts the transfer thread. Throws std::runtime_error when the port cannot be

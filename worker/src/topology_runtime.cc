@@ -982,10 +982,18 @@ void executor_impl::idle_wait() {
     bool ready = _shared.stop.load(std::memory_order_relaxed) ||
                  _shared.epoch.load(std::memory_order_relaxed) !=
                      _seen_epoch.load(std::memory_order_relaxed);
+    // A bolt whose output overflowed takes no input (handle()), so input that waits is no
+    // reason to run: it waits for room, and the consumer that frees some wakes it.
+    const bool takes_input = !_overflowed || _is_spout;
     for (ring_t* r : _inputs) {
-        if (ready)
+        if (ready || !takes_input)
             break;
         ready = r->has_published();
+    }
+    for (auto& l : _links) {
+        if (ready || !_overflowed)
+            break;
+        ready = l->has_overflow() && l->ring->free_slots() > 0;
     }
     if (ready) {
         _park.cancel();
@@ -993,7 +1001,7 @@ void executor_impl::idle_wait() {
     }
     std::int64_t timeout = 100'000'000;  // timers
     if (_overflowed) {
-        timeout = 50'000;
+        timeout = 10'000'000;  // a safety net: the consumer that frees room wakes us
     } else if (_is_spout && _active) {
         timeout = _spout_wait_ns;
     }
@@ -1162,7 +1170,7 @@ topology_runtime::topology_runtime(std::shared_ptr<const topology_plan> plan,
             }
             executor_impl& producer = *_impl->executors[x];
             executor_impl& consumer = *_impl->executors[y];
-            auto ring = std::make_unique<ring_t>(capacity, &consumer.park());
+            auto ring = std::make_unique<ring_t>(capacity, &consumer.park(), &producer.park());
             producer.add_output(ring.get(), consumer);
             consumer.add_input(ring.get());
             _impl->rings.push_back(std::move(ring));
@@ -1173,8 +1181,8 @@ topology_runtime::topology_runtime(std::shared_ptr<const topology_plan> plan,
         // remote spouts) and receive from remote workers.
         _impl->remote = std::make_unique<remote_io>(p, *remote);
         for (auto& ex : _impl->executors) {
-            ex->add_remote_output(_impl->remote->add_outbound(capacity));
-            auto ring = std::make_unique<ring_t>(capacity, &ex->park());
+            ex->add_remote_output(_impl->remote->add_outbound(capacity, &ex->park()));
+            auto ring = std::make_unique<ring_t>(capacity, &ex->park(), &_impl->remote->park());
             ex->add_input(ring.get());
             _impl->remote->add_inbound(ring.get(), ex->task_ids());
             _impl->rings.push_back(std::move(ring));

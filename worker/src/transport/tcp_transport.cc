@@ -402,14 +402,11 @@ struct tcp_client::impl {
         socket.set_option(tcp::no_delay(true), ignored);  // (void): only a latency hint
         ++generation;
         backoff = options.initial_backoff;
-        is_connected.store(true, std::memory_order_release);
-        const auto n = connect_count.fetch_add(1, std::memory_order_relaxed) + 1;
-        log().info("transport: connected to {}:{}{}", options.host, options.port,
-                   n > 1 ? " (reconnected)" : "");
         {
             // A new connection starts with a full window, less what will be written on it: the
             // queued frames and the open one. What the old connection wrote is lost or was
-            // taken, and the peer owes nothing for it on this one.
+            // taken, and the peer owes nothing for it on this one. Set before connected() says
+            // so, so that a caller who waits for the connection sees its window.
             std::lock_guard lock(mu);
             std::fill(credits.begin(), credits.end(),
                       static_cast<std::int64_t>(options.credit_window));
@@ -423,6 +420,10 @@ struct tcp_client::impl {
             }
             debit(open_tasks);
         }
+        is_connected.store(true, std::memory_order_release);
+        const auto n = connect_count.fetch_add(1, std::memory_order_relaxed) + 1;
+        log().info("transport: connected to {}:{}{}", options.host, options.port,
+                   n > 1 ? " (reconnected)" : "");
         read_header(generation);
         start_write();
     }

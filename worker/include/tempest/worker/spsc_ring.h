@@ -23,11 +23,15 @@ namespace tempest::worker {
 template <typename T>
 class spsc_ring {
   public:
-    // Requires: capacity is a power of two >= 2.
-    explicit spsc_ring(std::size_t capacity, parker* consumer_parker = nullptr)
+    // Requires: capacity is a power of two >= 2. `consumer_parker` is woken when the producer
+    // publishes; `producer_parker` when the consumer frees slots of a ring it found at least
+    // half full (the producer waits for room only on a full ring; see consume()).
+    explicit spsc_ring(std::size_t capacity, parker* consumer_parker = nullptr,
+                       parker* producer_parker = nullptr)
         : _slots(std::make_unique<T[]>(capacity)),
           _mask(capacity - 1),
-          _consumer_parker(consumer_parker) {}
+          _consumer_parker(consumer_parker),
+          _producer_parker(producer_parker) {}
 
     std::size_t capacity() const noexcept { return _mask + 1; }
 
@@ -60,7 +64,8 @@ class spsc_ring {
             _consumer_parker->wake_if_parked();
         }
     }
-    // Free slots as last seen by the producer (refreshes the consumer's index).
+    // Free slots as last seen by the producer (refreshes the consumer's index; after the
+    // producer's parker.announce(), this is its re-check before parking for room).
     std::size_t free_slots() noexcept {
         _w.cached_head = _head.load(std::memory_order_acquire);
         return capacity() - static_cast<std::size_t>(_w.tail - _w.cached_head);
@@ -69,6 +74,10 @@ class spsc_ring {
     // ---- consumer side (one thread) ----
     // Calls fn(T&) on up to `max` published slots in order, stopping early when fn returns
     // false (that slot is not consumed). Returns how many were consumed.
+    // Wakes a producer parked for room, after freeing slots of a ring seen at least half full:
+    // a producer parks only when it found the ring full, so the consume that frees it sees a
+    // full ring (at the latest on its next refresh of the tail) and pays the fence; consumes of
+    // a ring far from full do not.
     template <typename Fn>
     std::size_t consume(std::size_t max, Fn&& fn) {
         if (_r.head == _r.cached_tail) {
@@ -77,6 +86,7 @@ class spsc_ring {
                 return 0;
             }
         }
+        const bool was_full_ish = _r.cached_tail - _r.head > _mask / 2;
         std::uint64_t end = _r.cached_tail;
         if (end - _r.head > max) {
             end = _r.head + max;
@@ -93,6 +103,10 @@ class spsc_ring {
         if (n > 0) {
             _r.head = h;
             _head.store(h, std::memory_order_release);
+            if (_producer_parker != nullptr && was_full_ish) {
+                std::atomic_thread_fence(std::memory_order_seq_cst);
+                _producer_parker->wake_if_parked();
+            }
         }
         return n;
     }
@@ -141,6 +155,7 @@ class spsc_ring {
     std::unique_ptr<T[]> _slots;
     std::uint64_t _mask;
     parker* _consumer_parker;
+    parker* _producer_parker;
 };
 
 }  // namespace tempest::worker
