@@ -277,7 +277,7 @@ void remote_io::on_batch(std::uint32_t connection, std::span<tuple> tuples) {
         // The credit for it is owed to this connection once it is delivered.
         tuple_access::set_origin(t, connection);
         // Swap, not move: the batch keeps the slot's old buffers for the next frame.
-        std::swap(_staging[_staged_count++], t);
+        _staging[_staged_count++].swap(t);
     }
     _held.fetch_add(tuples.size(), std::memory_order_relaxed);
     lock.unlock();
@@ -343,10 +343,10 @@ void remote_io::grant_credits(bool all) {
 bool remote_io::deliver(inbound& in, tuple& t) {
     tuple* slot = in.has_overflow() ? nullptr : in.ring->try_claim();
     if (slot == nullptr) {
-        std::swap(in.overflow.emplace_back(), t);
+        in.overflow.emplace_back().swap(t);
         return false;
     }
-    std::swap(*slot, t);
+    slot->swap(t);
     owe(tuple_access::origin(*slot), tuple_access::dest_task(*slot));
     tuple_access::clear_origin(*slot);
     in.ring->commit();
@@ -362,7 +362,7 @@ bool remote_io::move_inbound() {
             if (slot == nullptr) {
                 break;
             }
-            std::swap(*slot, in->overflow[in->head++]);
+            slot->swap(in->overflow[in->head++]);
             owe(tuple_access::origin(*slot), tuple_access::dest_task(*slot));
             tuple_access::clear_origin(*slot);
             in->ring->commit();

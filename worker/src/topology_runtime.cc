@@ -881,7 +881,7 @@ bool executor_impl::drain_overflow() {
                 break;
             }
             // Swap, not move: the slot's old buffers go back to the overflow entry for reuse.
-            std::swap(*slot, l->overflow[l->overflow_head++]);
+            slot->swap(l->overflow[l->overflow_head++]);
             l->ring->commit();
             moved = true;
         }

@@ -138,5 +138,22 @@ TEST_F(tuple_test, move_transfers_anchors_and_values) {
     EXPECT_TRUE(tuple_access::anchors(moved).empty());  // NOLINT(bugprone-use-after-move)
 }
 
+TEST_F(tuple_test, swap_exchanges_header_anchors_and_values) {
+    std::vector<detail::anchor> anchors{{1, 2}, {3, 4}};
+    tuple_access::set_anchors(_t, anchors);
+    tuple other;
+    tuple_access::set(other, nullptr, 0, values{std::string(400, 'z')});
+    tuple_access::set_anchors(other, {{5, 6}});
+    swap(_t, other);
+    EXPECT_TRUE(same(tuple_access::anchors(other), anchors));
+    EXPECT_EQ(other.get_source_component(), "split");
+    EXPECT_EQ(other.get_int(1), 3);
+    EXPECT_EQ(_t.get_string(0), std::string(400, 'z'));
+    EXPECT_TRUE(same(tuple_access::anchors(_t), {{5, 6}}));
+    _t.swap(other);  // and back
+    EXPECT_TRUE(same(tuple_access::anchors(_t), anchors));
+    EXPECT_EQ(_t.get_int(1), 3);
+}
+
 }  // namespace
 }  // namespace tempest

@@ -178,6 +178,58 @@ TEST(values_test, move_steals_and_leaves_source_empty) {
     EXPECT_TRUE(heap2.empty());  // NOLINT(bugprone-use-after-move)
 }
 
+TEST(values_test, swap_exchanges_contents_in_every_storage_combination) {
+    const std::string big(500, 'b');
+    const std::string other(300, 'o');
+    // inline <-> inline, of different lengths
+    values a{"short", 1};
+    values b{"a longer inline string", 2, 3.5};
+    a.swap(b);
+    EXPECT_EQ(a.size(), 3u);
+    EXPECT_EQ(a.get_string(0), "a longer inline string");
+    EXPECT_EQ(a.get_double(2), 3.5);
+    EXPECT_EQ(b.size(), 2u);
+    EXPECT_EQ(b.get_string(0), "short");
+    EXPECT_EQ(b.get_int(1), 1);
+
+    // heap <-> heap: the buffers change hands, nothing is copied
+    values h1{big};
+    values h2{other, 9};
+    const std::byte* buf1 = h1.encoded().data();
+    const std::byte* buf2 = h2.encoded().data();
+    swap(h1, h2);
+    EXPECT_EQ(h1.encoded().data(), buf2);
+    EXPECT_EQ(h2.encoded().data(), buf1);
+    EXPECT_EQ(h1.get_string(0), other);
+    EXPECT_EQ(h1.get_int(1), 9);
+    EXPECT_EQ(h2.get_string(0), big);
+
+    // heap <-> inline, from either side: the heap buffer goes with the heap content
+    for (bool heap_first : {true, false}) {
+        values heap{big, 7};
+        values small{"x"};
+        const std::byte* buf = heap.encoded().data();
+        if (heap_first) {
+            heap.swap(small);
+        } else {
+            small.swap(heap);
+        }
+        EXPECT_EQ(small.encoded().data(), buf);
+        EXPECT_EQ(small.get_string(0), big);
+        EXPECT_EQ(small.get_int(1), 7);
+        EXPECT_EQ(heap.size(), 1u);
+        EXPECT_EQ(heap.get_string(0), "x");
+        heap.add(std::string(200, 'g'));  // the side left inline can grow again
+        EXPECT_EQ(heap.get_string(1), std::string(200, 'g'));
+    }
+
+    values empty;
+    values one{1};
+    one.swap(empty);
+    EXPECT_TRUE(one.empty());
+    EXPECT_EQ(empty.get_int(0), 1);
+}
+
 TEST(values_test, wrong_type_and_range_errors_name_the_position) {
     values v{"fox", 3};
     EXPECT_EQ(error_of<type_error>([&] { (void)v.get_string(1); }), "value 1 is int64, not string");

@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <utility>
 
 namespace tempest {
 
@@ -44,6 +45,20 @@ class tuple {
     tuple& operator=(const tuple& o);
     tuple& operator=(tuple&& o) noexcept;
     ~tuple() { delete[] _more; }
+    // Exchanges everything; each side keeps buffers for reuse (see values::swap). Inline: the
+    // runtime swaps a tuple into or out of a queue slot per tuple crossing between workers.
+    void swap(tuple& o) noexcept {
+        std::swap(_schema, o._schema);
+        std::swap(_source_task, o._source_task);
+        std::swap(_dest_task, o._dest_task);
+        std::swap(_anchor_count, o._anchor_count);
+        std::swap(_kind, o._kind);
+        std::swap(_anchor, o._anchor);
+        std::swap(_more, o._more);
+        std::swap(_ack_val, o._ack_val);
+        _values.swap(o._values);
+    }
+    friend void swap(tuple& a, tuple& b) noexcept { a.swap(b); }
 
     std::size_t size() const noexcept { return _values.size(); }
     value_type type_at(std::size_t i) const { return _values.type_at(i); }

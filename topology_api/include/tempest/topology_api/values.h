@@ -18,6 +18,7 @@
 #include <string>
 #include <string_view>
 #include <type_traits>
+#include <utility>
 
 namespace tempest {
 
@@ -47,6 +48,32 @@ class values {
     values& operator=(const values& o);
     values& operator=(values&& o) noexcept;
     ~values() { release(); }
+    // Exchanges contents, each side keeping a heap buffer it owns only if it ends up holding
+    // heap-sized content; inline content moves by its used bytes only. The runtime swaps tuples
+    // between queue slots with it, so both keep their buffers for reuse.
+    void swap(values& o) noexcept {
+        if (_heap != nullptr && o._heap != nullptr) {
+            std::swap(_heap, o._heap);
+            std::swap(_capacity, o._capacity);
+        } else if (_heap == nullptr && o._heap == nullptr) {
+            std::byte tmp[inline_capacity];
+            std::memcpy(tmp, _inline, _size);
+            std::memcpy(_inline, o._inline, o._size);
+            std::memcpy(o._inline, tmp, _size);
+        } else {
+            // One heap buffer: it goes with the heap content, the inline bytes the other way.
+            values& h = _heap != nullptr ? *this : o;
+            values& i = _heap != nullptr ? o : *this;
+            std::memcpy(h._inline, i._inline, i._size);
+            i._heap = h._heap;
+            i._capacity = h._capacity;
+            h._heap = nullptr;
+            h._capacity = inline_capacity;
+        }
+        std::swap(_size, o._size);
+        std::swap(_count, o._count);
+    }
+    friend void swap(values& a, values& b) noexcept { a.swap(b); }
 
     static values from_list(const value::list& l);
 
