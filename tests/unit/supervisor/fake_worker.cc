@@ -85,7 +85,7 @@ int main(int argc, char** argv) {
         }
         std::error_code ec;
         fs::rename(dir / "heartbeat.tmp", dir / "heartbeat", ec);
-        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));  // heartbeat period
     }
     std::printf("fake_worker %s: stopping on a signal\n", worker_id.c_str());
     return 0;
