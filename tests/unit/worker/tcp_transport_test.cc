@@ -107,6 +107,14 @@ client_options client_to(std::uint16_t port) {
     return o;
 }
 
+// A client with flow control: `window` credits for each of the fixture's tasks.
+client_options credit_client_to(std::uint16_t port, std::uint32_t window) {
+    client_options o = client_to(port);
+    o.credit_window = window;
+    o.task_limit = 2;
+    return o;
+}
+
 // Sends `t`, waiting (with a deadline) while the client applies backpressure.
 void send(tcp_client& c, const tuple& t) {
     ASSERT_TRUE(wait_until([&] { return c.try_send(t); })) << "send queue never drained";
@@ -272,9 +280,7 @@ TEST(tcp_transport_test, credits_bound_what_a_client_sends_until_granted) {
     receiver r;
     tcp_server server(server_options{"127.0.0.1", 0}, f.table, r.handler());
     ASSERT_TRUE(server.start());
-    auto opts = client_to(server.port());
-    opts.credit_window = 100;
-    opts.task_limit = 2;
+    auto opts = credit_client_to(server.port(), 100);
     tcp_client client(opts);
     client.start();
     ASSERT_TRUE(wait_until([&] { return client.connected(); }));
@@ -310,9 +316,7 @@ TEST(tcp_transport_test, a_new_connection_starts_with_a_full_window) {
         std::make_unique<tcp_server>(server_options{"127.0.0.1", 0}, f.table, r.handler());
     ASSERT_TRUE(server->start());
     const std::uint16_t port = server->port();
-    auto opts = client_to(port);
-    opts.credit_window = 10;
-    opts.task_limit = 2;
+    auto opts = credit_client_to(port, 10);
     tcp_client client(opts);
     client.start();
     ASSERT_TRUE(wait_until([&] { return client.connected(); }));
@@ -338,9 +342,7 @@ TEST(tcp_transport_test, messages_queued_before_a_connection_count_against_its_w
     // A free port, left unbound so that the client cannot connect yet.
     const std::uint16_t port = unbound_port();
     ASSERT_NE(port, 0);
-    auto opts = client_to(port);
-    opts.credit_window = 10;
-    opts.task_limit = 2;
+    auto opts = credit_client_to(port, 10);
     tcp_client client(opts);
     client.start();
     EXPECT_EQ(send_until_refused(client, f, 0), 10);
@@ -362,10 +364,7 @@ TEST(tcp_transport_test, a_peer_sending_other_than_grants_is_dropped_and_reconne
     topology_fixture f;
     asio::io_context io;
     asio::ip::tcp::acceptor acceptor(io, {asio::ip::make_address("127.0.0.1"), 0});
-    auto opts = client_to(acceptor.local_endpoint().port());
-    opts.credit_window = 10;
-    opts.task_limit = 2;
-    tcp_client client(opts);
+    tcp_client client(credit_client_to(acceptor.local_endpoint().port(), 10));
     client.start();
 
     // First connection: a data tuple where only grants may come. Second: a bad frame length.
