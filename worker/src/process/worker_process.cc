@@ -411,8 +411,11 @@ void worker_process::stop(std::chrono::milliseconds drain) {
         }
         w.runtime->stop();
         auto r = w.runtime->remote();
-        log().info("worker stopped: {} tuples sent to and {} received from other workers", r.sent,
-                   r.received);
+        log().info(
+            "worker stopped: {} tuples sent to and {} received from other workers ({} dropped "
+            "for tasks not here); credits granted to senders {}, received from peers {}; waited "
+            "for a peer's credit {} times",
+            r.sent, r.received, r.dropped, r.credits_granted, r.credits_received, r.credit_waits);
         w.runtime.reset();
     }
     if (w.zk) {
