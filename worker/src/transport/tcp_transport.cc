@@ -352,6 +352,10 @@ struct tcp_client::impl {
         queue.push_back(encoder.take(std::move(fresh)));
         queue_tasks.push_back(std::move(open_tasks));
         open_tasks.clear();
+        if (!spare_tasks.empty()) {
+            open_tasks.swap(spare_tasks.back());  // reuse a written frame's vector
+            spare_tasks.pop_back();
+        }
         queued.store(queue.size(), std::memory_order_relaxed);
         if (!kick_posted) {
             kick_posted = true;
@@ -578,6 +582,10 @@ struct tcp_client::impl {
                     credits[g.task] += g.count;
                 }
             }
+            if (spare_tasks.size() < options.max_queued_frames) {
+                queue_tasks.front().clear();
+                spare_tasks.push_back(std::move(queue_tasks.front()));
+            }
             queue_tasks.pop_front();
         }
         queued.store(queue.size(), std::memory_order_relaxed);
@@ -631,6 +639,7 @@ struct tcp_client::impl {
     // Messages by task in each queued frame and in the open one (with flow control only).
     std::deque<std::vector<credit_grant>> queue_tasks;
     std::vector<credit_grant> open_tasks;
+    std::vector<std::vector<credit_grant>> spare_tasks;  // written frames' vectors, reused
     bool kick_posted = false;
     bool flush_armed = false;
 
