@@ -2,8 +2,6 @@
 #include "tempest/worker/local_cluster.h"
 
 #include "tempest/common/log.h"
-#include "tempest/common/memory_cluster_state.h"
-#include "tempest/common/zk_paths.h"
 #include "tempest/worker/topology_runtime.h"
 
 #include <map>
@@ -14,10 +12,6 @@
 namespace tempest::worker {
 
 struct local_cluster::impl {
-    // Topology records live in an in-memory cluster state laid out as in ZooKeeper, so local
-    // mode exercises the same paths a cluster does.
-    common::memory_cluster_state state;
-    common::zk_paths paths;
     config daemon_conf;
     component_registry* registry;
     std::mutex mu;  // guards topologies and next_id
@@ -87,12 +81,6 @@ void local_cluster::submit_topology(const std::string& name, const config& conf,
             throw std::runtime_error("topology '" + name + "' is already alive");
         }
     }
-    // The record's body is the topology name until the Thrift storm-base record exists.
-    if (auto r = common::ensure_path(_impl->state, _impl->paths.storms()); !r) {
-        common::logger("worker").warn("local cluster state: {}", r.error().message());
-    } else if (auto c = _impl->state.create(_impl->paths.storm(id), name); !c) {
-        common::logger("worker").warn("local cluster state: {}", c.error().message());
-    }
     runtime->start();
     common::logger("worker").info(
         "local cluster: topology '{}' ({}) started: {} executors, {} tasks", name, id,
@@ -106,7 +94,6 @@ void local_cluster::kill_topology(const std::string& name, std::chrono::millisec
         std::this_thread::sleep_for(wait);
     }
     rt->stop();
-    (void)_impl->state.remove(_impl->paths.storm(rt->plan().topology_id()));  // gone either way
     common::logger("worker").info("local cluster: topology '{}' killed", name);
     std::scoped_lock lock(_impl->mu);
     auto it = _impl->topologies.find(name);

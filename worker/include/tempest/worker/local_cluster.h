@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 // local_cluster: runs topologies inside this process with no Nimbus and no ZooKeeper, as Storm's
 // LocalCluster. Each submitted topology gets its executors as threads in one in-process worker;
-// topology records live in an in-memory cluster state. `tempest local` and the cluster tests use
-// it; it is also the submitter handed to a package's tempest_main in local mode.
+// the topologies are known by name in this object alone (local mode has no cluster state).
+// `tempest local` and the cluster tests use it; it is also the submitter handed to a package's
+// tempest_main in local mode.
 //
 // Thread-safety: every public method may be called from any thread. Lifecycle: construct,
 // submit/kill/activate/deactivate, destroy (kills whatever still runs, waiting for its threads).

@@ -1,0 +1,92 @@
+// SPDX-License-Identifier: Apache-2.0
+// rolling_window: Storm's 10 min / 3 h / 1 day / all-time windows, driven by a fake clock.
+#include "tempest/worker/rolling_window.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdint>
+
+namespace tempest::worker {
+namespace {
+
+constexpr std::int64_t sec = 1000;
+
+// Adds `per_sec` every second for `secs` seconds, advancing the window each second.
+template <std::size_t K>
+std::int64_t run(rolling_window<K>& w, std::int64_t now, std::int64_t secs,
+                 const typename rolling_window<K>::sample& per_sec) {
+    for (std::int64_t i = 0; i < secs; ++i) {
+        w.add(per_sec);
+        now += sec;
+        w.advance(now);
+    }
+    return now;
+}
+
+TEST(rolling_window_test, new_counts_show_in_every_window) {
+    rolling_window<1> w(0);
+    w.add({5});
+    auto r = w.read(1 * sec);
+    for (std::size_t i = 0; i < 4; ++i) {
+        EXPECT_EQ(r[i][0], 5u) << window_names[i];
+    }
+}
+
+TEST(rolling_window_test, ten_minute_window_holds_only_the_last_ten_minutes) {
+    rolling_window<1> w(0);
+    std::int64_t now = run(w, 0, 1200, {1});  // 20 minutes at 1 a second
+    auto r = w.read(now);
+    // The 600 s figure is the last 600 s within one bucket's share (600/19 s).
+    EXPECT_NEAR(static_cast<double>(r[0][0]), 600.0, 32.0);
+    EXPECT_EQ(r[1][0], 1200u);
+    EXPECT_EQ(r[2][0], 1200u);
+    EXPECT_EQ(r[all_time_window][0], 1200u);
+}
+
+TEST(rolling_window_test, a_quiet_window_forgets_an_old_burst) {
+    rolling_window<1> w(0);
+    w.add({1000});
+    std::int64_t now = run(w, 0, 700, {0});  // then 700 s of nothing
+    auto r = w.read(now);
+    EXPECT_EQ(r[0][0], 0u);
+    EXPECT_EQ(r[1][0], 1000u);
+    EXPECT_EQ(r[all_time_window][0], 1000u);
+    now = run(w, now, 3 * 3600 + 700, {0});  // past the 3-hour window too
+    r = w.read(now);
+    EXPECT_EQ(r[1][0], 0u);
+    EXPECT_EQ(r[2][0], 1000u);
+    EXPECT_EQ(r[all_time_window][0], 1000u);
+}
+
+TEST(rolling_window_test, rate_changes_show_in_the_short_window_first) {
+    rolling_window<1> w(0);
+    std::int64_t now = run(w, 0, 3600, {10});  // an hour at 10/s
+    now = run(w, now, 1200, {2});              // then 20 minutes at 2/s
+    auto r = w.read(now);
+    EXPECT_NEAR(static_cast<double>(r[0][0]) / 600.0, 2.0, 0.2);
+    EXPECT_EQ(r[1][0], 3600u * 10 + 1200u * 2);
+}
+
+TEST(rolling_window_test, latency_sums_and_counts_give_window_averages) {
+    rolling_window<2> w(0);  // {count, latency sum in us}
+    std::int64_t now = run(w, 0, 1200, {10, 10 * 5000});  // 5 ms each, 20 minutes
+    now = run(w, now, 900, {10, 10 * 2000});             // then 2 ms each, 15 minutes
+    auto r = w.read(now);
+    EXPECT_NEAR(static_cast<double>(r[0][1]) / static_cast<double>(r[0][0]), 2000.0, 1.0);
+    double all = static_cast<double>(r[all_time_window][1]) /
+                 static_cast<double>(r[all_time_window][0]);
+    EXPECT_NEAR(all, (1200.0 * 5000 + 900.0 * 2000) / 2100.0, 1.0);
+}
+
+TEST(rolling_window_test, advance_without_time_passing_changes_nothing) {
+    rolling_window<1> w(1000);
+    w.add({3});
+    w.advance(1000);
+    w.advance(999);  // a clock that steps back is tolerated
+    auto r = w.read(1000);
+    EXPECT_EQ(r[0][0], 3u);
+    EXPECT_EQ(r[all_time_window][0], 3u);
+}
+
+}  // namespace
+}  // namespace tempest::worker
