@@ -2,8 +2,9 @@
 // stats_record and stats_aggregate: the heartbeat's figures survive encoding exactly, malformed
 // bytes are refused, and the aggregates follow Storm's arithmetic (sums, count-weighted latency
 // averages, capacity as the maximum over executors, spouts alone for a topology's acks).
-#include "tempest/common/stats_aggregate.h"
 #include "tempest/common/stats_record.h"
+
+#include "tempest/common/stats_aggregate.h"
 
 #include <gtest/gtest.h>
 
@@ -15,7 +16,9 @@ namespace {
 
 const stream_key out_default{"", "default"};
 
-window_values all4(std::uint64_t v) { return {v, v, v, v}; }
+window_values all4(std::uint64_t v) {
+    return {v, v, v, v};
+}
 
 stats_record sample_record() {
     stats_record r;
@@ -94,7 +97,9 @@ TEST(stats_record_test, a_heartbeat_of_100_executors_stays_small) {
     EXPECT_LT(total, 100u * 1024);  // ZooKeeper's node limit is 1 MiB
 }
 
-executor_figures bolt(const stats_record& r, int uptime) { return {"count", false, uptime, &r}; }
+executor_figures bolt(const stats_record& r, int uptime) {
+    return {"count", false, uptime, &r};
+}
 
 stats_record bolt_record(std::uint64_t executed, std::uint64_t avg_us, std::uint64_t acked,
                          std::uint64_t process_avg_us) {

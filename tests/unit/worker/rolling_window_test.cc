@@ -2,6 +2,8 @@
 // rolling_window: Storm's 10 min / 3 h / 1 day / all-time windows, driven by a fake clock.
 #include "tempest/worker/rolling_window.h"
 
+#include "tempest/worker/windowed_stats.h"
+
 #include <gtest/gtest.h>
 
 #include <cstdint>
@@ -68,13 +70,13 @@ TEST(rolling_window_test, rate_changes_show_in_the_short_window_first) {
 }
 
 TEST(rolling_window_test, latency_sums_and_counts_give_window_averages) {
-    rolling_window<2> w(0);  // {count, latency sum in us}
+    rolling_window<2> w(0);                               // {count, latency sum in us}
     std::int64_t now = run(w, 0, 1200, {10, 10 * 5000});  // 5 ms each, 20 minutes
-    now = run(w, now, 900, {10, 10 * 2000});             // then 2 ms each, 15 minutes
+    now = run(w, now, 900, {10, 10 * 2000});              // then 2 ms each, 15 minutes
     auto r = w.read(now);
     EXPECT_NEAR(static_cast<double>(r[0][1]) / static_cast<double>(r[0][0]), 2000.0, 1.0);
-    double all = static_cast<double>(r[all_time_window][1]) /
-                 static_cast<double>(r[all_time_window][0]);
+    double all =
+        static_cast<double>(r[all_time_window][1]) / static_cast<double>(r[all_time_window][0]);
     EXPECT_NEAR(all, (1200.0 * 5000 + 900.0 * 2000) / 2100.0, 1.0);
 }
 
@@ -86,6 +88,46 @@ TEST(rolling_window_test, advance_without_time_passing_changes_nothing) {
     auto r = w.read(1000);
     EXPECT_EQ(r[0][0], 3u);
     EXPECT_EQ(r[all_time_window][0], 3u);
+}
+
+}  // namespace
+}  // namespace tempest::worker
+
+namespace tempest::worker {
+namespace {
+
+using common::stat_kind;
+
+TEST(windowed_stats_test, totals_become_windowed_deltas) {
+    windowed_stats s;
+    const common::stream_key out{"", "default"};
+    std::uint64_t total = 0;
+    std::int64_t now = 0;
+    for (int i = 0; i < 1800; ++i) {  // 10 minutes at 10 a second, then 20 at 1 a second
+        total += i < 600 ? 10 : 1;
+        now += 1000;
+        s.sample(now, stat_kind::emitted, out, total);
+    }
+    common::stats_record r = s.record(now);
+    auto v = r.get(stat_kind::emitted, out);
+    EXPECT_NEAR(static_cast<double>(v[0]), 600.0, 32.0);  // the last 10 minutes: 1 a second
+    EXPECT_EQ(v[1], 7200u);
+    EXPECT_EQ(v[3], 7200u);
+    EXPECT_EQ(r.get(stat_kind::acked, out), common::window_values{});
+}
+
+TEST(windowed_stats_test, a_total_that_restarts_counts_from_its_new_value) {
+    windowed_stats s;
+    const common::stream_key in{"spout", "default"};
+    s.sample(1000, stat_kind::executed, in, 100);
+    s.sample(2000, stat_kind::executed, in, 5);  // the task started again
+    EXPECT_EQ(s.record(2000).get(stat_kind::executed, in)[3], 105u);
+}
+
+TEST(windowed_stats_test, figures_all_zero_are_left_out) {
+    windowed_stats s;
+    s.sample(1000, stat_kind::failed, {"", "default"}, 0);
+    EXPECT_TRUE(s.record(1000).entries.empty());
 }
 
 }  // namespace
