@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
-// rolling_window: Storm's 10 min / 3 h / 1 day / all-time windows, driven by a fake clock.
+// rolling_window, windowed_stats and error_throttle: the units behind a worker's figures, driven by
+// a fake clock.
+#include "tempest/worker/error_throttle.h"
 #include "tempest/worker/rolling_window.h"
-
 #include "tempest/worker/windowed_stats.h"
 
 #include <gtest/gtest.h>
@@ -128,6 +129,31 @@ TEST(windowed_stats_test, figures_all_zero_are_left_out) {
     windowed_stats s;
     s.sample(1000, stat_kind::failed, {"", "default"}, 0);
     EXPECT_TRUE(s.record(1000).entries.empty());
+}
+
+}  // namespace
+}  // namespace tempest::worker
+
+namespace tempest::worker {
+namespace {
+
+TEST(error_throttle_test, passes_at_most_the_limit_per_interval) {
+    error_throttle t(10'000, 5);
+    int admitted = 0;
+    for (int i = 0; i < 100; ++i) {  // 100 errors within 1 s
+        admitted += t.admit(1000 + i * 10) ? 1 : 0;
+    }
+    EXPECT_EQ(admitted, 5);
+    EXPECT_EQ(t.suppressed(), 95u);
+    EXPECT_FALSE(t.admit(10'999));  // still the first interval
+    EXPECT_TRUE(t.admit(11'000));   // a new interval
+}
+
+TEST(error_throttle_test, a_clock_that_steps_back_starts_a_new_interval) {
+    error_throttle t(10'000, 1);
+    EXPECT_TRUE(t.admit(50'000));
+    EXPECT_FALSE(t.admit(50'001));
+    EXPECT_TRUE(t.admit(40'000));
 }
 
 }  // namespace
