@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
 // topology_context: what a running task may ask about the topology it is part of (its own task
 // id, the tasks of every component, declared output fields), as Storm's TopologyContext. Built by
-// the runtime for each task; valid for the task's lifetime.
+// the runtime for each task; valid for the task's lifetime. A task registers its user metrics
+// here (metrics.h), as with Storm's TopologyContext.registerCounter and friends.
 #pragma once
 
 #include "tempest/topology_api/fields.h"
+#include "tempest/topology_api/metrics.h"
 
 #include <map>
 #include <memory>
@@ -28,8 +30,12 @@ struct task_layout {
 
 class topology_context {
   public:
-    topology_context(std::shared_ptr<const detail::task_layout> layout, int task_id)
-        : _layout(std::move(layout)), _task(task_id) {}
+    // `metrics`: the worker's registry of user metrics; null gives the task one of its own.
+    topology_context(std::shared_ptr<const detail::task_layout> layout, int task_id,
+                     std::shared_ptr<metric_registry> metrics = nullptr)
+        : _layout(std::move(layout)),
+          _task(task_id),
+          _metrics(metrics ? std::move(metrics) : std::make_shared<metric_registry>()) {}
 
     const std::string& get_topology_id() const { return _layout->topology_id; }
     int get_this_task_id() const noexcept { return _task; }
@@ -47,9 +53,27 @@ class topology_context {
     // Tasks running in this worker process.
     const std::vector<int>& get_this_worker_tasks() const { return _layout->worker_tasks; }
 
+    // User metrics of this task (valid for the task's lifetime). Registering a name again with
+    // the same type returns the same metric; with another type throws std::invalid_argument.
+    metric_counter& register_counter(std::string_view name) {
+        return _metrics->counter(get_this_component_id(), _task, name);
+    }
+    metric_meter& register_meter(std::string_view name) {
+        return _metrics->meter(get_this_component_id(), _task, name);
+    }
+    metric_histogram& register_histogram(std::string_view name) {
+        return _metrics->histogram(get_this_component_id(), _task, name);
+    }
+    // `read` is called on the thread that reports metrics, not the task's: it must be safe there.
+    void register_gauge(std::string_view name, std::function<double()> read) {
+        _metrics->gauge(get_this_component_id(), _task, name, std::move(read));
+    }
+    metric_registry& metrics() const noexcept { return *_metrics; }
+
   private:
     std::shared_ptr<const detail::task_layout> _layout;
     int _task;
+    std::shared_ptr<metric_registry> _metrics;
 };
 
 }  // namespace tempest
