@@ -10,7 +10,9 @@ namespace {
 
 using counts = std::array<std::uint64_t, num_stat_kinds>;
 
-std::uint64_t at(const counts& c, stat_kind k) { return c[static_cast<std::size_t>(k)]; }
+std::uint64_t at(const counts& c, stat_kind k) {
+    return c[static_cast<std::size_t>(k)];
+}
 
 // Every key's figures of one window.
 std::map<std::uint32_t, counts> by_key(const stats_record& r, std::size_t window) {

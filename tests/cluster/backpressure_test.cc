@@ -3,7 +3,7 @@
 // deliberately slow. Every tuple must be executed, and memory must stay bounded, i.e. the
 // runtime slows the spout down instead of queueing without limit.
 #include "cluster_test.h"
-#include "tempest/test_support/process_memory.h"
+#include "tempest/common/process_usage.h"
 
 #include <algorithm>
 #include <atomic>
@@ -70,7 +70,7 @@ TEST_F(backpressure_test, slow_bolt_slows_the_spout_without_losing_tuples_or_gro
     constexpr std::uint64_t allowed_growth = 64ull << 20;
     g_emitted = 0;
     g_executed = 0;
-    auto before = test_support::read_process_memory();
+    auto before = common::read_process_usage().value();
 
     topology_builder b(registry());
     b.set_spout<flood_spout>("flood", 1, total);
@@ -82,14 +82,14 @@ TEST_F(backpressure_test, slow_bolt_slows_the_spout_without_losing_tuples_or_gro
     std::int64_t max_backlog = 0;
     bool done = wait_until(
         [&] {
-            max_rss = std::max(max_rss, test_support::read_process_memory().rss_bytes);
+            max_rss = std::max(max_rss, common::read_process_usage().value().rss_bytes);
             max_backlog = std::max(max_backlog, g_emitted.load() - g_executed.load());
             return g_executed.load() >= total;
         },
         30s);
     std::chrono::duration<double> took = clock::now() - start;
     cluster().kill_topology("backpressure");
-    auto after = test_support::read_process_memory();
+    auto after = common::read_process_usage().value();
     RecordProperty("seconds", std::to_string(took.count()));
     RecordProperty("max_backlog", std::to_string(max_backlog));
 
