@@ -4,6 +4,7 @@
 // cross the worker boundary.
 #include "tempest/test_support/wait_until.h"
 #include "tempest/topology.h"
+#include "tempest/worker/remote_options.h"
 #include "tempest/worker/topology_plan.h"
 #include "tempest/worker/topology_runtime.h"
 

@@ -27,9 +27,9 @@
 #pragma once
 
 #include "tempest/worker/parker.h"
+#include "tempest/worker/remote_options.h"
 #include "tempest/worker/spsc_ring.h"
 #include "tempest/worker/topology_plan.h"
-#include "tempest/worker/topology_runtime.h"
 #include "tempest/worker/transport/frame.h"
 #include "tempest/worker/transport/tcp_transport.h"
 
