@@ -50,10 +50,10 @@ class send_credits {
   private:
     std::uint32_t _window;
     std::size_t _max_spare;
-    std::vector<std::int64_t> _credits;                 // by task; empty = no flow control
-    std::deque<std::vector<credit_grant>> _queued;      // messages by task, per queued frame
-    std::vector<credit_grant> _open;                    // ... and in the open frame
-    std::vector<std::vector<credit_grant>> _spare;      // written frames' vectors, reused
+    std::vector<std::int64_t> _credits;             // by task; empty = no flow control
+    std::deque<std::vector<credit_grant>> _queued;  // messages by task, per queued frame
+    std::vector<credit_grant> _open;                // ... and in the open frame
+    std::vector<std::vector<credit_grant>> _spare;  // written frames' vectors, reused
 };
 
 }  // namespace tempest::worker::transport

@@ -298,7 +298,7 @@ struct tcp_client::impl {
     frame_encoder encoder;
     std::deque<std::vector<std::byte>> queue;   // sealed frames; the front ones may be in flight
     std::vector<std::vector<std::byte>> spare;  // written frames' buffers, reused
-    send_credits credits;  // by task, and what each unwritten frame holds
+    send_credits credits;                       // by task, and what each unwritten frame holds
     bool kick_posted = false;
     bool flush_armed = false;
 
@@ -411,4 +411,3 @@ std::uint64_t tcp_client::credits_granted() const noexcept {
 }
 
 }  // namespace tempest::worker::transport
-

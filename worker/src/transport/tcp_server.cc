@@ -96,6 +96,10 @@ struct tcp_server::impl {
                 close();
                 return;
             }
+            if (server.paused) {
+                server.paused_connections.push_back(shared_from_this());
+                return;
+            }
             read_header();
         }
 
@@ -150,7 +154,7 @@ struct tcp_server::impl {
             }
             error_code ignored;
             sock.set_option(tcp::no_delay(true), ignored);  // (void): only a latency hint
-            next_id = (next_id + 1) & 0xffffff;             // fits tuple_access::set_origin
+            ++next_id;
             auto c = std::make_shared<connection>(*this, std::move(sock), next_id);
             connections.insert(c);
             open_connections.store(connections.size(), std::memory_order_relaxed);
@@ -162,10 +166,15 @@ struct tcp_server::impl {
     void forget(connection* c) {
         auto it = std::find_if(connections.begin(), connections.end(),
                                [c](const auto& p) { return p.get() == c; });
-        if (it != connections.end()) {
-            connections.erase(it);
+        if (it == connections.end()) {
+            return;  // already forgotten (closed twice, or by stop())
         }
+        const std::uint32_t id = c->id;
+        connections.erase(it);
         open_connections.store(connections.size(), std::memory_order_relaxed);
+        if (on_close) {
+            on_close(id);
+        }
     }
 
     server_options options;
@@ -176,7 +185,16 @@ struct tcp_server::impl {
     std::optional<asio::steady_timer> accept_retry;
     std::set<std::shared_ptr<connection>> connections;  // I/O thread only
     std::uint32_t next_id = 0;                          // I/O thread only
-    std::mutex grant_mu;                                // guards grant_encoder
+    close_handler on_close;                             // set before start()
+    timer_handler on_timer;                             // set before start()
+    std::optional<asio::steady_timer> user_timer;       // arm_timer(); I/O thread only
+    bool timer_armed = false;
+    asio::steady_timer::time_point timer_due;
+    bool paused = false;    // pause_reading(); I/O thread only
+    bool stopping = false;  // stop() has begun: arm_timer() does nothing; I/O thread only
+    // Connections whose next read waits for resume_reading().
+    std::vector<std::shared_ptr<connection>> paused_connections;
+    std::mutex grant_mu;  // guards grant_encoder
     frame_encoder grant_encoder;
     std::thread thread;
     std::atomic<std::uint16_t> bound_port{0};
@@ -203,6 +221,10 @@ bool tcp_server::start() {
     s.io.restart();
     s.acceptor.emplace(s.io);
     s.accept_retry.emplace(s.io);
+    s.user_timer.emplace(s.io);
+    s.timer_armed = false;
+    s.paused = false;
+    s.stopping = false;
     s.acceptor->open(ep.protocol(), ec);
     if (!ec) {
         s.acceptor->set_option(tcp::acceptor::reuse_address(true), ec);
@@ -238,16 +260,73 @@ void tcp_server::stop() {
         error_code ignored;
         s.acceptor->close(ignored);  // (void): shutting down; nothing to report
         s.accept_retry->cancel();
+        // A timer handler already due still runs: it must not arm the timer again, or run()
+        // would never return.
+        s.stopping = true;
+        s.user_timer->cancel();
+        s.timer_armed = false;
+        s.paused_connections.clear();
         for (const auto& c : s.connections) {
             c->socket.close(ignored);
         }
+        auto closing = std::move(s.connections);
         s.connections.clear();
         s.open_connections.store(0, std::memory_order_relaxed);
+        if (s.on_close) {
+            for (const auto& c : closing) {
+                s.on_close(c->id);
+            }
+        }
     });
     s.thread.join();  // run() returns once the aborted handlers have run
     s.accept_retry.reset();
+    s.user_timer.reset();
     s.acceptor.reset();
     s.bound_port.store(0, std::memory_order_relaxed);
+}
+
+void tcp_server::set_close_handler(close_handler h) {
+    _impl->on_close = std::move(h);
+}
+
+void tcp_server::set_timer_handler(timer_handler h) {
+    _impl->on_timer = std::move(h);
+}
+
+void tcp_server::arm_timer(std::chrono::microseconds delay) {
+    impl& s = *_impl;
+    const auto due = asio::steady_timer::clock_type::now() + delay;
+    if (s.stopping || (s.timer_armed && s.timer_due <= due)) {
+        return;
+    }
+    s.timer_armed = true;
+    s.timer_due = due;
+    s.user_timer->expires_at(due);  // cancels a later wait: its handler sees operation_aborted
+    s.user_timer->async_wait([&s](const error_code& ec) {
+        if (ec || s.stopping) {
+            return;
+        }
+        s.timer_armed = false;
+        if (s.on_timer) {
+            s.on_timer();
+        }
+    });
+}
+
+void tcp_server::pause_reading() {
+    _impl->paused = true;
+}
+
+void tcp_server::resume_reading() {
+    impl& s = *_impl;
+    s.paused = false;
+    auto waiting = std::move(s.paused_connections);
+    s.paused_connections.clear();
+    for (const auto& c : waiting) {
+        if (c->socket.is_open()) {
+            c->read_header();
+        }
+    }
 }
 
 void tcp_server::grant(std::uint32_t connection, std::span<const credit_grant> grants) {
@@ -269,14 +348,19 @@ void tcp_server::grant(std::uint32_t connection, std::span<const credit_grant> g
         s.grant_encoder.finish();
         frame = s.grant_encoder.take({});
     }
-    asio::post(s.io, [&s, connection, frame = std::move(frame)]() mutable {
+    auto write = [&s, connection, frame = std::move(frame)]() mutable {
         for (const auto& c : s.connections) {
             if (c->id == connection) {
                 c->write(std::move(frame));
                 return;
             }
         }
-    });
+    };
+    if (s.io.get_executor().running_in_this_thread()) {
+        write();  // the receiver grants from its batch handler: no hand-off needed
+    } else {
+        asio::post(s.io, std::move(write));
+    }
 }
 
 std::uint16_t tcp_server::port() const noexcept {

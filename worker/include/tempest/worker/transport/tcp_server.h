@@ -5,6 +5,7 @@
 #include "tempest/worker/transport/credit_grant.h"
 #include "tempest/worker/transport/frame.h"
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -21,19 +22,28 @@ struct server_options {
 
 // Accepts connections from peer workers and decodes their frames. A malformed frame closes that
 // connection with an error logged on logger("worker"); the server keeps accepting. Created and
-// stopped by the worker's main thread; the callback runs on the server's I/O thread.
+// stopped by the worker's main thread; every handler runs on the server's I/O thread, which is
+// also the thread that may call the "I/O thread only" methods below (from a handler).
 class tcp_server {
   public:
-    // Called once per decoded frame, on the I/O thread, with the id of the connection it came
-    // by (unique while the server runs, below 2^24). The tuples are reused after it returns.
-    // It must not throw (an exception is logged and closes that connection).
+    // Called once per decoded frame with the id of the connection it came by (unique while the
+    // server runs). The tuples are reused after it returns: take them by swapping. It must not
+    // throw (an exception is logged and closes that connection).
     using batch_handler = std::function<void(std::uint32_t connection, std::span<tuple> tuples)>;
+    // Called once when a connection that was accepted closes (error, bad frame or stop()).
+    using close_handler = std::function<void(std::uint32_t connection)>;
+    // Called when the timer armed with arm_timer() expires.
+    using timer_handler = std::function<void()>;
 
     // `schemas` must outlive the server. Call start() to listen.
     tcp_server(server_options options, const schema_table& schemas, batch_handler on_batch);
     ~tcp_server();  // stop()
     tcp_server(const tcp_server&) = delete;
     tcp_server& operator=(const tcp_server&) = delete;
+
+    // Optional handlers. Requires: not running (before start()).
+    void set_close_handler(close_handler h);
+    void set_timer_handler(timer_handler h);
 
     // Binds, listens and starts the I/O thread. Returns false (and logs why) when the address
     // cannot be bound. Requires: not running.
@@ -47,6 +57,14 @@ class tcp_server {
     // frame, after any grants sent before. Any thread. Grants for a connection that has closed
     // are dropped: its client starts a fresh window when it reconnects.
     void grant(std::uint32_t connection, std::span<const credit_grant> grants);
+    // Runs the timer handler once, `delay` from now, or earlier if it is armed for earlier.
+    // Requires: on the I/O thread (in a handler).
+    void arm_timer(std::chrono::microseconds delay);
+    // Stops reading frames (on every connection, once each has handed over the frame it is
+    // decoding) until resume_reading(); grants are still written. The receiver's last resort
+    // against a peer that ignores credits. Requires: on the I/O thread.
+    void pause_reading();
+    void resume_reading();
     // Connections open now, and frames rejected as malformed since construction.
     std::size_t connection_count() const noexcept;
     std::uint64_t rejected_frames() const noexcept;
