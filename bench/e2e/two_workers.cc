@@ -4,6 +4,7 @@
 #include "report.h"
 #include "tempest/common/log.h"
 #include "tempest/topology_api/component_registry.h"
+#include "tempest/worker/remote_options.h"
 #include "tempest/worker/stats.h"
 #include "tempest/worker/topology_plan.h"
 #include "tempest/worker/topology_runtime.h"

@@ -4,14 +4,22 @@
 // cross the worker boundary.
 #include "tempest/test_support/wait_until.h"
 #include "tempest/topology.h"
+#include "tempest/worker/remote_options.h"
 #include "tempest/worker/topology_plan.h"
 #include "tempest/worker/topology_runtime.h"
 
+// clang-format off
+// Boost 1.74's asio/awaitable.hpp uses std::exchange without including <utility>.
+#include <utility>
+#include <boost/asio.hpp>
+// clang-format on
 #include <gtest/gtest.h>
 
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <cstring>
 #include <deque>
 #include <map>
 #include <memory>
@@ -275,6 +283,47 @@ TEST_F(remote_workers_test, workers_sending_to_each_other_at_full_speed_keep_flo
     }
     workers.stop();
     EXPECT_TRUE(flowing) << "the counter stopped at " << outcome::counted.load() << " tuples";
+}
+
+TEST_F(remote_workers_test, a_malformed_frame_closes_that_connection_and_the_worker_keeps_running) {
+    constexpr std::int64_t per_task = 1000;
+    topology_builder b(_registry);
+    b.set_spout<number_spout>("numbers", 2, per_task, true);
+    b.set_bolt<relay>("relay", 2).shuffle_grouping("numbers");
+    b.set_bolt<sink>("sink", 3).fields_grouping("relay", {"n"});
+    config conf;
+    conf.set_num_ackers(2);
+    conf.set_max_spout_pending(200);
+    outcome::sink_blocked = true;  // hold the tuples until the garbage has been seen
+    two_workers workers(_registry, b.create_topology(), conf);
+
+    // A stranger connects to worker 1's port and sends a frame that cannot be decoded.
+    namespace asio = boost::asio;
+    asio::io_context io;
+    asio::ip::tcp::socket raw(io);
+    raw.connect({asio::ip::make_address("127.0.0.1"), workers[1].port()});
+    std::vector<std::byte> junk(4 + 40, std::byte{0x5a});
+    const std::uint32_t length = 40;
+    std::memcpy(junk.data(), &length, 4);
+    asio::write(raw, asio::buffer(junk));
+    std::array<char, 16> buf{};
+    boost::system::error_code ec;
+    raw.read_some(asio::buffer(buf), ec);  // the worker closes that connection
+    EXPECT_TRUE(ec == asio::error::eof || ec == asio::error::connection_reset) << ec.message();
+    EXPECT_EQ(workers[1].remote().rejected_frames, 1u);
+
+    // Everything else still crosses both ways and is acked.
+    outcome::sink_blocked = false;
+    bool done = wait_until([&] { return outcome::distinct_acked() == 2 * per_task; }, 30s);
+    auto a = workers[0].remote();
+    auto b_stats = workers[1].remote();
+    workers.stop();
+    ASSERT_TRUE(done) << outcome::distinct_acked() << " of " << 2 * per_task << " acked";
+    EXPECT_GT(a.received, 0u);
+    EXPECT_GT(b_stats.received, 0u);
+    EXPECT_EQ(a.rejected_frames, 0u);
+    EXPECT_EQ(b_stats.rejected_frames, 1u);
+    EXPECT_EQ(a.dropped + b_stats.dropped, 0u);
 }
 
 }  // namespace

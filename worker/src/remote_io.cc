@@ -15,7 +15,13 @@ namespace tempest::worker {
 using detail::tuple_access;
 
 remote_io::remote_io(const topology_plan& plan, const remote_options& options)
-    : _plan(plan), _options(options), _schemas(static_cast<std::uint32_t>(plan.num_tasks()) + 1) {
+    : _plan(plan),
+      _options(options),
+      _schemas(static_cast<std::uint32_t>(plan.num_tasks()) + 1),
+      _receiver(static_cast<std::uint32_t>(plan.num_tasks()) + 1, options.credit_window,
+                [this](std::uint32_t connection, std::span<const transport::credit_grant> grants) {
+                    _server->grant(connection, grants);  // on its I/O thread: written at once
+                }) {
     // Every (task, stream index) → its schema, so frames from any worker decode here.
     for (int task = 1; task <= plan.num_tasks(); ++task) {
         const component_plan& c = plan.components()[plan.task_component(task)];
@@ -25,7 +31,6 @@ remote_io::remote_io(const topology_plan& plan, const remote_options& options)
         }
     }
     _task_client.assign(static_cast<std::size_t>(plan.num_tasks()) + 1, nullptr);
-    _task_inbound.assign(static_cast<std::size_t>(plan.num_tasks()) + 1, nullptr);
 }
 
 remote_io::~remote_io() {
@@ -38,12 +43,7 @@ remote_io::ring_t* remote_io::add_outbound(std::size_t capacity, parker* produce
 }
 
 void remote_io::add_inbound(ring_t* ring, const std::vector<int>& tasks) {
-    auto in = std::make_unique<inbound>();
-    in->ring = ring;
-    for (int t : tasks) {
-        _task_inbound[t] = in.get();
-    }
-    _inbound.push_back(std::move(in));
+    _receiver.add_inbound(ring, tasks);
 }
 
 void remote_io::start() {
@@ -54,6 +54,9 @@ void remote_io::start() {
         so, _schemas, [this](std::uint32_t connection, std::span<tuple> tuples) {
             on_batch(connection, tuples);
         });
+    _server->set_timer_handler([this] { on_timer(); });
+    _server->set_close_handler(
+        [this](std::uint32_t connection) { _receiver.on_close(connection); });
     _receiving.store(true, std::memory_order_release);
     if (!_server->start()) {
         _receiving.store(false, std::memory_order_release);
@@ -69,7 +72,6 @@ void remote_io::start() {
 
 void remote_io::stop() {
     stop_receiving();
-    _staging_cv.notify_all();
     if (_server) {
         _server->stop();
     }
@@ -95,9 +97,9 @@ void remote_io::set_task_endpoints(std::vector<task_endpoint> endpoints) {
 remote_stats remote_io::stats() const noexcept {
     remote_stats s;
     s.sent = _sent.load(std::memory_order_relaxed);
-    s.received = _received.load(std::memory_order_relaxed);
-    s.dropped = _dropped.load(std::memory_order_relaxed);
-    s.credits_granted = _credits_granted.load(std::memory_order_relaxed);
+    s.received = _receiver.received();
+    s.dropped = _receiver.dropped();
+    s.credits_granted = _receiver.credits_granted();
     s.credits_received = _credits_received.load(std::memory_order_relaxed);
     s.credit_waits = _credit_waits.load(std::memory_order_relaxed);
     if (_server) {
@@ -178,8 +180,7 @@ void remote_io::transfer_loop() {
             apply_endpoints();
         }
         bool blocked = false;
-        bool work = move_inbound();
-        bool held = _held.load(std::memory_order_relaxed) > 0;
+        bool work = false;
         for (auto& ring : _outbound) {
             std::size_t n = ring->consume(512, [&](tuple& t) {
                 transport::tcp_client* c = _task_client[tuple_access::dest_task(t)];
@@ -203,9 +204,7 @@ void remote_io::transfer_loop() {
             idle = 0;
             continue;
         }
-        // Nothing new: grant every credit still owed and send what is batched now instead of
-        // waiting for the flush timer.
-        grant_credits(true);
+        // Nothing new: send what is batched now instead of waiting for the flush timer.
         publish_client_stats();
         if (open_frames) {
             open_frames = false;
@@ -221,8 +220,7 @@ void remote_io::transfer_loop() {
         }
         _park.announce();
         bool ready = _stop.load(std::memory_order_relaxed) ||
-                     _endpoints_changed.load(std::memory_order_relaxed) ||
-                     _inbound_ready.load(std::memory_order_seq_cst);
+                     _endpoints_changed.load(std::memory_order_seq_cst);
         for (auto& ring : _outbound) {
             if (ready) {
                 break;
@@ -235,8 +233,8 @@ void remote_io::transfer_loop() {
         }
         // Blocked tuples and open frames are retried on a short timer; otherwise a publish wakes
         // us.
-        _park.park(blocked || open_frames || held ? std::chrono::microseconds(200)
-                                                  : std::chrono::microseconds(100'000));
+        _park.park(blocked || open_frames ? std::chrono::microseconds(200)
+                                          : std::chrono::microseconds(100'000));
     }
     // Stopping (the executors have stopped): send what they left, for a bounded time.
     auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(500);
@@ -261,171 +259,54 @@ void remote_io::transfer_loop() {
 }
 
 void remote_io::on_batch(std::uint32_t connection, std::span<tuple> tuples) {
-    std::unique_lock lock(_staging_mu);
-    // Over the limit: wait (not reading the sockets meanwhile) until the executors catch up.
-    _staging_cv.wait(lock, [&] {
-        return _held.load(std::memory_order_relaxed) < inbound_limit ||
-               !_receiving.load(std::memory_order_acquire);
-    });
     if (!_receiving.load(std::memory_order_acquire)) {
         return;  // stopping: the frame is dropped
     }
-    if (_staging.size() < _staged_count + tuples.size()) {
-        _staging.resize(_staged_count + tuples.size());
-    }
-    for (tuple& t : tuples) {
-        // The credit for it is owed to this connection once it is delivered.
-        tuple_access::set_origin(t, connection);
-        // Swap, not move: the batch keeps the slot's old buffers for the next frame.
-        _staging[_staged_count++].swap(t);
-    }
-    _held.fetch_add(tuples.size(), std::memory_order_relaxed);
-    lock.unlock();
-    _inbound_ready.store(true, std::memory_order_seq_cst);
-    _park.wake_if_parked();
+    _receiver.on_batch(connection, tuples);
+    schedule();
 }
 
-void remote_io::owe(std::uint32_t connection, int task) {
-    if (_owed_last == nullptr || _owed_last_id != connection) {
-        _owed_last = &_owed[connection];
-        _owed_last_id = connection;
-        if (_owed_last->by_task.empty()) {
-            _owed_last->by_task.assign(static_cast<std::size_t>(_plan.num_tasks()) + 1, 0);
-        }
+void remote_io::on_timer() {
+    const bool was_held = _receiver.held() > 0;
+    if (_receiver.retry() > 0) {
+        _retry_interval = retry_min;
+    } else if (was_held) {
+        // The executors took nothing since the last try: do not keep the I/O thread busy for a
+        // blocked one.
+        _retry_interval = std::min(_retry_interval * 2, retry_max);
     }
-    std::uint32_t& n = _owed_last->by_task[static_cast<std::size_t>(task)];
-    if (n == 0) {
-        _owed_last->tasks.push_back(task);
+    // Everything owed, also while tuples wait in an overflow (those for the ring are owed all
+    // the same), but not on every short retry: at most one grant frame per connection per
+    // grant_delay beyond those that are due anyway.
+    const auto now = std::chrono::steady_clock::now();
+    if (_receiver.held() == 0 || now - _last_grant_all >= grant_delay) {
+        _last_grant_all = now;
+        _receiver.grant_all();
     }
-    // A quarter of the window: the sender gets credit back well before it runs dry.
-    if (++n == std::max<std::uint32_t>(1, _options.credit_window / 4)) {
-        _owed_last->due = true;
-    }
+    schedule();
 }
 
-void remote_io::grant_credits(bool all) {
-    for (auto it = _owed.begin(); it != _owed.end();) {
-        owed_credits& o = it->second;
-        if (o.tasks.empty()) {
-            // Nothing owed: a connection quiet for this many idle passes is forgotten (closed
-            // ones go this way); it gets a fresh entry if it sends again.
-            if (all && ++o.quiet_rounds > 10'000) {
-                if (_owed_last == &o) {
-                    _owed_last = nullptr;
-                }
-                it = _owed.erase(it);
-            } else {
-                ++it;
-            }
-            continue;
-        }
-        o.quiet_rounds = 0;
-        if (!(all || o.due)) {
-            ++it;
-            continue;
-        }
-        _grants.clear();
-        std::uint64_t total = 0;
-        for (int task : o.tasks) {
-            std::uint32_t& n = o.by_task[static_cast<std::size_t>(task)];
-            _grants.push_back({static_cast<std::uint32_t>(task), n});
-            total += n;
-            n = 0;
-        }
-        o.tasks.clear();
-        o.due = false;
-        _server->grant(it->first, _grants);
-        _credits_granted.fetch_add(total, std::memory_order_relaxed);
-        ++it;
+void remote_io::schedule() {
+    const std::size_t held = _receiver.held();
+    if (held >= inbound_limit && !_paused) {
+        _paused = true;
+        _server->pause_reading();
+        common::logger("worker").warn(
+            "{} received tuples wait for their executors' rings: not reading from peer workers "
+            "until they are taken (a peer ignores credits?)",
+            held);
+    } else if (held < inbound_limit && _paused) {
+        _paused = false;
+        _server->resume_reading();
     }
-}
-
-bool remote_io::deliver(inbound& in, tuple& t) {
-    tuple* slot = in.has_overflow() ? nullptr : in.ring->try_claim();
-    if (slot == nullptr) {
-        in.overflow.emplace_back().swap(t);
-        return false;
-    }
-    slot->swap(t);
-    owe(tuple_access::origin(*slot), tuple_access::dest_task(*slot));
-    tuple_access::clear_origin(*slot);
-    in.ring->commit();
-    return true;
-}
-
-bool remote_io::move_inbound() {
-    bool moved = false;
-    // Overflows first, so each executor gets its tuples in the order they arrived.
-    for (auto& in : _inbound) {
-        while (in->has_overflow()) {
-            tuple* slot = in->ring->try_claim();
-            if (slot == nullptr) {
-                break;
-            }
-            slot->swap(in->overflow[in->head++]);
-            owe(tuple_access::origin(*slot), tuple_access::dest_task(*slot));
-            tuple_access::clear_origin(*slot);
-            in->ring->commit();
-            _held.fetch_sub(1, std::memory_order_relaxed);
-            moved = true;
-        }
-        if (!in->has_overflow()) {
-            in->overflow.clear();
-            in->head = 0;
-        } else if (in->head >= 4096 && in->head * 2 >= in->overflow.size()) {
-            // Still appended to while it drains: drop the consumed front so that the vector
-            // holds what is overflowed, not everything since it last ran empty.
-            in->overflow.erase(in->overflow.begin(),
-                               in->overflow.begin() + static_cast<std::ptrdiff_t>(in->head));
-            in->head = 0;
+    if (held > 0) {
+        _server->arm_timer(_retry_interval);
+    } else {
+        _retry_interval = retry_min;
+        if (_receiver.owes()) {
+            _server->arm_timer(grant_delay);
         }
     }
-    std::size_t staged = 0;
-    if (_inbound_ready.exchange(false, std::memory_order_acq_rel)) {
-        std::scoped_lock lock(_staging_mu);
-        staged = _staged_count;
-        _staging.swap(_draining);
-        _staged_count = 0;
-    }
-    std::uint64_t gone = 0;  // delivered to a ring or dropped: no longer held
-    std::size_t dropped = 0;
-    for (std::size_t i = 0; i < staged; ++i) {
-        tuple& t = _draining[i];
-        const int task = tuple_access::dest_task(t);  // the decoder checked its range
-        inbound* in = _task_inbound[task];
-        if (in == nullptr || tuple_access::kind(t) == detail::message_kind::flow) [[unlikely]] {
-            // Grants travel the other way (tcp_transport.h); one here is a confused peer's.
-            owe(tuple_access::origin(t), task);
-            ++dropped;
-            ++gone;
-            std::uint64_t n = _dropped.fetch_add(1, std::memory_order_relaxed) + 1;
-            if (n <= 10 || n % 10000 == 0) {
-                common::logger("worker").warn(
-                    "dropping a {} for task {} ({} dropped so far): {}",
-                    in == nullptr ? "tuple" : "credit grant", task, n,
-                    in == nullptr
-                        ? "the task does not run in this worker; the sender's assignment is stale"
-                        : "grants are only sent to the sending worker");
-            }
-            continue;
-        }
-        if (deliver(*in, t)) {
-            ++gone;
-        }
-        moved = true;
-    }
-    _received.fetch_add(staged - dropped, std::memory_order_relaxed);
-    if (gone > 0) {
-        _held.fetch_sub(gone, std::memory_order_relaxed);
-    }
-    for (auto& in : _inbound) {
-        in->ring->publish();
-    }
-    grant_credits(false);
-    if (moved) {
-        _staging_cv.notify_one();
-    }
-    return moved;
 }
 
 }  // namespace tempest::worker

@@ -23,8 +23,6 @@ enum class message_kind : std::uint32_t {
 };
 
 struct tuple_access {
-    static constexpr std::uint32_t kind_mask = 0xff;
-
     static void set_header(tuple& t, const stream_schema* schema, int source_task, int dest_task,
                            message_kind kind) noexcept {
         t._schema = schema;
@@ -62,16 +60,7 @@ struct tuple_access {
         return i == 0 ? t._anchor : t._more[i - 1];
     }
     static std::uint64_t& ack_val(const tuple& t) noexcept { return t._ack_val; }
-    static message_kind kind(const tuple& t) noexcept {
-        return static_cast<message_kind>(t._kind & kind_mask);
-    }
-    // The inbound connection a received tuple came by, kept in the kind field's high bits while
-    // the receiving worker holds it (remote_io: credits are owed to that connection).
-    static void set_origin(tuple& t, std::uint32_t connection) noexcept {
-        t._kind = (t._kind & kind_mask) | (connection << 8);
-    }
-    static std::uint32_t origin(const tuple& t) noexcept { return t._kind >> 8; }
-    static void clear_origin(tuple& t) noexcept { t._kind &= kind_mask; }
+    static message_kind kind(const tuple& t) noexcept { return static_cast<message_kind>(t._kind); }
     static int dest_task(const tuple& t) noexcept { return t._dest_task; }
     static const stream_schema* schema(const tuple& t) noexcept { return t._schema; }
     static values& vals(tuple& t) noexcept { return t._values; }

@@ -12,6 +12,7 @@
 #include <gtest/gtest.h>
 
 #include <array>
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstring>
@@ -391,6 +392,84 @@ TEST(tcp_transport_test, a_peer_sending_other_than_grants_is_dropped_and_reconne
     acceptor.accept(third);
     EXPECT_TRUE(wait_until([&] { return client.connects() == 3; }));
     EXPECT_EQ(client.credits_granted(), 0u);
+}
+
+TEST(tcp_transport_test, a_paused_server_reads_nothing_until_resumed) {
+    topology_fixture f;
+    receiver r;
+    tcp_server* srv = nullptr;
+    std::atomic<bool> resume_now{false};
+    std::atomic<std::int64_t> seen_at_resume{-1};
+    bool paused = false;  // I/O thread only
+    std::function<void()> on_timer = [&] {
+        if (!resume_now.load()) {
+            srv->arm_timer(1ms);  // the test thread is not done yet: look again
+            return;
+        }
+        seen_at_resume = static_cast<std::int64_t>(r.count());
+        srv->resume_reading();
+    };
+    tcp_server server(server_options{"127.0.0.1", 0}, f.table,
+                      [&](std::uint32_t conn, std::span<tuple> ts) {
+                          r.on_batch(conn, ts);
+                          if (!paused) {
+                              paused = true;
+                              srv->pause_reading();
+                              srv->arm_timer(1ms);
+                          }
+                      });
+    srv = &server;
+    server.set_timer_handler([&] { on_timer(); });
+    ASSERT_TRUE(server.start());
+    tcp_client client(client_to(server.port()));
+    client.start();
+    send(client, f.make(0));
+    ASSERT_TRUE(client.flush());
+    ASSERT_TRUE(wait_until([&] { return r.count() == 1; }));
+    // Written to the socket while the server does not read.
+    for (std::int64_t i = 1; i < 100; ++i) {
+        send(client, f.make(i));
+    }
+    ASSERT_TRUE(client.flush());
+    ASSERT_TRUE(wait_until([&] { return client.queued_frames() == 0; }));
+    EXPECT_EQ(r.count(), 1u);
+    resume_now = true;
+    ASSERT_TRUE(wait_until([&] { return r.count() == 100; })) << "received " << r.count();
+    EXPECT_EQ(seen_at_resume.load(), 1);
+    expect_sequence(r, 0, 100);
+}
+
+TEST(tcp_transport_test, the_close_handler_hears_of_each_connection_once) {
+    topology_fixture f;
+    receiver r;
+    std::mutex mu;
+    std::vector<std::uint32_t> closed;
+    tcp_server server(server_options{"127.0.0.1", 0}, f.table, r.handler());
+    server.set_close_handler([&](std::uint32_t conn) {
+        std::lock_guard lock(mu);
+        closed.push_back(conn);
+    });
+    ASSERT_TRUE(server.start());
+    auto client = std::make_unique<tcp_client>(client_to(server.port()));
+    client->start();
+    send(*client, f.make(0));
+    ASSERT_TRUE(wait_until([&] { return r.count() == 1; }));
+    const std::uint32_t first = r.last_connection();
+    client->stop();
+    ASSERT_TRUE(wait_until([&] {
+        std::lock_guard lock(mu);
+        return !closed.empty();
+    }));
+    client->start();  // a new connection, with a new id
+    send(*client, f.make(1));
+    ASSERT_TRUE(client->flush());
+    ASSERT_TRUE(wait_until([&] { return r.count() == 2; }));
+    EXPECT_NE(r.last_connection(), first);
+    server.stop();  // closes the second one
+    std::lock_guard lock(mu);
+    ASSERT_EQ(closed.size(), 2u);
+    EXPECT_EQ(closed[0], first);
+    EXPECT_EQ(closed[1], r.last_connection());
 }
 
 TEST(tcp_transport_test, start_fails_cleanly_on_a_taken_port) {

@@ -13,6 +13,7 @@
 #pragma once
 
 #include "tempest/topology_api/component_registry.h"
+#include "tempest/worker/remote_options.h"  // remote_options, task_endpoint, remote_stats
 #include "tempest/worker/stats.h"
 #include "tempest/worker/topology_plan.h"
 
@@ -24,37 +25,6 @@
 #include <vector>
 
 namespace tempest::worker {
-
-// A runtime that is one worker of a cluster: where it listens for tuples from other workers and
-// how it batches tuples to them (worker/src/remote_io.h).
-struct remote_options {
-    std::string bind_address = "0.0.0.0";
-    std::uint16_t port = 0;  // the worker's slot; 0 = any free port (tests)
-    std::size_t batch_bytes = 64 * 1024;
-    std::chrono::microseconds flush_interval{1000};
-    std::size_t max_queued_frames = 16;  // per peer worker
-    // Tuples per destination task a worker may send ahead of the receiver's credit grants
-    // (remote_io.h: bounds what a receiver holds beyond its rings).
-    std::uint32_t credit_window = 8192;
-};
-
-// Where a task of another worker runs; port 0 = not known (its tuples wait).
-struct task_endpoint {
-    std::string host;
-    std::uint16_t port = 0;
-    friend bool operator==(const task_endpoint&, const task_endpoint&) = default;
-};
-
-struct remote_stats {
-    std::uint64_t sent = 0;      // tuples handed to peer workers
-    std::uint64_t received = 0;  // tuples received from peer workers
-    std::uint64_t dropped = 0;   // received for a task that does not run here
-    std::uint64_t rejected_frames = 0;
-    std::uint64_t credits_granted = 0;   // credits this worker granted to its senders
-    std::uint64_t credits_received = 0;  // credits peers granted to this worker
-    std::uint64_t credit_waits = 0;      // times a tuple waited for a peer's credit
-    std::size_t connections_in = 0;
-};
 
 class topology_runtime {
   public:

@@ -1,0 +1,71 @@
+// SPDX-License-Identifier: Apache-2.0
+// tcp_client: the sending end of the worker-to-worker transport (tcp_transport.h).
+#pragma once
+
+#include "tempest/worker/transport/frame.h"
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+namespace tempest::worker::transport {
+
+struct client_options {
+    std::string host = "127.0.0.1";
+    std::uint16_t port = 0;
+    // A frame is queued once it holds this many bytes, or when flush_interval has passed since
+    // its first tuple.
+    std::size_t batch_bytes = 64 * 1024;
+    std::chrono::microseconds flush_interval{1000};
+    // Encoded frames waiting to be written (the frame being filled not counted).
+    std::size_t max_queued_frames = 64;
+    std::chrono::milliseconds initial_backoff{20};
+    std::chrono::milliseconds max_backoff{2000};
+    // Messages per destination task that may be sent ahead of the peer's grants; 0 = no flow
+    // control (every message may be sent).
+    std::uint32_t credit_window = 0;
+    // Task ids the peer may grant credits for are below this (checked on every grant frame).
+    std::uint32_t task_limit = 0;
+};
+
+// One persistent connection to one peer worker. try_send()/flush() may be called from any thread
+// (a mutex guards the frame being filled and the queue); writing, connecting and the flush timer
+// run on the client's I/O thread. Frames queued while disconnected are written after the
+// reconnect; frames being written when a connection fails are written again on the next one
+// (at-least-once; acking deals with the rest).
+class tcp_client {
+  public:
+    explicit tcp_client(client_options options);
+    ~tcp_client();  // stop()
+    tcp_client(const tcp_client&) = delete;
+    tcp_client& operator=(const tcp_client&) = delete;
+
+    // Starts the I/O thread and the first connection attempt. Requires: not running.
+    void start();
+    // Closes the connection and joins the I/O thread; unsent frames are dropped.
+    void stop();
+
+    // Adds `t` (dest task, source task, stream, anchors, values; or a system message) to the
+    // frame being filled. Returns false, leaving `t` unsent, when the queue is full or `t`'s
+    // task has no credit left: the caller keeps it and retries later (backpressure).
+    [[nodiscard]] bool try_send(const tuple& t);
+    // Queues the frame being filled now instead of waiting for the flush interval. Returns false
+    // when the queue is full (the frame stays open and the timer retries).
+    bool flush();
+
+    bool connected() const noexcept;
+    // Frames queued and not yet fully written (the open frame not counted).
+    std::size_t queued_frames() const noexcept;
+    // Connections established since start (1 after the first connect, 2 after a reconnect, ...).
+    std::uint64_t connects() const noexcept;
+    // Times try_send() refused a message for lack of credit, and credits granted by the peer.
+    std::uint64_t credit_waits() const noexcept;
+    std::uint64_t credits_granted() const noexcept;
+
+  private:
+    struct impl;
+    std::unique_ptr<impl> _impl;
+};
+
+}  // namespace tempest::worker::transport

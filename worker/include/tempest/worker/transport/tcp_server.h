@@ -1,0 +1,77 @@
+// SPDX-License-Identifier: Apache-2.0
+// tcp_server: the receiving end of the worker-to-worker transport (tcp_transport.h).
+#pragma once
+
+#include "tempest/worker/transport/credit_grant.h"
+#include "tempest/worker/transport/frame.h"
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <span>
+#include <string>
+
+namespace tempest::worker::transport {
+
+struct server_options {
+    std::string bind_address = "0.0.0.0";
+    std::uint16_t port = 0;  // 0 = any free port; see tcp_server::port()
+    std::uint32_t max_frame_bytes = default_max_frame_bytes;
+};
+
+// Accepts connections from peer workers and decodes their frames. A malformed frame closes that
+// connection with an error logged on logger("worker"); the server keeps accepting. Created and
+// stopped by the worker's main thread; every handler runs on the server's I/O thread, which is
+// also the thread that may call the "I/O thread only" methods below (from a handler).
+class tcp_server {
+  public:
+    // Called once per decoded frame with the id of the connection it came by (unique while the
+    // server runs). The tuples are reused after it returns: take them by swapping. It must not
+    // throw (an exception is logged and closes that connection).
+    using batch_handler = std::function<void(std::uint32_t connection, std::span<tuple> tuples)>;
+    // Called once when a connection that was accepted closes (error, bad frame or stop()).
+    using close_handler = std::function<void(std::uint32_t connection)>;
+    // Called when the timer armed with arm_timer() expires.
+    using timer_handler = std::function<void()>;
+
+    // `schemas` must outlive the server. Call start() to listen.
+    tcp_server(server_options options, const schema_table& schemas, batch_handler on_batch);
+    ~tcp_server();  // stop()
+    tcp_server(const tcp_server&) = delete;
+    tcp_server& operator=(const tcp_server&) = delete;
+
+    // Optional handlers. Requires: not running (before start()).
+    void set_close_handler(close_handler h);
+    void set_timer_handler(timer_handler h);
+
+    // Binds, listens and starts the I/O thread. Returns false (and logs why) when the address
+    // cannot be bound. Requires: not running.
+    [[nodiscard]] bool start();
+    // Closes the listener and every connection and joins the I/O thread. Idempotent; after it the
+    // server may be start()ed again (same port when options.port was fixed).
+    void stop();
+    // The bound port (the chosen one when options.port was 0); 0 before start().
+    std::uint16_t port() const noexcept;
+    // Sends credit grants (task, count) to the client at the other end of `connection`, in one
+    // frame, after any grants sent before. Any thread. Grants for a connection that has closed
+    // are dropped: its client starts a fresh window when it reconnects.
+    void grant(std::uint32_t connection, std::span<const credit_grant> grants);
+    // Runs the timer handler once, `delay` from now, or earlier if it is armed for earlier.
+    // Requires: on the I/O thread (in a handler).
+    void arm_timer(std::chrono::microseconds delay);
+    // Stops reading frames (on every connection, once each has handed over the frame it is
+    // decoding) until resume_reading(); grants are still written. The receiver's last resort
+    // against a peer that ignores credits. Requires: on the I/O thread.
+    void pause_reading();
+    void resume_reading();
+    // Connections open now, and frames rejected as malformed since construction.
+    std::size_t connection_count() const noexcept;
+    std::uint64_t rejected_frames() const noexcept;
+
+  private:
+    struct impl;
+    std::unique_ptr<impl> _impl;
+};
+
+}  // namespace tempest::worker::transport

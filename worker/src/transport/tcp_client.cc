@@ -1,0 +1,413 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "tempest/worker/transport/tcp_client.h"
+
+#include "asio_common.h"
+#include "send_credits.h"
+#include "tempest/common/thread_name.h"
+#include "tuple_access.h"
+
+#include <algorithm>
+#include <array>
+#include <atomic>
+#include <cstring>
+#include <deque>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <utility>
+#include <vector>
+
+namespace tempest::worker::transport {
+
+struct tcp_client::impl {
+    explicit impl(client_options o)
+        : options(std::move(o)),
+          socket(io),
+          resolver(io),
+          backoff_timer(io),
+          flush_timer(io),
+          backoff(options.initial_backoff),
+          grant_schemas(options.task_limit),
+          credits(options.credit_window, options.task_limit, options.max_queued_frames) {}
+
+    // --- any thread, under mu
+
+    // Moves the open frame to the queue; false when the queue is full.
+    bool seal_locked() {
+        if (queue.size() >= options.max_queued_frames) {
+            return false;
+        }
+        encoder.finish();
+        std::vector<std::byte> fresh;
+        if (!spare.empty()) {
+            fresh = std::move(spare.back());
+            spare.pop_back();
+        }
+        queue.push_back(encoder.take(std::move(fresh)));
+        credits.seal();
+        queued.store(queue.size(), std::memory_order_relaxed);
+        if (!kick_posted) {
+            kick_posted = true;
+            asio::post(io, [this] {
+                {
+                    std::lock_guard lock(mu);
+                    kick_posted = false;
+                }
+                start_write();
+            });
+        }
+        return true;
+    }
+
+    // --- I/O thread only
+
+    void connect() {
+        if (stopping) {
+            return;
+        }
+        resolver.async_resolve(
+            options.host, std::to_string(options.port),
+            [this](const error_code& ec, const tcp::resolver::results_type& results) {
+                if (stopping) {
+                    return;
+                }
+                if (ec) {
+                    retry_later(ec);
+                    return;
+                }
+                asio::async_connect(
+                    socket, results,
+                    [this](const error_code& ec2, const tcp::endpoint&) { on_connect(ec2); });
+            });
+    }
+
+    void on_connect(const error_code& ec) {
+        if (stopping) {
+            return;
+        }
+        if (ec) {
+            error_code ignored;
+            socket.close(ignored);  // (void): the attempt already failed
+            retry_later(ec);
+            return;
+        }
+        error_code ignored;
+        socket.set_option(tcp::no_delay(true), ignored);  // (void): only a latency hint
+        ++generation;
+        backoff = options.initial_backoff;
+        {
+            // A new connection starts with a full window, less what will be written on it: the
+            // queued frames and the open one. What the old connection wrote is lost or was
+            // taken, and the peer owes nothing for it on this one. Set before connected() says
+            // so, so that a caller who waits for the connection sees its window.
+            std::lock_guard lock(mu);
+            credits.reset_for_new_connection();
+        }
+        is_connected.store(true, std::memory_order_release);
+        const auto n = connect_count.fetch_add(1, std::memory_order_relaxed) + 1;
+        log().info("transport: connected to {}:{}{}", options.host, options.port,
+                   n > 1 ? " (reconnected)" : "");
+        read_header(generation);
+        start_write();
+    }
+
+    void retry_later(const error_code& ec) {
+        log().debug("transport: connecting to {}:{} failed: {}; retrying in {} ms", options.host,
+                    options.port, ec.message(), backoff.count());
+        backoff_timer.expires_after(backoff);
+        backoff = std::min(backoff * 2, options.max_backoff);
+        backoff_timer.async_wait([this](const error_code& e) {
+            if (!e && !stopping) {
+                connect();
+            }
+        });
+    }
+
+    // The peer sends only credit grants (frames of flow messages); anything else is a protocol
+    // error that closes the connection.
+    void read_header(std::uint64_t gen) {
+        asio::async_read(
+            socket, asio::buffer(grant_length), [this, gen](const error_code& ec, std::size_t) {
+                if (gen != generation) {
+                    return;
+                }
+                if (ec) {
+                    on_error(gen, ec);
+                    return;
+                }
+                std::uint32_t length = 0;
+                std::memcpy(&length, grant_length.data(), 4);
+                if (const frame_error e = check_frame_length(length, max_grant_frame_bytes);
+                    e != frame_error::none) {
+                    on_protocol_error(gen, std::string(to_string(e)));
+                    return;
+                }
+                grant_body.resize(length);
+                asio::async_read(socket, asio::buffer(grant_body),
+                                 [this, gen](const error_code& ec2, std::size_t) {
+                                     if (gen != generation) {
+                                         return;
+                                     }
+                                     if (ec2) {
+                                         on_error(gen, ec2);
+                                         return;
+                                     }
+                                     on_grants(gen);
+                                 });
+            });
+    }
+
+    void on_grants(std::uint64_t gen) {
+        if (const frame_error e = decode_frame_body(grant_body, grant_schemas, grant_batch);
+            e != frame_error::none) {
+            on_protocol_error(gen, std::string(to_string(e)));
+            return;
+        }
+        std::uint64_t granted = 0;
+        {
+            std::lock_guard lock(mu);
+            for (const tuple& t : grant_batch.tuples()) {
+                if (detail::tuple_access::kind(t) != detail::message_kind::flow) {
+                    on_protocol_error(gen, "a message other than a credit grant");
+                    return;
+                }
+                const std::uint64_t n = detail::tuple_access::sys_val(t);
+                granted += n;
+                credits.grant(static_cast<std::uint32_t>(detail::tuple_access::dest_task(t)), n);
+            }
+        }
+        granted_total.fetch_add(granted, std::memory_order_relaxed);
+        read_header(gen);
+    }
+
+    void on_protocol_error(std::uint64_t gen, const std::string& why) {
+        log().error("transport: bad frame from {}:{}: {}; reconnecting", options.host, options.port,
+                    why);
+        on_error(gen, asio::error::make_error_code(asio::error::invalid_argument));
+    }
+
+    void on_error(std::uint64_t gen, const error_code& ec) {
+        if (gen != generation || stopping) {
+            return;
+        }
+        ++generation;  // late handlers of this connection are ignored
+        error_code ignored;
+        socket.close(ignored);  // (void): the connection is already broken
+        is_connected.store(false, std::memory_order_release);
+        writing = false;
+        log().warn("transport: connection to {}:{} lost: {}; reconnecting", options.host,
+                   options.port, ec.message());
+        retry_later(ec);
+    }
+
+    void start_write() {
+        if (writing || stopping || !is_connected.load(std::memory_order_relaxed)) {
+            return;
+        }
+        std::size_t n = 0;
+        write_buffers.clear();
+        {
+            std::lock_guard lock(mu);
+            n = std::min<std::size_t>(queue.size(), 64);
+            // Deque elements do not move on push_back, so these pointers stay valid.
+            for (std::size_t i = 0; i < n; ++i) {
+                write_buffers.emplace_back(queue[i].data(), queue[i].size());
+            }
+        }
+        if (write_buffers.empty()) {
+            return;
+        }
+        writing = true;
+        const std::uint64_t gen = generation;
+        asio::async_write(socket, write_buffers, [this, gen, n](const error_code& ec, std::size_t) {
+            if (gen != generation) {
+                // The connection failed (its read saw EOF first) after this write completed. A
+                // frame written in full is not written again, unless a write on the next
+                // connection has already taken it. If the next connection is up, it counted
+                // these frames against its window: give that back.
+                if (!ec && !writing && !stopping) {
+                    drop_written(n, is_connected.load(std::memory_order_relaxed));
+                }
+                return;
+            }
+            writing = false;
+            if (ec) {
+                on_error(gen, ec);
+                return;
+            }
+            drop_written(n, false);
+            start_write();
+        });
+    }
+
+    // The first n queued frames have been written: their buffers go back for reuse; with
+    // `refund`, their messages go back to the credit of the connection now open.
+    void drop_written(std::size_t n, bool refund) {
+        std::lock_guard lock(mu);
+        for (std::size_t i = 0; i < n && !queue.empty(); ++i) {
+            if (spare.size() < options.max_queued_frames) {
+                spare.push_back(std::move(queue.front()));
+            }
+            queue.pop_front();
+            credits.written(refund);
+        }
+        queued.store(queue.size(), std::memory_order_relaxed);
+    }
+
+    void arm_flush() {
+        if (stopping) {
+            return;
+        }
+        flush_timer.expires_after(options.flush_interval);
+        flush_timer.async_wait([this](const error_code& ec) {
+            if (ec || stopping) {
+                return;
+            }
+            std::lock_guard lock(mu);
+            flush_armed = false;
+            if (encoder.message_count() > 0 && !seal_locked()) {
+                flush_armed = true;  // queue full: try again after another interval
+                asio::post(io, [this] { arm_flush(); });
+            }
+        });
+    }
+
+    client_options options;
+    asio::io_context io;  // first member: destroyed last, dropping any handler left in it
+    std::optional<asio::executor_work_guard<asio::io_context::executor_type>> guard;
+    std::thread thread;
+
+    // I/O thread only.
+    tcp::socket socket;
+    tcp::resolver resolver;
+    asio::steady_timer backoff_timer;
+    asio::steady_timer flush_timer;
+    std::chrono::milliseconds backoff;
+    std::uint64_t generation = 0;
+    bool writing = false;
+    bool stopping = false;
+    std::vector<asio::const_buffer> write_buffers;
+    static constexpr std::uint32_t max_grant_frame_bytes = 1u << 20;
+    std::array<std::byte, 4> grant_length{};
+    std::vector<std::byte> grant_body;
+    schema_table grant_schemas;  // no schemas: only the task range, for grant frames
+    decoded_batch grant_batch;
+
+    // Guarded by mu.
+    std::mutex mu;
+    frame_encoder encoder;
+    std::deque<std::vector<std::byte>> queue;   // sealed frames; the front ones may be in flight
+    std::vector<std::vector<std::byte>> spare;  // written frames' buffers, reused
+    send_credits credits;                       // by task, and what each unwritten frame holds
+    bool kick_posted = false;
+    bool flush_armed = false;
+
+    std::atomic<bool> is_connected{false};
+    std::atomic<std::size_t> queued{0};
+    std::atomic<std::uint64_t> connect_count{0};
+    std::atomic<std::uint64_t> waits{0};
+    std::atomic<std::uint64_t> granted_total{0};
+};
+
+tcp_client::tcp_client(client_options options)
+    : _impl(std::make_unique<impl>(std::move(options))) {}
+
+tcp_client::~tcp_client() {
+    stop();
+}
+
+void tcp_client::start() {
+    impl& c = *_impl;
+    c.io.restart();
+    c.stopping = false;
+    c.guard.emplace(c.io.get_executor());
+    asio::post(c.io, [&c] { c.connect(); });
+    c.thread = std::thread([&c] {
+        common::set_thread_name(common::thread_name("net-out", c.options.port));
+        c.io.run();
+    });
+}
+
+void tcp_client::stop() {
+    impl& c = *_impl;
+    if (!c.thread.joinable()) {
+        return;
+    }
+    asio::post(c.io, [&c] {
+        c.stopping = true;
+        ++c.generation;
+        error_code ignored;
+        c.resolver.cancel();
+        c.backoff_timer.cancel();
+        c.flush_timer.cancel();
+        c.socket.close(ignored);  // (void): shutting down; nothing to report
+        c.is_connected.store(false, std::memory_order_release);
+        c.writing = false;
+    });
+    c.guard.reset();
+    c.thread.join();
+    std::lock_guard lock(c.mu);
+    c.queue.clear();
+    c.credits.drop_frames();
+    c.queued.store(0, std::memory_order_relaxed);
+    c.encoder.begin();
+    c.kick_posted = false;
+    c.flush_armed = false;
+}
+
+bool tcp_client::try_send(const tuple& t) {
+    impl& c = *_impl;
+    std::lock_guard lock(c.mu);
+    const auto task = static_cast<std::uint32_t>(detail::tuple_access::dest_task(t));
+    if (c.credits.enabled() && !c.credits.has_credit(task)) {
+        c.waits.fetch_add(1, std::memory_order_relaxed);
+        return false;
+    }
+    if (c.encoder.message_count() > 0 && c.encoder.size() >= c.options.batch_bytes &&
+        !c.seal_locked()) {
+        return false;
+    }
+    if (c.credits.enabled()) {
+        c.credits.take(task);
+    }
+    const bool was_empty = c.encoder.message_count() == 0;
+    c.encoder.add(t);
+    if (c.encoder.size() >= c.options.batch_bytes) {
+        (void)c.seal_locked();  // a full queue leaves the frame open; the next call reports it
+    } else if (was_empty && !c.flush_armed) {
+        c.flush_armed = true;
+        asio::post(c.io, [&c] { c.arm_flush(); });
+    }
+    return true;
+}
+
+bool tcp_client::flush() {
+    impl& c = *_impl;
+    std::lock_guard lock(c.mu);
+    if (c.encoder.message_count() == 0) {
+        return true;
+    }
+    return c.seal_locked();
+}
+
+bool tcp_client::connected() const noexcept {
+    return _impl->is_connected.load(std::memory_order_acquire);
+}
+
+std::size_t tcp_client::queued_frames() const noexcept {
+    return _impl->queued.load(std::memory_order_relaxed);
+}
+
+std::uint64_t tcp_client::connects() const noexcept {
+    return _impl->connect_count.load(std::memory_order_relaxed);
+}
+
+std::uint64_t tcp_client::credit_waits() const noexcept {
+    return _impl->waits.load(std::memory_order_relaxed);
+}
+
+std::uint64_t tcp_client::credits_granted() const noexcept {
+    return _impl->granted_total.load(std::memory_order_relaxed);
+}
+
+}  // namespace tempest::worker::transport

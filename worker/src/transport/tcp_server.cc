@@ -1,0 +1,378 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "tempest/worker/transport/tcp_server.h"
+
+#include "asio_common.h"
+#include "tempest/common/thread_name.h"
+#include "tuple_access.h"
+
+#include <algorithm>
+#include <array>
+#include <atomic>
+#include <cstring>
+#include <deque>
+#include <exception>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <thread>
+#include <utility>
+#include <vector>
+
+namespace tempest::worker::transport {
+
+struct tcp_server::impl {
+    // One accepted connection; owned by the server's set and by its pending handlers. I/O thread.
+    struct connection : std::enable_shared_from_this<connection> {
+        connection(impl& s, tcp::socket sock, std::uint32_t conn_id)
+            : server(s), socket(std::move(sock)), id(conn_id) {
+            peer = endpoint_string(socket);
+        }
+
+        // Credit frames back to the client, in order, one write at a time.
+        void write(std::vector<std::byte> frame) {
+            out.push_back(std::move(frame));
+            if (out.size() == 1) {
+                write_front();
+            }
+        }
+
+        void write_front() {
+            asio::async_write(socket, asio::buffer(out.front()),
+                              [self = shared_from_this()](const error_code& ec, std::size_t) {
+                                  if (ec) {
+                                      self->out.clear();
+                                      return;  // the read side sees the failure and closes
+                                  }
+                                  self->out.pop_front();
+                                  if (!self->out.empty()) {
+                                      self->write_front();
+                                  }
+                              });
+        }
+
+        void read_header() {
+            asio::async_read(socket, asio::buffer(length_bytes),
+                             [self = shared_from_this()](const error_code& ec, std::size_t) {
+                                 self->on_header(ec);
+                             });
+        }
+
+        void on_header(const error_code& ec) {
+            if (ec) {
+                close_quietly(ec);
+                return;
+            }
+            std::uint32_t length = 0;
+            std::memcpy(&length, length_bytes.data(), 4);
+            if (const frame_error e = check_frame_length(length, server.options.max_frame_bytes);
+                e != frame_error::none) {
+                reject(e, length);
+                return;
+            }
+            body.resize(length);
+            asio::async_read(socket, asio::buffer(body),
+                             [self = shared_from_this()](const error_code& ec2, std::size_t) {
+                                 self->on_body(ec2);
+                             });
+        }
+
+        void on_body(const error_code& ec) {
+            if (ec) {
+                close_quietly(ec);
+                return;
+            }
+            const frame_error e = decode_frame_body(body, server.schemas, batch);
+            if (e != frame_error::none) {
+                reject(e, static_cast<std::uint32_t>(body.size()));
+                return;
+            }
+            try {
+                server.on_batch(id, batch.tuples());
+            } catch (const std::exception& ex) {
+                log().error(
+                    "transport: batch handler threw for a frame from {}: {}; closing "
+                    "the connection",
+                    peer, ex.what());
+                close();
+                return;
+            }
+            if (server.paused) {
+                server.paused_connections.push_back(shared_from_this());
+                return;
+            }
+            read_header();
+        }
+
+        void reject(frame_error e, std::uint32_t length) {
+            server.rejected.fetch_add(1, std::memory_order_relaxed);
+            log().error("transport: malformed frame ({} bytes) from {}: {}; closing the connection",
+                        length, peer, to_string(e));
+            close();
+        }
+
+        void close_quietly(const error_code& ec) {
+            if (ec != asio::error::eof && ec != asio::error::operation_aborted &&
+                ec != asio::error::bad_descriptor) {
+                log().warn("transport: connection from {} failed: {}", peer, ec.message());
+            }
+            close();
+        }
+
+        void close() {
+            error_code ignored;
+            socket.close(ignored);  // (void): closing a dead socket has nothing to report
+            server.forget(this);
+        }
+
+        impl& server;
+        tcp::socket socket;
+        std::uint32_t id;
+        std::string peer;
+        std::deque<std::vector<std::byte>> out;  // credit frames; the front one is being written
+        std::array<std::byte, 4> length_bytes{};
+        std::vector<std::byte> body;
+        decoded_batch batch;
+    };
+
+    impl(server_options o, const schema_table& s, batch_handler h)
+        : options(std::move(o)), schemas(s), on_batch(std::move(h)) {}
+
+    void accept() {
+        acceptor->async_accept([this](const error_code& ec, tcp::socket sock) {
+            if (ec) {
+                if (ec != asio::error::operation_aborted) {
+                    // E.g. out of file descriptors: pause instead of spinning on the error.
+                    log().warn("transport: accept failed: {}; retrying in 100 ms", ec.message());
+                    accept_retry->expires_after(std::chrono::milliseconds(100));
+                    accept_retry->async_wait([this](const error_code& e) {
+                        if (!e && acceptor->is_open()) {
+                            accept();
+                        }
+                    });
+                }
+                return;
+            }
+            error_code ignored;
+            sock.set_option(tcp::no_delay(true), ignored);  // (void): only a latency hint
+            ++next_id;
+            auto c = std::make_shared<connection>(*this, std::move(sock), next_id);
+            connections.insert(c);
+            open_connections.store(connections.size(), std::memory_order_relaxed);
+            c->read_header();
+            accept();
+        });
+    }
+
+    void forget(connection* c) {
+        auto it = std::find_if(connections.begin(), connections.end(),
+                               [c](const auto& p) { return p.get() == c; });
+        if (it == connections.end()) {
+            return;  // already forgotten (closed twice, or by stop())
+        }
+        const std::uint32_t id = c->id;
+        connections.erase(it);
+        open_connections.store(connections.size(), std::memory_order_relaxed);
+        if (on_close) {
+            on_close(id);
+        }
+    }
+
+    server_options options;
+    const schema_table& schemas;
+    batch_handler on_batch;
+    asio::io_context io;
+    std::optional<tcp::acceptor> acceptor;
+    std::optional<asio::steady_timer> accept_retry;
+    std::set<std::shared_ptr<connection>> connections;  // I/O thread only
+    std::uint32_t next_id = 0;                          // I/O thread only
+    close_handler on_close;                             // set before start()
+    timer_handler on_timer;                             // set before start()
+    std::optional<asio::steady_timer> user_timer;       // arm_timer(); I/O thread only
+    bool timer_armed = false;
+    asio::steady_timer::time_point timer_due;
+    bool paused = false;    // pause_reading(); I/O thread only
+    bool stopping = false;  // stop() has begun: arm_timer() does nothing; I/O thread only
+    // Connections whose next read waits for resume_reading().
+    std::vector<std::shared_ptr<connection>> paused_connections;
+    std::mutex grant_mu;  // guards grant_encoder
+    frame_encoder grant_encoder;
+    std::thread thread;
+    std::atomic<std::uint16_t> bound_port{0};
+    std::atomic<std::size_t> open_connections{0};
+    std::atomic<std::uint64_t> rejected{0};
+};
+
+tcp_server::tcp_server(server_options options, const schema_table& schemas, batch_handler on_batch)
+    : _impl(std::make_unique<impl>(std::move(options), schemas, std::move(on_batch))) {}
+
+tcp_server::~tcp_server() {
+    stop();
+}
+
+bool tcp_server::start() {
+    impl& s = *_impl;
+    error_code ec;
+    const auto address = asio::ip::make_address(s.options.bind_address, ec);
+    if (ec) {
+        log().error("transport: bad bind address '{}': {}", s.options.bind_address, ec.message());
+        return false;
+    }
+    const tcp::endpoint ep(address, s.options.port);
+    s.io.restart();
+    s.acceptor.emplace(s.io);
+    s.accept_retry.emplace(s.io);
+    s.user_timer.emplace(s.io);
+    s.timer_armed = false;
+    s.paused = false;
+    s.stopping = false;
+    s.acceptor->open(ep.protocol(), ec);
+    if (!ec) {
+        s.acceptor->set_option(tcp::acceptor::reuse_address(true), ec);
+    }
+    if (!ec) {
+        s.acceptor->bind(ep, ec);
+    }
+    if (!ec) {
+        s.acceptor->listen(asio::socket_base::max_listen_connections, ec);
+    }
+    if (ec) {
+        log().error("transport: cannot listen on {}:{}: {}", s.options.bind_address, s.options.port,
+                    ec.message());
+        s.acceptor.reset();
+        return false;
+    }
+    s.bound_port.store(s.acceptor->local_endpoint().port(), std::memory_order_relaxed);
+    s.accept();
+    s.thread = std::thread([&s] {
+        common::set_thread_name("net-in");
+        s.io.run();
+    });
+    log().info("transport: listening on {}:{}", s.options.bind_address, port());
+    return true;
+}
+
+void tcp_server::stop() {
+    impl& s = *_impl;
+    if (!s.thread.joinable()) {
+        return;
+    }
+    asio::post(s.io, [&s] {
+        error_code ignored;
+        s.acceptor->close(ignored);  // (void): shutting down; nothing to report
+        s.accept_retry->cancel();
+        // A timer handler already due still runs: it must not arm the timer again, or run()
+        // would never return.
+        s.stopping = true;
+        s.user_timer->cancel();
+        s.timer_armed = false;
+        s.paused_connections.clear();
+        for (const auto& c : s.connections) {
+            c->socket.close(ignored);
+        }
+        auto closing = std::move(s.connections);
+        s.connections.clear();
+        s.open_connections.store(0, std::memory_order_relaxed);
+        if (s.on_close) {
+            for (const auto& c : closing) {
+                s.on_close(c->id);
+            }
+        }
+    });
+    s.thread.join();  // run() returns once the aborted handlers have run
+    s.accept_retry.reset();
+    s.user_timer.reset();
+    s.acceptor.reset();
+    s.bound_port.store(0, std::memory_order_relaxed);
+}
+
+void tcp_server::set_close_handler(close_handler h) {
+    _impl->on_close = std::move(h);
+}
+
+void tcp_server::set_timer_handler(timer_handler h) {
+    _impl->on_timer = std::move(h);
+}
+
+void tcp_server::arm_timer(std::chrono::microseconds delay) {
+    impl& s = *_impl;
+    const auto due = asio::steady_timer::clock_type::now() + delay;
+    if (s.stopping || (s.timer_armed && s.timer_due <= due)) {
+        return;
+    }
+    s.timer_armed = true;
+    s.timer_due = due;
+    s.user_timer->expires_at(due);  // cancels a later wait: its handler sees operation_aborted
+    s.user_timer->async_wait([&s](const error_code& ec) {
+        if (ec || s.stopping) {
+            return;
+        }
+        s.timer_armed = false;
+        if (s.on_timer) {
+            s.on_timer();
+        }
+    });
+}
+
+void tcp_server::pause_reading() {
+    _impl->paused = true;
+}
+
+void tcp_server::resume_reading() {
+    impl& s = *_impl;
+    s.paused = false;
+    auto waiting = std::move(s.paused_connections);
+    s.paused_connections.clear();
+    for (const auto& c : waiting) {
+        if (c->socket.is_open()) {
+            c->read_header();
+        }
+    }
+}
+
+void tcp_server::grant(std::uint32_t connection, std::span<const credit_grant> grants) {
+    impl& s = *_impl;
+    if (grants.empty() || !s.thread.joinable()) {
+        return;
+    }
+    std::vector<std::byte> frame;
+    {
+        std::scoped_lock lock(s.grant_mu);
+        s.grant_encoder.begin();
+        tuple msg;
+        for (const credit_grant& g : grants) {
+            detail::tuple_access::set_header(msg, nullptr, 0, static_cast<int>(g.task),
+                                             detail::message_kind::flow);
+            detail::tuple_access::set_system(msg, 0, g.count);
+            s.grant_encoder.add(msg);
+        }
+        s.grant_encoder.finish();
+        frame = s.grant_encoder.take({});
+    }
+    auto write = [&s, connection, frame = std::move(frame)]() mutable {
+        for (const auto& c : s.connections) {
+            if (c->id == connection) {
+                c->write(std::move(frame));
+                return;
+            }
+        }
+    };
+    if (s.io.get_executor().running_in_this_thread()) {
+        write();  // the receiver grants from its batch handler: no hand-off needed
+    } else {
+        asio::post(s.io, std::move(write));
+    }
+}
+
+std::uint16_t tcp_server::port() const noexcept {
+    return _impl->bound_port.load(std::memory_order_relaxed);
+}
+
+std::size_t tcp_server::connection_count() const noexcept {
+    return _impl->open_connections.load(std::memory_order_relaxed);
+}
+
+std::uint64_t tcp_server::rejected_frames() const noexcept {
+    return _impl->rejected.load(std::memory_order_relaxed);
+}
+
+}  // namespace tempest::worker::transport
