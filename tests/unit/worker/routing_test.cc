@@ -215,7 +215,8 @@ TEST(routing_test, custom_sends_to_the_tasks_the_grouping_chooses) {
 TEST(routing_test, custom_choice_outside_the_targets_throws_before_sending_any) {
     edge_plan p = make_plan(grouping_type::custom, {3, 4});
     p.group.custom_class = "bad_grouping";
-    edge_route r = make_edge_route(p, 1, {}, std::make_unique<fake_grouping>(std::vector<int>{3, 9}));
+    edge_route r =
+        make_edge_route(p, 1, {}, std::make_unique<fake_grouping>(std::vector<int>{3, 9}));
     std::vector<int> scratch;
     std::vector<int> out;
     try {
@@ -232,8 +233,10 @@ TEST(routing_test, custom_routing_may_nest_inside_its_own_callback) {
     // A chained consumer emits from inside fn(): the inner routing must not clobber the outer
     // choice, which lives in the lent scratch vector.
     edge_plan p = make_plan(grouping_type::custom, {1, 2, 3});
-    edge_route outer = make_edge_route(p, 1, {}, std::make_unique<fake_grouping>(std::vector<int>{1, 2}));
-    edge_route inner = make_edge_route(p, 1, {}, std::make_unique<fake_grouping>(std::vector<int>{3}));
+    edge_route outer =
+        make_edge_route(p, 1, {}, std::make_unique<fake_grouping>(std::vector<int>{1, 2}));
+    edge_route inner =
+        make_edge_route(p, 1, {}, std::make_unique<fake_grouping>(std::vector<int>{3}));
     std::vector<int> scratch;
     std::vector<int> out;
     for_each_target(outer, 1, values{1}, -1, scratch, [&](int t) {
@@ -248,8 +251,8 @@ TEST(routing_test, custom_routing_may_nest_inside_its_own_callback) {
 class task_routes_test : public ::testing::Test {
   protected:
     void SetUp() override {
-        for (auto [name, direct] : {std::pair{"default", false}, std::pair{"side", false},
-                                    std::pair{"to_one", true}}) {
+        for (auto [name, direct] :
+             {std::pair{"default", false}, std::pair{"side", false}, std::pair{"to_one", true}}) {
             auto sp = std::make_unique<stream_plan>();
             sp->schema = std::make_unique<detail::stream_schema>();
             sp->schema->component = "comp";

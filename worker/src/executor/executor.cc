@@ -3,8 +3,8 @@
 // spouts' next_tuple, backpressure drain, flush, timers (message timeouts, acker expiry, tick
 // tuples) and idle parking. Everything but the constructor and the add_* wiring runs on the
 // executor's thread.
-#include "executor/collectors.h"
 #include "executor/executor.h"
+
 #include "executor/config_defaults.h"
 
 #include <sched.h>
@@ -41,14 +41,13 @@ executor::executor(shared_state& shared, const topology_plan& plan, std::vector<
       _comp(plan.components()[plan.executors()[execs.front()].component]),
       _is_spout(_comp.is_spout),
       _has_ackers(!plan.acker_tasks().empty()),
-      _timeout_ns(std::max<std::int64_t>(1, conf_int(_comp.conf,
-                                                     config::topology_message_timeout_secs)) *
-                  1'000'000'000),
-      _spout_wait_ns(std::max<std::int64_t>(1, conf_int(_comp.conf,
-                                                        topology_spout_wait_max_micros)) *
-                     1000),
-      _batch(static_cast<std::uint64_t>(std::max<std::int64_t>(
-          1, conf_int(plan.conf(), config::topology_producer_batch_size)))),
+      _timeout_ns(
+          std::max<std::int64_t>(1, conf_int(_comp.conf, config::topology_message_timeout_secs)) *
+          1'000'000'000),
+      _spout_wait_ns(
+          std::max<std::int64_t>(1, conf_int(_comp.conf, topology_spout_wait_max_micros)) * 1000),
+      _batch(static_cast<std::uint64_t>(
+          std::max<std::int64_t>(1, conf_int(plan.conf(), config::topology_producer_batch_size)))),
       _rng(std::random_device{}() ^ (static_cast<std::uint64_t>(execs.front()) << 32)),
       _out(plan.num_tasks(), _batch),
       _task_index(static_cast<std::size_t>(plan.num_tasks()) + 1, nullptr) {
@@ -57,54 +56,11 @@ executor::executor(shared_state& shared, const topology_plan& plan, std::vector<
         const executor_plan& ep = plan.executors()[ei];
         const component_plan& comp = plan.components()[ep.component];
         for (int id = ep.first_task; id <= ep.last_task; ++id) {
-            auto t = make_task(id, comp, ei != self, self, registry);
+            auto t = make_task_state(*this, plan, comp, id, ei != self, self, registry);
             _task_index[id] = t.get();
             _tasks.push_back(std::move(t));
         }
     }
-}
-
-std::unique_ptr<task_state> executor::make_task(int id, const component_plan& comp, bool chained,
-                                                int self, const component_registry& registry) {
-    auto t = std::make_unique<task_state>();
-    t->id = id;
-    t->comp = &comp;
-    t->chained = chained;
-    t->debug = conf_bool(comp.conf, config::topology_debug);
-    std::int64_t tick = conf_int_or_zero(comp.conf, config::topology_tick_tuple_freq_secs);
-    t->tick_ns = (tick > 0 && !comp.is_spout && !comp.is_acker) ? tick * 1'000'000'000 : 0;
-    t->ctx = std::make_unique<topology_context>(_plan.layout(), id);
-    if (comp.is_spout) {
-        t->sp = registry.make_spout(comp.def->class_name, comp.def->args);
-        t->spout_out = std::make_unique<spout_collector_impl>(*this, *t);
-        t->pending =
-            pending_messages(conf_int_or_zero(comp.conf, config::topology_max_spout_pending));
-    } else if (!comp.is_acker) {
-        t->bl = registry.make_bolt(comp.def->class_name, comp.def->args);
-        t->bolt_out = std::make_unique<bolt_collector_impl>(*this, *t);
-    }
-    std::vector<int> same_thread;
-    for (const stream_plan& sp : comp.streams) {
-        stream_route route;
-        route.plan = &sp;
-        for (const edge_plan& e : sp.edges) {
-            same_thread.clear();
-            if (e.group.type == grouping_type::local_or_shuffle) {
-                for (int target : e.targets) {
-                    if (_plan.in_worker(target) && _plan.task_thread(target) == self) {
-                        same_thread.push_back(target);
-                    }
-                }
-            }
-            std::unique_ptr<custom_stream_grouping> custom;
-            if (e.group.type == grouping_type::custom) {
-                custom = registry.make_grouping(e.group.custom_class, e.group.custom_args);
-            }
-            route.edges.push_back(make_edge_route(e, id, same_thread, std::move(custom)));
-        }
-        t->routes.add(std::move(route));
-    }
-    return t;
 }
 
 // ---------------------------------------------------------------- wiring
@@ -206,14 +162,7 @@ void executor::apply_control() {
     bool want = _shared.active.load(std::memory_order_acquire);
     if (_is_spout && want != _active) {
         for (auto& tp : _tasks) {
-            if (!tp->sp) {
-                continue;
-            }
-            if (want) {
-                guarded(*tp, "activate", [&] { tp->sp->activate(); });
-            } else {
-                guarded(*tp, "deactivate", [&] { tp->sp->deactivate(); });
-            }
+            set_task_active(*tp, want, _shared);
         }
     }
     _active = want;
@@ -264,36 +213,13 @@ void executor::idle_wait() {
 
 void executor::start_tasks() {
     for (auto& tp : _tasks) {
-        task_state& t = *tp;
-        for (auto& s : t.routes.streams()) {
-            for (auto& e : s.edges) {
-                if (e.custom) {
-                    guarded(t, "custom grouping prepare", [&] {
-                        e.custom->prepare(*t.ctx, t.comp->id, s.plan->schema->stream,
-                                          e.plan->targets);
-                    });
-                }
-            }
-        }
-        if (t.sp) {
-            guarded(t, "open", [&] { t.sp->open(t.comp->conf, *t.ctx, *t.spout_out); });
-        } else if (t.bl) {
-            guarded(t, "prepare", [&] { t.bl->prepare(t.comp->conf, *t.ctx, *t.bolt_out); });
-        }
+        start_task(*tp, _shared);
     }
 }
 
 void executor::stop_tasks() {
     for (auto& tp : _tasks) {
-        task_state& t = *tp;
-        if (t.sp) {
-            if (_active) {
-                guarded(t, "deactivate", [&] { t.sp->deactivate(); });
-            }
-            guarded(t, "close", [&] { t.sp->close(); });
-        } else if (t.bl) {
-            guarded(t, "cleanup", [&] { t.bl->cleanup(); });
-        }
+        stop_task(*tp, _active, _shared);
     }
 }
 
@@ -304,9 +230,7 @@ void executor::run() {
     _active = _shared.active.load(std::memory_order_acquire);
     if (_is_spout && _active) {
         for (auto& tp : _tasks) {
-            if (tp->sp) {
-                guarded(*tp, "activate", [&] { tp->sp->activate(); });
-            }
+            set_task_active(*tp, true, _shared);
         }
     }
     _seen_epoch.store(e, std::memory_order_release);

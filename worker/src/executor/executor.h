@@ -36,6 +36,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace tempest::worker {
@@ -103,8 +104,6 @@ class executor {
     void handle_spout_done(task_state& t, const tuple& m);
 
     // ---- the loop (executor.cc) ----
-    std::unique_ptr<task_state> make_task(int id, const component_plan& comp, bool chained,
-                                          int self, const component_registry& registry);
     bool run_spouts();
     void timers();
     void apply_control();
@@ -114,13 +113,7 @@ class executor {
     // Runs fn(); an exception from the user's code becomes a reported error naming `what`.
     template <typename Fn>
     void guarded(task_state& t, const char* what, Fn&& fn) {
-        try {
-            fn();
-        } catch (const std::exception& e) {
-            report(t, std::string("exception in ") + what + ": " + e.what());
-        } catch (...) {
-            report(t, std::string("unknown exception in ") + what);
-        }
+        worker::guarded(_shared, t, what, std::forward<Fn>(fn));
     }
 
     shared_state& _shared;
@@ -144,7 +137,7 @@ class executor {
     std::vector<std::unique_ptr<task_state>> _tasks;
     std::vector<ring_t*> _inputs;
     output_links _out;
-    std::vector<task_state*> _task_index;  // index = task id; tasks run by this thread
+    std::vector<task_state*> _task_index;               // index = task id; tasks run by this thread
     std::vector<std::unique_ptr<tuple>> _direct_slots;  // one per chaining depth
     std::vector<detail::anchor> _scratch_anchors;
     std::vector<int> _scratch_targets;

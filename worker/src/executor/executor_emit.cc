@@ -3,6 +3,7 @@
 // ring slot or direct call), and the messages taken from the input rings (data for bolts,
 // acking messages for acker tasks, ack_done/fail_done for spout tasks). Everything here runs on
 // the executor's thread.
+#include "executor/anchoring.h"
 #include "executor/collectors.h"
 #include "executor/executor.h"
 #include "tempest/common/log.h"
@@ -137,15 +138,7 @@ void executor::bolt_emit(task_state& t, std::string_view stream,
     if (t.debug) [[unlikely]] {
         log_emit(t, stream, v);
     }
-    bool track = false;
-    if (_has_ackers) {
-        for (const tuple* a : anchors) {
-            if (tuple_access::anchor_count(*a) > 0) {
-                track = true;
-                break;
-            }
-        }
-    }
+    bool track = _has_ackers && any_tracked(anchors);
     for (edge_route& e : s.edges) {
         for_each_target(e, t.id, v, direct, _scratch_targets, [&](int target) {
             if (!track) {
@@ -156,25 +149,7 @@ void executor::bolt_emit(task_state& t, std::string_view stream,
                 return;
             }
             // A fresh edge id per (target, anchor); the anchor remembers it for its ack.
-            _scratch_anchors.clear();
-            for (const tuple* a : anchors) {
-                std::uint32_t n = tuple_access::anchor_count(*a);
-                if (n == 0) {
-                    continue;
-                }
-                std::uint64_t edge = _rng.next_id();
-                tuple_access::ack_val(*a) ^= edge;
-                for (std::uint32_t i = 0; i < n; ++i) {
-                    std::uint64_t root = tuple_access::anchor_at(*a, i).root;
-                    auto it = std::find_if(_scratch_anchors.begin(), _scratch_anchors.end(),
-                                           [&](const detail::anchor& x) { return x.root == root; });
-                    if (it == _scratch_anchors.end()) {
-                        _scratch_anchors.push_back({root, edge});
-                    } else {
-                        it->edge ^= edge;
-                    }
-                }
-            }
+            anchor_child(anchors, _rng, _scratch_anchors);
             send(target, [&](tuple& slot) {
                 fill_data(slot, schema, t.id, target, v);
                 tuple_access::set_anchors(slot, _scratch_anchors.data(),

@@ -50,11 +50,11 @@ int task_routes::find(std::string_view stream, const std::string& component) {
 
 void task_routes::throw_direct_mismatch(std::string_view stream, int direct,
                                         const std::string& component) {
-    throw std::invalid_argument(direct >= 0 ? "emit_direct on stream '" + std::string(stream) +
-                                                  "' of '" + component +
-                                                  "', which is not declared direct"
-                                            : "emit on direct stream '" + std::string(stream) +
-                                                  "' of '" + component + "' needs emit_direct");
+    throw std::invalid_argument(direct >= 0
+                                    ? "emit_direct on stream '" + std::string(stream) + "' of '" +
+                                          component + "', which is not declared direct"
+                                    : "emit on direct stream '" + std::string(stream) + "' of '" +
+                                          component + "' needs emit_direct");
 }
 
 }  // namespace tempest::worker
