@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 // anchoring: the edge ids an anchored emit draws, and (with acker_table) Storm's whole XOR
 // algorithm on one thread: a tree completes exactly when its last tuple is acked.
-#include "executor/acker_table.h"
 #include "executor/anchoring.h"
+
+#include "executor/acker_table.h"
 
 #include <gtest/gtest.h>
 

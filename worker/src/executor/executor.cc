@@ -1,8 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
-// executor, part 2 of 2: building the tasks, wiring, and the loop — activation, input rings,
-// spouts' next_tuple, backpressure drain, flush, timers (message timeouts, acker expiry, tick
-// tuples) and idle parking. Everything but the constructor and the add_* wiring runs on the
-// executor's thread.
+// executor: the loop around executor_core — activation, input rings, spouts' next_tuple,
+// backpressure drain, flush, timers (message timeouts, acker expiry, tick tuples) and idle
+// parking. Everything but the constructor runs on the executor's thread.
 #include "executor/executor.h"
 
 #include "executor/config_defaults.h"
@@ -34,76 +33,30 @@ inline void cpu_relax() noexcept {
 
 }  // namespace
 
-executor::executor(shared_state& shared, const topology_plan& plan, std::vector<int> execs,
+executor::executor(shared_state& shared, const topology_plan& plan, const std::vector<int>& execs,
                    const component_registry& registry)
     : _shared(shared),
       _plan(plan),
       _comp(plan.components()[plan.executors()[execs.front()].component]),
+      _core(shared, plan, execs, registry),
       _is_spout(_comp.is_spout),
-      _has_ackers(!plan.acker_tasks().empty()),
       _timeout_ns(
           std::max<std::int64_t>(1, conf_int(_comp.conf, config::topology_message_timeout_secs)) *
           1'000'000'000),
       _spout_wait_ns(
-          std::max<std::int64_t>(1, conf_int(_comp.conf, topology_spout_wait_max_micros)) * 1000),
-      _batch(static_cast<std::uint64_t>(
-          std::max<std::int64_t>(1, conf_int(plan.conf(), config::topology_producer_batch_size)))),
-      _rng(std::random_device{}() ^ (static_cast<std::uint64_t>(execs.front()) << 32)),
-      _out(plan.num_tasks(), _batch),
-      _task_index(static_cast<std::size_t>(plan.num_tasks()) + 1, nullptr) {
-    int self = execs.front();
-    for (int ei : execs) {
-        const executor_plan& ep = plan.executors()[ei];
-        const component_plan& comp = plan.components()[ep.component];
-        for (int id = ep.first_task; id <= ep.last_task; ++id) {
-            auto t = make_task_state(*this, plan, comp, id, ei != self, self, registry);
-            _task_index[id] = t.get();
-            _tasks.push_back(std::move(t));
-        }
-    }
-}
-
-// ---------------------------------------------------------------- wiring
-
-std::vector<int> executor::task_ids() const {
-    std::vector<int> ids;
-    for (const auto& t : _tasks) {
-        ids.push_back(t->id);
-    }
-    return ids;
-}
-
-void executor::add_output(ring_t* ring, const executor& consumer) {
-    std::vector<int> tasks;
-    for (const auto& t : consumer._tasks) {
-        if (!t->chained) {
-            tasks.push_back(t->id);
-        }
-    }
-    _out.add(ring, tasks);
-}
-
-void executor::add_remote_output(ring_t* ring) {
-    std::vector<int> tasks;
-    for (int task = 1; task <= _plan.num_tasks(); ++task) {
-        if (!_plan.in_worker(task)) {
-            tasks.push_back(task);
-        }
-    }
-    _out.add(ring, tasks);
-}
+          std::max<std::int64_t>(1, conf_int(_comp.conf, topology_spout_wait_max_micros)) * 1000) {}
 
 // ---------------------------------------------------------------- loop
 
 bool executor::run_spouts() {
     bool work = false;
-    for (auto& tp : _tasks) {
+    for (auto& tp : _core.tasks()) {
         task_state& t = *tp;
         if (!t.sp) {
             continue;  // a bolt chained into this spout's thread
         }
-        for (std::uint64_t i = 0; i < _batch; ++i) {
-            if (_out.overflowed() || t.pending.full()) {
+        for (std::uint64_t i = 0; i < _core.batch(); ++i) {
+            if (_core.out().overflowed() || t.pending.full()) {
                 break;
             }
             std::uint64_t before = t.emitted.get();
@@ -126,7 +79,7 @@ void executor::timers() {
     if (_now >= _next_sweep) {
         _next_sweep = _now + std::min<std::int64_t>(_timeout_ns / 4 + 1, 1'000'000'000);
         std::int64_t cutoff = _now - _timeout_ns;
-        for (auto& tp : _tasks) {
+        for (auto& tp : _core.tasks()) {
             task_state& t = *tp;
             t.pending.expire(cutoff, [&](std::uint64_t msg) {
                 t.failed.add();
@@ -137,7 +90,7 @@ void executor::timers() {
     }
     if (_next_tick > 0 && _now >= _next_tick) {
         _next_tick = 0;
-        for (auto& tp : _tasks) {
+        for (auto& tp : _core.tasks()) {
             task_state& t = *tp;
             if (t.tick_ns == 0) {
                 continue;
@@ -161,7 +114,7 @@ void executor::apply_control() {
     }
     bool want = _shared.active.load(std::memory_order_acquire);
     if (_is_spout && want != _active) {
-        for (auto& tp : _tasks) {
+        for (auto& tp : _core.tasks()) {
             set_task_active(*tp, want, _shared);
         }
     }
@@ -185,22 +138,22 @@ void executor::idle_wait() {
                      _seen_epoch.load(std::memory_order_relaxed);
     // A bolt whose output overflowed takes no input (handle()), so input that waits is no
     // reason to run: it waits for room, and the consumer that frees some wakes it.
-    const bool takes_input = !_out.overflowed() || _is_spout;
-    for (ring_t* r : _inputs) {
+    const bool takes_input = !_core.out().overflowed() || _is_spout;
+    for (ring_t* r : _core.inputs()) {
         if (ready || !takes_input) {
             break;
         }
         ready = r->has_published();
     }
-    if (!ready && _out.overflowed()) {
-        ready = _out.can_drain();
+    if (!ready && _core.out().overflowed()) {
+        ready = _core.out().can_drain();
     }
     if (ready) {
         _park.cancel();
         return;
     }
     std::int64_t timeout = 100'000'000;  // timers
-    if (_out.overflowed()) {
+    if (_core.out().overflowed()) {
         timeout = 10'000'000;  // a safety net: the consumer that frees room wakes us
     } else if (_is_spout && _active) {
         timeout = _spout_wait_ns;
@@ -212,13 +165,13 @@ void executor::idle_wait() {
 }
 
 void executor::start_tasks() {
-    for (auto& tp : _tasks) {
+    for (auto& tp : _core.tasks()) {
         start_task(*tp, _shared);
     }
 }
 
 void executor::stop_tasks() {
-    for (auto& tp : _tasks) {
+    for (auto& tp : _core.tasks()) {
         stop_task(*tp, _active, _shared);
     }
 }
@@ -229,13 +182,14 @@ void executor::run() {
     std::uint64_t e = _shared.epoch.load(std::memory_order_acquire);
     _active = _shared.active.load(std::memory_order_acquire);
     if (_is_spout && _active) {
-        for (auto& tp : _tasks) {
+        for (auto& tp : _core.tasks()) {
             set_task_active(*tp, true, _shared);
         }
     }
     _seen_epoch.store(e, std::memory_order_release);
     _now = now_ns();
-    for (auto& tp : _tasks) {
+    _core.set_now(_now);
+    for (auto& tp : _core.tasks()) {
         if (tp->tick_ns > 0) {
             tp->next_tick = _now + tp->tick_ns;
             _next_tick = _next_tick == 0 ? tp->next_tick : std::min(_next_tick, tp->next_tick);
@@ -244,15 +198,16 @@ void executor::run() {
     _next_sweep = _now + 1'000'000'000;
     while (!_shared.stop.load(std::memory_order_relaxed)) {
         apply_control();
-        bool work = drain_inputs();
+        bool work = _core.drain_inputs();
         if (_is_spout && _active) {
             work |= run_spouts();
         }
-        if (_out.overflowed()) {
-            work |= _out.drain_overflow();
+        if (_core.out().overflowed()) {
+            work |= _core.out().drain_overflow();
         }
-        _out.flush();
+        _core.out().flush();
         _now = now_ns();
+        _core.set_now(_now);
         timers();
         if (work) {
             _idle = 0;
@@ -260,7 +215,7 @@ void executor::run() {
             idle_wait();
         }
     }
-    _out.flush();
+    _core.out().flush();
     stop_tasks();
 }
 

@@ -10,7 +10,7 @@
 
 namespace tempest::worker {
 
-std::unique_ptr<task_state> make_task_state(executor& ex, const topology_plan& plan,
+std::unique_ptr<task_state> make_task_state(executor_core& ex, const topology_plan& plan,
                                             const component_plan& comp, int id, bool chained,
                                             int self, const component_registry& registry) {
     auto t = std::make_unique<task_state>();
@@ -59,8 +59,7 @@ void start_task(task_state& t, shared_state& shared) {
         for (auto& e : s.edges) {
             if (e.custom) {
                 guarded(shared, t, "custom grouping prepare", [&] {
-                    e.custom->prepare(*t.ctx, t.comp->id, s.plan->schema->stream,
-                                      e.plan->targets);
+                    e.custom->prepare(*t.ctx, t.comp->id, s.plan->schema->stream, e.plan->targets);
                 });
             }
         }

@@ -56,13 +56,13 @@ struct task_state {
     acker_table acks;           // ackers
 };
 
-class executor;
+class executor_core;
 
 // Builds task `id` of `comp`: its component from `registry`, its collector (forwarding to `ex`)
 // and its routes. `self`: the plan executor whose thread runs the task (local_or_shuffle prefers
 // the targets on it); `chained`: the task runs by direct calls from its producer. Throws what
 // the registry throws.
-std::unique_ptr<task_state> make_task_state(executor& ex, const topology_plan& plan,
+std::unique_ptr<task_state> make_task_state(executor_core& ex, const topology_plan& plan,
                                             const component_plan& comp, int id, bool chained,
                                             int self, const component_registry& registry);
 

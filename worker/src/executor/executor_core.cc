@@ -1,15 +1,16 @@
 // SPDX-License-Identifier: Apache-2.0
-// executor, part 1 of 2: the per-tuple paths. The collectors' emit/ack/fail (emit → route →
-// ring slot or direct call), and the messages taken from the input rings (data for bolts,
-// acking messages for acker tasks, ack_done/fail_done for spout tasks). Everything here runs on
-// the executor's thread.
+// executor_core: building the tasks and wiring (runtime's thread), then the per-tuple paths
+// (executor's thread): the collectors' emit/ack/fail and the messages of the input rings.
+#include "executor/executor_core.h"
+
 #include "executor/anchoring.h"
 #include "executor/collectors.h"
-#include "executor/executor.h"
+#include "executor/config_defaults.h"
 #include "tempest/common/log.h"
 
 #include <algorithm>
 #include <chrono>
+#include <random>
 
 namespace tempest::worker {
 
@@ -66,10 +67,63 @@ void bolt_collector_impl::report_error(std::string_view message) {
     _ex.report(_t, std::string(message));
 }
 
+// ---------------------------------------------------------------- building and wiring
+
+executor_core::executor_core(shared_state& shared, const topology_plan& plan,
+                             const std::vector<int>& execs, const component_registry& registry)
+    : _shared(shared),
+      _plan(plan),
+      _is_spout(plan.components()[plan.executors()[execs.front()].component].is_spout),
+      _has_ackers(!plan.acker_tasks().empty()),
+      _batch(static_cast<std::uint64_t>(
+          std::max<std::int64_t>(1, conf_int(plan.conf(), config::topology_producer_batch_size)))),
+      _rng(std::random_device{}() ^ (static_cast<std::uint64_t>(execs.front()) << 32)),
+      _out(plan.num_tasks(), _batch),
+      _task_index(static_cast<std::size_t>(plan.num_tasks()) + 1, nullptr) {
+    int self = execs.front();
+    for (int ei : execs) {
+        const executor_plan& ep = plan.executors()[ei];
+        const component_plan& comp = plan.components()[ep.component];
+        for (int id = ep.first_task; id <= ep.last_task; ++id) {
+            auto t = make_task_state(*this, plan, comp, id, ei != self, self, registry);
+            _task_index[id] = t.get();
+            _tasks.push_back(std::move(t));
+        }
+    }
+}
+
+std::vector<int> executor_core::task_ids() const {
+    std::vector<int> ids;
+    for (const auto& t : _tasks) {
+        ids.push_back(t->id);
+    }
+    return ids;
+}
+
+void executor_core::add_output(ring_t* ring, const executor_core& consumer) {
+    std::vector<int> tasks;
+    for (const auto& t : consumer._tasks) {
+        if (!t->chained) {
+            tasks.push_back(t->id);
+        }
+    }
+    _out.add(ring, tasks);
+}
+
+void executor_core::add_remote_output(ring_t* ring) {
+    std::vector<int> tasks;
+    for (int task = 1; task <= _plan.num_tasks(); ++task) {
+        if (!_plan.in_worker(task)) {
+            tasks.push_back(task);
+        }
+    }
+    _out.add(ring, tasks);
+}
+
 // ---------------------------------------------------------------- emit path
 
 template <typename Fill>
-void executor::send(int target, Fill&& fill) {
+void executor_core::send(int target, Fill&& fill) {
     out_link* l = _out.link_for(target);
     if (l == nullptr) {
         // A chained task on this thread: build the tuple in this depth's slot and call it.
@@ -86,16 +140,16 @@ void executor::send(int target, Fill&& fill) {
     _out.send(*l, fill);
 }
 
-void executor::send_system(int target, message_kind kind, std::uint64_t root, std::uint64_t val,
-                           int source_task) {
+void executor_core::send_system(int target, message_kind kind, std::uint64_t root,
+                                std::uint64_t val, int source_task) {
     send(target, [&](tuple& slot) {
         tuple_access::set_header(slot, nullptr, source_task, target, kind);
         tuple_access::set_system(slot, root, val);
     });
 }
 
-void executor::spout_emit(task_state& t, std::string_view stream, const values& v,
-                          const message_id* id, int direct) {
+void executor_core::spout_emit(task_state& t, std::string_view stream, const values& v,
+                               const message_id* id, int direct) {
     stream_route& s = t.routes.resolve(stream, direct, t.comp->id);
     const detail::stream_schema* schema = s.plan->schema.get();
     t.emitted.add();
@@ -130,8 +184,8 @@ void executor::spout_emit(task_state& t, std::string_view stream, const values& 
     }
 }
 
-void executor::bolt_emit(task_state& t, std::string_view stream,
-                         std::span<const tuple* const> anchors, const values& v, int direct) {
+void executor_core::bolt_emit(task_state& t, std::string_view stream,
+                              std::span<const tuple* const> anchors, const values& v, int direct) {
     stream_route& s = t.routes.resolve(stream, direct, t.comp->id);
     const detail::stream_schema* schema = s.plan->schema.get();
     t.emitted.add();
@@ -159,7 +213,7 @@ void executor::bolt_emit(task_state& t, std::string_view stream,
     }
 }
 
-void executor::bolt_ack(task_state& t, const tuple& in) {
+void executor_core::bolt_ack(task_state& t, const tuple& in) {
     t.acked.add();
     if (!_has_ackers) {
         return;
@@ -171,7 +225,7 @@ void executor::bolt_ack(task_state& t, const tuple& in) {
     }
 }
 
-void executor::bolt_fail(task_state& t, const tuple& in) {
+void executor_core::bolt_fail(task_state& t, const tuple& in) {
     t.failed.add();
     if (!_has_ackers) {
         return;
@@ -184,7 +238,7 @@ void executor::bolt_fail(task_state& t, const tuple& in) {
 
 // ---------------------------------------------------------------- receive path
 
-bool executor::drain_inputs() {
+bool executor_core::drain_inputs() {
     bool work = false;
     for (ring_t* r : _inputs) {
         if (r->consume(512, [this](tuple& m) { return handle(m); }) > 0) {
@@ -194,13 +248,13 @@ bool executor::drain_inputs() {
     return work;
 }
 
-bool executor::handle(tuple& m) {
+bool executor_core::handle(tuple& m) {
     message_kind kind = tuple_access::kind(m);
     if (_out.overflowed() && !_is_spout) {
         // Backpressure: stop taking work until our own output has drained.
         return false;
     }
-    task_state& t = task(tuple_access::dest_task(m));
+    task_state& t = *_task_index[tuple_access::dest_task(m)];
     switch (kind) {
         case message_kind::data:
             execute_bolt(t, m);
@@ -220,7 +274,7 @@ bool executor::handle(tuple& m) {
     return true;
 }
 
-void executor::execute_bolt(task_state& t, tuple& m) {
+void executor_core::execute_bolt(task_state& t, tuple& m) {
     t.executed.add();
     try {
         t.bl->execute(m);
@@ -233,7 +287,7 @@ void executor::execute_bolt(task_state& t, tuple& m) {
     }
 }
 
-void executor::handle_acker(task_state& t, const tuple& m) {
+void executor_core::handle_acker(task_state& t, const tuple& m) {
     auto done = t.acks.apply(tuple_access::kind(m), tuple_access::sys_root(m),
                              tuple_access::sys_val(m), m.get_source_task(), _now);
     if (done) {
@@ -242,7 +296,7 @@ void executor::handle_acker(task_state& t, const tuple& m) {
     }
 }
 
-void executor::handle_spout_done(task_state& t, const tuple& m) {
+void executor_core::handle_spout_done(task_state& t, const tuple& m) {
     auto p = t.pending.complete(tuple_access::sys_root(m));
     if (!p) {
         return;  // already timed out and failed
@@ -252,10 +306,10 @@ void executor::handle_spout_done(task_state& t, const tuple& m) {
         t.latency.record(
             static_cast<std::uint64_t>(std::max<std::int64_t>(0, now_ns() - p->emit_ns)) / 1000);
         t.acked.add();
-        guarded(t, "ack", [&] { t.sp->ack(id); });
+        guarded(_shared, t, "ack", [&] { t.sp->ack(id); });
     } else {
         t.failed.add();
-        guarded(t, "fail", [&] { t.sp->fail(id); });
+        guarded(_shared, t, "fail", [&] { t.sp->fail(id); });
     }
 }
 
