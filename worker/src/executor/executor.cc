@@ -10,7 +10,6 @@
 
 #include <algorithm>
 #include <chrono>
-#include <random>
 
 namespace tempest::worker {
 
