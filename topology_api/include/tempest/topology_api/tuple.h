@@ -59,7 +59,7 @@ class tuple {
         std::swap(_anchor_count, o._anchor_count);
         std::swap(_kind, o._kind);
         std::swap(_anchor, o._anchor);
-        _more.swap(o._more);  // a pointer swap, no reset()
+        std::swap(_more, o._more);
         std::swap(_ack_val, o._ack_val);
         _values.swap(o._values);
     }
