@@ -9,14 +9,15 @@ namespace tempest {
 namespace {
 
 // A copy of the anchors after the first, or null when there are none.
-detail::anchor* copy_more(const detail::anchor* more, std::uint32_t anchor_count) {
+std::unique_ptr<detail::anchor[]> copy_more(const std::unique_ptr<detail::anchor[]>& more,
+                                            std::uint32_t anchor_count) {
     if (more == nullptr || anchor_count < 2) {
         return nullptr;
     }
-    // Released into the raw `_more` member, which ~tuple deletes with delete[].
-    std::unique_ptr<detail::anchor[]> copy = std::make_unique<detail::anchor[]>(anchor_count - 1);
-    std::copy_n(more, anchor_count - 1, copy.get());
-    return copy.release();
+    // make_unique_for_overwrite: every element is written just below.
+    auto copy = std::make_unique_for_overwrite<detail::anchor[]>(anchor_count - 1);
+    std::copy_n(more.get(), anchor_count - 1, copy.get());
+    return copy;
 }
 
 }  // namespace
@@ -39,10 +40,9 @@ tuple::tuple(tuple&& o) noexcept
       _anchor_count(o._anchor_count),
       _kind(o._kind),
       _anchor(o._anchor),
-      _more(o._more),
+      _more(std::move(o._more)),
       _ack_val(o._ack_val),
       _values(std::move(o._values)) {
-    o._more = nullptr;
     o._anchor_count = 0;
 }
 
@@ -50,10 +50,9 @@ tuple& tuple::operator=(const tuple& o) {
     if (this == &o) {
         return *this;
     }
-    detail::anchor* more = copy_more(o._more, o._anchor_count);
+    std::unique_ptr<detail::anchor[]> more = copy_more(o._more, o._anchor_count);
     _values = o._values;  // may throw (allocation): nothing else has changed yet
-    delete[] _more;
-    _more = more;
+    _more = std::move(more);
     _schema = o._schema;
     _source_task = o._source_task;
     _dest_task = o._dest_task;
@@ -68,9 +67,7 @@ tuple& tuple::operator=(tuple&& o) noexcept {
     if (this == &o) {
         return *this;
     }
-    delete[] _more;
-    _more = o._more;
-    o._more = nullptr;
+    _more = std::move(o._more);
     _schema = o._schema;
     _source_task = o._source_task;
     _dest_task = o._dest_task;

@@ -6,6 +6,7 @@
 #include "tempest/topology_api/tuple.h"
 
 #include <cstdint>
+#include <memory>
 
 namespace tempest::detail {
 
@@ -33,8 +34,7 @@ struct tuple_access {
     }
     static void clear_anchors(tuple& t) noexcept {
         if (t._more != nullptr) {
-            delete[] t._more;
-            t._more = nullptr;
+            t._more.reset();
         }
         t._anchor_count = 0;
     }
@@ -48,7 +48,8 @@ struct tuple_access {
         clear_anchors(t);
         t._anchor = a[0];
         if (n > 1) {
-            t._more = new anchor[n - 1];
+            // For overwrite: every element is written just below.
+            t._more = std::make_unique_for_overwrite<anchor[]>(n - 1);
             for (std::uint32_t i = 1; i < n; ++i) {
                 t._more[i - 1] = a[i];
             }

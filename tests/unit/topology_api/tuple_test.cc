@@ -16,8 +16,7 @@ struct tuple_access {
         t._values = std::move(v);
     }
     static void set_anchors(tuple& t, const std::vector<anchor>& anchors) {
-        std::unique_ptr<anchor[]> old(t._more);  // frees the previous array
-        t._more = nullptr;
+        t._more.reset();  // frees the previous array
         t._anchor_count = static_cast<std::uint32_t>(anchors.size());
         if (anchors.empty()) {
             return;
@@ -26,7 +25,7 @@ struct tuple_access {
         if (anchors.size() > 1) {
             auto more = std::make_unique<anchor[]>(anchors.size() - 1);
             std::copy(anchors.begin() + 1, anchors.end(), more.get());
-            t._more = more.release();
+            t._more = std::move(more);
         }
     }
     static std::vector<anchor> anchors(const tuple& t) {

@@ -9,6 +9,7 @@
 #include "tempest/topology_api/values.h"
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -37,6 +38,10 @@ struct tuple_access;
 
 }  // namespace detail
 
+// The owning pointer for the anchors after the first costs no more than the raw pointer it
+// replaced, so a tuple stays the size it was.
+static_assert(sizeof(std::unique_ptr<detail::anchor[]>) == sizeof(detail::anchor*));
+
 class tuple {
   public:
     tuple() noexcept = default;
@@ -44,7 +49,7 @@ class tuple {
     tuple(tuple&& o) noexcept;
     tuple& operator=(const tuple& o);
     tuple& operator=(tuple&& o) noexcept;
-    ~tuple() { delete[] _more; }
+    ~tuple() = default;
     // Exchanges everything; each side keeps buffers for reuse (see values::swap). Inline: the
     // runtime swaps a tuple into or out of a queue slot per tuple crossing between workers.
     void swap(tuple& o) noexcept {
@@ -96,10 +101,11 @@ class tuple {
     const detail::stream_schema* _schema = nullptr;
     std::int32_t _source_task = 0;
     std::int32_t _dest_task = 0;
-    std::uint32_t _anchor_count = 0;     // number of (root, edge) pairs; 0 = not tracked
-    std::uint32_t _kind = 0;             // runtime message kind; 0 = user data
-    detail::anchor _anchor{};            // the first pair
-    detail::anchor* _more = nullptr;     // pairs after the first, _anchor_count - 1 of them
+    std::uint32_t _anchor_count = 0;  // number of (root, edge) pairs; 0 = not tracked
+    std::uint32_t _kind = 0;          // runtime message kind; 0 = user data
+    detail::anchor _anchor{};         // the first pair
+    // Pairs after the first, _anchor_count - 1 of them; null for the common 0 or 1 anchor.
+    std::unique_ptr<detail::anchor[]> _more;
     mutable std::uint64_t _ack_val = 0;  // XOR of the edges emitted anchored to this tuple
     values _values;
 };

@@ -1,0 +1,49 @@
+// SPDX-License-Identifier: Apache-2.0
+// The collectors a task's spout or bolt emits, acks and fails through: thin final adapters that
+// forward to the executor_core of the task's thread (defined in executor_core.cc, so that the
+// forwarding call inlines). One per task, owned by its task_state, called only on the
+// executor's thread (the user may not use a collector from another thread).
+#pragma once
+
+#include "tempest/topology_api/collectors.h"
+
+#include <span>
+#include <string_view>
+
+namespace tempest::worker {
+
+class executor_core;
+struct task_state;
+
+class spout_collector_impl final : public spout_output_collector {
+  public:
+    spout_collector_impl(executor_core& ex, task_state& t) : _ex(ex), _t(t) {}
+    void report_error(std::string_view message) override;
+    std::size_t get_pending_count() const override;
+
+  protected:
+    void do_emit(std::string_view stream, const values& v, const message_id* id,
+                 int direct_task) override;
+
+  private:
+    executor_core& _ex;
+    task_state& _t;
+};
+
+class bolt_collector_impl final : public output_collector {
+  public:
+    bolt_collector_impl(executor_core& ex, task_state& t) : _ex(ex), _t(t) {}
+    void ack(const tuple& input) override;
+    void fail(const tuple& input) override;
+    void report_error(std::string_view message) override;
+
+  protected:
+    void do_emit(std::string_view stream, std::span<const tuple* const> anchors, const values& v,
+                 int direct_task) override;
+
+  private:
+    executor_core& _ex;
+    task_state& _t;
+};
+
+}  // namespace tempest::worker

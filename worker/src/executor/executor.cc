@@ -1,0 +1,221 @@
+// SPDX-License-Identifier: Apache-2.0
+// executor: the loop around executor_core — activation, input rings, spouts' next_tuple,
+// backpressure drain, flush, timers (message timeouts, acker expiry, tick tuples) and idle
+// parking. Everything but the constructor runs on the executor's thread.
+#include "executor/executor.h"
+
+#include "executor/config_defaults.h"
+
+#include <sched.h>
+
+#include <algorithm>
+#include <chrono>
+
+namespace tempest::worker {
+
+using detail::message_kind;
+using detail::tuple_access;
+
+namespace {
+
+std::int64_t now_ns() {
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(
+               std::chrono::steady_clock::now().time_since_epoch())
+        .count();
+}
+
+inline void cpu_relax() noexcept {
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#endif
+}
+
+}  // namespace
+
+executor::executor(shared_state& shared, const topology_plan& plan, const std::vector<int>& execs,
+                   const component_registry& registry)
+    : _shared(shared),
+      _plan(plan),
+      _comp(plan.components()[plan.executors()[execs.front()].component]),
+      _core(shared, plan, execs, registry),
+      _is_spout(_comp.is_spout),
+      _timeout_ns(
+          std::max<std::int64_t>(1, conf_int(_comp.conf, config::topology_message_timeout_secs)) *
+          1'000'000'000),
+      _spout_wait_ns(
+          std::max<std::int64_t>(1, conf_int(_comp.conf, topology_spout_wait_max_micros)) * 1000) {}
+
+// ---------------------------------------------------------------- loop
+
+bool executor::run_spouts() {
+    bool work = false;
+    for (auto& tp : _core.tasks()) {
+        task_state& t = *tp;
+        if (!t.sp) {
+            continue;  // a bolt chained into this spout's thread
+        }
+        for (std::uint64_t i = 0; i < _core.batch(); ++i) {
+            if (_core.out().overflowed() || t.pending.full()) {
+                break;
+            }
+            std::uint64_t before = t.emitted.get();
+            guarded(t, "next_tuple", [&] { t.sp->next_tuple(); });
+            if (t.emitted.get() == before) {
+                break;
+            }
+            work = true;
+        }
+        // No ackers: a message counts as acked once emitted (at-most-once).
+        t.pending.ack_immediate([&](message_id id) {
+            t.acked.add();
+            guarded(t, "ack", [&] { t.sp->ack(id); });
+        });
+    }
+    return work;
+}
+
+void executor::timers() {
+    if (_now >= _next_sweep) {
+        _next_sweep = _now + std::min<std::int64_t>(_timeout_ns / 4 + 1, 1'000'000'000);
+        std::int64_t cutoff = _now - _timeout_ns;
+        for (auto& tp : _core.tasks()) {
+            task_state& t = *tp;
+            t.pending.expire(cutoff, [&](std::uint64_t msg) {
+                t.failed.add();
+                guarded(t, "fail", [&] { t.sp->fail(message_id{msg}); });
+            });
+            t.acks.expire(cutoff);
+        }
+    }
+    if (_next_tick > 0 && _now >= _next_tick) {
+        _next_tick = 0;
+        for (auto& tp : _core.tasks()) {
+            task_state& t = *tp;
+            if (t.tick_ns == 0) {
+                continue;
+            }
+            if (_now >= t.next_tick) {
+                t.next_tick = _now + t.tick_ns;
+                tuple tick;
+                tuple_access::set_header(tick, _plan.tick_schema(), 0, t.id, message_kind::data);
+                tuple_access::vals(tick).add_int(t.tick_ns / 1'000'000'000);
+                guarded(t, "execute (tick)", [&] { t.bl->execute(tick); });
+            }
+            _next_tick = _next_tick == 0 ? t.next_tick : std::min(_next_tick, t.next_tick);
+        }
+    }
+}
+
+void executor::apply_control() {
+    std::uint64_t e = _shared.epoch.load(std::memory_order_acquire);
+    if (e == _seen_epoch.load(std::memory_order_relaxed)) {
+        return;
+    }
+    bool want = _shared.active.load(std::memory_order_acquire);
+    if (_is_spout && want != _active) {
+        for (auto& tp : _core.tasks()) {
+            set_task_active(*tp, want, _shared);
+        }
+    }
+    _active = want;
+    _seen_epoch.store(e, std::memory_order_release);
+}
+
+void executor::idle_wait() {
+    ++_idle;
+    if (_idle < 32) {
+        cpu_relax();
+        return;
+    }
+    if (_idle < 40) {
+        sched_yield();
+        return;
+    }
+    _park.announce();
+    bool ready = _shared.stop.load(std::memory_order_relaxed) ||
+                 _shared.epoch.load(std::memory_order_relaxed) !=
+                     _seen_epoch.load(std::memory_order_relaxed);
+    // A bolt whose output overflowed takes no input (handle()), so input that waits is no
+    // reason to run: it waits for room, and the consumer that frees some wakes it.
+    const bool takes_input = !_core.out().overflowed() || _is_spout;
+    for (ring_t* r : _core.inputs()) {
+        if (ready || !takes_input) {
+            break;
+        }
+        ready = r->has_published();
+    }
+    if (!ready && _core.out().overflowed()) {
+        ready = _core.out().can_drain();
+    }
+    if (ready) {
+        _park.cancel();
+        return;
+    }
+    std::int64_t timeout = 100'000'000;  // timers
+    if (_core.out().overflowed()) {
+        timeout = 10'000'000;  // a safety net: the consumer that frees room wakes us
+    } else if (_is_spout && _active) {
+        timeout = _spout_wait_ns;
+    }
+    if (_next_tick > 0) {
+        timeout = std::clamp<std::int64_t>(_next_tick - now_ns(), 1000, timeout);
+    }
+    _park.park(std::chrono::nanoseconds(timeout));
+}
+
+void executor::start_tasks() {
+    for (auto& tp : _core.tasks()) {
+        start_task(*tp, _shared);
+    }
+}
+
+void executor::stop_tasks() {
+    for (auto& tp : _core.tasks()) {
+        stop_task(*tp, _active, _shared);
+    }
+}
+
+void executor::run() {
+    start_tasks();
+    // Spouts of an active topology are activated right after open(), as in Storm.
+    std::uint64_t e = _shared.epoch.load(std::memory_order_acquire);
+    _active = _shared.active.load(std::memory_order_acquire);
+    if (_is_spout && _active) {
+        for (auto& tp : _core.tasks()) {
+            set_task_active(*tp, true, _shared);
+        }
+    }
+    _seen_epoch.store(e, std::memory_order_release);
+    _now = now_ns();
+    _core.set_now(_now);
+    for (auto& tp : _core.tasks()) {
+        if (tp->tick_ns > 0) {
+            tp->next_tick = _now + tp->tick_ns;
+            _next_tick = _next_tick == 0 ? tp->next_tick : std::min(_next_tick, tp->next_tick);
+        }
+    }
+    _next_sweep = _now + 1'000'000'000;
+    while (!_shared.stop.load(std::memory_order_relaxed)) {
+        apply_control();
+        bool work = _core.drain_inputs();
+        if (_is_spout && _active) {
+            work |= run_spouts();
+        }
+        if (_core.out().overflowed()) {
+            work |= _core.out().drain_overflow();
+        }
+        _core.out().flush();
+        _now = now_ns();
+        _core.set_now(_now);
+        timers();
+        if (work) {
+            _idle = 0;
+        } else {
+            idle_wait();
+        }
+    }
+    _core.out().flush();
+    stop_tasks();
+}
+
+}  // namespace tempest::worker

@@ -1,0 +1,100 @@
+// SPDX-License-Identifier: Apache-2.0
+// executor: one executor thread of a topology_runtime. It runs the tasks of one plan executor,
+// plus the tasks of the executors chained into it (topology_plan::chain), which it calls
+// directly. Its concerns live in parts of their own, each with its own unit tests:
+//   routing.h          which tasks an emitted tuple goes to (task_routes, for_each_target)
+//   output_links.h     the rings it writes, batching, overflow and backpressure
+//   pending_messages.h a spout task's messages in flight and their timeout sweep
+//   acker_table.h      an acker task's XOR bookkeeping; anchoring.h the emitting side of it
+//   task_state.h       a task and its lifecycle (build, open/prepare, activate, close)
+// executor_core.h joins them on the per-tuple path; this class is the loop around the core:
+// activation, input, spouts' next_tuple, backpressure drain, flush, timers (message timeouts,
+// acker expiry, tick tuples) and idle parking.
+//
+// Why one executor type rather than spout / bolt / acker executors: a role belongs to a task,
+// not to a thread. A spout's thread also runs the bolts chained into it, and every thread takes
+// any message kind from its input rings (data for its bolts, acks for its acker tasks, ack_done
+// for its spouts), so the dispatch is per message and per task, which task_state already
+// carries. Separate types would need the same mix inside each of them.
+//
+// Owned by the topology_runtime. Lifecycle: constructed (tasks built) and wired (add_*) on the
+// runtime's thread before start; run() on its own thread until shared_state::stop; the tasks'
+// close()/cleanup() run at the end of run(). park(), comp(), seen_epoch() and tasks()' counters
+// may be used from the runtime's thread at any time.
+#pragma once
+
+#include "executor/executor_core.h"
+#include "executor/shared_state.h"
+#include "executor/task_state.h"
+#include "tempest/topology_api/component_registry.h"
+#include "tempest/worker/parker.h"
+#include "tempest/worker/topology_plan.h"
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <utility>
+#include <vector>
+
+namespace tempest::worker {
+
+class executor {
+  public:
+    using ring_t = executor_core::ring_t;
+
+    // `execs`: plan executor indices, the thread's own first, then those chained into it.
+    // Builds every task's component from `registry`; throws what the registry throws.
+    executor(shared_state& shared, const topology_plan& plan, const std::vector<int>& execs,
+             const component_registry& registry);
+    executor(const executor&) = delete;
+    executor& operator=(const executor&) = delete;
+
+    parker& park() { return _park; }
+    const component_plan& comp() const { return _comp; }
+    std::uint64_t seen_epoch() const { return _seen_epoch.load(std::memory_order_acquire); }
+    const std::vector<std::unique_ptr<task_state>>& tasks() const { return _core.tasks(); }
+    // The tasks this thread runs, chained ones included.
+    std::vector<int> task_ids() const { return _core.task_ids(); }
+
+    // ---- wiring, before start ----
+    // This executor sends to `consumer` over `ring`.
+    void add_output(ring_t* ring, const executor& consumer) {
+        _core.add_output(ring, consumer._core);
+    }
+    // Tuples for tasks outside this worker go into `ring` (remote_io).
+    void add_remote_output(ring_t* ring) { _core.add_remote_output(ring); }
+    void add_input(ring_t* ring) { _core.add_input(ring); }
+
+    // The thread's body: starts the tasks, loops until shared_state::stop, stops the tasks.
+    void run();
+
+  private:
+    bool run_spouts();
+    void timers();
+    void apply_control();
+    void idle_wait();
+    void start_tasks();
+    void stop_tasks();
+    // Runs fn(); an exception from the user's code becomes a reported error naming `what`.
+    template <typename Fn>
+    void guarded(task_state& t, const char* what, Fn&& fn) {
+        worker::guarded(_shared, t, what, std::forward<Fn>(fn));
+    }
+
+    shared_state& _shared;
+    const topology_plan& _plan;
+    const component_plan& _comp;  // of the thread's own executor
+    executor_core _core;
+    bool _is_spout = false;
+    bool _active = false;
+    std::int64_t _timeout_ns = 0;
+    std::int64_t _spout_wait_ns = 0;
+    std::int64_t _now = 0;
+    std::int64_t _next_sweep = 0;
+    std::int64_t _next_tick = 0;  // earliest next_tick of the tasks with tick tuples
+    int _idle = 0;
+    parker _park;
+    std::atomic<std::uint64_t> _seen_epoch{0};
+};
+
+}  // namespace tempest::worker

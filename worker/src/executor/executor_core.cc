@@ -1,0 +1,316 @@
+// SPDX-License-Identifier: Apache-2.0
+// executor_core: building the tasks and wiring (runtime's thread), then the per-tuple paths
+// (executor's thread): the collectors' emit/ack/fail and the messages of the input rings.
+#include "executor/executor_core.h"
+
+#include "executor/anchoring.h"
+#include "executor/collectors.h"
+#include "executor/config_defaults.h"
+#include "tempest/common/log.h"
+
+#include <algorithm>
+#include <chrono>
+#include <random>
+
+namespace tempest::worker {
+
+using detail::message_kind;
+using detail::tuple_access;
+
+namespace {
+
+std::int64_t now_ns() {
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(
+               std::chrono::steady_clock::now().time_since_epoch())
+        .count();
+}
+
+inline void fill_data(tuple& slot, const detail::stream_schema* schema, int source, int target,
+                      const values& v) {
+    tuple_access::set_header(slot, schema, source, target, message_kind::data);
+    auto enc = v.encoded();
+    tuple_access::vals(slot).assign_trusted(enc.data(), static_cast<std::uint32_t>(enc.size()),
+                                            static_cast<std::uint16_t>(v.size()));
+}
+
+// topology.debug, as Storm: one info line per emitted tuple.
+void log_emit(const task_state& t, std::string_view stream, const values& v) {
+    common::logger("worker").info("{} task {} emitting on '{}': {}", t.comp->id, t.id, stream,
+                                  v.to_string());
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------- collectors
+
+void spout_collector_impl::do_emit(std::string_view stream, const values& v, const message_id* id,
+                                   int direct_task) {
+    _ex.spout_emit(_t, stream, v, id, direct_task);
+}
+void spout_collector_impl::report_error(std::string_view message) {
+    _ex.report(_t, std::string(message));
+}
+std::size_t spout_collector_impl::get_pending_count() const {
+    return _t.pending.size();
+}
+void bolt_collector_impl::do_emit(std::string_view stream, std::span<const tuple* const> anchors,
+                                  const values& v, int direct_task) {
+    _ex.bolt_emit(_t, stream, anchors, v, direct_task);
+}
+void bolt_collector_impl::ack(const tuple& input) {
+    _ex.bolt_ack(_t, input);
+}
+void bolt_collector_impl::fail(const tuple& input) {
+    _ex.bolt_fail(_t, input);
+}
+void bolt_collector_impl::report_error(std::string_view message) {
+    _ex.report(_t, std::string(message));
+}
+
+// ---------------------------------------------------------------- building and wiring
+
+executor_core::executor_core(shared_state& shared, const topology_plan& plan,
+                             const std::vector<int>& execs, const component_registry& registry)
+    : _shared(shared),
+      _plan(plan),
+      _is_spout(plan.components()[plan.executors()[execs.front()].component].is_spout),
+      _has_ackers(!plan.acker_tasks().empty()),
+      _batch(static_cast<std::uint64_t>(
+          std::max<std::int64_t>(1, conf_int(plan.conf(), config::topology_producer_batch_size)))),
+      _rng(std::random_device{}() ^ (static_cast<std::uint64_t>(execs.front()) << 32)),
+      _out(plan.num_tasks(), _batch),
+      _task_index(static_cast<std::size_t>(plan.num_tasks()) + 1, nullptr) {
+    int self = execs.front();
+    for (int ei : execs) {
+        const executor_plan& ep = plan.executors()[ei];
+        const component_plan& comp = plan.components()[ep.component];
+        for (int id = ep.first_task; id <= ep.last_task; ++id) {
+            auto t = make_task_state(*this, plan, comp, id, ei != self, self, registry);
+            _task_index[id] = t.get();
+            _tasks.push_back(std::move(t));
+        }
+    }
+}
+
+std::vector<int> executor_core::task_ids() const {
+    std::vector<int> ids;
+    for (const auto& t : _tasks) {
+        ids.push_back(t->id);
+    }
+    return ids;
+}
+
+void executor_core::add_output(ring_t* ring, const executor_core& consumer) {
+    std::vector<int> tasks;
+    for (const auto& t : consumer._tasks) {
+        if (!t->chained) {
+            tasks.push_back(t->id);
+        }
+    }
+    _out.add(ring, tasks);
+}
+
+void executor_core::add_remote_output(ring_t* ring) {
+    std::vector<int> tasks;
+    for (int task = 1; task <= _plan.num_tasks(); ++task) {
+        if (!_plan.in_worker(task)) {
+            tasks.push_back(task);
+        }
+    }
+    _out.add(ring, tasks);
+}
+
+// ---------------------------------------------------------------- emit path
+
+template <typename Fill>
+void executor_core::send(int target, Fill&& fill) {
+    out_link* l = _out.link_for(target);
+    if (l == nullptr) {
+        // A chained task on this thread: build the tuple in this depth's slot and call it.
+        if (_depth == static_cast<int>(_direct_slots.size())) {
+            _direct_slots.push_back(std::make_unique<tuple>());
+        }
+        tuple& slot = *_direct_slots[_depth];
+        fill(slot);
+        ++_depth;
+        execute_bolt(*_task_index[target], slot);
+        --_depth;
+        return;
+    }
+    _out.send(*l, fill);
+}
+
+void executor_core::send_system(int target, message_kind kind, std::uint64_t root,
+                                std::uint64_t val, int source_task) {
+    send(target, [&](tuple& slot) {
+        tuple_access::set_header(slot, nullptr, source_task, target, kind);
+        tuple_access::set_system(slot, root, val);
+    });
+}
+
+void executor_core::spout_emit(task_state& t, std::string_view stream, const values& v,
+                               const message_id* id, int direct) {
+    stream_route& s = t.routes.resolve(stream, direct, t.comp->id);
+    const detail::stream_schema* schema = s.plan->schema.get();
+    t.emitted.add();
+    if (t.debug) [[unlikely]] {
+        log_emit(t, stream, v);
+    }
+    bool track = id != nullptr && _has_ackers;
+    std::uint64_t root = track ? _rng.next_id() : 0;
+    std::uint64_t xor_all = 0;
+    for (edge_route& e : s.edges) {
+        for_each_target(e, t.id, v, direct, _scratch_targets, [&](int target) {
+            std::uint64_t edge = track ? _rng.next_id() : 0;
+            xor_all ^= edge;
+            send(target, [&](tuple& slot) {
+                fill_data(slot, schema, t.id, target, v);
+                if (track) {
+                    tuple_access::set_anchor(slot, root, edge);
+                } else {
+                    tuple_access::clear_anchors(slot);
+                }
+            });
+        });
+    }
+    if (id == nullptr) {
+        return;
+    }
+    if (track) {
+        t.pending.add(root, id->id, now_ns());
+        send_system(acker_for(root), message_kind::ack_init, root, xor_all, t.id);
+    } else {
+        t.pending.add_immediate(*id);
+    }
+}
+
+void executor_core::bolt_emit(task_state& t, std::string_view stream,
+                              std::span<const tuple* const> anchors, const values& v, int direct) {
+    stream_route& s = t.routes.resolve(stream, direct, t.comp->id);
+    const detail::stream_schema* schema = s.plan->schema.get();
+    t.emitted.add();
+    if (t.debug) [[unlikely]] {
+        log_emit(t, stream, v);
+    }
+    bool track = _has_ackers && any_tracked(anchors);
+    for (edge_route& e : s.edges) {
+        for_each_target(e, t.id, v, direct, _scratch_targets, [&](int target) {
+            if (!track) {
+                send(target, [&](tuple& slot) {
+                    fill_data(slot, schema, t.id, target, v);
+                    tuple_access::clear_anchors(slot);
+                });
+                return;
+            }
+            // A fresh edge id per (target, anchor); the anchor remembers it for its ack.
+            anchor_child(anchors, _rng, _scratch_anchors);
+            send(target, [&](tuple& slot) {
+                fill_data(slot, schema, t.id, target, v);
+                tuple_access::set_anchors(slot, _scratch_anchors.data(),
+                                          static_cast<std::uint32_t>(_scratch_anchors.size()));
+            });
+        });
+    }
+}
+
+void executor_core::bolt_ack(task_state& t, const tuple& in) {
+    t.acked.add();
+    if (!_has_ackers) {
+        return;
+    }
+    std::uint64_t ack_val = tuple_access::ack_val(in);
+    for (std::uint32_t i = 0; i < tuple_access::anchor_count(in); ++i) {
+        const detail::anchor& a = tuple_access::anchor_at(in, i);
+        send_system(acker_for(a.root), message_kind::ack, a.root, a.edge ^ ack_val, t.id);
+    }
+}
+
+void executor_core::bolt_fail(task_state& t, const tuple& in) {
+    t.failed.add();
+    if (!_has_ackers) {
+        return;
+    }
+    for (std::uint32_t i = 0; i < tuple_access::anchor_count(in); ++i) {
+        std::uint64_t root = tuple_access::anchor_at(in, i).root;
+        send_system(acker_for(root), message_kind::fail, root, 0, t.id);
+    }
+}
+
+// ---------------------------------------------------------------- receive path
+
+bool executor_core::drain_inputs() {
+    bool work = false;
+    for (ring_t* r : _inputs) {
+        if (r->consume(512, [this](tuple& m) { return handle(m); }) > 0) {
+            work = true;
+        }
+    }
+    return work;
+}
+
+bool executor_core::handle(tuple& m) {
+    message_kind kind = tuple_access::kind(m);
+    if (_out.overflowed() && !_is_spout) {
+        // Backpressure: stop taking work until our own output has drained.
+        return false;
+    }
+    task_state& t = *_task_index[tuple_access::dest_task(m)];
+    switch (kind) {
+        case message_kind::data:
+            execute_bolt(t, m);
+            break;
+        case message_kind::ack_init:
+        case message_kind::ack:
+        case message_kind::fail:
+            handle_acker(t, m);
+            break;
+        case message_kind::ack_done:
+        case message_kind::fail_done:
+            handle_spout_done(t, m);
+            break;
+        case message_kind::flow:
+            break;  // consumed by remote_io; never queued to an executor
+    }
+    return true;
+}
+
+void executor_core::execute_bolt(task_state& t, tuple& m) {
+    t.executed.add();
+    try {
+        t.bl->execute(m);
+    } catch (const std::exception& e) {
+        report(t, std::string("exception in execute: ") + e.what());
+        bolt_fail(t, m);
+    } catch (...) {
+        report(t, "unknown exception in execute");
+        bolt_fail(t, m);
+    }
+}
+
+void executor_core::handle_acker(task_state& t, const tuple& m) {
+    auto done = t.acks.apply(tuple_access::kind(m), tuple_access::sys_root(m),
+                             tuple_access::sys_val(m), m.get_source_task(), _now);
+    if (done) {
+        t.acked.add();
+        send_system(done->spout_task, done->kind, done->root, 0, t.id);
+    }
+}
+
+void executor_core::handle_spout_done(task_state& t, const tuple& m) {
+    auto p = t.pending.complete(tuple_access::sys_root(m));
+    if (!p) {
+        return;  // already timed out and failed
+    }
+    message_id id{p->msg};
+    if (tuple_access::kind(m) == message_kind::ack_done) {
+        t.latency.record(
+            static_cast<std::uint64_t>(std::max<std::int64_t>(0, now_ns() - p->emit_ns)) / 1000);
+        t.acked.add();
+        guarded(_shared, t, "ack", [&] { t.sp->ack(id); });
+    } else {
+        t.failed.add();
+        guarded(_shared, t, "fail", [&] { t.sp->fail(id); });
+    }
+}
+
+}  // namespace tempest::worker

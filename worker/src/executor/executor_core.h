@@ -1,0 +1,114 @@
+// SPDX-License-Identifier: Apache-2.0
+// executor_core: the per-tuple half of an executor thread. It owns the thread's tasks and its
+// output links, and runs everything a tuple goes through: the collectors' emit/ack/fail (route →
+// ring slot, or a direct call into a chained task), and the messages taken from the input rings
+// (data for bolts, acking messages for acker tasks, ack_done/fail_done for spout tasks).
+//
+//   collector.emit ─▶ spout_emit/bolt_emit ─▶ for_each_target ─▶ send ─▶ output_links (ring)
+//                                                                    └─▶ execute_bolt (chained)
+//   input rings ─▶ drain_inputs ─▶ handle ─▶ execute_bolt / handle_acker / handle_spout_done
+//
+// Owned by its executor (executor.h), which runs the loop around it. Built and wired on the
+// runtime's thread before start; every other method runs on the executor's thread.
+#pragma once
+
+#include "executor/output_links.h"
+#include "executor/shared_state.h"
+#include "executor/task_state.h"
+#include "tempest/topology_api/component_registry.h"
+#include "tempest/worker/hash.h"
+#include "tempest/worker/spsc_ring.h"
+#include "tempest/worker/topology_plan.h"
+#include "tuple_access.h"
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace tempest::worker {
+
+class executor_core {
+  public:
+    using ring_t = spsc_ring<tuple>;
+
+    // `execs`: plan executor indices, the thread's own first, then those chained into it.
+    // Builds every task's component from `registry`; throws what the registry throws.
+    executor_core(shared_state& shared, const topology_plan& plan, const std::vector<int>& execs,
+                  const component_registry& registry);
+    executor_core(const executor_core&) = delete;
+    executor_core& operator=(const executor_core&) = delete;
+
+    const std::vector<std::unique_ptr<task_state>>& tasks() const { return _tasks; }
+    // The tasks this thread runs, chained ones included.
+    std::vector<int> task_ids() const;
+    output_links& out() { return _out; }
+    const std::vector<ring_t*>& inputs() const { return _inputs; }
+    // topology.producer.batch.size: tuples per ring publication, next_tuple() calls per pass.
+    std::uint64_t batch() const { return _batch; }
+    // The loop's clock, read by the acker's table for a new root's start.
+    void set_now(std::int64_t now_ns) { _now = now_ns; }
+
+    // ---- wiring, before start ----
+    // Sends to `consumer` over `ring` (chained tasks are reached by direct calls, never through
+    // a ring).
+    void add_output(ring_t* ring, const executor_core& consumer);
+    // Tuples for tasks outside this worker go into `ring` (remote_io).
+    void add_remote_output(ring_t* ring);
+    void add_input(ring_t* ring) { _inputs.push_back(ring); }
+
+    // Takes up to 512 messages from each input ring; true when it took any. Takes none from a
+    // ring while backpressured (output overflowed), except on a spout's thread, which keeps
+    // taking acks so that the spout ↔ acker cycle cannot deadlock.
+    bool drain_inputs();
+
+    // ---- called by the collectors ----
+    void spout_emit(task_state& t, std::string_view stream, const values& v, const message_id* id,
+                    int direct);
+    void bolt_emit(task_state& t, std::string_view stream, std::span<const tuple* const> anchors,
+                   const values& v, int direct);
+    void bolt_ack(task_state& t, const tuple& in);
+    void bolt_fail(task_state& t, const tuple& in);
+    void report(const task_state& t, std::string message) {
+        _shared.report(t.comp->id, t.id, std::move(message));
+    }
+
+  private:
+    // Builds one tuple with fill(tuple&) for `target`: in its ring's next slot, or for a chained
+    // task in this depth's slot, then executes it by a direct call.
+    template <typename Fill>
+    void send(int target, Fill&& fill);
+    void send_system(int target, detail::message_kind kind, std::uint64_t root, std::uint64_t val,
+                     int source_task);
+    int acker_for(std::uint64_t root) const {
+        const auto& a = _plan.acker_tasks();
+        return a[root % a.size()];
+    }
+    void execute_bolt(task_state& t, tuple& m);
+    // One message from an input ring; false (not consumed) under backpressure.
+    bool handle(tuple& m);
+    void handle_acker(task_state& t, const tuple& m);
+    void handle_spout_done(task_state& t, const tuple& m);
+
+    shared_state& _shared;
+    const topology_plan& _plan;
+    bool _is_spout = false;  // the thread's own executor is a spout's
+    bool _has_ackers = false;
+    std::uint64_t _batch = 64;
+    std::int64_t _now = 0;
+    int _depth = 0;  // nesting of direct calls into chained tasks
+    fast_random _rng;
+
+    std::vector<std::unique_ptr<task_state>> _tasks;
+    std::vector<ring_t*> _inputs;
+    output_links _out;
+    std::vector<task_state*> _task_index;               // index = task id; tasks run by this thread
+    std::vector<std::unique_ptr<tuple>> _direct_slots;  // one per chaining depth
+    std::vector<detail::anchor> _scratch_anchors;
+    std::vector<int> _scratch_targets;
+};
+
+}  // namespace tempest::worker

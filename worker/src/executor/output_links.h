@@ -1,0 +1,140 @@
+// SPDX-License-Identifier: Apache-2.0
+// output_links: the producer side of every ring one executor thread writes to, by destination
+// task. A tuple is built in place in the ring's next slot (claim, fill, commit); the ring is
+// published once per `batch` tuples, and the rings left with unpublished tuples are published
+// by flush() at the end of the executor's pass. A full ring never blocks: the tuple goes to that
+// link's overflow list and the executor is "overflowed" (backpressure: it takes no new work)
+// until drain_overflow() has moved every overflowed tuple into its ring.
+//
+//   send(task) ─▶ link_for(task) ─▶ ring slot ──(batch full / flush)──▶ publish
+//                                  └─ ring full ─▶ overflow ──(drain_overflow)──▶ ring slot
+//
+// Owned by its executor; every method runs on the executor's thread (the producer side of each
+// ring). The rings themselves belong to the topology_runtime and outlive it.
+#pragma once
+
+#include "tempest/topology_api/tuple.h"
+#include "tempest/worker/spsc_ring.h"
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <vector>
+
+namespace tempest::worker {
+
+// The producer's side of one ring, plus what did not fit in it yet.
+struct out_link {
+    spsc_ring<tuple>* ring = nullptr;
+    // Tuples that did not fit in the ring, oldest at overflow_head. The vector is reset (not
+    // freed) once drained, so a backpressured link stops allocating after it has warmed up.
+    std::vector<tuple> overflow;
+    std::size_t overflow_head = 0;
+    bool dirty = false;  // has unpublished tuples; listed for flush()
+
+    bool has_overflow() const noexcept { return overflow_head < overflow.size(); }
+};
+
+class output_links {
+  public:
+    // `num_tasks`: the topology's task count (task ids 1..num_tasks); `batch`: tuples a ring
+    // collects before it is published (topology.producer.batch.size, >= 1).
+    output_links(int num_tasks, std::uint64_t batch)
+        : _task_link(static_cast<std::size_t>(num_tasks) + 1, nullptr), _batch(batch) {}
+
+    // Wiring, before start: tuples for `tasks` go into `ring`.
+    void add(spsc_ring<tuple>* ring, std::span<const int> tasks) {
+        auto link = std::make_unique<out_link>();
+        link->ring = ring;
+        for (int task : tasks) {
+            _task_link[task] = link.get();
+        }
+        _links.push_back(std::move(link));
+    }
+
+    // The link to `task`, or null when no ring leads there (a task on this thread).
+    out_link* link_for(int task) const noexcept { return _task_link[task]; }
+
+    // Builds one tuple with fill(tuple&) in `l`'s next ring slot, or at the end of its overflow
+    // when the ring is full or already has overflow (order is kept). Publishes the ring once
+    // `batch` tuples wait; otherwise lists it for flush().
+    template <typename Fill>
+    void send(out_link& l, Fill&& fill) {
+        tuple* slot = l.has_overflow() ? nullptr : l.ring->try_claim();
+        if (slot != nullptr) [[likely]] {
+            fill(*slot);
+            l.ring->commit();
+            if (l.ring->unpublished() >= _batch) {
+                l.ring->publish();
+            } else if (!l.dirty) {
+                l.dirty = true;
+                _dirty.push_back(&l);
+            }
+            return;
+        }
+        if (!l.has_overflow()) {
+            l.overflow.clear();
+            l.overflow_head = 0;
+        }
+        fill(l.overflow.emplace_back());
+        _overflowed = true;
+    }
+
+    // Publishes every ring with unpublished tuples (the end of a pass: nothing waits for a
+    // batch to fill).
+    void flush() {
+        for (out_link* l : _dirty) {
+            l->ring->publish();
+            l->dirty = false;
+        }
+        _dirty.clear();
+    }
+
+    // Moves overflowed tuples into their rings while there is room, and publishes every ring.
+    // Returns true when it moved any; overflowed() says whether some are left.
+    bool drain_overflow() {
+        bool moved = false;
+        bool left = false;
+        for (auto& l : _links) {
+            while (l->has_overflow()) {
+                tuple* slot = l->ring->try_claim();
+                if (slot == nullptr) {
+                    break;
+                }
+                // Swap, not move: the slot's old buffers go back to the overflow entry for reuse.
+                slot->swap(l->overflow[l->overflow_head++]);
+                l->ring->commit();
+                moved = true;
+            }
+            if (l->has_overflow()) {
+                left = true;
+            }
+            l->ring->publish();
+        }
+        _overflowed = left;
+        return moved;
+    }
+
+    // True while some link holds overflow: the executor applies backpressure.
+    bool overflowed() const noexcept { return _overflowed; }
+
+    // The parking re-check: true when an overflowed link's ring has room again (after the
+    // executor's parker.announce(), so that a consumer freeing room later wakes it).
+    bool can_drain() {
+        for (auto& l : _links) {
+            if (l->has_overflow() && l->ring->free_slots() > 0) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+  private:
+    std::vector<std::unique_ptr<out_link>> _links;
+    std::vector<out_link*> _task_link;  // index = destination task id; null = this thread / none
+    std::vector<out_link*> _dirty;
+    std::uint64_t _batch;
+    bool _overflowed = false;
+};
+
+}  // namespace tempest::worker

@@ -1,0 +1,97 @@
+// SPDX-License-Identifier: Apache-2.0
+// pending_messages: one spout task's messages in flight. With ackers, each message emitted with
+// an id waits here under its root id until the acker's ack_done/fail_done, or until the periodic
+// sweep finds it older than the message timeout (then it fails). Without ackers a message counts
+// as acked once next_tuple() has returned ("immediate acks", at-most-once). Also what
+// topology.max.spout.pending limits.
+//
+// Owned by the spout task's task_state; used only on the thread of the executor running the
+// spout. The callbacks it makes (ack/fail of the user's spout, through the caller) may emit, and
+// so add messages: every method below allows that.
+#pragma once
+
+#include "tempest/topology_api/collectors.h"
+#include "tempest/worker/id_map.h"
+
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+namespace tempest::worker {
+
+class pending_messages {
+  public:
+    struct message {
+        std::uint64_t msg = 0;     // the spout's message id
+        std::int64_t emit_ns = 0;  // when it was emitted (complete latency, timeout)
+    };
+
+    // `max_pending`: the most messages in flight (topology.max.spout.pending); 0 = unbounded.
+    explicit pending_messages(std::int64_t max_pending = 0) : _max_pending(max_pending) {}
+
+    // A message emitted with id `msg` under `root` (tracked by an acker).
+    void add(std::uint64_t root, std::uint64_t msg, std::int64_t now_ns) {
+        _pending.get_or_insert(root) = {msg, now_ns};
+    }
+    // The message of `root`, removed; nothing when it is not pending (it has timed out already).
+    std::optional<message> complete(std::uint64_t root) {
+        message* p = _pending.find(root);
+        if (p == nullptr) {
+            return std::nullopt;
+        }
+        message m = *p;
+        _pending.erase(root);
+        return m;
+    }
+    // Messages tracked by ackers and not yet completed.
+    std::size_t size() const noexcept { return _pending.size(); }
+    // True when the spout may not emit more: max_pending reached.
+    bool full() const noexcept {
+        return _max_pending > 0 && static_cast<std::int64_t>(_pending.size()) >= _max_pending;
+    }
+
+    // Removes every message emitted before `cutoff_ns`, then calls fail(msg) for each (after
+    // removing all, so that fail may emit).
+    template <typename Fail>
+    void expire(std::int64_t cutoff_ns, Fail&& fail) {
+        if (_pending.empty()) {
+            return;
+        }
+        _expired.clear();
+        _pending.erase_if([&](std::uint64_t, message& p) {
+            if (p.emit_ns < cutoff_ns) {
+                _expired.push_back(p.msg);
+                return true;
+            }
+            return false;
+        });
+        for (std::uint64_t msg : _expired) {
+            fail(msg);
+        }
+    }
+
+    // No ackers: `id` is acked at the end of this next_tuple() batch.
+    void add_immediate(message_id id) { _immediate.push_back(id); }
+    // Calls ack(id) for every immediate ack, including those added by ack itself, then forgets
+    // them.
+    template <typename Ack>
+    void ack_immediate(Ack&& ack) {
+        if (_immediate.empty()) {
+            return;
+        }
+        for (std::size_t i = 0; i < _immediate.size(); ++i) {
+            message_id id = _immediate[i];
+            ack(id);
+        }
+        _immediate.clear();
+    }
+    std::size_t immediate_count() const noexcept { return _immediate.size(); }
+
+  private:
+    id_map<message> _pending{64};
+    std::vector<message_id> _immediate;
+    std::vector<std::uint64_t> _expired;  // the sweep's scratch
+    std::int64_t _max_pending = 0;
+};
+
+}  // namespace tempest::worker

@@ -1,0 +1,60 @@
+// SPDX-License-Identifier: Apache-2.0
+// The parts of routing that run once per task (building routes) or only on an error.
+#include "executor/routing.h"
+
+#include <algorithm>
+#include <random>
+#include <stdexcept>
+
+namespace tempest::worker {
+
+edge_route make_edge_route(const edge_plan& e, int task, std::span<const int> same_thread,
+                           std::unique_ptr<custom_stream_grouping> custom) {
+    edge_route r;
+    r.plan = &e;
+    if (e.group.type == grouping_type::local_or_shuffle) {
+        // Prefer the tasks on the producer's own thread (chained), then those of this worker.
+        r.order.assign(same_thread.begin(), same_thread.end());
+        if (r.order.empty()) {
+            r.order = e.local_targets.empty() ? e.targets : e.local_targets;
+        }
+    } else {
+        r.order = e.targets;
+    }
+    std::mt19937_64 shuffle_rng(static_cast<std::uint64_t>(task) * 7919 + 17);
+    std::shuffle(r.order.begin(), r.order.end(), shuffle_rng);
+    if (e.group.type == grouping_type::partial_key) {
+        r.load.assign(e.targets.size(), 0);
+    }
+    if (e.group.type == grouping_type::custom) {
+        r.custom = std::move(custom);
+    }
+    return r;
+}
+
+void throw_bad_custom_target(const edge_plan& e, int target) {
+    throw std::invalid_argument("custom grouping " + e.group.custom_class + " chose task " +
+                                std::to_string(target) + ", which is not a target of the stream");
+}
+
+int task_routes::find(std::string_view stream, const std::string& component) {
+    for (std::size_t k = 0; k < _streams.size(); ++k) {
+        if (_streams[k].plan->schema->stream == stream) {
+            _last = static_cast<int>(k);
+            return _last;
+        }
+    }
+    throw std::invalid_argument("component '" + component + "' emitted on undeclared stream '" +
+                                std::string(stream) + "'");
+}
+
+void task_routes::throw_direct_mismatch(std::string_view stream, int direct,
+                                        const std::string& component) {
+    throw std::invalid_argument(direct >= 0
+                                    ? "emit_direct on stream '" + std::string(stream) + "' of '" +
+                                          component + "', which is not declared direct"
+                                    : "emit on direct stream '" + std::string(stream) + "' of '" +
+                                          component + "' needs emit_direct");
+}
+
+}  // namespace tempest::worker

@@ -1,0 +1,195 @@
+// SPDX-License-Identifier: Apache-2.0
+// routing: where a task's emitted tuple goes. Per (task, stream) the edges of the stream, and per
+// edge the grouping's choice of target tasks. No thread of its own: each task's routes are owned
+// by its task_state and used only on the thread of the executor that runs the task.
+//
+//   emit(stream, values) ─▶ task_routes::resolve(stream) ─▶ stream_route
+//                                   for each edge_route: for_each_target(values) ─▶ fn(task)
+//
+// The per-tuple part (resolve's cached hit and for_each_target) is inline: no map lookup, no
+// virtual call (except a user's custom grouping, which is one by nature), no allocation.
+#pragma once
+
+#include "tempest/topology_api/component.h"
+#include "tempest/worker/hash.h"
+#include "tempest/worker/topology_plan.h"
+
+#include <cstdint>
+#include <cstring>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace tempest::worker {
+
+// a == b for stream names, inline: names up to 16 bytes are compared with two overlapping
+// loads per side instead of a call to memcmp (this runs on every emit).
+inline bool same_name(std::string_view a, std::string_view b) noexcept {
+    std::size_t n = a.size();
+    if (n != b.size()) {
+        return false;
+    }
+    auto load = [](const char* p, auto word) {
+        std::memcpy(&word, p, sizeof(word));
+        return word;
+    };
+    if (n >= 8 && n <= 16) {
+        return load(a.data(), std::uint64_t{}) == load(b.data(), std::uint64_t{}) &&
+               load(a.data() + n - 8, std::uint64_t{}) == load(b.data() + n - 8, std::uint64_t{});
+    }
+    if (n >= 4 && n < 8) {
+        return load(a.data(), std::uint32_t{}) == load(b.data(), std::uint32_t{}) &&
+               load(a.data() + n - 4, std::uint32_t{}) == load(b.data() + n - 4, std::uint32_t{});
+    }
+    return a == b;
+}
+
+// One edge (a subscription to the stream) as one producing task routes it: the plan's targets
+// plus the grouping's per-task state (shuffle order and position, partial-key load, the custom
+// grouping instance).
+struct edge_route {
+    const edge_plan* plan = nullptr;
+    std::vector<int> order;  // shuffle family: targets in a per-task shuffled order
+    std::uint32_t next = 0;
+    std::unique_ptr<custom_stream_grouping> custom;
+    std::vector<std::uint64_t> load;  // partial key: tuples sent per target position
+};
+
+// Builds the route of edge `e` for producing task `task`. `same_thread`: the targets that run on
+// the producer's own thread (chained), which local_or_shuffle prefers to the other targets of
+// this worker (e.local_targets) and those to all targets. `custom`: the grouping instance, for a
+// custom grouping only. The shuffle family's order is shuffled with a seed of `task`, so one task
+// always gets the same order.
+edge_route make_edge_route(const edge_plan& e, int task, std::span<const int> same_thread,
+                           std::unique_ptr<custom_stream_grouping> custom = nullptr);
+
+// Throws std::invalid_argument: a custom grouping chose `target`, which the edge does not feed.
+[[noreturn]] void throw_bad_custom_target(const edge_plan& e, int target);
+
+// Calls fn(target task) for each task edge `e` sends `v` to, as its grouping chooses:
+//   shuffle, none, local_or_shuffle: the next task of the per-task shuffled order (round robin);
+//   fields: targets[hash of the field positions' values], the same task for equal keys;
+//   all: every target, ascending; global: the lowest target;
+//   direct: `direct` when it is a target, nothing otherwise;
+//   partial_key: the less loaded of the key's two hash choices;
+//   custom: what the instance chooses (all checked before fn is called; throws
+//           std::invalid_argument for a task that is not a target).
+// `scratch` is a vector the caller lends for the custom grouping's choice; it is swapped out while
+// fn runs, so fn may route again (a chained consumer emits from inside fn).
+// Requires: on the producing task's thread.
+template <typename Fn>
+inline void for_each_target(edge_route& e, int source_task, const values& v, int direct,
+                            std::vector<int>& scratch, Fn&& fn) {
+    const edge_plan& p = *e.plan;
+    switch (p.group.type) {
+        case grouping_type::shuffle:
+        case grouping_type::none:
+        case grouping_type::local_or_shuffle: {
+            int target = e.order[e.next];
+            if (++e.next == e.order.size()) {
+                e.next = 0;
+            }
+            fn(target);
+            break;
+        }
+        case grouping_type::fields: {
+            std::uint64_t h = 0;
+            for (int pos : p.field_positions) {
+                h = hash_value(v, static_cast<std::size_t>(pos), h);
+            }
+            fn(p.targets[reduce_range(h, p.targets.size())]);
+            break;
+        }
+        case grouping_type::all:
+            for (int target : p.targets) {
+                fn(target);
+            }
+            break;
+        case grouping_type::global:
+            fn(p.targets.front());
+            break;
+        case grouping_type::direct:
+            if (direct >= p.targets.front() && direct <= p.targets.back()) {
+                fn(direct);
+            }
+            break;
+        case grouping_type::partial_key: {
+            std::uint64_t h1 = 0;
+            std::uint64_t h2 = 0x51ed27057d1f3a9bULL;
+            for (int pos : p.field_positions) {
+                h1 = hash_value(v, static_cast<std::size_t>(pos), h1);
+                h2 = hash_value(v, static_cast<std::size_t>(pos), h2);
+            }
+            std::size_t a = reduce_range(h1, p.targets.size());
+            std::size_t b = reduce_range(h2, p.targets.size());
+            std::size_t pick = e.load[a] <= e.load[b] ? a : b;
+            ++e.load[pick];
+            fn(p.targets[pick]);
+            break;
+        }
+        case grouping_type::custom: {
+            // Swapped out while in use: a chained consumer may emit through a custom grouping
+            // from inside fn().
+            std::vector<int> chosen;
+            chosen.swap(scratch);
+            chosen.clear();
+            e.custom->choose_tasks(source_task, v, chosen);
+            for (int target : chosen) {
+                if (target < p.targets.front() || target > p.targets.back()) {
+                    chosen.swap(scratch);
+                    throw_bad_custom_target(p, target);
+                }
+            }
+            for (int target : chosen) {
+                fn(target);
+            }
+            chosen.swap(scratch);
+            break;
+        }
+    }
+}
+
+// A stream of one task: its plan and one route per edge.
+struct stream_route {
+    const stream_plan* plan = nullptr;
+    std::vector<edge_route> edges;
+};
+
+// The routes of every stream one task declares, found by name on each emit. Owned by the
+// task's task_state; used on the thread that runs the task.
+class task_routes {
+  public:
+    // Wiring, before start: the next declared stream (in plan order).
+    void add(stream_route s) { _streams.push_back(std::move(s)); }
+    std::vector<stream_route>& streams() noexcept { return _streams; }
+
+    // The stream named `stream`, checked against how it is emitted (`direct` >= 0: emit_direct).
+    // The last stream found is tried first with an inline compare, so a task emitting on one
+    // stream never searches. Throws std::invalid_argument naming `component` for an undeclared
+    // stream or a direct/non-direct mismatch.
+    stream_route& resolve(std::string_view stream, int direct, const std::string& component) {
+        int i = _last;
+        if (i >= static_cast<int>(_streams.size()) ||
+            !same_name(_streams[i].plan->schema->stream, stream)) [[unlikely]] {
+            i = find(stream, component);
+        }
+        stream_route& s = _streams[i];
+        if ((direct >= 0) != s.plan->schema->direct) [[unlikely]] {
+            throw_direct_mismatch(stream, direct, component);
+        }
+        return s;
+    }
+
+  private:
+    // The slow path: searches, remembers the index, throws for an undeclared stream.
+    int find(std::string_view stream, const std::string& component);
+    [[noreturn]] static void throw_direct_mismatch(std::string_view stream, int direct,
+                                                   const std::string& component);
+
+    std::vector<stream_route> _streams;
+    int _last = 0;
+};
+
+}  // namespace tempest::worker

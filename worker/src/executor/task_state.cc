@@ -1,0 +1,96 @@
+// SPDX-License-Identifier: Apache-2.0
+// A task's lifecycle around the user's component: building it, open/prepare, activation,
+// close/cleanup. Construction runs on the runtime's thread; the rest on the executor's.
+#include "executor/task_state.h"
+
+#include "executor/collectors.h"
+#include "executor/config_defaults.h"
+
+#include <vector>
+
+namespace tempest::worker {
+
+std::unique_ptr<task_state> make_task_state(executor_core& ex, const topology_plan& plan,
+                                            const component_plan& comp, int id, bool chained,
+                                            int self, const component_registry& registry) {
+    auto t = std::make_unique<task_state>();
+    t->id = id;
+    t->comp = &comp;
+    t->chained = chained;
+    t->debug = conf_bool(comp.conf, config::topology_debug);
+    std::int64_t tick = conf_int_or_zero(comp.conf, config::topology_tick_tuple_freq_secs);
+    t->tick_ns = (tick > 0 && !comp.is_spout && !comp.is_acker) ? tick * 1'000'000'000 : 0;
+    t->ctx = std::make_unique<topology_context>(plan.layout(), id);
+    if (comp.is_spout) {
+        t->sp = registry.make_spout(comp.def->class_name, comp.def->args);
+        t->spout_out = std::make_unique<spout_collector_impl>(ex, *t);
+        t->pending =
+            pending_messages(conf_int_or_zero(comp.conf, config::topology_max_spout_pending));
+    } else if (!comp.is_acker) {
+        t->bl = registry.make_bolt(comp.def->class_name, comp.def->args);
+        t->bolt_out = std::make_unique<bolt_collector_impl>(ex, *t);
+    }
+    std::vector<int> same_thread;
+    for (const stream_plan& sp : comp.streams) {
+        stream_route route;
+        route.plan = &sp;
+        for (const edge_plan& e : sp.edges) {
+            same_thread.clear();
+            if (e.group.type == grouping_type::local_or_shuffle) {
+                for (int target : e.targets) {
+                    if (plan.in_worker(target) && plan.task_thread(target) == self) {
+                        same_thread.push_back(target);
+                    }
+                }
+            }
+            std::unique_ptr<custom_stream_grouping> custom;
+            if (e.group.type == grouping_type::custom) {
+                custom = registry.make_grouping(e.group.custom_class, e.group.custom_args);
+            }
+            route.edges.push_back(make_edge_route(e, id, same_thread, std::move(custom)));
+        }
+        t->routes.add(std::move(route));
+    }
+    return t;
+}
+
+void start_task(task_state& t, shared_state& shared) {
+    for (auto& s : t.routes.streams()) {
+        for (auto& e : s.edges) {
+            if (e.custom) {
+                guarded(shared, t, "custom grouping prepare", [&] {
+                    e.custom->prepare(*t.ctx, t.comp->id, s.plan->schema->stream, e.plan->targets);
+                });
+            }
+        }
+    }
+    if (t.sp) {
+        guarded(shared, t, "open", [&] { t.sp->open(t.comp->conf, *t.ctx, *t.spout_out); });
+    } else if (t.bl) {
+        guarded(shared, t, "prepare", [&] { t.bl->prepare(t.comp->conf, *t.ctx, *t.bolt_out); });
+    }
+}
+
+void set_task_active(task_state& t, bool active, shared_state& shared) {
+    if (!t.sp) {
+        return;
+    }
+    if (active) {
+        guarded(shared, t, "activate", [&] { t.sp->activate(); });
+    } else {
+        guarded(shared, t, "deactivate", [&] { t.sp->deactivate(); });
+    }
+}
+
+void stop_task(task_state& t, bool active, shared_state& shared) {
+    if (t.sp) {
+        if (active) {
+            guarded(shared, t, "deactivate", [&] { t.sp->deactivate(); });
+        }
+        guarded(shared, t, "close", [&] { t.sp->close(); });
+    } else if (t.bl) {
+        guarded(shared, t, "cleanup", [&] { t.bl->cleanup(); });
+    }
+}
+
+}  // namespace tempest::worker
