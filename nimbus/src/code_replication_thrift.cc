@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // Code replication between Nimbus hosts (see code_replication.h).
 #include "code_replication.h"
-
 #include "tempest/common/sha256.h"
 #include "tempest/thrift/Nimbus.h"
 

@@ -1,0 +1,49 @@
+// SPDX-License-Identifier: Apache-2.0
+// nimbus_settings: the daemon config keys Nimbus reads, read once at construction with their
+// defaults taken from conf/defaults.yaml (common::default_config), never repeated in code.
+#pragma once
+
+#include "tempest/topology_api/config.h"
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <string>
+
+namespace tempest::nimbus {
+
+// The keys (conf/defaults.yaml and common's config schema document each).
+namespace keys {
+inline constexpr const char* storm_local_dir = "storm.local.dir";
+inline constexpr const char* storm_local_hostname = "storm.local.hostname";
+inline constexpr const char* nimbus_thrift_port = "nimbus.thrift.port";
+inline constexpr const char* nimbus_monitor_freq_secs = "nimbus.monitor.freq.secs";
+inline constexpr const char* nimbus_task_timeout_secs = "nimbus.task.timeout.secs";
+inline constexpr const char* nimbus_task_launch_secs = "nimbus.task.launch.secs";
+inline constexpr const char* nimbus_supervisor_timeout_secs = "nimbus.supervisor.timeout.secs";
+inline constexpr const char* nimbus_file_upload_max_bytes = "nimbus.file.upload.max.bytes";
+}  // namespace keys
+
+// The integer value of `key` in `conf`, else its default in conf/defaults.yaml.
+std::int64_t int_setting(const config& conf, const char* key);
+// The string value of `key` in `conf`, else its default (empty when the default is null).
+std::string string_setting(const config& conf, const char* key);
+
+// What Nimbus' parts need from the daemon config. A plain value; copied into each part.
+struct nimbus_settings {
+    std::filesystem::path local_dir;          // storm.local.dir (absolute), or the given override
+    std::int64_t max_upload_bytes = 0;        // nimbus.file.upload.max.bytes
+    std::chrono::seconds monitor_period;      // nimbus.monitor.freq.secs (at least 1 s)
+    std::chrono::seconds task_timeout;        // nimbus.task.timeout.secs
+    std::int64_t task_launch_secs = 0;        // nimbus.task.launch.secs
+    std::chrono::seconds supervisor_timeout;  // nimbus.supervisor.timeout.secs
+
+    std::filesystem::path inbox() const { return local_dir / "nimbus" / "inbox"; }
+    std::filesystem::path stormdist() const { return local_dir / "nimbus" / "stormdist"; }
+
+    // Reads `conf`; `local_dir` replaces storm.local.dir when given. Throws
+    // std::invalid_argument when there is no local dir.
+    static nimbus_settings from(const config& conf, const std::filesystem::path& local_dir = {});
+};
+
+}  // namespace tempest::nimbus
