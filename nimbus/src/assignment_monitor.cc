@@ -28,15 +28,6 @@ std::string executor_list(const std::vector<executor_id>& executors) {
 
 }  // namespace
 
-nimbus_clocks nimbus_clocks::system() {
-    return {[] { return std::chrono::steady_clock::now(); },
-            [] {
-                return std::chrono::duration_cast<std::chrono::seconds>(
-                           std::chrono::system_clock::now().time_since_epoch())
-                    .count();
-            }};
-}
-
 assignment_monitor::assignment_monitor(common::cluster_state& state, topology_store& store,
                                        timeouts t, nimbus_clocks clocks)
     : _state(state), _store(store), _timeouts(t), _clocks(std::move(clocks)) {}

@@ -22,6 +22,7 @@
 #pragma once
 
 #include "heartbeat_tracker.h"
+#include "nimbus_clocks.h"
 #include "tempest/common/cluster_state.h"
 #include "tempest/common/zk_paths.h"
 #include "tempest/nimbus/scheduler.h"
@@ -35,16 +36,6 @@
 #include <vector>
 
 namespace tempest::nimbus {
-
-// The clocks of the scheduling rounds: `steady` for how long heartbeats have gone unchanged,
-// `unix_secs` for executor start times (assignments hold unix seconds).
-struct nimbus_clocks {
-    std::function<std::chrono::steady_clock::time_point()> steady;
-    std::function<std::int64_t()> unix_secs;
-
-    // The real clocks.
-    static nimbus_clocks system();
-};
 
 class assignment_monitor {
   public:
