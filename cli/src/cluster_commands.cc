@@ -7,7 +7,7 @@
 #include "tempest/common/flux_loader.h"
 #include "tempest/common/log.h"
 #include "tempest/common/package_loader.h"
-#include "tempest/common/task_layout.h"
+#include "tempest/common/topology_layout.h"
 #include "tempest/common/zk_cluster_state.h"
 #include "tempest/common/zk_paths.h"
 
@@ -163,25 +163,21 @@ class nimbus_submitter final : public submitter {
     }
 
   private:
-    // The topology's config over the daemon's, for the keys the layout depends on (as Nimbus
-    // merges them).
+    // What Nimbus will run: the layout of the topology as just submitted (its conf over the
+    // daemon's, no rebalance yet), computed as Nimbus and the workers compute it.
     expected_run expect(const config& conf, const topology& t) const {
-        config eff = conf;
-        for (const char* key : {config::topology_workers, config::topology_acker_executors}) {
-            const value* v = _daemon.find(key);
-            if (!eff.contains(key) && v != nullptr) {
-                eff.set(key, *v);
-            }
-        }
         expected_run e;
-        e.workers = std::max<int>(1, static_cast<int>(eff.get_int(config::topology_workers, 1)));
-        eff.set(config::topology_workers, e.workers);
         try {
-            for (const auto& c : common::compute_task_layout(t, eff)) {
-                e.executors += c.executors.size();
-            }
+            common::storm_base base;
+            base.num_workers = common::worker_count(common::effective_config(_daemon, conf));
+            e.workers = base.num_workers;
+            e.executors = common::lay_out_topology(t, _daemon,
+                                                   common::submitted_conf(conf, _daemon, ""), base)
+                              .executors()
+                              .size();
         } catch (const std::exception&) {
-            e.executors = 0;  // Nimbus' executor list is then all there is
+            e.workers = 1;
+            e.executors = 0;  // Nimbus refuses it, or its executor list is then all there is
         }
         return e;
     }

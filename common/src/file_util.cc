@@ -15,7 +15,9 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::error_code last_error() { return {errno, std::generic_category()}; }
+std::error_code last_error() {
+    return {errno, std::generic_category()};
+}
 
 // Writes all of `bytes` to `fd`, retrying short writes and EINTR.
 std::error_code write_all(int fd, std::string_view bytes) {
@@ -69,8 +71,7 @@ std::string read_file(const fs::path& path) {
     return std::move(*r);
 }
 
-result<void> try_write_file_atomically(const fs::path& path, std::string_view bytes,
-                                       durability d) {
+result<void> try_write_file_atomically(const fs::path& path, std::string_view bytes, durability d) {
     fs::path tmp = path;
     tmp += ".tmp-" + random_hex(8);
     int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);

@@ -2,19 +2,20 @@
 // supervisor: the daemon (see supervisor.h for the loops, the local state and the threads).
 #include "tempest/supervisor/supervisor.h"
 
-#include "code_download.h"
 #include "logger.h"
-#include "random_id.h"
-#include "records_thrift.h"
+#include "nimbus_fetcher.h"
+#include "tempest/common/cluster_records.h"
+#include "tempest/common/code_install.h"
+#include "tempest/common/file_util.h"
+#include "tempest/common/random_id.h"
 #include "tempest/common/zk_cluster_state.h"
 #include "tempest/common/zk_config.h"
 #include "tempest/common/zk_paths.h"
 #include "tempest/common/zk_session_holder.h"
 #include "tempest/supervisor/worker_launcher.h"
-#include "tempest/thrift/binary_codec.h"
+#include "tempest/thrift/cluster_records_codec.h"
+#include "worker_dirs.h"
 
-#include <fcntl.h>
-#include <nlohmann/json.hpp>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -24,10 +25,8 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstring>
-#include <fstream>
 #include <mutex>
 #include <set>
-#include <sstream>
 #include <stdexcept>
 #include <system_error>
 #include <thread>
@@ -106,30 +105,6 @@ std::string local_hostname(const config& conf) {
         return "localhost";
     }
     return buf;
-}
-
-// Writes `text` to `path` through a temporary file renamed over it. Throws std::system_error.
-void write_file_atomically(const fs::path& path, const std::string& text) {
-    const fs::path tmp = path.string() + ".tmp";
-    {
-        std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-        out << text;
-        out.close();
-        if (!out) {
-            throw std::system_error(errno, std::generic_category(), "cannot write " + tmp.string());
-        }
-    }
-    fs::rename(tmp, path);
-}
-
-std::optional<std::string> read_small_file(const fs::path& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) {
-        return std::nullopt;
-    }
-    std::stringstream s;
-    s << in.rdbuf();
-    return s.str();
 }
 
 using session_holder = common::zk_session_holder;
@@ -218,14 +193,14 @@ struct supervisor::impl {
     }
 
     std::string load_or_create_id();
-    detail::supervisor_info current_info();  // the SupervisorRecord to write now
+    common::supervisor_record current_info();  // the record to write now
     void register_on(common::cluster_state& s);
     void write_heartbeat();
     bool renew_session();
     void heartbeat_loop();
     void sync_loop();
 
-    std::optional<std::map<std::string, detail::records::AssignmentRecord>> read_assignments();
+    std::optional<std::map<std::string, common::assignment>> read_assignments();
     void sync_supervisor();  // Requires: pass_mu held
     void sync_processes();   // Requires: pass_mu held
     void find_existing_workers();
@@ -241,7 +216,7 @@ struct supervisor::impl {
 
 std::string supervisor::impl::load_or_create_id() {
     const fs::path file = state_dir / "supervisor-id";
-    if (auto text = read_small_file(file)) {
+    if (auto text = common::try_read_file(file)) {
         std::string s = *text;
         s.erase(std::remove_if(s.begin(), s.end(), [](unsigned char c) { return std::isspace(c); }),
                 s.end());
@@ -250,14 +225,14 @@ std::string supervisor::impl::load_or_create_id() {
         }
         log().warn("{} is empty or malformed; making a new supervisor id", file.string());
     }
-    std::string fresh = detail::random_uuid();
-    write_file_atomically(file, fresh + "\n");
+    std::string fresh = common::random_uuid();
+    common::write_file_atomically(file, fresh + "\n", common::durability::fsync);
     return fresh;
 }
 
-detail::supervisor_info supervisor::impl::current_info() {
-    detail::supervisor_info info;
-    info.id = id;
+common::supervisor_record supervisor::impl::current_info() {
+    common::supervisor_record info;
+    info.supervisor_id = id;
     info.hostname = hostname;
     info.time_secs = now_ms() / 1000;
     info.uptime_secs =
@@ -281,7 +256,7 @@ void supervisor::impl::register_on(common::cluster_state& s) {
         }
     }
     const auto info = current_info();
-    const auto bytes = detail::supervisor_record_bytes(info);
+    const auto bytes = thrift::encode(info);
     const auto path = paths.supervisor(id);
     auto c = s.create(path, bytes, common::create_mode::ephemeral);
     if (!c && c.error() == common::errc::node_exists) {
@@ -297,7 +272,7 @@ void supervisor::impl::register_on(common::cluster_state& s) {
 void supervisor::impl::write_heartbeat() {
     const auto info = current_info();
     const auto path = paths.supervisor(id);
-    const auto bytes = detail::supervisor_record_bytes(info);
+    const auto bytes = thrift::encode(info);
     auto r = state.set(path, bytes, common::cluster_state::any_version);
     if (!r && r.error() == common::errc::no_node) {
         auto c = state.create(path, bytes, common::create_mode::ephemeral);
@@ -402,9 +377,8 @@ void supervisor::impl::sync_loop() {
     }
 }
 
-std::optional<std::map<std::string, detail::records::AssignmentRecord>>
-supervisor::impl::read_assignments() {
-    std::map<std::string, detail::records::AssignmentRecord> out;
+std::optional<std::map<std::string, common::assignment>> supervisor::impl::read_assignments() {
+    std::map<std::string, common::assignment> out;
     const auto dir = paths.assignments();
     const std::string ckey = "c:" + dir;
     auto ids = state.children(dir, arm(ckey));
@@ -425,7 +399,7 @@ supervisor::impl::read_assignments() {
             log().warn("cannot read {}: {}", path, data.error().message());
             return std::nullopt;
         }
-        auto record = thrift::from_binary<detail::records::AssignmentRecord>(data->data);
+        auto record = thrift::decode_assignment(data->data);
         if (!record) {
             log().error("assignment {} is unreadable ({}); ignoring it", path,
                         record.error().message());
@@ -439,12 +413,19 @@ supervisor::impl::read_assignments() {
 void supervisor::impl::sync_supervisor() {
     auto all = read_assignments();
     if (all) {
-        auto wanted = detail::compute_local_assignments(id, *all);
+        auto wanted = compute_local_assignments(id, *all);
         std::map<std::string, bool> code_ready;
         for (const auto& [port, la] : wanted) {
             if (!code_ready.contains(la.topology_id)) {
-                code_ready[la.topology_id] =
-                    detail::install_topology_code(stormdist_dir, la.topology_id, fetch);
+                auto installed =
+                    common::install_topology_code(stormdist_dir, la.topology_id, fetch);
+                if (!installed) {
+                    log().warn(
+                        "cannot download the code of topology {} (will retry at the next sync): "
+                        "{}",
+                        la.topology_id, installed.error().message());
+                }
+                code_ready[la.topology_id] = installed.has_value();
             }
         }
         port_assignments ready;
@@ -494,22 +475,9 @@ void supervisor::impl::find_existing_workers() {
         }
         tracked_worker w;
         w.id = entry.path().filename().string();
-        if (auto pid = read_small_file(entry.path() / "pid")) {
-            try {
-                w.pid = static_cast<pid_t>(std::stol(*pid));
-            } catch (const std::exception&) {
-                log().warn("worker {}: unreadable pid file", w.id);
-            }
-        }
-        if (auto text = read_small_file(entry.path() / "launch.json")) {
-            auto j = nlohmann::json::parse(*text, nullptr, false);
-            if (j.is_object()) {
-                w.launch.topology_id = j.value("topology_id", "");
-                w.launch.port = j.value("port", 0);
-                w.launch.launched_ms = j.value("launched_ms", std::int64_t{0});
-            } else {
-                log().warn("worker {}: launch.json is corrupt", w.id);
-            }
+        w.pid = detail::read_pid_file(entry.path(), w.id);
+        if (auto launch = detail::read_launch_record(entry.path(), w.id)) {
+            w.launch = std::move(*launch);
         }
         w.port = w.launch.port;
         log().info("found worker {} from an earlier run (topology {}, port {}, pid {})", w.id,
@@ -542,7 +510,7 @@ bool supervisor::impl::process_alive(tracked_worker& w) {
         w.exited = true;
         return false;
     }
-    auto cmdline = read_small_file(fs::path("/proc") / std::to_string(w.pid) / "cmdline");
+    auto cmdline = common::try_read_file(fs::path("/proc") / std::to_string(w.pid) / "cmdline");
     if (!cmdline || cmdline->find(w.id) == std::string::npos) {
         w.exited = true;  // gone (a zombie has an empty cmdline) or the pid was reused
         return false;
@@ -606,7 +574,7 @@ void supervisor::impl::kill_workers(const std::vector<std::string>& ids) {
 
 void supervisor::impl::launch_worker(int port, const local_assignment& la) {
     tracked_worker w;
-    w.id = detail::random_uuid();
+    w.id = common::random_uuid();
     w.launch = {.topology_id = la.topology_id, .port = port, .launched_ms = now_ms()};
     w.port = port;
     const fs::path dir = workers_dir / w.id;
@@ -614,11 +582,7 @@ void supervisor::impl::launch_worker(int port, const local_assignment& la) {
         log_dir / "workers-artifacts" / la.topology_id / std::to_string(port) / "worker.log";
     try {
         fs::create_directories(dir);
-        write_file_atomically(dir / "launch.json",
-                              nlohmann::json{{"topology_id", la.topology_id},
-                                             {"port", port},
-                                             {"launched_ms", w.launch.launched_ms}}
-                                  .dump());
+        detail::write_launch_record(dir, w.launch);
         worker_launch_args args;
         args.command = worker_command;
         args.topology_id = la.topology_id;
@@ -629,7 +593,7 @@ void supervisor::impl::launch_worker(int port, const local_assignment& la) {
         args.overrides = options.overrides;
         args.local_dir = local_dir;
         w.pid = spawn_worker(worker_argv(args), log_file);
-        write_file_atomically(dir / "pid", std::to_string(w.pid) + "\n");
+        detail::write_pid_file(dir, w.pid);
     } catch (const std::exception& e) {
         log().error(
             "cannot launch a worker for topology {} on port {} (retried at the next "
@@ -707,7 +671,7 @@ void supervisor::impl::remove_unused_code() {
     for (const auto& [wid, w] : tracked) {
         in_use.insert(w.launch.topology_id);
     }
-    detail::remove_partial_downloads(stormdist_dir);
+    common::remove_partial_installs(stormdist_dir);
     std::error_code ec;
     for (const auto& entry : fs::directory_iterator(stormdist_dir, ec)) {
         const auto name = entry.path().filename().string();

@@ -2,6 +2,7 @@
 // file_util and random_id: whole-file reads, atomic replacement (no temporary left behind, the
 // old file kept on failure), and the shape of random ids.
 #include "tempest/common/file_util.h"
+
 #include "tempest/common/random_id.h"
 
 #include <gtest/gtest.h>
