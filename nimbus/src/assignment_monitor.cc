@@ -3,6 +3,7 @@
 #include "assignment_monitor.h"
 
 #include "logger.h"
+#include "tempest/thrift/cluster_records_codec.h"
 
 #include <map>
 #include <stdexcept>
@@ -56,7 +57,7 @@ std::vector<supervisor_offer> assignment_monitor::live_supervisors() {
                 continue;  // vanished meanwhile
             }
             auto unchanged = _supervisor_beats.observe(sid, heartbeat_tracker::of(*data), now);
-            auto sup = decode_supervisor(data->data);
+            auto sup = thrift::decode_supervisor_record(data->data);
             if (!sup) {
                 log().warn("unreadable supervisor record {}: {}", sid, sup.error().message());
                 continue;
@@ -74,7 +75,7 @@ std::vector<supervisor_offer> assignment_monitor::live_supervisors() {
                 }
                 continue;
             }
-            supervisors.push_back({sup->id, sup->hostname, sup->ports});
+            supervisors.push_back({sup->supervisor_id, sup->hostname, sup->ports});
         }
     } else if (ids.error() != common::errc::no_node) {
         throw_state_error("listing " + paths.supervisors(), ids.error());
@@ -170,9 +171,9 @@ int assignment_monitor::reschedule(const std::string* from_scratch) {
             continue;
         }
         recorded.insert(id);
-        auto a = decode_assignment(data->data);
+        auto a = thrift::decode_assignment(data->data);
         if (a && (from_scratch == nullptr || *from_scratch != id)) {
-            existing[id] = std::move(*a);
+            existing[id] = to_schedule(*a);
         }
     }
     for (auto& t : requests) {
@@ -188,7 +189,7 @@ int assignment_monitor::reschedule(const std::string* from_scratch) {
         if (it != existing.end() && it->second == a && recorded.contains(id)) {
             continue;
         }
-        auto bytes = encode_assignment(a, (_store.stormdist() / id).string());
+        auto bytes = thrift::encode(to_record(a, (_store.stormdist() / id).string()));
         auto path = paths.assignment(id);
         auto r = recorded.contains(id) ? _state.set(path, bytes).error()
                                        : _state.create(path, bytes).error();

@@ -23,7 +23,7 @@ code_replicator::code_replicator(common::cluster_state& state, common::zk_paths 
       _stormdist(std::move(stormdist)),
       _topology_mu(topology_mu) {}
 
-int code_replicator::replicate(const fetch_fn& fetch, const std::string& from) {
+int code_replicator::replicate(const common::code_file_fetcher& fetch, const std::string& from) {
     std::vector<std::string> missing;
     {
         std::scoped_lock lock(_topology_mu);
@@ -36,7 +36,7 @@ int code_replicator::replicate(const fetch_fn& fetch, const std::string& from) {
                                      ids.error().message());
         }
         fs::create_directories(_stormdist);
-        // Code of topologies gone from storms/ (killed by the leader) and partial fetches go.
+        // Code of topologies gone from storms/ (killed by the leader) and partial installs go.
         std::vector<fs::path> stale;
         for (const auto& entry : fs::directory_iterator(_stormdist)) {
             if (!storms.contains(entry.path().filename().string())) {
@@ -57,30 +57,24 @@ int code_replicator::replicate(const fetch_fn& fetch, const std::string& from) {
     int fetched = 0;
     std::string first_error;
     for (const auto& id : missing) {
-        auto partial = _stormdist / (".fetch-" + id);
         auto dir = sd::topology_dir(_stormdist, id);
-        std::error_code ec;
-        try {
-            fs::remove_all(partial, ec);
-            fetch(id, partial);
-        } catch (const std::exception& e) {
-            fs::remove_all(partial, ec);
+        if (auto r = common::install_topology_code(_stormdist, id, fetch); !r) {
             if (first_error.empty()) {
-                first_error = e.what();
+                first_error =
+                    "installing the code of " + id + " from " + from + ": " + r.error().message();
             }
             continue;
         }
-        // Moved into place under the lock, so that it never appears for a topology killed
-        // meanwhile.
+        // A topology killed while its code was fetched keeps no copy.
         std::scoped_lock lock(_topology_mu);
         auto still = _state.exists(_paths.storm(id));
-        if (still && still->has_value() && !fs::exists(dir)) {
-            fs::rename(partial, dir);
+        if (still && still->has_value()) {
             ++fetched;
             log().info("replicated the code of {} from the leader {} (package sha256 {})", id, from,
                        common::read_file(dir / sd::checksum_file).substr(0, 64));
         } else {
-            fs::remove_all(partial, ec);
+            std::error_code ec;
+            fs::remove_all(dir, ec);
         }
     }
     if (!first_error.empty()) {

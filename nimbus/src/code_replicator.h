@@ -3,23 +3,24 @@
 // downloads once it leads (each Nimbus has its own storm.local.dir, as on separate hosts).
 //
 //   storms/ ──▶ replicate(fetch) ─┬─▶ rm <stormdist>/<id> of topologies gone (killed)
-//                                 └─▶ fetch(id, <stormdist>/.fetch-<id>) ─▶ rename to <id>/
+//                                 └─▶ common::install_topology_code(<stormdist>, id, fetch)
 //
-// `fetch` copies one topology's files into a directory and checks the package's SHA-256
-// (fetch_topology_code over Thrift in production, a fake in tests). A copy appears under its id
-// only when complete, and never for a topology killed meanwhile: the rename happens under the
-// mutex that serializes topology changes (`topology_mu`, nimbus_service's), which replicate()
-// takes only briefly, never while fetching.
+// `fetch` fetches one file (nimbus_code_fetcher over Thrift in production, a fake in tests);
+// install_topology_code fetches into a temporary directory, checks the package's SHA-256 and
+// renames it into place, so a copy appears under its id only when complete. A copy of a
+// topology killed meanwhile is removed again at once, under the mutex that serializes
+// topology changes (`topology_mu`, nimbus_service's), which replicate() takes only briefly,
+// never while fetching.
 //
 // Owned by nimbus_service; its background thread calls replicate() every second while another
 // Nimbus leads. Thread-safe through `topology_mu`. No threads, no start/stop.
 #pragma once
 
 #include "tempest/common/cluster_state.h"
+#include "tempest/common/code_install.h"
 #include "tempest/common/zk_paths.h"
 
 #include <filesystem>
-#include <functional>
 #include <mutex>
 #include <set>
 #include <string>
@@ -40,7 +41,7 @@ class code_replicator {
     // Returns how many were fetched; throws std::runtime_error with the first failure after
     // trying them all.
     // Requires: `topology_mu` not held by the caller.
-    int replicate(const fetch_fn& fetch, const std::string& from);
+    int replicate(const common::code_file_fetcher& fetch, const std::string& from);
 
     // Logs an error for each of `ids` without a package here (a new leader that never got it).
     void warn_missing(const std::set<std::string>& ids) const;

@@ -31,15 +31,15 @@ std::string delayed_actions::kill(const std::string& name, std::optional<int> wa
         return id;
     }
     base.status = topology_status::killed;
-    base.kill_wait_secs = wait;
+    base.kill = common::kill_options{wait};
     _store.write(id, base);
     schedule(id, kind::kill, wait, now);
     log().info("killing topology '{}' ({}): deactivated, removal in {} s", name, id, wait);
     return id;
 }
 
-std::string delayed_actions::rebalance(const std::string& name, rebalance_request req,
-                                       time_point now, bool conf_overrides) {
+std::string delayed_actions::rebalance(const std::string& name, rebalance_options req,
+                                       time_point now) {
     auto [id, base] = _store.find_alive(name);
     if (base.status == topology_status::killed) {
         throw_invalid("topology '" + name + "' is being killed and cannot be rebalanced");
@@ -62,7 +62,7 @@ std::string delayed_actions::rebalance(const std::string& name, rebalance_reques
             }
         }
     }
-    if (conf_overrides) {
+    if (req.topology_conf_overrides && !req.topology_conf_overrides->empty()) {
         throw_invalid("rebalance of '" + name + "': topology_conf_overrides are not supported");
     }
     int wait = std::max(0, req.wait_secs ? *req.wait_secs : _store.default_wait_secs(id));
@@ -71,6 +71,7 @@ std::string delayed_actions::rebalance(const std::string& name, rebalance_reques
     }
     base.status = topology_status::rebalancing;
     req.wait_secs = wait;
+    req.principal.reset();  // set by Nimbus, never taken from a client
     base.rebalance = std::move(req);
     _store.write(id, base);
     log().info("rebalancing topology '{}' ({}) in {} s", name, id, wait);
@@ -128,7 +129,7 @@ void delayed_actions::recover(const std::map<std::string, storm_base>& storms, t
             continue;
         }
         if (base.status == topology_status::killed) {
-            int wait = base.kill_wait_secs.value_or(0);
+            int wait = base.kill ? base.kill->wait_secs.value_or(0) : 0;
             log().info("found topology {} ('{}') being killed; removing it in {} s", id, base.name,
                        wait);
             schedule(id, kind::kill, wait, now);

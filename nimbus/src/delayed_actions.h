@@ -41,12 +41,12 @@ class delayed_actions {
     // Kills topology `name` after `wait_secs` (nullopt: its topology.message.timeout.secs).
     // Returns the topology id.
     std::string kill(const std::string& name, std::optional<int> wait_secs, time_point now);
-    // Rebalances topology `name` to the sizes of `req` after its wait (unset: as kill).
-    // Throws nimbus_error(invalid_topology) for a topology being killed, fewer than one worker,
-    // an unknown component, an executor count outside 1..its task count, or
-    // `conf_overrides` (changing the topology's conf is not supported).
-    std::string rebalance(const std::string& name, rebalance_request req, time_point now,
-                          bool conf_overrides = false);
+    // Rebalances topology `name` to the sizes of `req` after its wait (unset: as kill); the
+    // record keeps `req` (without a principal) until then. Throws
+    // nimbus_error(invalid_topology) for a topology being killed, fewer than one worker, an
+    // unknown component, an executor count outside 1..its task count, or conf overrides
+    // (changing the topology's conf is not supported).
+    std::string rebalance(const std::string& name, rebalance_options req, time_point now);
 
     // Runs the actions due at `now`. Returns how many ran.
     int run_due(time_point now);

@@ -188,7 +188,8 @@ void nimbus_handler::deactivate(const std::string& name) {
 }
 
 void nimbus_handler::rebalance(const std::string& name, const th::RebalanceOptions& options) {
-    rebalance_request req;
+    // Everything the client sent but the principal (Nimbus' to set), as Storm keeps it.
+    rebalance_options req;
     if (options.__isset.wait_secs) {
         req.wait_secs = options.wait_secs;
     }
@@ -198,9 +199,13 @@ void nimbus_handler::rebalance(const std::string& name, const th::RebalanceOptio
     if (options.__isset.num_executors) {
         req.num_executors = options.num_executors;
     }
-    bool conf_overrides =
-        options.__isset.topology_conf_overrides && !options.topology_conf_overrides.empty();
-    mapped([&] { _service.rebalance(name, std::move(req), conf_overrides); });
+    if (options.__isset.topology_resources_overrides) {
+        req.resources_overrides = options.topology_resources_overrides;
+    }
+    if (options.__isset.topology_conf_overrides) {
+        req.topology_conf_overrides = options.topology_conf_overrides;
+    }
+    mapped([&] { _service.rebalance(name, std::move(req)); });
 }
 
 // ---------------------------------------------------------------------------------------------

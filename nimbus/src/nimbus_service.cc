@@ -5,6 +5,7 @@
 #include "code_replication.h"
 #include "logger.h"
 #include "nimbus_error.h"
+#include "tempest/thrift/cluster_records_codec.h"
 
 #include <algorithm>
 #include <stdexcept>
@@ -179,11 +180,10 @@ void nimbus_service::set_active(const std::string& name, bool active) {
     log().info("topology '{}' ({}) {}", name, id, active ? "activated" : "deactivated");
 }
 
-void nimbus_service::rebalance(const std::string& name, rebalance_request req,
-                               bool conf_overrides) {
+void nimbus_service::rebalance(const std::string& name, rebalance_options req) {
     require_leader();
     std::scoped_lock lock(_mu);
-    _actions.rebalance(name, std::move(req), _clocks.steady(), conf_overrides);
+    _actions.rebalance(name, std::move(req), _clocks.steady());
     _wake.notify_all();
 }
 
@@ -206,11 +206,8 @@ int nimbus_service::monitor_once() {
 }
 
 int nimbus_service::replicate_code(const std::string& host, int port) {
-    return _replicator.replicate(
-        [&](const std::string& id, const fs::path& dest) {
-            fetch_topology_code(host, port, id, dest, fetch_timeout);
-        },
-        host + ":" + std::to_string(port));
+    return _replicator.replicate(nimbus_code_fetcher(host, port, fetch_timeout),
+                                 host + ":" + std::to_string(port));
 }
 
 std::size_t nimbus_service::pending_actions() const {
@@ -233,7 +230,7 @@ std::pair<std::string, storm_base> nimbus_service::find_alive(const std::string&
     return _store.find_alive(name);
 }
 
-std::optional<assignment> nimbus_service::assignment_of(const std::string& id) {
+std::optional<common::assignment> nimbus_service::assignment_of(const std::string& id) {
     std::scoped_lock lock(_mu);
     return _store.read_assignment(id);
 }
@@ -250,22 +247,22 @@ std::vector<common::component_layout> nimbus_service::layout(const std::string& 
                                                              const storm_base& base) {
     std::scoped_lock lock(_mu);
     try {
-        return _store.layout(id, base);
+        return _store.layout(id, base).components;
     } catch (const std::exception& e) {
         log().warn("topology {}: {}", id, e.what());
         return {};
     }
 }
 
-std::vector<supervisor_info> nimbus_service::supervisors() {
-    std::vector<supervisor_info> out;
+std::vector<supervisor_record> nimbus_service::supervisors() {
+    std::vector<supervisor_record> out;
     auto ids = _state.children(_paths.supervisors());
     if (!ids) {
         return out;
     }
     for (const auto& sid : *ids) {
         if (auto data = _state.get(_paths.supervisor(sid)); data) {
-            if (auto sup = decode_supervisor(data->data); sup) {
+            if (auto sup = thrift::decode_supervisor_record(data->data); sup) {
                 out.push_back(std::move(*sup));
             }
         }

@@ -93,8 +93,7 @@ class nimbus_service {
     // Activates or deactivates; a topology being killed ignores it, a rebalancing one applies
     // it when the rebalance ends.
     void set_active(const std::string& name, bool active);
-    // `conf_overrides`: the request asks to change the topology's conf (refused).
-    void rebalance(const std::string& name, rebalance_request req, bool conf_overrides = false);
+    void rebalance(const std::string& name, rebalance_options req);
 
     // Uploads (leader only) and downloads (file_transfers).
     std::string begin_upload();
@@ -112,12 +111,12 @@ class nimbus_service {
     std::optional<storm_base> topology(const std::string& id);
     // Throws nimbus_error(not_alive).
     std::pair<std::string, storm_base> find_alive(const std::string& name);
-    std::optional<assignment> assignment_of(const std::string& id);
+    std::optional<common::assignment> assignment_of(const std::string& id);
     // Throws nimbus_error(not_alive) when there is no such topology.
     std::shared_ptr<const stored_topology> stored(const std::string& id);
     // The task layout of `id`; empty (and logged) when its code cannot be read.
     std::vector<common::component_layout> layout(const std::string& id, const storm_base& base);
-    std::vector<supervisor_info> supervisors();
+    std::vector<supervisor_record> supervisors();
 
     const config& daemon_conf() const noexcept { return _conf; }
     const nimbus_settings& settings() const noexcept { return _settings; }

@@ -2,6 +2,7 @@
 // Thrift summaries of topologies, supervisors and Nimbus hosts (see topology_queries.h).
 #include "nimbus_error.h"
 #include "tempest/thrift/binary_codec.h"
+#include "tempest/thrift/cluster_records_convert.h"
 #include "tempest/thrift/cluster_records_types.h"
 #include "topology_queries.h"
 
@@ -29,15 +30,8 @@ std::int32_t age_secs(std::int64_t since) {
     return static_cast<std::int32_t>(std::max<std::int64_t>(0, now_secs() - since));
 }
 
-th::ExecutorInfo executor_info(const executor_id& e) {
-    th::ExecutorInfo info;
-    info.task_start = e.start_task;
-    info.task_end = e.end_task;
-    return info;
-}
-
 th::TopologySummary summarize(const std::string& id, const storm_base& base,
-                              const std::optional<assignment>& a) {
+                              const std::optional<common::assignment>& a) {
     th::TopologySummary s;
     s.id = id;
     s.name = base.name;
@@ -47,11 +41,13 @@ th::TopologySummary summarize(const std::string& id, const storm_base& base,
     s.num_tasks = 0;
     s.num_workers = 0;
     if (a) {
-        for (const auto& [e, slot] : a->executor_slot) {
+        std::set<common::node_port> slots;
+        for (const auto& [e, np] : a->executor_node_port) {
             ++s.num_executors;
-            s.num_tasks += e.end_task - e.start_task + 1;
+            s.num_tasks += e.task_end - e.task_start + 1;
+            slots.insert(np);
         }
-        s.num_workers = static_cast<std::int32_t>(a->slots().size());
+        s.num_workers = static_cast<std::int32_t>(slots.size());
     }
     if (!base.owner.empty()) {
         s.__set_owner(base.owner);
@@ -98,27 +94,30 @@ th::TopologyInfo topology_queries::info(const std::string& id, const storm_base&
     }
     if (auto a = _service.assignment_of(id)) {
         // The workers' heartbeats, by slot: uptime and stats of the executors they run.
-        std::map<worker_slot, std::optional<rec::WorkerHeartbeatRecord>> beats;
-        for (const auto& slot : a->slots()) {
-            auto& beat = beats[slot];
-            if (auto hb = state.get(paths.workerbeat(id, slot.node, slot.port)); hb) {
+        std::map<common::node_port, std::optional<rec::WorkerHeartbeatRecord>> beats;
+        for (const auto& [e, np] : a->executor_node_port) {
+            auto [it, inserted] = beats.try_emplace(np);
+            if (!inserted) {
+                continue;
+            }
+            if (auto hb = state.get(paths.workerbeat(id, np.node, np.port)); hb) {
                 if (auto r = th::from_binary<rec::WorkerHeartbeatRecord>(hb->data); r) {
-                    beat = std::move(*r);
+                    it->second = std::move(*r);
                 }
             }
         }
-        for (const auto& [e, slot] : a->executor_slot) {
+        for (const auto& [e, np] : a->executor_node_port) {
             th::ExecutorSummary s;
-            s.executor_info = executor_info(e);
-            auto c = component_of_task.find(e.start_task);
+            s.executor_info = th::to_thrift(e);
+            auto c = component_of_task.find(e.task_start);
             s.component_id = c == component_of_task.end() ? "" : c->second;
-            auto h = a->node_host.find(slot.node);
-            s.host = h == a->node_host.end() ? slot.node : h->second;
-            s.port = slot.port;
-            auto st = a->start_time_secs.find(e);
-            s.uptime_secs = st == a->start_time_secs.end() ? 0 : age_secs(st->second);
+            auto h = a->node_host.find(np.node);
+            s.host = h == a->node_host.end() ? np.node : h->second;
+            s.port = np.port;
+            auto st = a->executor_start_time_secs.find(e);
+            s.uptime_secs = st == a->executor_start_time_secs.end() ? 0 : age_secs(st->second);
             // A worker that reports this executor knows better: its own uptime and stats.
-            if (const auto& hb = beats.at(slot); hb) {
+            if (const auto& hb = beats.at(np); hb) {
                 auto stats = hb->executor_stats.find(s.executor_info);
                 bool runs = stats != hb->executor_stats.end() ||
                             std::find(hb->executors.begin(), hb->executors.end(),
@@ -174,7 +173,7 @@ std::vector<th::SupervisorSummary> topology_queries::supervisors() {
         s.uptime_secs = static_cast<std::int32_t>(sup.uptime_secs);
         s.num_workers = static_cast<std::int32_t>(sup.ports.size());
         s.num_used_workers = static_cast<std::int32_t>(sup.used_ports.size());
-        s.supervisor_id = sup.id;
+        s.supervisor_id = sup.supervisor_id;
         s.__set_version(sup.version);
         out.push_back(std::move(s));
     }

@@ -8,6 +8,8 @@
 #include "tempest/common/config_loader.h"
 #include "tempest/common/file_util.h"
 #include "tempest/common/stormdist.h"
+#include "tempest/thrift/cluster_records_codec.h"
+#include "tempest/thrift/stored_topology.h"
 
 #include <stdexcept>
 #include <system_error>
@@ -69,15 +71,8 @@ validated_topology topology_store::validate(const std::string& name, const std::
             common::validate_topology_config(c.conf, "component '" + c.id + "' of " + source);
         }
         v.topo.validate();
-        config effective = _conf;
-        effective.merge(v.conf);
-        v.num_workers = static_cast<int>(int_setting(effective, config::topology_workers));
-        if (v.num_workers < 1) {
-            throw invalid_topology("topology.workers must be >= 1, got " +
-                                   std::to_string(v.num_workers));
-        }
-        v.conf.set(config::topology_name, name);
-        v.conf.set(config::topology_acker_executors, common::acker_count(effective));
+        v.num_workers = common::worker_count(common::effective_config(_conf, v.conf));
+        v.conf = common::submitted_conf(std::move(v.conf), _conf, name);
     } catch (const invalid_topology& e) {
         throw_invalid(source + ": " + e.what());
     } catch (const common::config_error& e) {
@@ -123,7 +118,7 @@ std::string topology_store::create(const validated_topology& v, const std::strin
         base.component_executors[c.id] = c.parallelism;
     }
     auto path = _paths.storm(id);
-    if (auto r = _state.create(path, encode_storm_base(base)); !r) {
+    if (auto r = _state.create(path, thrift::encode(base)); !r) {
         undo_disk();
         throw_state_error("creating " + path, r.error());
     }
@@ -188,7 +183,7 @@ std::optional<storm_base> topology_store::read(const std::string& id) {
         }
         throw_state_error("reading " + path, data.error());
     }
-    auto base = decode_storm_base(data->data);
+    auto base = thrift::decode_storm_base(data->data);
     if (!base) {
         log().warn("unreadable topology record {}: {}", path, base.error().message());
         return std::nullopt;
@@ -216,17 +211,17 @@ std::pair<std::string, storm_base> topology_store::find_alive(const std::string&
 
 void topology_store::write(const std::string& id, const storm_base& base) {
     auto path = _paths.storm(id);
-    if (auto r = _state.set(path, encode_storm_base(base)); !r) {
+    if (auto r = _state.set(path, thrift::encode(base)); !r) {
         throw_state_error("writing " + path, r.error());
     }
 }
 
-std::optional<assignment> topology_store::read_assignment(const std::string& id) {
+std::optional<common::assignment> topology_store::read_assignment(const std::string& id) {
     auto data = _state.get(_paths.assignment(id));
     if (!data) {
         return std::nullopt;
     }
-    auto a = decode_assignment(data->data);
+    auto a = thrift::decode_assignment(data->data);
     if (!a) {
         return std::nullopt;
     }
@@ -240,37 +235,23 @@ std::shared_ptr<const stored_topology> topology_store::load(const std::string& i
     auto dir = sd::topology_dir(_stormdist, id);
     auto st = std::make_shared<stored_topology>();
     st->code = common::read_file(dir / sd::code_file);
-    try {
-        st->topo = decode_topology_code(st->code);
-    } catch (const std::exception& e) {
-        throw std::runtime_error("unreadable " + (dir / sd::code_file).string() + ": " + e.what());
-    }
     st->conf_json = common::read_file(dir / sd::conf_file);
-    st->conf = conf_from_json(st->conf_json);
+    auto decoded = thrift::decode_stored_topology(st->code, st->conf_json);
+    st->topo = std::move(decoded.topo);
+    st->conf = std::move(decoded.conf);
     _loaded[id] = st;
     return st;
 }
 
-std::vector<common::component_layout> topology_store::layout(const std::string& id,
-                                                             const storm_base& base) {
-    tempest::topology t = load(id)->topo;
-    for (auto& c : t.components) {
-        if (auto it = base.component_executors.find(c.id); it != base.component_executors.end()) {
-            c.parallelism = it->second;
-        }
-    }
-    config effective = _conf;
-    effective.merge(load(id)->conf);
-    effective.set(config::topology_workers, base.num_workers);
-    return common::compute_task_layout(t, effective);
+common::topology_layout topology_store::layout(const std::string& id, const storm_base& base) {
+    auto st = load(id);
+    return common::lay_out_topology(st->topo, _conf, st->conf, base);
 }
 
 std::vector<executor_id> topology_store::executors(const std::string& id, const storm_base& base) {
     std::vector<executor_id> out;
-    for (const auto& c : layout(id, base)) {
-        for (const auto& e : c.executors) {
-            out.push_back({e.first_task, e.last_task});
-        }
+    for (const auto& e : layout(id, base).executors()) {
+        out.push_back(to_executor_id(e));
     }
     return out;
 }

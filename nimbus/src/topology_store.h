@@ -17,7 +17,7 @@
 
 #include "records.h"
 #include "tempest/common/cluster_state.h"
-#include "tempest/common/task_layout.h"
+#include "tempest/common/topology_layout.h"
 #include "tempest/common/zk_paths.h"
 #include "tempest/topology_api/config.h"
 #include "tempest/topology_api/topology.h"
@@ -61,7 +61,8 @@ class topology_store {
     // Checks a submission in Storm's order: the name, whether it is alive (already_alive), the
     // conf (JSON, then common::validate_topology_config), the topology (`topology_error` is
     // what converting it from the wire said, if that failed), each component's conf, then
-    // topology::validate() and topology.workers >= 1. Throws nimbus_error.
+    // topology::validate() and topology.workers >= 1 (common::submitted_conf, which also fixes
+    // the stored conf). Throws nimbus_error.
     validated_topology validate(const std::string& name, const std::string& conf_json,
                                 const std::optional<tempest::topology>& topo,
                                 const std::string& topology_error);
@@ -87,14 +88,13 @@ class topology_store {
     std::pair<std::string, storm_base> find_alive(const std::string& name);
     void write(const std::string& id, const storm_base& base);
     // assignments/<id>, if there is a readable one.
-    std::optional<assignment> read_assignment(const std::string& id);
+    std::optional<common::assignment> read_assignment(const std::string& id);
 
     // The stored code and conf of `id` (cached). Throws std::runtime_error when unreadable.
     std::shared_ptr<const stored_topology> load(const std::string& id);
-    // The task layout of `id` as `base` sizes it: each component's parallelism replaced by
-    // base.component_executors, the daemon conf merged with the stored conf and topology.workers
-    // = base.num_workers (common::compute_task_layout).
-    std::vector<common::component_layout> layout(const std::string& id, const storm_base& base);
+    // The task layout of `id` as `base` sizes it (common::lay_out_topology over the stored
+    // topology and conf and the daemon conf).
+    common::topology_layout layout(const std::string& id, const storm_base& base);
     std::vector<executor_id> executors(const std::string& id, const storm_base& base);
     // The wait of a kill or rebalance that names none: the topology's
     // topology.message.timeout.secs (the daemon's when its code is unreadable).

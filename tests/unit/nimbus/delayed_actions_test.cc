@@ -29,7 +29,8 @@ TEST_F(delayed_actions_test, a_kill_deactivates_then_removes_when_due) {
     auto id = store_topology("wc", R"({"topology.message.timeout.secs": 10})");
     actions.kill("wc", std::nullopt, steady_now);  // the topology's message timeout
     EXPECT_EQ(store.read(id)->status, topology_status::killed);
-    EXPECT_EQ(store.read(id)->kill_wait_secs, 10);
+    ASSERT_TRUE(store.read(id)->kill);
+    EXPECT_EQ(store.read(id)->kill->wait_secs, 10);
     EXPECT_EQ(actions.next_due(), steady_now + 10s);
     EXPECT_EQ(actions.run_due(steady_now + 9s), 0);
     EXPECT_TRUE(store.read(id));
@@ -55,11 +56,13 @@ TEST_F(delayed_actions_test, a_kill_without_wait_removes_at_once) {
 TEST_F(delayed_actions_test, a_rebalance_applies_the_new_sizes_and_restores_the_status) {
     auto id = store_topology("wc", R"({"topology.workers": 1})", topology_status::inactive);
     ASSERT_EQ(monitor.reschedule(), 1);
-    rebalance_request req;
+    rebalance_options req;
     req.wait_secs = 5;
     req.num_workers = 3;
     req.num_executors = std::map<std::string, int>{{"count", 4}};
+    req.principal = "someone";  // never kept
     actions.rebalance("wc", req, steady_now);
+    req.principal.reset();
     auto base = *store.read(id);
     EXPECT_EQ(base.status, topology_status::rebalancing);
     EXPECT_EQ(base.prev_status, topology_status::inactive);
@@ -81,24 +84,26 @@ TEST_F(delayed_actions_test, a_rebalance_applies_the_new_sizes_and_restores_the_
 
 TEST_F(delayed_actions_test, a_rebalance_refuses_what_cannot_be) {
     store_topology("wc");
-    auto refused = [&](rebalance_request req, bool overrides, const std::string& needle) {
+    auto refused = [&](rebalance_options req, const std::string& needle) {
         try {
-            actions.rebalance("wc", std::move(req), steady_now, overrides);
+            actions.rebalance("wc", std::move(req), steady_now);
             ADD_FAILURE() << "accepted; expected " << needle;
         } catch (const nimbus_error& e) {
             EXPECT_EQ(e.kind(), error_kind::invalid_topology);
             EXPECT_NE(std::string(e.what()).find(needle), std::string::npos) << e.what();
         }
     };
-    refused({std::nullopt, 0, std::nullopt}, false, "must be >= 1");
-    refused({std::nullopt, std::nullopt, std::map<std::string, int>{{"nope", 1}}}, false,
+    refused({std::nullopt, 0, std::nullopt}, "must be >= 1");
+    refused({std::nullopt, std::nullopt, std::map<std::string, int>{{"nope", 1}}},
             "no component 'nope'");
-    refused({std::nullopt, std::nullopt, std::map<std::string, int>{{"count", 5}}}, false,
+    refused({std::nullopt, std::nullopt, std::map<std::string, int>{{"count", 5}}},
             "between 1 and 4");
-    refused({}, true, "topology_conf_overrides are not supported");
+    rebalance_options overrides;
+    overrides.topology_conf_overrides = R"({"topology.debug": true})";
+    refused(overrides, "topology_conf_overrides are not supported");
     EXPECT_EQ(actions.size(), 0U);
     actions.kill("wc", 30, steady_now);
-    refused({}, false, "is being killed");
+    refused({}, "is being killed");
 }
 
 TEST_F(delayed_actions_test, a_newer_action_replaces_an_older_one) {
@@ -139,7 +144,7 @@ TEST_F(delayed_actions_test, apply_rebalance_keeps_unnamed_components) {
     base.status = topology_status::rebalancing;
     base.num_workers = 2;
     base.component_executors = {{"count", 2}, {"words", 2}};
-    base.rebalance = rebalance_request{0, std::nullopt, std::map<std::string, int>{{"count", 1}}};
+    base.rebalance = rebalance_options{0, std::nullopt, std::map<std::string, int>{{"count", 1}}};
     delayed_actions::apply_rebalance(base);
     EXPECT_EQ(base.num_workers, 2);
     EXPECT_EQ(base.component_executors, (std::map<std::string, int>{{"count", 1}, {"words", 2}}));

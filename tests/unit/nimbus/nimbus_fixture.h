@@ -139,7 +139,8 @@ class nimbus_part_test : public ::testing::Test {
     }
 
     std::optional<assignment> assignment_of(const std::string& id) {
-        return store.read_assignment(id);
+        auto r = store.read_assignment(id);
+        return r ? std::optional<assignment>(to_schedule(*r)) : std::nullopt;
     }
 
     void advance(std::chrono::seconds by) {
