@@ -7,6 +7,7 @@
 #include "logger.h"
 #include "nimbus_fetcher.h"
 #include "supervisor_impl.h"
+#include "tempest/common/config_keys.h"
 #include "tempest/supervisor/worker_launcher.h"
 
 #include <unistd.h>
@@ -45,8 +46,8 @@ std::string join_ints(const std::vector<int>& v) {
 
 namespace {
 
-std::chrono::milliseconds positive_secs(const config& conf, const char* key, std::int64_t dflt) {
-    auto s = conf.get_int(key, dflt);
+std::chrono::milliseconds positive_secs(const config& conf, const char* key) {
+    auto s = common::conf_int(conf, key);
     if (s <= 0) {
         throw std::invalid_argument(std::string("supervisor: ") + key +
                                     " must be a positive number of seconds, got " +
@@ -56,7 +57,7 @@ std::chrono::milliseconds positive_secs(const config& conf, const char* key, std
 }
 
 std::vector<int> slot_ports(const config& conf) {
-    const value* v = conf.find("supervisor.slots.ports");
+    const value* v = conf.find(common::keys::supervisor_slots_ports);
     if (v == nullptr || v->type() != value_type::list || v->as_list().empty()) {
         throw std::invalid_argument(
             "supervisor: no slots: supervisor.slots.ports must list at least one port");
@@ -81,7 +82,7 @@ std::vector<int> slot_ports(const config& conf) {
 }
 
 std::string local_hostname(const config& conf) {
-    auto h = conf.get_string("storm.local.hostname", "");
+    auto h = common::conf_string_or_empty(conf, common::keys::storm_local_hostname);
     if (!h.empty()) {
         return h;
     }
@@ -101,19 +102,19 @@ supervisor::supervisor(config daemon_conf, supervisor_options options)
     im.options = std::move(options);
     const config& conf = im.conf;
     im.slots = slot_ports(conf);
-    im.heartbeat_period = positive_secs(conf, "supervisor.heartbeat.frequency.secs", 15);
-    im.sync_period = positive_secs(conf, "supervisor.sync.frequency.secs", 10);
-    im.monitor_period = positive_secs(conf, "supervisor.monitor.frequency.secs", 3);
+    im.heartbeat_period = positive_secs(conf, common::keys::supervisor_heartbeat_frequency_secs);
+    im.sync_period = positive_secs(conf, common::keys::supervisor_sync_frequency_secs);
+    im.monitor_period = positive_secs(conf, common::keys::supervisor_monitor_frequency_secs);
     detail::worker_processes::settings ws;
-    ws.timeouts.heartbeat = positive_secs(conf, "supervisor.worker.timeout.secs", 30);
-    ws.timeouts.start = positive_secs(conf, "supervisor.worker.start.timeout.secs", 120);
-    auto shutdown = conf.get_int("supervisor.worker.shutdown.sleep.secs", 3);
+    ws.timeouts.heartbeat = positive_secs(conf, common::keys::supervisor_worker_timeout_secs);
+    ws.timeouts.start = positive_secs(conf, common::keys::supervisor_worker_start_timeout_secs);
+    auto shutdown = common::conf_int(conf, common::keys::supervisor_worker_shutdown_sleep_secs);
     if (shutdown < 0) {
         throw std::invalid_argument(
             "supervisor: supervisor.worker.shutdown.sleep.secs must not be negative");
     }
     ws.shutdown_sleep = std::chrono::seconds(shutdown);
-    auto local = conf.get_string("storm.local.dir", "tempest-local");
+    auto local = common::conf_string(conf, common::keys::storm_local_dir);
     if (local.empty()) {
         throw std::invalid_argument("supervisor: storm.local.dir is empty");
     }
@@ -123,7 +124,8 @@ supervisor::supervisor(config daemon_conf, supervisor_options options)
     im.assignment_file = im.state_dir / "local-assignment.json";
     ws.local_dir = im.local_dir;
     ws.workers_dir = im.local_dir / "workers";
-    ws.log_dir = fs::absolute(conf.get_string("tempest.log.dir", "logs")).lexically_normal();
+    ws.log_dir =
+        fs::absolute(common::conf_string(conf, common::keys::tempest_log_dir)).lexically_normal();
     ws.worker_command = im.options.worker_command;
     ws.config_file = im.options.config_file;
     ws.overrides = im.options.overrides;
