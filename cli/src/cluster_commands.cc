@@ -9,6 +9,7 @@
 #include "tempest/common/package_loader.h"
 #include "tempest/common/topology_layout.h"
 #include "tempest/common/zk_cluster_state.h"
+#include "tempest/common/zk_config.h"
 #include "tempest/common/zk_paths.h"
 
 #include <fmt/format.h>
@@ -188,29 +189,6 @@ class nimbus_submitter final : public submitter {
     std::map<std::string, expected_run> _expected;
 };
 
-// "host:port,..." of storm.zookeeper.servers (hosts without a port get storm.zookeeper.port);
-// "" when none is configured.
-std::string zookeeper_servers(const config& conf) {
-    const value* v = conf.find("storm.zookeeper.servers");
-    auto port = conf.get_int("storm.zookeeper.port", 2181);
-    std::vector<std::string> hosts;
-    if (v != nullptr && v->type() == value_type::list) {
-        for (const auto& h : v->as_list()) {
-            if (h.type() == value_type::string) {
-                hosts.push_back(h.as_string());
-            }
-        }
-    } else if (v != nullptr && v->type() == value_type::string) {
-        hosts.push_back(v->as_string());
-    }
-    std::string out;
-    for (const auto& h : hosts) {
-        out += (out.empty() ? "" : ",") +
-               (h.find(':') == std::string::npos ? h + ":" + std::to_string(port) : h);
-    }
-    return out;
-}
-
 // How `jar --wait` learns of a change in ZooKeeper: one-shot watches on the topology's
 // assignments/<id> node and on its workerbeats/<id> node and children, whose events (on the
 // ZooKeeper client's completion thread) wake the waiting thread at once. The waiting thread
@@ -357,19 +335,12 @@ void wait_running(common::nimbus_client& client, const config& conf, const std::
 
     std::unique_ptr<common::zk_cluster_state> zk;
     std::optional<zk_change_watch> watch;
-    std::string servers = zookeeper_servers(conf);
     try {
-        if (servers.empty()) {
-            throw std::runtime_error("storm.zookeeper.servers names no server");
-        }
-        common::zk_options o;
-        o.servers = servers;
-        o.root = conf.get_string("storm.zookeeper.root", "/tempest");
-        o.session_timeout =
-            std::chrono::milliseconds(conf.get_int("storm.zookeeper.session.timeout", 20000));
+        // As the daemons connect (common::zookeeper_options), with a connection timeout that
+        // leaves half the wait for the topology itself.
+        common::zk_options o = common::zookeeper_options(conf);
         o.connection_timeout = std::clamp<std::chrono::milliseconds>(
-            std::chrono::milliseconds(conf.get_int("storm.zookeeper.connection.timeout", 15000)),
-            500ms,
+            o.connection_timeout, 500ms,
             std::max<std::chrono::milliseconds>(
                 500ms,
                 std::chrono::duration_cast<std::chrono::milliseconds>((deadline - start) / 2)));

@@ -2,6 +2,7 @@
 #include "nimbus_fetcher.h"
 
 #include "logger.h"
+#include "tempest/common/config_keys.h"
 #include "tempest/common/nimbus_client.h"
 
 #include <fmt/format.h>
@@ -18,7 +19,7 @@ namespace fs = std::filesystem;
 
 common::code_file_fetcher nimbus_fetcher(const config& conf) {
     std::vector<std::string> seeds;
-    if (const value* v = conf.find("nimbus.seeds"); v != nullptr) {
+    if (const value* v = conf.find(common::keys::nimbus_seeds); v != nullptr) {
         if (v->type() == value_type::list) {
             for (const auto& s : v->as_list()) {
                 seeds.push_back(s.as_string());
@@ -27,7 +28,7 @@ common::code_file_fetcher nimbus_fetcher(const config& conf) {
             seeds.push_back(v->as_string());
         }
     }
-    const int port = static_cast<int>(conf.get_int("nimbus.thrift.port", 6627));
+    const int port = static_cast<int>(common::conf_int(conf, common::keys::nimbus_thrift_port));
     // The seed that served last: the next file most likely comes from the same leader.
     auto first = std::make_shared<std::size_t>(0);
     return [seeds, port, first](const std::string& remote,

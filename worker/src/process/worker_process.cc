@@ -3,6 +3,7 @@
 
 #include "tempest/common/cluster_records.h"
 #include "tempest/common/cluster_state.h"
+#include "tempest/common/config_keys.h"
 #include "tempest/common/file_util.h"
 #include "tempest/common/log.h"
 #include "tempest/common/package_loader.h"
@@ -154,13 +155,14 @@ worker_process::worker_process(config daemon_conf, worker_identity id)
     impl& w = *_impl;
     w.daemon_conf = std::move(daemon_conf);
     w.id = std::move(id);
-    w.local_dir = fs::absolute(w.daemon_conf.get_string("storm.local.dir", "tempest-local"));
+    w.local_dir = fs::absolute(common::conf_string(w.daemon_conf, common::keys::storm_local_dir));
     w.code_dir =
         common::stormdist::topology_dir(w.local_dir / "supervisor" / "stormdist", w.id.topology_id);
     w.heartbeat_file = w.local_dir / "workers" / w.id.worker_id / "heartbeat";
     w.period = std::chrono::milliseconds(
         1000 *
-        std::max<std::int64_t>(1, w.daemon_conf.get_int("worker.heartbeat.frequency.secs", 1)));
+        std::max<std::int64_t>(
+            1, common::conf_int(w.daemon_conf, common::keys::worker_heartbeat_frequency_secs)));
 }
 
 worker_process::~worker_process() {
@@ -265,7 +267,7 @@ void worker_process::impl::write_heartbeats() {
     beat.uptime_secs = static_cast<int>(std::chrono::duration_cast<std::chrono::seconds>(
                                             std::chrono::steady_clock::now() - started_at)
                                             .count());
-    beat.host = daemon_conf.get_string("storm.local.hostname", "");
+    beat.host = common::conf_string_or_empty(daemon_conf, common::keys::storm_local_hostname);
     beat.port = id.port;
     for (const executor_stats& es : runtime->stats_by_executor()) {
         beat.stats[{es.first_task, es.last_task}] = published_stats(es.stats);

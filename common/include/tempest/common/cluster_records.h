@@ -117,8 +117,10 @@ struct executor_stats {
 
     per_window<std::string, std::int64_t> emitted;
     per_window<std::string, std::int64_t> transferred;
-    double rate = 1.0;      // sampling rate of the counters
-    bool is_spout = false;  // which of the two groups below is on the wire
+    double rate = 1.0;  // sampling rate of the counters
+    // Which of the two groups below is on the wire (the ExecutorSpecificStats union). A record
+    // whose union holds neither, which no worker writes, reads as a bolt's with no figures.
+    bool is_spout = false;
     // Spout (is_spout): per output stream.
     per_window<std::string, std::int64_t> spout_acked;
     per_window<std::string, std::int64_t> spout_failed;
