@@ -3,7 +3,7 @@
 // topology_queries, maps nimbus_error to the IDL's exceptions.
 #include "nimbus_error.h"
 #include "nimbus_handler.h"
-#include "nimbus_settings.h"
+#include "tempest/common/config_keys.h"
 #include "tempest/thrift/binary_codec.h"
 #include "tempest/thrift/topology_convert.h"
 
@@ -61,7 +61,8 @@ nimbus_handler::nimbus_handler(common::cluster_state& state, config daemon_conf,
     : _service(state, std::move(daemon_conf), std::move(local_dir), std::move(paths)),
       _queries(_service),
       _start_secs(now_secs()) {
-    _host = string_setting(_service.daemon_conf(), keys::storm_local_hostname);
+    _host =
+        common::conf_string_or_empty(_service.daemon_conf(), common::keys::storm_local_hostname);
     char host[256] = {};
     if (_host.empty() && gethostname(host, sizeof(host) - 1) == 0) {
         _host = host;

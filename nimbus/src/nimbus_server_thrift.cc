@@ -8,7 +8,7 @@
 // election; the handler never notices beyond the calls that failed meanwhile.
 #include "logger.h"
 #include "nimbus_handler.h"
-#include "nimbus_settings.h"
+#include "tempest/common/config_keys.h"
 #include "tempest/common/log.h"
 #include "tempest/common/zk_cluster_state.h"
 #include "tempest/common/zk_config.h"
@@ -221,7 +221,7 @@ void nimbus_server::start() {
     im->state.replace(std::make_shared<common::zk_cluster_state>(im->zk));
     auto handler = std::make_shared<nimbus_handler>(im->state, conf);
 
-    int want_port = static_cast<int>(int_setting(conf, keys::nimbus_thrift_port));
+    int want_port = static_cast<int>(common::conf_int(conf, common::keys::nimbus_thrift_port));
     auto socket = std::make_shared<transport::TServerSocket>(want_port);
     auto server = std::make_shared<server::TThreadedServer>(
         std::make_shared<tempest::thrift::NimbusProcessor>(handler), socket,
@@ -252,7 +252,8 @@ void nimbus_server::start() {
     if (getsockname(socket->getSocketFD(), reinterpret_cast<sockaddr*>(&addr), &len) == 0) {
         port = ntohs(addr.sin_port);
     }
-    handler->set_address(string_setting(conf, keys::storm_local_hostname), port);
+    handler->set_address(common::conf_string_or_empty(conf, common::keys::storm_local_hostname),
+                         port);
     tempest::thrift::NimbusSummary self;
     handler->getLeader(self);
     im->self = self;

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // nimbus_settings: the daemon config keys Nimbus reads, read once at construction with their
-// defaults taken from conf/defaults.yaml (common::default_config), never repeated in code.
+// defaults taken from conf/defaults.yaml (common::conf_int), never repeated in code.
 #pragma once
 
 #include "tempest/topology_api/config.h"
@@ -12,22 +12,15 @@
 
 namespace tempest::nimbus {
 
-// The keys (conf/defaults.yaml and common's config schema document each).
+// The keys only Nimbus reads (conf/defaults.yaml and common's config schema document each);
+// the keys other daemons read too are common::keys (tempest/common/config_keys.h).
 namespace keys {
-inline constexpr const char* storm_local_dir = "storm.local.dir";
-inline constexpr const char* storm_local_hostname = "storm.local.hostname";
-inline constexpr const char* nimbus_thrift_port = "nimbus.thrift.port";
 inline constexpr const char* nimbus_monitor_freq_secs = "nimbus.monitor.freq.secs";
 inline constexpr const char* nimbus_task_timeout_secs = "nimbus.task.timeout.secs";
 inline constexpr const char* nimbus_task_launch_secs = "nimbus.task.launch.secs";
 inline constexpr const char* nimbus_supervisor_timeout_secs = "nimbus.supervisor.timeout.secs";
 inline constexpr const char* nimbus_file_upload_max_bytes = "nimbus.file.upload.max.bytes";
 }  // namespace keys
-
-// The integer value of `key` in `conf`, else its default in conf/defaults.yaml.
-std::int64_t int_setting(const config& conf, const char* key);
-// The string value of `key` in `conf`, else its default (empty when the default is null).
-std::string string_setting(const config& conf, const char* key);
 
 // What Nimbus' parts need from the daemon config. A plain value; copied into each part.
 struct nimbus_settings {

@@ -4,7 +4,7 @@
 
 #include "logger.h"
 #include "nimbus_error.h"
-#include "nimbus_settings.h"
+#include "tempest/common/config_keys.h"
 #include "tempest/common/config_loader.h"
 #include "tempest/common/file_util.h"
 #include "tempest/common/stormdist.h"
@@ -263,7 +263,7 @@ int topology_store::default_wait_secs(const std::string& id) {
     } catch (const std::exception&) {
         // The daemon's default message timeout then.
     }
-    return static_cast<int>(int_setting(effective, config::topology_message_timeout_secs));
+    return static_cast<int>(common::conf_int(effective, config::topology_message_timeout_secs));
 }
 
 }  // namespace tempest::nimbus

