@@ -102,7 +102,8 @@ class nimbus_service {
     int run_due_actions(std::chrono::steady_clock::time_point now);
     // A monitor round: reschedule everything, remove uploads older than an hour.
     int monitor_once();
-    // A standby round: copy the code of the Nimbus at host:port (fetch_topology_code).
+    // A standby round: copy the code of the Nimbus at host:port (code_replicator with
+    // nimbus_code_fetcher). Throws std::runtime_error with the first failure.
     int replicate_code(const std::string& host, int port);
     std::size_t pending_actions() const;
 
