@@ -7,8 +7,9 @@
 #include "tempest/common/flux_loader.h"
 #include "tempest/common/log.h"
 #include "tempest/common/package_loader.h"
-#include "tempest/common/task_layout.h"
+#include "tempest/common/topology_layout.h"
 #include "tempest/common/zk_cluster_state.h"
+#include "tempest/common/zk_config.h"
 #include "tempest/common/zk_paths.h"
 
 #include <fmt/format.h>
@@ -163,25 +164,21 @@ class nimbus_submitter final : public submitter {
     }
 
   private:
-    // The topology's config over the daemon's, for the keys the layout depends on (as Nimbus
-    // merges them).
+    // What Nimbus will run: the layout of the topology as just submitted (its conf over the
+    // daemon's, no rebalance yet), computed as Nimbus and the workers compute it.
     expected_run expect(const config& conf, const topology& t) const {
-        config eff = conf;
-        for (const char* key : {config::topology_workers, config::topology_acker_executors}) {
-            const value* v = _daemon.find(key);
-            if (!eff.contains(key) && v != nullptr) {
-                eff.set(key, *v);
-            }
-        }
         expected_run e;
-        e.workers = std::max<int>(1, static_cast<int>(eff.get_int(config::topology_workers, 1)));
-        eff.set(config::topology_workers, e.workers);
         try {
-            for (const auto& c : common::compute_task_layout(t, eff)) {
-                e.executors += c.executors.size();
-            }
+            common::storm_base base;
+            base.num_workers = common::worker_count(common::effective_config(_daemon, conf));
+            e.workers = base.num_workers;
+            e.executors = common::lay_out_topology(t, _daemon,
+                                                   common::submitted_conf(conf, _daemon, ""), base)
+                              .executors()
+                              .size();
         } catch (const std::exception&) {
-            e.executors = 0;  // Nimbus' executor list is then all there is
+            e.workers = 1;
+            e.executors = 0;  // Nimbus refuses it, or its executor list is then all there is
         }
         return e;
     }
@@ -191,29 +188,6 @@ class nimbus_submitter final : public submitter {
     const config& _daemon;
     std::map<std::string, expected_run> _expected;
 };
-
-// "host:port,..." of storm.zookeeper.servers (hosts without a port get storm.zookeeper.port);
-// "" when none is configured.
-std::string zookeeper_servers(const config& conf) {
-    const value* v = conf.find("storm.zookeeper.servers");
-    auto port = conf.get_int("storm.zookeeper.port", 2181);
-    std::vector<std::string> hosts;
-    if (v != nullptr && v->type() == value_type::list) {
-        for (const auto& h : v->as_list()) {
-            if (h.type() == value_type::string) {
-                hosts.push_back(h.as_string());
-            }
-        }
-    } else if (v != nullptr && v->type() == value_type::string) {
-        hosts.push_back(v->as_string());
-    }
-    std::string out;
-    for (const auto& h : hosts) {
-        out += (out.empty() ? "" : ",") +
-               (h.find(':') == std::string::npos ? h + ":" + std::to_string(port) : h);
-    }
-    return out;
-}
 
 // How `jar --wait` learns of a change in ZooKeeper: one-shot watches on the topology's
 // assignments/<id> node and on its workerbeats/<id> node and children, whose events (on the
@@ -361,19 +335,12 @@ void wait_running(common::nimbus_client& client, const config& conf, const std::
 
     std::unique_ptr<common::zk_cluster_state> zk;
     std::optional<zk_change_watch> watch;
-    std::string servers = zookeeper_servers(conf);
     try {
-        if (servers.empty()) {
-            throw std::runtime_error("storm.zookeeper.servers names no server");
-        }
-        common::zk_options o;
-        o.servers = servers;
-        o.root = conf.get_string("storm.zookeeper.root", "/tempest");
-        o.session_timeout =
-            std::chrono::milliseconds(conf.get_int("storm.zookeeper.session.timeout", 20000));
+        // As the daemons connect (common::zookeeper_options), with a connection timeout that
+        // leaves half the wait for the topology itself.
+        common::zk_options o = common::zookeeper_options(conf);
         o.connection_timeout = std::clamp<std::chrono::milliseconds>(
-            std::chrono::milliseconds(conf.get_int("storm.zookeeper.connection.timeout", 15000)),
-            500ms,
+            o.connection_timeout, 500ms,
             std::max<std::chrono::milliseconds>(
                 500ms,
                 std::chrono::duration_cast<std::chrono::milliseconds>((deadline - start) / 2)));

@@ -19,6 +19,7 @@
 #include "cli_error.h"
 #include "stop_signals.h"
 #include "tempest/common/config_loader.h"
+#include "tempest/common/file_util.h"
 #include "tempest/common/log.h"
 #include "tempest/common/zk_cluster_state.h"
 #include "tempest/common/zk_paths.h"
@@ -40,7 +41,6 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -73,11 +73,10 @@ const std::vector<std::string> dev_defaults = {
     "supervisor.heartbeat.frequency.secs=5",
 };
 
+// The file's text, "" when it cannot be read (a log not written yet, a process gone).
 std::string read_file(const fs::path& p) {
-    std::ifstream in(p);
-    std::ostringstream s;
-    s << in.rdbuf();
-    return s.str();
+    auto text = common::try_read_file(p);
+    return text ? std::move(*text) : std::string();
 }
 
 // The last `n` non-empty lines of a log joined with " | ", so that an error stays one line.
@@ -607,8 +606,7 @@ int run_dev_cluster(const dev_cluster_options& o) {
         // The clients' config, written whole (temporary file, then rename) so that a script
         // waiting for it never reads half of it.
         {
-            fs::path tmp = dir / "cluster.yaml.tmp";
-            std::ofstream out(tmp, std::ios::trunc);
+            std::ostringstream out;
             out << "# Written by `tempest dev-cluster`: the config clients of this cluster use,\n"
                 << "# e.g. tempest list --config " << cluster_yaml.string() << "\n"
                 << "storm.zookeeper.servers:\n    - \"127.0.0.1\"\n"
@@ -616,15 +614,9 @@ int run_dev_cluster(const dev_cluster_options& o) {
                 << "storm.zookeeper.root: " << yaml_quote(zk_root) << "\n"
                 << "nimbus.seeds:\n    - \"127.0.0.1\"\n"
                 << "nimbus.thrift.port: " << nimbus_port << "\n";
-            out.close();
-            std::error_code ec;
-            if (!out) {
-                throw cli_error(fmt::format("cannot write {}", tmp.string()));
-            }
-            fs::rename(tmp, cluster_yaml, ec);
-            if (ec) {
+            if (auto w = common::try_write_file_atomically(cluster_yaml, out.str()); !w) {
                 throw cli_error(
-                    fmt::format("cannot write {}: {}", cluster_yaml.string(), ec.message()));
+                    fmt::format("cannot write {}: {}", cluster_yaml.string(), w.error().message()));
             }
         }
 

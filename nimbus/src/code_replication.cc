@@ -1,74 +1,73 @@
 // SPDX-License-Identifier: Apache-2.0
-// Code replication between Nimbus hosts (see code_replication.h).
+// Fetching topology code from another Nimbus (see code_replication.h).
 #include "code_replication.h"
 
-#include "tempest/common/sha256.h"
-#include "tempest/thrift/Nimbus.h"
+#include "logger.h"
+#include "tempest/common/nimbus_client.h"
+#include "tempest/common/random_id.h"
 
-#include <thrift/protocol/TBinaryProtocol.h>
-#include <thrift/transport/TBufferTransports.h>
-#include <thrift/transport/TSocket.h>
-
-#include <array>
-#include <fstream>
 #include <memory>
+#include <optional>
 #include <stdexcept>
+#include <system_error>
 
 namespace tempest::nimbus {
 
 namespace fs = std::filesystem;
 
+namespace {
+
+// The fetcher of nimbus_code_fetcher, also remembering the first failure's text.
+common::code_file_fetcher fetcher(const std::string& host, int port,
+                                  std::chrono::milliseconds timeout,
+                                  std::shared_ptr<std::string> first_error) {
+    auto client = std::make_shared<std::optional<common::nimbus_client>>();
+    const std::string from = host + ":" + std::to_string(port);
+    return [=](const std::string& remote, const fs::path& dest) -> common::result<void> {
+        try {
+            if (!client->has_value()) {
+                client->emplace(common::nimbus_client::connect(host, port, timeout));
+            }
+            (*client)->download_file(remote, dest);
+            return {};
+        } catch (const std::exception& e) {
+            client->reset();  // a fresh connection next time
+            std::string what = "fetching '" + remote + "' from Nimbus " + from + ": " + e.what();
+            log().warn("{}", what);
+            if (first_error && first_error->empty()) {
+                *first_error = std::move(what);
+            }
+            return std::make_error_code(std::errc::io_error);
+        }
+    };
+}
+
+}  // namespace
+
+common::code_file_fetcher nimbus_code_fetcher(const std::string& host, int port,
+                                              std::chrono::milliseconds timeout) {
+    return fetcher(host, port, timeout, nullptr);
+}
+
 void fetch_topology_code(const std::string& host, int port, const std::string& id,
                          const fs::path& dest, std::chrono::milliseconds timeout) {
-    using namespace apache::thrift;
-    static constexpr std::array<const char*, 4> files = {"stormjar.so.sha256", "stormjar.so",
-                                                         "stormcode.ser", "stormconf.json"};
-    const std::string from = host + ":" + std::to_string(port);
-    auto socket = std::make_shared<transport::TSocket>(host, port);
-    auto ms = static_cast<int>(timeout.count());
-    socket->setConnTimeout(ms);
-    socket->setRecvTimeout(ms);
-    socket->setSendTimeout(ms);
-    auto framed = std::make_shared<transport::TFramedTransport>(socket);
-    tempest::thrift::NimbusClient client(std::make_shared<protocol::TBinaryProtocol>(framed));
-    fs::create_directories(dest);
-    std::string remote;
-    try {
-        framed->open();
-        for (const char* name : files) {
-            remote = id + "/" + name;
-            std::string download_id;
-            client.beginFileDownload(download_id, remote);
-            std::ofstream out(dest / name, std::ios::binary | std::ios::trunc);
-            if (!out) {
-                throw std::runtime_error("cannot write " + (dest / name).string());
-            }
-            for (;;) {
-                std::string chunk;
-                client.downloadChunk(chunk, download_id);
-                if (chunk.empty()) {
-                    break;
-                }
-                out.write(chunk.data(), static_cast<std::streamsize>(chunk.size()));
-            }
-            out.close();
-            if (!out) {
-                throw std::runtime_error("cannot write " + (dest / name).string());
-            }
-        }
-    } catch (const std::exception& e) {
-        framed->close();
-        throw std::runtime_error("fetching '" + remote + "' from Nimbus " + from + ": " + e.what());
+    auto first_error = std::make_shared<std::string>();
+    // install_topology_code puts the code at <stormdist>/<id>: a staging stormdist beside dest.
+    auto staging = dest.parent_path() / (".staging-" + common::random_hex(12));
+    auto r = common::install_topology_code(staging, id, fetcher(host, port, timeout, first_error));
+    std::error_code ec;
+    if (!r) {
+        fs::remove_all(staging, ec);
+        throw std::runtime_error(!first_error->empty()
+                                     ? *first_error
+                                     : "the package of " + id + " fetched from Nimbus " + host +
+                                           ":" + std::to_string(port) + ": " + r.error().message());
     }
-    framed->close();
-    std::ifstream sum_in(dest / files[0]);
-    std::string expected;
-    sum_in >> expected;
-    auto actual = common::sha256_of_file(dest / files[1]);
-    if (expected != actual) {
-        throw std::runtime_error("the package of " + id + " fetched from Nimbus " + from +
-                                 " has SHA-256 " + actual + " but " + files[0] + " says '" +
-                                 expected + "'");
+    fs::rename(staging / id, dest, ec);
+    fs::remove_all(staging);
+    if (ec) {
+        throw std::runtime_error("moving the code of " + id + " to " + dest.string() + ": " +
+                                 ec.message());
     }
 }
 

@@ -24,7 +24,8 @@ namespace tempest::nimbus {
 // A key seen for the first time counts as just changed, so a Nimbus that starts or takes over
 // leadership gives every heartbeat a full timeout before judging it.
 //
-// Owned by nimbus_handler and used under its mutex; not thread-safe by itself.
+// Owned by assignment_monitor (one for worker slots, one for supervisors) and used under
+// nimbus_service's mutex; not thread-safe by itself.
 class heartbeat_tracker {
   public:
     using clock = std::chrono::steady_clock;

@@ -1,21 +1,52 @@
 // SPDX-License-Identifier: Apache-2.0
-// The local assignment file: JSON, {"version": 1, "ports": {"6700": {"topology_id": "wc-1-17",
-// "executors": [[1, 2], [3, 3]]}}}, written to a temporary file and renamed over the old one.
+// The local assignment: computed from the assignments, and its file: JSON, {"version": 1,
+// "ports": {"6700": {"topology_id": "wc-1-17", "executors": [[1, 2], [3, 3]]}}}, written to a
+// temporary file, fsynced and renamed over the old one.
 #include "tempest/supervisor/local_assignment.h"
 
-#include <fcntl.h>
+#include "logger.h"
+#include "tempest/common/file_util.h"
+
 #include <nlohmann/json.hpp>
-#include <unistd.h>
 
 #include <algorithm>
-#include <cerrno>
-#include <fstream>
-#include <sstream>
 #include <system_error>
 
 namespace tempest::supervisor {
 
 namespace fs = std::filesystem;
+
+port_assignments compute_local_assignments(std::string_view supervisor_id,
+                                           const std::map<std::string, common::assignment>& all) {
+    port_assignments out;
+    for (const auto& [topology_id, record] : all) {
+        for (const auto& [executor, slot] : record.executor_node_port) {
+            if (slot.node != supervisor_id) {
+                continue;
+            }
+            if (slot.port < 1 || slot.port > 65535) {
+                detail::log().error(
+                    "assignment of {} puts executor [{}-{}] on port {} of this node: not "
+                    "a port; ignored",
+                    topology_id, executor.task_start, executor.task_end, slot.port);
+                continue;
+            }
+            auto [it, fresh] = out.try_emplace(slot.port);
+            if (fresh) {
+                it->second.topology_id = topology_id;
+            } else if (it->second.topology_id != topology_id) {
+                detail::log().error("port {} is assigned to both {} and {}; keeping {}", slot.port,
+                                    it->second.topology_id, topology_id, it->second.topology_id);
+                continue;
+            }
+            it->second.executors.push_back(executor);
+        }
+    }
+    for (auto& [port, la] : out) {
+        normalize(la.executors);
+    }
+    return out;
+}
 
 void normalize(std::vector<executor_range>& executors) {
     std::sort(executors.begin(), executors.end());
@@ -32,33 +63,8 @@ common::result<void> write_local_assignments(const fs::path& path, const port_as
         ports[std::to_string(port)] = {{"topology_id", la.topology_id}, {"executors", execs}};
     }
     const std::string text = nlohmann::json{{"version", 1}, {"ports", ports}}.dump(2) + "\n";
-    const fs::path tmp = path.string() + ".tmp";
-    int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0) {
-        return std::error_code(errno, std::generic_category());
-    }
-    std::size_t done = 0;
-    while (done < text.size()) {
-        ssize_t n = ::write(fd, text.data() + done, text.size() - done);
-        if (n < 0 && errno == EINTR) {
-            continue;
-        }
-        if (n < 0) {
-            std::error_code ec(errno, std::generic_category());
-            ::close(fd);
-            return ec;
-        }
-        done += static_cast<std::size_t>(n);
-    }
-    if (::fsync(fd) != 0 || ::close(fd) != 0) {
-        return std::error_code(errno, std::generic_category());
-    }
-    std::error_code ec;
-    fs::rename(tmp, path, ec);
-    if (ec) {
-        return ec;
-    }
-    return {};
+    // fsync: a restarted supervisor trusts this file for its slots before it reaches ZooKeeper.
+    return common::try_write_file_atomically(path, text, common::durability::fsync);
 }
 
 common::result<port_assignments> read_local_assignments(const fs::path& path) {
@@ -66,14 +72,12 @@ common::result<port_assignments> read_local_assignments(const fs::path& path) {
     if (!fs::exists(path, ec)) {
         return port_assignments{};
     }
-    std::ifstream in(path, std::ios::binary);
-    if (!in) {
+    auto text = common::try_read_file(path);
+    if (!text) {
         return std::make_error_code(std::errc::io_error);
     }
-    std::stringstream text;
-    text << in.rdbuf();
     const auto corrupt = std::make_error_code(std::errc::illegal_byte_sequence);
-    nlohmann::json j = nlohmann::json::parse(text.str(), nullptr, /*allow_exceptions=*/false);
+    nlohmann::json j = nlohmann::json::parse(*text, nullptr, /*allow_exceptions=*/false);
     if (!j.is_object() || !j.contains("ports") || !j["ports"].is_object()) {
         return corrupt;
     }

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "tempest/common/zk_config.h"
 
+#include "tempest/common/config_keys.h"
 #include "tempest/common/config_loader.h"
 
 #include <vector>
@@ -8,8 +9,8 @@
 namespace tempest::common {
 
 std::string zookeeper_servers(const config& conf) {
-    const value* v = conf.find("storm.zookeeper.servers");
-    auto port = conf.get_int("storm.zookeeper.port", 2181);
+    const value* v = conf.find(keys::storm_zookeeper_servers);
+    auto port = conf_int(conf, keys::storm_zookeeper_port);
     std::vector<std::string> hosts;
     if (v != nullptr && v->type() == value_type::list) {
         for (const auto& h : v->as_list()) {
@@ -34,11 +35,11 @@ std::string zookeeper_servers(const config& conf) {
 zk_options zookeeper_options(const config& conf) {
     zk_options zk;
     zk.servers = zookeeper_servers(conf);
-    zk.root = conf.get_string("storm.zookeeper.root", "/tempest");
+    zk.root = conf_string(conf, keys::storm_zookeeper_root);
     zk.session_timeout =
-        std::chrono::milliseconds(conf.get_int("storm.zookeeper.session.timeout", 20000));
+        std::chrono::milliseconds(conf_int(conf, keys::storm_zookeeper_session_timeout));
     zk.connection_timeout =
-        std::chrono::milliseconds(conf.get_int("storm.zookeeper.connection.timeout", 15000));
+        std::chrono::milliseconds(conf_int(conf, keys::storm_zookeeper_connection_timeout));
     return zk;
 }
 

@@ -6,6 +6,7 @@
 #include "tempest/common/config_loader.h"
 #include "tempest/common/memory_cluster_state.h"
 #include "tempest/thrift/binary_codec.h"
+#include "tempest/thrift/cluster_records_types.h"
 #include "tempest/thrift/topology_convert.h"
 
 #include <gtest/gtest.h>

@@ -5,8 +5,10 @@
 // <storm.local.dir>/workers/<worker-id>/heartbeat every 100 ms (temporary file + rename, as the
 // contract says) and exits 0 on SIGTERM/SIGINT. It also exits (status 3) when its worker
 // directory disappears, so that a test that lost track of it leaves nothing running for long.
-#include "records_thrift.h"
+#include "tempest/common/file_util.h"
 #include "tempest/supervisor/local_assignment.h"
+#include "tempest/supervisor/worker_state.h"
+#include "tempest/thrift/cluster_records_codec.h"
 
 #include <signal.h>
 #include <unistd.h>
@@ -14,7 +16,6 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <string>
 #include <thread>
 
@@ -79,12 +80,10 @@ int main(int argc, char** argv) {
         hb.time_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                          std::chrono::system_clock::now().time_since_epoch())
                          .count();
-        {
-            std::ofstream out(dir / "heartbeat.tmp", std::ios::binary | std::ios::trunc);
-            out << tempest::supervisor::detail::heartbeat_bytes(hb);
-        }
-        std::error_code ec;
-        fs::rename(dir / "heartbeat.tmp", dir / "heartbeat", ec);
+        // The directory may vanish under us (the supervisor removed the worker): the next turn
+        // of the loop sees it gone.
+        (void)tempest::common::try_write_file_atomically(dir / "heartbeat",
+                                                         tempest::thrift::encode(hb));
         std::this_thread::sleep_for(std::chrono::milliseconds(100));  // heartbeat period
     }
     std::printf("fake_worker %s: stopping on a signal\n", worker_id.c_str());

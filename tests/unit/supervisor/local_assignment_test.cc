@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
-// The local assignment: computed from AssignmentRecords, and its file.
+// The local assignment: computed from the assignments, and its file; worker heartbeat files.
 #include "tempest/supervisor/local_assignment.h"
 
-#include "records_thrift.h"
-#include "tempest/thrift/binary_codec.h"
+#include "tempest/thrift/cluster_records_codec.h"
+#include "worker_dirs.h"
 
 #include <gtest/gtest.h>
 
@@ -15,19 +15,12 @@ namespace tempest::supervisor {
 namespace {
 
 namespace fs = std::filesystem;
-namespace records = tempest::thrift::records;
-
-records::AssignmentRecord record(std::vector<std::tuple<int, int, std::string, int>> placements) {
-    records::AssignmentRecord r;
+common::assignment record(std::vector<std::tuple<int, int, std::string, int>> placements) {
+    common::assignment r;
     r.code_dir = "/nimbus/stormdist/x";
     for (const auto& [start, end, node, port] : placements) {
-        tempest::thrift::ExecutorInfo e;
-        e.task_start = start;
-        e.task_end = end;
-        records::NodePort np;
-        np.node = node;
-        np.port = port;
-        r.executor_node_port[e] = np;
+        const common::executor_info e{start, end};
+        r.executor_node_port[e] = {node, port};
         r.executor_start_time_secs[e] = 1;
         r.node_host[node] = node + ".example";
     }
@@ -35,39 +28,39 @@ records::AssignmentRecord record(std::vector<std::tuple<int, int, std::string, i
 }
 
 TEST(supervisor_local_assignment_test, keeps_only_this_nodes_executors_grouped_by_port) {
-    std::map<std::string, records::AssignmentRecord> all;
+    std::map<std::string, common::assignment> all;
     all["wc-1"] = record({{5, 5, "me", 6701},
                           {1, 2, "me", 6700},
                           {3, 4, "other", 6700},
                           {6, 6, "me", 6700},
                           {7, 7, "other", 6702}});
     all["ex-2"] = record({{1, 1, "other", 6701}, {2, 3, "me", 6702}});
-    auto got = detail::compute_local_assignments("me", all);
+    auto got = compute_local_assignments("me", all);
     port_assignments want{
         {6700, {"wc-1", {{1, 2}, {6, 6}}}}, {6701, {"wc-1", {{5, 5}}}}, {6702, {"ex-2", {{2, 3}}}}};
     EXPECT_EQ(got, want);
 }
 
 TEST(supervisor_local_assignment_test, is_empty_when_nothing_is_assigned_to_this_node) {
-    std::map<std::string, records::AssignmentRecord> all;
+    std::map<std::string, common::assignment> all;
     all["wc-1"] = record({{1, 1, "other", 6700}});
-    EXPECT_TRUE(detail::compute_local_assignments("me", all).empty());
-    EXPECT_TRUE(detail::compute_local_assignments("me", {}).empty());
+    EXPECT_TRUE(compute_local_assignments("me", all).empty());
+    EXPECT_TRUE(compute_local_assignments("me", {}).empty());
 }
 
 TEST(supervisor_local_assignment_test, keeps_one_topology_when_two_claim_a_port) {
-    std::map<std::string, records::AssignmentRecord> all;
+    std::map<std::string, common::assignment> all;
     all["a-1"] = record({{1, 1, "me", 6700}});
     all["b-1"] = record({{2, 2, "me", 6700}});
-    auto got = detail::compute_local_assignments("me", all);
+    auto got = compute_local_assignments("me", all);
     ASSERT_EQ(got.size(), 1u);
     EXPECT_EQ(got[6700], (local_assignment{"a-1", {{1, 1}}}));
 }
 
 TEST(supervisor_local_assignment_test, skips_ports_out_of_range) {
-    std::map<std::string, records::AssignmentRecord> all;
+    std::map<std::string, common::assignment> all;
     all["a-1"] = record({{1, 1, "me", 0}, {2, 2, "me", 70000}, {3, 3, "me", 6700}});
-    auto got = detail::compute_local_assignments("me", all);
+    auto got = compute_local_assignments("me", all);
     EXPECT_EQ(got, (port_assignments{{6700, {"a-1", {{3, 3}}}}}));
 }
 
@@ -123,7 +116,7 @@ TEST_F(supervisor_local_assignment_file_test, corrupt_files_are_errors) {
 TEST_F(supervisor_local_assignment_file_test, reads_worker_heartbeats) {
     worker_heartbeat hb{
         .time_ms = 123, .topology_id = "wc-1", .executors = {{1, 2}}, .port = 6700, .pid = 99};
-    write_text(dir / "heartbeat", detail::heartbeat_bytes(hb));
+    write_text(dir / "heartbeat", thrift::encode(hb));
     auto got = detail::read_heartbeat_file(dir / "heartbeat", "w");
     ASSERT_TRUE(got.heartbeat);
     EXPECT_FALSE(got.unreadable);
@@ -142,7 +135,7 @@ TEST_F(supervisor_local_assignment_file_test, reads_worker_heartbeats) {
     EXPECT_FALSE(bad.heartbeat);
     EXPECT_TRUE(bad.unreadable);
 
-    auto bytes = detail::heartbeat_bytes(hb);
+    auto bytes = thrift::encode(hb);
     write_text(dir / "truncated", bytes.substr(0, bytes.size() / 2));
     EXPECT_TRUE(detail::read_heartbeat_file(dir / "truncated", "w").unreadable);
 }

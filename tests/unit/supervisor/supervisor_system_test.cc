@@ -3,7 +3,6 @@
 // (fake_worker.cc) as processes. The test plays Nimbus: it writes AssignmentRecords itself, and
 // the code "download" is a fetcher that writes the three files and the package's checksum. All
 // periods are 1 s.
-#include "records_thrift.h"
 #include "tempest/common/config_loader.h"
 #include "tempest/common/sha256.h"
 #include "tempest/common/zk_cluster_state.h"
@@ -12,7 +11,7 @@
 #include "tempest/test_support/tcp_proxy.h"
 #include "tempest/test_support/wait_until.h"
 #include "tempest/test_support/zk_server.h"
-#include "tempest/thrift/binary_codec.h"
+#include "tempest/thrift/cluster_records_codec.h"
 
 #include <gtest/gtest.h>
 #include <signal.h>
@@ -29,7 +28,6 @@ namespace tempest::supervisor {
 namespace {
 
 namespace fs = std::filesystem;
-namespace records = tempest::thrift::records;
 using namespace std::chrono_literals;
 using test_support::wait_until;
 
@@ -136,40 +134,41 @@ class supervisor_system_test : public ::testing::Test {
         supervisor_options o;
         o.worker_command = {TEMPEST_FAKE_WORKER};
         o.overrides = {"topology.debug=false"};
-        o.fetch_code = [this](const std::string& id, const fs::path& dest) {
-            ++fetches;
-            if (failing_fetches > 0) {
-                --failing_fetches;
-                throw std::runtime_error("Nimbus unreachable (test)");
+        // One install per topology fetches the checksum first: count installs there.
+        o.fetch_code = [this](const std::string& remote,
+                              const fs::path& dest) -> common::result<void> {
+            const std::string id = remote.substr(0, remote.find('/'));
+            const std::string name = remote.substr(remote.find('/') + 1);
+            if (name == "stormjar.so.sha256") {
+                ++fetches;
+                if (failing_fetches > 0) {
+                    --failing_fetches;
+                    return std::make_error_code(std::errc::host_unreachable);  // Nimbus down
+                }
+                // The supervisor installs the code only when the package matches its checksum.
+                common::sha256 digest;
+                digest.update(id + " stormjar.so");
+                std::ofstream(dest) << digest.hex() << "\n";
+            } else {
+                std::ofstream(dest) << id << " " << name;
             }
-            for (const char* name : {"stormjar.so", "stormcode.ser", "stormconf.json"}) {
-                std::ofstream(dest / name) << id << " " << name;
-            }
-            // The supervisor installs the code only when the package matches its checksum.
-            common::sha256 digest;
-            digest.update(id + " stormjar.so");
-            std::ofstream(dest / "stormjar.so.sha256") << digest.hex() << "\n";
+            return {};
         };
         return o;
     }
 
     void assign(const std::string& topology_id, const std::vector<placement>& where) {
-        records::AssignmentRecord r;
+        common::assignment r;
         r.code_dir = "/nimbus/stormdist/" + topology_id;
         for (const auto& p : where) {
-            tempest::thrift::ExecutorInfo e;
-            e.task_start = p.task_start;
-            e.task_end = p.task_end;
-            records::NodePort np;
-            np.node = p.node;
-            np.port = p.port;
-            r.executor_node_port[e] = np;
+            const common::executor_info e{p.task_start, p.task_end};
+            r.executor_node_port[e] = {p.node, p.port};
             r.executor_start_time_secs[e] = 1;
             r.node_host[p.node] = "localhost";
         }
         ASSERT_TRUE(common::ensure_path(*nimbus, paths.assignments()));
         auto path = paths.assignment(topology_id);
-        auto bytes = tempest::thrift::to_binary(r);
+        auto bytes = tempest::thrift::encode(r);
         auto c = nimbus->create(path, bytes, common::create_mode::persistent);
         if (!c && c.error() == common::errc::node_exists) {
             ASSERT_TRUE(nimbus->set(path, bytes, common::cluster_state::any_version));
@@ -202,12 +201,12 @@ class supervisor_system_test : public ::testing::Test {
         return out;
     }
 
-    std::optional<records::SupervisorRecord> registered(const std::string& id) {
+    std::optional<common::supervisor_record> registered(const std::string& id) {
         auto d = nimbus->get(paths.supervisor(id));
         if (!d) {
             return std::nullopt;
         }
-        auto r = tempest::thrift::from_binary<records::SupervisorRecord>(d->data);
+        auto r = tempest::thrift::decode_supervisor_record(d->data);
         return r ? std::optional(*r) : std::nullopt;
     }
 
@@ -225,7 +224,7 @@ TEST_F(supervisor_system_test, runs_restarts_replaces_and_removes_workers_as_ass
     ASSERT_TRUE(rec);
     EXPECT_EQ(rec->supervisor_id, id);
     EXPECT_EQ(rec->hostname, s.hostname());
-    EXPECT_EQ(rec->ports, (std::vector<int32_t>{6700, 6701, 6702}));
+    EXPECT_EQ(rec->ports, (std::vector<int>{6700, 6701, 6702}));
     EXPECT_TRUE(rec->used_ports.empty());
 
     // Two slots of this node, one executor elsewhere.
@@ -260,7 +259,7 @@ TEST_F(supervisor_system_test, runs_restarts_replaces_and_removes_workers_as_ass
     ASSERT_TRUE(wait_until(
         [&] {
             auto r = registered(id);
-            return r && r->used_ports == std::vector<int32_t>{6700, 6701};
+            return r && r->used_ports == std::vector<int>{6700, 6701};
         },
         30s));
 

@@ -1,16 +1,19 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "tempest/worker/worker_process.h"
 
+#include "tempest/common/cluster_records.h"
 #include "tempest/common/cluster_state.h"
+#include "tempest/common/config_keys.h"
+#include "tempest/common/file_util.h"
 #include "tempest/common/log.h"
 #include "tempest/common/package_loader.h"
-#include "tempest/common/task_layout.h"
+#include "tempest/common/stormdist.h"
+#include "tempest/common/topology_layout.h"
 #include "tempest/common/zk_cluster_state.h"
 #include "tempest/common/zk_config.h"
 #include "tempest/common/zk_paths.h"
-#include "tempest/thrift/binary_codec.h"
-#include "tempest/thrift/cluster_records_types.h"
-#include "tempest/thrift/topology_convert.h"
+#include "tempest/thrift/cluster_records_codec.h"
+#include "tempest/thrift/stored_topology.h"
 #include "tempest/worker/topology_plan.h"
 #include "tempest/worker/topology_runtime.h"
 
@@ -18,10 +21,8 @@
 
 #include <algorithm>
 #include <filesystem>
-#include <fstream>
 #include <optional>
 #include <set>
-#include <sstream>
 #include <stdexcept>
 #include <thread>
 
@@ -29,7 +30,6 @@ namespace tempest::worker {
 
 namespace fs = std::filesystem;
 namespace th = tempest::thrift;
-namespace rec = tempest::thrift::records;
 
 namespace {
 
@@ -43,32 +43,36 @@ std::int64_t unix_ms() {
         .count();
 }
 
-std::string read_file(const fs::path& p) {
-    std::ifstream in(p, std::ios::binary);
-    if (!in) {
-        throw std::runtime_error("cannot read " + p.string() +
-                                 " (has the supervisor downloaded the topology's code?)");
-    }
-    std::ostringstream s;
-    s << in.rdbuf();
-    return s.str();
+using executor_set = std::set<common::executor_info>;
+
+// The executors `a` gives the slot (node, port).
+executor_set executors_here(const common::assignment& a, const worker_identity& id) {
+    auto v = common::executors_of(a, id.supervisor_id, id.port);
+    return {v.begin(), v.end()};
 }
 
-// Writes `bytes` to `path` through a temporary file and a rename, so readers never see half.
-void write_atomically(const fs::path& path, const std::string& bytes) {
-    fs::path tmp = path;
-    tmp += ".tmp";
-    {
-        std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-        out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-        if (!out) {
-            throw std::runtime_error("cannot write " + tmp.string());
-        }
+// One executor's statistics as workers publish them (all-time window, default stream).
+common::executor_stats published_stats(const component_stats& c) {
+    const std::string all_time = ":all-time";
+    common::executor_stats s;
+    s.emitted[all_time]["default"] = static_cast<std::int64_t>(c.emitted);
+    s.transferred[all_time]["default"] = static_cast<std::int64_t>(c.emitted);
+    s.rate = 1.0;
+    s.is_spout = c.is_spout;
+    if (c.is_spout) {
+        s.spout_acked[all_time]["default"] = static_cast<std::int64_t>(c.acked);
+        s.spout_failed[all_time]["default"] = static_cast<std::int64_t>(c.failed);
+        s.complete_ms_avg[all_time]["default"] = c.complete_latency_mean_us / 1000.0;
+    } else {
+        const common::stream_id any{c.component, "default"};
+        s.bolt_acked[all_time][any] = static_cast<std::int64_t>(c.acked);
+        s.bolt_failed[all_time][any] = static_cast<std::int64_t>(c.failed);
+        s.executed[all_time][any] = static_cast<std::int64_t>(c.executed);
+        s.process_ms_avg[all_time][any] = 0;
+        s.execute_ms_avg[all_time][any] = 0;
     }
-    fs::rename(tmp, path);
+    return s;
 }
-
-using executor_set = std::set<std::pair<int, int>>;  // (first task, last task)
 
 }  // namespace
 
@@ -87,7 +91,6 @@ struct worker_process::impl {
     component_registry registry;
     std::unique_ptr<topology_runtime> runtime;
     executor_set mine;  // this slot's executors
-    std::vector<rec::NodePort> slot_of_task;
     std::int32_t assignment_version = -1;
     std::int32_t storm_version = -1;
     bool beat_parent_ok = true;
@@ -103,18 +106,8 @@ struct worker_process::impl {
         return zk;
     }
 
-    // The slot's executors in `a`, and where every task runs.
-    executor_set executors_here(const rec::AssignmentRecord& a) const {
-        executor_set out;
-        for (const auto& [e, np] : a.executor_node_port) {
-            if (np.node == id.supervisor_id && np.port == id.port) {
-                out.insert({e.task_start, e.task_end});
-            }
-        }
-        return out;
-    }
-
-    std::vector<task_endpoint> endpoints(const rec::AssignmentRecord& a) const {
+    // Where every task runs.
+    std::vector<task_endpoint> endpoints(const common::assignment& a) const {
         std::vector<task_endpoint> where(
             static_cast<std::size_t>(runtime ? runtime->plan().num_tasks() : 0) + 1);
         for (const auto& [e, np] : a.executor_node_port) {
@@ -129,9 +122,11 @@ struct worker_process::impl {
         return where;
     }
 
-    // nullopt when the node is gone; throws for a ZooKeeper failure or a corrupt record.
-    template <typename Record>
-    std::optional<std::pair<Record, std::int32_t>> read(const std::string& path) {
+    // The record at `path` decoded by `decode`, and the node's version; nullopt when the node
+    // is gone; throws for a ZooKeeper failure or a corrupt record.
+    template <typename Decode>
+    auto read(const std::string& path, Decode decode)
+        -> std::optional<std::pair<std::remove_cvref_t<decltype(*decode(""))>, std::int32_t>> {
         auto data = session()->get(path);
         if (!data) {
             if (data.error() == common::errc::no_node) {
@@ -139,11 +134,17 @@ struct worker_process::impl {
             }
             throw std::runtime_error("reading " + path + ": " + data.error().message());
         }
-        auto r = th::from_binary<Record>(data->data);
+        auto r = decode(data->data);
         if (!r) {
             throw std::runtime_error("corrupt record at " + path + ": " + r.error().message());
         }
         return std::make_pair(std::move(*r), data->stat.version);
+    }
+    auto read_storm(const std::string& tid) {
+        return read(paths.storm(tid), th::decode_storm_base);
+    }
+    auto read_assignment(const std::string& tid) {
+        return read(paths.assignment(tid), th::decode_assignment);
     }
 
     void write_heartbeats();
@@ -154,12 +155,14 @@ worker_process::worker_process(config daemon_conf, worker_identity id)
     impl& w = *_impl;
     w.daemon_conf = std::move(daemon_conf);
     w.id = std::move(id);
-    w.local_dir = fs::absolute(w.daemon_conf.get_string("storm.local.dir", "tempest-local"));
-    w.code_dir = w.local_dir / "supervisor" / "stormdist" / w.id.topology_id;
+    w.local_dir = fs::absolute(common::conf_string(w.daemon_conf, common::keys::storm_local_dir));
+    w.code_dir =
+        common::stormdist::topology_dir(w.local_dir / "supervisor" / "stormdist", w.id.topology_id);
     w.heartbeat_file = w.local_dir / "workers" / w.id.worker_id / "heartbeat";
     w.period = std::chrono::milliseconds(
         1000 *
-        std::max<std::int64_t>(1, w.daemon_conf.get_int("worker.heartbeat.frequency.secs", 1)));
+        std::max<std::int64_t>(
+            1, common::conf_int(w.daemon_conf, common::keys::worker_heartbeat_frequency_secs)));
 }
 
 worker_process::~worker_process() {
@@ -180,15 +183,15 @@ bool worker_process::start() {
         w.id.worker_id, w.id.topology_id, w.id.supervisor_id, w.id.port, w.code_dir.string(),
         w.heartbeat_file.string(), zk->options().servers);
 
-    auto base = w.read<rec::StormBaseRecord>(w.paths.storm(w.id.topology_id));
-    auto assignment = w.read<rec::AssignmentRecord>(w.paths.assignment(w.id.topology_id));
+    auto base = w.read_storm(w.id.topology_id);
+    auto assignment = w.read_assignment(w.id.topology_id);
     if (!base || !assignment) {
         log().warn("topology {} is gone; nothing to run", w.id.topology_id);
         return false;
     }
     w.storm_version = base->second;
     w.assignment_version = assignment->second;
-    w.mine = w.executors_here(assignment->first);
+    w.mine = executors_here(assignment->first, w.id);
     if (w.mine.empty()) {
         log().warn("the assignment of {} gives slot {}:{} no executors; nothing to run",
                    w.id.topology_id, w.id.supervisor_id, w.id.port);
@@ -197,50 +200,39 @@ bool worker_process::start() {
 
     // The topology as Nimbus laid it out: its parallelism record, the daemon config under the
     // topology's.
-    auto code = th::from_binary<th::StormTopology>(read_file(w.code_dir / "stormcode.ser"));
-    if (!code) {
-        throw std::runtime_error("corrupt " + (w.code_dir / "stormcode.ser").string() + ": " +
-                                 code.error().message());
+    th::stored_topology stored;
+    try {
+        stored = th::read_stored_topology(w.code_dir);
+    } catch (const std::system_error& e) {
+        throw std::runtime_error(std::string(e.what()) +
+                                 " (has the supervisor downloaded the topology's code?)");
     }
-    tempest::topology t = th::from_thrift(*code);
-    for (auto& c : t.components) {
-        if (auto it = base->first.component_executors.find(c.id);
-            it != base->first.component_executors.end()) {
-            c.parallelism = it->second;
-        }
-    }
-    config effective = w.daemon_conf;
-    effective.merge(th::config_from_json(read_file(w.code_dir / "stormconf.json")));
-    effective.set(config::topology_workers, static_cast<std::int64_t>(base->first.num_workers));
-
-    executor_set laid_out;
-    for (const auto& c : common::compute_task_layout(t, effective)) {
-        for (const auto& e : c.executors) {
-            laid_out.insert({e.first_task, e.last_task});
-        }
-    }
+    common::topology_layout layout =
+        common::lay_out_topology(std::move(stored.topo), w.daemon_conf, stored.conf, base->first);
+    const auto all = layout.executors();
+    const executor_set laid_out(all.begin(), all.end());
     std::vector<int> tasks;
-    for (const auto& [first, last] : w.mine) {
-        if (!laid_out.contains({first, last})) {
-            throw std::runtime_error("the assignment gives this worker executor [" +
-                                     std::to_string(first) + "-" + std::to_string(last) +
-                                     "], which is not an executor of topology " + w.id.topology_id +
-                                     " as laid out here");
+    for (const auto& e : w.mine) {
+        if (!laid_out.contains(e)) {
+            throw std::runtime_error(
+                "the assignment gives this worker executor [" + std::to_string(e.task_start) + "-" +
+                std::to_string(e.task_end) + "], which is not an executor of topology " +
+                w.id.topology_id + " as laid out here");
         }
-        for (int task = first; task <= last; ++task) {
+        for (int task = e.task_start; task <= e.task_end; ++task) {
             tasks.push_back(task);
         }
     }
 
-    w.package.emplace(w.code_dir / "stormjar.so");
+    w.package.emplace(w.code_dir / common::stormdist::package_file);
     w.package->register_components(w.registry);
-    auto plan = std::make_shared<const topology_plan>(w.id.topology_id, std::move(t),
-                                                      std::move(effective), tasks);
+    auto plan = std::make_shared<const topology_plan>(w.id.topology_id, std::move(layout.topo),
+                                                      std::move(layout.conf), tasks);
     remote_options ro;
     ro.port = static_cast<std::uint16_t>(w.id.port);
     w.runtime = std::make_unique<topology_runtime>(plan, w.registry, ro);
     w.runtime->set_task_endpoints(w.endpoints(assignment->first));
-    if (base->first.status != rec::TopologyStatus::ACTIVE) {
+    if (base->first.status != common::topology_status::active) {
         w.runtime->set_active(false);
     }
     w.runtime->start();
@@ -255,68 +247,36 @@ bool worker_process::start() {
 
 void worker_process::impl::write_heartbeats() {
     auto now_ms = unix_ms();
-    rec::LocalWorkerHeartbeatRecord local;
+    common::local_worker_heartbeat local;
     local.time_ms = now_ms;
     local.topology_id = id.topology_id;
-    for (const auto& [first, last] : mine) {
-        th::ExecutorInfo e;
-        e.task_start = first;
-        e.task_end = last;
-        local.executors.push_back(e);
-    }
+    local.executors.assign(mine.begin(), mine.end());
     local.port = id.port;
-    local.pid = static_cast<std::int32_t>(::getpid());
+    local.pid = static_cast<int>(::getpid());
     try {
         fs::create_directories(heartbeat_file.parent_path());
-        write_atomically(heartbeat_file, th::to_binary(local));
+        common::write_file_atomically(heartbeat_file, th::encode(local));
     } catch (const std::exception& e) {
         log().error("writing the local heartbeat: {}", e.what());
     }
 
-    rec::WorkerHeartbeatRecord beat;
+    common::worker_heartbeat beat;
     beat.topology_id = id.topology_id;
     beat.executors = local.executors;
     beat.time_secs = now_ms / 1000;
-    beat.uptime_secs = static_cast<std::int32_t>(std::chrono::duration_cast<std::chrono::seconds>(
-                                                     std::chrono::steady_clock::now() - started_at)
-                                                     .count());
-    beat.__set_host(daemon_conf.get_string("storm.local.hostname", ""));
-    beat.__set_port(id.port);
-    const std::string all_time = ":all-time";
+    beat.uptime_secs = static_cast<int>(std::chrono::duration_cast<std::chrono::seconds>(
+                                            std::chrono::steady_clock::now() - started_at)
+                                            .count());
+    beat.host = common::conf_string_or_empty(daemon_conf, common::keys::storm_local_hostname);
+    beat.port = id.port;
     for (const executor_stats& es : runtime->stats_by_executor()) {
-        th::ExecutorInfo e;
-        e.task_start = es.first_task;
-        e.task_end = es.last_task;
-        th::ExecutorStats s;
-        const component_stats& c = es.stats;
-        s.emitted[all_time]["default"] = static_cast<std::int64_t>(c.emitted);
-        s.transferred[all_time]["default"] = static_cast<std::int64_t>(c.emitted);
-        s.rate = 1.0;
-        if (c.is_spout) {
-            th::SpoutStats sp;
-            sp.acked[all_time]["default"] = static_cast<std::int64_t>(c.acked);
-            sp.failed[all_time]["default"] = static_cast<std::int64_t>(c.failed);
-            sp.complete_ms_avg[all_time]["default"] = c.complete_latency_mean_us / 1000.0;
-            s.specific.__set_spout(sp);
-        } else {
-            th::BoltStats b;
-            th::GlobalStreamId any;
-            any.componentId = c.component;
-            any.streamId = "default";
-            b.acked[all_time][any] = static_cast<std::int64_t>(c.acked);
-            b.failed[all_time][any] = static_cast<std::int64_t>(c.failed);
-            b.executed[all_time][any] = static_cast<std::int64_t>(c.executed);
-            b.process_ms_avg[all_time][any] = 0;
-            b.execute_ms_avg[all_time][any] = 0;
-            s.specific.__set_bolt(b);
-        }
-        beat.executor_stats[e] = std::move(s);
+        beat.stats[{es.first_task, es.last_task}] = published_stats(es.stats);
     }
     if (!beat_parent_ok) {
         return;
     }
     auto path = paths.workerbeat(id.topology_id, id.supervisor_id, id.port);
-    auto bytes = th::to_binary(beat);
+    auto bytes = th::encode(beat);
     auto state = session();
     auto r = state->set(path, bytes);
     if (!r && r.error() == common::errc::no_node) {
@@ -341,14 +301,14 @@ bool worker_process::tick() {
         return false;
     }
     try {
-        auto assignment = w.read<rec::AssignmentRecord>(w.paths.assignment(w.id.topology_id));
+        auto assignment = w.read_assignment(w.id.topology_id);
         if (!assignment) {
             log().info("topology {} was removed; stopping", w.id.topology_id);
             return false;
         }
         if (assignment->second != w.assignment_version) {
             w.assignment_version = assignment->second;
-            if (w.executors_here(assignment->first) != w.mine) {
+            if (executors_here(assignment->first, w.id) != w.mine) {
                 log().info(
                     "this slot's executors were reassigned; stopping so the supervisor "
                     "starts a worker for the new assignment");
@@ -358,14 +318,14 @@ bool worker_process::tick() {
                        w.id.topology_id);
             w.runtime->set_task_endpoints(w.endpoints(assignment->first));
         }
-        auto base = w.read<rec::StormBaseRecord>(w.paths.storm(w.id.topology_id));
+        auto base = w.read_storm(w.id.topology_id);
         if (!base) {
             log().info("topology {} was removed; stopping", w.id.topology_id);
             return false;
         }
         if (base->second != w.storm_version) {
             w.storm_version = base->second;
-            bool active = base->first.status == rec::TopologyStatus::ACTIVE;
+            bool active = base->first.status == common::topology_status::active;
             if (active != w.runtime->active()) {
                 log().info("topology {} is now {}", w.id.topology_id,
                            active ? "active" : "inactive");

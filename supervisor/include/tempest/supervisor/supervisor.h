@@ -29,6 +29,7 @@
 // workers running; a supervisor started later on the same local dir adopts them.
 #pragma once
 
+#include "tempest/common/code_install.h"
 #include "tempest/supervisor/local_assignment.h"
 #include "tempest/supervisor/worker_state.h"
 #include "tempest/topology_api/config.h"
@@ -44,12 +45,10 @@
 
 namespace tempest::supervisor {
 
-// Fetches the code of `topology_id` (stormjar.so, stormcode.ser, stormconf.json and
-// stormjar.so.sha256, the package's SHA-256 as Nimbus recorded it) into the existing, empty
-// directory `dest`. Throws std::exception naming what failed. The supervisor checks the package
-// against the checksum before installing the code.
-using code_fetcher =
-    std::function<void(const std::string& topology_id, const std::filesystem::path& dest)>;
+// Fetches one file of a topology's code (see common::code_file_fetcher: "<topology-id>/<file>"
+// into a path of a temporary directory). The supervisor installs the code only when all files
+// came and the package matches the SHA-256 recorded beside it.
+using code_fetcher = common::code_file_fetcher;
 
 struct supervisor_options {
     // Passed through to workers (the supervisor's own --config and -c options).

@@ -36,14 +36,8 @@ enum class worker_state : std::uint8_t {
 
 std::string_view to_string(worker_state s) noexcept;
 
-// Our view of a LocalWorkerHeartbeatRecord (the worker writes it; see cluster_records.thrift).
-struct worker_heartbeat {
-    std::int64_t time_ms = 0;  // unix time in milliseconds
-    std::string topology_id;
-    std::vector<executor_range> executors;
-    int port = 0;
-    int pid = 0;
-};
+// What a worker writes to <worker dir>/heartbeat for its supervisor (cluster_records.h).
+using worker_heartbeat = common::local_worker_heartbeat;
 
 // What the supervisor recorded when it launched the worker.
 struct worker_launch {

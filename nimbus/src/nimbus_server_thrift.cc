@@ -6,13 +6,14 @@
 // and takes over when it goes). When the ZooKeeper session expires, a keeper thread opens a new
 // session behind the same cluster_state (session_holder), registers again and rejoins the
 // election; the handler never notices beyond the calls that failed meanwhile.
-#include "tempest/nimbus/nimbus_server.h"
-
+#include "logger.h"
 #include "nimbus_handler.h"
+#include "tempest/common/config_keys.h"
 #include "tempest/common/log.h"
 #include "tempest/common/zk_cluster_state.h"
 #include "tempest/common/zk_config.h"
 #include "tempest/common/zk_session_holder.h"
+#include "tempest/nimbus/nimbus_server.h"
 #include "tempest/thrift/binary_codec.h"
 
 #include <arpa/inet.h>
@@ -38,10 +39,6 @@
 namespace tempest::nimbus {
 
 namespace {
-
-spdlog::logger& log() {
-    return common::logger("nimbus");
-}
 
 // Tells start() when the server socket listens (or that serve() failed before).
 class ready_handler : public apache::thrift::server::TServerEventHandler {
@@ -224,7 +221,7 @@ void nimbus_server::start() {
     im->state.replace(std::make_shared<common::zk_cluster_state>(im->zk));
     auto handler = std::make_shared<nimbus_handler>(im->state, conf);
 
-    int want_port = static_cast<int>(conf.get_int("nimbus.thrift.port", 6627));
+    int want_port = static_cast<int>(common::conf_int(conf, common::keys::nimbus_thrift_port));
     auto socket = std::make_shared<transport::TServerSocket>(want_port);
     auto server = std::make_shared<server::TThreadedServer>(
         std::make_shared<tempest::thrift::NimbusProcessor>(handler), socket,
@@ -255,7 +252,8 @@ void nimbus_server::start() {
     if (getsockname(socket->getSocketFD(), reinterpret_cast<sockaddr*>(&addr), &len) == 0) {
         port = ntohs(addr.sin_port);
     }
-    handler->set_address(conf.get_string("storm.local.hostname", ""), port);
+    handler->set_address(common::conf_string_or_empty(conf, common::keys::storm_local_hostname),
+                         port);
     tempest::thrift::NimbusSummary self;
     handler->getLeader(self);
     im->self = self;

@@ -1,0 +1,206 @@
+// SPDX-License-Identifier: Apache-2.0
+// The scheduling round (see assignment_monitor.h).
+#include "assignment_monitor.h"
+
+#include "logger.h"
+#include "tempest/thrift/cluster_records_codec.h"
+
+#include <map>
+#include <stdexcept>
+#include <system_error>
+#include <utility>
+
+namespace tempest::nimbus {
+
+namespace {
+
+[[noreturn]] void throw_state_error(const std::string& what, std::error_code ec) {
+    throw std::runtime_error("cluster state: " + what + ": " + ec.message());
+}
+
+std::string executor_list(const std::vector<executor_id>& executors) {
+    std::string out;
+    for (const auto& e : executors) {
+        out += out.empty() ? "[" : ", ";
+        out += std::to_string(e.start_task) + "-" + std::to_string(e.end_task);
+    }
+    return out + "]";
+}
+
+}  // namespace
+
+assignment_monitor::assignment_monitor(common::cluster_state& state, topology_store& store,
+                                       timeouts t, nimbus_clocks clocks)
+    : _state(state), _store(store), _timeouts(t), _clocks(std::move(clocks)) {}
+
+void assignment_monitor::set_clocks(nimbus_clocks clocks) {
+    if (clocks.steady) {
+        _clocks.steady = std::move(clocks.steady);
+    }
+    if (clocks.unix_secs) {
+        _clocks.unix_secs = std::move(clocks.unix_secs);
+    }
+}
+
+std::vector<supervisor_offer> assignment_monitor::live_supervisors() {
+    const auto& paths = _store.paths();
+    std::vector<supervisor_offer> supervisors;
+    auto now = _clocks.steady();
+    std::set<std::string> timed_out;
+    if (auto ids = _state.children(paths.supervisors()); ids) {
+        for (const auto& sid : *ids) {
+            auto data = _state.get(paths.supervisor(sid));
+            if (!data) {
+                if (data.error() != common::errc::no_node) {
+                    throw_state_error("reading " + paths.supervisor(sid), data.error());
+                }
+                continue;  // vanished meanwhile
+            }
+            auto unchanged = _supervisor_beats.observe(sid, heartbeat_tracker::of(*data), now);
+            auto sup = thrift::decode_supervisor_record(data->data);
+            if (!sup) {
+                log().warn("unreadable supervisor record {}: {}", sid, sup.error().message());
+                continue;
+            }
+            if (unchanged >= _timeouts.supervisor_timeout) {
+                timed_out.insert(sid);
+                if (!_timed_out_supervisors.contains(sid)) {
+                    log().warn(
+                        "supervisor {} ({}) has not updated its heartbeat for {} s "
+                        "(nimbus.supervisor.timeout.secs = {}): treating it as gone, its "
+                        "executors move",
+                        sid, sup->hostname,
+                        std::chrono::duration_cast<std::chrono::seconds>(unchanged).count(),
+                        _timeouts.supervisor_timeout.count());
+                }
+                continue;
+            }
+            supervisors.push_back({sup->supervisor_id, sup->hostname, sup->ports});
+        }
+    } else if (ids.error() != common::errc::no_node) {
+        throw_state_error("listing " + paths.supervisors(), ids.error());
+    }
+    for (const auto& sid : _timed_out_supervisors) {
+        if (!timed_out.contains(sid)) {
+            log().info("supervisor {} is no longer timed out (heartbeat again, or gone)", sid);
+        }
+    }
+    _timed_out_supervisors = std::move(timed_out);
+    _supervisor_beats.sweep();
+    return supervisors;
+}
+
+std::set<worker_slot> assignment_monitor::dead_slots(const std::string& id, const assignment& a,
+                                                     const std::set<std::string>& offered) {
+    std::map<worker_slot, std::vector<executor_id>> on_slot;
+    for (const auto& [e, slot] : a.executor_slot) {
+        on_slot[slot].push_back(e);
+    }
+    auto now = _clocks.steady();
+    auto now_unix = _clocks.unix_secs();
+    std::set<worker_slot> dead;
+    for (const auto& [slot, executors] : on_slot) {
+        if (!offered.contains(slot.node)) {
+            continue;  // its supervisor is gone: everything there moves anyway
+        }
+        auto path = _store.paths().workerbeat(id, slot.node, slot.port);
+        std::optional<heartbeat_tracker::clock::duration> unchanged;
+        if (auto data = _state.get(path); data) {
+            unchanged =
+                _worker_beats.observe(id + "/" + slot.node + "-" + std::to_string(slot.port),
+                                      heartbeat_tracker::of(*data), now);
+        } else if (data.error() != common::errc::no_node) {
+            throw_state_error("reading " + path, data.error());
+        }
+        if (unchanged && *unchanged < _timeouts.task_timeout) {
+            continue;
+        }
+        std::vector<executor_id> expired;
+        for (const auto& e : executors) {
+            auto st = a.start_time_secs.find(e);
+            // Without a start time the scheduler stamps it now: it counts as just placed.
+            bool launching =
+                st == a.start_time_secs.end() || now_unix - st->second < _timeouts.task_launch_secs;
+            if (!launching) {
+                expired.push_back(e);
+            }
+        }
+        if (expired.empty()) {
+            continue;
+        }
+        dead.insert(slot);
+        std::string why =
+            unchanged
+                ? "heartbeat unchanged for " +
+                      std::to_string(
+                          std::chrono::duration_cast<std::chrono::seconds>(*unchanged).count()) +
+                      " s (nimbus.task.timeout.secs = " +
+                      std::to_string(_timeouts.task_timeout.count()) + ")"
+                : std::string("no heartbeat");
+        log().warn(
+            "topology {}: executors {} on {}:{} ({}) are dead: {} and placed at least "
+            "nimbus.task.launch.secs = {} s ago; moving all {} executors of that slot",
+            id, executor_list(expired), slot.node, slot.port,
+            a.node_host.contains(slot.node) ? a.node_host.at(slot.node) : slot.node, why,
+            _timeouts.task_launch_secs, executors.size());
+    }
+    return dead;
+}
+
+int assignment_monitor::reschedule(const std::string* from_scratch) {
+    const auto& paths = _store.paths();
+    auto storms = _store.read_all();
+    std::vector<topology_request> requests;
+    for (const auto& [id, base] : storms) {
+        try {
+            requests.push_back({id, std::max(1, base.num_workers), _store.executors(id, base), {}});
+        } catch (const std::exception& e) {
+            log().warn("cannot schedule topology {}: {}", id, e.what());
+        }
+    }
+    std::vector<supervisor_offer> supervisors = live_supervisors();
+    std::set<std::string> offered;
+    for (const auto& s : supervisors) {
+        offered.insert(s.node);
+    }
+    std::map<std::string, assignment> existing;
+    std::set<std::string> recorded;
+    for (const auto& [id, base] : storms) {
+        auto data = _state.get(paths.assignment(id));
+        if (!data) {
+            continue;
+        }
+        recorded.insert(id);
+        auto a = thrift::decode_assignment(data->data);
+        if (a && (from_scratch == nullptr || *from_scratch != id)) {
+            existing[id] = to_schedule(*a);
+        }
+    }
+    for (auto& t : requests) {
+        if (auto it = existing.find(t.id); it != existing.end()) {
+            t.dead_slots = dead_slots(t.id, it->second, offered);
+        }
+    }
+    _worker_beats.sweep();
+    auto result = schedule(requests, supervisors, existing, _clocks.unix_secs());
+    int written = 0;
+    for (const auto& [id, a] : result) {
+        auto it = existing.find(id);
+        if (it != existing.end() && it->second == a && recorded.contains(id)) {
+            continue;
+        }
+        auto bytes = thrift::encode(to_record(a, (_store.stormdist() / id).string()));
+        auto path = paths.assignment(id);
+        auto r = recorded.contains(id) ? _state.set(path, bytes).error()
+                                       : _state.create(path, bytes).error();
+        if (r) {
+            throw_state_error("writing " + path, r);
+        }
+        log().info("assigned topology {}: {} executors on {} workers", id, a.executor_slot.size(),
+                   a.slots().size());
+        ++written;
+    }
+    return written;
+}
+
+}  // namespace tempest::nimbus

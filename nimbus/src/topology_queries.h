@@ -1,0 +1,41 @@
+// SPDX-License-Identifier: Apache-2.0
+// topology_queries: the read-only half of the Thrift layer — builds the Thrift summaries
+// (TopologySummary, TopologyInfo, SupervisorSummary, NimbusSummary lists) from nimbus_service's
+// records, the worker heartbeats and the reported errors. Part of the Thrift adapter (its
+// implementation is topology_queries_thrift.cc), so it may use generated types.
+//
+// Owned by nimbus_handler; called from Thrift server threads. Holds no state of its own beyond
+// the service reference (whose methods are thread-safe), so it is thread-safe. The service must
+// outlive it. No threads, no start/stop.
+#pragma once
+
+#include "nimbus_service.h"
+#include "tempest/thrift/Nimbus.h"
+
+#include <string>
+#include <vector>
+
+namespace tempest::nimbus {
+
+class topology_queries {
+  public:
+    explicit topology_queries(nimbus_service& service);
+
+    std::vector<tempest::thrift::TopologySummary> summaries();
+    // Throws nimbus_error(not_alive) when no topology has that name.
+    tempest::thrift::TopologySummary summary_by_name(const std::string& name);
+    // An executor listed by its worker's heartbeat carries the worker's uptime and, when
+    // present, its stats; otherwise its uptime counts from its start time. Errors per
+    // component as `options` asks (all by default, oldest first).
+    tempest::thrift::TopologyInfo info(const std::string& id, const storm_base& base,
+                                       const tempest::thrift::GetInfoOptions& options);
+    std::vector<tempest::thrift::SupervisorSummary> supervisors();
+    // The registered Nimbus hosts (nimbuses/), `leader` marked; just `leader` when none is.
+    std::vector<tempest::thrift::NimbusSummary> nimbuses(
+        const tempest::thrift::NimbusSummary& leader);
+
+  private:
+    nimbus_service& _service;
+};
+
+}  // namespace tempest::nimbus

@@ -1,0 +1,182 @@
+// SPDX-License-Identifier: Apache-2.0
+// cluster_records_codec: our structs encode to the very bytes the generated structs wrote, decode
+// back to what was encoded, and decoding errors name the record and the cause.
+#include "tempest/thrift/cluster_records_codec.h"
+
+#include "samples.h"
+#include "tempest/thrift/binary_codec.h"
+#include "tempest/thrift/cluster_records_convert.h"
+
+#include <gtest/gtest.h>
+
+namespace tempest::thrift {
+namespace {
+
+using testing::full;
+
+// A worker heartbeat as workers write it: each executor's statistics are either a spout's or a
+// bolt's (never both, which the generated union would allow).
+records::WorkerHeartbeatRecord worker_beat(bool spout) {
+    auto r = full<records::WorkerHeartbeatRecord>();
+    ExecutorStats s = full<ExecutorStats>();
+    s.specific = ExecutorSpecificStats();
+    if (spout) {
+        s.specific.__set_spout(full<SpoutStats>());
+    } else {
+        s.specific.__set_bolt(full<BoltStats>());
+    }
+    r.executor_stats = {{full<ExecutorInfo>(), s}};
+    return r;
+}
+
+records::LocalWorkerHeartbeatRecord local_beat() {
+    records::LocalWorkerHeartbeatRecord r;
+    r.time_ms = 1700000000123;
+    r.topology_id = "wc-1-1700000000";
+    r.executors = {full<ExecutorInfo>()};
+    r.port = 6700;
+    r.pid = 4242;
+    return r;
+}
+
+// Thrift bytes -> ours -> bytes gives the same bytes, and ours -> bytes -> ours the same struct.
+template <typename Decode>
+void expect_same_bytes(const std::string& wire, Decode decode) {
+    auto ours = decode(wire);
+    ASSERT_TRUE(ours) << ours.error().message();
+    EXPECT_EQ(encode(*ours), wire);
+    auto again = decode(encode(*ours));
+    ASSERT_TRUE(again);
+    EXPECT_EQ(*again, *ours);
+}
+
+TEST(cluster_records_codec_test, every_record_keeps_its_bytes) {
+    expect_same_bytes(to_binary(full<records::StormBaseRecord>()), decode_storm_base);
+    expect_same_bytes(to_binary(full<records::AssignmentRecord>()), decode_assignment);
+    expect_same_bytes(to_binary(full<records::SupervisorRecord>()), decode_supervisor_record);
+    expect_same_bytes(to_binary(worker_beat(true)), decode_worker_heartbeat);
+    expect_same_bytes(to_binary(worker_beat(false)), decode_worker_heartbeat);
+    expect_same_bytes(to_binary(local_beat()), decode_local_worker_heartbeat);
+}
+
+TEST(cluster_records_codec_test, unset_optional_fields_stay_unset) {
+    records::StormBaseRecord base;  // required fields only
+    base.name = "wc";
+    base.status = records::TopologyStatus::ACTIVE;
+    base.component_executors = {{"spout", 1}};
+    expect_same_bytes(to_binary(base), decode_storm_base);
+    auto ours = decode_storm_base(to_binary(base));
+    ASSERT_TRUE(ours);
+    EXPECT_FALSE(ours->prev_status);
+    EXPECT_FALSE(ours->kill);
+    EXPECT_FALSE(ours->rebalance);
+    EXPECT_FALSE(ours->topology_version);
+
+    records::AssignmentRecord a = full<records::AssignmentRecord>();
+    a.__isset.owner = false;
+    expect_same_bytes(to_binary(a), decode_assignment);
+    records::WorkerHeartbeatRecord hb = worker_beat(true);
+    hb.__isset.host = false;
+    hb.__isset.port = false;
+    expect_same_bytes(to_binary(hb), decode_worker_heartbeat);
+    EXPECT_FALSE(decode_worker_heartbeat(to_binary(hb))->port);
+}
+
+TEST(cluster_records_codec_test, fields_land_where_they_belong) {
+    common::storm_base base;
+    base.name = "wc";
+    base.status = common::topology_status::rebalancing;
+    base.owner = "alice";
+    base.launch_time_secs = 1700000000;
+    base.num_workers = 3;
+    base.component_executors = {{"split", 4}};
+    base.prev_status = common::topology_status::inactive;
+    base.kill = common::kill_options{5};
+    base.rebalance = common::rebalance_options{};
+    base.rebalance->num_executors = std::map<std::string, int>{{"split", 2}};
+    auto wire = from_binary<records::StormBaseRecord>(encode(base));
+    ASSERT_TRUE(wire);
+    EXPECT_EQ(wire->status, records::TopologyStatus::REBALANCING);
+    EXPECT_EQ(wire->prev_status, records::TopologyStatus::INACTIVE);
+    EXPECT_EQ(wire->num_workers, 3);
+    EXPECT_EQ(wire->kill_options.wait_secs, 5);
+    EXPECT_FALSE(wire->rebalance_options.__isset.wait_secs);
+    EXPECT_EQ(wire->rebalance_options.num_executors.at("split"), 2);
+    EXPECT_FALSE(wire->__isset.topology_version);
+
+    common::assignment a;
+    a.node_host = {{"sup-1", "host-a"}};
+    a.executor_node_port[{1, 2}] = {"sup-1", 6700};
+    a.executor_start_time_secs[{1, 2}] = 99;
+    auto wa = from_binary<records::AssignmentRecord>(encode(a));
+    ASSERT_TRUE(wa);
+    ASSERT_EQ(wa->executor_node_port.size(), 1U);
+    EXPECT_EQ(wa->executor_node_port.begin()->first.task_start, 1);
+    EXPECT_EQ(wa->executor_node_port.begin()->first.task_end, 2);
+    EXPECT_EQ(wa->executor_node_port.begin()->second.node, "sup-1");
+    EXPECT_EQ(wa->executor_node_port.begin()->second.port, 6700);
+    EXPECT_FALSE(wa->__isset.owner);
+
+    common::worker_heartbeat hb;
+    hb.topology_id = "wc-1";
+    hb.executors = {{1, 2}};
+    common::executor_stats s;
+    s.bolt_acked[":all-time"][{"spout", "default"}] = 7;
+    hb.stats[{1, 2}] = s;
+    auto wh = from_binary<records::WorkerHeartbeatRecord>(encode(hb));
+    ASSERT_TRUE(wh);
+    const ExecutorStats& ws = wh->executor_stats.begin()->second;
+    ASSERT_TRUE(ws.specific.__isset.bolt);
+    EXPECT_FALSE(ws.specific.__isset.spout);
+    GlobalStreamId g;
+    g.componentId = "spout";
+    g.streamId = "default";
+    EXPECT_EQ(ws.specific.bolt.acked.at(":all-time").at(g), 7);
+}
+
+TEST(cluster_records_codec_test, errors_name_the_record_and_the_cause) {
+    const std::string bytes = encode(common::assignment{});
+    auto truncated = decode_assignment(bytes.substr(0, bytes.size() - 1));
+    ASSERT_FALSE(truncated);
+    EXPECT_EQ(truncated.error().category(), record_category());
+    EXPECT_EQ(codec_cause(truncated.error()), codec_errc::truncated);
+    EXPECT_NE(truncated.error().message().find("malformed AssignmentRecord"), std::string::npos)
+        << truncated.error().message();
+
+    auto trailing = decode_local_worker_heartbeat(encode(common::local_worker_heartbeat{}) + "x");
+    ASSERT_FALSE(trailing);
+    EXPECT_EQ(codec_cause(trailing.error()), codec_errc::trailing_bytes);
+    EXPECT_NE(trailing.error().message().find("LocalWorkerHeartbeatRecord"), std::string::npos);
+
+    // A record of another type is not this one.
+    auto other = decode_supervisor_record(encode(common::storm_base{}));
+    ASSERT_FALSE(other);
+    EXPECT_NE(other.error().message().find("SupervisorRecord"), std::string::npos);
+    EXPECT_EQ(codec_cause(std::make_error_code(std::errc::io_error)), codec_errc::malformed);
+}
+
+TEST(cluster_records_codec_test, unknown_status_is_invalid_data) {
+    records::StormBaseRecord base = full<records::StormBaseRecord>();
+    base.status = static_cast<records::TopologyStatus::type>(9);
+    auto ours = decode_storm_base(to_binary(base));
+    ASSERT_FALSE(ours);
+    EXPECT_EQ(codec_cause(ours.error()), codec_errc::invalid_data);
+    EXPECT_NE(ours.error().message().find("StormBaseRecord"), std::string::npos);
+
+    base = full<records::StormBaseRecord>();
+    base.prev_status = static_cast<records::TopologyStatus::type>(0);
+    EXPECT_FALSE(decode_storm_base(to_binary(base)));
+}
+
+TEST(cluster_records_codec_test, executor_stats_convert_both_ways) {
+    ExecutorStats spout = full<ExecutorStats>();
+    spout.specific = ExecutorSpecificStats();
+    spout.specific.__set_spout(full<SpoutStats>());
+    common::executor_stats ours = from_thrift(spout);
+    EXPECT_TRUE(ours.is_spout);
+    EXPECT_EQ(ours.emitted.at(":all-time").at("default"), 100);
+    EXPECT_EQ(to_binary(to_thrift(ours)), to_binary(spout));
+}
+
+}  // namespace
+}  // namespace tempest::thrift
