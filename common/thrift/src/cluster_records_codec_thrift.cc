@@ -103,14 +103,19 @@ common::executor_stats::per_window<common::stream_id, Value> streams_from_thrift
 template <typename Record, typename Convert>
 auto decode(std::string_view bytes, record_kind kind, Convert convert)
     -> common::result<std::remove_cvref_t<decltype(*convert(std::declval<const Record&>()))>> {
-    auto r = from_binary<Record>(bytes);
-    if (!r) {
-        auto cause = r.error().category() == codec_category()
-                         ? static_cast<codec_errc>(r.error().value())
+    // Decoded in place, never copied: a generated struct holding an enum value the IDL does not
+    // name (from the wire) must not be copied, which loads the enum.
+    Record r;
+    auto done = detail::decode(bytes, &r, [](void* p, apache::thrift::protocol::TProtocol* in) {
+        static_cast<Record*>(p)->read(in);
+    });
+    if (!done) {
+        auto cause = done.error().category() == codec_category()
+                         ? static_cast<codec_errc>(done.error().value())
                          : codec_errc::malformed;
         return record_error(kind, cause);
     }
-    auto ours = convert(*r);
+    auto ours = convert(r);
     if (!ours) {
         return record_error(kind, codec_errc::invalid_data);
     }
