@@ -5,6 +5,8 @@
 #include "tempest/thrift/cluster_records_codec.h"
 #include "tempest/thrift/cluster_records_convert.h"
 
+#include <cstdint>
+#include <cstring>
 #include <string>
 
 namespace tempest::thrift {
@@ -24,9 +26,14 @@ class record_category_impl final : public std::error_category {
     }
 };
 
-// Our status from the wire value; nullopt for a value outside the enum.
-std::optional<common::topology_status> status_of(rec::TopologyStatus::type t) {
-    switch (t) {
+// Our status from the wire value; nullopt for a value outside the enum. The generated reader
+// stores any i32 in the enum: its bytes are read as an int, since loading an enum that holds a
+// value outside it is undefined.
+std::optional<common::topology_status> status_of(const rec::TopologyStatus::type& t) {
+    std::int32_t v = 0;
+    static_assert(sizeof(t) == sizeof(v));
+    std::memcpy(&v, &t, sizeof(v));
+    switch (v) {
         case rec::TopologyStatus::ACTIVE:
             return common::topology_status::active;
         case rec::TopologyStatus::INACTIVE:
@@ -35,8 +42,9 @@ std::optional<common::topology_status> status_of(rec::TopologyStatus::type t) {
             return common::topology_status::rebalancing;
         case rec::TopologyStatus::KILLED:
             return common::topology_status::killed;
+        default:
+            return std::nullopt;
     }
-    return std::nullopt;
 }
 
 rec::TopologyStatus::type wire_status(common::topology_status s) {
@@ -95,14 +103,19 @@ common::executor_stats::per_window<common::stream_id, Value> streams_from_thrift
 template <typename Record, typename Convert>
 auto decode(std::string_view bytes, record_kind kind, Convert convert)
     -> common::result<std::remove_cvref_t<decltype(*convert(std::declval<const Record&>()))>> {
-    auto r = from_binary<Record>(bytes);
-    if (!r) {
-        auto cause = r.error().category() == codec_category()
-                         ? static_cast<codec_errc>(r.error().value())
+    // Decoded in place, never copied: a generated struct holding an enum value the IDL does not
+    // name (from the wire) must not be copied, which loads the enum.
+    Record r;
+    auto done = detail::decode(bytes, &r, [](void* p, apache::thrift::protocol::TProtocol* in) {
+        static_cast<Record*>(p)->read(in);
+    });
+    if (!done) {
+        auto cause = done.error().category() == codec_category()
+                         ? static_cast<codec_errc>(done.error().value())
                          : codec_errc::malformed;
         return record_error(kind, cause);
     }
-    auto ours = convert(*r);
+    auto ours = convert(r);
     if (!ours) {
         return record_error(kind, codec_errc::invalid_data);
     }
