@@ -61,8 +61,8 @@ metric_histogram::snapshot metric_histogram::read() const {
     s.count = std::max(s.count, in_buckets);  // updates that raced this read
     s.min = _min.load(std::memory_order_relaxed);
     s.max = _max.load(std::memory_order_relaxed);
-    s.mean = static_cast<double>(_sum.load(std::memory_order_relaxed)) /
-             static_cast<double>(s.count);
+    s.mean =
+        static_cast<double>(_sum.load(std::memory_order_relaxed)) / static_cast<double>(s.count);
     return s;
 }
 

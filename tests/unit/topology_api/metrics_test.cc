@@ -2,6 +2,7 @@
 // User metrics: counters, meters, gauges and histograms registered through the
 // topology_context, one registry per worker, Storm's metric names.
 #include "tempest/topology_api/metrics.h"
+
 #include "tempest/topology_api/topology_context.h"
 
 #include <gtest/gtest.h>
@@ -59,8 +60,8 @@ TEST(metrics_test, a_name_keeps_its_type) {
 }
 
 TEST(metrics_test, histogram_buckets_cover_every_value_within_a_sixteenth) {
-    for (std::uint64_t v : {0ull, 1ull, 15ull, 16ull, 17ull, 1000ull, 123456789ull,
-                            ~0ull >> 1, ~0ull}) {
+    for (std::uint64_t v :
+         {0ull, 1ull, 15ull, 16ull, 17ull, 1000ull, 123456789ull, ~0ull >> 1, ~0ull}) {
         std::size_t b = metric_histogram::bucket_of(v);
         ASSERT_LT(b, metric_histogram::num_buckets) << v;
         std::uint64_t upper = metric_histogram::bucket_upper(b);
