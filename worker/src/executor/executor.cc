@@ -176,6 +176,18 @@ void executor::stop_tasks() {
 }
 
 void executor::run() {
+    begin();
+    while (!_shared.stop.load(std::memory_order_relaxed)) {
+        if (pass()) {
+            _idle = 0;
+        } else {
+            idle_wait();
+        }
+    }
+    end();
+}
+
+void executor::begin() {
     start_tasks();
     // Spouts of an active topology are activated right after open(), as in Storm.
     std::uint64_t e = _shared.epoch.load(std::memory_order_acquire);
@@ -195,25 +207,25 @@ void executor::run() {
         }
     }
     _next_sweep = _now + 1'000'000'000;
-    while (!_shared.stop.load(std::memory_order_relaxed)) {
-        apply_control();
-        bool work = _core.drain_inputs();
-        if (_is_spout && _active) {
-            work |= run_spouts();
-        }
-        if (_core.out().overflowed()) {
-            work |= _core.out().drain_overflow();
-        }
-        _core.out().flush();
-        _now = now_ns();
-        _core.set_now(_now);
-        timers();
-        if (work) {
-            _idle = 0;
-        } else {
-            idle_wait();
-        }
+}
+
+bool executor::pass() {
+    apply_control();
+    bool work = _core.drain_inputs();
+    if (_is_spout && _active) {
+        work |= run_spouts();
     }
+    if (_core.out().overflowed()) {
+        work |= _core.out().drain_overflow();
+    }
+    _core.out().flush();
+    _now = now_ns();
+    _core.set_now(_now);
+    timers();
+    return work;
+}
+
+void executor::end() {
     _core.out().flush();
     stop_tasks();
 }

@@ -65,8 +65,19 @@ class executor {
     void add_remote_output(ring_t* ring) { _core.add_remote_output(ring); }
     void add_input(ring_t* ring) { _core.add_input(ring); }
 
-    // The thread's body: starts the tasks, loops until shared_state::stop, stops the tasks.
+    // The thread's body: begin(), then pass() until shared_state::stop (waiting, spinning
+    // then parking, after a pass that did nothing), then end().
     void run();
+
+    // ---- run()'s parts, which tests drive one step at a time on a single thread ----
+    // Opens/prepares the tasks and activates the spouts of an active topology.
+    void begin();
+    // One pass of the loop without waiting: activation changes, input, the spouts'
+    // next_tuple (unless backpressured or at max pending), overflow drain, flush, timers.
+    // True when it moved any tuple.
+    bool pass();
+    // Flushes and closes/cleans up the tasks.
+    void end();
 
   private:
     bool run_spouts();
