@@ -506,7 +506,12 @@ service Nimbus {
   ClusterSummary getClusterInfo() throws (1: AuthorizationException aze);
   NimbusSummary getLeader() throws (1: AuthorizationException aze);
   list<TopologySummary> getTopologySummaries() throws (1: AuthorizationException aze);
+  // As in Storm, these two declare AuthorizationException alone, as field 1 of the result: an
+  // unknown name or id reaches the client as a TApplicationException naming it. (A
+  // NotAliveException declared here would take field 1, which Storm's clients read as an
+  // AuthorizationException.)
   TopologySummary getTopologySummaryByName(1: string name) throws (1: AuthorizationException aze);
+  TopologySummary getTopologySummaryById(1: string id) throws (1: AuthorizationException aze);
   TopologyInfo getTopologyInfo(1: string id)
       throws (1: NotAliveException e, 2: AuthorizationException aze);
   TopologyInfo getTopologyInfoByName(1: string name)

@@ -24,6 +24,8 @@ class topology_queries {
     std::vector<tempest::thrift::TopologySummary> summaries();
     // Throws nimbus_error(not_alive) when no topology has that name.
     tempest::thrift::TopologySummary summary_by_name(const std::string& name);
+    // Throws nimbus_error(not_alive) when no topology has that id.
+    tempest::thrift::TopologySummary summary_by_id(const std::string& id);
     // An executor listed by its worker's heartbeat carries the worker's uptime and, when
     // present, its stats; otherwise its uptime counts from its start time. Errors per
     // component as `options` asks (all by default, oldest first).

@@ -3,6 +3,7 @@
 // ZooKeeper, no sockets. Delayed actions and the monitor are driven by hand.
 #include "nimbus_handler.h"
 
+#include "tempest/common/config_keys.h"
 #include "tempest/common/config_loader.h"
 #include "tempest/common/memory_cluster_state.h"
 #include "tempest/thrift/binary_codec.h"
@@ -14,9 +15,12 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <optional>
 #include <random>
 #include <set>
 #include <string>
+#include <vector>
 
 namespace tempest::nimbus {
 namespace {
@@ -733,6 +737,156 @@ TEST_F(nimbus_handler_test, downloads_serve_only_stormdist) {
                  std::runtime_error);
     EXPECT_THROW(_handler->beginFileDownload(id, _handler->stormdist_dir().string()),
                  std::runtime_error);
+}
+
+// What a call throws, as the Thrift server would classify it: a declared NotAliveException, or
+// a std::runtime_error (sent as a TApplicationException carrying its message).
+template <typename Fn>
+std::string failure_of(Fn&& fn) {
+    try {
+        fn();
+    } catch (const th::NotAliveException& e) {
+        return "NotAliveException: " + e.msg;
+    } catch (const std::runtime_error& e) {
+        return std::string("application error: ") + e.what();
+    }
+    return "none";
+}
+
+TEST_F(nimbus_handler_test, topology_summary_by_id_matches_the_one_by_name) {
+    add_supervisor("sup-a", {6700, 6701});
+    submit("wc");
+    auto id = only_id();
+    th::TopologySummary by_id;
+    _handler->getTopologySummaryById(by_id, id);
+    th::TopologySummary by_name;
+    _handler->getTopologySummaryByName(by_name, "wc");
+    EXPECT_EQ(by_id.id, id);
+    EXPECT_EQ(by_id.name, "wc");
+    EXPECT_EQ(by_id.status, "ACTIVE");
+    EXPECT_EQ(by_id.num_executors, 6);  // words 2 + count 2 + 2 ackers
+    EXPECT_EQ(by_id.num_tasks, 8);
+    EXPECT_EQ(by_id.num_workers, 2);
+    EXPECT_EQ(by_id.num_executors, by_name.num_executors);
+    EXPECT_EQ(by_id.num_workers, by_name.num_workers);
+}
+
+// Storm's IDL declares only AuthorizationException for the summary lookups, so an unknown
+// topology must not be a NotAliveException (it would land in the field Storm's clients read as
+// AuthorizationException) but an application error naming it.
+TEST_F(nimbus_handler_test, summaries_of_unknown_topologies_are_application_errors) {
+    submit("wc");
+    th::TopologySummary s;
+    EXPECT_EQ(failure_of([&] { _handler->getTopologySummaryByName(s, "nope"); }),
+              "application error: topology 'nope' is not alive");
+    EXPECT_EQ(failure_of([&] { _handler->getTopologySummaryById(s, "nope-1-1"); }),
+              "application error: no topology with id 'nope-1-1'");
+    // An id is not a name, nor a name an id.
+    EXPECT_NE(failure_of([&] { _handler->getTopologySummaryById(s, "wc"); }), "none");
+    EXPECT_NE(failure_of([&] { _handler->getTopologySummaryByName(s, only_id()); }), "none");
+}
+
+TEST_F(nimbus_handler_test, nimbus_conf_reports_the_port_served_on) {
+    _conf.set("nimbus.thrift.port", 0);
+    _handler = make_handler();
+    std::string json;
+    _handler->getNimbusConf(json);
+    EXPECT_EQ(common::conf_int(th::config_from_json(json), "nimbus.thrift.port"), 0);
+    _handler->set_address("nimbus-a", 41234);
+    _handler->getNimbusConf(json);
+    auto conf = th::config_from_json(json);
+    EXPECT_EQ(common::conf_int(conf, "nimbus.thrift.port"), 41234);
+    // The rest is the daemon conf as configured.
+    EXPECT_EQ(common::conf_int(conf, "nimbus.file.upload.max.bytes"), 64);
+}
+
+class topology_errors_test : public nimbus_handler_test {
+  protected:
+    // Errors as workers report them: errors/<id>/<component>/<node>, node names not in time
+    // order.
+    void report_error(const std::string& id, const std::string& component, const std::string& node,
+                      const std::string& text, std::int32_t time) {
+        th::ErrorInfo e;
+        e.error = text;
+        e.error_time_secs = time;
+        auto dir = _paths.errors(id) + "/" + component;
+        ASSERT_TRUE(common::ensure_path(*_state, dir));
+        ASSERT_TRUE(_state->create(dir + "/" + node, th::to_binary(e)));
+    }
+
+    // Error texts per component, as getTopologyInfoWithOpts returns them.
+    std::map<std::string, std::vector<std::string>> errors_with(
+        const std::string& id, std::optional<th::NumErrorsChoice::type> choice) {
+        th::GetInfoOptions opts;
+        if (choice) {
+            opts.__set_num_err_choice(*choice);
+        }
+        th::TopologyInfo info;
+        _handler->getTopologyInfoWithOpts(info, id, opts);
+        return texts(info);
+    }
+
+    static std::map<std::string, std::vector<std::string>> texts(const th::TopologyInfo& info) {
+        std::map<std::string, std::vector<std::string>> out;
+        for (const auto& [component, list] : info.errors) {
+            auto& v = out[component];
+            for (const auto& e : list) {
+                v.push_back(e.error);
+            }
+        }
+        return out;
+    }
+
+    std::string report_three() {
+        submit("wc");
+        auto id = only_id();
+        report_error(id, "count", "e2", "count: late", 300);
+        report_error(id, "count", "e1", "count: early", 100);
+        report_error(id, "count", "e3", "count: middle", 200);
+        report_error(id, "words", "e1", "words: only", 150);
+        return id;
+    }
+};
+
+TEST_F(topology_errors_test, all_returns_every_error_oldest_first) {
+    auto id = report_three();
+    std::map<std::string, std::vector<std::string>> all{
+        {"__acker", {}},
+        {"count", {"count: early", "count: middle", "count: late"}},
+        {"words", {"words: only"}}};
+    EXPECT_EQ(errors_with(id, th::NumErrorsChoice::ALL), all);
+}
+
+TEST_F(topology_errors_test, none_returns_no_errors_but_every_component) {
+    auto id = report_three();
+    std::map<std::string, std::vector<std::string>> none{
+        {"__acker", {}}, {"count", {}}, {"words", {}}};
+    EXPECT_EQ(errors_with(id, th::NumErrorsChoice::NONE), none);
+}
+
+TEST_F(topology_errors_test, one_returns_the_latest_error_per_component) {
+    auto id = report_three();
+    std::map<std::string, std::vector<std::string>> one{
+        {"__acker", {}}, {"count", {"count: late"}}, {"words", {"words: only"}}};
+    EXPECT_EQ(errors_with(id, th::NumErrorsChoice::ONE), one);
+}
+
+TEST_F(topology_errors_test, without_a_choice_and_plain_info_return_all) {
+    auto id = report_three();
+    std::map<std::string, std::vector<std::string>> all{
+        {"__acker", {}},
+        {"count", {"count: early", "count: middle", "count: late"}},
+        {"words", {"words: only"}}};
+    EXPECT_EQ(errors_with(id, std::nullopt), all);
+    th::TopologyInfo info;
+    _handler->getTopologyInfo(info, id);
+    EXPECT_EQ(texts(info), all);
+    _handler->getTopologyInfoByName(info, "wc");
+    EXPECT_EQ(texts(info), all);
+    th::GetInfoOptions one;
+    one.__set_num_err_choice(th::NumErrorsChoice::ONE);
+    _handler->getTopologyInfoByNameWithOpts(info, "wc", one);
+    EXPECT_EQ(texts(info)["count"], std::vector<std::string>{"count: late"});
 }
 
 }  // namespace

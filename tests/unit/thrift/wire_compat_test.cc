@@ -329,7 +329,10 @@ const std::vector<method_spec> storm_methods{
     {"getClusterInfo", {}, "ClusterSummary", {aze1}},
     {"getLeader", {}, "NimbusSummary", {aze1}},
     {"getTopologySummaries", {}, "list<TopologySummary>", {aze1}},
+    // Storm declares no NotAliveException for these two (an unknown topology is a
+    // TApplicationException); its field 1 is AuthorizationException.
     {"getTopologySummaryByName", {{1, "name", P, "string"}}, "TopologySummary", {aze1}},
+    {"getTopologySummaryById", {{1, "id", P, "string"}}, "TopologySummary", {aze1}},
     {"getTopologyInfo", {{1, "id", P, "string"}}, "TopologyInfo", {not_alive1, aze2}},
     {"getTopologyInfoByName", {{1, "name", P, "string"}}, "TopologyInfo", {not_alive1, aze2}},
     {"getTopologyInfoWithOpts",
@@ -498,6 +501,12 @@ const std::map<std::string_view, call_probe>& generated_calls() {
               TopologySummary r;
               c.recv_getTopologySummaryByName(r);
           }}},
+        {"getTopologySummaryById",
+         {[](NimbusClient& c) { c.send_getTopologySummaryById("wc-1"); },
+          [](NimbusClient& c) {
+              TopologySummary r;
+              c.recv_getTopologySummaryById(r);
+          }}},
         {"getTopologyInfo",
          {[](NimbusClient& c) { c.send_getTopologyInfo("wc-1"); },
           [](NimbusClient& c) {
@@ -615,6 +624,9 @@ class scripted_nimbus final : public NimbusIf {
     }
     void getTopologySummaryByName(TopologySummary&, const std::string&) override {
         act("getTopologySummaryByName");
+    }
+    void getTopologySummaryById(TopologySummary&, const std::string&) override {
+        act("getTopologySummaryById");
     }
     void getTopologyInfo(TopologyInfo&, const std::string&) override { act("getTopologyInfo"); }
     void getTopologyInfoByName(TopologyInfo&, const std::string&) override {
