@@ -520,6 +520,14 @@ service Nimbus {
       throws (1: NotAliveException e, 2: AuthorizationException aze);
   TopologyInfo getTopologyInfoByNameWithOpts(1: string name, 2: GetInfoOptions options)
       throws (1: NotAliveException e, 2: AuthorizationException aze);
+  // The UI's pages. window: "600", "10800", "86400" or ":all-time" (empty: all time).
+  TopologyPageInfo getTopologyPageInfo(1: string id, 2: string window, 3: bool is_include_sys)
+      throws (1: NotAliveException e, 2: AuthorizationException aze);
+  SupervisorPageInfo getSupervisorPageInfo(1: string id, 2: string host, 3: bool is_include_sys)
+      throws (1: NotAliveException e, 2: AuthorizationException aze);
+  ComponentPageInfo getComponentPageInfo(1: string topology_id, 2: string component_id,
+                                         3: string window, 4: bool is_include_sys)
+      throws (1: NotAliveException e, 2: AuthorizationException aze);
   string getTopologyConf(1: string id)
       throws (1: NotAliveException e, 2: AuthorizationException aze);
   // The topology as Nimbus runs it (with system components such as ackers) ...

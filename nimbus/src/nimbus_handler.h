@@ -122,6 +122,13 @@ class nimbus_handler final : public tempest::thrift::NimbusIf {
     void getTopologyInfoByNameWithOpts(tempest::thrift::TopologyInfo& _return,
                                        const std::string& name,
                                        const tempest::thrift::GetInfoOptions& options) override;
+    void getTopologyPageInfo(tempest::thrift::TopologyPageInfo& _return, const std::string& id,
+                             const std::string& window, bool is_include_sys) override;
+    void getSupervisorPageInfo(tempest::thrift::SupervisorPageInfo& _return, const std::string& id,
+                               const std::string& host, bool is_include_sys) override;
+    void getComponentPageInfo(tempest::thrift::ComponentPageInfo& _return,
+                              const std::string& topology_id, const std::string& component_id,
+                              const std::string& window, bool is_include_sys) override;
     void getTopologyConf(std::string& _return, const std::string& id) override;
     void getTopology(tempest::thrift::StormTopology& _return, const std::string& id) override;
     void getUserTopology(tempest::thrift::StormTopology& _return, const std::string& id) override;

@@ -314,6 +314,35 @@ void nimbus_handler::getTopologyInfoByNameWithOpts(th::TopologyInfo& _return,
     });
 }
 
+void nimbus_handler::getTopologyPageInfo(th::TopologyPageInfo& _return, const std::string& id,
+                                         const std::string& window, bool is_include_sys) {
+    _return = mapped([&] {
+        auto base = _service.topology(id);
+        if (!base) {
+            throw nimbus_error(error_kind::not_alive, "no topology with id '" + id + "'");
+        }
+        return _queries.topology_page(id, *base, window, is_include_sys);
+    });
+}
+
+void nimbus_handler::getSupervisorPageInfo(th::SupervisorPageInfo& _return, const std::string& id,
+                                           const std::string& host, bool is_include_sys) {
+    _return = mapped([&] { return _queries.supervisor_page(id, host, is_include_sys); });
+}
+
+void nimbus_handler::getComponentPageInfo(th::ComponentPageInfo& _return,
+                                          const std::string& topology_id,
+                                          const std::string& component_id,
+                                          const std::string& window, bool is_include_sys) {
+    _return = mapped([&] {
+        auto base = _service.topology(topology_id);
+        if (!base) {
+            throw nimbus_error(error_kind::not_alive, "no topology with id '" + topology_id + "'");
+        }
+        return _queries.component_page(topology_id, *base, component_id, window, is_include_sys);
+    });
+}
+
 void nimbus_handler::getTopologyConf(std::string& _return, const std::string& id) {
     _return = mapped([&] { return _service.stored(id)->conf_json; });
 }
