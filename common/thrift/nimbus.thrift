@@ -506,7 +506,12 @@ service Nimbus {
   ClusterSummary getClusterInfo() throws (1: AuthorizationException aze);
   NimbusSummary getLeader() throws (1: AuthorizationException aze);
   list<TopologySummary> getTopologySummaries() throws (1: AuthorizationException aze);
+  // As in Storm, these two declare AuthorizationException alone, as field 1 of the result: an
+  // unknown name or id reaches the client as a TApplicationException naming it. (A
+  // NotAliveException declared here would take field 1, which Storm's clients read as an
+  // AuthorizationException.)
   TopologySummary getTopologySummaryByName(1: string name) throws (1: AuthorizationException aze);
+  TopologySummary getTopologySummaryById(1: string id) throws (1: AuthorizationException aze);
   TopologyInfo getTopologyInfo(1: string id)
       throws (1: NotAliveException e, 2: AuthorizationException aze);
   TopologyInfo getTopologyInfoByName(1: string name)
@@ -514,6 +519,14 @@ service Nimbus {
   TopologyInfo getTopologyInfoWithOpts(1: string id, 2: GetInfoOptions options)
       throws (1: NotAliveException e, 2: AuthorizationException aze);
   TopologyInfo getTopologyInfoByNameWithOpts(1: string name, 2: GetInfoOptions options)
+      throws (1: NotAliveException e, 2: AuthorizationException aze);
+  // The UI's pages. window: "600", "10800", "86400" or ":all-time" (empty: all time).
+  TopologyPageInfo getTopologyPageInfo(1: string id, 2: string window, 3: bool is_include_sys)
+      throws (1: NotAliveException e, 2: AuthorizationException aze);
+  SupervisorPageInfo getSupervisorPageInfo(1: string id, 2: string host, 3: bool is_include_sys)
+      throws (1: NotAliveException e, 2: AuthorizationException aze);
+  ComponentPageInfo getComponentPageInfo(1: string topology_id, 2: string component_id,
+                                         3: string window, 4: bool is_include_sys)
       throws (1: NotAliveException e, 2: AuthorizationException aze);
   string getTopologyConf(1: string id)
       throws (1: NotAliveException e, 2: AuthorizationException aze);

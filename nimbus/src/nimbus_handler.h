@@ -54,7 +54,8 @@ class nimbus_handler final : public tempest::thrift::NimbusIf {
     void start();
     void stop();
 
-    // The address reported in NimbusSummary (getLeader, getClusterInfo).
+    // The address reported in NimbusSummary (getLeader, getClusterInfo); a `port` above 0 is
+    // also getNimbusConf's nimbus.thrift.port (the server passes the port it is bound to).
     void set_address(std::string host, int port);
 
     // Who leads, as the leader election (nimbus_server) sees it: nullopt when this Nimbus
@@ -111,6 +112,8 @@ class nimbus_handler final : public tempest::thrift::NimbusIf {
     void getTopologySummaries(std::vector<tempest::thrift::TopologySummary>& _return) override;
     void getTopologySummaryByName(tempest::thrift::TopologySummary& _return,
                                   const std::string& name) override;
+    void getTopologySummaryById(tempest::thrift::TopologySummary& _return,
+                                const std::string& id) override;
     void getTopologyInfo(tempest::thrift::TopologyInfo& _return, const std::string& id) override;
     void getTopologyInfoByName(tempest::thrift::TopologyInfo& _return,
                                const std::string& name) override;
@@ -119,6 +122,13 @@ class nimbus_handler final : public tempest::thrift::NimbusIf {
     void getTopologyInfoByNameWithOpts(tempest::thrift::TopologyInfo& _return,
                                        const std::string& name,
                                        const tempest::thrift::GetInfoOptions& options) override;
+    void getTopologyPageInfo(tempest::thrift::TopologyPageInfo& _return, const std::string& id,
+                             const std::string& window, bool is_include_sys) override;
+    void getSupervisorPageInfo(tempest::thrift::SupervisorPageInfo& _return, const std::string& id,
+                               const std::string& host, bool is_include_sys) override;
+    void getComponentPageInfo(tempest::thrift::ComponentPageInfo& _return,
+                              const std::string& topology_id, const std::string& component_id,
+                              const std::string& window, bool is_include_sys) override;
     void getTopologyConf(std::string& _return, const std::string& id) override;
     void getTopology(tempest::thrift::StormTopology& _return, const std::string& id) override;
     void getUserTopology(tempest::thrift::StormTopology& _return, const std::string& id) override;

@@ -236,7 +236,15 @@ void nimbus_handler::downloadChunk(std::string& _return, const std::string& id) 
 // Queries
 
 void nimbus_handler::getNimbusConf(std::string& _return) {
-    _return = th::to_json(_service.daemon_conf());
+    // The configured nimbus.thrift.port may be 0 (any free port): report the one served on.
+    config conf = _service.daemon_conf();
+    {
+        std::scoped_lock lock(_mu);
+        if (_port > 0) {
+            conf.set(common::keys::nimbus_thrift_port, _port);
+        }
+    }
+    _return = th::to_json(conf);
 }
 
 void nimbus_handler::getClusterInfo(th::ClusterSummary& _return) {
@@ -267,9 +275,15 @@ void nimbus_handler::getTopologySummaries(std::vector<th::TopologySummary>& _ret
     _return = mapped([&] { return _queries.summaries(); });
 }
 
+// The IDL (Storm's) declares no NotAliveException for these two: an unknown topology stays a
+// nimbus_error (a std::runtime_error), which the server sends as a TApplicationException.
 void nimbus_handler::getTopologySummaryByName(th::TopologySummary& _return,
                                               const std::string& name) {
-    _return = mapped([&] { return _queries.summary_by_name(name); });
+    _return = _queries.summary_by_name(name);
+}
+
+void nimbus_handler::getTopologySummaryById(th::TopologySummary& _return, const std::string& id) {
+    _return = _queries.summary_by_id(id);
 }
 
 void nimbus_handler::getTopologyInfo(th::TopologyInfo& _return, const std::string& id) {
@@ -297,6 +311,35 @@ void nimbus_handler::getTopologyInfoByNameWithOpts(th::TopologyInfo& _return,
     _return = mapped([&] {
         auto [id, base] = _service.find_alive(name);
         return _queries.info(id, base, options);
+    });
+}
+
+void nimbus_handler::getTopologyPageInfo(th::TopologyPageInfo& _return, const std::string& id,
+                                         const std::string& window, bool is_include_sys) {
+    _return = mapped([&] {
+        auto base = _service.topology(id);
+        if (!base) {
+            throw nimbus_error(error_kind::not_alive, "no topology with id '" + id + "'");
+        }
+        return _queries.topology_page(id, *base, window, is_include_sys);
+    });
+}
+
+void nimbus_handler::getSupervisorPageInfo(th::SupervisorPageInfo& _return, const std::string& id,
+                                           const std::string& host, bool is_include_sys) {
+    _return = mapped([&] { return _queries.supervisor_page(id, host, is_include_sys); });
+}
+
+void nimbus_handler::getComponentPageInfo(th::ComponentPageInfo& _return,
+                                          const std::string& topology_id,
+                                          const std::string& component_id,
+                                          const std::string& window, bool is_include_sys) {
+    _return = mapped([&] {
+        auto base = _service.topology(topology_id);
+        if (!base) {
+            throw nimbus_error(error_kind::not_alive, "no topology with id '" + topology_id + "'");
+        }
+        return _queries.component_page(topology_id, *base, component_id, window, is_include_sys);
     });
 }
 

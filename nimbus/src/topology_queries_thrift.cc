@@ -76,6 +76,14 @@ th::TopologySummary topology_queries::summary_by_name(const std::string& name) {
     throw nimbus_error(error_kind::not_alive, "topology '" + name + "' is not alive");
 }
 
+th::TopologySummary topology_queries::summary_by_id(const std::string& id) {
+    auto base = _service.topology(id);
+    if (!base) {
+        throw nimbus_error(error_kind::not_alive, "no topology with id '" + id + "'");
+    }
+    return summarize(id, *base, _service.assignment_of(id));
+}
+
 th::TopologyInfo topology_queries::info(const std::string& id, const storm_base& base,
                                         const th::GetInfoOptions& options) {
     auto& state = _service.state();

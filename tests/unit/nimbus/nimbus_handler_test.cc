@@ -3,6 +3,7 @@
 // ZooKeeper, no sockets. Delayed actions and the monitor are driven by hand.
 #include "nimbus_handler.h"
 
+#include "tempest/common/config_keys.h"
 #include "tempest/common/config_loader.h"
 #include "tempest/common/memory_cluster_state.h"
 #include "tempest/thrift/binary_codec.h"
@@ -14,9 +15,13 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <functional>
+#include <map>
+#include <optional>
 #include <random>
 #include <set>
 #include <string>
+#include <vector>
 
 namespace tempest::nimbus {
 namespace {
@@ -733,6 +738,358 @@ TEST_F(nimbus_handler_test, downloads_serve_only_stormdist) {
                  std::runtime_error);
     EXPECT_THROW(_handler->beginFileDownload(id, _handler->stormdist_dir().string()),
                  std::runtime_error);
+}
+
+// What a call throws, as the Thrift server would classify it: a declared NotAliveException, or
+// a std::runtime_error (sent as a TApplicationException carrying its message).
+template <typename Fn>
+std::string failure_of(Fn&& fn) {
+    try {
+        fn();
+    } catch (const th::NotAliveException& e) {
+        return "NotAliveException: " + e.msg;
+    } catch (const std::runtime_error& e) {
+        return std::string("application error: ") + e.what();
+    }
+    return "none";
+}
+
+TEST_F(nimbus_handler_test, topology_summary_by_id_matches_the_one_by_name) {
+    add_supervisor("sup-a", {6700, 6701});
+    submit("wc");
+    auto id = only_id();
+    th::TopologySummary by_id;
+    _handler->getTopologySummaryById(by_id, id);
+    th::TopologySummary by_name;
+    _handler->getTopologySummaryByName(by_name, "wc");
+    EXPECT_EQ(by_id.id, id);
+    EXPECT_EQ(by_id.name, "wc");
+    EXPECT_EQ(by_id.status, "ACTIVE");
+    EXPECT_EQ(by_id.num_executors, 6);  // words 2 + count 2 + 2 ackers
+    EXPECT_EQ(by_id.num_tasks, 8);
+    EXPECT_EQ(by_id.num_workers, 2);
+    EXPECT_EQ(by_id.num_executors, by_name.num_executors);
+    EXPECT_EQ(by_id.num_workers, by_name.num_workers);
+}
+
+// Storm's IDL declares only AuthorizationException for the summary lookups, so an unknown
+// topology must not be a NotAliveException (it would land in the field Storm's clients read as
+// AuthorizationException) but an application error naming it.
+TEST_F(nimbus_handler_test, summaries_of_unknown_topologies_are_application_errors) {
+    submit("wc");
+    th::TopologySummary s;
+    EXPECT_EQ(failure_of([&] { _handler->getTopologySummaryByName(s, "nope"); }),
+              "application error: topology 'nope' is not alive");
+    EXPECT_EQ(failure_of([&] { _handler->getTopologySummaryById(s, "nope-1-1"); }),
+              "application error: no topology with id 'nope-1-1'");
+    // An id is not a name, nor a name an id.
+    EXPECT_NE(failure_of([&] { _handler->getTopologySummaryById(s, "wc"); }), "none");
+    EXPECT_NE(failure_of([&] { _handler->getTopologySummaryByName(s, only_id()); }), "none");
+}
+
+TEST_F(nimbus_handler_test, nimbus_conf_reports_the_port_served_on) {
+    _conf.set("nimbus.thrift.port", 0);
+    _handler = make_handler();
+    std::string json;
+    _handler->getNimbusConf(json);
+    EXPECT_EQ(common::conf_int(th::config_from_json(json), "nimbus.thrift.port"), 0);
+    _handler->set_address("nimbus-a", 41234);
+    _handler->getNimbusConf(json);
+    auto conf = th::config_from_json(json);
+    EXPECT_EQ(common::conf_int(conf, "nimbus.thrift.port"), 41234);
+    // The rest is the daemon conf as configured.
+    EXPECT_EQ(common::conf_int(conf, "nimbus.file.upload.max.bytes"), 64);
+}
+
+class topology_errors_test : public nimbus_handler_test {
+  protected:
+    // Errors as workers report them: errors/<id>/<component>/<node>, node names not in time
+    // order.
+    void report_error(const std::string& id, const std::string& component, const std::string& node,
+                      const std::string& text, std::int32_t time) {
+        th::ErrorInfo e;
+        e.error = text;
+        e.error_time_secs = time;
+        auto dir = _paths.errors(id) + "/" + component;
+        ASSERT_TRUE(common::ensure_path(*_state, dir));
+        ASSERT_TRUE(_state->create(dir + "/" + node, th::to_binary(e)));
+    }
+
+    // Error texts per component, as getTopologyInfoWithOpts returns them.
+    std::map<std::string, std::vector<std::string>> errors_with(
+        const std::string& id, std::optional<th::NumErrorsChoice::type> choice) {
+        th::GetInfoOptions opts;
+        if (choice) {
+            opts.__set_num_err_choice(*choice);
+        }
+        th::TopologyInfo info;
+        _handler->getTopologyInfoWithOpts(info, id, opts);
+        return texts(info);
+    }
+
+    static std::map<std::string, std::vector<std::string>> texts(const th::TopologyInfo& info) {
+        std::map<std::string, std::vector<std::string>> out;
+        for (const auto& [component, list] : info.errors) {
+            auto& v = out[component];
+            for (const auto& e : list) {
+                v.push_back(e.error);
+            }
+        }
+        return out;
+    }
+
+    std::string report_three() {
+        submit("wc");
+        auto id = only_id();
+        report_error(id, "count", "e2", "count: late", 300);
+        report_error(id, "count", "e1", "count: early", 100);
+        report_error(id, "count", "e3", "count: middle", 200);
+        report_error(id, "words", "e1", "words: only", 150);
+        return id;
+    }
+};
+
+TEST_F(topology_errors_test, all_returns_every_error_oldest_first) {
+    auto id = report_three();
+    std::map<std::string, std::vector<std::string>> all{
+        {"__acker", {}},
+        {"count", {"count: early", "count: middle", "count: late"}},
+        {"words", {"words: only"}}};
+    EXPECT_EQ(errors_with(id, th::NumErrorsChoice::ALL), all);
+}
+
+TEST_F(topology_errors_test, none_returns_no_errors_but_every_component) {
+    auto id = report_three();
+    std::map<std::string, std::vector<std::string>> none{
+        {"__acker", {}}, {"count", {}}, {"words", {}}};
+    EXPECT_EQ(errors_with(id, th::NumErrorsChoice::NONE), none);
+}
+
+TEST_F(topology_errors_test, one_returns_the_latest_error_per_component) {
+    auto id = report_three();
+    std::map<std::string, std::vector<std::string>> one{
+        {"__acker", {}}, {"count", {"count: late"}}, {"words", {"words: only"}}};
+    EXPECT_EQ(errors_with(id, th::NumErrorsChoice::ONE), one);
+}
+
+TEST_F(topology_errors_test, without_a_choice_and_plain_info_return_all) {
+    auto id = report_three();
+    std::map<std::string, std::vector<std::string>> all{
+        {"__acker", {}},
+        {"count", {"count: early", "count: middle", "count: late"}},
+        {"words", {"words: only"}}};
+    EXPECT_EQ(errors_with(id, std::nullopt), all);
+    th::TopologyInfo info;
+    _handler->getTopologyInfo(info, id);
+    EXPECT_EQ(texts(info), all);
+    _handler->getTopologyInfoByName(info, "wc");
+    EXPECT_EQ(texts(info), all);
+    th::GetInfoOptions one;
+    one.__set_num_err_choice(th::NumErrorsChoice::ONE);
+    _handler->getTopologyInfoByNameWithOpts(info, "wc", one);
+    EXPECT_EQ(texts(info)["count"], std::vector<std::string>{"count: late"});
+}
+
+// A spout executor's figures in the all-time window, on its "default" stream.
+th::ExecutorStats spout_figures(std::int64_t emitted, std::int64_t acked, double complete_ms) {
+    th::ExecutorStats s;
+    s.emitted[":all-time"]["default"] = emitted;
+    s.transferred[":all-time"]["default"] = emitted;
+    th::SpoutStats spout;
+    spout.acked[":all-time"]["default"] = acked;
+    spout.complete_ms_avg[":all-time"]["default"] = complete_ms;
+    s.specific.__set_spout(spout);
+    s.rate = 1.0;
+    return s;
+}
+
+class page_info_test : public nimbus_handler_test {
+  protected:
+    // "wc" (words 2 executors / 2 tasks, count 2 / 4, 2 ackers) on two workers of sup-a.
+    std::string submit_wc() {
+        add_supervisor("sup-a", {6700, 6701});
+        submit("wc");
+        return only_id();
+    }
+
+    // Every worker of `id` heartbeats; the two "words" executors report 10 emitted / 4 acked at
+    // 5 ms and 30 emitted / 12 acked at 10 ms.
+    void beat_with_spout_figures(const std::string& id) {
+        th::TopologyInfo info;
+        _handler->getTopologyInfo(info, id);
+        std::map<th::ExecutorInfo, std::string> component;
+        for (const auto& e : info.executors) {
+            component[e.executor_info] = e.component_id;
+        }
+        std::vector<th::ExecutorStats> words{spout_figures(10, 4, 5.0),
+                                             spout_figures(30, 12, 10.0)};
+        std::map<std::pair<std::string, int>, rec::WorkerHeartbeatRecord> beats;
+        std::size_t next = 0;
+        for (const auto& [e, np] : assignment_of(id).executor_node_port) {
+            auto& hb = beats[{np.node, np.port}];
+            hb.executors.push_back(e);
+            hb.uptime_secs = 100;
+            if (component.at(e) == "words") {
+                ASSERT_LT(next, words.size());
+                hb.executor_stats[e] = words[next++];
+            }
+        }
+        ASSERT_EQ(next, words.size());
+        for (const auto& [slot, hb] : beats) {
+            beat_worker(id, slot.first, slot.second, hb);
+        }
+    }
+};
+
+TEST_F(page_info_test, topology_page_counts_and_leaves_unreported_figures_unset) {
+    auto id = submit_wc();
+    th::TopologyPageInfo page;
+    _handler->getTopologyPageInfo(page, id, ":all-time", false);
+    EXPECT_EQ(page.id, id);
+    EXPECT_EQ(page.name, "wc");
+    EXPECT_EQ(page.status, "ACTIVE");
+    EXPECT_EQ(page.num_executors, 6);
+    EXPECT_EQ(page.num_tasks, 8);
+    EXPECT_EQ(page.num_workers, 2);
+    EXPECT_TRUE(page.__isset.topology_conf);
+    ASSERT_EQ(page.id_to_spout_agg_stats.size(), 1U);
+    const auto& words = page.id_to_spout_agg_stats.at("words");
+    EXPECT_EQ(words.type, th::ComponentType::SPOUT);
+    EXPECT_EQ(words.common_stats.num_executors, 2);
+    EXPECT_EQ(words.common_stats.num_tasks, 2);
+    EXPECT_FALSE(words.common_stats.__isset.emitted);  // no worker has reported
+    EXPECT_FALSE(words.__isset.specific_stats);
+    // System components only when asked for.
+    EXPECT_EQ(page.id_to_bolt_agg_stats.size(), 1U);
+    EXPECT_EQ(page.id_to_bolt_agg_stats.at("count").common_stats.num_tasks, 4);
+    EXPECT_FALSE(page.__isset.topology_stats);
+    ASSERT_EQ(page.workers.size(), 2U);
+    int tasks = 0;
+    for (const auto& w : page.workers) {
+        EXPECT_EQ(w.supervisor_id, "sup-a");
+        EXPECT_EQ(w.host, "sup-a.example");
+        EXPECT_EQ(w.topology_id, id);
+        EXPECT_FALSE(w.__isset.time_secs);  // no heartbeat yet
+        EXPECT_FALSE(w.component_to_num_tasks.contains("__acker"));
+        for (const auto& [c, n] : w.component_to_num_tasks) {
+            tasks += static_cast<int>(n);
+        }
+    }
+    EXPECT_EQ(tasks, 6);  // words 2 + count 4
+
+    _handler->getTopologyPageInfo(page, id, "", true);
+    EXPECT_EQ(page.id_to_bolt_agg_stats.size(), 2U);
+    EXPECT_TRUE(page.id_to_bolt_agg_stats.contains("__acker"));
+}
+
+TEST_F(page_info_test, topology_page_aggregates_reported_figures_as_storm) {
+    auto id = submit_wc();
+    beat_with_spout_figures(id);
+    th::TopologyPageInfo page;
+    _handler->getTopologyPageInfo(page, id, ":all-time", false);
+    const auto& words = page.id_to_spout_agg_stats.at("words");
+    EXPECT_EQ(words.common_stats.emitted, 40);
+    EXPECT_EQ(words.common_stats.transferred, 40);
+    EXPECT_EQ(words.common_stats.acked, 16);
+    ASSERT_TRUE(words.specific_stats.__isset.spout);
+    // Averaged per executor, then weighted by acked: (5 × 4 + 10 × 12) / 16.
+    EXPECT_DOUBLE_EQ(words.specific_stats.spout.complete_latency_ms, 8.75);
+    ASSERT_TRUE(page.__isset.topology_stats);
+    EXPECT_EQ(page.topology_stats.window_to_emitted.at(":all-time"), 40);
+    EXPECT_EQ(page.topology_stats.window_to_acked.at(":all-time"), 16);
+    EXPECT_DOUBLE_EQ(page.topology_stats.window_to_complete_latencies_ms.at(":all-time"), 8.75);
+    EXPECT_EQ(page.topology_stats.window_to_emitted.at("600"), 0);
+    for (const auto& w : page.workers) {
+        EXPECT_EQ(w.time_secs, _unix);
+        EXPECT_EQ(w.uptime_secs, 100);
+    }
+    // The 600 s window holds nothing yet.
+    _handler->getTopologyPageInfo(page, id, "600", false);
+    EXPECT_EQ(page.id_to_spout_agg_stats.at("words").common_stats.emitted, 0);
+}
+
+TEST_F(page_info_test, topology_page_refuses_unknown_topologies_and_windows) {
+    auto id = submit_wc();
+    th::TopologyPageInfo page;
+    expect_throw_with<th::NotAliveException>(
+        [&] { _handler->getTopologyPageInfo(page, "nope-1-1", ":all-time", false); }, "nope-1-1");
+    EXPECT_EQ(failure_of([&] { _handler->getTopologyPageInfo(page, id, "60", false); }),
+              "application error: unknown window '60' (expected 600, 10800, 86400 or "
+              ":all-time)");
+}
+
+TEST_F(page_info_test, component_page_has_windows_streams_executors_and_errors) {
+    auto id = submit_wc();
+    beat_with_spout_figures(id);
+    th::ErrorInfo err;
+    err.error = "words: broke";
+    err.error_time_secs = 100;
+    ASSERT_TRUE(common::ensure_path(*_state, _paths.errors(id) + "/words"));
+    ASSERT_TRUE(_state->create(_paths.errors(id) + "/words/e1", th::to_binary(err)));
+
+    th::ComponentPageInfo page;
+    _handler->getComponentPageInfo(page, id, "words", ":all-time", false);
+    EXPECT_EQ(page.component_id, "words");
+    EXPECT_EQ(page.component_type, th::ComponentType::SPOUT);
+    EXPECT_EQ(page.topology_id, id);
+    EXPECT_EQ(page.topology_name, "wc");
+    EXPECT_EQ(page.topology_status, "ACTIVE");
+    EXPECT_EQ(page.num_executors, 2);
+    EXPECT_EQ(page.num_tasks, 2);
+    ASSERT_EQ(page.window_to_stats.size(), 4U);
+    EXPECT_EQ(page.window_to_stats.at(":all-time").common_stats.emitted, 40);
+    EXPECT_EQ(page.window_to_stats.at("10800").common_stats.emitted, 0);
+    EXPECT_DOUBLE_EQ(page.window_to_stats.at(":all-time").specific_stats.spout.complete_latency_ms,
+                     8.75);
+    ASSERT_TRUE(page.sid_to_output_stats.contains("default"));
+    EXPECT_EQ(page.sid_to_output_stats.at("default").common_stats.emitted, 40);
+    EXPECT_EQ(page.sid_to_output_stats.at("default").common_stats.acked, 16);
+    EXPECT_FALSE(page.__isset.gsid_to_input_stats);  // a spout has no inputs
+    ASSERT_EQ(page.exec_stats.size(), 2U);
+    std::set<std::int64_t> emitted;
+    for (const auto& x : page.exec_stats) {
+        EXPECT_EQ(x.exec_summary.component_id, "words");
+        emitted.insert(x.stats.common_stats.emitted);
+    }
+    EXPECT_EQ(emitted, (std::set<std::int64_t>{10, 30}));
+    ASSERT_EQ(page.errors.size(), 1U);
+    EXPECT_EQ(page.errors[0].error, "words: broke");
+
+    // A bolt nobody reported for: counts only.
+    _handler->getComponentPageInfo(page, id, "count", "600", false);
+    EXPECT_EQ(page.component_type, th::ComponentType::BOLT);
+    EXPECT_EQ(page.num_tasks, 4);
+    EXPECT_FALSE(page.window_to_stats.at("600").common_stats.__isset.emitted);
+    EXPECT_FALSE(page.__isset.sid_to_output_stats);
+    EXPECT_TRUE(page.errors.empty());
+
+    EXPECT_EQ(failure_of([&] { _handler->getComponentPageInfo(page, id, "nope", "", false); }),
+              "application error: topology " + id + " has no component 'nope'");
+    expect_throw_with<th::NotAliveException>(
+        [&] { _handler->getComponentPageInfo(page, "nope-1-1", "words", "", false); }, "nope-1-1");
+}
+
+TEST_F(page_info_test, supervisor_page_by_id_or_host_lists_its_workers) {
+    auto id = submit_wc();
+    add_supervisor("sup-b", {6700});
+    th::SupervisorPageInfo page;
+    _handler->getSupervisorPageInfo(page, "sup-a", "", false);
+    ASSERT_EQ(page.supervisor_summaries.size(), 1U);
+    EXPECT_EQ(page.supervisor_summaries[0].supervisor_id, "sup-a");
+    ASSERT_EQ(page.worker_summaries.size(), 2U);
+    for (const auto& w : page.worker_summaries) {
+        EXPECT_EQ(w.topology_id, id);
+        EXPECT_EQ(w.topology_name, "wc");
+        EXPECT_EQ(w.supervisor_id, "sup-a");
+    }
+    _handler->getSupervisorPageInfo(page, "", "sup-b.example", false);
+    ASSERT_EQ(page.supervisor_summaries.size(), 1U);
+    EXPECT_EQ(page.supervisor_summaries[0].supervisor_id, "sup-b");
+    EXPECT_TRUE(page.worker_summaries.empty());  // assigned before sup-b came
+    expect_throw_with<th::NotAliveException>(
+        [&] { _handler->getSupervisorPageInfo(page, "sup-x", "", false); }, "sup-x");
+    expect_throw_with<th::NotAliveException>(
+        [&] { _handler->getSupervisorPageInfo(page, "", "nowhere", false); }, "nowhere");
 }
 
 }  // namespace

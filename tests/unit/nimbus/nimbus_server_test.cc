@@ -4,6 +4,7 @@
 // it starts a ZooKeeper server (a JVM), so it is not a unit test despite living here.
 #include "tempest/nimbus/nimbus_server.h"
 
+#include "tempest/common/config_keys.h"
 #include "tempest/common/config_loader.h"
 #include "tempest/common/zk_cluster_state.h"
 #include "tempest/common/zk_paths.h"
@@ -15,6 +16,7 @@
 #include "tempest/thrift/topology_convert.h"
 
 #include <gtest/gtest.h>
+#include <thrift/TApplicationException.h>
 #include <thrift/protocol/TBinaryProtocol.h>
 #include <thrift/transport/TBufferTransports.h>
 #include <thrift/transport/TSocket.h>
@@ -126,6 +128,52 @@ TEST(nimbus_server_test, serves_submissions_and_finds_them_after_a_restart) {
         std::vector<th::TopologySummary> list;
         c.nimbus->getTopologySummaries(list);
         EXPECT_TRUE(list.empty());
+    }
+    fs::remove_all(dir);
+}
+
+TEST(nimbus_server_test, answers_queries_as_storms_clients_expect) {
+    test_support::zk_server zk;
+    auto dir = temp_dir();
+    auto conf = nimbus_conf(zk, dir);  // nimbus.thrift.port 0: any free port
+    {
+        nimbus_server server(conf);
+        server.start();
+        ASSERT_GT(server.port(), 0);
+        client c(server.port());
+        std::string json;
+        c.nimbus->getNimbusConf(json);
+        EXPECT_EQ(common::conf_int(th::config_from_json(json), "nimbus.thrift.port"),
+                  server.port());
+
+        auto location = upload(c);
+        c.nimbus->submitTopology("wc", location, "{}", th::to_thrift(one_spout()));
+        th::TopologySummary by_name;
+        c.nimbus->getTopologySummaryByName(by_name, "wc");
+        th::TopologySummary by_id;
+        c.nimbus->getTopologySummaryById(by_id, by_name.id);
+        EXPECT_EQ(by_id.name, "wc");
+        EXPECT_EQ(by_id.id, by_name.id);
+
+        // Storm declares no NotAliveException for these: an unknown topology comes back as a
+        // TApplicationException naming it, and the connection stays usable.
+        auto application_error = [](auto&& call) -> std::string {
+            try {
+                call();
+            } catch (const apache::thrift::TApplicationException& e) {
+                return e.what();
+            } catch (const std::exception& e) {
+                return std::string("unexpected: ") + e.what();
+            }
+            return "none";
+        };
+        th::TopologySummary s;
+        EXPECT_EQ(application_error([&] { c.nimbus->getTopologySummaryByName(s, "nope"); }),
+                  "topology 'nope' is not alive");
+        EXPECT_EQ(application_error([&] { c.nimbus->getTopologySummaryById(s, "nope-1-1"); }),
+                  "no topology with id 'nope-1-1'");
+        c.nimbus->getTopologySummaryById(s, by_name.id);
+        EXPECT_EQ(s.name, "wc");
     }
     fs::remove_all(dir);
 }

@@ -263,6 +263,132 @@ void fill(GetInfoOptions& v) {
     v.__set_num_err_choice(NumErrorsChoice::ONE);
 }
 
+void fill(CommonAggregateStats& v) {
+    v.__set_num_executors(2);
+    v.__set_num_tasks(4);
+    v.__set_emitted(100);
+    v.__set_transferred(90);
+    v.__set_acked(80);
+    v.__set_failed(1);
+    v.__set_resources_map({{"cpu", 10.0}});
+}
+
+void fill(SpoutAggregateStats& v) {
+    v.__set_complete_latency_ms(12.5);
+}
+
+void fill(BoltAggregateStats& v) {
+    v.__set_execute_latency_ms(1.5);
+    v.__set_process_latency_ms(2.5);
+    v.__set_executed(70);
+    v.__set_capacity(0.25);
+}
+
+void fill(SpecificAggregateStats& v) {
+    v.__set_bolt(full<BoltAggregateStats>());
+    v.__set_spout(full<SpoutAggregateStats>());
+}
+
+void fill(ComponentAggregateStats& v) {
+    v.__set_type(ComponentType::BOLT);
+    v.__set_common_stats(full<CommonAggregateStats>());
+    v.__set_specific_stats(full<SpecificAggregateStats>());
+    v.__set_last_error(full<ErrorInfo>());
+}
+
+void fill(TopologyStats& v) {
+    v.__set_window_to_emitted({{":all-time", 100}});
+    v.__set_window_to_transferred({{":all-time", 90}});
+    v.__set_window_to_complete_latencies_ms({{":all-time", 12.5}});
+    v.__set_window_to_acked({{":all-time", 80}});
+    v.__set_window_to_failed({{":all-time", 1}});
+}
+
+void fill(WorkerSummary& v) {
+    v.__set_supervisor_id("sup-a");
+    v.__set_host("node-a");
+    v.__set_port(6700);
+    v.__set_topology_id("wc-1-1700000000");
+    v.__set_topology_name("wc");
+    v.__set_num_executors(3);
+    v.__set_component_to_num_tasks({{"split", 2}});
+    v.__set_time_secs(1700000100);
+    v.__set_uptime_secs(30);
+    v.__set_requested_memonheap(1.0);
+    v.__set_requested_memoffheap(2.0);
+    v.__set_requested_cpu(3.0);
+    v.__set_assigned_memonheap(4.0);
+    v.__set_assigned_memoffheap(5.0);
+    v.__set_assigned_cpu(6.0);
+    v.__set_owner("alice");
+}
+
+void fill(SupervisorPageInfo& v) {
+    v.__set_supervisor_summaries({full<SupervisorSummary>()});
+    v.__set_worker_summaries({full<WorkerSummary>()});
+}
+
+void fill(TopologyPageInfo& v) {
+    v.__set_id("wc-1-1700000000");
+    v.__set_name("wc");
+    v.__set_uptime_secs(60);
+    v.__set_status("ACTIVE");
+    v.__set_num_tasks(8);
+    v.__set_num_workers(2);
+    v.__set_num_executors(6);
+    v.__set_topology_conf("{}");
+    v.__set_id_to_spout_agg_stats({{"words", full<ComponentAggregateStats>()}});
+    v.__set_id_to_bolt_agg_stats({{"split", full<ComponentAggregateStats>()}});
+    v.__set_sched_status("scheduled");
+    v.__set_topology_stats(full<TopologyStats>());
+    v.__set_owner("alice");
+    v.__set_debug_options(full<DebugOptions>());
+    v.__set_replication_count(1);
+    v.__set_workers({full<WorkerSummary>()});
+    v.__set_storm_version("2.8.0");
+    v.__set_topology_version("v1");
+    v.__set_requested_memonheap(1.0);
+    v.__set_requested_memoffheap(2.0);
+    v.__set_requested_cpu(3.0);
+    v.__set_assigned_memonheap(4.0);
+    v.__set_assigned_memoffheap(5.0);
+    v.__set_assigned_cpu(6.0);
+    v.__set_requested_regular_on_heap_memory(7.0);
+    v.__set_requested_shared_on_heap_memory(8.0);
+    v.__set_requested_regular_off_heap_memory(9.0);
+    v.__set_requested_shared_off_heap_memory(10.0);
+    v.__set_assigned_regular_on_heap_memory(11.0);
+    v.__set_assigned_shared_on_heap_memory(12.0);
+    v.__set_assigned_regular_off_heap_memory(13.0);
+    v.__set_assigned_shared_off_heap_memory(14.0);
+    v.__set_requested_generic_resources({{"gpu", 1.0}});
+    v.__set_assigned_generic_resources({{"gpu", 1.0}});
+}
+
+void fill(ExecutorAggregateStats& v) {
+    v.__set_exec_summary(full<ExecutorSummary>());
+    v.__set_stats(full<ComponentAggregateStats>());
+}
+
+void fill(ComponentPageInfo& v) {
+    v.__set_component_id("split");
+    v.__set_component_type(ComponentType::BOLT);
+    v.__set_topology_id("wc-1-1700000000");
+    v.__set_topology_name("wc");
+    v.__set_num_executors(2);
+    v.__set_num_tasks(4);
+    v.__set_window_to_stats({{":all-time", full<ComponentAggregateStats>()}});
+    v.__set_gsid_to_input_stats({{full<GlobalStreamId>(), full<ComponentAggregateStats>()}});
+    v.__set_sid_to_output_stats({{"default", full<ComponentAggregateStats>()}});
+    v.__set_exec_stats({full<ExecutorAggregateStats>()});
+    v.__set_errors({full<ErrorInfo>()});
+    v.__set_eventlog_host("node-a");
+    v.__set_eventlog_port(6700);
+    v.__set_debug_options(full<DebugOptions>());
+    v.__set_topology_status("ACTIVE");
+    v.__set_resources_map({{"cpu", 10.0}});
+}
+
 void fill(records::StormBaseRecord& v) {
     v.__set_name("wc");
     v.__set_status(records::TopologyStatus::REBALANCING);

@@ -65,11 +65,13 @@ constexpr req O = req::optional;
 constexpr req P = req::plain;
 constexpr req OD = req::optional_defaulted;
 
-const std::set<std::string> storm_enums{"TopologyInitialStatus", "NumErrorsChoice"};
+const std::set<std::string> storm_enums{"TopologyInitialStatus", "NumErrorsChoice",
+                                        "ComponentType"};
 
 const std::map<std::string_view, std::map<int, std::string_view>> storm_enum_values{
     {"TopologyInitialStatus", {{1, "ACTIVE"}, {2, "INACTIVE"}}},
     {"NumErrorsChoice", {{0, "ALL"}, {1, "NONE"}, {2, "ONE"}}},
+    {"ComponentType", {{1, "BOLT"}, {2, "SPOUT"}}},
 };
 
 const std::vector<struct_spec> storm_structs{
@@ -267,6 +269,118 @@ const std::vector<struct_spec> storm_structs{
      kind::structure,
      {{1, "initial_status", R, "TopologyInitialStatus"}, {2, "creds", O, "Credentials"}}},
     {"GetInfoOptions", kind::structure, {{1, "num_err_choice", O, "NumErrorsChoice"}}},
+    // The page-info calls' structs.
+    {"CommonAggregateStats",
+     kind::structure,
+     {{1, "num_executors", O, "i32"},
+      {2, "num_tasks", O, "i32"},
+      {3, "emitted", O, "i64"},
+      {4, "transferred", O, "i64"},
+      {5, "acked", O, "i64"},
+      {6, "failed", O, "i64"},
+      {7, "resources_map", O, "map<string, double>"}}},
+    {"SpoutAggregateStats", kind::structure, {{1, "complete_latency_ms", O, "double"}}},
+    {"BoltAggregateStats",
+     kind::structure,
+     {{1, "execute_latency_ms", O, "double"},
+      {2, "process_latency_ms", O, "double"},
+      {3, "executed", O, "i64"},
+      {4, "capacity", O, "double"}}},
+    {"SpecificAggregateStats",
+     kind::union_type,
+     {{1, "bolt", P, "BoltAggregateStats"}, {2, "spout", P, "SpoutAggregateStats"}}},
+    {"ComponentAggregateStats",
+     kind::structure,
+     {{1, "type", O, "ComponentType"},
+      {2, "common_stats", O, "CommonAggregateStats"},
+      {3, "specific_stats", O, "SpecificAggregateStats"},
+      {4, "last_error", O, "ErrorInfo"}}},
+    {"TopologyStats",
+     kind::structure,
+     {{1, "window_to_emitted", O, "map<string, i64>"},
+      {2, "window_to_transferred", O, "map<string, i64>"},
+      {3, "window_to_complete_latencies_ms", O, "map<string, double>"},
+      {4, "window_to_acked", O, "map<string, i64>"},
+      {5, "window_to_failed", O, "map<string, i64>"}}},
+    {"WorkerSummary",
+     kind::structure,
+     {{1, "supervisor_id", O, "string"},
+      {2, "host", O, "string"},
+      {3, "port", O, "i32"},
+      {4, "topology_id", O, "string"},
+      {5, "topology_name", O, "string"},
+      {6, "num_executors", O, "i32"},
+      {7, "component_to_num_tasks", O, "map<string, i64>"},
+      {8, "time_secs", O, "i32"},
+      {9, "uptime_secs", O, "i32"},
+      {521, "requested_memonheap", O, "double"},
+      {522, "requested_memoffheap", O, "double"},
+      {523, "requested_cpu", O, "double"},
+      {524, "assigned_memonheap", O, "double"},
+      {525, "assigned_memoffheap", O, "double"},
+      {526, "assigned_cpu", O, "double"},
+      {527, "owner", O, "string"}}},
+    {"SupervisorPageInfo",
+     kind::structure,
+     {{1, "supervisor_summaries", O, "list<SupervisorSummary>"},
+      {2, "worker_summaries", O, "list<WorkerSummary>"}}},
+    {"TopologyPageInfo",
+     kind::structure,
+     {{1, "id", R, "string"},
+      {2, "name", O, "string"},
+      {3, "uptime_secs", O, "i32"},
+      {4, "status", O, "string"},
+      {5, "num_tasks", O, "i32"},
+      {6, "num_workers", O, "i32"},
+      {7, "num_executors", O, "i32"},
+      {8, "topology_conf", O, "string"},
+      {9, "id_to_spout_agg_stats", O, "map<string, ComponentAggregateStats>"},
+      {10, "id_to_bolt_agg_stats", O, "map<string, ComponentAggregateStats>"},
+      {11, "sched_status", O, "string"},
+      {12, "topology_stats", O, "TopologyStats"},
+      {13, "owner", O, "string"},
+      {14, "debug_options", O, "DebugOptions"},
+      {15, "replication_count", O, "i32"},
+      {16, "workers", O, "list<WorkerSummary>"},
+      {17, "storm_version", O, "string"},
+      {18, "topology_version", O, "string"},
+      {521, "requested_memonheap", O, "double"},
+      {522, "requested_memoffheap", O, "double"},
+      {523, "requested_cpu", O, "double"},
+      {524, "assigned_memonheap", O, "double"},
+      {525, "assigned_memoffheap", O, "double"},
+      {526, "assigned_cpu", O, "double"},
+      {527, "requested_regular_on_heap_memory", O, "double"},
+      {528, "requested_shared_on_heap_memory", O, "double"},
+      {529, "requested_regular_off_heap_memory", O, "double"},
+      {530, "requested_shared_off_heap_memory", O, "double"},
+      {531, "assigned_regular_on_heap_memory", O, "double"},
+      {532, "assigned_shared_on_heap_memory", O, "double"},
+      {533, "assigned_regular_off_heap_memory", O, "double"},
+      {534, "assigned_shared_off_heap_memory", O, "double"},
+      {535, "requested_generic_resources", O, "map<string, double>"},
+      {536, "assigned_generic_resources", O, "map<string, double>"}}},
+    {"ExecutorAggregateStats",
+     kind::structure,
+     {{1, "exec_summary", O, "ExecutorSummary"}, {2, "stats", O, "ComponentAggregateStats"}}},
+    {"ComponentPageInfo",
+     kind::structure,
+     {{1, "component_id", R, "string"},
+      {2, "component_type", R, "ComponentType"},
+      {3, "topology_id", O, "string"},
+      {4, "topology_name", O, "string"},
+      {5, "num_executors", O, "i32"},
+      {6, "num_tasks", O, "i32"},
+      {7, "window_to_stats", O, "map<string, ComponentAggregateStats>"},
+      {8, "gsid_to_input_stats", O, "map<GlobalStreamId, ComponentAggregateStats>"},
+      {9, "sid_to_output_stats", O, "map<string, ComponentAggregateStats>"},
+      {10, "exec_stats", O, "list<ExecutorAggregateStats>"},
+      {11, "errors", O, "list<ErrorInfo>"},
+      {12, "eventlog_host", O, "string"},
+      {13, "eventlog_port", O, "i32"},
+      {14, "debug_options", O, "DebugOptions"},
+      {15, "topology_status", O, "string"},
+      {16, "resources_map", O, "map<string, double>"}}},
 };
 
 struct throws_spec {
@@ -329,7 +443,10 @@ const std::vector<method_spec> storm_methods{
     {"getClusterInfo", {}, "ClusterSummary", {aze1}},
     {"getLeader", {}, "NimbusSummary", {aze1}},
     {"getTopologySummaries", {}, "list<TopologySummary>", {aze1}},
+    // Storm declares no NotAliveException for these two (an unknown topology is a
+    // TApplicationException); its field 1 is AuthorizationException.
     {"getTopologySummaryByName", {{1, "name", P, "string"}}, "TopologySummary", {aze1}},
+    {"getTopologySummaryById", {{1, "id", P, "string"}}, "TopologySummary", {aze1}},
     {"getTopologyInfo", {{1, "id", P, "string"}}, "TopologyInfo", {not_alive1, aze2}},
     {"getTopologyInfoByName", {{1, "name", P, "string"}}, "TopologyInfo", {not_alive1, aze2}},
     {"getTopologyInfoWithOpts",
@@ -339,6 +456,21 @@ const std::vector<method_spec> storm_methods{
     {"getTopologyInfoByNameWithOpts",
      {{1, "name", P, "string"}, {2, "options", P, "GetInfoOptions"}},
      "TopologyInfo",
+     {not_alive1, aze2}},
+    {"getTopologyPageInfo",
+     {{1, "id", P, "string"}, {2, "window", P, "string"}, {3, "is_include_sys", P, "bool"}},
+     "TopologyPageInfo",
+     {not_alive1, aze2}},
+    {"getSupervisorPageInfo",
+     {{1, "id", P, "string"}, {2, "host", P, "string"}, {3, "is_include_sys", P, "bool"}},
+     "SupervisorPageInfo",
+     {not_alive1, aze2}},
+    {"getComponentPageInfo",
+     {{1, "topology_id", P, "string"},
+      {2, "component_id", P, "string"},
+      {3, "window", P, "string"},
+      {4, "is_include_sys", P, "bool"}},
+     "ComponentPageInfo",
      {not_alive1, aze2}},
     {"getTopologyConf", {{1, "id", P, "string"}}, "string", {not_alive1, aze2}},
     {"getTopology", {{1, "id", P, "string"}}, "StormTopology", {not_alive1, aze2}},
@@ -398,6 +530,17 @@ const std::map<std::string_view, struct_probe>& generated_structs() {
         {"Credentials", probe<Credentials>()},
         {"SubmitOptions", probe<SubmitOptions>()},
         {"GetInfoOptions", probe<GetInfoOptions>()},
+        {"CommonAggregateStats", probe<CommonAggregateStats>()},
+        {"SpoutAggregateStats", probe<SpoutAggregateStats>()},
+        {"BoltAggregateStats", probe<BoltAggregateStats>()},
+        {"SpecificAggregateStats", probe<SpecificAggregateStats>()},
+        {"ComponentAggregateStats", probe<ComponentAggregateStats>()},
+        {"TopologyStats", probe<TopologyStats>()},
+        {"WorkerSummary", probe<WorkerSummary>()},
+        {"SupervisorPageInfo", probe<SupervisorPageInfo>()},
+        {"TopologyPageInfo", probe<TopologyPageInfo>()},
+        {"ExecutorAggregateStats", probe<ExecutorAggregateStats>()},
+        {"ComponentPageInfo", probe<ComponentPageInfo>()},
     };
     return probes;
 }
@@ -405,6 +548,7 @@ const std::map<std::string_view, struct_probe>& generated_structs() {
 const std::map<std::string_view, const std::map<int, const char*>*> generated_enums{
     {"TopologyInitialStatus", &_TopologyInitialStatus_VALUES_TO_NAMES},
     {"NumErrorsChoice", &_NumErrorsChoice_VALUES_TO_NAMES},
+    {"ComponentType", &_ComponentType_VALUES_TO_NAMES},
 };
 
 // How to make each call with our generated client, and how to receive its answer.
@@ -497,6 +641,30 @@ const std::map<std::string_view, call_probe>& generated_calls() {
           [](NimbusClient& c) {
               TopologySummary r;
               c.recv_getTopologySummaryByName(r);
+          }}},
+        {"getTopologyPageInfo",
+         {[](NimbusClient& c) { c.send_getTopologyPageInfo("wc-1", ":all-time", true); },
+          [](NimbusClient& c) {
+              TopologyPageInfo r;
+              c.recv_getTopologyPageInfo(r);
+          }}},
+        {"getSupervisorPageInfo",
+         {[](NimbusClient& c) { c.send_getSupervisorPageInfo("sup-a", "node-a", false); },
+          [](NimbusClient& c) {
+              SupervisorPageInfo r;
+              c.recv_getSupervisorPageInfo(r);
+          }}},
+        {"getComponentPageInfo",
+         {[](NimbusClient& c) { c.send_getComponentPageInfo("wc-1", "split", "600", true); },
+          [](NimbusClient& c) {
+              ComponentPageInfo r;
+              c.recv_getComponentPageInfo(r);
+          }}},
+        {"getTopologySummaryById",
+         {[](NimbusClient& c) { c.send_getTopologySummaryById("wc-1"); },
+          [](NimbusClient& c) {
+              TopologySummary r;
+              c.recv_getTopologySummaryById(r);
           }}},
         {"getTopologyInfo",
          {[](NimbusClient& c) { c.send_getTopologyInfo("wc-1"); },
@@ -616,6 +784,9 @@ class scripted_nimbus final : public NimbusIf {
     void getTopologySummaryByName(TopologySummary&, const std::string&) override {
         act("getTopologySummaryByName");
     }
+    void getTopologySummaryById(TopologySummary&, const std::string&) override {
+        act("getTopologySummaryById");
+    }
     void getTopologyInfo(TopologyInfo&, const std::string&) override { act("getTopologyInfo"); }
     void getTopologyInfoByName(TopologyInfo&, const std::string&) override {
         act("getTopologyInfoByName");
@@ -627,6 +798,18 @@ class scripted_nimbus final : public NimbusIf {
     void getTopologyInfoByNameWithOpts(TopologyInfo&, const std::string&,
                                        const GetInfoOptions&) override {
         act("getTopologyInfoByNameWithOpts");
+    }
+    void getTopologyPageInfo(TopologyPageInfo&, const std::string&, const std::string&,
+                             bool) override {
+        act("getTopologyPageInfo");
+    }
+    void getSupervisorPageInfo(SupervisorPageInfo&, const std::string&, const std::string&,
+                               bool) override {
+        act("getSupervisorPageInfo");
+    }
+    void getComponentPageInfo(ComponentPageInfo&, const std::string&, const std::string&,
+                              const std::string&, bool) override {
+        act("getComponentPageInfo");
     }
     void getTopologyConf(std::string&, const std::string&) override { act("getTopologyConf"); }
     void getTopology(StormTopology&, const std::string&) override { act("getTopology"); }
@@ -881,11 +1064,11 @@ TEST(wire_compat_test, declared_exceptions_travel_in_their_throws_field) {
 }
 
 TEST(wire_compat_test, storm_methods_we_do_not_offer_get_unknown_method) {
-    // A Storm client calling e.g. getTopologyPageInfo gets Thrift's standard answer.
+    // A Storm client calling e.g. getTopologyHistory gets Thrift's standard answer.
     auto call_buffer = std::make_shared<TMemoryBuffer>();
     TBinaryProtocol call(call_buffer);
-    call.writeMessageBegin("getTopologyPageInfo", apache::thrift::protocol::T_CALL, 7);
-    call.writeStructBegin("getTopologyPageInfo_args");
+    call.writeMessageBegin("getTopologyHistory", apache::thrift::protocol::T_CALL, 7);
+    call.writeStructBegin("getTopologyHistory_args");
     call.writeFieldStop();
     call.writeStructEnd();
     call.writeMessageEnd();
@@ -900,7 +1083,7 @@ TEST(wire_compat_test, storm_methods_we_do_not_offer_get_unknown_method) {
     apache::thrift::protocol::TMessageType type;
     int32_t seqid = 0;
     reply.readMessageBegin(name, type, seqid);
-    EXPECT_EQ(name, "getTopologyPageInfo");
+    EXPECT_EQ(name, "getTopologyHistory");
     EXPECT_EQ(type, apache::thrift::protocol::T_EXCEPTION);
     EXPECT_EQ(seqid, 7);
     TApplicationException error;
