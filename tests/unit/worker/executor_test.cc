@@ -4,8 +4,8 @@
 // the spout, and a full ring stops the spout's next_tuple until the consumer frees room, with
 // nothing lost.
 #include "executor/executor.h"
-#include "executor/shared_state.h"
 
+#include "executor/shared_state.h"
 #include "tempest/topology.h"
 #include "tempest/worker/spsc_ring.h"
 #include "tempest/worker/topology_plan.h"
@@ -69,10 +69,9 @@ class executor_test : public ::testing::Test {
             const auto& c = _plan->components()[_plan->executors()[i].component];
             (c.is_spout ? spout_exec : bolt_exec) = static_cast<int>(i);
         }
-        _spout = std::make_unique<executor>(_shared, *_plan, std::vector<int>{spout_exec},
-                                            _registry);
-        _bolt =
-            std::make_unique<executor>(_shared, *_plan, std::vector<int>{bolt_exec}, _registry);
+        _spout =
+            std::make_unique<executor>(_shared, *_plan, std::vector<int>{spout_exec}, _registry);
+        _bolt = std::make_unique<executor>(_shared, *_plan, std::vector<int>{bolt_exec}, _registry);
         _ring = std::make_unique<spsc_ring<tuple>>(ring_capacity, &_bolt->park(), &_spout->park());
         _spout->add_output(_ring.get(), *_bolt);
         _bolt->add_input(_ring.get());
