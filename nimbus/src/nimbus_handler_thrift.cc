@@ -5,6 +5,7 @@
 #include "nimbus_handler.h"
 #include "tempest/common/config_keys.h"
 #include "tempest/thrift/binary_codec.h"
+#include "tempest/thrift/cluster_records_convert.h"
 #include "tempest/thrift/topology_convert.h"
 
 #include <unistd.h>
@@ -190,22 +191,8 @@ void nimbus_handler::deactivate(const std::string& name) {
 
 void nimbus_handler::rebalance(const std::string& name, const th::RebalanceOptions& options) {
     // Everything the client sent but the principal (Nimbus' to set), as Storm keeps it.
-    rebalance_options req;
-    if (options.__isset.wait_secs) {
-        req.wait_secs = options.wait_secs;
-    }
-    if (options.__isset.num_workers) {
-        req.num_workers = options.num_workers;
-    }
-    if (options.__isset.num_executors) {
-        req.num_executors = options.num_executors;
-    }
-    if (options.__isset.topology_resources_overrides) {
-        req.resources_overrides = options.topology_resources_overrides;
-    }
-    if (options.__isset.topology_conf_overrides) {
-        req.topology_conf_overrides = options.topology_conf_overrides;
-    }
+    rebalance_options req = thrift::from_thrift(options);
+    req.principal.reset();
     mapped([&] { _service.rebalance(name, std::move(req)); });
 }
 

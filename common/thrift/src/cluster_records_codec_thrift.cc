@@ -284,27 +284,7 @@ common::result<common::storm_base> from_thrift(const rec::StormBaseRecord& r) {
         out.kill = k;
     }
     if (r.__isset.rebalance_options) {
-        const RebalanceOptions& ro = r.rebalance_options;
-        common::rebalance_options o;
-        if (ro.__isset.wait_secs) {
-            o.wait_secs = ro.wait_secs;
-        }
-        if (ro.__isset.num_workers) {
-            o.num_workers = ro.num_workers;
-        }
-        if (ro.__isset.num_executors) {
-            o.num_executors = ro.num_executors;
-        }
-        if (ro.__isset.topology_resources_overrides) {
-            o.resources_overrides = ro.topology_resources_overrides;
-        }
-        if (ro.__isset.topology_conf_overrides) {
-            o.topology_conf_overrides = ro.topology_conf_overrides;
-        }
-        if (ro.__isset.principal) {
-            o.principal = ro.principal;
-        }
-        out.rebalance = std::move(o);
+        out.rebalance = from_thrift(r.rebalance_options);
     }
     if (r.__isset.topology_version) {
         out.topology_version = r.topology_version;
@@ -474,6 +454,29 @@ common::result<common::local_worker_heartbeat> decode_local_worker_heartbeat(
     return decode<rec::LocalWorkerHeartbeatRecord>(
         bytes, record_kind::local_worker_heartbeat,
         [](const rec::LocalWorkerHeartbeatRecord& r) { return std::optional(from_thrift(r)); });
+}
+
+common::rebalance_options from_thrift(const RebalanceOptions& r) {
+    common::rebalance_options o;
+    if (r.__isset.wait_secs) {
+        o.wait_secs = r.wait_secs;
+    }
+    if (r.__isset.num_workers) {
+        o.num_workers = r.num_workers;
+    }
+    if (r.__isset.num_executors) {
+        o.num_executors = r.num_executors;
+    }
+    if (r.__isset.topology_resources_overrides) {
+        o.resources_overrides = r.topology_resources_overrides;
+    }
+    if (r.__isset.topology_conf_overrides) {
+        o.topology_conf_overrides = r.topology_conf_overrides;
+    }
+    if (r.__isset.principal) {
+        o.principal = r.principal;
+    }
+    return o;
 }
 
 }  // namespace tempest::thrift

@@ -16,6 +16,9 @@ namespace tempest::thrift {
 ExecutorInfo to_thrift(const common::executor_info& e);
 common::executor_info from_thrift(const ExecutorInfo& e);
 
+// Every field the client set, the principal included.
+common::rebalance_options from_thrift(const RebalanceOptions& r);
+
 ExecutorStats to_thrift(const common::executor_stats& s);
 common::executor_stats from_thrift(const ExecutorStats& s);
 
