@@ -73,6 +73,18 @@ struct SupervisorRecord {
   7: required string version;                // Tempest version of the supervisor
 }
 
+// One value of a metric, named as Storm's metrics v2 names them (docs/METRICS.md): a counter or
+// gauge is one point named as registered; a meter is NAME.count and NAME.m1_rate (per second,
+// over the last minute); a histogram is NAME.count, NAME.min, NAME.max, NAME.mean, NAME.p50,
+// NAME.p75, NAME.p95, NAME.p99 and NAME.p999. Task -1 is the worker itself (component
+// "__system"): worker.rss_bytes, worker.cpu_seconds, transport figures.
+struct MetricPointRecord {
+  1: required string name;
+  2: required string component;
+  3: required i32 task;
+  4: required double value;
+}
+
 // A worker's heartbeat with its executors' statistics, written by the worker for Nimbus and the
 // UI.
 struct WorkerHeartbeatRecord {
@@ -83,6 +95,13 @@ struct WorkerHeartbeatRecord {
   5: required map<nimbus.ExecutorInfo, nimbus.ExecutorStats> executor_stats;
   6: optional string host;
   7: optional i32 port;
+  // Since Tempest 0.2 workers fill executor_stats with nothing and report here instead: per
+  // executor, its windowed per-stream figures in common/stats_record.h's compact encoding.
+  8: optional map<nimbus.ExecutorInfo, binary> executor_records;
+  // Built-in and user metrics of the worker and its tasks.
+  9: optional list<MetricPointRecord> metrics;
+  // topology.stats.sample.rate: the share of tuples whose latencies were timed.
+  10: optional double stats_sample_rate;
 }
 
 // A worker's local heartbeat, for its supervisor only (never in ZooKeeper). The worker rewrites

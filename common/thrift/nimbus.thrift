@@ -210,6 +210,8 @@ struct ErrorInfo {
   2: required i32 error_time_secs;
   3: optional string host;
   4: optional i32 port;
+  // Tempest's own (Storm's clients skip it): the task that reported the error.
+  100: optional i32 task;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -306,6 +306,31 @@ std::vector<executor_stats> topology_runtime::stats_by_executor() const {
     return out;
 }
 
+std::vector<executor_totals> topology_runtime::totals() const {
+    // First cut: the coarse per-task counters, all on the "default" stream. The executor's
+    // per-stream counters and sampled latencies replace this (issue 10).
+    std::vector<executor_totals> out;
+    for (const executor_stats& es : stats_by_executor()) {
+        executor_totals t;
+        t.first_task = es.first_task;
+        t.last_task = es.last_task;
+        t.component = es.stats.component;
+        t.is_spout = es.stats.is_spout;
+        const common::stream_key own{"", "default"};
+        t.figures.push_back({common::stat_kind::emitted, own, es.stats.emitted});
+        if (es.stats.is_spout) {
+            t.figures.push_back({common::stat_kind::acked, own, es.stats.acked});
+            t.figures.push_back({common::stat_kind::failed, own, es.stats.failed});
+        } else {
+            t.figures.push_back({common::stat_kind::executed, own, es.stats.executed});
+            t.figures.push_back({common::stat_kind::acked, own, es.stats.acked});
+            t.figures.push_back({common::stat_kind::failed, own, es.stats.failed});
+        }
+        out.push_back(std::move(t));
+    }
+    return out;
+}
+
 std::vector<error_record> topology_runtime::errors() const {
     std::scoped_lock lock(_impl->shared.errors_mu);
     return {_impl->shared.errors.begin(), _impl->shared.errors.end()};

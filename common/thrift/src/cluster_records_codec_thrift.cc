@@ -366,10 +366,33 @@ rec::WorkerHeartbeatRecord to_thrift(const common::worker_heartbeat& r) {
     if (r.port) {
         out.__set_port(*r.port);
     }
+    if (!r.records.empty()) {
+        std::map<ExecutorInfo, std::string> records;
+        for (const auto& [e, s] : r.records) {
+            records[to_thrift(e)] = common::encode_stats(s);
+        }
+        out.__set_executor_records(std::move(records));
+    }
+    if (!r.metrics.empty()) {
+        std::vector<rec::MetricPointRecord> metrics;
+        metrics.reserve(r.metrics.size());
+        for (const auto& m : r.metrics) {
+            rec::MetricPointRecord p;
+            p.name = m.name;
+            p.component = m.component;
+            p.task = m.task;
+            p.value = m.value;
+            metrics.push_back(std::move(p));
+        }
+        out.__set_metrics(std::move(metrics));
+    }
+    if (r.sample_rate) {
+        out.__set_stats_sample_rate(*r.sample_rate);
+    }
     return out;
 }
 
-common::worker_heartbeat from_thrift(const rec::WorkerHeartbeatRecord& r) {
+std::optional<common::worker_heartbeat> from_thrift(const rec::WorkerHeartbeatRecord& r) {
     common::worker_heartbeat out;
     out.topology_id = r.topology_id;
     out.executors = executors_from_thrift(r.executors);
@@ -383,6 +406,24 @@ common::worker_heartbeat from_thrift(const rec::WorkerHeartbeatRecord& r) {
     }
     if (r.__isset.port) {
         out.port = r.port;
+    }
+    if (r.__isset.executor_records) {
+        for (const auto& [e, bytes] : r.executor_records) {
+            auto s = common::decode_stats(bytes);
+            if (!s) {
+                return std::nullopt;  // a malformed record makes the heartbeat malformed
+            }
+            out.records[from_thrift(e)] = std::move(*s);
+        }
+    }
+    if (r.__isset.metrics) {
+        out.metrics.reserve(r.metrics.size());
+        for (const auto& m : r.metrics) {
+            out.metrics.push_back({m.name, m.component, m.task, m.value});
+        }
+    }
+    if (r.__isset.stats_sample_rate) {
+        out.sample_rate = r.stats_sample_rate;
     }
     return out;
 }
@@ -446,7 +487,7 @@ common::result<common::supervisor_record> decode_supervisor_record(std::string_v
 common::result<common::worker_heartbeat> decode_worker_heartbeat(std::string_view bytes) {
     return decode<rec::WorkerHeartbeatRecord>(
         bytes, record_kind::worker_heartbeat,
-        [](const rec::WorkerHeartbeatRecord& r) { return std::optional(from_thrift(r)); });
+        [](const rec::WorkerHeartbeatRecord& r) { return from_thrift(r); });
 }
 
 common::result<common::local_worker_heartbeat> decode_local_worker_heartbeat(

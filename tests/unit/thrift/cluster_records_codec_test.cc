@@ -82,6 +82,31 @@ TEST(cluster_records_codec_test, unset_optional_fields_stay_unset) {
     EXPECT_FALSE(decode_worker_heartbeat(to_binary(hb))->port);
 }
 
+TEST(cluster_records_codec_test, heartbeat_carries_stats_records_metrics_and_sample_rate) {
+    common::worker_heartbeat hb;
+    hb.topology_id = "wc-1";
+    hb.executors = {{1, 2}};
+    common::stats_record r;
+    r.add(common::stat_kind::transferred, {"", "default"}, {3, 9, 9, 12});
+    hb.records[{1, 2}] = r;
+    hb.metrics.push_back({"queue.population", "split", 2, 17});
+    hb.sample_rate = 0.05;
+    auto back = decode_worker_heartbeat(encode(hb));
+    ASSERT_TRUE(back) << back.error().message();
+    EXPECT_EQ(*back, hb);
+    EXPECT_EQ(back->records.at({1, 2}).get(common::stat_kind::transferred, {"", "default"})[3],
+              12U);
+
+    // A stats record that is not one makes the whole heartbeat malformed, named as such.
+    auto wire = from_binary<records::WorkerHeartbeatRecord>(encode(hb));
+    ASSERT_TRUE(wire);
+    wire->executor_records.begin()->second = "\x07garbage";
+    auto bad = decode_worker_heartbeat(to_binary(*wire));
+    ASSERT_FALSE(bad);
+    EXPECT_NE(bad.error().message().find("WorkerHeartbeatRecord"), std::string::npos)
+        << bad.error().message();
+}
+
 TEST(cluster_records_codec_test, fields_land_where_they_belong) {
     common::storm_base base;
     base.name = "wc";

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "samples.h"
 
+#include "tempest/common/stats_record.h"
+
 namespace tempest::thrift::testing {
 
 void fill(JavaObjectArg& v) {
@@ -440,6 +442,17 @@ void fill(records::WorkerHeartbeatRecord& v) {
     v.__set_executor_stats({{full<ExecutorInfo>(), full<ExecutorStats>()}});
     v.__set_host("node-a");
     v.__set_port(6700);
+    common::stats_record r;
+    r.add(common::stat_kind::emitted, {"", "default"}, {20, 60, 60, 60});
+    r.add(common::stat_kind::executed, {"spout", "default"}, {5, 5, 5, 5});
+    v.__set_executor_records({{full<ExecutorInfo>(), common::encode_stats(r)}});
+    records::MetricPointRecord m;
+    m.name = "worker.rss_bytes";
+    m.component = "__system";
+    m.task = -1;
+    m.value = 1048576;
+    v.__set_metrics({m});
+    v.__set_stats_sample_rate(0.05);
 }
 
 }  // namespace tempest::thrift::testing

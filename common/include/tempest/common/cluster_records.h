@@ -7,6 +7,8 @@
 // form). Plain values: thread-safe as values are.
 #pragma once
 
+#include "tempest/common/stats_record.h"
+
 #include <compare>
 #include <cstdint>
 #include <map>
@@ -134,6 +136,15 @@ struct executor_stats {
     friend bool operator==(const executor_stats&, const executor_stats&) = default;
 };
 
+// One value of a built-in or user metric (MetricPointRecord; names in docs/METRICS.md).
+struct metric_point {
+    std::string name;
+    std::string component;  // "__system" for the worker's own
+    int task = -1;          // -1: the worker's own
+    double value = 0;
+    friend bool operator==(const metric_point&, const metric_point&) = default;
+};
+
 // workerbeats/<topology-id>/<node>-<port>: a worker's heartbeat with its executors' statistics,
 // for Nimbus and the UI (WorkerHeartbeatRecord).
 struct worker_heartbeat {
@@ -144,6 +155,11 @@ struct worker_heartbeat {
     std::map<executor_info, executor_stats> stats;
     std::optional<std::string> host;
     std::optional<int> port;
+    // Per executor: its windowed per-stream figures (what Nimbus reports; `stats` above is
+    // Storm's older shape, left empty by current workers).
+    std::map<executor_info, stats_record> records;
+    std::vector<metric_point> metrics;
+    std::optional<double> sample_rate;  // topology.stats.sample.rate
     friend bool operator==(const worker_heartbeat&, const worker_heartbeat&) = default;
 };
 

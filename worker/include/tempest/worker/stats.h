@@ -2,8 +2,11 @@
 // What a running topology reports about itself: counters per component and reported errors.
 #pragma once
 
+#include "tempest/common/stats_record.h"
+
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace tempest::worker {
 
@@ -26,6 +29,30 @@ struct executor_stats {
     int first_task = 0;
     int last_task = 0;
     component_stats stats;
+};
+
+// One running total of an executor since it started: a figure of one stream key (see
+// common/stats_record.h for the keys: an output stream, or a bolt's input (component, stream)).
+// Latencies are a sum of sampled latencies in microseconds (the *_latency_us kinds) and the
+// number of samples (the *_samples kinds), so that windows can be cut from their differences.
+struct figure_total {
+    common::stat_kind kind = common::stat_kind::emitted;
+    common::stream_key key;
+    std::uint64_t total = 0;
+};
+
+// The running totals of one executor of this worker, for the heartbeat's windowed figures.
+struct executor_totals {
+    int first_task = 0;
+    int last_task = 0;
+    std::string component;
+    bool is_spout = false;
+    std::vector<figure_total> figures;  // figures that have never moved may be absent
+    // For the built-in metrics: nanoseconds this executor spent backpressured (its output full,
+    // taking no input), and its input queues' population and capacity (tuples) right now.
+    std::uint64_t backpressure_ns = 0;
+    std::uint64_t queue_population = 0;
+    std::uint64_t queue_capacity = 0;
 };
 
 // An error a component reported (report_error, or an exception out of its code).

@@ -60,6 +60,9 @@ class topology_runtime {
     std::vector<component_stats> stats() const;
     // Per executor of this worker, in plan order.
     std::vector<executor_stats> stats_by_executor() const;
+    // Per executor of this worker, in plan order: its running totals per figure and stream.
+    // Safe from any thread while running (each counter has a single writer, its executor).
+    std::vector<executor_totals> totals() const;
     std::vector<error_record> errors() const;
 
   private:

@@ -11,6 +11,8 @@
 #include "tempest/common/cluster_records.h"
 #include "tempest/common/result.h"
 
+#include <optional>
+
 namespace tempest::thrift {
 
 ExecutorInfo to_thrift(const common::executor_info& e);
@@ -32,7 +34,8 @@ records::LocalWorkerHeartbeatRecord to_thrift(const common::local_worker_heartbe
 [[nodiscard]] common::result<common::storm_base> from_thrift(const records::StormBaseRecord& r);
 common::assignment from_thrift(const records::AssignmentRecord& r);
 common::supervisor_record from_thrift(const records::SupervisorRecord& r);
-common::worker_heartbeat from_thrift(const records::WorkerHeartbeatRecord& r);
+// nullopt when an executor's stats record is malformed.
+std::optional<common::worker_heartbeat> from_thrift(const records::WorkerHeartbeatRecord& r);
 common::local_worker_heartbeat from_thrift(const records::LocalWorkerHeartbeatRecord& r);
 
 }  // namespace tempest::thrift
