@@ -13,7 +13,8 @@
 //
 // Arguments (`--key value`): --name (default cluster-test), --workers (4), --out DIR (required),
 // --repetitions R (20: N = R * 8 sentences), --acking 0|1 (1), --rate SENTENCES_PER_SEC (0 = as
-// fast as the topology takes them), --message-timeout SECS (10), --max-pending N (50).
+// fast as the topology takes them), --message-timeout SECS (10), --max-pending N (50),
+// --refuse-word WORD (count throws on that word; none by default).
 //
 // A restarted spout task reads its acked file and does not emit those ids again, so with acking
 // every id is eventually acked once the topology runs (a count bolt restarted after a crash
@@ -31,6 +32,7 @@
 #include <deque>
 #include <fstream>
 #include <map>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <unordered_set>
@@ -166,10 +168,12 @@ class split_bolt final : public tempest::bolt {
 };
 
 // Counts words and rewrites <out>/counts-<task>.txt ("word count" lines) before acking each one,
-// so an acked word is a counted and recorded word.
+// so an acked word is a counted and recorded word. A word equal to `refused` (when not empty)
+// makes execute() throw instead: an error out of user code, for the error reporting tests.
 class count_bolt final : public tempest::bolt {
   public:
-    explicit count_bolt(std::string out_dir) : _out_dir(std::move(out_dir)) {}
+    count_bolt(std::string out_dir, std::string refused)
+        : _out_dir(std::move(out_dir)), _refused(std::move(refused)) {}
 
     void declare_output_fields(tempest::output_fields_declarer& /*d*/) override {}
     void prepare(const tempest::config& /*conf*/, const tempest::topology_context& context,
@@ -180,6 +184,9 @@ class count_bolt final : public tempest::bolt {
     }
     void execute(const tempest::tuple& input) override {
         if (input.get_source_stream_id() != "__tick") {
+            if (!_refused.empty() && input.get_string(0) == _refused) {
+                throw std::runtime_error("count refuses the word '" + _refused + "'");
+            }
             ++_counts[std::string(input.get_string(0))];
             std::string text;
             for (const auto& [word, n] : _counts) {
@@ -192,6 +199,7 @@ class count_bolt final : public tempest::bolt {
 
   private:
     std::string _out_dir;
+    std::string _refused;
     std::string _path;
     tempest::output_collector* _collector = nullptr;
     std::map<std::string, std::int64_t> _counts;
@@ -206,7 +214,7 @@ extern "C" __attribute__((visibility("default"))) void tempest_register(
     registry.add_spout_with<sentence_spout, int, std::string, double>(
         "cluster_test.sentence_spout");
     registry.add_bolt_with<split_bolt, std::string>("cluster_test.split");
-    registry.add_bolt_with<count_bolt, std::string>("cluster_test.count");
+    registry.add_bolt_with<count_bolt, std::string, std::string>("cluster_test.count");
 }
 
 extern "C" __attribute__((visibility("default"))) int tempest_main(int argc, char** argv,
@@ -214,7 +222,7 @@ extern "C" __attribute__((visibility("default"))) int tempest_main(int argc, cha
     std::map<std::string, std::string> opts = {
         {"name", "cluster-test"},  {"workers", "4"},      {"out", ""},
         {"repetitions", "20"},     {"acking", "1"},       {"rate", "0"},
-        {"message-timeout", "10"}, {"max-pending", "50"},
+        {"message-timeout", "10"}, {"max-pending", "50"}, {"refuse-word", ""},
     };
     int i = (argc > 0 && std::string_view(argv[0]).substr(0, 2) != "--") ? 1 : 0;
     for (; i < argc; ++i) {
@@ -236,7 +244,8 @@ extern "C" __attribute__((visibility("default"))) int tempest_main(int argc, cha
         "sentences", "cluster_test.sentence_spout",
         {std::atoi(opts["repetitions"].c_str()), opts["out"], std::atof(opts["rate"].c_str())}, 1);
     b.set_bolt("split", "cluster_test.split", {opts["out"]}, 4).shuffle_grouping("sentences");
-    b.set_bolt("count", "cluster_test.count", {opts["out"]}, 4).fields_grouping("split", {"word"});
+    b.set_bolt("count", "cluster_test.count", {opts["out"], opts["refuse-word"]}, 4)
+        .fields_grouping("split", {"word"});
 
     tempest::config conf;
     conf.set_num_workers(std::atoi(opts["workers"].c_str()));
