@@ -48,6 +48,7 @@ constexpr std::array schema{
     config_key{.name = "topology.batch.flush.interval.millis", .type = t::integer, .min = 1},
     config_key{.name = "topology.chaining", .type = t::boolean},
     config_key{.name = "topology.debug", .type = t::boolean},
+    config_key{.name = "topology.error.throttle.interval.secs", .type = t::integer, .min = 1},
     config_key{.name = "topology.executor.receive.buffer.size",
                .type = t::integer,
                .min = 2,
@@ -55,6 +56,7 @@ constexpr std::array schema{
                .power_of_two = true},
     config_key{
         .name = "topology.local.duration.secs", .type = t::number, .nullable = true, .min = 0},
+    config_key{.name = "topology.max.error.report.per.interval", .type = t::integer, .min = 0},
     config_key{
         .name = "topology.max.spout.pending", .type = t::integer, .nullable = true, .min = 1},
     config_key{

@@ -28,6 +28,7 @@
 #include "tempest/common/zk_paths.h"
 #include "tempest/test_support/wait_until.h"
 #include "tempest/test_support/zk_server.h"
+#include "tempest/thrift/cluster_records_codec.h"
 #include "tempest_process.h"
 
 #include <gtest/gtest.h>
@@ -379,7 +380,8 @@ TEST_F(cluster_test, counts_exactly_in_local_mode) {
 
 TEST_F(cluster_test, counts_exactly_over_four_workers_and_kill_ends_them) {
     ASSERT_NO_FATAL_FAILURE(start_cluster());
-    run_result r = submit("wc", {"--workers", "4", "--repetitions", "20"});
+    // Each of the 4 split tasks reports 8 errors at once (sentences are shuffled over them).
+    run_result r = submit("wc", {"--workers", "4", "--repetitions", "20", "--errors", "8"});
     ASSERT_EQ(r.status, 0) << r.out << r.err;
 
     auto workers = wait_workers(2);
@@ -431,6 +433,61 @@ TEST_F(cluster_test, counts_exactly_over_four_workers_and_kill_ends_them) {
         }
     }
     EXPECT_GT(counted_elsewhere, 0) << "no word was counted outside the spout's worker";
+
+    // The workers wrote the errors to ZooKeeper, where Nimbus reads them: 5 per split executor
+    // pass the throttle (topology.max.error.report.per.interval), 10 are kept per component.
+    std::vector<std::string> errors;
+    EXPECT_TRUE(wait_until(
+        [&] {
+            try {
+                auto c = common::nimbus_client::connect("127.0.0.1", _nimbus->port(), 5s);
+                errors = c.info("wc").errors["split"];
+            } catch (const std::exception&) {
+                return false;
+            }
+            return errors.size() == 10;
+        },
+        30s))
+        << "split's errors through Nimbus: " << ::testing::PrintToString(errors);
+    for (const auto& e : errors) {
+        EXPECT_NE(e.find("split task "), std::string::npos) << e;
+        EXPECT_EQ(e.find("error 6"), std::string::npos) << "throttled away: " << e;
+    }
+    // The workers' heartbeats carry windowed figures per executor and metric points.
+    std::size_t beats = 0;
+    bool emitted = false;
+    EXPECT_TRUE(wait_until(
+        [&] {
+            beats = 0;
+            emitted = false;
+            auto ids = _zk->children(_paths.workerbeats());
+            if (!ids || ids->size() != 1) {
+                return false;
+            }
+            const std::string dir = _paths.workerbeats(ids->front());
+            auto names = _zk->children(dir);
+            for (const auto& n : names ? *names : std::vector<std::string>{}) {
+                auto data = _zk->get(dir + "/" + n);
+                auto beat = data ? thrift::decode_worker_heartbeat(data->data)
+                                 : common::result<common::worker_heartbeat>(data.error());
+                if (!beat || !beat->stats.empty() || !beat->sample_rate ||
+                    beat->records.size() != beat->executors.size() ||
+                    std::none_of(beat->metrics.begin(), beat->metrics.end(), [](const auto& p) {
+                        return p.name == "worker.rss_bytes" && p.component == "__system" &&
+                               p.value > 0;
+                    })) {
+                    return false;
+                }
+                ++beats;
+                for (const auto& [e, r] : beat->records) {
+                    emitted |= r.get(common::stat_kind::emitted, {"", "default"})[3] > 0;
+                }
+            }
+            return beats == 4 && emitted;
+        },
+        15s))
+        << beats
+        << " well-formed heartbeats (want one per worker, 4); some executor emitted: " << emitted;
 
     run_result k = cli("kill", {"wc", "-w", "0"});
     ASSERT_EQ(k.status, 0) << k.out << k.err;

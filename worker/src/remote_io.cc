@@ -94,6 +94,22 @@ void remote_io::set_task_endpoints(std::vector<task_endpoint> endpoints) {
     _park.wake();
 }
 
+std::vector<connection_stats> remote_io::connections() const {
+    std::vector<connection_stats> out;
+    {
+        std::scoped_lock lock(_clients_mu);
+        for (const auto& [key, c] : _clients) {
+            out.push_back({key, true, c->bytes_written(), c->messages_sent(), c->credit_waits()});
+        }
+    }
+    if (_server) {
+        for (auto& in : _server->connections()) {
+            out.push_back({std::move(in.peer), false, in.bytes, in.messages, 0});
+        }
+    }
+    return out;
+}
+
 remote_stats remote_io::stats() const noexcept {
     remote_stats s;
     s.sent = _sent.load(std::memory_order_relaxed);
@@ -118,6 +134,7 @@ void remote_io::apply_endpoints() {
         eps.swap(_pending_endpoints);
     }
     std::map<std::string, std::unique_ptr<transport::tcp_client>> keep;
+    std::scoped_lock lock(_clients_mu);  // rare: only when the assignment changes
     std::fill(_task_client.begin(), _task_client.end(), nullptr);
     for (std::size_t task = 1; task < eps.size() && task < _task_client.size(); ++task) {
         const task_endpoint& e = eps[task];

@@ -82,6 +82,9 @@ class remote_io {
     std::uint16_t port() const noexcept { return _server ? _server->port() : 0; }
     void set_task_endpoints(std::vector<task_endpoint> endpoints);
     remote_stats stats() const noexcept;
+    // Every connection: one per peer worker this worker sends to, one per worker connected to
+    // this one. Any thread.
+    std::vector<connection_stats> connections() const;
 
   private:
     void transfer_loop();
@@ -101,7 +104,10 @@ class remote_io {
     parker _park;
     std::thread _transfer;
     std::atomic<bool> _stop{false};
-    std::map<std::string, std::unique_ptr<transport::tcp_client>> _clients;  // by "host:port"
+    // By "host:port". Changed only by the transfer thread, under _clients_mu; read by it
+    // without the lock, by other threads (connections()) with it.
+    std::map<std::string, std::unique_ptr<transport::tcp_client>> _clients;
+    mutable std::mutex _clients_mu;
     std::vector<transport::tcp_client*> _task_client;  // index = task id; null = unknown
     std::mutex _endpoints_mu;                          // guards _pending_endpoints
     std::vector<task_endpoint> _pending_endpoints;

@@ -337,3 +337,23 @@ std::vector<error_record> topology_runtime::errors() const {
 }
 
 }  // namespace tempest::worker
+
+namespace tempest::worker {
+
+std::shared_ptr<metric_registry> topology_runtime::metrics() const {
+    return _impl->shared.metrics;
+}
+
+topology_runtime::error_batch topology_runtime::errors_since(std::uint64_t cursor) const {
+    auto b = _impl->shared.errors_since(cursor);
+    return {std::move(b.errors), b.cursor, b.missed};
+}
+
+std::vector<connection_stats> topology_runtime::connections() const {
+    if (!_impl->remote) {
+        return {};
+    }
+    return _impl->remote->connections();
+}
+
+}  // namespace tempest::worker

@@ -14,7 +14,8 @@
 // Arguments (`--key value`): --name (default cluster-test), --workers (4), --out DIR (required),
 // --repetitions R (20: N = R * 8 sentences), --acking 0|1 (1), --rate SENTENCES_PER_SEC (0 = as
 // fast as the topology takes them), --message-timeout SECS (10), --max-pending N (50),
-// --refuse-word WORD (count throws on that word; none by default).
+// --refuse-word WORD (count throws on that word; none by default), --errors N (0: each split
+// task reports an error, "split task T error K", for its first N sentences).
 //
 // A restarted spout task reads its acked file and does not emit those ids again, so with acking
 // every id is eventually acked once the topology runs (a count bolt restarted after a crash
@@ -138,15 +139,21 @@ class sentence_spout final : public tempest::spout {
 
 class split_bolt final : public tempest::bolt {
   public:
-    explicit split_bolt(std::string out_dir) : _out_dir(std::move(out_dir)) {}
+    split_bolt(std::string out_dir, int errors) : _out_dir(std::move(out_dir)), _errors(errors) {}
 
     void declare_output_fields(tempest::output_fields_declarer& d) override { d.declare({"word"}); }
     void prepare(const tempest::config& /*conf*/, const tempest::topology_context& context,
                  tempest::output_collector& collector) override {
         _collector = &collector;
+        _task = context.get_this_task_id();
         write_pid_file(_out_dir, context);
     }
     void execute(const tempest::tuple& input) override {
+        if (_reported < _errors) {
+            ++_reported;
+            _collector->report_error("split task " + std::to_string(_task) + " error " +
+                                     std::to_string(_reported));
+        }
         std::string_view s = input.get_string(0);
         while (!s.empty()) {
             std::size_t end = s.find(' ');
@@ -164,6 +171,9 @@ class split_bolt final : public tempest::bolt {
 
   private:
     std::string _out_dir;
+    int _errors = 0;
+    int _reported = 0;
+    int _task = 0;
     tempest::output_collector* _collector = nullptr;
 };
 
@@ -213,7 +223,7 @@ extern "C" __attribute__((visibility("default"))) void tempest_register(
     tempest::component_registry& registry) {
     registry.add_spout_with<sentence_spout, int, std::string, double>(
         "cluster_test.sentence_spout");
-    registry.add_bolt_with<split_bolt, std::string>("cluster_test.split");
+    registry.add_bolt_with<split_bolt, std::string, int>("cluster_test.split");
     registry.add_bolt_with<count_bolt, std::string, std::string>("cluster_test.count");
 }
 
@@ -223,6 +233,7 @@ extern "C" __attribute__((visibility("default"))) int tempest_main(int argc, cha
         {"name", "cluster-test"},  {"workers", "4"},      {"out", ""},
         {"repetitions", "20"},     {"acking", "1"},       {"rate", "0"},
         {"message-timeout", "10"}, {"max-pending", "50"}, {"refuse-word", ""},
+        {"errors", "0"},
     };
     int i = (argc > 0 && std::string_view(argv[0]).substr(0, 2) != "--") ? 1 : 0;
     for (; i < argc; ++i) {
@@ -243,7 +254,8 @@ extern "C" __attribute__((visibility("default"))) int tempest_main(int argc, cha
     b.set_spout(
         "sentences", "cluster_test.sentence_spout",
         {std::atoi(opts["repetitions"].c_str()), opts["out"], std::atof(opts["rate"].c_str())}, 1);
-    b.set_bolt("split", "cluster_test.split", {opts["out"]}, 4).shuffle_grouping("sentences");
+    b.set_bolt("split", "cluster_test.split", {opts["out"], std::atoi(opts["errors"].c_str())}, 4)
+        .shuffle_grouping("sentences");
     b.set_bolt("count", "cluster_test.count", {opts["out"], opts["refuse-word"]}, 4)
         .fields_grouping("split", {"word"});
 

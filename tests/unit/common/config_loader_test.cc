@@ -277,6 +277,37 @@ TEST(config_validate_test, topology_config_allows_user_keys_but_not_unknown_rese
                             "config key 'topology.name' must be a string or null, got bytes");
 }
 
+TEST(config_validate_test, error_throttle_keys_are_known_with_storms_defaults) {
+    const config& d = default_config();
+    EXPECT_EQ(d.get_int("topology.error.throttle.interval.secs", 0), 10);
+    EXPECT_EQ(d.get_int("topology.max.error.report.per.interval", 0), 5);
+    EXPECT_NO_THROW(
+        validate_text("topology.error.throttle.interval.secs: 60\n"
+                      "topology.max.error.report.per.interval: 0\n"));
+    config c;
+    c.set("topology.error.throttle.interval.secs", 1);
+    c.set("topology.max.error.report.per.interval", 100);
+    EXPECT_NO_THROW(validate_topology_config(c, "topology 'wc'"));
+}
+
+TEST(config_validate_test, bad_error_throttle_values_name_the_key) {
+    expect_error([] { validate_text("topology.error.throttle.interval.secs: 0\n"); },
+                 "config key 'topology.error.throttle.interval.secs' must be at least 1, got 0 "
+                 "(tempest.yaml:1)");
+    expect_error([] { validate_text("topology.max.error.report.per.interval: -1\n"); },
+                 "config key 'topology.max.error.report.per.interval' must be at least 0, got -1 "
+                 "(tempest.yaml:1)");
+    config bad;
+    bad.set("topology.error.throttle.interval.secs", "10s");
+    expect_error([&] { validate_topology_config(bad, "topology 'wc'"); },
+                 "config key 'topology.error.throttle.interval.secs' must be an integer, got "
+                 "string \"10s\" (topology 'wc')");
+    config typo;
+    typo.set("topology.max.error.reports.per.interval", 5);
+    expect_error_containing([&] { validate_topology_config(typo, "topology 'wc'"); },
+                            "did you mean 'topology.max.error.report.per.interval'?");
+}
+
 TEST(config_override_test, values_are_yaml) {
     EXPECT_EQ(*parse_config_override("topology.workers=4").conf.find("topology.workers"), value(4));
     EXPECT_EQ(*parse_config_override("nimbus.seeds=[\"a\",\"b\"]").conf.find("nimbus.seeds"),

@@ -152,6 +152,36 @@ TEST(tcp_transport_test, delivers_batches_in_order) {
     EXPECT_EQ(client.connects(), 1u);
 }
 
+TEST(tcp_transport_test, both_ends_count_bytes_and_messages_per_connection) {
+    topology_fixture f;
+    receiver r;
+    tcp_server server(server_options{"127.0.0.1", 0}, f.table, r.handler());
+    ASSERT_TRUE(server.start());
+    auto opts = client_to(server.port());
+    opts.batch_bytes = 1024;
+    tcp_client client(opts);
+    client.start();
+    constexpr std::int64_t n = 500;
+    for (std::int64_t i = 0; i < n; ++i) {
+        send(client, f.make(i));
+    }
+    ASSERT_TRUE(client.flush());
+    ASSERT_TRUE(wait_until([&] { return r.count() == n; })) << "received " << r.count();
+    // Frames are decoded before they are counted as written on the other side; wait for both.
+    std::vector<tcp_server::connection_figures> in;
+    ASSERT_TRUE(wait_until([&] {
+        in = server.connections();
+        return in.size() == 1 && in[0].messages == static_cast<std::uint64_t>(n) &&
+               client.bytes_written() == in[0].bytes;
+    })) << "client wrote "
+        << client.bytes_written() << " bytes";
+    EXPECT_EQ(client.messages_sent(), static_cast<std::uint64_t>(n));
+    EXPECT_GT(in[0].bytes, static_cast<std::uint64_t>(n) * 8);  // at least each value's bytes
+    EXPECT_NE(in[0].peer.find("127.0.0.1:"), std::string::npos) << in[0].peer;
+    client.stop();
+    ASSERT_TRUE(wait_until([&] { return server.connections().empty(); }));
+}
+
 TEST(tcp_transport_test, flush_interval_sends_a_trickle) {
     topology_fixture f;
     receiver r;

@@ -75,6 +75,7 @@ class executor_core {
     void report(const task_state& t, std::string message) {
         _shared.report(t.comp->id, t.id, std::move(message));
     }
+    shared_state& shared() const noexcept { return _shared; }
 
   private:
     // Builds one tuple with fill(tuple&) for `target`: in its ring's next slot, or for a chained

@@ -5,6 +5,7 @@
 
 #include "executor/collectors.h"
 #include "executor/config_defaults.h"
+#include "executor/executor_core.h"
 
 #include <vector>
 
@@ -20,7 +21,7 @@ std::unique_ptr<task_state> make_task_state(executor_core& ex, const topology_pl
     t->debug = conf_bool(comp.conf, config::topology_debug);
     std::int64_t tick = conf_int_or_zero(comp.conf, config::topology_tick_tuple_freq_secs);
     t->tick_ns = (tick > 0 && !comp.is_spout && !comp.is_acker) ? tick * 1'000'000'000 : 0;
-    t->ctx = std::make_unique<topology_context>(plan.layout(), id);
+    t->ctx = std::make_unique<topology_context>(plan.layout(), id, ex.shared().metrics);
     if (comp.is_spout) {
         t->sp = registry.make_spout(comp.def->class_name, comp.def->args);
         t->spout_out = std::make_unique<spout_collector_impl>(ex, *t);

@@ -1,12 +1,15 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "tempest/worker/worker_process.h"
 
+#include "error_writer.h"
+#include "heartbeat_builder.h"
 #include "tempest/common/cluster_records.h"
 #include "tempest/common/cluster_state.h"
 #include "tempest/common/config_keys.h"
 #include "tempest/common/file_util.h"
 #include "tempest/common/log.h"
 #include "tempest/common/package_loader.h"
+#include "tempest/common/process_usage.h"
 #include "tempest/common/stormdist.h"
 #include "tempest/common/topology_layout.h"
 #include "tempest/common/zk_cluster_state.h"
@@ -51,29 +54,6 @@ executor_set executors_here(const common::assignment& a, const worker_identity& 
     return {v.begin(), v.end()};
 }
 
-// One executor's statistics as workers publish them (all-time window, default stream).
-common::executor_stats published_stats(const component_stats& c) {
-    const std::string all_time = ":all-time";
-    common::executor_stats s;
-    s.emitted[all_time]["default"] = static_cast<std::int64_t>(c.emitted);
-    s.transferred[all_time]["default"] = static_cast<std::int64_t>(c.emitted);
-    s.rate = 1.0;
-    s.is_spout = c.is_spout;
-    if (c.is_spout) {
-        s.spout_acked[all_time]["default"] = static_cast<std::int64_t>(c.acked);
-        s.spout_failed[all_time]["default"] = static_cast<std::int64_t>(c.failed);
-        s.complete_ms_avg[all_time]["default"] = c.complete_latency_mean_us / 1000.0;
-    } else {
-        const common::stream_id any{c.component, "default"};
-        s.bolt_acked[all_time][any] = static_cast<std::int64_t>(c.acked);
-        s.bolt_failed[all_time][any] = static_cast<std::int64_t>(c.failed);
-        s.executed[all_time][any] = static_cast<std::int64_t>(c.executed);
-        s.process_ms_avg[all_time][any] = 0;
-        s.execute_ms_avg[all_time][any] = 0;
-    }
-    return s;
-}
-
 }  // namespace
 
 struct worker_process::impl {
@@ -95,6 +75,14 @@ struct worker_process::impl {
     std::int32_t storm_version = -1;
     bool beat_parent_ok = true;
     bool stopped = false;
+
+    // What the ZooKeeper heartbeat is made of (heartbeat_builder.h) and where errors go
+    // (error_writer.h); both set up by start().
+    heartbeat_builder beats;
+    double sample_rate = 0.05;  // topology.stats.sample.rate
+    std::optional<error_writer> errors;
+    std::uint64_t error_cursor = 0;  // errors of the runtime handed to `errors` so far
+    std::uint64_t errors_missed = 0;
 
     std::shared_ptr<common::zk_cluster_state> session() {
         if (!zk || zk->expired()) {
@@ -148,6 +136,8 @@ struct worker_process::impl {
     }
 
     void write_heartbeats();
+    // Hands the errors reported since the last call to the error writer.
+    void report_errors();
 };
 
 worker_process::worker_process(config daemon_conf, worker_identity id)
@@ -241,8 +231,40 @@ bool worker_process::start() {
     if (auto r = common::ensure_path(*w.session(), w.paths.workerbeats(w.id.topology_id)); !r) {
         log().warn("creating {}: {}", w.paths.workerbeats(w.id.topology_id), r.error().message());
     }
+
+    const config& topo_conf = plan->conf();
+    w.sample_rate = topo_conf.get_double(config::topology_stats_sample_rate, 0.05);
+    error_writer_options eo;
+    eo.topology_id = w.id.topology_id;
+    eo.host = common::conf_string_or_empty(w.daemon_conf, common::keys::storm_local_hostname);
+    if (eo.host.empty()) {
+        auto h = assignment->first.node_host.find(w.id.supervisor_id);
+        eo.host = h != assignment->first.node_host.end() ? h->second : w.id.supervisor_id;
+    }
+    eo.port = w.id.port;
+    eo.throttle_interval_ms =
+        1000 * common::conf_int(topo_conf, common::keys::topology_error_throttle_interval_secs);
+    eo.max_per_interval = static_cast<std::uint32_t>(
+        common::conf_int(topo_conf, common::keys::topology_max_error_report_per_interval));
+    w.errors.emplace(w.paths, std::move(eo),
+                     std::vector<common::executor_info>(w.mine.begin(), w.mine.end()));
+    if (auto r = w.errors->start(*w.session()); !r) {
+        log().warn("creating {}: {}", w.paths.errors(w.id.topology_id), r.error().message());
+    }
     w.write_heartbeats();
     return true;
+}
+
+void worker_process::impl::report_errors() {
+    if (!runtime || !errors) {
+        return;
+    }
+    auto batch = runtime->errors_since(error_cursor);
+    error_cursor = batch.cursor;
+    errors_missed += batch.missed;
+    if (!batch.errors.empty()) {
+        errors->write(*session(), batch.errors);
+    }
 }
 
 void worker_process::impl::write_heartbeats() {
@@ -260,21 +282,32 @@ void worker_process::impl::write_heartbeats() {
         log().error("writing the local heartbeat: {}", e.what());
     }
 
-    common::worker_heartbeat beat;
-    beat.topology_id = id.topology_id;
-    beat.executors = local.executors;
-    beat.time_secs = now_ms / 1000;
-    beat.uptime_secs = static_cast<int>(std::chrono::duration_cast<std::chrono::seconds>(
-                                            std::chrono::steady_clock::now() - started_at)
-                                            .count());
-    beat.host = common::conf_string_or_empty(daemon_conf, common::keys::storm_local_hostname);
-    beat.port = id.port;
-    for (const executor_stats& es : runtime->stats_by_executor()) {
-        beat.stats[{es.first_task, es.last_task}] = published_stats(es.stats);
-    }
+    report_errors();
     if (!beat_parent_ok) {
         return;
     }
+    const auto totals = runtime->totals();
+    const auto metrics = runtime->metrics();
+    heartbeat_input in;
+    in.topology_id = id.topology_id;
+    in.executors = local.executors;
+    in.now_ms = now_ms;
+    in.uptime_secs = static_cast<int>(std::chrono::duration_cast<std::chrono::seconds>(
+                                          std::chrono::steady_clock::now() - started_at)
+                                          .count());
+    in.host = common::conf_string_or_empty(daemon_conf, common::keys::storm_local_hostname);
+    in.port = id.port;
+    in.sample_rate = sample_rate;
+    in.totals = &totals;
+    in.metrics = metrics.get();
+    if (auto usage = common::read_process_usage(); usage) {
+        in.worker.usage = *usage;
+    }
+    in.worker.connections = runtime->connections();
+    in.worker.remote = runtime->remote();
+    in.worker.errors_suppressed = errors ? errors->suppressed() : 0;
+    in.worker.errors_missed = errors_missed;
+    common::worker_heartbeat beat = beats.build(in);
     auto path = paths.workerbeat(id.topology_id, id.supervisor_id, id.port);
     auto bytes = th::encode(beat);
     auto state = session();
@@ -370,6 +403,11 @@ void worker_process::stop(std::chrono::milliseconds drain) {
             }
         }
         w.runtime->stop();
+        try {
+            w.report_errors();  // those of close()/cleanup() too
+        } catch (const std::exception& e) {
+            log().warn("reporting the last errors: {}", e.what());
+        }
         auto r = w.runtime->remote();
         log().info(
             "worker stopped: {} tuples sent to and {} received from other workers ({} dropped "

@@ -37,6 +37,10 @@ struct tcp_client::impl {
         if (queue.size() >= options.max_queued_frames) {
             return false;
         }
+        // Counted when sealed, once per frame (not per message): the frame is on its way.
+        sealed_messages.store(
+            sealed_messages.load(std::memory_order_relaxed) + encoder.message_count(),
+            std::memory_order_relaxed);
         encoder.finish();
         std::vector<std::byte> fresh;
         if (!spare.empty()) {
@@ -219,25 +223,29 @@ struct tcp_client::impl {
         }
         writing = true;
         const std::uint64_t gen = generation;
-        asio::async_write(socket, write_buffers, [this, gen, n](const error_code& ec, std::size_t) {
-            if (gen != generation) {
-                // The connection failed (its read saw EOF first) after this write completed. A
-                // frame written in full is not written again, unless a write on the next
-                // connection has already taken it. If the next connection is up, it counted
-                // these frames against its window: give that back.
-                if (!ec && !writing && !stopping) {
-                    drop_written(n, is_connected.load(std::memory_order_relaxed));
+        asio::async_write(
+            socket, write_buffers, [this, gen, n](const error_code& ec, std::size_t bytes) {
+                // Single writer (the I/O thread); what reached the socket, also of a failed write.
+                written_bytes.store(written_bytes.load(std::memory_order_relaxed) + bytes,
+                                    std::memory_order_relaxed);
+                if (gen != generation) {
+                    // The connection failed (its read saw EOF first) after this write completed. A
+                    // frame written in full is not written again, unless a write on the next
+                    // connection has already taken it. If the next connection is up, it counted
+                    // these frames against its window: give that back.
+                    if (!ec && !writing && !stopping) {
+                        drop_written(n, is_connected.load(std::memory_order_relaxed));
+                    }
+                    return;
                 }
-                return;
-            }
-            writing = false;
-            if (ec) {
-                on_error(gen, ec);
-                return;
-            }
-            drop_written(n, false);
-            start_write();
-        });
+                writing = false;
+                if (ec) {
+                    on_error(gen, ec);
+                    return;
+                }
+                drop_written(n, false);
+                start_write();
+            });
     }
 
     // The first n queued frames have been written: their buffers go back for reuse; with
@@ -307,6 +315,8 @@ struct tcp_client::impl {
     std::atomic<std::uint64_t> connect_count{0};
     std::atomic<std::uint64_t> waits{0};
     std::atomic<std::uint64_t> granted_total{0};
+    std::atomic<std::uint64_t> sealed_messages{0};  // written under mu
+    std::atomic<std::uint64_t> written_bytes{0};    // written by the I/O thread
 };
 
 tcp_client::tcp_client(client_options options)
@@ -408,6 +418,14 @@ std::uint64_t tcp_client::credit_waits() const noexcept {
 
 std::uint64_t tcp_client::credits_granted() const noexcept {
     return _impl->granted_total.load(std::memory_order_relaxed);
+}
+
+std::uint64_t tcp_client::messages_sent() const noexcept {
+    return _impl->sealed_messages.load(std::memory_order_relaxed);
+}
+
+std::uint64_t tcp_client::bytes_written() const noexcept {
+    return _impl->written_bytes.load(std::memory_order_relaxed);
 }
 
 }  // namespace tempest::worker::transport

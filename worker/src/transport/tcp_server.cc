@@ -11,6 +11,7 @@
 #include <cstring>
 #include <deque>
 #include <exception>
+#include <map>
 #include <mutex>
 #include <optional>
 #include <set>
@@ -22,10 +23,22 @@ namespace tempest::worker::transport {
 
 struct tcp_server::impl {
     // One accepted connection; owned by the server's set and by its pending handlers. I/O thread.
+    // What came by one connection: written by the I/O thread (once per frame), read by any
+    // thread through tcp_server::connections().
+    struct counters {
+        std::string peer;
+        std::atomic<std::uint64_t> bytes{0};
+        std::atomic<std::uint64_t> messages{0};
+    };
+
     struct connection : std::enable_shared_from_this<connection> {
         connection(impl& s, tcp::socket sock, std::uint32_t conn_id)
-            : server(s), socket(std::move(sock)), id(conn_id) {
+            : server(s),
+              socket(std::move(sock)),
+              id(conn_id),
+              figures(std::make_shared<counters>()) {
             peer = endpoint_string(socket);
+            figures->peer = peer;
         }
 
         // Credit frames back to the client, in order, one write at a time.
@@ -86,6 +99,12 @@ struct tcp_server::impl {
                 reject(e, static_cast<std::uint32_t>(body.size()));
                 return;
             }
+            figures->bytes.store(
+                figures->bytes.load(std::memory_order_relaxed) + length_bytes.size() + body.size(),
+                std::memory_order_relaxed);
+            figures->messages.store(
+                figures->messages.load(std::memory_order_relaxed) + batch.size(),
+                std::memory_order_relaxed);
             try {
                 server.on_batch(id, batch.tuples());
             } catch (const std::exception& ex) {
@@ -132,6 +151,7 @@ struct tcp_server::impl {
         std::array<std::byte, 4> length_bytes{};
         std::vector<std::byte> body;
         decoded_batch batch;
+        std::shared_ptr<counters> figures;
     };
 
     impl(server_options o, const schema_table& s, batch_handler h)
@@ -158,6 +178,10 @@ struct tcp_server::impl {
             auto c = std::make_shared<connection>(*this, std::move(sock), next_id);
             connections.insert(c);
             open_connections.store(connections.size(), std::memory_order_relaxed);
+            {
+                std::scoped_lock lock(figures_mu);
+                figures.emplace(c->id, c->figures);
+            }
             c->read_header();
             accept();
         });
@@ -170,6 +194,10 @@ struct tcp_server::impl {
             return;  // already forgotten (closed twice, or by stop())
         }
         const std::uint32_t id = c->id;
+        {
+            std::scoped_lock lock(figures_mu);
+            figures.erase(id);
+        }
         connections.erase(it);
         open_connections.store(connections.size(), std::memory_order_relaxed);
         if (on_close) {
@@ -200,6 +228,8 @@ struct tcp_server::impl {
     std::atomic<std::uint16_t> bound_port{0};
     std::atomic<std::size_t> open_connections{0};
     std::atomic<std::uint64_t> rejected{0};
+    mutable std::mutex figures_mu;                               // guards figures
+    std::map<std::uint32_t, std::shared_ptr<counters>> figures;  // of the open connections
 };
 
 tcp_server::tcp_server(server_options options, const schema_table& schemas, batch_handler on_batch)
@@ -271,6 +301,10 @@ void tcp_server::stop() {
         }
         auto closing = std::move(s.connections);
         s.connections.clear();
+        {
+            std::scoped_lock lock(s.figures_mu);
+            s.figures.clear();
+        }
         s.open_connections.store(0, std::memory_order_relaxed);
         if (s.on_close) {
             for (const auto& c : closing) {
@@ -373,6 +407,17 @@ std::size_t tcp_server::connection_count() const noexcept {
 
 std::uint64_t tcp_server::rejected_frames() const noexcept {
     return _impl->rejected.load(std::memory_order_relaxed);
+}
+
+std::vector<tcp_server::connection_figures> tcp_server::connections() const {
+    std::vector<connection_figures> out;
+    std::scoped_lock lock(_impl->figures_mu);
+    out.reserve(_impl->figures.size());
+    for (const auto& [id, c] : _impl->figures) {
+        out.push_back({c->peer, c->bytes.load(std::memory_order_relaxed),
+                       c->messages.load(std::memory_order_relaxed)});
+    }
+    return out;
 }
 
 }  // namespace tempest::worker::transport

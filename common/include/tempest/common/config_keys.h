@@ -39,9 +39,14 @@ inline constexpr const char* supervisor_worker_shutdown_sleep_secs =
 inline constexpr const char* worker_heartbeat_frequency_secs = "worker.heartbeat.frequency.secs";
 inline constexpr const char* tempest_log_level = "tempest.log.level";
 inline constexpr const char* tempest_log_dir = "tempest.log.dir";
+// Topology keys the worker reads (Storm's names; a topology may set them).
+inline constexpr const char* topology_error_throttle_interval_secs =
+    "topology.error.throttle.interval.secs";
+inline constexpr const char* topology_max_error_report_per_interval =
+    "topology.max.error.report.per.interval";
 
 // Every name above (for the test that keeps them in the schema).
-inline constexpr std::array<const char*, 20> all = {
+inline constexpr std::array<const char*, 22> all = {
     storm_zookeeper_servers,
     storm_zookeeper_port,
     storm_zookeeper_root,
@@ -61,6 +66,8 @@ inline constexpr std::array<const char*, 20> all = {
     worker_heartbeat_frequency_secs,
     tempest_log_level,
     tempest_log_dir,
+    topology_error_throttle_interval_secs,
+    topology_max_error_report_per_interval,
     "topology.workers",  // topology_api's, read by daemons too
 };
 

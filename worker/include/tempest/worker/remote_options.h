@@ -42,4 +42,16 @@ struct remote_stats {
     std::size_t connections_in = 0;
 };
 
+// One connection to or from a peer worker, for the built-in metrics (docs/METRICS.md): what
+// went through it since it opened (outbound: since this worker first connected to that peer).
+struct connection_stats {
+    // Outbound: the peer worker's slot, "host:port" as the assignment names it. Inbound: the
+    // sending worker's address as the socket sees it, "ip:port" (an ephemeral port).
+    std::string peer;
+    bool outbound = true;
+    std::uint64_t bytes = 0;         // frame bytes written (outbound) or decoded (inbound)
+    std::uint64_t tuples = 0;        // messages: tuples, acks and other system messages
+    std::uint64_t credit_waits = 0;  // outbound: times a tuple waited for the peer's credit
+};
+
 }  // namespace tempest::worker

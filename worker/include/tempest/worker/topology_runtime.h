@@ -65,6 +65,23 @@ class topology_runtime {
     std::vector<executor_totals> totals() const;
     std::vector<error_record> errors() const;
 
+    // ---- for the worker's heartbeat (worker_process), any thread ----
+    // The user metrics every task of this runtime registers through its topology_context.
+    // Gauges' functions refer to tasks: read them only while the runtime runs.
+    std::shared_ptr<metric_registry> metrics() const;
+    // Errors reported after those `cursor` covered (0: from the first), oldest first; the
+    // returned cursor covers them. `missed`: reported since but no longer kept (the newest
+    // 1000 are kept).
+    struct error_batch {
+        std::vector<error_record> errors;
+        std::uint64_t cursor = 0;
+        std::uint64_t missed = 0;
+    };
+    error_batch errors_since(std::uint64_t cursor) const;
+    // The transport's connections (remote_io.h); empty without remote options or before
+    // start(). Requires: start() happened before on this thread or one synchronised with it.
+    std::vector<connection_stats> connections() const;
+
   private:
     struct impl;
     std::unique_ptr<impl> _impl;

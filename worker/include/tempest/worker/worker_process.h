@@ -6,12 +6,15 @@
 //                                                           stormconf.json (the supervisor's copy)
 //   ZooKeeper storms/<topology-id>, assignments/<topology-id>   read every heartbeat period
 //   <storm.local.dir>/workers/<worker-id>/heartbeat             LocalWorkerHeartbeatRecord
-//   ZooKeeper workerbeats/<topology-id>/<node>-<port>           WorkerHeartbeatRecord + stats
+//   ZooKeeper workerbeats/<topology-id>/<node>-<port>           WorkerHeartbeatRecord: windowed
+//                                                               stats, metrics (docs/METRICS.md)
+//   ZooKeeper errors/<topology-id>/<component>/e<sequence>      ErrorInfo, the newest 10 kept
 //
 // start() loads the package, rebuilds the topology exactly as Nimbus laid it out (the parallelism
 // of the topology record, the daemon config under the topology's), builds the executors the
 // assignment gives this slot and listens on the slot's port. tick(), called every
-// worker.heartbeat.frequency.secs, writes both heartbeats, follows the topology's status
+// worker.heartbeat.frequency.secs, writes both heartbeats and the errors reported since the
+// last tick (throttled per executor, process/error_writer.h), follows the topology's status
 // (active/inactive) and moves of other workers' executors, and says when to exit: the assignment
 // is gone (topology killed) or no longer gives this slot the same executors (the supervisor
 // starts a fresh worker for the new ones). stop() deactivates the spouts, lets in-flight tuples

@@ -62,6 +62,11 @@ class tcp_client {
     // Times try_send() refused a message for lack of credit, and credits granted by the peer.
     std::uint64_t credit_waits() const noexcept;
     std::uint64_t credits_granted() const noexcept;
+    // Messages in frames queued for writing (counted per frame, when it is sealed) and bytes
+    // written to the socket, since construction. A frame written again after a reconnect counts
+    // its bytes again. Any thread.
+    std::uint64_t messages_sent() const noexcept;
+    std::uint64_t bytes_written() const noexcept;
 
   private:
     struct impl;

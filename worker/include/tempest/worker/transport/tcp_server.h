@@ -11,6 +11,7 @@
 #include <memory>
 #include <span>
 #include <string>
+#include <vector>
 
 namespace tempest::worker::transport {
 
@@ -68,6 +69,16 @@ class tcp_server {
     // Connections open now, and frames rejected as malformed since construction.
     std::size_t connection_count() const noexcept;
     std::uint64_t rejected_frames() const noexcept;
+
+    // What came by one open connection: frame bytes (length prefix included) and messages of
+    // the frames decoded so far.
+    struct connection_figures {
+        std::string peer;  // the client's address, "ip:port"
+        std::uint64_t bytes = 0;
+        std::uint64_t messages = 0;
+    };
+    // The connections open now, by connection id. Any thread (a lock held for the copy).
+    std::vector<connection_figures> connections() const;
 
   private:
     struct impl;
