@@ -196,6 +196,48 @@ TEST_F(nimbus_cli_test, names_an_unreachable_nimbus) {
                  "cannot reach Nimbus at " + nowhere);
 }
 
+// `errors`, `monitor` and the list's rate column against a Nimbus without supervisors: no
+// executor runs, so there are no figures yet (the rate is "-", monitor counts 0) and no errors.
+TEST_F(nimbus_cli_test, errors_monitor_and_list_rate_answer_before_any_figures) {
+    ASSERT_EQ(submit("wc").status, 0);
+    run_result r = cli("errors", {"wc"});
+    EXPECT_EQ(r.status, 0) << r.err;
+    EXPECT_EQ(r.out, "No errors reported by topology 'wc'.\n");
+    expect_error(cli("errors", {"nosuch"}), "no topology named 'nosuch' is running");
+
+    run_result list = cli("list", {});
+    ASSERT_EQ(list.status, 0) << list.err;
+    EXPECT_TRUE(contains(list.out, "EMITTED/S")) << list.out;
+    EXPECT_TRUE(contains(list.out, "  -\n")) << list.out;  // no worker reported yet
+
+    expect_error(cli("monitor", {"nosuch", "-c", "split"}),
+                 "no topology named 'nosuch' is running");
+    r = cli("monitor", {"wc"});
+    EXPECT_EQ(r.status, 2);
+    expect_error(r,
+                 "which component of 'wc'? give -c COMPONENT, one of: count, report, "
+                 "sentences, split");
+    expect_error(cli("monitor", {"wc", "-c", "nope"}),
+                 "topology 'wc' has no component 'nope' (components: count, report, sentences, "
+                 "split)");
+
+    tempest_process monitor(
+        {"monitor", "wc", "--nimbus", _nimbus->address(), "-c", "split", "-i", "0.2"});
+    auto lines = [&] {
+        std::string out = monitor.out();
+        return std::count(out.begin(), out.end(), '\n');
+    };
+    ASSERT_TRUE(wait_until([&] { return lines() >= 3 || monitor.exited(); }, 15s))
+        << monitor.out() << monitor.err();
+    monitor.signal(SIGINT);
+    EXPECT_EQ(monitor.wait(), 0) << monitor.err();
+    std::string out = monitor.out();
+    EXPECT_EQ(out.rfind("topology\tcomponent\tparallelism\tstream\ttime-diff ms\temitted\t", 0), 0U)
+        << out;
+    EXPECT_TRUE(contains(out, "\nwc\tsplit\t0\tdefault\t")) << out;
+    EXPECT_TRUE(monitor.err().empty()) << monitor.err();
+}
+
 TEST_F(nimbus_cli_test, a_restarted_nimbus_finds_its_topologies) {
     ASSERT_EQ(submit("survivor").status, 0);
     _nimbus->restart();
