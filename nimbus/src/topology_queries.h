@@ -52,9 +52,11 @@ class topology_queries {
     // The page-info calls (Storm's UI pages; page_info_thrift.cc). `window` is one of Storm's
     // "600", "10800", "86400", ":all-time" (empty: all time; another: nimbus_error(bad_request)).
     // Counts come from the assignment and the layout; figures (emitted, acked, latencies,
-    // capacity) from the workers' heartbeats, aggregated with common's stats_aggregate, and stay
-    // unset where no executor concerned has reported any. Components and streams named "__..."
-    // are left out unless `include_sys`.
+    // capacity) from the executors' stats records, aggregated with common's stats_aggregate, and
+    // stay unset where no executor concerned has reported any. Executors of late workers are
+    // left out of every aggregate and counted in num_late_executors (their own rows keep their
+    // last figures, marked late). Metric points travel in Tempest's `metrics` fields. Components
+    // and streams named "__..." are left out unless `include_sys`.
     tempest::thrift::TopologyPageInfo topology_page(const std::string& id, const storm_base& base,
                                                     const std::string& window, bool include_sys);
     // Throws nimbus_error(bad_request) when the topology has no such component.
