@@ -184,7 +184,9 @@ th::TopologyPageInfo topology_queries::topology_page(const std::string& id, cons
         stats.__isset.window_to_complete_latencies_ms = true;
         page.__set_topology_stats(stats);
     }
-    page.__set_num_late_executors(v.reports.num_late_executors());
+    page.__set_num_late_executors(static_cast<std::int32_t>(
+        std::count_if(v.reports.executors.begin(), v.reports.executors.end(),
+                      [&](const executor_report& e) { return e.late() && visible(e); })));
 
     std::vector<th::MetricPoint> points;
     for (const auto& e : v.reports.executors) {
