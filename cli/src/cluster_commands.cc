@@ -3,6 +3,7 @@
 
 #include "checking_submitter.h"
 #include "cli_error.h"
+#include "stop_signals.h"
 #include "tempest/common/config_loader.h"
 #include "tempest/common/flux_loader.h"
 #include "tempest/common/log.h"
@@ -12,6 +13,7 @@
 #include "tempest/common/zk_config.h"
 #include "tempest/common/zk_paths.h"
 
+#include <fmt/chrono.h>
 #include <fmt/format.h>
 #include <unistd.h>
 
@@ -427,6 +429,49 @@ std::string format_uptime(int secs) {
     return fmt::format("{}s", s);
 }
 
+// Prints `rows` as columns two blanks apart: the `left` columns left-aligned (text), the others
+// right-aligned (numbers); no trailing blanks.
+void print_table(const std::vector<std::vector<std::string>>& rows,
+                 const std::set<std::size_t>& left) {
+    std::vector<std::size_t> width;
+    for (const auto& r : rows) {
+        width.resize(std::max(width.size(), r.size()));
+        for (std::size_t i = 0; i < r.size(); ++i) {
+            width[i] = std::max(width[i], r[i].size());
+        }
+    }
+    for (const auto& r : rows) {
+        std::string line;
+        for (std::size_t i = 0; i < r.size(); ++i) {
+            bool last = i + 1 == r.size();
+            if (left.contains(i)) {
+                line += last ? r[i] : fmt::format("{:<{}}  ", r[i], width[i]);
+            } else {
+                line += fmt::format("{:>{}}", r[i], width[i]) + (last ? "" : "  ");
+            }
+        }
+        fmt::print("{}\n", line);
+    }
+}
+
+// A topology's emitted count in the 600 s window over min(uptime, 600 s), as tuples per second;
+// "-" when no worker has reported figures (or the topology went meanwhile).
+std::string recent_emitted_rate(common::nimbus_client& client, const common::topology_summary& t) {
+    try {
+        auto w = client.totals(t.id, "600");
+        int secs = std::min(w.uptime_secs, 600);
+        if (!w.emitted || secs <= 0) {
+            return "-";
+        }
+        return fmt::format("{:.1f}", static_cast<double>(*w.emitted) / secs);
+    } catch (const common::nimbus_error& e) {
+        if (e.from_nimbus()) {
+            return "-";  // killed between the list and this call
+        }
+        throw;
+    }
+}
+
 }  // namespace
 
 std::pair<std::string, int> parse_component_parallelism(const std::string& text) {
@@ -504,31 +549,68 @@ int run_list(const client_options& o) {
     }
     std::sort(topologies.begin(), topologies.end(),
               [](const auto& a, const auto& b) { return a.name < b.name; });
-    std::vector<std::array<std::string, 7>> rows;
-    rows.push_back({"NAME", "ID", "STATUS", "UPTIME", "WORKERS", "EXECUTORS", "TASKS"});
+    std::vector<std::vector<std::string>> rows;
+    rows.push_back(
+        {"NAME", "ID", "STATUS", "UPTIME", "WORKERS", "EXECUTORS", "TASKS", "EMITTED/S"});
     for (const auto& t : topologies) {
         rows.push_back({t.name, t.id, t.status, format_uptime(t.uptime_secs),
                         std::to_string(t.num_workers), std::to_string(t.num_executors),
-                        std::to_string(t.num_tasks)});
+                        std::to_string(t.num_tasks), recent_emitted_rate(client, t)});
     }
-    std::array<std::size_t, 7> width{};
-    for (const auto& r : rows) {
-        for (std::size_t i = 0; i < r.size(); ++i) {
-            width[i] = std::max(width[i], r[i].size());
-        }
-    }
-    for (const auto& r : rows) {
-        std::string line;
-        for (std::size_t i = 0; i < r.size(); ++i) {
-            // Text columns left-aligned, numbers right-aligned; no trailing blanks.
-            if (i < 4) {
-                line += i + 1 < r.size() ? fmt::format("{:<{}}  ", r[i], width[i]) : r[i];
-            } else {
-                line += fmt::format("{:>{}}", r[i], width[i]) + (i + 1 < r.size() ? "  " : "");
+    print_table(rows, {0, 1, 2, 3});
+    return 0;
+}
+
+int run_monitor(const client_options& o, const monitor_request& r) {
+    auto client = connect(o);
+    install_stop_signals();
+    auto poll = [&] {
+        try {
+            return client.info(r.topology, common::error_choice::none);
+        } catch (const common::nimbus_error& e) {
+            if (e.kind() == "NotAliveException") {
+                throw cli_error(fmt::format("no topology named '{}' is running", r.topology));
             }
+            throw;
         }
-        fmt::print("{}\n", line);
+    };
+    auto wait = [](clock::time_point until) {
+        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(until - clock::now());
+        return wait_for_stop_signal(std::max(left, std::chrono::milliseconds(0))) == 0;
+    };
+    monitor_loop(
+        r, poll, wait, [] { return clock::now(); }, stdout);
+    return 0;
+}
+
+int run_errors(const client_options& o, const std::string& name) {
+    auto client = connect(o);
+    common::topology_info info;
+    try {
+        info = client.info(name, common::error_choice::all);
+    } catch (const common::nimbus_error& e) {
+        if (e.kind() == "NotAliveException") {
+            throw cli_error(fmt::format("no topology named '{}' is running", name));
+        }
+        throw;
     }
+    std::vector<std::vector<std::string>> rows;
+    rows.push_back({"COMPONENT", "TIME (UTC)", "WORKER", "TASK", "ERROR"});
+    for (const auto& [component, errors] : info.errors) {
+        for (const auto& e : errors) {
+            auto when = static_cast<std::time_t>(e.time_secs);
+            rows.push_back({component, fmt::format("{:%Y-%m-%d %H:%M:%S}", fmt::gmtime(when)),
+                            e.host.empty()
+                                ? "-"
+                                : (e.port > 0 ? fmt::format("{}:{}", e.host, e.port) : e.host),
+                            e.task ? std::to_string(*e.task) : "-", one_line(e.text)});
+        }
+    }
+    if (rows.size() == 1) {
+        fmt::print("No errors reported by topology '{}'.\n", name);
+        return 0;
+    }
+    print_table(rows, {0, 1, 2, 4});
     return 0;
 }
 

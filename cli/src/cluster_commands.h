@@ -8,6 +8,13 @@
 //   tempest kill NAME [-w SECS]
 //   tempest activate NAME | deactivate NAME
 //   tempest rebalance NAME [-w SECS] [-n WORKERS] [-e COMPONENT=PARALLELISM]...
+//   tempest monitor NAME [-m emitted|transferred|acked] [-c COMPONENT] [-s STREAM] [-i SECS]
+//   tempest errors NAME
+//
+// `list` shows each topology's recent emitted rate (EMITTED/S: its emitted count in the 600 s
+// window over min(uptime, 600 s), from getTopologyPageInfo; "-" before any worker reported).
+// `monitor` is Storm's `storm monitor` (monitor.h), until SIGINT/SIGTERM. `errors` lists the
+// errors Nimbus keeps per component (time in UTC, worker host:port, task, text), oldest first.
 //
 // Nimbus is --nimbus HOST:PORT, else nimbus.seeds[0]:nimbus.thrift.port of the daemon config.
 // `jar` loads the package, runs its tempest_main with a submitter that checks each topology
@@ -25,6 +32,7 @@
 // names the Nimbus exception or host:port), reported as one line by main.
 #pragma once
 
+#include "monitor.h"
 #include "tempest/common/nimbus_client.h"
 
 #include <optional>
@@ -54,6 +62,8 @@ int run_activate(const client_options& o, const std::string& name);
 int run_deactivate(const client_options& o, const std::string& name);
 int run_rebalance(const client_options& o, const std::string& name,
                   const common::rebalance_request& r);
+int run_monitor(const client_options& o, const monitor_request& r);
+int run_errors(const client_options& o, const std::string& name);
 
 // "COMPONENT=PARALLELISM" of `rebalance -e`; throws cli_error (usage) naming the bad text.
 std::pair<std::string, int> parse_component_parallelism(const std::string& text);

@@ -34,12 +34,16 @@ struct config_options {
     std::string config_file;
     std::vector<std::string> overrides;
 
-    void add_to(CLI::App& app) {
+    // Without `overrides` the subcommand keeps -c for itself (`monitor -c COMPONENT`, as the
+    // issue and Storm's users expect); config overrides then go before the subcommand.
+    void add_to(CLI::App& app, bool with_overrides = true) {
         app.add_option("--config", config_file,
                        "Node config file to read instead of conf/tempest.yaml");
-        app.add_option("-c", overrides, "Override a config key; VALUE is YAML (repeatable)")
-            ->type_name("KEY=VALUE")
-            ->allow_extra_args(false);
+        if (with_overrides) {
+            app.add_option("-c", overrides, "Override a config key; VALUE is YAML (repeatable)")
+                ->type_name("KEY=VALUE")
+                ->allow_extra_args(false);
+        }
     }
 };
 
@@ -124,9 +128,10 @@ struct client_command {
     config_options conf;
     std::string nimbus;
 
-    client_command(CLI::App& parent, const std::string& name, const std::string& description) {
+    client_command(CLI::App& parent, const std::string& name, const std::string& description,
+                   bool with_overrides = true) {
         app = parent.add_subcommand(name, description);
-        conf.add_to(*app);
+        conf.add_to(*app, with_overrides);
         app->add_option("--nimbus", nimbus,
                         "Nimbus to talk to (default: nimbus.seeds[0]:nimbus.thrift.port)")
             ->type_name("HOST:PORT");
@@ -288,6 +293,37 @@ int run(int argc, char** argv) {
         ->type_name("COMPONENT=PARALLELISM")
         ->allow_extra_args(false);
 
+    client_command monitor(app, "monitor",
+                           "Print a component's throughput every interval until SIGINT/SIGTERM "
+                           "(as storm monitor)",
+                           false);
+    monitor.app->footer(
+        "Here -c names the component; config overrides go before the command:\n"
+        "  tempest -c KEY=VALUE monitor NAME -c COMPONENT");
+    std::string monitor_name;
+    std::string monitor_metric_text = "emitted";
+    std::string monitor_component;
+    std::string monitor_stream = "default";
+    std::string monitor_interval_text = "4";
+    monitor.app->add_option("NAME", monitor_name, "Topology name")->required();
+    monitor.app
+        ->add_option("-m,--metric", monitor_metric_text,
+                     "What to count: emitted, transferred or acked (default emitted)")
+        ->type_name("METRIC");
+    monitor.app
+        ->add_option("-c,--component", monitor_component,
+                     "Component to watch (without it, the components are listed)")
+        ->type_name("COMPONENT");
+    monitor.app->add_option("-s,--stream", monitor_stream, "Stream to watch (default: default)")
+        ->type_name("STREAM");
+    monitor.app
+        ->add_option("-i,--interval", monitor_interval_text, "Seconds between polls (default 4)")
+        ->type_name("SECS");
+
+    client_command errors(app, "errors", "List a topology's recent errors per component");
+    std::string errors_name;
+    errors.app->add_option("NAME", errors_name, "Topology name")->required();
+
     try {
         app.parse(argc, argv);
     } catch (const CLI::Success& e) {
@@ -298,7 +334,7 @@ int run(int argc, char** argv) {
             throw cli_error(
                 fmt::format("unknown command '{}'; expected one of: version, local, "
                             "dev-zookeeper, dev-cluster, nimbus, supervisor, worker, jar, list, "
-                            "kill, activate, deactivate, rebalance",
+                            "kill, activate, deactivate, rebalance, monitor, errors",
                             extra.front()),
                 exit_usage);
         }
@@ -407,6 +443,28 @@ int run(int argc, char** argv) {
             r.num_executors[component] = n;
         }
         return run_rebalance(rebalance.options(global), rebalance_name, r);
+    }
+
+    if (monitor.app->parsed()) {
+        // Checked before Nimbus is contacted.
+        monitor_request r;
+        r.topology = monitor_name;
+        r.metric = parse_monitor_metric(monitor_metric_text);
+        r.interval = parse_monitor_interval(monitor_interval_text);
+        if (monitor.app->count("--component") > 0) {
+            if (monitor_component.empty()) {
+                throw cli_error("bad -c '': expected a component name", exit_usage);
+            }
+            r.component = monitor_component;
+        }
+        if (monitor_stream.empty()) {
+            throw cli_error("bad -s '': expected a stream name", exit_usage);
+        }
+        r.stream = monitor_stream;
+        return run_monitor(monitor.options(global), r);
+    }
+    if (errors.app->parsed()) {
+        return run_errors(errors.options(global), errors_name);
     }
 
     // local

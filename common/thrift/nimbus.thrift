@@ -11,8 +11,13 @@
 // Storm does not use. tests/unit/thrift/wire_compat_test.cc holds Storm's layout as a table and
 // fails on any drift.
 //
-// Only the types the methods below need are declared; Storm's blob-store, log-level, profiling
-// and page-info calls are not offered (a client calling them gets UNKNOWN_METHOD).
+// Only the types the methods below need are declared; Storm's blob-store, log-level and
+// profiling calls are not offered (a client calling them gets UNKNOWN_METHOD).
+//
+// TEMPEST FIELDS: a few structs carry optional fields of Tempest's own with ids from 100 up
+// (marked "Tempest's own" below): how old the figures are (staleness, nimbus/README.md) and the
+// metric points workers report. Storm's clients skip fields they do not know, so they read these
+// structs as Storm's.
 //
 // Tempest's own cluster-state records (stored in ZooKeeper) are in cluster_records.thrift.
 
@@ -214,6 +219,16 @@ struct ErrorInfo {
   100: optional i32 task;
 }
 
+// Tempest's own (no Storm struct): one value of a built-in or user metric, as a worker reported
+// it in its heartbeat (names in docs/METRICS.md). Task -1 is the worker itself (component
+// "__system").
+struct MetricPoint {
+  1: required string name;
+  2: required string component;
+  3: required i32 task;
+  4: required double value;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Executor statistics. Every map is keyed first by time window: ":all-time" or the window's
 // length in seconds as a string ("600", "10800", "86400").
@@ -258,6 +273,13 @@ struct ExecutorSummary {
   4: required i32 port;
   5: required i32 uptime_secs;
   7: optional ExecutorStats stats;
+  // Tempest's own. When the figures in `stats` were written (unix seconds of the worker's
+  // heartbeat), how old they were when Nimbus answered, and whether that heartbeat is older than
+  // nimbus.task.timeout.secs (the worker is late: its figures are its last, not current ones).
+  // Unset when the executor's worker has not reported.
+  100: optional i32 stats_time_secs;
+  101: optional i32 stats_age_secs;
+  102: optional bool late;
 }
 
 // Event-logger sampling of a topology or component (Storm's `storm set_debug`).
@@ -326,6 +348,9 @@ struct ComponentAggregateStats {
   2: optional CommonAggregateStats common_stats;
   3: optional SpecificAggregateStats specific_stats;
   4: optional ErrorInfo last_error;
+  // Tempest's own: executors of this component (or stream) whose worker is late (see
+  // ExecutorSummary.late); their figures are left out of the ones above.
+  100: optional i32 num_late_executors;
 }
 
 // Each map is keyed by window (":all-time", "600", "10800", "86400").
@@ -354,6 +379,11 @@ struct WorkerSummary {
   525: optional double assigned_memoffheap;
   526: optional double assigned_cpu;
   527: optional string owner;
+  // Tempest's own: how old the heartbeat of time_secs was when Nimbus answered, whether it is
+  // older than nimbus.task.timeout.secs, and the worker's own metric points (task -1) from it.
+  100: optional i32 heartbeat_age_secs;
+  101: optional bool late;
+  102: optional list<MetricPoint> metrics;
 }
 
 struct SupervisorPageInfo {
@@ -396,6 +426,10 @@ struct TopologyPageInfo {
   534: optional double assigned_shared_off_heap_memory;
   535: optional map<string, double> requested_generic_resources;
   536: optional map<string, double> assigned_generic_resources;
+  // Tempest's own: executors left out of the figures as late (ExecutorSummary.late), and every
+  // metric point of the topology's workers that are not late (tasks' and workers' own).
+  100: optional i32 num_late_executors;
+  101: optional list<MetricPoint> metrics;
 }
 
 struct ExecutorAggregateStats {
@@ -420,6 +454,11 @@ struct ComponentPageInfo {
   14: optional DebugOptions debug_options;
   15: optional string topology_status;
   16: optional map<string, double> resources_map;
+  // Tempest's own: executors left out of the figures as late (their rows in exec_stats keep
+  // their last figures, marked late), and the metric points of the component's tasks whose
+  // workers are not late.
+  100: optional i32 num_late_executors;
+  101: optional list<MetricPoint> metrics;
 }
 
 // ---------------------------------------------------------------------------------------------

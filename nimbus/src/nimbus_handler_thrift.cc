@@ -262,8 +262,14 @@ void nimbus_handler::getTopologySummaries(std::vector<th::TopologySummary>& _ret
     _return = mapped([&] { return _queries.summaries(); });
 }
 
-// The IDL (Storm's) declares no NotAliveException for these two: an unknown topology stays a
-// nimbus_error (a std::runtime_error), which the server sends as a TApplicationException.
+// The IDL declares no NotAliveException for these two: an unknown topology stays a
+// nimbus_error (a std::runtime_error), which the server sends as a TApplicationException. This
+// is Storm's contract, not an omission: Apache Storm's storm-client/src/storm.thrift (2.x)
+// declares `TopologySummary getTopologySummaryByName(1: string name) throws (1:
+// AuthorizationException aze);` and the same for getTopologySummaryById, so field 1 of the
+// result is AuthorizationException and a NotAliveException there would reach Storm's clients
+// as an AuthorizationException. (Storm has no getTopologySummary(id); getTopologySummaryById is
+// its by-id lookup.)
 void nimbus_handler::getTopologySummaryByName(th::TopologySummary& _return,
                                               const std::string& name) {
     _return = _queries.summary_by_name(name);

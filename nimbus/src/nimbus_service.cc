@@ -108,6 +108,15 @@ void nimbus_service::set_clocks(nimbus_clocks clocks) {
     _monitor.set_clocks(std::move(clocks));
 }
 
+std::int64_t nimbus_service::unix_now_secs() const {
+    std::function<std::int64_t()> clock;
+    {
+        std::scoped_lock lock(_mu);
+        clock = _clocks.unix_secs;
+    }
+    return clock();
+}
+
 void nimbus_service::require_leader() {
     leader_check check;
     {

@@ -119,6 +119,9 @@ class nimbus_service {
     std::vector<common::component_layout> layout(const std::string& id, const storm_base& base);
     std::vector<supervisor_record> supervisors();
 
+    // Unix seconds by the injected clock (set_clocks): what query answers measure ages with.
+    std::int64_t unix_now_secs() const;
+
     const config& daemon_conf() const noexcept { return _conf; }
     const nimbus_settings& settings() const noexcept { return _settings; }
     const common::zk_paths& paths() const noexcept { return _paths; }

@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
 // The page-info calls of topology_queries (see topology_queries.h): TopologyPageInfo,
 // ComponentPageInfo and SupervisorPageInfo from the topology record, its layout and assignment,
-// the workers' heartbeats and the supervisors' records. Figures go through common's
-// stats_aggregate so that they mean what Storm's do; none is made up where no worker reported.
+// the executor reports (the workers' heartbeats) and the supervisors' records. Figures are the
+// executors' stats records through common's stats_aggregate, so that they mean what Storm's do;
+// none is made up where no worker reported, and a late worker's executors are counted as late
+// instead of adding their last figures to the current ones.
 #include "nimbus_error.h"
 #include "tempest/common/stats_aggregate.h"
-#include "tempest/thrift/binary_codec.h"
-#include "tempest/thrift/cluster_records_types.h"
 #include "topology_queries.h"
 
 #include <algorithm>
@@ -23,21 +23,15 @@
 namespace tempest::nimbus {
 
 namespace th = tempest::thrift;
-namespace rec = tempest::thrift::records;
-using common::stat_kind;
 
 namespace {
-
-// Storm's window names, in stats_record's window order.
-constexpr std::array<std::string_view, common::num_windows> window_names{"600", "10800", "86400",
-                                                                         ":all-time"};
 
 std::size_t window_index(const std::string& window) {
     if (window.empty()) {
         return common::num_windows - 1;
     }
-    for (std::size_t i = 0; i < window_names.size(); ++i) {
-        if (window_names[i] == window) {
+    for (std::size_t i = 0; i < common::num_windows; ++i) {
+        if (window == window_names[i]) {
             return i;
         }
     }
@@ -49,138 +43,19 @@ bool is_system_component(const std::string& id) {
     return common::is_system_stream(id);  // the same "__" rule
 }
 
-std::uint64_t count_of(std::int64_t v) {
-    return v > 0 ? static_cast<std::uint64_t>(v) : 0;
-}
-
-// Adds one figure of window `w` to `r`.
-void add_at(common::stats_record& r, stat_kind kind, const common::stream_key& key, std::size_t w,
-            std::uint64_t v) {
-    if (v == 0) {
-        return;
-    }
-    common::window_values values{};
-    values[w] = v;
-    r.add(kind, key, values);
-}
-
-// A latency average of `weight` samples, as stats_record's (sum in µs, samples), so that
-// stats_aggregate weighs it by that count as Storm does.
-void add_latency(common::stats_record& r, stat_kind sum_kind, stat_kind samples_kind,
-                 const common::stream_key& key, std::size_t w, double avg_ms,
-                 std::uint64_t weight) {
-    if (weight == 0 || !(avg_ms > 0)) {
-        return;
-    }
-    add_at(r, sum_kind, key, w,
-           static_cast<std::uint64_t>(std::llround(avg_ms * 1000.0 * static_cast<double>(weight))));
-    add_at(r, samples_kind, key, w, weight);
-}
-
-// An executor's heartbeat figures (Storm's ExecutorStats: per window name, per stream, latencies
-// as averages) as a stats_record.
-common::stats_record to_record(const th::ExecutorStats& s) {
-    common::stats_record r;
-    for (std::size_t w = 0; w < window_names.size(); ++w) {
-        const std::string name(window_names[w]);
-        auto own = [](const std::string& stream) { return common::stream_key{"", stream}; };
-        if (auto it = s.emitted.find(name); it != s.emitted.end()) {
-            for (const auto& [stream, v] : it->second) {
-                add_at(r, stat_kind::emitted, own(stream), w, count_of(v));
-            }
-        }
-        if (auto it = s.transferred.find(name); it != s.transferred.end()) {
-            for (const auto& [stream, v] : it->second) {
-                add_at(r, stat_kind::transferred, own(stream), w, count_of(v));
-            }
-        }
-        if (s.specific.__isset.spout) {
-            const auto& sp = s.specific.spout;
-            std::map<std::string, std::uint64_t> acked;
-            if (auto it = sp.acked.find(name); it != sp.acked.end()) {
-                for (const auto& [stream, v] : it->second) {
-                    acked[stream] = count_of(v);
-                    add_at(r, stat_kind::acked, own(stream), w, count_of(v));
-                }
-            }
-            if (auto it = sp.failed.find(name); it != sp.failed.end()) {
-                for (const auto& [stream, v] : it->second) {
-                    add_at(r, stat_kind::failed, own(stream), w, count_of(v));
-                }
-            }
-            if (auto it = sp.complete_ms_avg.find(name); it != sp.complete_ms_avg.end()) {
-                for (const auto& [stream, avg] : it->second) {
-                    add_latency(r, stat_kind::complete_latency_us, stat_kind::complete_samples,
-                                own(stream), w, avg, acked[stream]);
-                }
-            }
-        } else if (s.specific.__isset.bolt) {
-            const auto& b = s.specific.bolt;
-            auto input = [](const th::GlobalStreamId& g) {
-                return common::stream_key{g.componentId, g.streamId};
-            };
-            std::map<common::stream_key, std::uint64_t> acked;
-            std::map<common::stream_key, std::uint64_t> executed;
-            if (auto it = b.acked.find(name); it != b.acked.end()) {
-                for (const auto& [g, v] : it->second) {
-                    acked[input(g)] = count_of(v);
-                    add_at(r, stat_kind::acked, input(g), w, count_of(v));
-                }
-            }
-            if (auto it = b.failed.find(name); it != b.failed.end()) {
-                for (const auto& [g, v] : it->second) {
-                    add_at(r, stat_kind::failed, input(g), w, count_of(v));
-                }
-            }
-            if (auto it = b.executed.find(name); it != b.executed.end()) {
-                for (const auto& [g, v] : it->second) {
-                    executed[input(g)] = count_of(v);
-                    add_at(r, stat_kind::executed, input(g), w, count_of(v));
-                }
-            }
-            if (auto it = b.execute_ms_avg.find(name); it != b.execute_ms_avg.end()) {
-                for (const auto& [g, avg] : it->second) {
-                    add_latency(r, stat_kind::execute_latency_us, stat_kind::execute_samples,
-                                input(g), w, avg, executed[input(g)]);
-                }
-            }
-            if (auto it = b.process_ms_avg.find(name); it != b.process_ms_avg.end()) {
-                for (const auto& [g, avg] : it->second) {
-                    add_latency(r, stat_kind::process_latency_us, stat_kind::process_samples,
-                                input(g), w, avg, acked[input(g)]);
-                }
-            }
+// stats_aggregate's input: the executors of `view` that `pick` accepts and that have figures,
+// leaving out the late ones unless `with_late`.
+template <typename View, typename Pick>
+std::vector<common::executor_figures> figures(const View& view, Pick&& pick,
+                                              bool with_late = false) {
+    std::vector<common::executor_figures> out;
+    for (const auto& e : view.reports.executors) {
+        if (pick(e) && (with_late || !e.late())) {
+            out.push_back({e.component, e.is_spout, e.uptime_secs, e.stats ? &*e.stats : nullptr});
         }
     }
-    return r;
+    return out;
 }
-
-// The executors of one topology as the pages need them.
-struct executor_view {
-    th::ExecutorSummary summary;
-    bool is_spout = false;
-    std::optional<common::stats_record> stats;
-};
-
-struct topology_view {
-    th::TopologyInfo info;
-    std::set<std::string> spouts;
-    std::vector<executor_view> executors;
-    std::map<std::string, int> component_tasks;
-
-    // stats_aggregate's input over the executors `pick` accepts (pointers into `executors`).
-    template <typename Pick>
-    std::vector<common::executor_figures> figures(Pick&& pick) const {
-        std::vector<common::executor_figures> out;
-        for (const auto& e : executors) {
-            if (pick(e)) {
-                out.push_back({e.summary.component_id, e.is_spout, e.summary.uptime_secs,
-                               e.stats ? &*e.stats : nullptr});
-            }
-        }
-        return out;
-    }
-};
 
 bool any_stats(const std::vector<common::executor_figures>& f) {
     return std::any_of(f.begin(), f.end(), [](const auto& e) { return e.stats != nullptr; });
@@ -192,13 +67,14 @@ std::int64_t signed_count(std::uint64_t v) {
 
 // One component's (or executor's) ComponentAggregateStats for `window`; figures only when some
 // executor reported.
+// `num_executors` counts the late ones too; `f` holds only those whose figures count.
 th::ComponentAggregateStats component_stats(const std::vector<common::executor_figures>& f,
-                                            bool is_spout, int num_tasks, std::size_t window,
-                                            bool include_sys) {
+                                            bool is_spout, int num_executors, int num_tasks,
+                                            std::size_t window, bool include_sys) {
     th::ComponentAggregateStats s;
     s.__set_type(is_spout ? th::ComponentType::SPOUT : th::ComponentType::BOLT);
     th::CommonAggregateStats common;
-    common.__set_num_executors(static_cast<std::int32_t>(f.size()));
+    common.__set_num_executors(num_executors);
     common.__set_num_tasks(num_tasks);
     if (any_stats(f)) {
         auto a = common::aggregate_executors(f, window, include_sys);
@@ -225,42 +101,13 @@ th::ComponentAggregateStats component_stats(const std::vector<common::executor_f
     return s;
 }
 
-int tasks_of(const th::ExecutorInfo& e) {
-    return e.task_end - e.task_start + 1;
-}
-
-topology_view view_of(topology_queries& q, nimbus_service& service, const std::string& id,
-                      const storm_base& base) {
-    topology_view v;
-    v.info = q.info(id, base, th::GetInfoOptions());
-    if (auto stored = service.stored(id)) {
-        for (const auto& c : stored->topo.components) {
-            if (c.kind == component_kind::spout) {
-                v.spouts.insert(c.id);
-            }
-        }
+std::vector<th::MetricPoint> metric_points(const std::vector<common::metric_point>& points) {
+    std::vector<th::MetricPoint> out;
+    out.reserve(points.size());
+    for (const auto& m : points) {
+        out.push_back(detail::to_thrift(m));
     }
-    for (const auto& c : service.layout(id, base)) {
-        v.component_tasks[c.id] = c.num_tasks;
-    }
-    for (const auto& s : v.info.executors) {
-        executor_view e;
-        e.summary = s;
-        e.is_spout = v.spouts.contains(s.component_id);
-        if (s.__isset.stats) {
-            e.stats = to_record(s.stats);
-        }
-        v.executors.push_back(std::move(e));
-    }
-    return v;
-}
-
-const th::ErrorInfo* last_error(const th::TopologyInfo& info, const std::string& component) {
-    auto it = info.errors.find(component);
-    if (it == info.errors.end() || it->second.empty()) {
-        return nullptr;
-    }
-    return &it->second.back();  // oldest first
+    return out;
 }
 
 }  // namespace
@@ -268,12 +115,14 @@ const th::ErrorInfo* last_error(const th::TopologyInfo& info, const std::string&
 th::TopologyPageInfo topology_queries::topology_page(const std::string& id, const storm_base& base,
                                                      const std::string& window, bool include_sys) {
     auto w = window_index(window);
-    auto v = view_of(*this, _service, id, base);
+    auto v = view_of(id, base);
+    auto errors = errors_of(id, v, th::NumErrorsChoice::ONE);
     th::TopologyPageInfo page;
     page.id = id;
     page.__set_name(base.name);
-    page.__set_uptime_secs(v.info.uptime_secs);
-    page.__set_status(v.info.status);
+    page.__set_uptime_secs(static_cast<std::int32_t>(
+        std::max<std::int64_t>(0, _service.unix_now_secs() - base.launch_time_secs)));
+    page.__set_status(status_string(base.status));
     if (!base.owner.empty()) {
         page.__set_owner(base.owner);
     }
@@ -285,14 +134,12 @@ th::TopologyPageInfo topology_queries::topology_page(const std::string& id, cons
     }
 
     std::int32_t tasks = 0;
-    std::set<std::pair<std::string, int>> slots;
-    for (const auto& e : v.executors) {
-        tasks += tasks_of(e.summary.executor_info);
-        slots.emplace(e.summary.host, e.summary.port);
+    for (const auto& e : v.reports.executors) {
+        tasks += e.executor.task_end - e.executor.task_start + 1;
     }
-    page.__set_num_executors(static_cast<std::int32_t>(v.executors.size()));
+    page.__set_num_executors(static_cast<std::int32_t>(v.reports.executors.size()));
     page.__set_num_tasks(tasks);
-    page.__set_num_workers(static_cast<std::int32_t>(slots.size()));
+    page.__set_num_workers(static_cast<std::int32_t>(v.reports.workers.size()));
 
     std::map<std::string, th::ComponentAggregateStats> spouts;
     std::map<std::string, th::ComponentAggregateStats> bolts;
@@ -300,24 +147,28 @@ th::TopologyPageInfo topology_queries::topology_page(const std::string& id, cons
         if (!include_sys && is_system_component(component)) {
             continue;
         }
-        auto f =
-            v.figures([&](const executor_view& e) { return e.summary.component_id == component; });
+        auto of_component = [&](const executor_report& e) { return e.component == component; };
+        auto all = figures(v, of_component, true);
+        auto f = figures(v, of_component);
         bool is_spout = v.spouts.contains(component);
-        auto s = component_stats(f, is_spout, num_tasks, w, include_sys);
-        if (const auto* err = last_error(v.info, component)) {
-            s.__set_last_error(*err);
+        auto s =
+            component_stats(f, is_spout, static_cast<int>(all.size()), num_tasks, w, include_sys);
+        s.__set_num_late_executors(static_cast<std::int32_t>(all.size() - f.size()));
+        if (auto err = errors.find(component); err != errors.end() && !err->second.empty()) {
+            s.__set_last_error(err->second.back());
         }
         (is_spout ? spouts : bolts)[component] = std::move(s);
     }
     page.__set_id_to_spout_agg_stats(spouts);
     page.__set_id_to_bolt_agg_stats(bolts);
 
-    auto all = v.figures([&](const executor_view& e) {
-        return include_sys || !is_system_component(e.summary.component_id);
-    });
+    auto visible = [&](const executor_report& e) {
+        return include_sys || !is_system_component(e.component);
+    };
+    auto all = figures(v, visible);
     if (any_stats(all)) {
         th::TopologyStats stats;
-        for (std::size_t i = 0; i < window_names.size(); ++i) {
+        for (std::size_t i = 0; i < common::num_windows; ++i) {
             auto a = common::aggregate_topology(all, i, include_sys);
             const std::string name(window_names[i]);
             stats.window_to_emitted[name] = signed_count(a.emitted);
@@ -333,8 +184,28 @@ th::TopologyPageInfo topology_queries::topology_page(const std::string& id, cons
         stats.__isset.window_to_complete_latencies_ms = true;
         page.__set_topology_stats(stats);
     }
+    page.__set_num_late_executors(static_cast<std::int32_t>(
+        std::count_if(v.reports.executors.begin(), v.reports.executors.end(),
+                      [&](const executor_report& e) { return e.late() && visible(e); })));
 
-    page.__set_workers(workers_of(id, base, std::nullopt, include_sys));
+    std::vector<th::MetricPoint> points;
+    for (const auto& e : v.reports.executors) {
+        if (!e.late() && visible(e)) {
+            for (const auto& m : e.metrics) {
+                points.push_back(detail::to_thrift(m));
+            }
+        }
+    }
+    for (const auto& [slot, worker] : v.reports.workers) {
+        if (worker.reported && !worker.reported->late) {
+            for (const auto& m : worker.metrics) {
+                points.push_back(detail::to_thrift(m));
+            }
+        }
+    }
+    page.__set_metrics(points);
+
+    page.__set_workers(workers_of(id, base, v, std::nullopt, include_sys));
     return page;
 }
 
@@ -344,7 +215,7 @@ th::ComponentPageInfo topology_queries::component_page(const std::string& id,
                                                        const std::string& window,
                                                        bool include_sys) {
     auto w = window_index(window);
-    auto v = view_of(*this, _service, id, base);
+    auto v = view_of(id, base);
     auto tasks = v.component_tasks.find(component);
     if (tasks == v.component_tasks.end()) {
         throw nimbus_error(error_kind::bad_request,
@@ -356,16 +227,22 @@ th::ComponentPageInfo topology_queries::component_page(const std::string& id,
     page.component_type = is_spout ? th::ComponentType::SPOUT : th::ComponentType::BOLT;
     page.__set_topology_id(id);
     page.__set_topology_name(base.name);
-    page.__set_topology_status(v.info.status);
+    page.__set_topology_status(status_string(base.status));
     page.__set_num_tasks(tasks->second);
 
-    auto f = v.figures([&](const executor_view& e) { return e.summary.component_id == component; });
-    page.__set_num_executors(static_cast<std::int32_t>(f.size()));
+    auto of_component = [&](const executor_report& e) { return e.component == component; };
+    auto all = figures(v, of_component, true);
+    auto f = figures(v, of_component);
+    auto num_executors = static_cast<int>(all.size());
+    auto num_late = static_cast<std::int32_t>(all.size() - f.size());
+    page.__set_num_executors(num_executors);
+    page.__set_num_late_executors(num_late);
 
     std::map<std::string, th::ComponentAggregateStats> by_window;
-    for (std::size_t i = 0; i < window_names.size(); ++i) {
-        by_window[std::string(window_names[i])] =
-            component_stats(f, is_spout, tasks->second, i, include_sys);
+    for (std::size_t i = 0; i < common::num_windows; ++i) {
+        auto s = component_stats(f, is_spout, num_executors, tasks->second, i, include_sys);
+        s.__set_num_late_executors(num_late);
+        by_window[std::string(window_names[i])] = std::move(s);
     }
     page.__set_window_to_stats(by_window);
 
@@ -412,42 +289,45 @@ th::ComponentPageInfo topology_queries::component_page(const std::string& id,
         }
     }
 
+    // Every executor with its own figures, the late ones too (marked in exec_summary).
     std::vector<th::ExecutorAggregateStats> executors;
-    for (const auto& e : v.executors) {
-        if (e.summary.component_id != component) {
+    std::vector<th::MetricPoint> points;
+    for (const auto& e : v.reports.executors) {
+        if (e.component != component) {
             continue;
         }
         th::ExecutorAggregateStats x;
-        x.__set_exec_summary(e.summary);
+        x.__set_exec_summary(detail::executor_summary(e, *v.assignment));
+        x.exec_summary.__isset.stats = false;  // the figures are in `stats`, for `window`
+        x.exec_summary.stats = th::ExecutorStats();
         std::vector<common::executor_figures> one{
-            {component, is_spout, e.summary.uptime_secs, e.stats ? &*e.stats : nullptr}};
-        x.__set_stats(
-            component_stats(one, is_spout, tasks_of(e.summary.executor_info), w, include_sys));
+            {component, is_spout, e.uptime_secs, e.stats ? &*e.stats : nullptr}};
+        x.__set_stats(component_stats(
+            one, is_spout, 1, e.executor.task_end - e.executor.task_start + 1, w, include_sys));
         executors.push_back(std::move(x));
+        if (!e.late()) {
+            for (const auto& m : e.metrics) {
+                points.push_back(detail::to_thrift(m));
+            }
+        }
     }
     page.__set_exec_stats(executors);
-    auto errors = v.info.errors.find(component);
-    page.__set_errors(errors == v.info.errors.end() ? std::vector<th::ErrorInfo>{}
-                                                    : errors->second);
+    page.__set_metrics(points);
+    auto errors = errors_of(id, v, th::NumErrorsChoice::ALL);
+    page.__set_errors(errors[component]);
     return page;
 }
 
 std::vector<th::WorkerSummary> topology_queries::workers_of(
-    const std::string& id, const storm_base& base,
+    const std::string& id, const storm_base& base, const topology_view& view,
     const std::optional<std::set<std::string>>& nodes, bool include_sys) {
     std::vector<th::WorkerSummary> out;
-    auto a = _service.assignment_of(id);
-    if (!a) {
+    if (!view.assignment) {
         return out;
     }
-    std::map<int, std::string> component_of_task;
-    for (const auto& c : _service.layout(id, base)) {
-        for (int t = c.first_task; t < c.first_task + c.num_tasks; ++t) {
-            component_of_task[t] = c.id;
-        }
-    }
+    const auto& a = *view.assignment;
     std::map<common::node_port, th::WorkerSummary> slots;
-    for (const auto& [e, np] : a->executor_node_port) {
+    for (const auto& [e, np] : a.executor_node_port) {
         if (nodes && !nodes->contains(np.node)) {
             continue;
         }
@@ -455,8 +335,8 @@ std::vector<th::WorkerSummary> topology_queries::workers_of(
         auto& w = it->second;
         if (inserted) {
             w.__set_supervisor_id(np.node);
-            auto h = a->node_host.find(np.node);
-            w.__set_host(h == a->node_host.end() ? np.node : h->second);
+            auto h = a.node_host.find(np.node);
+            w.__set_host(h == a.node_host.end() ? np.node : h->second);
             w.__set_port(np.port);
             w.__set_topology_id(id);
             w.__set_topology_name(base.name);
@@ -465,18 +345,21 @@ std::vector<th::WorkerSummary> topology_queries::workers_of(
             if (!base.owner.empty()) {
                 w.__set_owner(base.owner);
             }
-            auto hb = _service.state().get(_service.paths().workerbeat(id, np.node, np.port));
-            if (hb) {
-                if (auto r = th::from_binary<rec::WorkerHeartbeatRecord>(hb->data); r) {
-                    w.__set_time_secs(static_cast<std::int32_t>(r->time_secs));
-                    w.__set_uptime_secs(r->uptime_secs);
-                }
+            if (auto r = view.reports.workers.find(np);
+                r != view.reports.workers.end() && r->second.reported) {
+                const auto& rep = r->second;
+                w.__set_time_secs(static_cast<std::int32_t>(rep.reported->time_secs));
+                w.__set_uptime_secs(rep.uptime_secs);
+                w.__set_heartbeat_age_secs(rep.reported->age_secs);
+                w.__set_late(rep.reported->late);
+                w.__set_metrics(metric_points(rep.metrics));
             }
         }
         ++w.num_executors;
         for (int t = e.task_start; t <= e.task_end; ++t) {
-            auto c = component_of_task.find(t);
-            if (c != component_of_task.end() && (include_sys || !is_system_component(c->second))) {
+            auto c = view.component_of_task.find(t);
+            if (c != view.component_of_task.end() &&
+                (include_sys || !is_system_component(c->second))) {
                 ++w.component_to_num_tasks[c->second];
             }
         }
@@ -507,7 +390,8 @@ th::SupervisorPageInfo topology_queries::supervisor_page(const std::string& id,
     page.__set_supervisor_summaries(summaries);
     std::vector<th::WorkerSummary> workers;
     for (const auto& [tid, base] : _service.topologies()) {
-        for (auto& w : workers_of(tid, base, nodes, include_sys)) {
+        auto v = view_of(tid, base);
+        for (auto& w : workers_of(tid, base, v, nodes, include_sys)) {
             workers.push_back(std::move(w));
         }
     }

@@ -67,6 +67,18 @@ TEST(cli_test, bad_cluster_command_lines_give_one_error_line) {
                           "unknown option '--bogus' for 'tempest jar'");
     expect_one_error_line(run({"list", "-c", "nimbus.thrift.port=0"}), "nimbus.thrift.port is 0");
     expect_one_error_line(run({"dev-zookeeper", "--port", "70000"}), "70000");
+    expect_one_error_line(run({"monitor"}), "NAME is required");
+    expect_one_error_line(run({"monitor", "wc", "-m", "executed"}),
+                          "bad -m 'executed': expected emitted, transferred or acked");
+    expect_one_error_line(run({"monitor", "wc", "-i", "0"}), "bad -i '0'");
+    expect_one_error_line(run({"monitor", "wc", "-i", "soon"}), "bad -i 'soon'");
+    expect_one_error_line(run({"monitor", "wc", "-s", ""}), "bad -s ''");
+    expect_one_error_line(run({"errors"}), "NAME is required");
+    for (const char* command : {"monitor", "errors"}) {
+        auto r = run({command, "wc", "--nimbus", "localhost"});
+        expect_one_error_line(r, "bad --nimbus 'localhost'");
+        EXPECT_EQ(r.status, 2) << command;
+    }
 }
 
 TEST(cli_test, package_load_errors_give_one_error_line) {

@@ -7,8 +7,12 @@
 // One ZooKeeper server serves the whole binary (a JVM takes a second or two to start); each test
 // runs its own Nimbus process with its own ZooKeeper root and storm.local.dir.
 #include "nimbus_process.h"
+#include "tempest/common/nimbus_client.h"
+#include "tempest/common/zk_cluster_state.h"
+#include "tempest/common/zk_paths.h"
 #include "tempest/test_support/wait_until.h"
 #include "tempest/test_support/zk_server.h"
+#include "tempest/thrift/cluster_records_codec.h"
 #include "tempest_process.h"
 
 #include <gtest/gtest.h>
@@ -63,9 +67,8 @@ class nimbus_cli_test : public ::testing::Test {
         std::string tmpl = (fs::temp_directory_path() / "tempest-nimbus-test-XXXXXX").string();
         ASSERT_NE(::mkdtemp(tmpl.data()), nullptr);
         _local_dir = tmpl;
-        _nimbus = std::make_unique<nimbus_process>(
-            "/nimbus-cli-test-" + std::to_string(::getpid()) + "-" + std::to_string(counter++),
-            _local_dir / "nimbus");
+        _root = "/nimbus-cli-test-" + std::to_string(::getpid()) + "-" + std::to_string(counter++);
+        _nimbus = std::make_unique<nimbus_process>(_root, _local_dir / "nimbus");
     }
     void TearDown() override {
         _nimbus.reset();
@@ -116,6 +119,7 @@ class nimbus_cli_test : public ::testing::Test {
     }
 
     fs::path _local_dir;
+    std::string _root;
     std::unique_ptr<nimbus_process> _nimbus;
 };
 
@@ -194,6 +198,125 @@ TEST_F(nimbus_cli_test, names_an_unreachable_nimbus) {
     }
     expect_error(system_test::run({"jar", "--nimbus", nowhere, word_count_package()}),
                  "cannot reach Nimbus at " + nowhere);
+}
+
+// `errors`, `monitor` and the list's rate column against a Nimbus without supervisors: no
+// executor runs, so there are no figures yet (the rate is "-", monitor counts 0) and no errors.
+TEST_F(nimbus_cli_test, errors_monitor_and_list_rate_answer_before_any_figures) {
+    ASSERT_EQ(submit("wc").status, 0);
+    run_result r = cli("errors", {"wc"});
+    EXPECT_EQ(r.status, 0) << r.err;
+    EXPECT_EQ(r.out, "No errors reported by topology 'wc'.\n");
+    expect_error(cli("errors", {"nosuch"}), "no topology named 'nosuch' is running");
+
+    run_result list = cli("list", {});
+    ASSERT_EQ(list.status, 0) << list.err;
+    EXPECT_TRUE(contains(list.out, "EMITTED/S")) << list.out;
+    EXPECT_TRUE(contains(list.out, "  -\n")) << list.out;  // no worker reported yet
+
+    expect_error(cli("monitor", {"nosuch", "-c", "split"}),
+                 "no topology named 'nosuch' is running");
+    r = cli("monitor", {"wc"});
+    EXPECT_EQ(r.status, 2);
+    expect_error(r,
+                 "which component of 'wc'? give -c COMPONENT, one of: count, report, "
+                 "sentences, split");
+    expect_error(cli("monitor", {"wc", "-c", "nope"}),
+                 "topology 'wc' has no component 'nope' (components: count, report, sentences, "
+                 "split)");
+
+    tempest_process monitor(
+        {"monitor", "wc", "--nimbus", _nimbus->address(), "-c", "split", "-i", "0.2"});
+    auto lines = [&] {
+        std::string out = monitor.out();
+        return std::count(out.begin(), out.end(), '\n');
+    };
+    ASSERT_TRUE(wait_until([&] { return lines() >= 3 || monitor.exited(); }, 15s))
+        << monitor.out() << monitor.err();
+    monitor.signal(SIGINT);
+    EXPECT_EQ(monitor.wait(), 0) << monitor.err();
+    std::string out = monitor.out();
+    EXPECT_EQ(out.rfind("topology\tcomponent\tparallelism\tstream\ttime-diff ms\temitted\t", 0), 0U)
+        << out;
+    EXPECT_TRUE(contains(out, "\nwc\tsplit\t0\tdefault\t")) << out;
+    EXPECT_TRUE(monitor.err().empty()) << monitor.err();
+}
+
+// `monitor` prints moving numbers: a supervisor record and worker heartbeats written here stand
+// in for the daemons, each heartbeat raising the spout's all-time emitted count by 1000.
+TEST_F(nimbus_cli_test, monitor_prints_the_throughput_of_the_counts_workers_report) {
+    common::zk_cluster_state zk(
+        {.servers = "127.0.0.1:" + std::to_string(zk_environment::server->port()), .root = _root});
+    common::zk_paths paths("/");
+    common::supervisor_record sup{.supervisor_id = "sup-a",
+                                  .hostname = "sup-a.example",
+                                  .ports = {6700, 6701, 6702, 6703},
+                                  .version = "test"};
+    ASSERT_TRUE(common::ensure_path(zk, paths.supervisors()));
+    ASSERT_TRUE(zk.create(paths.supervisor("sup-a"), thrift::encode(sup)));
+    ASSERT_EQ(submit("wc").status, 0);
+    auto client = common::nimbus_client::connect("127.0.0.1", _nimbus->port(), 10s);
+    common::topology_info info;
+    ASSERT_TRUE(wait_until(
+        [&] {
+            info = client.info("wc");
+            return !info.executors.empty() && !info.executors.front().host.empty();
+        },
+        15s));
+    auto a = thrift::decode_assignment(zk.get(paths.assignment(info.id))->data);
+    ASSERT_TRUE(a);
+    std::map<int, std::string> component_of;  // by first task
+    for (const auto& e : info.executors) {
+        component_of[e.task_start] = e.component;
+    }
+    std::int64_t emitted = 0;
+    auto write_beats = [&] {
+        std::map<common::node_port, common::worker_heartbeat> beats;
+        for (const auto& [e, np] : a->executor_node_port) {
+            auto& hb = beats[np];
+            hb.executors.push_back(e);
+            if (component_of[e.task_start] == "sentences") {
+                common::stats_record r;
+                auto n = static_cast<std::uint64_t>(emitted);
+                r.add(common::stat_kind::emitted, {"", "default"}, {n, n, n, n});
+                hb.records[e] = r;
+            }
+        }
+        auto now = std::chrono::duration_cast<std::chrono::seconds>(
+                       std::chrono::system_clock::now().time_since_epoch())
+                       .count();
+        for (auto& [np, hb] : beats) {
+            hb.topology_id = info.id;
+            hb.time_secs = now;
+            auto path = paths.workerbeat(info.id, np.node, np.port);
+            if (!zk.set(path, thrift::encode(hb))) {
+                ASSERT_TRUE(common::ensure_path(zk, paths.workerbeats(info.id)));
+                ASSERT_TRUE(zk.create(path, thrift::encode(hb)));
+            }
+        }
+    };
+    write_beats();
+
+    tempest_process monitor(
+        {"monitor", "wc", "--nimbus", _nimbus->address(), "-c", "sentences", "-i", "0.2"});
+    std::size_t lines_seen = 0;
+    std::regex moving("\nwc\tsentences\t1\tdefault\t[0-9]+\t1000\t[0-9.]+\n");
+    bool moved = wait_until(
+        [&] {
+            std::string out = monitor.out();
+            auto lines = static_cast<std::size_t>(std::count(out.begin(), out.end(), '\n'));
+            if (lines > lines_seen) {  // a poll went by: the workers report 1000 more
+                lines_seen = lines;
+                emitted += 1000;
+                write_beats();
+            }
+            return std::regex_search(out, moving) || monitor.exited();
+        },
+        20s);
+    EXPECT_TRUE(moved) << monitor.out() << monitor.err();
+    monitor.signal(SIGTERM);
+    EXPECT_EQ(monitor.wait(), 0) << monitor.err();
+    EXPECT_TRUE(std::regex_search(monitor.out(), moving)) << monitor.out();
 }
 
 TEST_F(nimbus_cli_test, a_restarted_nimbus_finds_its_topologies) {

@@ -19,6 +19,7 @@
 #include <cstring>
 #include <fstream>
 #include <limits>
+#include <type_traits>
 #include <utility>
 
 namespace tempest::common {
@@ -254,27 +255,96 @@ void nimbus_client::rebalance(const std::string& name, const rebalance_request& 
     _impl->run("rebalance", [&] { _impl->client->rebalance(name, o); });
 }
 
-topology_info nimbus_client::info(const std::string& name) {
+topology_info nimbus_client::info(const std::string& name, error_choice errors) {
+    thrift::GetInfoOptions opts;
+    opts.__set_num_err_choice(errors == error_choice::none  ? thrift::NumErrorsChoice::NONE
+                              : errors == error_choice::one ? thrift::NumErrorsChoice::ONE
+                                                            : thrift::NumErrorsChoice::ALL);
     thrift::TopologyInfo ti;
-    _impl->run("getTopologyInfoByName", [&] { _impl->client->getTopologyInfoByName(ti, name); });
+    _impl->run("getTopologyInfoByNameWithOpts",
+               [&] { _impl->client->getTopologyInfoByNameWithOpts(ti, name, opts); });
     topology_info out;
     out.id = ti.id;
     out.name = ti.name;
     out.status = ti.status;
     out.uptime_secs = ti.uptime_secs;
+    const std::string all_time = ":all-time";
     for (const auto& e : ti.executors) {
-        out.executors.push_back({.component = e.component_id,
-                                 .task_start = e.executor_info.task_start,
-                                 .task_end = e.executor_info.task_end,
-                                 .host = e.host,
-                                 .port = e.port,
-                                 .uptime_secs = e.uptime_secs});
+        executor_summary x{.component = e.component_id,
+                           .task_start = e.executor_info.task_start,
+                           .task_end = e.executor_info.task_end,
+                           .host = e.host,
+                           .port = e.port,
+                           .uptime_secs = e.uptime_secs};
+        if (e.__isset.stats) {
+            stream_counts c;
+            if (auto it = e.stats.emitted.find(all_time); it != e.stats.emitted.end()) {
+                c.emitted.insert(it->second.begin(), it->second.end());
+            }
+            if (auto it = e.stats.transferred.find(all_time); it != e.stats.transferred.end()) {
+                c.transferred.insert(it->second.begin(), it->second.end());
+            }
+            if (e.stats.specific.__isset.spout) {
+                const auto& acked = e.stats.specific.spout.acked;
+                if (auto it = acked.find(all_time); it != acked.end()) {
+                    c.acked.insert(it->second.begin(), it->second.end());
+                }
+            } else if (e.stats.specific.__isset.bolt) {
+                const auto& acked = e.stats.specific.bolt.acked;
+                if (auto it = acked.find(all_time); it != acked.end()) {
+                    for (const auto& [g, n] : it->second) {
+                        c.acked[g.streamId] += n;
+                    }
+                }
+            }
+            x.all_time = std::move(c);
+        }
+        x.late = e.__isset.late && e.late;
+        if (e.__isset.stats_age_secs) {
+            x.stats_age_secs = e.stats_age_secs;
+        }
+        out.executors.push_back(std::move(x));
     }
     for (const auto& [component, errors] : ti.errors) {
-        auto& texts = out.errors[component];
+        auto& list = out.errors[component];
         for (const auto& e : errors) {
-            texts.push_back(e.error);
+            error_info x{.text = e.error, .time_secs = e.error_time_secs};
+            if (e.__isset.host) {
+                x.host = e.host;
+            }
+            if (e.__isset.port) {
+                x.port = e.port;
+            }
+            if (e.__isset.task) {
+                x.task = e.task;
+            }
+            list.push_back(std::move(x));
         }
+    }
+    return out;
+}
+
+window_totals nimbus_client::totals(const std::string& id, const std::string& window) {
+    thrift::TopologyPageInfo page;
+    _impl->run("getTopologyPageInfo",
+               [&] { _impl->client->getTopologyPageInfo(page, id, window, false); });
+    window_totals out;
+    out.uptime_secs = page.uptime_secs;
+    out.num_late_executors = page.__isset.num_late_executors ? page.num_late_executors : 0;
+    if (page.__isset.topology_stats) {
+        const auto& s = page.topology_stats;
+        auto pick = [&](const auto& m) -> std::optional<std::decay_t<decltype(m.at(window))>> {
+            auto it = m.find(window);
+            if (it == m.end()) {
+                return std::nullopt;
+            }
+            return it->second;
+        };
+        out.emitted = pick(s.window_to_emitted);
+        out.transferred = pick(s.window_to_transferred);
+        out.acked = pick(s.window_to_acked);
+        out.failed = pick(s.window_to_failed);
+        out.complete_latency_ms = pick(s.window_to_complete_latencies_ms);
     }
     return out;
 }

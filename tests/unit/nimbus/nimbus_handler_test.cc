@@ -7,11 +7,13 @@
 #include "tempest/common/config_loader.h"
 #include "tempest/common/memory_cluster_state.h"
 #include "tempest/thrift/binary_codec.h"
+#include "tempest/thrift/cluster_records_codec.h"
 #include "tempest/thrift/cluster_records_types.h"
 #include "tempest/thrift/topology_convert.h"
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -1090,6 +1092,317 @@ TEST_F(page_info_test, supervisor_page_by_id_or_host_lists_its_workers) {
         [&] { _handler->getSupervisorPageInfo(page, "sup-x", "", false); }, "sup-x");
     expect_throw_with<th::NotAliveException>(
         [&] { _handler->getSupervisorPageInfo(page, "", "nowhere", false); }, "nowhere");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Figures from the workers' stats records (WorkerHeartbeatRecord field 8), their time and
+// lateness, and Storm's aggregates over them.
+
+using common::stat_kind;
+
+// The same figure in every window.
+common::window_values all_windows(std::uint64_t v) {
+    return {v, v, v, v};
+}
+
+// A spout executor: `emitted` (= transferred) and `acked` on "default", complete latency
+// `samples` samples summing `sum_ms`.
+common::stats_record spout_record(std::uint64_t emitted, std::uint64_t acked, std::uint64_t samples,
+                                  std::uint64_t sum_ms) {
+    common::stats_record r;
+    r.add(stat_kind::emitted, {"", "default"}, all_windows(emitted));
+    r.add(stat_kind::transferred, {"", "default"}, all_windows(emitted));
+    r.add(stat_kind::emitted, {"", "__ack_init"}, all_windows(acked));
+    r.add(stat_kind::acked, {"", "default"}, all_windows(acked));
+    r.add(stat_kind::complete_latency_us, {"", "default"}, all_windows(sum_ms * 1000));
+    r.add(stat_kind::complete_samples, {"", "default"}, all_windows(samples));
+    return r;
+}
+
+// A count executor: executes and acks `executed` tuples of words:default at `execute_ms` (one
+// sample per 10 tuples) with process latency `process_ms`, and emits nothing.
+common::stats_record bolt_record(std::uint64_t executed, double execute_ms, double process_ms) {
+    common::stats_record r;
+    common::stream_key in{"words", "default"};
+    std::uint64_t samples = executed / 10;
+    r.add(stat_kind::executed, in, all_windows(executed));
+    r.add(stat_kind::acked, in, all_windows(executed));
+    r.add(stat_kind::execute_latency_us, in,
+          all_windows(static_cast<std::uint64_t>(execute_ms * 1000) * samples));
+    r.add(stat_kind::execute_samples, in, all_windows(samples));
+    r.add(stat_kind::process_latency_us, in,
+          all_windows(static_cast<std::uint64_t>(process_ms * 1000) * samples));
+    r.add(stat_kind::process_samples, in, all_windows(samples));
+    return r;
+}
+
+class executor_records_test : public page_info_test {
+  protected:
+    // The executors of `id` by component, and their slots.
+    std::map<std::string, std::vector<th::ExecutorInfo>> by_component(const std::string& id) {
+        th::TopologyInfo info;
+        _handler->getTopologyInfo(info, id);
+        std::map<std::string, std::vector<th::ExecutorInfo>> out;
+        for (const auto& e : info.executors) {
+            out[e.component_id].push_back(e.executor_info);
+        }
+        for (auto& [c, list] : out) {
+            std::sort(list.begin(), list.end());
+        }
+        return out;
+    }
+
+    std::pair<std::string, int> slot_of(const std::string& id, const th::ExecutorInfo& e) {
+        const auto& np = assignment_of(id).executor_node_port.at(e);
+        return {np.node, np.port};
+    }
+
+    // Every worker of `id` (or only `only`) writes a new heartbeat with `records` for the
+    // executors it runs, uptime 100 s and sample rate 0.05, a metric point of its own and one
+    // per task of its executors.
+    void beat_records(const std::string& id,
+                      const std::map<th::ExecutorInfo, common::stats_record>& records,
+                      std::optional<std::pair<std::string, int>> only = std::nullopt) {
+        std::map<std::pair<std::string, int>, common::worker_heartbeat> beats;
+        for (const auto& [e, np] : assignment_of(id).executor_node_port) {
+            auto& hb = beats[{np.node, np.port}];
+            common::executor_info ex{e.task_start, e.task_end};
+            hb.executors.push_back(ex);
+            if (auto r = records.find(e); r != records.end()) {
+                hb.records[ex] = r->second;
+            }
+            hb.metrics.push_back({"task.metric", "", e.task_start, 1.0 * e.task_start});
+        }
+        for (auto& [slot, hb] : beats) {
+            if (only && slot != *only) {
+                continue;
+            }
+            hb.topology_id = id;
+            hb.time_secs = _unix;
+            hb.uptime_secs = 100;
+            hb.sample_rate = 0.05;
+            hb.metrics.push_back({"worker.rss_bytes", "__system", -1, 4096});
+            auto path = _paths.workerbeat(id, slot.first, slot.second);
+            ASSERT_TRUE(common::ensure_path(*_state, _paths.workerbeats(id)));
+            auto bytes = th::encode(hb);
+            if (_state->get(path)) {
+                ASSERT_TRUE(_state->set(path, bytes));
+            } else {
+                ASSERT_TRUE(_state->create(path, bytes));
+            }
+        }
+    }
+
+    // words: 100 emitted / 40 acked at 5 ms (4 samples) and 300 / 120 at 10 ms (2 samples);
+    // count: 1000 executed at 2 ms (process 3 ms) and 3000 at 4 ms (process 1 ms).
+    std::map<th::ExecutorInfo, common::stats_record> storm_example(const std::string& id) {
+        auto c = by_component(id);
+        EXPECT_EQ(c["words"].size(), 2U);
+        EXPECT_EQ(c["count"].size(), 2U);
+        return {{c["words"][0], spout_record(100, 40, 4, 20)},
+                {c["words"][1], spout_record(300, 120, 2, 20)},
+                {c["count"][0], bolt_record(1000, 2.0, 3.0)},
+                {c["count"][1], bolt_record(3000, 4.0, 1.0)}};
+    }
+};
+
+TEST_F(executor_records_test, topology_info_builds_storms_executor_stats_from_records) {
+    auto id = submit_wc();
+    beat_records(id, storm_example(id));
+    auto c = by_component(id);
+    th::TopologyInfo info;
+    _handler->getTopologyInfo(info, id);
+    int seen = 0;
+    for (const auto& e : info.executors) {
+        EXPECT_EQ(e.uptime_secs, 100);
+        ASSERT_TRUE(e.__isset.stats_time_secs) << e.component_id;
+        EXPECT_EQ(e.stats_time_secs, _unix);
+        EXPECT_EQ(e.stats_age_secs, 0);
+        EXPECT_FALSE(e.late);
+        if (e.component_id == "__acker") {
+            EXPECT_FALSE(e.__isset.stats);  // listed, but no figures
+            continue;
+        }
+        ASSERT_TRUE(e.__isset.stats);
+        const auto& s = e.stats;
+        EXPECT_DOUBLE_EQ(s.rate, 0.05);
+        EXPECT_EQ(s.emitted.size(), 4U);  // every window
+        if (e.executor_info == c["words"][1]) {
+            ++seen;
+            ASSERT_TRUE(s.specific.__isset.spout);
+            for (const auto* w : {"600", "10800", "86400", ":all-time"}) {
+                EXPECT_EQ(s.emitted.at(w).at("default"), 300) << w;
+                EXPECT_EQ(s.transferred.at(w).at("default"), 300) << w;
+                EXPECT_EQ(s.emitted.at(w).at("__ack_init"), 120) << w;
+                EXPECT_EQ(s.specific.spout.acked.at(w).at("default"), 120) << w;
+                EXPECT_DOUBLE_EQ(s.specific.spout.complete_ms_avg.at(w).at("default"), 10.0);
+            }
+        }
+        if (e.executor_info == c["count"][1]) {
+            ++seen;
+            ASSERT_TRUE(s.specific.__isset.bolt);
+            th::GlobalStreamId words;
+            words.componentId = "words";
+            words.streamId = "default";
+            EXPECT_EQ(s.specific.bolt.executed.at("600").at(words), 3000);
+            EXPECT_EQ(s.specific.bolt.acked.at(":all-time").at(words), 3000);
+            EXPECT_DOUBLE_EQ(s.specific.bolt.execute_ms_avg.at("600").at(words), 4.0);
+            EXPECT_DOUBLE_EQ(s.specific.bolt.process_ms_avg.at("86400").at(words), 1.0);
+            EXPECT_TRUE(s.emitted.at("600").empty());  // a count bolt emits nothing
+        }
+    }
+    EXPECT_EQ(seen, 2);
+}
+
+// Storm's aggregation (StatsUtil): latencies averaged weighted by counts (complete by acked,
+// execute by executed, process by acked), capacity the maximum over executors, topology acked
+// and complete latency from the spouts only, emitted summed over every component.
+TEST_F(executor_records_test, page_aggregates_are_storms) {
+    auto id = submit_wc();
+    beat_records(id, storm_example(id));
+    th::TopologyPageInfo page;
+    _handler->getTopologyPageInfo(page, id, "600", false);
+    const auto& words = page.id_to_spout_agg_stats.at("words");
+    EXPECT_EQ(words.common_stats.emitted, 400);  // system streams left out
+    EXPECT_EQ(words.common_stats.acked, 160);
+    // (5 × 40 + 10 × 120) / 160, not the per-sample mean 40 ms / 6.
+    EXPECT_DOUBLE_EQ(words.specific_stats.spout.complete_latency_ms, 8.75);
+    EXPECT_EQ(words.num_late_executors, 0);
+    const auto& count = page.id_to_bolt_agg_stats.at("count");
+    EXPECT_EQ(count.specific_stats.bolt.executed, 4000);
+    EXPECT_DOUBLE_EQ(count.specific_stats.bolt.execute_latency_ms, 3.5);  // (2×1000+4×3000)/4000
+    EXPECT_DOUBLE_EQ(count.specific_stats.bolt.process_latency_ms, 1.5);  // (3×1000+1×3000)/4000
+    // max(1000 × 2, 3000 × 4) / (1000 × min(100, 600)).
+    EXPECT_DOUBLE_EQ(count.specific_stats.bolt.capacity, 0.12);
+    EXPECT_EQ(count.common_stats.acked, 4000);
+    ASSERT_TRUE(page.__isset.topology_stats);
+    EXPECT_EQ(page.topology_stats.window_to_emitted.at("600"), 400);
+    EXPECT_EQ(page.topology_stats.window_to_acked.at(":all-time"), 160);  // spouts only
+    EXPECT_DOUBLE_EQ(page.topology_stats.window_to_complete_latencies_ms.at("10800"), 8.75);
+    EXPECT_EQ(page.num_late_executors, 0);
+
+    th::ComponentPageInfo comp;
+    _handler->getComponentPageInfo(comp, id, "count", "600", false);
+    th::GlobalStreamId in;
+    in.componentId = "words";
+    in.streamId = "default";
+    ASSERT_TRUE(comp.gsid_to_input_stats.contains(in));
+    EXPECT_EQ(comp.gsid_to_input_stats.at(in).specific_stats.bolt.executed, 4000);
+    EXPECT_DOUBLE_EQ(comp.gsid_to_input_stats.at(in).specific_stats.bolt.execute_latency_ms, 3.5);
+    EXPECT_DOUBLE_EQ(comp.window_to_stats.at("600").specific_stats.bolt.capacity, 0.12);
+    std::set<double> capacities;
+    for (const auto& x : comp.exec_stats) {
+        capacities.insert(x.stats.specific_stats.bolt.capacity);
+        EXPECT_FALSE(x.exec_summary.late);
+    }
+    EXPECT_EQ(capacities, (std::set<double>{0.02, 0.12}));
+
+    // With system components and streams: ackers' and __ack_init counted.
+    _handler->getTopologyPageInfo(page, id, ":all-time", true);
+    EXPECT_EQ(page.id_to_spout_agg_stats.at("words").common_stats.emitted, 560);
+}
+
+TEST_F(executor_records_test, metric_points_reach_the_pages) {
+    auto id = submit_wc();
+    beat_records(id, storm_example(id));
+    th::TopologyPageInfo page;
+    _handler->getTopologyPageInfo(page, id, ":all-time", false);
+    int workers = 0;
+    int tasks = 0;
+    for (const auto& m : page.metrics) {
+        (m.task < 0 ? workers : tasks) += 1;
+    }
+    EXPECT_EQ(workers, 2);
+    EXPECT_EQ(tasks, 4);  // words 2 + count 2 executors; ackers' left out without include_sys
+    for (const auto& w : page.workers) {
+        ASSERT_EQ(w.metrics.size(), 1U);
+        EXPECT_EQ(w.metrics[0].name, "worker.rss_bytes");
+        EXPECT_DOUBLE_EQ(w.metrics[0].value, 4096);
+        EXPECT_FALSE(w.late);
+    }
+    th::ComponentPageInfo comp;
+    _handler->getComponentPageInfo(comp, id, "words", "", false);
+    std::set<int> task_ids;
+    for (const auto& m : comp.metrics) {
+        EXPECT_EQ(m.name, "task.metric");
+        task_ids.insert(m.task);
+    }
+    EXPECT_EQ(task_ids.size(), 2U);
+}
+
+// A worker whose heartbeat is older than nimbus.task.timeout.secs (30 s by default) is late:
+// its executors keep their last figures, marked late with their age, and the aggregates leave
+// them out and count them.
+TEST_F(executor_records_test, a_late_worker_is_reported_late_and_left_out_of_aggregates) {
+    auto id = submit_wc();
+    auto records = storm_example(id);
+    beat_records(id, records);
+    auto c = by_component(id);
+    auto fresh_slot = slot_of(id, c["words"][0]);
+    std::set<th::ExecutorInfo> stale;
+    for (const auto& [e, np] : assignment_of(id).executor_node_port) {
+        if (std::make_pair(np.node, np.port) != fresh_slot) {
+            stale.insert(e);
+        }
+    }
+    ASSERT_FALSE(stale.empty());
+    advance(31s);
+    beat_records(id, records, fresh_slot);  // only one worker goes on
+
+    th::TopologyInfo info;
+    _handler->getTopologyInfo(info, id);
+    for (const auto& e : info.executors) {
+        bool is_stale = stale.contains(e.executor_info);
+        EXPECT_EQ(e.late, is_stale);
+        EXPECT_EQ(e.stats_age_secs, is_stale ? 31 : 0);
+        EXPECT_EQ(e.stats_time_secs, is_stale ? _unix - 31 : _unix);
+        if (records.contains(e.executor_info)) {
+            EXPECT_TRUE(e.__isset.stats);  // the last figures stay, marked late
+        }
+    }
+
+    th::TopologyPageInfo page;
+    _handler->getTopologyPageInfo(page, id, ":all-time", true);
+    EXPECT_EQ(page.num_late_executors, static_cast<int>(stale.size()));
+    std::int64_t emitted = 0;
+    std::int32_t late = 0;
+    for (const auto& [e, r] : records) {
+        if (!stale.contains(e)) {
+            for (auto s : {"default", "__ack_init"}) {
+                emitted += static_cast<std::int64_t>(r.get(stat_kind::emitted, {"", s})[3]);
+            }
+        }
+    }
+    for (const auto* m : {&page.id_to_spout_agg_stats, &page.id_to_bolt_agg_stats}) {
+        for (const auto& [component, s] : *m) {
+            late += s.num_late_executors;
+        }
+    }
+    EXPECT_EQ(late, page.num_late_executors);
+    EXPECT_EQ(page.topology_stats.window_to_emitted.at(":all-time"), emitted);
+    for (const auto& w : page.workers) {
+        bool is_fresh = std::make_pair(w.supervisor_id, w.port) == fresh_slot;
+        EXPECT_EQ(w.late, !is_fresh);
+        EXPECT_EQ(w.heartbeat_age_secs, is_fresh ? 0 : 31);
+        EXPECT_EQ(w.time_secs, is_fresh ? _unix : _unix - 31);
+    }
+    // The late worker's metric points are left out: one worker's own point remains.
+    EXPECT_EQ(std::count_if(page.metrics.begin(), page.metrics.end(),
+                            [](const th::MetricPoint& m) { return m.task < 0; }),
+              1);
+
+    th::ComponentPageInfo comp;
+    _handler->getComponentPageInfo(comp, id, "words", ":all-time", false);
+    int stale_words = static_cast<int>(
+        std::count_if(c["words"].begin(), c["words"].end(),
+                      [&](const th::ExecutorInfo& e) { return stale.contains(e); }));
+    EXPECT_EQ(comp.num_late_executors, stale_words);
+    EXPECT_EQ(comp.window_to_stats.at(":all-time").num_late_executors, stale_words);
+    EXPECT_EQ(comp.window_to_stats.at(":all-time").common_stats.num_executors, 2);
+    for (const auto& x : comp.exec_stats) {
+        EXPECT_EQ(x.exec_summary.late, stale.contains(x.exec_summary.executor_info));
+        EXPECT_TRUE(x.stats.common_stats.__isset.emitted);  // its own last figures
+    }
 }
 
 }  // namespace

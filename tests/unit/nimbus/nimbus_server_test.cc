@@ -12,6 +12,7 @@
 #include "tempest/test_support/zk_server.h"
 #include "tempest/thrift/Nimbus.h"
 #include "tempest/thrift/binary_codec.h"
+#include "tempest/thrift/cluster_records_codec.h"
 #include "tempest/thrift/cluster_records_types.h"
 #include "tempest/thrift/topology_convert.h"
 
@@ -365,6 +366,117 @@ TEST(nimbus_server_test, moves_executors_of_a_hung_supervisor_and_of_a_dead_work
     EXPECT_TRUE(wait_until(
         [&] { return slots_of(c, "wc") == std::set<std::string>{"sup-a.example:6701"}; }, 15s))
         << "executors not moved off the dead worker";
+    fs::remove_all(dir);
+}
+
+// The figures of a worker's heartbeat (stats records, metric points) over a real socket: Storm's
+// ExecutorStats in getTopologyInfo, the page-info calls' aggregates, and Tempest's staleness and
+// metric fields, which a Thrift client decodes beside Storm's.
+TEST(nimbus_server_test, reports_heartbeat_figures_and_their_staleness_over_the_wire) {
+    test_support::zk_server zk;
+    auto dir = temp_dir();
+    auto conf = nimbus_conf(zk, dir);
+    nimbus_server server(conf);
+    server.start();
+    client c(server.port());
+    common::zk_cluster_state writer(
+        {.servers = "127.0.0.1:" + std::to_string(zk.port()), .root = "/nimbus-server-test"});
+    common::zk_paths paths("/");
+    rec::SupervisorRecord sup;
+    sup.supervisor_id = "sup-a";
+    sup.hostname = "sup-a.example";
+    sup.ports = {6700};
+    sup.version = "test";
+    ASSERT_TRUE(writer.create(paths.supervisor("sup-a"), th::to_binary(sup)));
+    c.nimbus->submitTopology("wc", upload(c), R"({"topology.workers": 1})",
+                             th::to_thrift(one_spout()));
+    th::TopologyInfo info;
+    c.nimbus->getTopologyInfoByName(info, "wc");
+    ASSERT_FALSE(info.executors.empty());
+
+    auto now = std::chrono::duration_cast<std::chrono::seconds>(
+                   std::chrono::system_clock::now().time_since_epoch())
+                   .count();
+    common::worker_heartbeat hb;
+    hb.topology_id = info.id;
+    hb.uptime_secs = 50;
+    hb.sample_rate = 0.05;
+    hb.metrics = {{"worker.rss_bytes", "__system", -1, 4096}};
+    th::ExecutorInfo words;
+    for (const auto& e : info.executors) {
+        common::executor_info ex{e.executor_info.task_start, e.executor_info.task_end};
+        hb.executors.push_back(ex);
+        if (e.component_id == "words") {
+            words = e.executor_info;
+            common::stats_record r;
+            r.add(common::stat_kind::emitted, {"", "default"}, {10, 20, 30, 40});
+            r.add(common::stat_kind::acked, {"", "default"}, {5, 5, 5, 5});
+            r.add(common::stat_kind::complete_latency_us, {"", "default"},
+                  {3000, 3000, 3000, 3000});
+            r.add(common::stat_kind::complete_samples, {"", "default"}, {1, 1, 1, 1});
+            hb.records[ex] = r;
+            hb.metrics.push_back({"my.counter", "words", ex.task_start, 7});
+        }
+    }
+    auto write_beat = [&](std::int64_t time_secs) {
+        hb.time_secs = time_secs;
+        auto path = paths.workerbeat(info.id, "sup-a", 6700);
+        if (!writer.set(path, th::encode(hb))) {
+            ASSERT_TRUE(common::ensure_path(writer, paths.workerbeats(info.id)));
+            ASSERT_TRUE(writer.create(path, th::encode(hb)));
+        }
+    };
+    write_beat(now);
+
+    c.nimbus->getTopologyInfoByName(info, "wc");
+    bool seen = false;
+    for (const auto& e : info.executors) {
+        if (e.executor_info == words) {
+            seen = true;
+            ASSERT_TRUE(e.__isset.stats);
+            EXPECT_EQ(e.stats.emitted.at("10800").at("default"), 20);
+            EXPECT_DOUBLE_EQ(e.stats.specific.spout.complete_ms_avg.at("600").at("default"), 3.0);
+            EXPECT_DOUBLE_EQ(e.stats.rate, 0.05);
+            EXPECT_EQ(e.stats_time_secs, now);
+            EXPECT_FALSE(e.late);
+        }
+    }
+    EXPECT_TRUE(seen);
+    th::TopologyPageInfo page;
+    c.nimbus->getTopologyPageInfo(page, info.id, "600", false);
+    EXPECT_EQ(page.id_to_spout_agg_stats.at("words").common_stats.emitted, 10);
+    EXPECT_EQ(page.topology_stats.window_to_emitted.at(":all-time"), 40);
+    EXPECT_EQ(page.num_late_executors, 0);
+    ASSERT_EQ(page.workers.size(), 1U);
+    EXPECT_EQ(page.workers[0].uptime_secs, 50);
+    ASSERT_EQ(page.workers[0].metrics.size(), 1U);
+    EXPECT_EQ(page.workers[0].metrics[0].name, "worker.rss_bytes");
+    th::ComponentPageInfo comp;
+    c.nimbus->getComponentPageInfo(comp, info.id, "words", ":all-time", false);
+    EXPECT_EQ(comp.window_to_stats.at(":all-time").common_stats.emitted, 40);
+    EXPECT_EQ(comp.sid_to_output_stats.at("default").common_stats.acked, 5);
+    ASSERT_EQ(comp.metrics.size(), 1U);
+    EXPECT_EQ(comp.metrics[0].name, "my.counter");
+    th::SupervisorPageInfo sp;
+    c.nimbus->getSupervisorPageInfo(sp, "sup-a", "", false);
+    ASSERT_EQ(sp.worker_summaries.size(), 1U);
+    EXPECT_FALSE(sp.worker_summaries[0].late);
+
+    // A heartbeat written 100 s ago (nimbus.task.timeout.secs is 30): late, left out.
+    write_beat(now - 100);
+    page = th::TopologyPageInfo();  // a Thrift read leaves fields it does not see as they were
+    comp = th::ComponentPageInfo();
+    c.nimbus->getTopologyPageInfo(page, info.id, "600", false);
+    EXPECT_GT(page.num_late_executors, 0);
+    EXPECT_FALSE(page.__isset.topology_stats);  // no current figures
+    EXPECT_TRUE(page.workers[0].late);
+    EXPECT_GE(page.workers[0].heartbeat_age_secs, 100);
+    c.nimbus->getComponentPageInfo(comp, info.id, "words", ":all-time", false);
+    EXPECT_EQ(comp.num_late_executors, 1);
+    EXPECT_FALSE(comp.window_to_stats.at(":all-time").common_stats.__isset.emitted);
+    ASSERT_EQ(comp.exec_stats.size(), 1U);
+    EXPECT_TRUE(comp.exec_stats[0].exec_summary.late);
+    EXPECT_EQ(comp.exec_stats[0].stats.common_stats.emitted, 40);  // its own last figures
     fs::remove_all(dir);
 }
 

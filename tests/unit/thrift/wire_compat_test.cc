@@ -956,6 +956,142 @@ TEST(wire_compat_test, fully_populated_structs_write_exactly_storms_fields) {
     }
 }
 
+// Tempest's own fields (nimbus.thrift, "TEMPEST FIELDS"): optional, with ids from 100 up, of
+// the types below. With them set, a struct still writes Storm's fields with Storm's ids and
+// types, and the rest only above 100, which Storm's clients skip; unset (the default) they are
+// not written at all.
+struct extension_spec {
+    std::string_view name;
+    std::function<observed_struct()> with_extensions;
+    std::vector<wire_field> extensions;
+};
+
+template <typename T, typename Set>
+std::function<observed_struct()> extended(Set&& set) {
+    return [set] {
+        T v = full<T>();
+        set(v);
+        return observe(v);
+    };
+}
+
+MetricPoint sample_point() {
+    MetricPoint m;
+    m.name = "worker.rss_bytes";
+    m.component = "__system";
+    m.task = -1;
+    m.value = 4096;
+    return m;
+}
+
+const std::vector<extension_spec>& tempest_extensions() {
+    static const std::vector<extension_spec> specs{
+        {"ErrorInfo", extended<ErrorInfo>([](ErrorInfo& v) { v.__set_task(3); }), {{100, "i32"}}},
+        {"ExecutorSummary",
+         extended<ExecutorSummary>([](ExecutorSummary& v) {
+             v.__set_stats_time_secs(1700000000);
+             v.__set_stats_age_secs(31);
+             v.__set_late(true);
+         }),
+         {{100, "i32"}, {101, "i32"}, {102, "bool"}}},
+        {"ComponentAggregateStats",
+         extended<ComponentAggregateStats>(
+             [](ComponentAggregateStats& v) { v.__set_num_late_executors(1); }),
+         {{100, "i32"}}},
+        {"WorkerSummary",
+         extended<WorkerSummary>([](WorkerSummary& v) {
+             v.__set_heartbeat_age_secs(31);
+             v.__set_late(true);
+             v.__set_metrics({sample_point()});
+         }),
+         {{100, "i32"}, {101, "bool"}, {102, "list<struct>"}}},
+        {"TopologyPageInfo",
+         extended<TopologyPageInfo>([](TopologyPageInfo& v) {
+             v.__set_num_late_executors(2);
+             v.__set_metrics({sample_point()});
+         }),
+         {{100, "i32"}, {101, "list<struct>"}}},
+        {"ComponentPageInfo",
+         extended<ComponentPageInfo>([](ComponentPageInfo& v) {
+             v.__set_num_late_executors(2);
+             v.__set_metrics({sample_point()});
+         }),
+         {{100, "i32"}, {101, "list<struct>"}}},
+    };
+    return specs;
+}
+
+TEST(wire_compat_test, tempest_fields_keep_storms_ids_and_take_only_ids_from_100) {
+    for (const auto& ext : tempest_extensions()) {
+        SCOPED_TRACE(std::string(ext.name));
+        const struct_spec* spec = nullptr;
+        for (const auto& s : storm_structs) {
+            if (s.name == ext.name) {
+                spec = &s;
+            }
+        }
+        ASSERT_NE(spec, nullptr);
+        std::map<int16_t, std::string> expected;
+        for (const auto& f : expected_wire(spec->fields)) {
+            expected.emplace(f.id, f.type);
+        }
+        for (const auto& f : ext.extensions) {
+            EXPECT_GE(f.id, 100);
+            EXPECT_FALSE(expected.contains(f.id)) << "id " << f.id << " is Storm's";
+            expected.emplace(f.id, f.type);
+        }
+        std::map<int16_t, std::string> seen;
+        for (const auto& f : ext.with_extensions().fields) {
+            seen.emplace(f.id, f.type);
+        }
+        EXPECT_EQ(seen, expected);
+    }
+    // Unset by default: a default instance writes Storm's fields alone (checked for every struct
+    // by default_structs_write_required_fields_and_no_optional_ones), and the full samples
+    // without them write exactly Storm's (fully_populated_structs_write_exactly_storms_fields).
+    for (const auto& ext : tempest_extensions()) {
+        for (const auto& f : generated_structs().at(ext.name).defaults().fields) {
+            EXPECT_LT(f.id, 100) << ext.name;
+        }
+    }
+}
+
+// The page-info replies as Storm's clients receive them: with Tempest's fields set, the reply
+// still carries the struct in field 0 and Storm's fields decode with Storm's ids; our client
+// reads the Tempest fields back.
+TEST(wire_compat_test, page_info_replies_with_tempest_fields_decode_as_storms) {
+    ComponentPageInfo page = full<ComponentPageInfo>();
+    page.__set_num_late_executors(1);
+    page.__set_metrics({sample_point()});
+    auto bytes = to_binary(page);
+    auto back = from_binary<ComponentPageInfo>(bytes);
+    ASSERT_TRUE(back.has_value());
+    EXPECT_EQ(*back, page);
+    // A reader that knows only Storm's fields (ours, with the Tempest ones cleared) sees the same
+    // Storm fields: the extra ids are skipped, not misread.
+    ComponentPageInfo storm_view = page;
+    storm_view.__isset.num_late_executors = false;
+    storm_view.__isset.metrics = false;
+    storm_view.num_late_executors = 0;
+    storm_view.metrics.clear();
+    EXPECT_EQ(to_binary(storm_view), to_binary(full<ComponentPageInfo>()));
+    std::map<int16_t, std::string> storm_ids;
+    for (const auto& f : observe(page).fields) {
+        if (f.id < 100) {
+            storm_ids.emplace(f.id, f.type);
+        }
+    }
+    std::map<int16_t, std::string> table;
+    for (const auto& s : storm_structs) {
+        if (s.name == "ComponentPageInfo") {
+            for (const auto& f : expected_wire(s.fields)) {
+                table.emplace(f.id, f.type);
+            }
+        }
+    }
+    EXPECT_EQ(storm_ids, table);
+}
+
 TEST(wire_compat_test, default_structs_write_required_fields_and_no_optional_ones) {
     for (const auto& spec : storm_structs) {
         if (spec.what == kind::union_type) {

@@ -61,6 +61,15 @@ struct topology_summary {
     int num_tasks = 0;
 };
 
+// An executor's all-time counts per stream, as getTopologyInfo reports them (Storm's
+// ExecutorStats ":all-time" window): emitted and transferred per output stream; acked per output
+// stream for a spout, per input stream id (summed over the producing components) for a bolt.
+struct stream_counts {
+    std::map<std::string, std::int64_t> emitted;
+    std::map<std::string, std::int64_t> transferred;
+    std::map<std::string, std::int64_t> acked;
+};
+
 // One executor of a topology and where it is assigned (host empty and port 0 when unassigned).
 struct executor_summary {
     std::string component;
@@ -69,16 +78,43 @@ struct executor_summary {
     std::string host;
     int port = 0;
     int uptime_secs = 0;
+    std::optional<stream_counts> all_time;  // unset until its worker reports figures
+    bool late = false;                      // its worker's heartbeat is older than the timeout
+    std::optional<int> stats_age_secs;      // how old its figures are (Tempest's Nimbus)
 };
 
-// Storm's TopologyInfo, without statistics.
+// An error a component reported (Storm's ErrorInfo).
+struct error_info {
+    std::string text;
+    int time_secs = 0;  // unix time
+    std::string host;   // empty when unknown
+    int port = 0;       // 0 when unknown
+    std::optional<int> task;
+};
+
+// Storm's TopologyInfo: executors with their all-time counts, errors per component (every
+// component has an entry, oldest error first).
 struct topology_info {
     std::string id;
     std::string name;
     std::string status;
     int uptime_secs = 0;
     std::vector<executor_summary> executors;
-    std::map<std::string, std::vector<std::string>> errors;  // component -> recent error texts
+    std::map<std::string, std::vector<error_info>> errors;
+};
+
+// How many errors per component info() asks for (Storm's NumErrorsChoice).
+enum class error_choice { all, none, one };
+
+// A topology's figures in one window (getTopologyPageInfo): unset when no worker has reported.
+struct window_totals {
+    int uptime_secs = 0;
+    std::optional<std::int64_t> emitted;
+    std::optional<std::int64_t> transferred;
+    std::optional<std::int64_t> acked;
+    std::optional<std::int64_t> failed;
+    std::optional<double> complete_latency_ms;
+    int num_late_executors = 0;  // left out of the figures (Tempest's Nimbus)
 };
 
 struct rebalance_request {
@@ -126,7 +162,11 @@ class nimbus_client {
     void activate(const std::string& name);
     void deactivate(const std::string& name);
     void rebalance(const std::string& name, const rebalance_request& r);
-    topology_info info(const std::string& name);
+    // getTopologyInfoByNameWithOpts. NotAliveException for an unknown name.
+    topology_info info(const std::string& name, error_choice errors = error_choice::all);
+    // getTopologyPageInfo(id, window) without system components; `window` is "600", "10800",
+    // "86400" or ":all-time".
+    window_totals totals(const std::string& id, const std::string& window);
 
   private:
     struct impl;
