@@ -12,6 +12,7 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <map>
@@ -102,17 +103,24 @@ class acking_bolt final : public bolt {
     output_collector* _out = nullptr;
 };
 
-// Sleeps `ms` milliseconds per tuple, then acks it.
+// Sleeps `ms` milliseconds per tuple, then acks it; adds the time it spent to busy_ns (its own
+// measure of its busy share: a loaded machine oversleeps).
 class sleepy_bolt final : public bolt {
   public:
+    static inline std::atomic<std::int64_t> busy_ns{0};
+
     explicit sleepy_bolt(int ms) : _ms(ms) {}
     void declare_output_fields(output_fields_declarer&) override {}
     void prepare(const config&, const topology_context&, output_collector& out) override {
         _out = &out;
     }
     void execute(const tuple& t) override {
+        auto start = clock_type::now();
         std::this_thread::sleep_for(std::chrono::milliseconds(_ms));
         _out->ack(t);
+        busy_ns.fetch_add(
+            std::chrono::duration_cast<std::chrono::nanoseconds>(clock_type::now() - start)
+                .count());
     }
 
   private:
@@ -237,9 +245,11 @@ TEST_F(stats_test, all_grouping_transfers_one_tuple_per_target_and_a_quiet_strea
 }
 
 TEST_F(stats_test, a_bolt_sleeping_2ms_shows_its_execute_latency_and_busy_share) {
-    // 250 tuples/s × ~2 ms: the bolt is busy about half of the time.
+    // 200 tuples/s × 2 ms: the bolt is busy about 0.4 of the time (more where the machine is
+    // loaded and sleeps run long, which the bolt measures itself).
+    sleepy_bolt::busy_ns = 0;
     topology_builder b(_registry);
-    b.set_spout<paced_spout>("spout", 1, 250);
+    b.set_spout<paced_spout>("spout", 1, 200);
     b.set_bolt<sleepy_bolt>("sleepy", 1, 2).shuffle_grouping("spout");
     config conf;
     conf.set_num_ackers(0);
@@ -251,6 +261,7 @@ TEST_F(stats_test, a_bolt_sleeping_2ms_shows_its_execute_latency_and_busy_share)
     constexpr int uptime_secs = 3;
     ASSERT_TRUE(wait_until([&] { return clock_type::now() - started >= 3s; }, 10s));
     auto totals = of(_runtime->totals(), "sleepy");
+    double own_share = static_cast<double>(sleepy_bolt::busy_ns.load()) / (uptime_secs * 1e9);
     ASSERT_EQ(totals.size(), 1u);
     worker::windowed_stats windows;
     std::int64_t now_ms = 1'000'000;
@@ -263,7 +274,9 @@ TEST_F(stats_test, a_bolt_sleeping_2ms_shows_its_execute_latency_and_busy_share)
     std::uint64_t executed = r.get(stat_kind::executed, input)[0];
     std::uint64_t samples = r.get(stat_kind::execute_samples, input)[0];
     ASSERT_GT(executed, 100u);
-    EXPECT_EQ(samples, executed);  // rate 1.0: every tuple timed
+    // Rate 1.0: every tuple timed (but one may be inside execute(): counted, not yet timed).
+    EXPECT_LE(samples, executed);
+    EXPECT_GE(samples + 1, executed);
     double latency_ms =
         static_cast<double>(r.get(stat_kind::execute_latency_us, input)[0]) / samples / 1000.0;
     EXPECT_GE(latency_ms, 2.0);
@@ -276,8 +289,12 @@ TEST_F(stats_test, a_bolt_sleeping_2ms_shows_its_execute_latency_and_busy_share)
     double capacity = common::executor_capacity(r, uptime_secs);
     RecordProperty("capacity", std::to_string(capacity));
     RecordProperty("execute_latency_ms", std::to_string(latency_ms));
+    RecordProperty("own_share", std::to_string(own_share));
+    // About 0.4 on a quiet machine; up to 1 (saturated) where sleeps run long. The bolt's own
+    // measure of its busy time is the reference.
     EXPECT_GT(capacity, 0.3) << executed << " executed, " << latency_ms << " ms each";
-    EXPECT_LT(capacity, 0.75) << executed << " executed, " << latency_ms << " ms each";
+    EXPECT_LT(capacity, 1.05) << executed << " executed, " << latency_ms << " ms each";
+    EXPECT_NEAR(capacity, own_share, 0.1 + 0.15 * own_share);
 }
 
 TEST_F(stats_test, a_spout_ahead_of_its_consumer_counts_time_backpressured) {

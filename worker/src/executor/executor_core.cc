@@ -347,24 +347,34 @@ void executor_core::execute_tick(task_state& t, tuple& tick) {
     execute_bolt(t, tick);
 }
 
-void executor_core::handle_acker(task_state& t, const tuple& m) {
-    message_kind kind = tuple_access::kind(m);
-    // The acker acks every input once it has applied it (Storm's Acker): executed stands for
-    // acked, and the execute latency for the process latency (topology_runtime::totals()).
-    input_stats& st =
-        t.inputs[t.input_base[m.get_source_task()] + static_cast<std::uint32_t>(kind) - 1];
-    st.executed.add();
-    std::int64_t start = t.sample.next() ? now_ns() : 0;
-    auto done = t.acks.apply(kind, tuple_access::sys_root(m), tuple_access::sys_val(m),
-                             m.get_source_task(), _now);
+// Inline into both callers below, as call_execute.
+[[gnu::always_inline]] inline void executor_core::apply_acker(task_state& t, const tuple& m) {
+    auto done = t.acks.apply(tuple_access::kind(m), tuple_access::sys_root(m),
+                             tuple_access::sys_val(m), m.get_source_task(), _now);
     if (done) {
         count_acking(t, done->kind);
         send_system(done->spout_task, done->kind, done->root, 0, t.id);
     }
-    if (start != 0) [[unlikely]] {
-        st.execute_ns.add(elapsed_ns(start));
-        st.execute_samples.add();
+}
+
+void executor_core::handle_acker(task_state& t, const tuple& m) {
+    // The acker acks every input once it has applied it (Storm's Acker): executed stands for
+    // acked, and the execute latency for the process latency (topology_runtime::totals()).
+    input_stats& st = t.inputs[t.input_base[m.get_source_task()] +
+                               static_cast<std::uint32_t>(tuple_access::kind(m)) - 1];
+    st.executed.add();
+    if (t.sample.next()) [[unlikely]] {
+        handle_acker_sampled(t, st, m);
+        return;
     }
+    apply_acker(t, m);
+}
+
+void executor_core::handle_acker_sampled(task_state& t, input_stats& st, const tuple& m) {
+    std::int64_t start = now_ns();
+    apply_acker(t, m);
+    st.execute_ns.add(elapsed_ns(start));
+    st.execute_samples.add();
 }
 
 void executor_core::handle_spout_done(task_state& t, const tuple& m) {

@@ -103,6 +103,8 @@ class executor_core {
     // One message from an input ring; false (not consumed) under backpressure.
     bool handle(tuple& m);
     void handle_acker(task_state& t, const tuple& m);
+    void apply_acker(task_state& t, const tuple& m);
+    [[gnu::noinline]] void handle_acker_sampled(task_state& t, input_stats& st, const tuple& m);
     void handle_spout_done(task_state& t, const tuple& m);
 
     shared_state& _shared;
