@@ -4,6 +4,7 @@
 #include "tempest/common/task_layout.h"
 
 #include <algorithm>
+#include <span>
 #include <stdexcept>
 #include <string>
 
@@ -147,6 +148,58 @@ topology_plan::topology_plan(std::string topology_id, topology t, config conf,
     _tick_schema->stream = tick_stream_id;
     _tick_schema->fields = fields{"rate_secs"};
     _layout = std::move(layout);
+    plan_inputs();
+}
+
+void topology_plan::plan_inputs() {
+    std::size_t max_streams = 3;  // the acker's three acking streams
+    for (const component_plan& c : _components) {
+        max_streams = std::max(max_streams, c.streams.size());
+    }
+    const std::size_t num_task_ids = _task_component.size();
+    for (component_plan& c : _components) {
+        if (c.is_spout) {
+            continue;
+        }
+        // Slots that no subscription explains come first (never reported).
+        c.inputs.assign(max_streams, common::stream_key{});
+        c.input_base.assign(num_task_ids, 0);
+        auto add_source = [&](const component_plan& from, std::span<const char* const> names) {
+            auto base = static_cast<std::uint32_t>(c.inputs.size());
+            for (int task : from.tasks) {
+                c.input_base[task] = base;
+            }
+            if (names.empty()) {
+                for (const stream_plan& s : from.streams) {
+                    c.inputs.push_back({from.id, s.schema->stream});
+                }
+            } else {
+                for (const char* n : names) {
+                    c.inputs.push_back({from.id, n});
+                }
+            }
+        };
+        if (c.is_acker) {
+            static constexpr const char* acking[] = {ack_init_stream_id, ack_ack_stream_id,
+                                                     ack_fail_stream_id};
+            for (const component_plan& from : _components) {
+                if (!from.is_acker) {
+                    add_source(from, acking);
+                }
+            }
+            continue;
+        }
+        c.input_base[0] = static_cast<std::uint32_t>(c.inputs.size());
+        c.inputs.push_back({system_component_id, tick_stream_id});
+        std::vector<bool> seen(_components.size(), false);
+        for (const input_def& in : c.def->inputs) {
+            int pi = component_index(in.component);
+            if (!seen[pi]) {
+                seen[pi] = true;
+                add_source(_components[pi], {});
+            }
+        }
+    }
 }
 
 void topology_plan::chain() {

@@ -71,6 +71,20 @@ struct tuple_access {
         t._anchor = {root, val};
         t._values.clear();
     }
+    // Process-latency sampling (executor_core): once a data tuple has been dispatched to its
+    // task, its destination is never read again, so the executor marks a sampled tuple there
+    // with the start of its execute() in microseconds (31 bits, negative = marked); copies the
+    // bolt keeps carry the mark to a later ack. Differences are taken modulo 2^31 µs (35 min).
+    static void mark_process_sample(tuple& t, std::uint64_t start_us) noexcept {
+        t._dest_task =
+            static_cast<std::int32_t>(static_cast<std::uint32_t>(start_us) | 0x80000000u);
+    }
+    static bool process_sampled(const tuple& t) noexcept { return t._dest_task < 0; }
+    // Microseconds from the mark to `now_us`. Requires: process_sampled(t).
+    static std::uint64_t process_elapsed_us(const tuple& t, std::uint64_t now_us) noexcept {
+        return (static_cast<std::uint32_t>(now_us) - static_cast<std::uint32_t>(t._dest_task)) &
+               0x7fffffffu;
+    }
     static std::uint64_t sys_root(const tuple& t) noexcept { return t._anchor.root; }
     static std::uint64_t sys_val(const tuple& t) noexcept { return t._anchor.edge; }
 };

@@ -48,7 +48,7 @@ TEST(pending_messages_test, expire_fails_the_messages_older_than_the_cutoff) {
     p.add(2, 20, 200);
     p.add(3, 30, 300);
     std::vector<std::uint64_t> failed;
-    p.expire(250, [&](std::uint64_t msg) { failed.push_back(msg); });
+    p.expire(250, [&](const pending_messages::message& m) { failed.push_back(m.msg); });
     std::sort(failed.begin(), failed.end());
     EXPECT_EQ(failed, (std::vector<std::uint64_t>{10, 20}));
     EXPECT_EQ(p.size(), 1u);
@@ -61,9 +61,9 @@ TEST(pending_messages_test, expire_lets_fail_emit_again) {
     pending_messages p;
     p.add(1, 10, 100);
     std::vector<std::uint64_t> failed;
-    p.expire(500, [&](std::uint64_t msg) {
-        failed.push_back(msg);
-        p.add(2, msg, 600);
+    p.expire(500, [&](const pending_messages::message& m) {
+        failed.push_back(m.msg);
+        p.add(2, m.msg, 600);
     });
     EXPECT_EQ(failed, (std::vector<std::uint64_t>{10}));
     EXPECT_EQ(p.size(), 1u);
@@ -79,9 +79,9 @@ TEST(pending_messages_test, immediate_acks_are_acked_once_in_order) {
     EXPECT_EQ(p.immediate_count(), 2u);
     EXPECT_EQ(p.size(), 0u);  // not tracked by an acker: no in-flight limit applies
     std::vector<std::uint64_t> acked;
-    p.ack_immediate([&](message_id id) { acked.push_back(id.id); });
+    p.ack_immediate([&](const pending_messages::immediate& m) { acked.push_back(m.id.id); });
     EXPECT_EQ(acked, (std::vector<std::uint64_t>{1, 2}));
-    p.ack_immediate([&](message_id id) { acked.push_back(id.id); });
+    p.ack_immediate([&](const pending_messages::immediate& m) { acked.push_back(m.id.id); });
     EXPECT_EQ(acked.size(), 2u);
     EXPECT_EQ(p.immediate_count(), 0u);
 }
@@ -91,10 +91,10 @@ TEST(pending_messages_test, immediate_acks_added_by_ack_are_acked_in_the_same_ca
     pending_messages p;
     p.add_immediate(message_id{1});
     std::vector<std::uint64_t> acked;
-    p.ack_immediate([&](message_id id) {
-        acked.push_back(id.id);
-        if (id.id < 3) {
-            p.add_immediate(message_id{id.id + 1});
+    p.ack_immediate([&](const pending_messages::immediate& m) {
+        acked.push_back(m.id.id);
+        if (m.id.id < 3) {
+            p.add_immediate(message_id{m.id.id + 1});
         }
     });
     EXPECT_EQ(acked, (std::vector<std::uint64_t>{1, 2, 3}));

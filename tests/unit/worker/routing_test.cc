@@ -24,11 +24,14 @@ edge_plan make_plan(grouping_type type, std::vector<int> targets,
     return e;
 }
 
-// The targets one emit of `v` goes to.
+// The targets one emit of `v` goes to. Also checks the count for_each_target returns (the
+// tuples the emit transfers) against the targets it called back.
 std::vector<int> route(edge_route& r, const values& v, int direct = -1) {
     std::vector<int> scratch;
     std::vector<int> out;
-    for_each_target(r, 1, v, direct, scratch, [&](int t) { out.push_back(t); });
+    std::size_t n = for_each_target(r, 1, v, direct, scratch, [&](int t) { out.push_back(t); });
+    EXPECT_EQ(n, out.size()) << "transferred count of grouping "
+                             << static_cast<int>(r.plan->group.type);
     return out;
 }
 
@@ -207,7 +210,7 @@ TEST(routing_test, custom_sends_to_the_tasks_the_grouping_chooses) {
     edge_route r = make_edge_route(p, 1, {}, std::move(g));
     std::vector<int> scratch;
     std::vector<int> out;
-    for_each_target(r, 9, values{1}, -1, scratch, [&](int t) { out.push_back(t); });
+    EXPECT_EQ(for_each_target(r, 9, values{1}, -1, scratch, [&](int t) { out.push_back(t); }), 2u);
     EXPECT_EQ(out, (std::vector<int>{6, 3}));
     EXPECT_EQ(raw->last_source, 9);
 }

@@ -31,6 +31,13 @@ inline bool conf_bool(const config& conf, const char* key) {
     return common::default_config().get_bool(key, false);
 }
 
+inline double conf_double(const config& conf, const char* key) {
+    if (const value* v = conf.find(key); v != nullptr && !v->is_null()) {
+        return conf.get_double(key, 0);
+    }
+    return common::default_config().get_double(key, 0);
+}
+
 // A key whose default is null (unset, as topology.max.spout.pending): 0 when unset.
 inline std::int64_t conf_int_or_zero(const config& conf, const char* key) {
     const value* v = conf.find(key);

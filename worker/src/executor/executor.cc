@@ -49,6 +49,10 @@ executor::executor(shared_state& shared, const topology_plan& plan, const std::v
 
 bool executor::run_spouts() {
     bool work = false;
+    // The clock pending messages are stamped with for their timeout (the thread may have been
+    // parked since the last pass).
+    _now = now_ns();
+    _core.set_now(_now);
     for (auto& tp : _core.tasks()) {
         task_state& t = *tp;
         if (!t.sp) {
@@ -58,17 +62,17 @@ bool executor::run_spouts() {
             if (_core.out().overflowed() || t.pending.full()) {
                 break;
             }
-            std::uint64_t before = t.emitted.get();
+            std::uint64_t before = t.emit_calls;
             guarded(t, "next_tuple", [&] { t.sp->next_tuple(); });
-            if (t.emitted.get() == before) {
+            if (t.emit_calls == before) {
                 break;
             }
             work = true;
         }
         // No ackers: a message counts as acked once emitted (at-most-once).
-        t.pending.ack_immediate([&](message_id id) {
-            t.acked.add();
-            guarded(t, "ack", [&] { t.sp->ack(id); });
+        t.pending.ack_immediate([&](const pending_messages::immediate& m) {
+            t.routes.streams()[m.stream].stats.acked.add();
+            guarded(t, "ack", [&] { t.sp->ack(m.id); });
         });
     }
     return work;
@@ -80,9 +84,9 @@ void executor::timers() {
         std::int64_t cutoff = _now - _timeout_ns;
         for (auto& tp : _core.tasks()) {
             task_state& t = *tp;
-            t.pending.expire(cutoff, [&](std::uint64_t msg) {
-                t.failed.add();
-                guarded(t, "fail", [&] { t.sp->fail(message_id{msg}); });
+            t.pending.expire(cutoff, [&](const pending_messages::message& m) {
+                t.routes.streams()[m.stream].stats.failed.add();
+                guarded(t, "fail", [&] { t.sp->fail(message_id{m.msg}); });
             });
             t.acks.expire(cutoff);
         }
@@ -99,7 +103,7 @@ void executor::timers() {
                 tuple tick;
                 tuple_access::set_header(tick, _plan.tick_schema(), 0, t.id, message_kind::data);
                 tuple_access::vals(tick).add_int(t.tick_ns / 1'000'000'000);
-                guarded(t, "execute (tick)", [&] { t.bl->execute(tick); });
+                _core.execute_tick(t, tick);
             }
             _next_tick = _next_tick == 0 ? t.next_tick : std::min(_next_tick, t.next_tick);
         }
@@ -221,8 +225,35 @@ bool executor::pass() {
     _core.out().flush();
     _now = now_ns();
     _core.set_now(_now);
+    account_backpressure();
     timers();
     return work;
+}
+
+void executor::account_backpressure() {
+    // Counted per pass, not per tuple: a backpressured executor's pass is short (it takes no
+    // input) and it parks for at most 10 ms, so the figure lags by at most that.
+    if (_bp_since != 0) {
+        _bp_ns.add(static_cast<std::uint64_t>(_now - _bp_since));
+    }
+    _bp_since = _core.out().overflowed() ? _now : 0;
+}
+
+std::uint64_t executor::queue_population() const {
+    std::uint64_t n = 0;
+    for (const ring_t* r : _core.inputs()) {
+        std::size_t k = r->size_approx();  // the two indices are read apart: clamp
+        n += k <= r->capacity() ? k : 0;
+    }
+    return n;
+}
+
+std::uint64_t executor::queue_capacity() const {
+    std::uint64_t n = 0;
+    for (const ring_t* r : _core.inputs()) {
+        n += r->capacity();
+    }
+    return n;
 }
 
 void executor::end() {

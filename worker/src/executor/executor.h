@@ -19,8 +19,8 @@
 //
 // Owned by the topology_runtime. Lifecycle: constructed (tasks built) and wired (add_*) on the
 // runtime's thread before start; run() on its own thread until shared_state::stop; the tasks'
-// close()/cleanup() run at the end of run(). park(), comp(), seen_epoch() and tasks()' counters
-// may be used from the runtime's thread at any time.
+// close()/cleanup() run at the end of run(). park(), comp(), seen_epoch(), backpressure_ns(), the
+// queue figures and tasks()' counters may be used from the runtime's thread at any time.
 #pragma once
 
 #include "executor/executor_core.h"
@@ -55,6 +55,12 @@ class executor {
     const std::vector<std::unique_ptr<task_state>>& tasks() const { return _core.tasks(); }
     // The tasks this thread runs, chained ones included.
     std::vector<int> task_ids() const { return _core.task_ids(); }
+    // Nanoseconds this thread has spent backpressured (its output overflowed: it took no new
+    // work), counted at the end of each pass. Any thread.
+    std::uint64_t backpressure_ns() const { return _bp_ns.get(); }
+    // Tuples waiting in its input rings, and their capacity. Any thread (approximate).
+    std::uint64_t queue_population() const;
+    std::uint64_t queue_capacity() const;
 
     // ---- wiring, before start ----
     // This executor sends to `consumer` over `ring`.
@@ -84,6 +90,7 @@ class executor {
     void timers();
     void apply_control();
     void idle_wait();
+    void account_backpressure();
     void start_tasks();
     void stop_tasks();
     // Runs fn(); an exception from the user's code becomes a reported error naming `what`.
@@ -104,6 +111,8 @@ class executor {
     std::int64_t _next_sweep = 0;
     std::int64_t _next_tick = 0;  // earliest next_tick of the tasks with tick tuples
     int _idle = 0;
+    std::int64_t _bp_since = 0;  // pass end at which the output was overflowed; 0 = it was not
+    counter _bp_ns;
     parker _park;
     std::atomic<std::uint64_t> _seen_epoch{0};
 };

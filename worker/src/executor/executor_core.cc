@@ -19,10 +19,25 @@ using detail::tuple_access;
 
 namespace {
 
+std::uint64_t now_us() {
+    return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
+                                          std::chrono::steady_clock::now().time_since_epoch())
+                                          .count());
+}
+
 std::int64_t now_ns() {
     return std::chrono::duration_cast<std::chrono::nanoseconds>(
                std::chrono::steady_clock::now().time_since_epoch())
         .count();
+}
+
+std::uint64_t elapsed_ns(std::int64_t since) {
+    return static_cast<std::uint64_t>(std::max<std::int64_t>(0, now_ns() - since));
+}
+
+// Counts one acking message of `kind` sent by task `t`.
+inline void count_acking(task_state& t, message_kind kind) noexcept {
+    t.acking_sent[static_cast<std::size_t>(kind) - 1].add();
 }
 
 inline void fill_data(tuple& slot, const detail::stream_schema* schema, int source, int target,
@@ -152,15 +167,17 @@ void executor_core::spout_emit(task_state& t, std::string_view stream, const val
                                const message_id* id, int direct) {
     stream_route& s = t.routes.resolve(stream, direct, t.comp->id);
     const detail::stream_schema* schema = s.plan->schema.get();
-    t.emitted.add();
+    s.stats.emitted.add();
+    ++t.emit_calls;
     if (t.debug) [[unlikely]] {
         log_emit(t, stream, v);
     }
     bool track = id != nullptr && _has_ackers;
     std::uint64_t root = track ? _rng.next_id() : 0;
     std::uint64_t xor_all = 0;
+    std::uint64_t sent = 0;
     for (edge_route& e : s.edges) {
-        for_each_target(e, t.id, v, direct, _scratch_targets, [&](int target) {
+        sent += for_each_target(e, t.id, v, direct, _scratch_targets, [&](int target) {
             std::uint64_t edge = track ? _rng.next_id() : 0;
             xor_all ^= edge;
             send(target, [&](tuple& slot) {
@@ -173,14 +190,19 @@ void executor_core::spout_emit(task_state& t, std::string_view stream, const val
             });
         });
     }
+    s.stats.transferred.add(sent);
     if (id == nullptr) {
         return;
     }
     if (track) {
-        t.pending.add(root, id->id, now_ns());
+        // The loop's clock (refreshed before next_tuple() runs) is precise enough for the
+        // timeout; a sampled message's complete latency needs the exact emit time.
+        bool sampled = t.sample.next();
+        t.pending.add(root, id->id, sampled ? now_ns() : _now, schema->stream_index, sampled);
+        count_acking(t, message_kind::ack_init);
         send_system(acker_for(root), message_kind::ack_init, root, xor_all, t.id);
     } else {
-        t.pending.add_immediate(*id);
+        t.pending.add_immediate(*id, schema->stream_index);
     }
 }
 
@@ -188,13 +210,14 @@ void executor_core::bolt_emit(task_state& t, std::string_view stream,
                               std::span<const tuple* const> anchors, const values& v, int direct) {
     stream_route& s = t.routes.resolve(stream, direct, t.comp->id);
     const detail::stream_schema* schema = s.plan->schema.get();
-    t.emitted.add();
+    s.stats.emitted.add();
     if (t.debug) [[unlikely]] {
         log_emit(t, stream, v);
     }
     bool track = _has_ackers && any_tracked(anchors);
+    std::uint64_t sent = 0;
     for (edge_route& e : s.edges) {
-        for_each_target(e, t.id, v, direct, _scratch_targets, [&](int target) {
+        sent += for_each_target(e, t.id, v, direct, _scratch_targets, [&](int target) {
             if (!track) {
                 send(target, [&](tuple& slot) {
                     fill_data(slot, schema, t.id, target, v);
@@ -211,14 +234,21 @@ void executor_core::bolt_emit(task_state& t, std::string_view stream,
             });
         });
     }
+    s.stats.transferred.add(sent);
 }
 
 void executor_core::bolt_ack(task_state& t, const tuple& in) {
-    t.acked.add();
+    input_stats& st = acked_input_of(t, in);
+    st.acked.add();
+    if (tuple_access::process_sampled(in)) [[unlikely]] {
+        end_process_sample(st, in);
+    }
     if (!_has_ackers) {
         return;
     }
     std::uint64_t ack_val = tuple_access::ack_val(in);
+    t.acking_sent[static_cast<std::size_t>(message_kind::ack) - 1].add(
+        tuple_access::anchor_count(in));
     for (std::uint32_t i = 0; i < tuple_access::anchor_count(in); ++i) {
         const detail::anchor& a = tuple_access::anchor_at(in, i);
         send_system(acker_for(a.root), message_kind::ack, a.root, a.edge ^ ack_val, t.id);
@@ -226,12 +256,13 @@ void executor_core::bolt_ack(task_state& t, const tuple& in) {
 }
 
 void executor_core::bolt_fail(task_state& t, const tuple& in) {
-    t.failed.add();
+    acked_input_of(t, in).failed.add();
     if (!_has_ackers) {
         return;
     }
     for (std::uint32_t i = 0; i < tuple_access::anchor_count(in); ++i) {
         std::uint64_t root = tuple_access::anchor_at(in, i).root;
+        count_acking(t, message_kind::fail);
         send_system(acker_for(root), message_kind::fail, root, 0, t.id);
     }
 }
@@ -274,8 +305,9 @@ bool executor_core::handle(tuple& m) {
     return true;
 }
 
-void executor_core::execute_bolt(task_state& t, tuple& m) {
-    t.executed.add();
+// Inline into both callers below: the unsampled path keeps no more registers live across the
+// user's execute() than it did before statistics (this, t, m).
+[[gnu::always_inline]] inline void executor_core::call_execute(task_state& t, tuple& m) {
     try {
         t.bl->execute(m);
     } catch (const std::exception& e) {
@@ -287,13 +319,62 @@ void executor_core::execute_bolt(task_state& t, tuple& m) {
     }
 }
 
-void executor_core::handle_acker(task_state& t, const tuple& m) {
+void executor_core::execute_bolt(task_state& t, tuple& m) {
+    input_stats& st = input_of(t, m);
+    st.executed.add();
+    if (t.sample.next()) [[unlikely]] {
+        execute_sampled(t, st, m);
+        return;
+    }
+    call_execute(t, m);
+}
+
+void executor_core::execute_sampled(task_state& t, input_stats& st, tuple& m) {
+    std::int64_t start = now_ns();
+    // Process latency runs from here to the ack (Storm's definition), maybe of a later copy.
+    tuple_access::mark_process_sample(m, static_cast<std::uint64_t>(start) / 1000);
+    call_execute(t, m);
+    st.execute_ns.add(elapsed_ns(start));
+    st.execute_samples.add();
+}
+
+void executor_core::end_process_sample(input_stats& st, const tuple& in) {
+    st.process_us.add(tuple_access::process_elapsed_us(in, now_us()));
+    st.process_samples.add();
+}
+
+void executor_core::execute_tick(task_state& t, tuple& tick) {
+    execute_bolt(t, tick);
+}
+
+// Inline into both callers below, as call_execute.
+[[gnu::always_inline]] inline void executor_core::apply_acker(task_state& t, const tuple& m) {
     auto done = t.acks.apply(tuple_access::kind(m), tuple_access::sys_root(m),
                              tuple_access::sys_val(m), m.get_source_task(), _now);
     if (done) {
-        t.acked.add();
+        count_acking(t, done->kind);
         send_system(done->spout_task, done->kind, done->root, 0, t.id);
     }
+}
+
+void executor_core::handle_acker(task_state& t, const tuple& m) {
+    // The acker acks every input once it has applied it (Storm's Acker): executed stands for
+    // acked, and the execute latency for the process latency (topology_runtime::totals()).
+    input_stats& st = t.inputs[t.input_base[m.get_source_task()] +
+                               static_cast<std::uint32_t>(tuple_access::kind(m)) - 1];
+    st.executed.add();
+    if (t.sample.next()) [[unlikely]] {
+        handle_acker_sampled(t, st, m);
+        return;
+    }
+    apply_acker(t, m);
+}
+
+void executor_core::handle_acker_sampled(task_state& t, input_stats& st, const tuple& m) {
+    std::int64_t start = now_ns();
+    apply_acker(t, m);
+    st.execute_ns.add(elapsed_ns(start));
+    st.execute_samples.add();
 }
 
 void executor_core::handle_spout_done(task_state& t, const tuple& m) {
@@ -302,13 +383,18 @@ void executor_core::handle_spout_done(task_state& t, const tuple& m) {
         return;  // already timed out and failed
     }
     message_id id{p->msg};
+    output_stats& st = t.routes.streams()[p->stream].stats;
     if (tuple_access::kind(m) == message_kind::ack_done) {
-        t.latency.record(
-            static_cast<std::uint64_t>(std::max<std::int64_t>(0, now_ns() - p->emit_ns)) / 1000);
-        t.acked.add();
+        if (p->sampled) {
+            std::uint64_t ns = elapsed_ns(p->emit_ns);
+            st.complete_ns.add(ns);
+            st.complete_samples.add();
+            t.latency.record(ns / 1000);
+        }
+        st.acked.add();
         guarded(_shared, t, "ack", [&] { t.sp->ack(id); });
     } else {
-        t.failed.add();
+        st.failed.add();
         guarded(_shared, t, "fail", [&] { t.sp->fail(id); });
     }
 }

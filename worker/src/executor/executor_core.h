@@ -49,7 +49,8 @@ class executor_core {
     const std::vector<ring_t*>& inputs() const { return _inputs; }
     // topology.producer.batch.size: tuples per ring publication, next_tuple() calls per pass.
     std::uint64_t batch() const { return _batch; }
-    // The loop's clock, read by the acker's table for a new root's start.
+    // The loop's clock: a new root's start in the acker's table, a pending message's emit time
+    // for its timeout.
     void set_now(std::int64_t now_ns) { _now = now_ns; }
 
     // ---- wiring, before start ----
@@ -77,6 +78,10 @@ class executor_core {
     }
     shared_state& shared() const noexcept { return _shared; }
 
+    // ---- called by the loop ----
+    // A tick tuple for bolt task `t`, executed and counted as any input (on __system/__tick).
+    void execute_tick(task_state& t, tuple& tick);
+
   private:
     // Builds one tuple with fill(tuple&) for `target`: in its ring's next slot, or for a chained
     // task in this depth's slot, then executes it by a direct call.
@@ -88,10 +93,19 @@ class executor_core {
         const auto& a = _plan.acker_tasks();
         return a[root % a.size()];
     }
+    // Counts `m` on its input slot and runs execute(), timed when the task's sampler picks it.
     void execute_bolt(task_state& t, tuple& m);
+    // The user's execute(); an exception is reported and fails the tuple.
+    void call_execute(task_state& t, tuple& m);
+    // Sampled tuples only (kept out of line): execute() timed, the process latency's start
+    // marked; and at the ack, the process latency.
+    [[gnu::noinline]] void execute_sampled(task_state& t, input_stats& st, tuple& m);
+    [[gnu::noinline]] static void end_process_sample(input_stats& st, const tuple& in);
     // One message from an input ring; false (not consumed) under backpressure.
     bool handle(tuple& m);
     void handle_acker(task_state& t, const tuple& m);
+    void apply_acker(task_state& t, const tuple& m);
+    [[gnu::noinline]] void handle_acker_sampled(task_state& t, input_stats& st, const tuple& m);
     void handle_spout_done(task_state& t, const tuple& m);
 
     shared_state& _shared;

@@ -24,14 +24,23 @@ class pending_messages {
     struct message {
         std::uint64_t msg = 0;     // the spout's message id
         std::int64_t emit_ns = 0;  // when it was emitted (complete latency, timeout)
+        std::uint32_t stream = 0;  // index of the stream it was emitted on (its stats)
+        bool sampled = false;      // its complete latency is measured
+    };
+    // A message acked without an acker.
+    struct immediate {
+        message_id id;
+        std::uint32_t stream = 0;
     };
 
     // `max_pending`: the most messages in flight (topology.max.spout.pending); 0 = unbounded.
     explicit pending_messages(std::int64_t max_pending = 0) : _max_pending(max_pending) {}
 
-    // A message emitted with id `msg` under `root` (tracked by an acker).
-    void add(std::uint64_t root, std::uint64_t msg, std::int64_t now_ns) {
-        _pending.get_or_insert(root) = {msg, now_ns};
+    // A message emitted with id `msg` on stream index `stream` under `root` (tracked by an
+    // acker); `sampled`: its complete latency is to be measured.
+    void add(std::uint64_t root, std::uint64_t msg, std::int64_t now_ns, std::uint32_t stream = 0,
+             bool sampled = false) {
+        _pending.get_or_insert(root) = {msg, now_ns, stream, sampled};
     }
     // The message of `root`, removed; nothing when it is not pending (it has timed out already).
     std::optional<message> complete(std::uint64_t root) {
@@ -50,8 +59,8 @@ class pending_messages {
         return _max_pending > 0 && static_cast<std::int64_t>(_pending.size()) >= _max_pending;
     }
 
-    // Removes every message emitted before `cutoff_ns`, then calls fail(msg) for each (after
-    // removing all, so that fail may emit).
+    // Removes every message emitted before `cutoff_ns`, then calls fail(const message&) for
+    // each (after removing all, so that fail may emit).
     template <typename Fail>
     void expire(std::int64_t cutoff_ns, Fail&& fail) {
         if (_pending.empty()) {
@@ -60,28 +69,31 @@ class pending_messages {
         _expired.clear();
         _pending.erase_if([&](std::uint64_t, message& p) {
             if (p.emit_ns < cutoff_ns) {
-                _expired.push_back(p.msg);
+                _expired.push_back(p);
                 return true;
             }
             return false;
         });
-        for (std::uint64_t msg : _expired) {
-            fail(msg);
+        for (const message& m : _expired) {
+            fail(m);
         }
     }
 
-    // No ackers: `id` is acked at the end of this next_tuple() batch.
-    void add_immediate(message_id id) { _immediate.push_back(id); }
-    // Calls ack(id) for every immediate ack, including those added by ack itself, then forgets
-    // them.
+    // No ackers: `id`, emitted on stream index `stream`, is acked at the end of this
+    // next_tuple() batch.
+    void add_immediate(message_id id, std::uint32_t stream = 0) {
+        _immediate.push_back({id, stream});
+    }
+    // Calls ack(const immediate&) for every immediate ack, including those added by ack itself,
+    // then forgets them.
     template <typename Ack>
     void ack_immediate(Ack&& ack) {
         if (_immediate.empty()) {
             return;
         }
         for (std::size_t i = 0; i < _immediate.size(); ++i) {
-            message_id id = _immediate[i];
-            ack(id);
+            immediate m = _immediate[i];
+            ack(m);
         }
         _immediate.clear();
     }
@@ -89,8 +101,8 @@ class pending_messages {
 
   private:
     id_map<message> _pending{64};
-    std::vector<message_id> _immediate;
-    std::vector<std::uint64_t> _expired;  // the sweep's scratch
+    std::vector<immediate> _immediate;
+    std::vector<message> _expired;  // the sweep's scratch
     std::int64_t _max_pending = 0;
 };
 

@@ -10,6 +10,7 @@
 // virtual call (except a user's custom grouping, which is one by nature), no allocation.
 #pragma once
 
+#include "executor/stat_counters.h"
 #include "tempest/topology_api/component.h"
 #include "tempest/worker/hash.h"
 #include "tempest/worker/topology_plan.h"
@@ -78,10 +79,12 @@ edge_route make_edge_route(const edge_plan& e, int task, std::span<const int> sa
 //           std::invalid_argument for a task that is not a target).
 // `scratch` is a vector the caller lends for the custom grouping's choice; it is swapped out while
 // fn runs, so fn may route again (a chained consumer emits from inside fn).
+// Returns how many times it called fn (the tuples the edge transfers), known per grouping
+// without counting inside fn.
 // Requires: on the producing task's thread.
 template <typename Fn>
-inline void for_each_target(edge_route& e, int source_task, const values& v, int direct,
-                            std::vector<int>& scratch, Fn&& fn) {
+inline std::size_t for_each_target(edge_route& e, int source_task, const values& v, int direct,
+                                   std::vector<int>& scratch, Fn&& fn) {
     const edge_plan& p = *e.plan;
     switch (p.group.type) {
         case grouping_type::shuffle:
@@ -92,7 +95,7 @@ inline void for_each_target(edge_route& e, int source_task, const values& v, int
                 e.next = 0;
             }
             fn(target);
-            break;
+            return 1;
         }
         case grouping_type::fields: {
             std::uint64_t h = 0;
@@ -100,21 +103,22 @@ inline void for_each_target(edge_route& e, int source_task, const values& v, int
                 h = hash_value(v, static_cast<std::size_t>(pos), h);
             }
             fn(p.targets[reduce_range(h, p.targets.size())]);
-            break;
+            return 1;
         }
         case grouping_type::all:
             for (int target : p.targets) {
                 fn(target);
             }
-            break;
+            return p.targets.size();
         case grouping_type::global:
             fn(p.targets.front());
-            break;
+            return 1;
         case grouping_type::direct:
             if (direct >= p.targets.front() && direct <= p.targets.back()) {
                 fn(direct);
+                return 1;
             }
-            break;
+            return 0;
         case grouping_type::partial_key: {
             std::uint64_t h1 = 0;
             std::uint64_t h2 = 0x51ed27057d1f3a9bULL;
@@ -127,7 +131,7 @@ inline void for_each_target(edge_route& e, int source_task, const values& v, int
             std::size_t pick = e.load[a] <= e.load[b] ? a : b;
             ++e.load[pick];
             fn(p.targets[pick]);
-            break;
+            return 1;
         }
         case grouping_type::custom: {
             // Swapped out while in use: a chained consumer may emit through a custom grouping
@@ -145,16 +149,21 @@ inline void for_each_target(edge_route& e, int source_task, const values& v, int
             for (int target : chosen) {
                 fn(target);
             }
+            std::size_t n = chosen.size();
             chosen.swap(scratch);
-            break;
+            return n;
         }
     }
+    return 0;
 }
 
-// A stream of one task: its plan and one route per edge.
-struct stream_route {
+// A stream of one task: its plan, one route per edge, and the stream's counters (resolved with
+// the route, so that counting an emit costs no lookup). Aligned so that its size is a power of
+// two: resolve()'s bounds check stays a shift.
+struct alignas(64) stream_route {
     const stream_plan* plan = nullptr;
     std::vector<edge_route> edges;
+    output_stats stats;
 };
 
 // The routes of every stream one task declares, found by name on each emit. Owned by the
@@ -164,6 +173,7 @@ class task_routes {
     // Wiring, before start: the next declared stream (in plan order).
     void add(stream_route s) { _streams.push_back(std::move(s)); }
     std::vector<stream_route>& streams() noexcept { return _streams; }
+    const std::vector<stream_route>& streams() const noexcept { return _streams; }
 
     // The stream named `stream`, checked against how it is emitted (`direct` >= 0: emit_direct).
     // The last stream found is tried first with an inline compare, so a task emitting on one

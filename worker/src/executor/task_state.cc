@@ -22,6 +22,11 @@ std::unique_ptr<task_state> make_task_state(executor_core& ex, const topology_pl
     std::int64_t tick = conf_int_or_zero(comp.conf, config::topology_tick_tuple_freq_secs);
     t->tick_ns = (tick > 0 && !comp.is_spout && !comp.is_acker) ? tick * 1'000'000'000 : 0;
     t->ctx = std::make_unique<topology_context>(plan.layout(), id, ex.shared().metrics);
+    t->sample = sampler(conf_double(comp.conf, config::topology_stats_sample_rate));
+    if (!comp.inputs.empty()) {
+        t->input_base = comp.input_base.data();
+        t->inputs = std::make_unique<input_stats[]>(comp.inputs.size());
+    }
     if (comp.is_spout) {
         t->sp = registry.make_spout(comp.def->class_name, comp.def->args);
         t->spout_out = std::make_unique<spout_collector_impl>(ex, *t);

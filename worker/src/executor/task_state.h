@@ -1,38 +1,32 @@
 // SPDX-License-Identifier: Apache-2.0
 // task_state: one task run by an executor thread — its component instance and collector, its
-// routes, its counters and, by role, a spout's pending messages or an acker's table — and the
-// task's lifecycle around the user's component (build, open/prepare, activate/deactivate,
-// close/cleanup; task_state.cc). Owned by the executor that runs the task (its own or, chained,
-// its host's); touched only on that executor's thread, except the counters and the latency
-// histogram, which the runtime's stats calls read from other threads.
+// routes, its statistics (stat_counters.h: per output stream in its routes, per input here) and,
+// by role, a spout's pending messages or an acker's table — and the task's lifecycle around the
+// user's component (build, open/prepare, activate/deactivate, close/cleanup; task_state.cc).
+// Owned by the executor that runs the task (its own or, chained, its host's); touched only on
+// that executor's thread, except the counters and the latency histogram, which the runtime's
+// stats calls read from other threads.
 #pragma once
 
 #include "executor/acker_table.h"
 #include "executor/pending_messages.h"
 #include "executor/routing.h"
 #include "executor/shared_state.h"
+#include "executor/stat_counters.h"
 #include "tempest/topology_api/collectors.h"
 #include "tempest/topology_api/component.h"
 #include "tempest/topology_api/component_registry.h"
 #include "tempest/worker/latency_histogram.h"
 #include "tempest/worker/topology_plan.h"
+#include "tuple_access.h"
 
-#include <atomic>
+#include <array>
 #include <cstdint>
 #include <exception>
 #include <memory>
 #include <string>
 
 namespace tempest::worker {
-
-// A counter written by one thread and read by others: a relaxed load and store, no lock prefix.
-struct counter {
-    std::atomic<std::uint64_t> v{0};
-    void add(std::uint64_t n = 1) noexcept {
-        v.store(v.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
-    }
-    std::uint64_t get() const noexcept { return v.load(std::memory_order_relaxed); }
-};
 
 struct task_state {
     int id = 0;
@@ -42,9 +36,16 @@ struct task_state {
     std::int64_t tick_ns = 0;  // 0 = no tick tuples
     std::int64_t next_tick = 0;
     std::unique_ptr<topology_context> ctx;
-    task_routes routes;
+    task_routes routes;  // with each output stream's counters
 
-    counter emitted, executed, acked, failed;
+    // Bolts and ackers: counters per input slot (component_plan::input_base, ::inputs).
+    const std::uint32_t* input_base = nullptr;  // comp->input_base.data()
+    std::unique_ptr<input_stats[]> inputs;
+    // Acking messages sent (ack_init, ack, fail, ack_done, fail_done: index = kind - 1); each
+    // goes to one task, so emitted and transferred are the same figure.
+    std::array<counter, 5> acking_sent;
+    sampler sample;                // picks the tuples whose latencies are timed
+    std::uint64_t emit_calls = 0;  // spouts: emits so far (did next_tuple() emit?); own thread
 
     std::unique_ptr<spout> sp;
     std::unique_ptr<bolt> bl;
@@ -55,6 +56,20 @@ struct task_state {
     latency_histogram latency;  // spouts: complete latency
     acker_table acks;           // ackers
 };
+
+// The input slot of tuple `m` for task `t`. Requires: `m` is a data tuple the runtime built (a
+// tick tuple included), so it has a schema.
+inline input_stats& input_of(const task_state& t, const tuple& m) noexcept {
+    return t
+        .inputs[t.input_base[m.get_source_task()] + detail::tuple_access::schema(m)->stream_index];
+}
+// The same for a tuple a user acks or fails, which might be one it built itself (no schema:
+// counted on the tick slot, source task 0).
+inline input_stats& acked_input_of(const task_state& t, const tuple& m) noexcept {
+    const detail::stream_schema* schema = detail::tuple_access::schema(m);
+    return t
+        .inputs[t.input_base[m.get_source_task()] + (schema != nullptr ? schema->stream_index : 0)];
+}
 
 class executor_core;
 

@@ -12,11 +12,13 @@
 // directly instead of going through a queue, as Flink chains operators.
 #pragma once
 
+#include "tempest/common/stats_record.h"
 #include "tempest/topology_api/config.h"
 #include "tempest/topology_api/topology.h"
 #include "tempest/topology_api/topology_context.h"
 #include "tempest/topology_api/tuple.h"
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
@@ -26,6 +28,10 @@ namespace tempest::worker {
 inline constexpr const char* acker_component_id = "__acker";
 inline constexpr const char* system_component_id = "__system";
 inline constexpr const char* tick_stream_id = "__tick";
+// Storm's names of the acking streams, under which acking messages are counted.
+inline constexpr const char* ack_init_stream_id = "__ack_init";
+inline constexpr const char* ack_ack_stream_id = "__ack_ack";
+inline constexpr const char* ack_fail_stream_id = "__ack_fail";
 
 // One subscription, seen from the producing side.
 struct edge_plan {
@@ -49,6 +55,17 @@ struct component_plan {
     std::vector<int> tasks;              // ascending, contiguous
     std::vector<stream_plan> streams;    // index = stream_schema::stream_index
     config conf;                         // topology conf merged with the component's
+
+    // Bolts and the acker: one statistics slot per input, Storm's GlobalStreamId (source
+    // component, stream), resolved per tuple without a lookup by name:
+    //   data tuple from task `src` on stream index i:     input_base[src] + i
+    //   acking message of kind k (ack_init, ack, fail):     input_base[src] + k - 1
+    //   tick tuple (source task 0, stream index 0):         input_base[0]
+    // inputs[slot] is the slot's key. The first slots (key with an empty stream) take what no
+    // subscription explains; there are enough of them for any component's stream index, so
+    // every index stays in range. Empty for spouts.
+    std::vector<common::stream_key> inputs;
+    std::vector<std::uint32_t> input_base;  // index = source task id
 
     // Index of `stream` in streams, or -1.
     int stream_index(std::string_view stream) const;
@@ -92,6 +109,7 @@ class topology_plan {
 
   private:
     void chain();
+    void plan_inputs();
 
     topology _topology;
     config _conf;

@@ -1,0 +1,320 @@
+// SPDX-License-Identifier: Apache-2.0
+// An executor's figures as Storm defines them, read from a running topology_runtime's totals():
+// emitted per emit call and transferred per tuple sent, per output stream; executed, acked and
+// latencies per input (source component, stream); sampled latencies; capacity through the
+// worker's windowed_stats and Storm's capacity formula; time spent backpressured.
+#include "tempest/common/stats_aggregate.h"
+#include "tempest/test_support/wait_until.h"
+#include "tempest/topology.h"
+#include "tempest/worker/topology_plan.h"
+#include "tempest/worker/topology_runtime.h"
+#include "tempest/worker/windowed_stats.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace tempest::cluster_tests {
+namespace {
+
+using namespace std::chrono_literals;
+using common::stat_kind;
+using common::stream_key;
+using test_support::wait_until;
+using clock_type = std::chrono::steady_clock;
+
+// Emits `on_main` tuples on stream "main", then `on_quiet` on "quiet" (which nobody subscribes
+// to), each with a message id, then nothing.
+class two_stream_spout final : public spout {
+  public:
+    two_stream_spout(int on_main, int on_quiet) : _main(on_main), _quiet(on_quiet) {}
+    void declare_output_fields(output_fields_declarer& d) override {
+        d.declare_stream("main", {"n"});
+        d.declare_stream("quiet", {"n"});
+    }
+    void open(const config&, const topology_context&, spout_output_collector& out) override {
+        _out = &out;
+    }
+    void next_tuple() override {
+        if (_n < _main) {
+            _out->emit("main", {_n}, message_id{static_cast<std::uint64_t>(_n)});
+        } else if (_n < _main + _quiet) {
+            _out->emit("quiet", {_n}, message_id{static_cast<std::uint64_t>(_n)});
+        } else {
+            return;
+        }
+        ++_n;
+    }
+
+  private:
+    std::int64_t _main;
+    std::int64_t _quiet;
+    std::int64_t _n = 0;
+    spout_output_collector* _out = nullptr;
+};
+
+// Emits about `per_sec` tuples a second (by the clock, catching up after a delay), or as fast as
+// it may when per_sec is 0.
+class paced_spout final : public spout {
+  public:
+    explicit paced_spout(int per_sec) : _per_sec(per_sec) {}
+    void declare_output_fields(output_fields_declarer& d) override { d.declare({"n"}); }
+    void open(const config&, const topology_context&, spout_output_collector& out) override {
+        _out = &out;
+        _start = clock_type::now();
+    }
+    void next_tuple() override {
+        if (_per_sec > 0) {
+            auto due =
+                std::chrono::duration_cast<std::chrono::microseconds>(clock_type::now() - _start)
+                    .count() *
+                _per_sec / 1'000'000;
+            if (_n >= due) {
+                return;
+            }
+        }
+        _out->emit({_n++});
+    }
+
+  private:
+    std::int64_t _per_sec;
+    std::int64_t _n = 0;
+    clock_type::time_point _start;
+    spout_output_collector* _out = nullptr;
+};
+
+// Acks every input.
+class acking_bolt final : public bolt {
+  public:
+    void declare_output_fields(output_fields_declarer&) override {}
+    void prepare(const config&, const topology_context&, output_collector& out) override {
+        _out = &out;
+    }
+    void execute(const tuple& t) override { _out->ack(t); }
+
+  private:
+    output_collector* _out = nullptr;
+};
+
+// Sleeps `ms` milliseconds per tuple, then acks it; adds the time it spent to busy_ns (its own
+// measure of its busy share: a loaded machine oversleeps).
+class sleepy_bolt final : public bolt {
+  public:
+    static inline std::atomic<std::int64_t> busy_ns{0};
+
+    explicit sleepy_bolt(int ms) : _ms(ms) {}
+    void declare_output_fields(output_fields_declarer&) override {}
+    void prepare(const config&, const topology_context&, output_collector& out) override {
+        _out = &out;
+    }
+    void execute(const tuple& t) override {
+        auto start = clock_type::now();
+        std::this_thread::sleep_for(std::chrono::milliseconds(_ms));
+        _out->ack(t);
+        busy_ns.fetch_add(
+            std::chrono::duration_cast<std::chrono::nanoseconds>(clock_type::now() - start)
+                .count());
+    }
+
+  private:
+    int _ms;
+    output_collector* _out = nullptr;
+};
+
+std::uint64_t figure(const worker::executor_totals& t, stat_kind kind, const stream_key& key) {
+    for (const auto& f : t.figures) {
+        if (f.kind == kind && f.key == key) {
+            return f.total;
+        }
+    }
+    return 0;  // never moved
+}
+
+std::vector<worker::executor_totals> of(const std::vector<worker::executor_totals>& all,
+                                        const std::string& component) {
+    std::vector<worker::executor_totals> out;
+    for (const auto& t : all) {
+        if (t.component == component) {
+            out.push_back(t);
+        }
+    }
+    return out;
+}
+
+std::uint64_t sum(const std::vector<worker::executor_totals>& all, stat_kind kind,
+                  const stream_key& key) {
+    std::uint64_t n = 0;
+    for (const auto& t : all) {
+        n += figure(t, kind, key);
+    }
+    return n;
+}
+
+class stats_test : public ::testing::Test {
+  protected:
+    void run(const topology& t, const config& conf) {
+        _plan = std::make_shared<const worker::topology_plan>("stats-1", t, conf);
+        _runtime = std::make_unique<worker::topology_runtime>(_plan, _registry);
+        _runtime->start();
+    }
+    void TearDown() override { _runtime.reset(); }
+
+    component_registry _registry;
+    std::shared_ptr<const worker::topology_plan> _plan;
+    std::unique_ptr<worker::topology_runtime> _runtime;
+};
+
+TEST_F(stats_test, all_grouping_transfers_one_tuple_per_target_and_a_quiet_stream_none) {
+    constexpr std::uint64_t n = 400;
+    constexpr std::uint64_t quiet = 60;
+    topology_builder b(_registry);
+    b.set_spout<two_stream_spout>("spout", 1, static_cast<int>(n), static_cast<int>(quiet));
+    b.set_bolt<acking_bolt>("bolt", 3).all_grouping("spout", "main");
+    config conf;
+    conf.set_num_ackers(1);
+    conf.set(config::topology_stats_sample_rate, 0.05);
+    run(b.create_topology(), conf);
+
+    const stream_key main{"", "main"};
+    const stream_key quiet_key{"", "quiet"};
+    bool done = wait_until(
+        [&] {
+            auto sp = of(_runtime->totals(), "spout");
+            return sum(sp, stat_kind::acked, main) == n &&
+                   sum(sp, stat_kind::acked, quiet_key) == quiet;
+        },
+        20s);
+    _runtime->stop();  // the figures are final
+    auto all = _runtime->totals();
+    ASSERT_TRUE(done) << sum(of(all, "spout"), stat_kind::acked, main) << " of " << n;
+
+    auto spout = of(all, "spout");
+    ASSERT_EQ(spout.size(), 1u);
+    EXPECT_TRUE(spout[0].is_spout);
+    EXPECT_EQ(figure(spout[0], stat_kind::emitted, main), n);
+    EXPECT_EQ(figure(spout[0], stat_kind::transferred, main), 3 * n);  // all grouping, 3 tasks
+    EXPECT_EQ(figure(spout[0], stat_kind::emitted, quiet_key), quiet);
+    EXPECT_EQ(figure(spout[0], stat_kind::transferred, quiet_key), 0u);  // nobody subscribes
+    EXPECT_EQ(figure(spout[0], stat_kind::failed, main), 0u);
+    // The acking messages, on Storm's system stream.
+    EXPECT_EQ(figure(spout[0], stat_kind::emitted, {"", "__ack_init"}), n + quiet);
+    // Complete latency: one tracked emit in 20 sampled (the first included), all acked.
+    std::uint64_t complete = figure(spout[0], stat_kind::complete_samples, main) +
+                             figure(spout[0], stat_kind::complete_samples, quiet_key);
+    EXPECT_EQ(complete, (n + quiet + 19) / 20);
+
+    auto bolts = of(all, "bolt");
+    ASSERT_EQ(bolts.size(), 3u);
+    const stream_key input{"spout", "main"};
+    EXPECT_EQ(sum(bolts, stat_kind::executed, input), 3 * n);
+    EXPECT_EQ(sum(bolts, stat_kind::acked, input), 3 * n);
+    for (const auto& bt : bolts) {
+        EXPECT_FALSE(bt.is_spout);
+        EXPECT_EQ(figure(bt, stat_kind::executed, input), n);
+        // Sampling at 0.05: one execute in 20 timed (exactly, per task: a countdown).
+        EXPECT_EQ(figure(bt, stat_kind::execute_samples, input), (n + 19) / 20);
+        EXPECT_EQ(figure(bt, stat_kind::process_samples, input), (n + 19) / 20);
+        EXPECT_EQ(figure(bt, stat_kind::emitted, {"", "__ack_ack"}), n);
+        EXPECT_GT(bt.queue_capacity, 0u);
+    }
+
+    auto ackers = of(all, "__acker");
+    ASSERT_EQ(ackers.size(), 1u);
+    EXPECT_EQ(figure(ackers[0], stat_kind::executed, {"spout", "__ack_init"}), n + quiet);
+    EXPECT_EQ(figure(ackers[0], stat_kind::executed, {"bolt", "__ack_ack"}), 3 * n);
+    EXPECT_EQ(figure(ackers[0], stat_kind::acked, {"bolt", "__ack_ack"}), 3 * n);
+    EXPECT_EQ(figure(ackers[0], stat_kind::emitted, {"", "__ack_ack"}), n + quiet);
+
+    // stats() is the same figures summed per component, user streams only.
+    std::map<std::string, worker::component_stats> by_id;
+    for (const auto& c : _runtime->stats()) {
+        by_id[c.component] = c;
+    }
+    EXPECT_EQ(by_id["spout"].emitted, n + quiet);
+    EXPECT_EQ(by_id["spout"].acked, n + quiet);
+    EXPECT_EQ(by_id["bolt"].executed, 3 * n);
+    EXPECT_EQ(by_id["bolt"].acked, 3 * n);
+    EXPECT_EQ(by_id["bolt"].emitted, 0u);
+}
+
+TEST_F(stats_test, a_bolt_sleeping_2ms_shows_its_execute_latency_and_busy_share) {
+    // 200 tuples/s × 2 ms: the bolt is busy about 0.4 of the time (more where the machine is
+    // loaded and sleeps run long, which the bolt measures itself).
+    sleepy_bolt::busy_ns = 0;
+    topology_builder b(_registry);
+    b.set_spout<paced_spout>("spout", 1, 200);
+    b.set_bolt<sleepy_bolt>("sleepy", 1, 2).shuffle_grouping("spout");
+    config conf;
+    conf.set_num_ackers(0);
+    conf.set(config::topology_stats_sample_rate, 1.0);
+    run(b.create_topology(), conf);
+    auto started = clock_type::now();
+
+    // Capacity divides by whole seconds of uptime: read the figures just after 3 s.
+    constexpr int uptime_secs = 3;
+    ASSERT_TRUE(wait_until([&] { return clock_type::now() - started >= 3s; }, 10s));
+    auto totals = of(_runtime->totals(), "sleepy");
+    double own_share = static_cast<double>(sleepy_bolt::busy_ns.load()) / (uptime_secs * 1e9);
+    ASSERT_EQ(totals.size(), 1u);
+    worker::windowed_stats windows;
+    std::int64_t now_ms = 1'000'000;
+    for (const auto& f : totals[0].figures) {
+        windows.sample(now_ms, f.kind, f.key, f.total);
+    }
+    common::stats_record r = windows.record(now_ms);
+
+    const stream_key input{"spout", "default"};
+    std::uint64_t executed = r.get(stat_kind::executed, input)[0];
+    std::uint64_t samples = r.get(stat_kind::execute_samples, input)[0];
+    ASSERT_GT(executed, 100u);
+    // Rate 1.0: every tuple timed (but one may be inside execute(): counted, not yet timed).
+    EXPECT_LE(samples, executed);
+    EXPECT_GE(samples + 1, executed);
+    double latency_ms =
+        static_cast<double>(r.get(stat_kind::execute_latency_us, input)[0]) / samples / 1000.0;
+    EXPECT_GE(latency_ms, 2.0);
+    EXPECT_LT(latency_ms, 20.0);
+    double process_ms = static_cast<double>(r.get(stat_kind::process_latency_us, input)[0]) /
+                        r.get(stat_kind::process_samples, input)[0] / 1000.0;
+    EXPECT_GE(process_ms, 1.9);  // µs resolution
+    EXPECT_LT(process_ms, 20.0);
+
+    double capacity = common::executor_capacity(r, uptime_secs);
+    RecordProperty("capacity", std::to_string(capacity));
+    RecordProperty("execute_latency_ms", std::to_string(latency_ms));
+    RecordProperty("own_share", std::to_string(own_share));
+    // About 0.4 on a quiet machine; up to 1 (saturated) where sleeps run long. The bolt's own
+    // measure of its busy time is the reference.
+    EXPECT_GT(capacity, 0.3) << executed << " executed, " << latency_ms << " ms each";
+    EXPECT_LT(capacity, 1.05) << executed << " executed, " << latency_ms << " ms each";
+    EXPECT_NEAR(capacity, own_share, 0.1 + 0.15 * own_share);
+}
+
+TEST_F(stats_test, a_spout_ahead_of_its_consumer_counts_time_backpressured) {
+    topology_builder b(_registry);
+    b.set_spout<paced_spout>("spout", 1, 0);  // as fast as it may
+    b.set_bolt<sleepy_bolt>("sleepy", 1, 1).shuffle_grouping("spout");
+    config conf;
+    conf.set_num_ackers(0);
+    conf.set(config::topology_executor_receive_buffer_size, 16);
+    run(b.create_topology(), conf);
+
+    auto spout_backpressure = [&] { return of(_runtime->totals(), "spout")[0].backpressure_ns; };
+    ASSERT_TRUE(wait_until([&] { return spout_backpressure() >= 200'000'000; }, 20s))
+        << spout_backpressure() << " ns";
+    auto sleepy = of(_runtime->totals(), "sleepy");
+    ASSERT_EQ(sleepy.size(), 1u);
+    EXPECT_EQ(sleepy[0].queue_capacity, 16u);
+    EXPECT_LE(sleepy[0].queue_population, 16u);
+    EXPECT_LT(sleepy[0].backpressure_ns, 50'000'000u);  // its own output never fills
+}
+
+}  // namespace
+}  // namespace tempest::cluster_tests
