@@ -13,7 +13,9 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
+#include <array>
 #include <atomic>
+#include <condition_variable>
 #include <future>
 #include <map>
 #include <mutex>
@@ -39,7 +41,8 @@ struct server_core {
     http_server::handler handler;
     asio::thread_pool* handlers = nullptr;
 
-    std::mutex mu;  // guards `open` and `next_id`
+    std::mutex mu;                   // guards `open` and `next_id`
+    std::condition_variable closed;  // notified when a connection goes
     std::map<std::uint64_t, std::weak_ptr<connection>> open;
     std::uint64_t next_id = 0;
     std::atomic<std::size_t> count{0};
@@ -69,6 +72,7 @@ class connection : public std::enable_shared_from_this<connection> {
         std::scoped_lock lock(_core.mu);
         _core.open.erase(_id);
         _core.count.fetch_sub(1);
+        _core.closed.notify_all();
     }
 
     void start(std::uint64_t id) {
@@ -161,13 +165,40 @@ class connection : public std::enable_shared_from_this<connection> {
     }
 
     void on_write(beast::error_code ec) {
-        const bool close = ec || !_keep_alive || _closing;
         _response.reset();
-        if (close) {
+        if (!ec && _closing) {
+            linger_close();
+            return;
+        }
+        if (ec || !_keep_alive) {
             close_now();
             return;
         }
         read();
+    }
+
+    // After an error reply to a request not read to its end: stop sending, then read and drop
+    // what the client still sends (up to 64 KiB, for at most a second) before closing. Closing
+    // with unread bytes would make the kernel reset the connection, and the client could lose
+    // the reply it has not read yet.
+    void linger_close() {
+        beast::error_code ec;
+        _stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+        _stream.expires_after(std::chrono::seconds(1));
+        _scratch = std::make_unique<std::array<char, 4096>>();
+        drain();
+    }
+
+    void drain() {
+        _stream.async_read_some(asio::buffer(*_scratch),
+                                [self = shared_from_this()](beast::error_code ec, std::size_t n) {
+                                    self->_drained += n;
+                                    if (ec || self->_drained > 64 * 1024) {
+                                        self->_stream.close();
+                                        return;
+                                    }
+                                    self->drain();
+                                });
     }
 
     void reply_and_close(http_response res) {
@@ -187,6 +218,8 @@ class connection : public std::enable_shared_from_this<connection> {
     beast::flat_buffer _buffer;
     std::optional<http::request_parser<http::string_body>> _parser;
     std::optional<http::response<http::string_body>> _response;
+    std::unique_ptr<std::array<char, 4096>> _scratch;  // linger_close()'s, only then
+    std::size_t _drained = 0;
     std::uint64_t _id = 0;
     bool _keep_alive = false;
     bool _closing = false;
@@ -326,9 +359,14 @@ void http_server::stop() {
         c->close();
     }
     live.clear();
-    // Running handlers finish (their responses then fail to write on closed sockets); what is
-    // still queued on the I/O threads is dropped with the io_context.
+    // Running handlers finish (their responses then fail to write on closed sockets), then the
+    // connections go; what is still queued after a grace period is dropped with the io_context.
     i.handler_pool->join();
+    {
+        std::unique_lock lock(i.core.mu);
+        i.core.closed.wait_for(lock, std::chrono::seconds(2),
+                               [&i] { return i.core.count.load() == 0; });
+    }
     i.ioc.stop();
     for (auto& t : i.threads) {
         t.join();
