@@ -8,6 +8,7 @@
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <boost/beast/core.hpp>
@@ -237,6 +238,7 @@ struct http_server::impl {
     // The acceptor runs on its own strand, so that stop() can close it between two accepts.
     asio::strand<asio::io_context::executor_type> accept_strand{asio::make_strand(ioc)};
     std::optional<tcp::acceptor> acceptor;
+    asio::steady_timer accept_retry{accept_strand};
     std::vector<std::thread> threads;
     int port = 0;
     bool started = false;
@@ -249,10 +251,17 @@ struct http_server::impl {
                     return;
                 }
                 if (ec) {
-                    log().warn("accept failed: {}", ec.message());
-                } else {
-                    on_accept(std::move(socket));
+                    // E.g. out of file descriptors: retry shortly instead of spinning.
+                    log().warn("accept failed: {}; retrying in 100 ms", ec.message());
+                    accept_retry.expires_after(std::chrono::milliseconds(100));
+                    accept_retry.async_wait([this](beast::error_code wait_ec) {
+                        if (!wait_ec && acceptor->is_open()) {
+                            accept();
+                        }
+                    });
+                    return;
                 }
+                on_accept(std::move(socket));
                 accept();
             });
     }
@@ -343,6 +352,7 @@ void http_server::stop() {
     asio::post(i.accept_strand, [&i, &closed] {
         beast::error_code ec;
         i.acceptor->close(ec);
+        i.accept_retry.cancel();
         closed.set_value();
     });
     closed.get_future().wait();

@@ -9,6 +9,8 @@
 //
 // Every connect and call is bounded by `timeout`. One connection, one call at a time: calls from
 // several threads wait for each other (a mutex), each at most for the calls before it.
+// When no Nimbus answered, calls within `retry_after` of that fail at once with the same error
+// instead of trying every host again, so an unreachable Nimbus does not make each request wait.
 //
 //   api_v1 ──▶ nimbus_leader_client ──Thrift──▶ leader Nimbus
 //                     └─ seeds / known Nimbus hosts, when that fails
@@ -35,7 +37,8 @@ struct nimbus_endpoint {
 
 class nimbus_leader_client final : public nimbus_access {
   public:
-    nimbus_leader_client(std::vector<nimbus_endpoint> seeds, std::chrono::milliseconds timeout);
+    nimbus_leader_client(std::vector<nimbus_endpoint> seeds, std::chrono::milliseconds timeout,
+                         std::chrono::milliseconds retry_after = std::chrono::seconds(1));
     ~nimbus_leader_client() override;
     nimbus_leader_client(const nimbus_leader_client&) = delete;
     nimbus_leader_client& operator=(const nimbus_leader_client&) = delete;
@@ -62,12 +65,16 @@ class nimbus_leader_client final : public nimbus_access {
 
     const std::vector<nimbus_endpoint> _seeds;
     const std::chrono::milliseconds _timeout;
+    const std::chrono::milliseconds _retry_after;
 
     mutable std::mutex _mu;  // guards everything below; held for the length of a call
     std::unique_ptr<connection> _conn;
     nimbus_endpoint _connected;
     std::vector<nimbus_endpoint> _known;  // Nimbus hosts from the last getClusterInfo
     nimbus_endpoint _last_leader;
+    // The last failed search for a Nimbus and its error (empty: none since the last success).
+    std::chrono::steady_clock::time_point _failed_at;
+    std::string _failure;
 };
 
 }  // namespace tempest::ui

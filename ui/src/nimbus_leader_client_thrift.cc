@@ -136,8 +136,9 @@ bool says_not_leader(const std::string& what) {
 }  // namespace
 
 nimbus_leader_client::nimbus_leader_client(std::vector<nimbus_endpoint> seeds,
-                                           std::chrono::milliseconds timeout)
-    : _seeds(std::move(seeds)), _timeout(timeout) {
+                                           std::chrono::milliseconds timeout,
+                                           std::chrono::milliseconds retry_after)
+    : _seeds(std::move(seeds)), _timeout(timeout), _retry_after(retry_after) {
     quiet_thrift_output();
 }
 
@@ -149,6 +150,9 @@ std::string nimbus_leader_client::current() const {
 }
 
 void nimbus_leader_client::find_leader() {
+    if (!_failure.empty() && std::chrono::steady_clock::now() - _failed_at < _retry_after) {
+        throw nimbus_call_error(nimbus_failure::unreachable, _failure);
+    }
     std::vector<nimbus_endpoint> candidates;
     auto add = [&](const nimbus_endpoint& e) {
         if (e.port > 0 && !e.host.empty() &&
@@ -198,10 +202,12 @@ void nimbus_leader_client::find_leader() {
         }
         _conn = std::move(conn);
         _connected = chosen;
+        _failure.clear();
         return;
     }
-    throw nimbus_call_error(nimbus_failure::unreachable,
-                            fmt::format("no Nimbus answered: {}", fmt::join(failures, "; ")));
+    _failure = fmt::format("no Nimbus answered: {}", fmt::join(failures, "; "));
+    _failed_at = std::chrono::steady_clock::now();
+    throw nimbus_call_error(nimbus_failure::unreachable, _failure);
 }
 
 void nimbus_leader_client::with_leader(const char* what,
