@@ -71,7 +71,12 @@ void ui_server::start() {
         log().debug("{} {} -> {}", req.method, req.target, res.status);
         return res;
     });
-    _impl->http->start();
+    try {
+        _impl->http->start();
+    } catch (...) {
+        _impl->http.reset();
+        throw;
+    }
     log().info("ui serving on {} (REST API under /api/v1), following Nimbus seeds {}", address(),
                nimbus_seeds());
 }
