@@ -11,6 +11,7 @@
 #include "supervisor_command.h"
 #include "tempest/common/config_loader.h"
 #include "tempest/common/package_loader.h"
+#include "ui_command.h"
 #include "worker_command.h"
 
 #include <CLI/CLI.hpp>
@@ -208,6 +209,10 @@ int run(int argc, char** argv) {
     config_options supervisor_opts;
     supervisor_opts.add_to(*supervisor);
 
+    CLI::App* ui = app.add_subcommand("ui", "Run the UI daemon (REST API) until SIGINT/SIGTERM");
+    config_options ui_opts;
+    ui_opts.add_to(*ui);
+
     CLI::App* worker = app.add_subcommand(
         "worker", "Run one worker process of a topology (started by a supervisor)");
     config_options worker_opts;
@@ -370,6 +375,10 @@ int run(int argc, char** argv) {
     if (supervisor->parsed()) {
         merged_config m = merge(global, supervisor_opts);
         return run_supervisor({.config_file = m.file, .overrides = m.overrides});
+    }
+    if (ui->parsed()) {
+        merged_config m = merge(global, ui_opts);
+        return run_ui({.config_file = m.file, .overrides = m.overrides});
     }
     if (worker->parsed()) {
         merged_config m = merge(global, worker_opts);

@@ -1,0 +1,388 @@
+// SPDX-License-Identifier: Apache-2.0
+// ui_server against real Nimbus Thrift services in this process: nimbus_handler over the
+// in-memory cluster state, served by a Thrift server on loopback, and the UI's REST API read
+// over HTTP. Endpoint fields against what Nimbus holds, actions changing a topology's status,
+// and the UI following the leader when it fails over. Labelled `cluster` (sockets, no ZooKeeper).
+#include "tempest/ui/ui_server.h"
+
+#include "nimbus_handler.h"
+#include "tempest/common/cluster_state.h"
+#include "tempest/common/config_loader.h"
+#include "tempest/common/memory_cluster_state.h"
+#include "tempest/common/zk_paths.h"
+#include "tempest/test_support/http_client.h"
+#include "tempest/test_support/wait_until.h"
+#include "tempest/thrift/Nimbus.h"
+#include "tempest/thrift/binary_codec.h"
+#include "tempest/thrift/cluster_records_types.h"
+#include "tempest/thrift/topology_convert.h"
+
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <nlohmann/json.hpp>
+#include <sys/socket.h>
+#include <thrift/protocol/TBinaryProtocol.h>
+#include <thrift/server/TThreadedServer.h>
+#include <thrift/transport/TBufferTransports.h>
+#include <thrift/transport/TServerSocket.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <filesystem>
+#include <future>
+#include <memory>
+#include <random>
+#include <regex>
+#include <string>
+#include <thread>
+
+namespace tempest::ui {
+namespace {
+
+namespace fs = std::filesystem;
+namespace th = tempest::thrift;
+using json = nlohmann::json;
+using namespace std::chrono_literals;
+using test_support::http_client;
+
+tempest::topology word_count() {
+    tempest::topology t;
+    component_def spout;
+    spout.id = "words";
+    spout.kind = component_kind::spout;
+    spout.class_name = "word_spout";
+    spout.parallelism = 2;
+    spout.num_tasks = 2;
+    spout.outputs = {{"default", fields{"word"}, false}};
+    t.components.push_back(spout);
+    component_def bolt;
+    bolt.id = "count";
+    bolt.class_name = "count_bolt";
+    bolt.parallelism = 2;
+    bolt.num_tasks = 4;
+    bolt.inputs = {{"words", "default", {grouping_type::fields, fields{"word"}, "", {}}}};
+    t.components.push_back(bolt);
+    std::sort(t.components.begin(), t.components.end(),
+              [](const auto& a, const auto& b) { return a.id < b.id; });
+    return t;
+}
+
+class ready_handler : public apache::thrift::server::TServerEventHandler {
+  public:
+    void preServe() override {
+        std::call_once(_once, [this] { ready.set_value(); });
+    }
+    std::promise<void> ready;
+
+  private:
+    std::once_flag _once;
+};
+
+// A Nimbus Thrift service on host:port (0: any free port) over `state`, its local dir `dir`.
+// `leads` says whether it leads; when not, it names `leader` (as a standby does).
+class served_nimbus {
+  public:
+    served_nimbus(common::cluster_state& state, const fs::path& dir, const std::string& host,
+                  int port) {
+        using namespace apache::thrift;
+        config conf = common::default_config();
+        conf.set("storm.local.dir", dir.string());
+        handler = std::make_shared<nimbus::nimbus_handler>(state, conf, dir);
+        socket = std::make_shared<transport::TServerSocket>(host, port);
+        server = std::make_shared<server::TThreadedServer>(
+            std::make_shared<th::NimbusProcessor>(handler), socket,
+            std::make_shared<transport::TFramedTransportFactory>(),
+            std::make_shared<protocol::TBinaryProtocolFactory>());
+        auto events = std::make_shared<ready_handler>();
+        server->setServerEventHandler(events);
+        thread = std::thread([this] { server->serve(); });
+        EXPECT_EQ(events->ready.get_future().wait_for(10s), std::future_status::ready);
+        sockaddr_in addr{};
+        socklen_t len = sizeof(addr);
+        EXPECT_EQ(getsockname(socket->getSocketFD(), reinterpret_cast<sockaddr*>(&addr), &len), 0);
+        this->port = ntohs(addr.sin_port);
+        this->host = host;
+        handler->set_address(host, this->port);
+        handler->set_leader_check([this]() -> std::optional<th::NimbusSummary> {
+            if (leads.load()) {
+                return std::nullopt;
+            }
+            std::scoped_lock lock(mu);
+            return leader;
+        });
+    }
+    ~served_nimbus() { stop(); }
+
+    void stop() {
+        if (thread.joinable()) {
+            server->stop();
+            thread.join();
+        }
+    }
+
+    void follow(const served_nimbus& other) {
+        std::scoped_lock lock(mu);
+        other.handler->getLeader(leader);
+        leads = false;
+    }
+
+    std::string host;
+    int port = 0;
+    std::shared_ptr<nimbus::nimbus_handler> handler;
+    std::atomic<bool> leads{true};
+
+  private:
+    std::mutex mu;  // guards leader
+    th::NimbusSummary leader;
+    std::shared_ptr<apache::thrift::transport::TServerSocket> socket;
+    std::shared_ptr<apache::thrift::server::TThreadedServer> server;
+    std::thread thread;
+};
+
+class ui_server_test : public ::testing::Test {
+  protected:
+    ui_server_test() {
+        dir = fs::temp_directory_path() /
+              ("tempest-ui-server-test-" + std::to_string(std::random_device{}()));
+        fs::create_directories(dir);
+        for (const auto& p : paths.top_level()) {
+            if (p != "/") {
+                EXPECT_TRUE(common::ensure_path(state, p));
+            }
+        }
+    }
+    ~ui_server_test() override {
+        ui.reset();
+        std::error_code ec;
+        fs::remove_all(dir, ec);
+    }
+
+    std::unique_ptr<served_nimbus> serve_nimbus(const std::string& host, int port,
+                                                const std::string& name) {
+        fs::create_directories(dir / name);
+        return std::make_unique<served_nimbus>(state, dir / name, host, port);
+    }
+
+    void start_ui(const std::vector<std::string>& seeds, int nimbus_port) {
+        config conf = common::default_config();
+        value::list hosts;
+        for (const auto& s : seeds) {
+            hosts.emplace_back(s);
+        }
+        conf.set("nimbus.seeds", value(hosts));
+        conf.set("nimbus.thrift.port", nimbus_port);
+        conf.set("ui.port", 0);
+        ui_options o;
+        o.nimbus_timeout = 2s;
+        ui = std::make_unique<ui_server>(conf, o);
+        ui->start();
+        ASSERT_GT(ui->port(), 0);
+    }
+
+    void add_supervisor(const std::string& id, std::vector<int> ports, std::vector<int> used = {}) {
+        th::records::SupervisorRecord s;
+        s.supervisor_id = id;
+        s.hostname = id + ".example";
+        s.ports = std::move(ports);
+        s.used_ports = std::move(used);
+        s.time_secs = std::chrono::duration_cast<std::chrono::seconds>(
+                          std::chrono::system_clock::now().time_since_epoch())
+                          .count();
+        s.uptime_secs = 42;
+        s.version = "0.1.0";
+        ASSERT_TRUE(state.create(paths.supervisor(id), th::to_binary(s)));
+    }
+
+    // Submits word count as `name` through `n`; returns its id.
+    std::string submit(served_nimbus& n, const std::string& name) {
+        std::string location;
+        n.handler->beginFileUpload(location);
+        n.handler->uploadChunk(location, "package");
+        n.handler->finishFileUpload(location);
+        n.handler->submitTopology(name, location, R"({"topology.workers": 2})",
+                                  th::to_thrift(word_count()));
+        th::TopologySummary s;
+        n.handler->getTopologySummaryByName(s, name);
+        return s.id;
+    }
+
+    json get(const std::string& path, int status = 200) {
+        http_client c(ui->port());
+        auto r = c.request("GET", path);
+        EXPECT_EQ(r.status, status) << path << ": " << r.body;
+        EXPECT_EQ(r.headers["content-type"], "application/json");
+        return json::parse(r.body);
+    }
+    json post(const std::string& path, int status = 200) {
+        http_client c(ui->port());
+        auto r = c.request("POST", path);
+        EXPECT_EQ(r.status, status) << path << ": " << r.body;
+        return json::parse(r.body);
+    }
+    std::string status_of(const std::string& id) {
+        const auto summary = get("/api/v1/topology/summary");
+        for (const auto& t : summary["topologies"]) {
+            if (t["id"] == id) {
+                return t["status"];
+            }
+        }
+        return "gone";
+    }
+
+    fs::path dir;
+    common::memory_cluster_state state;
+    common::zk_paths paths{"/"};
+    std::unique_ptr<ui_server> ui;
+};
+
+TEST_F(ui_server_test, serves_what_nimbus_holds_in_storms_shapes) {
+    auto nimbus = serve_nimbus("127.0.0.1", 0, "a");
+    add_supervisor("sup-1", {6700, 6701, 6702, 6703});
+    add_supervisor("sup-2", {6700, 6701});
+    auto id = submit(*nimbus, "wc");
+    th::TopologySummary held;
+    nimbus->handler->getTopologySummaryById(held, id);
+    start_ui({"127.0.0.1"}, nimbus->port);
+
+    auto conf = get("/api/v1/cluster/configuration");
+    EXPECT_EQ(conf["nimbus.thrift.port"], nimbus->port);
+    EXPECT_TRUE(conf["topology.workers"].is_number_integer());
+
+    auto cluster = get("/api/v1/cluster/summary");
+    EXPECT_EQ(cluster["supervisors"], 2);
+    EXPECT_EQ(cluster["topologies"], 1);
+    EXPECT_EQ(cluster["slotsTotal"], 6);
+    EXPECT_TRUE(cluster["slotsUsed"].is_number_integer());
+    EXPECT_EQ(cluster["tasksTotal"], held.num_tasks);  // word count's 6 and the ackers'
+    EXPECT_EQ(cluster["executorsTotal"], held.num_executors);
+    EXPECT_TRUE(std::regex_match(cluster["stormVersion"].get<std::string>(),
+                                 std::regex(R"(\d+\.\d+\.\d+)")));
+
+    auto nimbuses = get("/api/v1/nimbus/summary")["nimbuses"];
+    ASSERT_EQ(nimbuses.size(), 1U);
+    EXPECT_EQ(nimbuses[0]["host"], "127.0.0.1");
+    EXPECT_EQ(nimbuses[0]["port"], nimbus->port);
+    EXPECT_EQ(nimbuses[0]["status"], "Leader");
+    EXPECT_TRUE(nimbuses[0]["nimbusUpTime"].is_string());
+
+    auto supervisors = get("/api/v1/supervisor/summary")["supervisors"];
+    ASSERT_EQ(supervisors.size(), 2U);
+    auto one = get("/api/v1/supervisor/summary?id=sup-2")["supervisors"];
+    ASSERT_EQ(one.size(), 1U);
+    EXPECT_EQ(one[0]["host"], "sup-2.example");
+    EXPECT_EQ(one[0]["slotsTotal"], 2);
+    EXPECT_TRUE(one[0]["uptime"].is_string());
+    get("/api/v1/supervisor/summary?id=nope", 404);
+    auto page = get("/api/v1/supervisor?id=sup-1");
+    EXPECT_EQ(page["supervisors"].size(), 1U);
+    EXPECT_TRUE(page["workers"].is_array());
+    get("/api/v1/supervisor?id=nope", 404);
+
+    auto topologies = get("/api/v1/topology/summary")["topologies"];
+    ASSERT_EQ(topologies.size(), 1U);
+    const auto& t = topologies[0];
+    EXPECT_EQ(t["id"], id);
+    EXPECT_EQ(t["name"], "wc");
+    EXPECT_EQ(t["status"], "ACTIVE");
+    EXPECT_EQ(t["tasksTotal"], held.num_tasks);
+    EXPECT_EQ(t["executorsTotal"], held.num_executors);
+    EXPECT_EQ(t["workersTotal"], held.num_workers);
+    EXPECT_TRUE(t["uptimeSeconds"].is_number_integer());
+    EXPECT_TRUE(t["uptime"].is_string());
+
+    auto missing = get("/api/v1/no/such/thing", 404);
+    EXPECT_EQ(missing["error"], "Not Found");
+}
+
+TEST_F(ui_server_test, actions_change_the_topology_status) {
+    auto nimbus = serve_nimbus("127.0.0.1", 0, "a");
+    add_supervisor("sup-1", {6700, 6701});
+    auto id = submit(*nimbus, "wc");
+    start_ui({"127.0.0.1"}, nimbus->port);
+
+    EXPECT_EQ(
+        post("/api/v1/topology/" + id + "/deactivate"),
+        (json{{"topologyOperation", "deactivate"}, {"topologyId", id}, {"status", "success"}}));
+    EXPECT_EQ(status_of(id), "INACTIVE");
+    EXPECT_EQ(post("/api/v1/topology/" + id + "/activate")["topologyOperation"], "activate");
+    EXPECT_EQ(status_of(id), "ACTIVE");
+    EXPECT_EQ(post("/api/v1/topology/" + id + "/rebalance/30")["status"], "success");
+    EXPECT_EQ(status_of(id), "REBALANCING");
+
+    auto bad = post("/api/v1/topology/" + id + "/kill/soon", 400);
+    EXPECT_EQ(bad["error"], "Bad Request");
+    post("/api/v1/topology/nope-1-1/kill/0", 404);
+
+    EXPECT_EQ(post("/api/v1/topology/" + id + "/kill/30")["topologyOperation"], "kill");
+    EXPECT_EQ(status_of(id), "KILLED");
+}
+
+TEST_F(ui_server_test, follows_the_leader_when_it_fails_over) {
+    // The leader on 127.0.0.1 and a standby on 127.0.0.2, on the same port: nimbus.seeds name
+    // both hosts with one nimbus.thrift.port, as in a real cluster.
+    auto leader = serve_nimbus("127.0.0.1", 0, "a");
+    auto standby = serve_nimbus("127.0.0.2", leader->port, "b");
+    standby->follow(*leader);
+    add_supervisor("sup-1", {6700, 6701});
+    auto id = submit(*leader, "wc");
+    start_ui({"127.0.0.2", "127.0.0.1"}, leader->port);
+
+    // Asked first, the standby names the leader; actions go there and succeed.
+    post("/api/v1/topology/" + id + "/deactivate");
+    EXPECT_EQ(status_of(id), "INACTIVE");
+
+    // The leader goes; the standby takes over. The next requests find it.
+    leader->stop();
+    standby->leads = true;
+    auto cluster = get("/api/v1/cluster/summary");
+    EXPECT_EQ(cluster["topologies"], 1);
+    post("/api/v1/topology/" + id + "/activate");
+    EXPECT_EQ(status_of(id), "ACTIVE");
+    auto nimbuses = get("/api/v1/nimbus/summary")["nimbuses"];
+    ASSERT_EQ(nimbuses.size(), 1U);
+    EXPECT_EQ(nimbuses[0]["host"], "127.0.0.2");
+    EXPECT_EQ(nimbuses[0]["status"], "Leader");
+}
+
+TEST_F(ui_server_test, moves_to_the_new_leader_when_the_old_one_refuses_as_a_standby) {
+    auto a = serve_nimbus("127.0.0.1", 0, "a");
+    auto b = serve_nimbus("127.0.0.2", a->port, "b");
+    b->follow(*a);
+    auto id = submit(*a, "wc");
+    start_ui({"127.0.0.1"}, a->port);
+    post("/api/v1/topology/" + id + "/deactivate");
+
+    // Leadership moves while the UI's connection to `a` stays open: `a` now refuses actions
+    // naming `b`, and the UI goes there.
+    b->leads = true;
+    a->follow(*b);
+    post("/api/v1/topology/" + id + "/activate");
+    EXPECT_EQ(status_of(id), "ACTIVE");
+}
+
+TEST_F(ui_server_test, answers_503_while_no_nimbus_answers_and_recovers) {
+    // A port nobody listens on: bind one, note it, close it.
+    int port = 0;
+    {
+        auto probe = serve_nimbus("127.0.0.1", 0, "probe");
+        port = probe->port;
+    }
+    start_ui({"127.0.0.1"}, port);
+    auto j = get("/api/v1/cluster/summary", 503);
+    EXPECT_EQ(j["error"], "Service Unavailable");
+    EXPECT_NE(j["errorMessage"].get<std::string>().find(std::to_string(port)), std::string::npos);
+    // Within a second of a failed search the UI answers 503 at once; then it finds Nimbus.
+    auto nimbus = serve_nimbus("127.0.0.1", port, "a");
+    EXPECT_TRUE(test_support::wait_until(
+        [&] {
+            http_client c(ui->port());
+            return c.request("GET", "/api/v1/cluster/summary").status == 200;
+        },
+        10s));
+    EXPECT_EQ(get("/api/v1/cluster/summary")["topologies"], 0);
+}
+
+}  // namespace
+}  // namespace tempest::ui

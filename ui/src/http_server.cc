@@ -1,0 +1,395 @@
+// SPDX-License-Identifier: Apache-2.0
+// http_server over Boost.Beast: an acceptor and its connections on `io_threads` threads (each
+// connection on its own strand), handlers on a separate pool. See http_server.h for the model.
+#include "tempest/ui/http_server.h"
+
+#include "api_error.h"
+#include "logger.h"
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+
+#include <array>
+#include <atomic>
+#include <condition_variable>
+#include <future>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <system_error>
+#include <thread>
+#include <vector>
+
+namespace tempest::ui {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = boost::beast::http;
+using tcp = boost::asio::ip::tcp;
+
+namespace {
+
+class connection;
+
+// What connections share: options, the handler pool, the registry of open connections.
+struct server_core {
+    http_options options;
+    http_server::handler handler;
+    asio::thread_pool* handlers = nullptr;
+
+    std::mutex mu;                   // guards `open` and `next_id`
+    std::condition_variable closed;  // notified when a connection goes
+    std::map<std::uint64_t, std::weak_ptr<connection>> open;
+    std::uint64_t next_id = 0;
+    std::atomic<std::size_t> count{0};
+};
+
+http_response run_handler(server_core& core, const http_request& req) {
+    try {
+        return core.handler(req);
+    } catch (const std::exception& e) {
+        log().error("{} {}: handler failed: {}", req.method, req.target, e.what());
+        return error_response(500, e.what());
+    }
+}
+
+// One client connection. Lives as long as an operation of it is pending (shared_from_this).
+// Runs on its strand, except the handler call, which runs on the handler pool and posts the
+// response back to the strand.
+class connection : public std::enable_shared_from_this<connection> {
+  public:
+    connection(tcp::socket socket, server_core& core)
+        : _stream(std::move(socket)),
+          _core(core),
+          _buffer(core.options.max_header_bytes + core.options.max_body_bytes + 1024) {
+        _core.count.fetch_add(1);
+    }
+    ~connection() {
+        std::scoped_lock lock(_core.mu);
+        _core.open.erase(_id);
+        _core.count.fetch_sub(1);
+        _core.closed.notify_all();
+    }
+
+    void start(std::uint64_t id) {
+        _id = id;
+        asio::dispatch(_stream.get_executor(), [self = shared_from_this()] { self->read(); });
+    }
+
+    // Closes the socket; pending operations end with an error. Any thread.
+    void close() {
+        asio::post(_stream.get_executor(), [self = shared_from_this()] {
+            beast::error_code ec;
+            self->_stream.socket().shutdown(tcp::socket::shutdown_both, ec);
+            self->_stream.close();
+        });
+    }
+
+  private:
+    void read() {
+        _parser.emplace();
+        _parser->header_limit(static_cast<std::uint32_t>(_core.options.max_header_bytes));
+        _parser->body_limit(_core.options.max_body_bytes);
+        _stream.expires_after(_core.options.read_timeout);
+        http::async_read(
+            _stream, _buffer, *_parser,
+            [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_read(ec); });
+    }
+
+    void on_read(beast::error_code ec) {
+        if (ec == http::error::end_of_stream || ec == beast::error::timeout ||
+            ec == asio::error::operation_aborted || ec == asio::error::connection_reset ||
+            ec == asio::error::eof) {
+            if (ec == beast::error::timeout) {
+                log().debug("dropping a connection: no complete request within {} ms",
+                            _core.options.read_timeout.count());
+            }
+            close_now();
+            return;
+        }
+        if (ec) {
+            int status = 400;
+            if (ec == http::error::header_limit || ec == http::error::buffer_overflow) {
+                status = 431;
+            } else if (ec == http::error::body_limit) {
+                status = 413;
+            }
+            reply_and_close(error_response(status, "cannot read the request: " + ec.message()));
+            return;
+        }
+        auto& msg = _parser->get();
+        http_request req;
+        req.method = std::string(msg.method_string());
+        req.target = std::string(msg.target());
+        req.body = std::move(msg.body());
+        if (auto ct = msg.find(http::field::content_type); ct != msg.end()) {
+            req.content_type = std::string(ct->value());
+        }
+        _keep_alive = msg.keep_alive();
+        _version = msg.version();
+        if (!parse_target(req.target, req.path, req.query)) {
+            reply_and_close(error_response(400, "bad request target '" + req.target + "'"));
+            return;
+        }
+        // No timer while the handler runs: its own deadlines (Nimbus calls) bound it.
+        _stream.expires_never();
+        asio::post(*_core.handlers, [self = shared_from_this(), req = std::move(req)] {
+            auto res = run_handler(self->_core, req);
+            asio::post(self->_stream.get_executor(),
+                       [self, res = std::move(res)]() mutable { self->write(std::move(res)); });
+        });
+    }
+
+    void write(http_response res) {
+        _response.emplace();
+        auto& m = *_response;
+        m.version(_version);
+        m.result(static_cast<http::status>(res.status));
+        m.set(http::field::server, "tempest-ui");
+        m.set(http::field::content_type, res.content_type);
+        m.set(http::field::cache_control, "no-cache");
+        for (auto& [k, v] : res.headers) {
+            m.set(k, v);
+        }
+        m.body() = std::move(res.body);
+        m.keep_alive(_keep_alive);
+        m.prepare_payload();
+        _stream.expires_after(_core.options.write_timeout);
+        http::async_write(
+            _stream, m,
+            [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_write(ec); });
+    }
+
+    void on_write(beast::error_code ec) {
+        _response.reset();
+        if (!ec && _closing) {
+            linger_close();
+            return;
+        }
+        if (ec || !_keep_alive) {
+            close_now();
+            return;
+        }
+        read();
+    }
+
+    // After an error reply to a request not read to its end: stop sending, then read and drop
+    // what the client still sends (up to 64 KiB, for at most a second) before closing. Closing
+    // with unread bytes would make the kernel reset the connection, and the client could lose
+    // the reply it has not read yet.
+    void linger_close() {
+        beast::error_code ec;
+        _stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+        _stream.expires_after(std::chrono::seconds(1));
+        _scratch = std::make_unique<std::array<char, 4096>>();
+        drain();
+    }
+
+    void drain() {
+        _stream.async_read_some(asio::buffer(*_scratch),
+                                [self = shared_from_this()](beast::error_code ec, std::size_t n) {
+                                    self->_drained += n;
+                                    if (ec || self->_drained > 64 * 1024) {
+                                        self->_stream.close();
+                                        return;
+                                    }
+                                    self->drain();
+                                });
+    }
+
+    void reply_and_close(http_response res) {
+        _keep_alive = false;
+        _closing = true;
+        write(std::move(res));
+    }
+
+    void close_now() {
+        beast::error_code ec;
+        _stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+        _stream.close();
+    }
+
+    beast::tcp_stream _stream;
+    server_core& _core;
+    beast::flat_buffer _buffer;
+    std::optional<http::request_parser<http::string_body>> _parser;
+    std::optional<http::response<http::string_body>> _response;
+    std::unique_ptr<std::array<char, 4096>> _scratch;  // linger_close()'s, only then
+    std::size_t _drained = 0;
+    std::uint64_t _id = 0;
+    bool _keep_alive = false;
+    bool _closing = false;
+    unsigned _version = 11;
+};
+
+}  // namespace
+
+struct http_server::impl {
+    // Declared before the io_context: connections (owned by its pending handlers) unregister
+    // themselves from `core` when the io_context destroys them.
+    server_core core;
+    std::optional<asio::thread_pool> handler_pool;
+    asio::io_context ioc;
+    // The acceptor runs on its own strand, so that stop() can close it between two accepts.
+    asio::strand<asio::io_context::executor_type> accept_strand{asio::make_strand(ioc)};
+    std::optional<tcp::acceptor> acceptor;
+    asio::steady_timer accept_retry{accept_strand};
+    std::vector<std::thread> threads;
+    int port = 0;
+    bool started = false;
+    bool stopped = false;
+
+    void accept() {
+        acceptor->async_accept(
+            asio::make_strand(ioc), [this](beast::error_code ec, tcp::socket socket) {
+                if (ec == asio::error::operation_aborted || !acceptor->is_open()) {
+                    return;
+                }
+                if (ec) {
+                    // E.g. out of file descriptors: retry shortly instead of spinning.
+                    log().warn("accept failed: {}; retrying in 100 ms", ec.message());
+                    accept_retry.expires_after(std::chrono::milliseconds(100));
+                    accept_retry.async_wait([this](beast::error_code wait_ec) {
+                        if (!wait_ec && acceptor->is_open()) {
+                            accept();
+                        }
+                    });
+                    return;
+                }
+                on_accept(std::move(socket));
+                accept();
+            });
+    }
+
+    void on_accept(tcp::socket socket) {
+        if (core.count.load() >= core.options.max_connections) {
+            // Best effort, never blocking: a short 503 if the socket takes it at once.
+            static const std::string busy = [] {
+                auto body = error_response(503, "too many connections; try again later").body;
+                return "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
+                       "Connection: close\r\nContent-Length: " +
+                       std::to_string(body.size()) + "\r\n\r\n" + body;
+            }();
+            beast::error_code ec;
+            socket.non_blocking(true, ec);
+            socket.write_some(asio::buffer(busy), ec);
+            socket.shutdown(tcp::socket::shutdown_both, ec);
+            socket.close(ec);
+            log().warn("refused a connection: {} open, the limit", core.options.max_connections);
+            return;
+        }
+        auto c = std::make_shared<connection>(std::move(socket), core);
+        std::uint64_t id = 0;
+        {
+            std::scoped_lock lock(core.mu);
+            id = ++core.next_id;
+            core.open[id] = c;
+        }
+        c->start(id);
+    }
+};
+
+http_server::http_server(http_options options, handler h) : _impl(std::make_unique<impl>()) {
+    _impl->core.options = std::move(options);
+    _impl->core.handler = std::move(h);
+}
+
+http_server::~http_server() {
+    stop();
+}
+
+void http_server::start() {
+    auto& i = *_impl;
+    if (i.started) {
+        return;
+    }
+    const auto& o = i.core.options;
+    beast::error_code ec;
+    auto address = asio::ip::make_address(o.host, ec);
+    tcp::endpoint endpoint;
+    if (ec) {
+        // A host name: bind its first address.
+        tcp::resolver resolver(i.ioc);
+        auto results = resolver.resolve(o.host, std::to_string(o.port), ec);
+        if (ec || results.empty()) {
+            throw std::system_error(ec, "cannot resolve ui.host '" + o.host + "'");
+        }
+        endpoint = results.begin()->endpoint();
+    } else {
+        endpoint = tcp::endpoint(address, static_cast<unsigned short>(o.port));
+    }
+    i.acceptor.emplace(i.accept_strand);
+    i.acceptor->open(endpoint.protocol());
+    i.acceptor->set_option(asio::socket_base::reuse_address(true));
+    i.acceptor->bind(endpoint, ec);
+    if (ec) {
+        throw std::system_error(ec, "cannot bind " + o.host + ":" + std::to_string(o.port));
+    }
+    i.acceptor->listen(asio::socket_base::max_listen_connections);
+    i.port = i.acceptor->local_endpoint().port();
+    i.handler_pool.emplace(static_cast<std::size_t>(std::max(1, o.handler_threads)));
+    i.core.handlers = &*i.handler_pool;
+    i.accept();
+    for (int t = 0; t < std::max(1, o.io_threads); ++t) {
+        i.threads.emplace_back([&i] { i.ioc.run(); });
+    }
+    i.started = true;
+}
+
+void http_server::stop() {
+    auto& i = *_impl;
+    if (!i.started || i.stopped) {
+        return;
+    }
+    i.stopped = true;
+    // Close the listener on its strand and wait: after that no connection is added.
+    std::promise<void> closed;
+    asio::post(i.accept_strand, [&i, &closed] {
+        beast::error_code ec;
+        i.acceptor->close(ec);
+        i.accept_retry.cancel();
+        closed.set_value();
+    });
+    closed.get_future().wait();
+    std::vector<std::shared_ptr<connection>> live;
+    {
+        std::scoped_lock lock(i.core.mu);
+        for (auto& [id, w] : i.core.open) {
+            if (auto c = w.lock()) {
+                live.push_back(std::move(c));
+            }
+        }
+    }
+    for (auto& c : live) {
+        c->close();
+    }
+    live.clear();
+    // Running handlers finish (their responses then fail to write on closed sockets), then the
+    // connections go; what is still queued after a grace period is dropped with the io_context.
+    i.handler_pool->join();
+    {
+        std::unique_lock lock(i.core.mu);
+        i.core.closed.wait_for(lock, std::chrono::seconds(2),
+                               [&i] { return i.core.count.load() == 0; });
+    }
+    i.ioc.stop();
+    for (auto& t : i.threads) {
+        t.join();
+    }
+    i.threads.clear();
+}
+
+int http_server::port() const {
+    return _impl->port;
+}
+
+std::size_t http_server::open_connections() const {
+    return _impl->core.count.load();
+}
+
+}  // namespace tempest::ui

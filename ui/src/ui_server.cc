@@ -1,0 +1,108 @@
+// SPDX-License-Identifier: Apache-2.0
+// ui_server: http_server + router (api_v1) + nimbus_leader_client, wired from the daemon config.
+#include "tempest/ui/ui_server.h"
+
+#include "api_v1.h"
+#include "logger.h"
+#include "nimbus_leader_client.h"
+#include "router.h"
+#include "tempest/common/config_keys.h"
+
+#include <fmt/format.h>
+
+#include <optional>
+#include <stdexcept>
+
+namespace tempest::ui {
+
+namespace {
+
+// nimbus.seeds with nimbus.thrift.port; throws std::runtime_error when no seed is named.
+std::vector<nimbus_endpoint> seeds_of(const config& conf) {
+    const auto port = static_cast<int>(common::conf_int(conf, common::keys::nimbus_thrift_port));
+    std::vector<nimbus_endpoint> out;
+    if (const value* seeds = conf.find(common::keys::nimbus_seeds);
+        seeds != nullptr && seeds->type() == value_type::list) {
+        for (const auto& s : seeds->as_list()) {
+            if (s.type() == value_type::string && !s.as_string().empty()) {
+                out.push_back({s.as_string(), port});
+            }
+        }
+    }
+    if (out.empty() || port <= 0) {
+        throw std::runtime_error(
+            "ui: nimbus.seeds must name at least one host and nimbus.thrift.port must be a port "
+            "(1..65535) for the UI to reach Nimbus");
+    }
+    return out;
+}
+
+}  // namespace
+
+struct ui_server::impl {
+    ui_options options;
+    std::vector<nimbus_endpoint> seeds;
+    nimbus_leader_client nimbus;
+    router routes;
+    std::optional<http_server> http;
+
+    impl(ui_options o, std::vector<nimbus_endpoint> s)
+        : options(std::move(o)), seeds(s), nimbus(std::move(s), options.nimbus_timeout) {}
+};
+
+ui_server::ui_server(config daemon_conf, ui_options options) {
+    options.http.host = common::conf_string(daemon_conf, "ui.host");
+    options.http.port = static_cast<int>(common::conf_int(daemon_conf, "ui.port"));
+    _impl = std::make_unique<impl>(std::move(options), seeds_of(daemon_conf));
+    add_api_v1_routes(_impl->routes, _impl->nimbus);
+}
+
+ui_server::~ui_server() {
+    stop();
+}
+
+void ui_server::start() {
+    if (_impl->http) {
+        return;
+    }
+    auto& routes = _impl->routes;
+    _impl->http.emplace(_impl->options.http, [&routes](const http_request& req) {
+        auto res = routes.dispatch(req);
+        log().debug("{} {} -> {}", req.method, req.target, res.status);
+        return res;
+    });
+    try {
+        _impl->http->start();
+    } catch (...) {
+        _impl->http.reset();
+        throw;
+    }
+    log().info("ui serving on {} (REST API under /api/v1), following Nimbus seeds {}", address(),
+               nimbus_seeds());
+}
+
+void ui_server::stop() {
+    if (_impl && _impl->http) {
+        _impl->http->stop();
+        _impl->http.reset();
+        log().info("ui stopped");
+    }
+}
+
+int ui_server::port() const {
+    return _impl->http ? _impl->http->port() : 0;
+}
+
+std::string ui_server::address() const {
+    return fmt::format("http://{}:{}", _impl->options.http.host, port());
+}
+
+std::string ui_server::nimbus_seeds() const {
+    std::string hosts;
+    for (const auto& s : _impl->seeds) {
+        hosts += (hosts.empty() ? "" : ", ") + s.host;
+    }
+    return fmt::format("[{}] port {}", hosts, _impl->seeds.front().port);
+}
+
+}  // namespace tempest::ui
