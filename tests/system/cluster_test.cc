@@ -436,7 +436,7 @@ TEST_F(cluster_test, counts_exactly_over_four_workers_and_kill_ends_them) {
 
     // The workers wrote the errors to ZooKeeper, where Nimbus reads them: 5 per split executor
     // pass the throttle (topology.max.error.report.per.interval), 10 are kept per component.
-    std::vector<std::string> errors;
+    std::vector<common::error_info> errors;
     EXPECT_TRUE(wait_until(
         [&] {
             try {
@@ -448,10 +448,14 @@ TEST_F(cluster_test, counts_exactly_over_four_workers_and_kill_ends_them) {
             return errors.size() == 10;
         },
         30s))
-        << "split's errors through Nimbus: " << ::testing::PrintToString(errors);
+        << "split's errors through Nimbus: " << errors.size();
     for (const auto& e : errors) {
-        EXPECT_NE(e.find("split task "), std::string::npos) << e;
-        EXPECT_EQ(e.find("error 6"), std::string::npos) << "throttled away: " << e;
+        EXPECT_NE(e.text.find("split task "), std::string::npos) << e.text;
+        EXPECT_EQ(e.text.find("error 6"), std::string::npos) << "throttled away: " << e.text;
+        EXPECT_EQ(e.host, "127.0.0.1") << e.text;
+        EXPECT_GT(e.port, 0) << e.text;
+        EXPECT_TRUE(e.task) << e.text;
+        EXPECT_GT(e.time_secs, 0) << e.text;
     }
     // The workers' heartbeats carry windowed figures per executor and metric points.
     std::size_t beats = 0;
