@@ -53,22 +53,22 @@ struct task_state {
     std::unique_ptr<output_collector> bolt_out;
 
     pending_messages pending;   // spouts
-    latency_histogram latency;  // spouts: complete latency
+    latency_histogram latency;  // spouts: complete latency of the sampled messages
     acker_table acks;           // ackers
 };
 
 // The input slot of tuple `m` for task `t`. Requires: `m` is a data tuple the runtime built (a
 // tick tuple included), so it has a schema.
 inline input_stats& input_of(const task_state& t, const tuple& m) noexcept {
-    return t
-        .inputs[t.input_base[m.get_source_task()] + detail::tuple_access::schema(m)->stream_index];
+    std::uint32_t base = t.input_base[m.get_source_task()];
+    return t.inputs[base + detail::tuple_access::schema(m)->stream_index];
 }
 // The same for a tuple a user acks or fails, which might be one it built itself (no schema:
 // counted on the tick slot, source task 0).
 inline input_stats& acked_input_of(const task_state& t, const tuple& m) noexcept {
     const detail::stream_schema* schema = detail::tuple_access::schema(m);
-    return t
-        .inputs[t.input_base[m.get_source_task()] + (schema != nullptr ? schema->stream_index : 0)];
+    std::uint32_t base = t.input_base[m.get_source_task()];
+    return t.inputs[base + (schema != nullptr ? schema->stream_index : 0u)];
 }
 
 class executor_core;

@@ -10,15 +10,18 @@
 
 namespace tempest::worker {
 
-// Counters of one component, summed over its tasks, since the topology started.
+// Counters of one component, summed over its tasks, since the topology started: the sums of
+// its executors' totals (executor_totals) over the user's streams (system streams "__…" left
+// out, except for the acker, all of whose streams are system streams).
 struct component_stats {
     std::string component;
     bool is_spout = false;
     std::uint64_t emitted = 0;   // tuples emitted by user code (per emit call and stream)
-    std::uint64_t executed = 0;  // tuples handed to execute() (bolts)
+    std::uint64_t executed = 0;  // tuples handed to execute() (bolts); messages (acker)
     std::uint64_t acked = 0;     // spouts: tuple trees completed; bolts: inputs acked
     std::uint64_t failed = 0;    // spouts: trees failed or timed out; bolts: inputs failed
-    // Spouts with acking: complete latency (emit to ack) in microseconds.
+    // Spouts with acking: complete latency (emit to ack) in microseconds, of the messages
+    // sampled at topology.stats.sample.rate.
     double complete_latency_p50_us = 0;
     double complete_latency_p99_us = 0;
     double complete_latency_mean_us = 0;

@@ -1,0 +1,26 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
+# stages.py PREFIX: per executor thread (callgrind --separate-threads=yes files PREFIX-NN), the
+# loop's work (run_spouts + drain_inputs + output links + timers, inclusive) per tuple the thread
+# took: spout emits for a spout thread, messages handled (handle) for the others.
+import glob, os, re, subprocess, sys
+PERCALL = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'percall.py')
+rows = []
+for f in sorted(glob.glob(sys.argv[1] + '-[0-9]*')):
+    out = subprocess.run(['python3', PERCALL, f, 'executor::run_spouts', 'executor_core::drain_inputs', 'executor::timers', 'output_links::', 'executor_core::spout_emit', 'executor_core::handle', 'bench::'], capture_output=True, text=True).stdout
+    work = 0; emits = 0; handled = 0; name = ''
+    for line in out.splitlines():
+        m = re.match(r'\s*([\d.]+) incl\s+([\d.]+) self\s+(\d+) calls\s+(.*)', line)
+        if not m: continue
+        incl, calls, fn = float(m.group(1)), int(m.group(3)), m.group(4)
+        if 'spout_emit' in fn:
+            if 'lambda' not in fn and emits == 0: emits = calls
+        elif fn.startswith('executor_core::handle') and '_' not in fn.split('::')[-1].replace('handle',''):
+            if fn.strip() == 'executor_core::handle': handled = calls
+        elif 'bench::' in fn:
+            if ('execute' in fn or 'next_tuple' in fn) and not name: name = fn.split('::')[-1 if 'next_tuple' in fn else -2]
+        else:
+            work += incl * calls
+    n = emits if emits else handled
+    if n > 1000:
+        print(f"  {name or 'acker':>16}: {work/n:8.1f} Ir per tuple ({n} tuples)")
