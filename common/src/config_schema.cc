@@ -42,6 +42,7 @@ constexpr std::array schema{
     config_key{.name = "supervisor.worker.shutdown.sleep.secs", .type = t::integer, .min = 0},
     config_key{.name = "supervisor.worker.start.timeout.secs", .type = t::integer, .min = 1},
     config_key{.name = "supervisor.worker.timeout.secs", .type = t::integer, .min = 1},
+    config_key{.name = "task.heartbeat.frequency.secs", .type = t::integer, .min = 1},
     config_key{.name = "tempest.log.dir", .type = t::string},
     config_key{.name = "tempest.log.level", .type = t::string},
     config_key{.name = "topology.acker.executors", .type = t::integer, .nullable = true, .min = 0},

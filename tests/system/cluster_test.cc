@@ -212,6 +212,7 @@ class cluster_test : public ::testing::Test {
             "storm.local.hostname=127.0.0.1",
             "nimbus.monitor.freq.secs=1",
             "nimbus.task.timeout.secs=5",
+            "task.heartbeat.frequency.secs=1",
             "nimbus.supervisor.timeout.secs=5",
             "nimbus.task.launch.secs=30",
             "supervisor.heartbeat.frequency.secs=1",

@@ -65,6 +65,10 @@ struct worker_process::impl {
     common::zk_paths paths{"/"};
     std::shared_ptr<common::zk_cluster_state> zk;
     std::chrono::milliseconds period{1000};
+    // task.heartbeat.frequency.secs: the ZooKeeper heartbeat's period (the local one's is
+    // `period`); the first write is due at once.
+    std::chrono::milliseconds zk_period{3000};
+    std::optional<std::chrono::steady_clock::time_point> last_zk_beat;
     std::chrono::steady_clock::time_point started_at;
 
     std::optional<common::package_loader> package;
@@ -153,6 +157,10 @@ worker_process::worker_process(config daemon_conf, worker_identity id)
         1000 *
         std::max<std::int64_t>(
             1, common::conf_int(w.daemon_conf, common::keys::worker_heartbeat_frequency_secs)));
+    w.zk_period = std::chrono::milliseconds(
+        1000 *
+        std::max<std::int64_t>(
+            1, common::conf_int(w.daemon_conf, common::keys::task_heartbeat_frequency_secs)));
 }
 
 worker_process::~worker_process() {
@@ -286,6 +294,13 @@ void worker_process::impl::write_heartbeats() {
     if (!beat_parent_ok) {
         return;
     }
+    // The cluster heartbeat weighs up to ~100 KB for 100 executors (docs/METRICS.md): written
+    // every task.heartbeat.frequency.secs, not on every local beat.
+    const auto steady_now = std::chrono::steady_clock::now();
+    if (last_zk_beat && steady_now - *last_zk_beat < zk_period - period / 2) {
+        return;
+    }
+    last_zk_beat = steady_now;
     const auto totals = runtime->totals();
     const auto metrics = runtime->metrics();
     heartbeat_input in;

@@ -13,12 +13,13 @@
 // start() loads the package, rebuilds the topology exactly as Nimbus laid it out (the parallelism
 // of the topology record, the daemon config under the topology's), builds the executors the
 // assignment gives this slot and listens on the slot's port. tick(), called every
-// worker.heartbeat.frequency.secs, writes both heartbeats and the errors reported since the
-// last tick (throttled per executor, process/error_writer.h), follows the topology's status
-// (active/inactive) and moves of other workers' executors, and says when to exit: the assignment
-// is gone (topology killed) or no longer gives this slot the same executors (the supervisor
-// starts a fresh worker for the new ones). stop() deactivates the spouts, lets in-flight tuples
-// drain for a bounded time and stops. Single-threaded: one owner drives it.
+// worker.heartbeat.frequency.secs, writes the local heartbeat and the errors reported since the
+// last tick, and every task.heartbeat.frequency.secs the cluster heartbeat (throttled per executor,
+// process/error_writer.h), follows the topology's status (active/inactive) and moves of other
+// workers' executors, and says when to exit: the assignment is gone (topology killed) or no longer
+// gives this slot the same executors (the supervisor starts a fresh worker for the new ones).
+// stop() deactivates the spouts, lets in-flight tuples drain for a bounded time and stops.
+// Single-threaded: one owner drives it.
 #pragma once
 
 #include "tempest/topology_api/config.h"
