@@ -225,8 +225,9 @@ class cluster_test : public ::testing::Test {
     }
 
     // Starts Nimbus (with `nimbus_extra` after the other overrides) and the supervisors "a" and
-    // "b", and waits until both are registered in ZooKeeper.
-    void start_cluster(const std::vector<std::string>& nimbus_extra = {}) {
+    // "b" (with `supervisor_extra`), and waits until both are registered in ZooKeeper.
+    void start_cluster(const std::vector<std::string>& nimbus_extra = {},
+                       const std::vector<std::string>& supervisor_extra = {}) {
         _zk = std::make_unique<common::zk_cluster_state>(common::zk_options{
             .servers = zk_environment::server->connect_string(),
             .root = "",
@@ -247,6 +248,7 @@ class cluster_test : public ::testing::Test {
             o.push_back("nimbus.thrift.port=" + std::to_string(_nimbus->port()));
             o.push_back("supervisor.slots.ports=[" + std::to_string(_slots[i][0]) + "," +
                         std::to_string(_slots[i][1]) + "]");
+            o.insert(o.end(), supervisor_extra.begin(), supervisor_extra.end());
             _supervisors.push_back(
                 std::make_unique<system_test::supervisor_process>(name, local, std::move(o)));
         }
@@ -377,6 +379,106 @@ TEST_F(cluster_test, counts_exactly_in_local_mode) {
     for (const auto& [word, tasks] : o.tasks_per_word) {
         EXPECT_EQ(tasks, 1) << "fields grouping sent '" << word << "' to " << tasks << " tasks";
     }
+}
+
+// What operators read of a running topology, on real processes: an exception out of a bolt's
+// execute() reaches Nimbus (with host, port, task and time) and `tempest errors`; `tempest
+// monitor` prints moving numbers; a worker that stops (SIGSTOP) is reported late with the age of
+// its figures, and is current again once it runs on. Nimbus's monitor and the supervisors' worker
+// timeout are long here, so that the stopped worker is neither replaced nor reassigned while the
+// test looks at it.
+TEST_F(cluster_test, errors_monitor_and_late_workers_through_nimbus) {
+    ASSERT_NO_FATAL_FAILURE(
+        start_cluster({"nimbus.monitor.freq.secs=600"}, {"supervisor.worker.timeout.secs=600"}));
+    run_result r = submit("watched", {"--workers", "2", "--repetitions", "100000", "--rate", "200",
+                                      "--refuse-word", "moon", "--message-timeout", "5"});
+    ASSERT_EQ(r.status, 0) << r.out << r.err;
+    auto workers = wait_workers(1);
+    ASSERT_FALSE(HasFailure());
+
+    // The exception, through getTopologyInfo and `tempest errors`.
+    std::vector<common::error_info> errors;
+    EXPECT_TRUE(wait_until(
+        [&] {
+            try {
+                auto c = common::nimbus_client::connect("127.0.0.1", _nimbus->port(), 5s);
+                errors = c.info("watched").errors["count"];
+            } catch (const std::exception&) {
+                return false;
+            }
+            return !errors.empty();
+        },
+        30s))
+        << "no error of count reached Nimbus";
+    for (const auto& e : errors) {
+        EXPECT_NE(e.text.find("count refuses the word 'moon'"), std::string::npos) << e.text;
+        EXPECT_EQ(e.host, "127.0.0.1") << e.text;
+        EXPECT_GT(e.port, 0) << e.text;
+        EXPECT_TRUE(e.task && *e.task > 0) << e.text;
+        EXPECT_GT(e.time_secs, 0) << e.text;
+    }
+    run_result listed = cli("errors", {"watched"});
+    EXPECT_EQ(listed.status, 0) << listed.out << listed.err;
+    EXPECT_NE(listed.out.find("count refuses the word 'moon'"), std::string::npos) << listed.out;
+    EXPECT_NE(listed.out.find("127.0.0.1:"), std::string::npos) << listed.out;
+
+    // `tempest monitor`: split's emitted count moves from one interval to the next.
+    {
+        system_test::tempest_process monitor({"monitor", "--nimbus", _nimbus->address(), "watched",
+                                              "-c", "split", "-m", "emitted", "-i", "1"});
+        auto moving_lines = [&] {
+            int n = 0;
+            std::istringstream lines(monitor.out());
+            for (std::string line; std::getline(lines, line);) {
+                std::vector<std::string> cols;
+                std::istringstream fields(line);
+                for (std::string f; std::getline(fields, f, '\t');) {
+                    cols.push_back(f);
+                }
+                // topology, component, parallelism, stream, time-diff ms, count, throughput
+                if (cols.size() >= 7 && cols[0] == "watched" && cols[1] == "split" &&
+                    cols[5].find_first_not_of("0123456789") == std::string::npos &&
+                    std::stoll(cols[5]) > 0) {
+                    ++n;
+                }
+            }
+            return n;
+        };
+        EXPECT_TRUE(wait_until([&] { return moving_lines() >= 3 || monitor.exited(); }, 30s));
+        EXPECT_GE(moving_lines(), 3) << monitor.out() << monitor.err();
+        monitor.signal(SIGTERM);
+        EXPECT_EQ(monitor.wait(10s), 0) << monitor.out() << monitor.err();
+    }
+
+    // A stopped worker: its executors are late, with the age of their figures.
+    pid_t stopped = *pids_of(workers[0]).begin();
+    ASSERT_EQ(::kill(stopped, SIGSTOP), 0);
+    std::vector<common::executor_summary> late;
+    EXPECT_TRUE(wait_until(
+        [&] {
+            late.clear();
+            for (const auto& e :
+                 executors("watched").value_or(std::vector<common::executor_summary>{})) {
+                if (e.late) {
+                    late.push_back(e);
+                }
+            }
+            return !late.empty();
+        },
+        30s))
+        << "no executor reported late after its worker stopped";
+    for (const auto& e : late) {
+        EXPECT_TRUE(e.stats_age_secs && *e.stats_age_secs > 5)
+            << e.component << " late with age " << e.stats_age_secs.value_or(-1);
+    }
+    ASSERT_EQ(::kill(stopped, SIGCONT), 0);
+    EXPECT_TRUE(wait_until(
+        [&] {
+            auto ex = executors("watched");
+            return ex && std::none_of(ex->begin(), ex->end(), [](const auto& e) { return e.late; });
+        },
+        30s))
+        << "executors still late after their worker went on";
 }
 
 TEST_F(cluster_test, counts_exactly_over_four_workers_and_kill_ends_them) {
