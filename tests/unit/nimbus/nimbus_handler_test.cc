@@ -1153,7 +1153,7 @@ class executor_records_test : public page_info_test {
     }
 
     std::pair<std::string, int> slot_of(const std::string& id, const th::ExecutorInfo& e) {
-        const auto& np = assignment_of(id).executor_node_port.at(e);
+        auto np = assignment_of(id).executor_node_port.at(e);  // a copy: the record is a temporary
         return {np.node, np.port};
     }
 
