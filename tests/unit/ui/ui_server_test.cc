@@ -5,6 +5,7 @@
 // and the UI following the leader when it fails over. Labelled `cluster` (sockets, no ZooKeeper).
 #include "tempest/ui/ui_server.h"
 
+#include "../nimbus/nimbus_fixture.h"
 #include "nimbus_handler.h"
 #include "tempest/common/cluster_state.h"
 #include "tempest/common/config_loader.h"
@@ -47,27 +48,7 @@ using json = nlohmann::json;
 using namespace std::chrono_literals;
 using test_support::http_client;
 
-tempest::topology word_count() {
-    tempest::topology t;
-    component_def spout;
-    spout.id = "words";
-    spout.kind = component_kind::spout;
-    spout.class_name = "word_spout";
-    spout.parallelism = 2;
-    spout.num_tasks = 2;
-    spout.outputs = {{"default", fields{"word"}, false}};
-    t.components.push_back(spout);
-    component_def bolt;
-    bolt.id = "count";
-    bolt.class_name = "count_bolt";
-    bolt.parallelism = 2;
-    bolt.num_tasks = 4;
-    bolt.inputs = {{"words", "default", {grouping_type::fields, fields{"word"}, "", {}}}};
-    t.components.push_back(bolt);
-    std::sort(t.components.begin(), t.components.end(),
-              [](const auto& a, const auto& b) { return a.id < b.id; });
-    return t;
-}
+using nimbus::testing::word_count;
 
 class ready_handler : public apache::thrift::server::TServerEventHandler {
   public:
