@@ -297,13 +297,19 @@ TEST(zk_cluster_state_test, close_waits_for_a_watcher_running_on_another_thread)
         watched->close();
         finished_when_close_returned = finished.load();
     });
+    // The watcher is released only once close() has begun (the session reports `closed`), so
+    // a close() that did not wait would return while the watcher still runs.
+    EXPECT_TRUE(
+        wait_until([&] { return watched->session_state() == zk_session_state::closed; }, deadline));
+    EXPECT_FALSE(finished.load());
     {
         std::scoped_lock lock(mu);
         release = true;
     }
     cv.notify_all();
     closer.join();
-    EXPECT_TRUE(finished_when_close_returned.load());
+    EXPECT_TRUE(finished_when_close_returned.load())
+        << "close() returned while a watcher of its session was still running";
 }
 
 TEST(zk_cluster_state_test, a_throwing_watcher_does_not_break_the_session) {

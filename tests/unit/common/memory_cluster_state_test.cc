@@ -115,6 +115,16 @@ TEST(memory_cluster_state_test, close_waits_for_a_watcher_running_on_another_thr
         finished_when_close_returned = finished.load();
         close_returned = true;
     });
+    // The watcher is released only once close() has begun (the session refuses calls), so a
+    // close() that did not wait would return while the watcher still runs: the test is not
+    // decided by which thread the scheduler happens to run first.
+    EXPECT_TRUE(wait_until(
+        [&] {
+            auto r = watched->get("/n");
+            return !r && r.error() == errc::session_expired;
+        },
+        10s));
+    EXPECT_FALSE(finished.load());
     {
         std::scoped_lock lock(mu);
         release = true;
@@ -123,7 +133,8 @@ TEST(memory_cluster_state_test, close_waits_for_a_watcher_running_on_another_thr
     closer.join();
     setter.join();
     EXPECT_TRUE(close_returned.load());
-    EXPECT_TRUE(finished_when_close_returned.load());
+    EXPECT_TRUE(finished_when_close_returned.load())
+        << "close() returned while a watcher of its session was still running";
 }
 
 TEST(memory_cluster_state_test, a_throwing_watcher_does_not_break_the_store) {
