@@ -159,8 +159,13 @@ TEST(config_parse_test, an_empty_or_comment_only_document_is_an_empty_config) {
 }
 
 TEST(config_parse_test, the_shipped_node_file_parses_and_validates) {
-    auto p = load_config_file(std::filesystem::path(TEMPEST_SOURCE_DIR) / "conf" / "tempest.yaml");
+    const auto path = std::filesystem::path(TEMPEST_SOURCE_DIR) / "conf" / "tempest.yaml";
+    auto p = load_config_file(path);
     EXPECT_NO_THROW(validate_daemon_config(p.conf, p.source));
+    // The shipped node file is a commented template: every setting in it is an example, so a
+    // node that installs it unchanged runs on the defaults.
+    EXPECT_EQ(p.conf.size(), 0u);
+    EXPECT_EQ(load_daemon_config(path, {}), default_config());
 }
 
 TEST(config_parse_test, a_nested_map_is_an_error_naming_key_and_line) {
@@ -361,7 +366,9 @@ TEST(config_load_test, without_a_file_the_node_file_beside_the_install_is_option
         EXPECT_EQ(found->filename(), "tempest.yaml");
         EXPECT_TRUE(std::filesystem::is_regular_file(*found));
     }
-    EXPECT_NO_THROW(load_daemon_config(std::nullopt, {"topology.workers=3"}));
+    config c = load_daemon_config(std::nullopt, {"topology.workers=3"});
+    EXPECT_EQ(c.get_int("topology.workers", 0), 3);       // the override wins
+    EXPECT_EQ(c.get_int("nimbus.thrift.port", 0), 6627);  // the defaults are under it
 }
 
 }  // namespace
