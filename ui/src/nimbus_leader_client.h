@@ -47,6 +47,12 @@ class nimbus_leader_client final : public nimbus_access {
     cluster_info cluster() override;
     supervisor_page supervisor(const std::string& id, const std::string& host,
                                bool include_sys) override;
+    topology_page topology(const std::string& id, const std::string& window,
+                           bool include_sys) override;
+    component_page component(const std::string& id, const std::string& component,
+                             const std::string& window, bool include_sys) override;
+    topology_graph graph(const std::string& id) override;
+    std::vector<executor_stream_counts> executor_counts(const std::string& id) override;
     void activate(const std::string& name) override;
     void deactivate(const std::string& name) override;
     void kill(const std::string& name, int wait_secs) override;

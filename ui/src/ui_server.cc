@@ -54,7 +54,9 @@ ui_server::ui_server(config daemon_conf, ui_options options) {
     options.http.host = common::conf_string(daemon_conf, "ui.host");
     options.http.port = static_cast<int>(common::conf_int(daemon_conf, "ui.port"));
     _impl = std::make_unique<impl>(std::move(options), seeds_of(daemon_conf));
-    add_api_v1_routes(_impl->routes, _impl->nimbus);
+    api_options api;
+    api.logviewer_port = static_cast<int>(common::conf_int(daemon_conf, "logviewer.port"));
+    add_api_v1_routes(_impl->routes, _impl->nimbus, api);
 }
 
 ui_server::~ui_server() {
