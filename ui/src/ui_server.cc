@@ -5,6 +5,7 @@
 #include "api_v1.h"
 #include "logger.h"
 #include "nimbus_leader_client.h"
+#include "prometheus_exporter.h"
 #include "router.h"
 #include "tempest/common/config_keys.h"
 
@@ -43,6 +44,7 @@ struct ui_server::impl {
     ui_options options;
     std::vector<nimbus_endpoint> seeds;
     nimbus_leader_client nimbus;
+    prometheus_exporter metrics{nimbus};
     router routes;
     std::optional<http_server> http;
 
@@ -57,6 +59,7 @@ ui_server::ui_server(config daemon_conf, ui_options options) {
     api_options api;
     api.logviewer_port = static_cast<int>(common::conf_int(daemon_conf, "logviewer.port"));
     add_api_v1_routes(_impl->routes, _impl->nimbus, api);
+    add_prometheus_route(_impl->routes, _impl->metrics);
 }
 
 ui_server::~ui_server() {
@@ -79,8 +82,10 @@ void ui_server::start() {
         _impl->http.reset();
         throw;
     }
-    log().info("ui serving on {} (REST API under /api/v1), following Nimbus seeds {}", address(),
-               nimbus_seeds());
+    log().info(
+        "ui serving on {} (REST API under /api/v1, Prometheus at /metrics), following Nimbus seeds "
+        "{}",
+        address(), nimbus_seeds());
 }
 
 void ui_server::stop() {
