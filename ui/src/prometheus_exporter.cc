@@ -120,22 +120,22 @@ void add_topology_summary(prometheus_writer& w, const topology_info& t) {
 void add_topology_page(prometheus_writer& w, const std::string& topology, const topology_page& p) {
     for (const auto& [id, s] : p.spouts) {
         if (s.complete_latency_ms) {
-            w.add("tempest_component_complete_latency_ms", kind::gauge,
-                  "A spout's average complete latency over the last 10 minutes, in ms.",
-                  {{"topology", topology}, {"component", id}}, *s.complete_latency_ms);
+            w.add("tempest_component_complete_latency_seconds", kind::gauge,
+                  "A spout's average complete latency over the last 10 minutes, in seconds.",
+                  {{"topology", topology}, {"component", id}}, *s.complete_latency_ms / 1000.0);
         }
     }
     for (const auto& [id, s] : p.bolts) {
         const labels l{{"topology", topology}, {"component", id}};
         if (s.execute_latency_ms) {
-            w.add("tempest_component_execute_latency_ms", kind::gauge,
-                  "A bolt's average execute latency over the last 10 minutes, in ms.", l,
-                  *s.execute_latency_ms);
+            w.add("tempest_component_execute_latency_seconds", kind::gauge,
+                  "A bolt's average execute latency over the last 10 minutes, in seconds.", l,
+                  *s.execute_latency_ms / 1000.0);
         }
         if (s.process_latency_ms) {
-            w.add("tempest_component_process_latency_ms", kind::gauge,
-                  "A bolt's average process latency over the last 10 minutes, in ms.", l,
-                  *s.process_latency_ms);
+            w.add("tempest_component_process_latency_seconds", kind::gauge,
+                  "A bolt's average process latency over the last 10 minutes, in seconds.", l,
+                  *s.process_latency_ms / 1000.0);
         }
         if (s.capacity) {
             w.add("tempest_component_capacity", kind::gauge,

@@ -179,9 +179,12 @@ TEST_F(prometheus_exporter_test, writes_cluster_topology_component_and_worker_fa
              "stream=\"default\"} 1",
              "tempest_component_executed_total{topology=\"wc\",component=\"count\","
              "source_component=\"words\",stream=\"default\"} 150",
-             "tempest_component_complete_latency_ms{topology=\"wc\",component=\"words\"} 12.5",
-             "tempest_component_execute_latency_ms{topology=\"wc\",component=\"count\"} 0.25",
-             "tempest_component_process_latency_ms{topology=\"wc\",component=\"count\"} 0.5",
+             "tempest_component_complete_latency_seconds{topology=\"wc\",component=\"words\"} "
+             "0.0125",
+             "tempest_component_execute_latency_seconds{topology=\"wc\",component=\"count\"} "
+             "0.00025",
+             "tempest_component_process_latency_seconds{topology=\"wc\",component=\"count\"} "
+             "0.0005",
              "tempest_component_capacity{topology=\"wc\",component=\"count\"} 0.75",
              "tempest_worker_rss_bytes{topology=\"wc\",host=\"node1\",port=\"6700\"} 1048576",
              "tempest_worker_cpu_seconds_total{topology=\"wc\",host=\"node1\",port=\"6700\"} 2.5",
