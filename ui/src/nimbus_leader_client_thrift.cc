@@ -27,11 +27,12 @@ namespace at = apache::thrift;
 namespace th = tempest::thrift;
 
 struct nimbus_leader_client::connection {
+    nimbus_endpoint endpoint;
     std::shared_ptr<at::transport::TSocket> socket;
     std::shared_ptr<at::transport::TTransport> transport;
     std::unique_ptr<th::NimbusClient> client;
 
-    connection(const nimbus_endpoint& e, std::chrono::milliseconds timeout) {
+    connection(const nimbus_endpoint& e, std::chrono::milliseconds timeout) : endpoint(e) {
         auto ms = static_cast<int>(
             std::min<std::int64_t>(timeout.count(), std::numeric_limits<int>::max()));
         socket = std::make_shared<at::transport::TSocket>(e.host, e.port);
@@ -220,8 +221,12 @@ bool says_not_leader(const std::string& what) {
 
 nimbus_leader_client::nimbus_leader_client(std::vector<nimbus_endpoint> seeds,
                                            std::chrono::milliseconds timeout,
-                                           std::chrono::milliseconds retry_after)
-    : _seeds(std::move(seeds)), _timeout(timeout), _retry_after(retry_after) {
+                                           std::chrono::milliseconds retry_after,
+                                           std::size_t pool_size)
+    : _seeds(std::move(seeds)),
+      _timeout(timeout),
+      _retry_after(retry_after),
+      _pool_size(std::max<std::size_t>(1, pool_size)) {
     quiet_thrift_output();
 }
 
@@ -229,27 +234,16 @@ nimbus_leader_client::~nimbus_leader_client() = default;
 
 std::string nimbus_leader_client::current() const {
     std::scoped_lock lock(_mu);
-    return _conn ? _connected.text() : std::string();
+    return _connected.host.empty() ? std::string() : _connected.text();
 }
 
-void nimbus_leader_client::find_leader() {
-    if (!_failure.empty() && std::chrono::steady_clock::now() - _failed_at < _retry_after) {
-        throw nimbus_call_error(nimbus_failure::unreachable, _failure);
-    }
-    std::vector<nimbus_endpoint> candidates;
-    auto add = [&](const nimbus_endpoint& e) {
-        if (e.port > 0 && !e.host.empty() &&
-            std::find(candidates.begin(), candidates.end(), e) == candidates.end()) {
-            candidates.push_back(e);
-        }
-    };
-    add(_last_leader);
-    for (const auto& e : _known) {
-        add(e);
-    }
-    for (const auto& e : _seeds) {
-        add(e);
-    }
+std::size_t nimbus_leader_client::open_connections() const {
+    std::scoped_lock lock(_mu);
+    return _open;
+}
+
+std::unique_ptr<nimbus_leader_client::connection> nimbus_leader_client::search(
+    const std::vector<nimbus_endpoint>& candidates, nimbus_endpoint& chosen, bool& is_leader) {
     std::vector<std::string> failures;
     for (const auto& c : candidates) {
         std::unique_ptr<connection> conn;
@@ -263,7 +257,7 @@ void nimbus_leader_client::find_leader() {
             continue;
         }
         nimbus_endpoint named{leader.host, leader.port};
-        nimbus_endpoint chosen = c;
+        chosen = c;
         if (!named.host.empty() && named.port > 0 && !(named == c)) {
             try {
                 auto direct = std::make_unique<connection>(named, _timeout);
@@ -276,69 +270,180 @@ void nimbus_leader_client::find_leader() {
                     c.text(), named.text(), e.what(), c.text());
             }
         }
-        if (chosen == named || named.host.empty()) {
-            _last_leader = chosen;
-        }
-        if (!(chosen == _connected)) {
-            log().info("following Nimbus at {}{}", chosen.text(),
-                       chosen == named ? " (the leader)" : "");
-        }
-        _conn = std::move(conn);
-        _connected = chosen;
-        _failure.clear();
-        return;
+        is_leader = chosen == named || named.host.empty();
+        return conn;
     }
-    _failure = fmt::format("no Nimbus answered: {}", fmt::join(failures, "; "));
-    _failed_at = std::chrono::steady_clock::now();
-    throw nimbus_call_error(nimbus_failure::unreachable, _failure);
+    throw nimbus_call_error(nimbus_failure::unreachable,
+                            fmt::format("no Nimbus answered: {}", fmt::join(failures, "; ")));
+}
+
+nimbus_leader_client::lease nimbus_leader_client::acquire() {
+    std::unique_lock lock(_mu);
+    for (;;) {
+        if (!_idle.empty()) {
+            lease l{std::move(_idle.back()), _generation};
+            _idle.pop_back();
+            return l;
+        }
+        if (!_connected.host.empty() && _open < _pool_size) {
+            // Another connection to the Nimbus followed, opened outside the lock.
+            ++_open;
+            const nimbus_endpoint target = _connected;
+            const std::uint64_t generation = _generation;
+            lock.unlock();
+            try {
+                return {std::make_unique<connection>(target, _timeout), generation};
+            } catch (const at::TException& e) {
+                log().warn("cannot open another connection to Nimbus at {}: {}", target.text(),
+                           e.what());
+                lock.lock();
+                --_open;
+                if (generation == _generation) {
+                    _connected = {};  // search again, starting from the last leader
+                    ++_generation;
+                    _open -= _idle.size();
+                    _idle.clear();
+                }
+                _changed.notify_all();
+                continue;
+            }
+        }
+        if (_connected.host.empty() && !_searching) {
+            if (!_failure.empty() && std::chrono::steady_clock::now() - _failed_at < _retry_after) {
+                throw nimbus_call_error(nimbus_failure::unreachable, _failure);
+            }
+            if (_open >= _pool_size) {
+                // Busy connections to the Nimbus left behind still count; wait for them.
+                _changed.wait(lock);
+                continue;
+            }
+            std::vector<nimbus_endpoint> candidates;
+            auto add = [&](const nimbus_endpoint& e) {
+                if (e.port > 0 && !e.host.empty() &&
+                    std::find(candidates.begin(), candidates.end(), e) == candidates.end()) {
+                    candidates.push_back(e);
+                }
+            };
+            add(_last_leader);
+            for (const auto& e : _known) {
+                add(e);
+            }
+            for (const auto& e : _seeds) {
+                add(e);
+            }
+            _searching = true;
+            ++_open;  // the connection the search opens
+            lock.unlock();
+            nimbus_endpoint chosen;
+            bool is_leader = false;
+            std::unique_ptr<connection> conn;
+            std::string failure;
+            try {
+                conn = search(candidates, chosen, is_leader);
+            } catch (const nimbus_call_error& e) {
+                failure = e.what();
+            }
+            lock.lock();
+            _searching = false;
+            _changed.notify_all();
+            if (!conn) {
+                --_open;
+                _failure = failure;
+                _failed_at = std::chrono::steady_clock::now();
+                throw nimbus_call_error(nimbus_failure::unreachable, _failure);
+            }
+            if (is_leader) {
+                _last_leader = chosen;
+            }
+            if (!(chosen == _last_logged)) {
+                log().info("following Nimbus at {}{}", chosen.text(),
+                           is_leader ? " (the leader)" : "");
+                _last_logged = chosen;
+            }
+            _connected = chosen;
+            ++_generation;
+            _failure.clear();
+            return {std::move(conn), _generation};
+        }
+        _changed.wait(lock);
+    }
+}
+
+void nimbus_leader_client::release(lease l) {
+    std::scoped_lock lock(_mu);
+    if (l.generation == _generation) {
+        _idle.push_back(std::move(l.conn));
+    } else {
+        --_open;  // it went to a Nimbus no longer followed
+    }
+    _changed.notify_all();
+}
+
+void nimbus_leader_client::drop(lease l, bool not_leader) {
+    std::scoped_lock lock(_mu);
+    l.conn.reset();
+    --_open;
+    if (l.generation == _generation && !_connected.host.empty()) {
+        if (not_leader) {
+            _last_leader = {};
+        }
+        _connected = {};
+        ++_generation;
+        _open -= _idle.size();
+        _idle.clear();
+    }
+    _changed.notify_all();
 }
 
 void nimbus_leader_client::with_leader(const char* what,
                                        const std::function<void(connection&)>& call) {
-    std::scoped_lock lock(_mu);
     for (int attempt = 0;; ++attempt) {
         const bool last = attempt > 0;
-        if (!_conn) {
-            find_leader();
-        }
+        lease l = acquire();
+        const std::string at = l.conn->endpoint.text();
         try {
-            call(*_conn);
+            call(*l.conn);
+            release(std::move(l));
             return;
         } catch (const th::NotAliveException& e) {
+            release(std::move(l));
             throw nimbus_call_error(nimbus_failure::not_found, e.msg);
         } catch (const th::InvalidTopologyException& e) {
+            release(std::move(l));
             throw nimbus_call_error(nimbus_failure::invalid, e.msg);
         } catch (const th::AlreadyAliveException& e) {
+            release(std::move(l));
             throw nimbus_call_error(nimbus_failure::invalid, e.msg);
         } catch (const th::AuthorizationException& e) {
+            release(std::move(l));
             throw nimbus_call_error(nimbus_failure::forbidden, e.msg);
         } catch (const at::TApplicationException& e) {
             if (says_not_leader(e.what()) && !last) {
-                log().info("Nimbus at {} is no longer the leader; looking for it",
-                           _connected.text());
-                _conn.reset();
-                _last_leader = {};
+                log().info("Nimbus at {} is no longer the leader; looking for it", at);
+                drop(std::move(l), true);
                 continue;
             }
-            throw nimbus_call_error(
-                nimbus_failure::failed,
-                fmt::format("Nimbus at {} failed {}: {}", _connected.text(), what, e.what()));
+            release(std::move(l));
+            throw nimbus_call_error(nimbus_failure::failed,
+                                    fmt::format("Nimbus at {} failed {}: {}", at, what, e.what()));
         } catch (const at::transport::TTransportException& e) {
-            log().warn("lost the connection to Nimbus at {} during {}: {}", _connected.text(), what,
-                       e.what());
-            _conn.reset();
+            log().warn("lost the connection to Nimbus at {} during {}: {}", at, what, e.what());
+            drop(std::move(l), false);
             if (!last) {
                 continue;
             }
             throw nimbus_call_error(nimbus_failure::unreachable,
                                     fmt::format("lost the connection to Nimbus at {} during {}: {}",
-                                                _connected.text(), what, e.what()));
+                                                at, what, e.what()));
         } catch (const at::TException& e) {
-            // A malformed reply leaves the stream out of step: start afresh next time.
-            _conn.reset();
-            throw nimbus_call_error(nimbus_failure::failed,
-                                    fmt::format("Nimbus at {} sent a bad reply to {}: {}",
-                                                _connected.text(), what, e.what()));
+            // A malformed reply leaves the stream out of step: this connection goes.
+            std::scoped_lock lock(_mu);
+            l.conn.reset();
+            --_open;
+            _changed.notify_all();
+            throw nimbus_call_error(
+                nimbus_failure::failed,
+                fmt::format("Nimbus at {} sent a bad reply to {}: {}", at, what, e.what()));
         }
     }
 }

@@ -11,6 +11,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <chrono>
 #include <optional>
 #include <stdexcept>
 
@@ -49,7 +51,11 @@ struct ui_server::impl {
     std::optional<http_server> http;
 
     impl(ui_options o, std::vector<nimbus_endpoint> s)
-        : options(std::move(o)), seeds(s), nimbus(std::move(s), options.nimbus_timeout) {}
+        : options(std::move(o)),
+          seeds(s),
+          // One Nimbus connection per handler thread: no request waits for another's call.
+          nimbus(std::move(s), options.nimbus_timeout, std::chrono::seconds(1),
+                 static_cast<std::size_t>(std::max(1, options.http.handler_threads))) {}
 };
 
 ui_server::ui_server(config daemon_conf, ui_options options) {

@@ -33,6 +33,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -121,6 +122,74 @@ class served_nimbus {
   private:
     std::mutex mu;  // guards leader
     th::NimbusSummary leader;
+    std::shared_ptr<apache::thrift::transport::TServerSocket> socket;
+    std::shared_ptr<apache::thrift::server::TThreadedServer> server;
+    std::thread thread;
+};
+
+// A Nimbus that answers getLeader (naming itself) and getClusterInfo only. Each getClusterInfo
+// is held until `wanted` of them are in flight at once (at most 5 s), so calls that reach it
+// one at a time fail the client's 2 s timeout; it records the most seen at once.
+class gathering_nimbus : public th::NimbusNull {
+  public:
+    explicit gathering_nimbus(int wanted) : _wanted(wanted) {}
+    void getLeader(th::NimbusSummary& out) override {
+        out.host = "127.0.0.1";
+        out.port = port;
+        out.isLeader = true;
+    }
+    void getClusterInfo(th::ClusterSummary&) override {
+        std::unique_lock lock(_mu);
+        ++_in_flight;
+        _most = std::max(_most, _in_flight);
+        _cv.notify_all();
+        _cv.wait_for(lock, 5s, [this] { return _in_flight >= _wanted || _released; });
+        _released = _released || _in_flight >= _wanted;
+        --_in_flight;
+    }
+    int most() {
+        std::scoped_lock lock(_mu);
+        return _most;
+    }
+    std::atomic<int> port{0};
+
+  private:
+    const int _wanted;
+    std::mutex _mu;  // guards the counts below
+    std::condition_variable _cv;
+    int _in_flight = 0;
+    int _most = 0;
+    bool _released = false;
+};
+
+// `handler` served over Thrift on 127.0.0.1 (any free port) until destroyed.
+class served_handler {
+  public:
+    explicit served_handler(std::shared_ptr<gathering_nimbus> h) : handler(std::move(h)) {
+        using namespace apache::thrift;
+        socket = std::make_shared<transport::TServerSocket>("127.0.0.1", 0);
+        server = std::make_shared<server::TThreadedServer>(
+            std::make_shared<th::NimbusProcessor>(handler), socket,
+            std::make_shared<transport::TFramedTransportFactory>(),
+            std::make_shared<protocol::TBinaryProtocolFactory>());
+        auto events = std::make_shared<ready_handler>();
+        server->setServerEventHandler(events);
+        thread = std::thread([this] { server->serve(); });
+        EXPECT_EQ(events->ready.get_future().wait_for(10s), std::future_status::ready);
+        sockaddr_in addr{};
+        socklen_t len = sizeof(addr);
+        EXPECT_EQ(getsockname(socket->getSocketFD(), reinterpret_cast<sockaddr*>(&addr), &len), 0);
+        port = ntohs(addr.sin_port);
+        handler->port = port;
+    }
+    ~served_handler() {
+        server->stop();
+        thread.join();
+    }
+    std::shared_ptr<gathering_nimbus> handler;
+    int port = 0;
+
+  private:
     std::shared_ptr<apache::thrift::transport::TServerSocket> socket;
     std::shared_ptr<apache::thrift::server::TThreadedServer> server;
     std::thread thread;
@@ -438,6 +507,24 @@ TEST_F(ui_server_test, answers_503_while_no_nimbus_answers_and_recovers) {
         },
         10s));
     EXPECT_EQ(get("/api/v1/cluster/summary")["topologies"], 0);
+}
+
+TEST_F(ui_server_test, concurrent_requests_use_several_nimbus_connections) {
+    // Three requests at once reach Nimbus at once (the UI's four handler threads, one Nimbus
+    // connection each); over one shared connection the second would wait past its timeout.
+    served_handler nimbus(std::make_shared<gathering_nimbus>(3));
+    start_ui({"127.0.0.1"}, nimbus.port);
+    std::vector<std::future<int>> calls;
+    for (int i = 0; i < 3; ++i) {
+        calls.push_back(std::async(std::launch::async, [this] {
+            http_client c(ui->port());
+            return c.request("GET", "/api/v1/cluster/summary").status;
+        }));
+    }
+    for (auto& c : calls) {
+        EXPECT_EQ(c.get(), 200);
+    }
+    EXPECT_EQ(nimbus.handler->most(), 3);
 }
 
 TEST_F(ui_server_test, topology_pages_show_what_the_workers_report) {
