@@ -7,6 +7,7 @@
 
 #include "../nimbus/nimbus_fixture.h"
 #include "nimbus_handler.h"
+#include "nimbus_leader_client.h"
 #include "tempest/common/cluster_state.h"
 #include "tempest/common/config_loader.h"
 #include "tempest/common/memory_cluster_state.h"
@@ -525,6 +526,25 @@ TEST_F(ui_server_test, concurrent_requests_use_several_nimbus_connections) {
         EXPECT_EQ(c.get(), 200);
     }
     EXPECT_EQ(nimbus.handler->most(), 3);
+}
+
+TEST_F(ui_server_test, the_connection_pool_never_opens_more_than_its_size) {
+    // A pool of two: two calls meet at Nimbus at once, a third waits for a connection back.
+    served_handler nimbus(std::make_shared<gathering_nimbus>(2));
+    nimbus_leader_client client({{"127.0.0.1", nimbus.port}}, 2s, 1s, 2);
+    std::vector<std::future<std::size_t>> calls;
+    for (int i = 0; i < 3; ++i) {
+        calls.push_back(std::async(std::launch::async, [&client] {
+            (void)client.cluster();
+            return client.open_connections();
+        }));
+    }
+    for (auto& c : calls) {
+        EXPECT_LE(c.get(), 2U);
+    }
+    EXPECT_EQ(nimbus.handler->most(), 2);
+    EXPECT_EQ(client.open_connections(), 2U);
+    EXPECT_EQ(client.current(), "127.0.0.1:" + std::to_string(nimbus.port));
 }
 
 TEST_F(ui_server_test, topology_pages_show_what_the_workers_report) {
