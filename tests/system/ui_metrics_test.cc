@@ -71,6 +71,17 @@ TEST_F(ui_metrics_test, a_running_topologys_counters_grow_between_scrapes_and_pa
     const fs::path dc = _dir / "dev-cluster";
     tempest_process cluster(
         {"dev-cluster", "--dir", dc.string(), "-c", "nimbus.thrift.port=0", "-c", slots});
+    // Whatever fails below, the dev cluster stops its workers (SIGTERM, not the SIGKILL of
+    // tempest_process' destructor, which would leave them running).
+    struct stop_cluster {
+        tempest_process& p;
+        ~stop_cluster() {
+            if (!p.exited()) {
+                p.signal(SIGTERM);
+                (void)p.wait(60s);  // the test has failed already if this is needed
+            }
+        }
+    } stop{cluster};
     ASSERT_TRUE(
         wait_until([&] { return fs::exists(dc / "cluster.yaml") || cluster.exited(); }, 90s))
         << cluster.out() << cluster.err();
