@@ -1,8 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "api_v1.h"
 
-#include "api_error.h"
-#include "logger.h"
+#include "api_util.h"
 
 #include <nlohmann/json.hpp>
 
@@ -16,84 +15,6 @@ namespace tempest::ui {
 using json = nlohmann::json;
 
 namespace {
-
-int status_of(nimbus_failure f) {
-    switch (f) {
-        case nimbus_failure::unreachable:
-            return 503;
-        case nimbus_failure::not_found:
-            return 404;
-        case nimbus_failure::invalid:
-            return 400;
-        case nimbus_failure::forbidden:
-            return 403;
-        case nimbus_failure::failed:
-            return 502;
-    }
-    return 502;
-}
-
-bool valid_callback(const std::string& cb) {
-    return !cb.empty() && cb.size() <= 128 && std::all_of(cb.begin(), cb.end(), [](char c) {
-        return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '_' || c == '$' || c == '.';
-    });
-}
-
-http_response json_response(const json& body, const http_request& req) {
-    http_response res;
-    res.body = body.dump();
-    if (auto cb = req.query.find("callback"); cb != req.query.end()) {
-        if (!valid_callback(cb->second)) {
-            throw api_error(400, "bad callback '" + cb->second +
-                                     "': expected a JavaScript name (letters, digits, _ $ .)");
-        }
-        res.content_type = "application/javascript";
-        res.body = cb->second + "(" + res.body + ");";
-    }
-    return res;
-}
-
-// Wraps a route's work: its exceptions become the API's JSON errors.
-template <typename Fn>
-router::route_handler guarded(Fn fn) {
-    return [fn = std::move(fn)](const http_request& req, const path_params& params) {
-        try {
-            return json_response(fn(req, params), req);
-        } catch (const api_error& e) {
-            return error_response(e.status(), e.what());
-        } catch (const nimbus_call_error& e) {
-            if (e.kind() == nimbus_failure::unreachable || e.kind() == nimbus_failure::failed) {
-                log().warn("{} {}: {}", req.method, req.path, e.what());
-            }
-            return error_response(status_of(e.kind()), e.what());
-        } catch (const std::exception& e) {
-            log().error("{} {} failed: {}", req.method, req.path, e.what());
-            return error_response(500, e.what());
-        }
-    };
-}
-
-// A whole number of seconds >= 0 (a path parameter such as wait-time).
-int parse_secs(const std::string& name, const std::string& text) {
-    int v = 0;
-    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-    if (text.empty() || ec != std::errc() || end != text.data() + text.size() || v < 0) {
-        throw api_error(400,
-                        "bad " + name + " '" + text + "': expected a whole number of seconds >= 0");
-    }
-    return v;
-}
-
-bool parse_sys(const http_request& req) {
-    auto it = req.query.find("sys");
-    if (it == req.query.end() || it->second == "0" || it->second == "false") {
-        return false;
-    }
-    if (it->second == "1" || it->second == "true") {
-        return true;
-    }
-    throw api_error(400, "bad sys '" + it->second + "': expected 1 or 0");
-}
 
 double resource(const supervisor_info& s, const char* key) {
     auto it = s.total_resources.find(key);
@@ -141,25 +62,6 @@ json topology_json(const topology_info& t) {
         j["owner"] = *t.owner;
     }
     return j;
-}
-
-json worker_json(const worker_info& w) {
-    json tasks = json::object();
-    for (const auto& [c, n] : w.component_num_tasks) {
-        tasks[c] = n;
-    }
-    return {{"supervisorId", w.supervisor_id},
-            {"host", w.host},
-            {"port", w.port},
-            {"topologyId", w.topology_id},
-            {"topologyName", w.topology_name},
-            {"executorsTotal", w.num_executors},
-            {"assignedMemOnHeap", w.assigned_mem_on_heap.value_or(0.0)},
-            {"assignedMemOffHeap", w.assigned_mem_off_heap.value_or(0.0)},
-            {"assignedCpu", w.assigned_cpu.value_or(0.0)},
-            {"componentNumTasks", tasks},
-            {"uptime", pretty_uptime(w.uptime_secs)},
-            {"uptimeSeconds", w.uptime_secs}};
 }
 
 json cluster_summary(const cluster_info& c) {
@@ -263,6 +165,139 @@ void read_rebalance_body(const std::string& body, rebalance_options& o) {
 
 }  // namespace
 
+json worker_json(const worker_info& w, const api_options& links) {
+    json tasks = json::object();
+    for (const auto& [c, n] : w.component_num_tasks) {
+        tasks[c] = n;
+    }
+    return {{"supervisorId", w.supervisor_id},
+            {"host", w.host},
+            {"port", w.port},
+            {"topologyId", w.topology_id},
+            {"topologyName", w.topology_name},
+            {"executorsTotal", w.num_executors},
+            {"assignedMemOnHeap", w.assigned_mem_on_heap.value_or(0.0)},
+            {"assignedMemOffHeap", w.assigned_mem_off_heap.value_or(0.0)},
+            {"assignedCpu", w.assigned_cpu.value_or(0.0)},
+            {"componentNumTasks", tasks},
+            {"uptime", pretty_uptime(w.uptime_secs)},
+            {"uptimeSeconds", w.uptime_secs},
+            {"workerLogLink", worker_log_link(links, w.host, w.topology_id, w.port)},
+            {"heartbeatAgeSecs", w.heartbeat_age_secs ? json(*w.heartbeat_age_secs) : json()},
+            {"late", w.late.value_or(false)}};
+}
+
+int status_of(nimbus_failure f) {
+    switch (f) {
+        case nimbus_failure::unreachable:
+            return 503;
+        case nimbus_failure::not_found:
+            return 404;
+        case nimbus_failure::invalid:
+            return 400;
+        case nimbus_failure::forbidden:
+            return 403;
+        case nimbus_failure::failed:
+            return 502;
+    }
+    return 502;
+}
+
+namespace {
+
+bool valid_callback(const std::string& cb) {
+    return !cb.empty() && cb.size() <= 128 && std::all_of(cb.begin(), cb.end(), [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '_' || c == '$' || c == '.';
+    });
+}
+
+}  // namespace
+
+http_response json_response(const json& body, const http_request& req) {
+    http_response res;
+    res.body = body.dump();
+    if (auto cb = req.query.find("callback"); cb != req.query.end()) {
+        if (!valid_callback(cb->second)) {
+            throw api_error(400, "bad callback '" + cb->second +
+                                     "': expected a JavaScript name (letters, digits, _ $ .)");
+        }
+        res.content_type = "application/javascript";
+        res.body = cb->second + "(" + res.body + ");";
+    }
+    return res;
+}
+
+// A whole number of seconds >= 0 (a path parameter such as wait-time).
+int parse_secs(const std::string& name, const std::string& text) {
+    int v = 0;
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+    if (text.empty() || ec != std::errc() || end != text.data() + text.size() || v < 0) {
+        throw api_error(400,
+                        "bad " + name + " '" + text + "': expected a whole number of seconds >= 0");
+    }
+    return v;
+}
+
+bool parse_sys(const http_request& req) {
+    auto it = req.query.find("sys");
+    if (it == req.query.end() || it->second == "0" || it->second == "false") {
+        return false;
+    }
+    if (it->second == "1" || it->second == "true") {
+        return true;
+    }
+    throw api_error(400, "bad sys '" + it->second + "': expected 1 or 0");
+}
+
+std::string parse_window(const http_request& req) {
+    auto it = req.query.find("window");
+    if (it == req.query.end() || it->second.empty()) {
+        return ":all-time";
+    }
+    for (const char* w : {"600", "10800", "86400", ":all-time"}) {
+        if (it->second == w) {
+            return w;
+        }
+    }
+    throw api_error(400, "bad window '" + it->second +
+                             "': expected 600, 10800, 86400 or :all-time (seconds, or all time)");
+}
+
+std::string window_pretty(const std::string& window) {
+    if (window == ":all-time") {
+        return "All time";
+    }
+    long long secs = 0;
+    auto [end, ec] = std::from_chars(window.data(), window.data() + window.size(), secs);
+    return ec == std::errc() && end == window.data() + window.size() ? pretty_uptime(secs) : window;
+}
+
+std::string url_encode(std::string_view s) {
+    static constexpr char hex[] = "0123456789ABCDEF";
+    std::string out;
+    out.reserve(s.size());
+    for (char c : s) {
+        const auto u = static_cast<unsigned char>(c);
+        if (std::isalnum(u) != 0 || c == '-' || c == '_' || c == '.' || c == '~') {
+            out += c;
+        } else {
+            out += '%';
+            out += hex[u >> 4];
+            out += hex[u & 15];
+        }
+    }
+    return out;
+}
+
+std::string worker_log_link(const api_options& o, const std::string& host,
+                            const std::string& topology_id, int port) {
+    if (host.empty() || topology_id.empty() || port <= 0) {
+        return "";
+    }
+    return "http://" + host + ":" + std::to_string(o.logviewer_port) +
+           "/log?file=" + url_encode(topology_id + "/" + std::to_string(port) + "/worker.log");
+}
+
 const char* ui_version() {
     return TEMPEST_VERSION;
 }
@@ -286,7 +321,7 @@ std::string pretty_uptime(long long secs) {
     return out + std::to_string(s) + "s";
 }
 
-void add_api_v1_routes(router& r, nimbus_access& nimbus) {
+void add_api_v1_routes(router& r, nimbus_access& nimbus, const api_options& options) {
     r.add("GET", "/api/v1/cluster/configuration",
           guarded([&nimbus](const http_request&, const path_params&) {
               json conf = json::parse(nimbus.conf_json(), nullptr, false);
@@ -328,7 +363,7 @@ void add_api_v1_routes(router& r, nimbus_access& nimbus) {
               return json{{"supervisors", list}, {"schedulerDisplayResource", false}};
           }));
     r.add("GET", "/api/v1/supervisor",
-          guarded([&nimbus](const http_request& req, const path_params&) {
+          guarded([&nimbus, options](const http_request& req, const path_params&) {
               auto id = req.query.find("id");
               auto host = req.query.find("host");
               const bool sys = parse_sys(req);
@@ -344,7 +379,7 @@ void add_api_v1_routes(router& r, nimbus_access& nimbus) {
               }
               json workers = json::array();
               for (const auto& w : page.workers) {
-                  workers.push_back(worker_json(w));
+                  workers.push_back(worker_json(w, options));
               }
               return json{{"supervisors", supervisors},
                           {"workers", workers},
@@ -386,12 +421,15 @@ void add_api_v1_routes(router& r, nimbus_access& nimbus) {
               nimbus.kill(topology_name(nimbus, id), wait);
               return operation_done("kill", id);
           }));
+    add_topology_routes(r, nimbus, options);
 }
 
 http_response error_response(int status, const std::string& message) {
     http_response res;
     res.status = status;
-    res.body = json{{"error", reason_phrase(status)}, {"errorMessage", message}}.dump();
+    // http_types knows the statuses the server itself answers; 501 is the API's alone.
+    const std::string reason = status == 501 ? "Not Implemented" : reason_phrase(status);
+    res.body = json{{"error", reason}, {"errorMessage", message}}.dump();
     return res;
 }
 

@@ -8,6 +8,7 @@
 //   GET  /api/v1/supervisor/summary[?id=ID]    every supervisor (or the one with ID)
 //   GET  /api/v1/supervisor?id=ID|host=HOST    supervisors with their workers
 //   GET  /api/v1/topology/summary              every topology
+//   GET  /api/v1/topology/:id/...              the topology pages (below)
 //   POST /api/v1/topology/:id/activate | deactivate | rebalance/:wait-time | kill/:wait-time
 //
 // Every route answers JSON; a `callback` query parameter wraps it as JSONP, as Storm's does.
@@ -23,8 +24,22 @@
 
 namespace tempest::ui {
 
+// What the routes need besides Nimbus.
+struct api_options {
+    // logviewer.port: the port of every node's logviewer, for workerLogLink (Storm's default).
+    int logviewer_port = 8000;
+};
+
 // Adds the routes above to `r`. `nimbus` must outlive the router.
-void add_api_v1_routes(router& r, nimbus_access& nimbus);
+void add_api_v1_routes(router& r, nimbus_access& nimbus, const api_options& options = {});
+
+// The topology routes (api_topology.cc), which add_api_v1_routes adds:
+//   GET /api/v1/topology/:id[?window=&sys=]                     Storm's topology page
+//   GET /api/v1/topology/:id/component/:component[?window=&sys=] Storm's component page
+//   GET /api/v1/topology/:id/visualization[?window=&sys=]      the graph, in Storm's shape
+//   GET /api/v1/topology/:id/lag                               spout lag (see README)
+//   GET|POST /api/v1/topology/:id/logconfig                    501: no dynamic log levels
+void add_topology_routes(router& r, nimbus_access& nimbus, const api_options& options);
 
 // Storm's pretty uptime: "0s", "6m 5s", "1h 0m 0s", "2d 3h 4m 5s".
 std::string pretty_uptime(long long secs);

@@ -5,11 +5,14 @@
 #include "api_v1.h"
 #include "logger.h"
 #include "nimbus_leader_client.h"
+#include "prometheus_exporter.h"
 #include "router.h"
 #include "tempest/common/config_keys.h"
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <chrono>
 #include <optional>
 #include <stdexcept>
 
@@ -43,18 +46,26 @@ struct ui_server::impl {
     ui_options options;
     std::vector<nimbus_endpoint> seeds;
     nimbus_leader_client nimbus;
+    prometheus_exporter metrics{nimbus};
     router routes;
     std::optional<http_server> http;
 
     impl(ui_options o, std::vector<nimbus_endpoint> s)
-        : options(std::move(o)), seeds(s), nimbus(std::move(s), options.nimbus_timeout) {}
+        : options(std::move(o)),
+          seeds(s),
+          // One Nimbus connection per handler thread: no request waits for another's call.
+          nimbus(std::move(s), options.nimbus_timeout, std::chrono::seconds(1),
+                 static_cast<std::size_t>(std::max(1, options.http.handler_threads))) {}
 };
 
 ui_server::ui_server(config daemon_conf, ui_options options) {
     options.http.host = common::conf_string(daemon_conf, "ui.host");
     options.http.port = static_cast<int>(common::conf_int(daemon_conf, "ui.port"));
     _impl = std::make_unique<impl>(std::move(options), seeds_of(daemon_conf));
-    add_api_v1_routes(_impl->routes, _impl->nimbus);
+    api_options api;
+    api.logviewer_port = static_cast<int>(common::conf_int(daemon_conf, "logviewer.port"));
+    add_api_v1_routes(_impl->routes, _impl->nimbus, api);
+    add_prometheus_route(_impl->routes, _impl->metrics);
 }
 
 ui_server::~ui_server() {
@@ -77,8 +88,10 @@ void ui_server::start() {
         _impl->http.reset();
         throw;
     }
-    log().info("ui serving on {} (REST API under /api/v1), following Nimbus seeds {}", address(),
-               nimbus_seeds());
+    log().info(
+        "ui serving on {} (REST API under /api/v1, Prometheus at /metrics), following Nimbus seeds "
+        "{}",
+        address(), nimbus_seeds());
 }
 
 void ui_server::stop() {

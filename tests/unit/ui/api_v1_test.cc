@@ -4,6 +4,7 @@
 #include "api_v1.h"
 
 #include "fake_nimbus.h"
+#include "json_fields.h"
 #include "router.h"
 
 #include <gtest/gtest.h>
@@ -15,37 +16,9 @@ namespace tempest::ui {
 namespace {
 
 using json = nlohmann::json;
+using testing::expect_fields;
 using testing::fake_nimbus;
-
-enum class kind { string, integer, number, boolean, object, array };
-
-// Checks that `j` has each field with its type (integers count as numbers too).
-void expect_fields(const json& j, const std::vector<std::pair<std::string, kind>>& fields) {
-    for (const auto& [name, k] : fields) {
-        ASSERT_TRUE(j.contains(name)) << "missing '" << name << "' in " << j.dump();
-        const auto& v = j.at(name);
-        switch (k) {
-            case kind::string:
-                EXPECT_TRUE(v.is_string()) << name << ": " << v.dump();
-                break;
-            case kind::integer:
-                EXPECT_TRUE(v.is_number_integer()) << name << ": " << v.dump();
-                break;
-            case kind::number:
-                EXPECT_TRUE(v.is_number()) << name << ": " << v.dump();
-                break;
-            case kind::boolean:
-                EXPECT_TRUE(v.is_boolean()) << name << ": " << v.dump();
-                break;
-            case kind::object:
-                EXPECT_TRUE(v.is_object()) << name << ": " << v.dump();
-                break;
-            case kind::array:
-                EXPECT_TRUE(v.is_array()) << name << ": " << v.dump();
-                break;
-        }
-    }
-}
+using testing::kind;
 
 class api_v1_test : public ::testing::Test {
   protected:

@@ -6,9 +6,11 @@
 
 #include "nimbus_access.h"
 
+#include <map>
 #include <mutex>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace tempest::ui::testing {
@@ -42,6 +44,48 @@ class fake_nimbus final : public nimbus_access {
         p.workers = workers;
         return p;
     }
+    topology_page topology(const std::string& id, const std::string& window,
+                           bool include_sys) override {
+        std::scoped_lock lock(mu);
+        check();
+        actions.push_back("topology " + id + "|" + window + "|" + (include_sys ? "1" : "0"));
+        auto it = pages.find(id);
+        if (it == pages.end()) {
+            throw nimbus_call_error(nimbus_failure::not_found, "no topology with id '" + id + "'");
+        }
+        return it->second;
+    }
+    component_page component(const std::string& id, const std::string& component,
+                             const std::string& window, bool include_sys) override {
+        std::scoped_lock lock(mu);
+        check();
+        actions.push_back("component " + id + "|" + component + "|" + window + "|" +
+                          (include_sys ? "1" : "0"));
+        auto it = components.find({id, component});
+        if (it == components.end()) {
+            throw nimbus_call_error(nimbus_failure::not_found, "no component '" + component + "'");
+        }
+        return it->second;
+    }
+    topology_graph graph(const std::string& id) override {
+        std::scoped_lock lock(mu);
+        check();
+        auto it = graphs.find(id);
+        if (it == graphs.end()) {
+            throw nimbus_call_error(nimbus_failure::not_found, "no topology with id '" + id + "'");
+        }
+        return it->second;
+    }
+    std::vector<executor_stream_counts> executor_counts(const std::string& id) override {
+        std::scoped_lock lock(mu);
+        check();
+        ++counts_calls;
+        auto it = counts.find(id);
+        if (it == counts.end()) {
+            throw nimbus_call_error(nimbus_failure::not_found, "no topology with id '" + id + "'");
+        }
+        return it->second;
+    }
     void activate(const std::string& name) override { act("activate " + name); }
     void deactivate(const std::string& name) override { act("deactivate " + name); }
     void kill(const std::string& name, int wait_secs) override {
@@ -62,6 +106,11 @@ class fake_nimbus final : public nimbus_access {
     std::string conf = R"({"ui.port": 8080, "nimbus.seeds": ["localhost"]})";
     cluster_info info;
     std::vector<worker_info> workers;
+    std::map<std::string, topology_page> pages;                                // by topology id
+    std::map<std::pair<std::string, std::string>, component_page> components;  // (id, component)
+    std::map<std::string, topology_graph> graphs;
+    std::map<std::string, std::vector<executor_stream_counts>> counts;
+    int counts_calls = 0;
     std::optional<nimbus_call_error> failure;
     std::vector<std::string> actions;
 

@@ -7,14 +7,17 @@
 
 #include "../nimbus/nimbus_fixture.h"
 #include "nimbus_handler.h"
+#include "nimbus_leader_client.h"
 #include "tempest/common/cluster_state.h"
 #include "tempest/common/config_loader.h"
 #include "tempest/common/memory_cluster_state.h"
+#include "tempest/common/stats_record.h"
 #include "tempest/common/zk_paths.h"
 #include "tempest/test_support/http_client.h"
 #include "tempest/test_support/wait_until.h"
 #include "tempest/thrift/Nimbus.h"
 #include "tempest/thrift/binary_codec.h"
+#include "tempest/thrift/cluster_records_codec.h"
 #include "tempest/thrift/cluster_records_types.h"
 #include "tempest/thrift/topology_convert.h"
 
@@ -31,6 +34,9 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
+#include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <future>
 #include <memory>
@@ -122,6 +128,74 @@ class served_nimbus {
     std::thread thread;
 };
 
+// A Nimbus that answers getLeader (naming itself) and getClusterInfo only. Each getClusterInfo
+// is held until `wanted` of them are in flight at once (at most 5 s), so calls that reach it
+// one at a time fail the client's 2 s timeout; it records the most seen at once.
+class gathering_nimbus : public th::NimbusNull {
+  public:
+    explicit gathering_nimbus(int wanted) : _wanted(wanted) {}
+    void getLeader(th::NimbusSummary& out) override {
+        out.host = "127.0.0.1";
+        out.port = port;
+        out.isLeader = true;
+    }
+    void getClusterInfo(th::ClusterSummary&) override {
+        std::unique_lock lock(_mu);
+        ++_in_flight;
+        _most = std::max(_most, _in_flight);
+        _cv.notify_all();
+        _cv.wait_for(lock, 5s, [this] { return _in_flight >= _wanted || _released; });
+        _released = _released || _in_flight >= _wanted;
+        --_in_flight;
+    }
+    int most() {
+        std::scoped_lock lock(_mu);
+        return _most;
+    }
+    std::atomic<int> port{0};
+
+  private:
+    const int _wanted;
+    std::mutex _mu;  // guards the counts below
+    std::condition_variable _cv;
+    int _in_flight = 0;
+    int _most = 0;
+    bool _released = false;
+};
+
+// `handler` served over Thrift on 127.0.0.1 (any free port) until destroyed.
+class served_handler {
+  public:
+    explicit served_handler(std::shared_ptr<gathering_nimbus> h) : handler(std::move(h)) {
+        using namespace apache::thrift;
+        socket = std::make_shared<transport::TServerSocket>("127.0.0.1", 0);
+        server = std::make_shared<server::TThreadedServer>(
+            std::make_shared<th::NimbusProcessor>(handler), socket,
+            std::make_shared<transport::TFramedTransportFactory>(),
+            std::make_shared<protocol::TBinaryProtocolFactory>());
+        auto events = std::make_shared<ready_handler>();
+        server->setServerEventHandler(events);
+        thread = std::thread([this] { server->serve(); });
+        EXPECT_EQ(events->ready.get_future().wait_for(10s), std::future_status::ready);
+        sockaddr_in addr{};
+        socklen_t len = sizeof(addr);
+        EXPECT_EQ(getsockname(socket->getSocketFD(), reinterpret_cast<sockaddr*>(&addr), &len), 0);
+        port = ntohs(addr.sin_port);
+        handler->port = port;
+    }
+    ~served_handler() {
+        server->stop();
+        thread.join();
+    }
+    std::shared_ptr<gathering_nimbus> handler;
+    int port = 0;
+
+  private:
+    std::shared_ptr<apache::thrift::transport::TServerSocket> socket;
+    std::shared_ptr<apache::thrift::server::TThreadedServer> server;
+    std::thread thread;
+};
+
 class ui_server_test : public ::testing::Test {
   protected:
     ui_server_test() {
@@ -187,6 +261,77 @@ class ui_server_test : public ::testing::Test {
         th::TopologySummary s;
         n.handler->getTopologySummaryByName(s, name);
         return s.id;
+    }
+
+    // Every worker of `id` writes its heartbeat as a running worker would: each "words" executor
+    // emitted and transferred `n` tuples on "default", `n / 2` of them acked; each "count"
+    // executor executed and acked `n`; a user metric per task and the worker's RSS and CPU.
+    void beat_workers(served_nimbus& n, const std::string& id, std::uint64_t v) {
+        th::TopologyInfo info;
+        n.handler->getTopologyInfo(info, id);
+        ASSERT_FALSE(info.executors.empty());
+        std::map<std::pair<std::string, int>, common::worker_heartbeat> beats;
+        const auto now = std::chrono::duration_cast<std::chrono::seconds>(
+                             std::chrono::system_clock::now().time_since_epoch())
+                             .count();
+        for (const auto& e : info.executors) {
+            // Supervisors here are "<id>.example" hosts; the heartbeat path takes the node id.
+            const std::string node = e.host.substr(0, e.host.find(".example"));
+            auto& hb = beats[{node, e.port}];
+            common::executor_info ex{e.executor_info.task_start, e.executor_info.task_end};
+            hb.executors.push_back(ex);
+            common::window_values all{v, v, v, v};
+            common::window_values half{v / 2, v / 2, v / 2, v / 2};
+            common::stats_record r;
+            if (e.component_id == "words") {
+                r.add(common::stat_kind::emitted, {"", "default"}, all);
+                r.add(common::stat_kind::transferred, {"", "default"}, all);
+                r.add(common::stat_kind::acked, {"", "default"}, half);
+                r.add(common::stat_kind::complete_latency_us, {"", "default"},
+                      {v * 1000, v * 1000, v * 1000, v * 1000});
+                r.add(common::stat_kind::complete_samples, {"", "default"}, all);
+            } else if (e.component_id == "count") {
+                r.add(common::stat_kind::executed, {"words", "default"}, all);
+                r.add(common::stat_kind::acked, {"words", "default"}, all);
+            }
+            hb.records[ex] = r;
+            hb.metrics.push_back({"words.seen", e.component_id, ex.task_start, 1.0 * v});
+        }
+        for (auto& [slot, hb] : beats) {
+            hb.topology_id = id;
+            hb.time_secs = now;
+            hb.uptime_secs = 100;
+            hb.host = slot.first + ".example";
+            hb.port = slot.second;
+            hb.sample_rate = 1.0;
+            hb.metrics.push_back({"worker.rss_bytes", "__system", -1, 8e6});
+            hb.metrics.push_back({"worker.cpu_seconds", "__system", -1, 0.5});
+            auto path = paths.workerbeat(id, slot.first, slot.second);
+            ASSERT_TRUE(common::ensure_path(state, paths.workerbeats(id)));
+            auto bytes = th::encode(hb);
+            if (state.get(path)) {
+                ASSERT_TRUE(state.set(path, bytes));
+            } else {
+                ASSERT_TRUE(state.create(path, bytes));
+            }
+        }
+    }
+
+    std::string scrape() {
+        http_client c(ui->port());
+        auto r = c.request("GET", "/metrics");
+        EXPECT_EQ(r.status, 200) << r.body;
+        EXPECT_EQ(r.headers["content-type"], "text/plain; version=0.0.4; charset=utf-8");
+        return r.body;
+    }
+
+    // The value of the sample `series` (name and labels, as written) in `text`; -1 when absent.
+    static double sample(const std::string& text, const std::string& series) {
+        auto pos = text.find("\n" + series + " ");
+        if (pos == std::string::npos) {
+            return -1;
+        }
+        return std::strtod(text.c_str() + pos + series.size() + 2, nullptr);
     }
 
     json get(const std::string& path, int status = 200) {
@@ -363,6 +508,161 @@ TEST_F(ui_server_test, answers_503_while_no_nimbus_answers_and_recovers) {
         },
         10s));
     EXPECT_EQ(get("/api/v1/cluster/summary")["topologies"], 0);
+}
+
+TEST_F(ui_server_test, concurrent_requests_use_several_nimbus_connections) {
+    // Three requests at once reach Nimbus at once (the UI's four handler threads, one Nimbus
+    // connection each); over one shared connection the second would wait past its timeout.
+    served_handler nimbus(std::make_shared<gathering_nimbus>(3));
+    start_ui({"127.0.0.1"}, nimbus.port);
+    std::vector<std::future<int>> calls;
+    for (int i = 0; i < 3; ++i) {
+        calls.push_back(std::async(std::launch::async, [this] {
+            http_client c(ui->port());
+            return c.request("GET", "/api/v1/cluster/summary").status;
+        }));
+    }
+    for (auto& c : calls) {
+        EXPECT_EQ(c.get(), 200);
+    }
+    EXPECT_EQ(nimbus.handler->most(), 3);
+}
+
+TEST_F(ui_server_test, the_connection_pool_never_opens_more_than_its_size) {
+    // A pool of two: two calls meet at Nimbus at once, a third waits for a connection back.
+    served_handler nimbus(std::make_shared<gathering_nimbus>(2));
+    nimbus_leader_client client({{"127.0.0.1", nimbus.port}}, 2s, 1s, 2);
+    std::vector<std::future<std::size_t>> calls;
+    for (int i = 0; i < 3; ++i) {
+        calls.push_back(std::async(std::launch::async, [&client] {
+            (void)client.cluster();
+            return client.open_connections();
+        }));
+    }
+    for (auto& c : calls) {
+        EXPECT_LE(c.get(), 2U);
+    }
+    EXPECT_EQ(nimbus.handler->most(), 2);
+    EXPECT_EQ(client.open_connections(), 2U);
+    EXPECT_EQ(client.current(), "127.0.0.1:" + std::to_string(nimbus.port));
+}
+
+TEST_F(ui_server_test, topology_pages_show_what_the_workers_report) {
+    auto nimbus = serve_nimbus("127.0.0.1", 0, "a");
+    add_supervisor("sup-1", {6700, 6701});
+    auto id = submit(*nimbus, "wc");
+    beat_workers(*nimbus, id, 100);
+    start_ui({"127.0.0.1"}, nimbus->port);
+
+    auto t = get("/api/v1/topology/" + id);
+    EXPECT_EQ(t["id"], id);
+    EXPECT_EQ(t["name"], "wc");
+    EXPECT_EQ(t["status"], "ACTIVE");
+    EXPECT_EQ(t["window"], ":all-time");
+    EXPECT_EQ(t["configuration"]["topology.workers"], 2);
+    EXPECT_EQ(t["statsLate"], false);
+    EXPECT_TRUE(t["statsAgeSecs"].is_number_integer()) << t["statsAgeSecs"];
+    ASSERT_EQ(t["topologyStats"].size(), 4U);
+    ASSERT_EQ(t["spouts"].size(), 1U);
+    const auto& words = t["spouts"][0];
+    EXPECT_EQ(words["spoutId"], "words");
+    EXPECT_EQ(words["executors"], 2);
+    EXPECT_EQ(words["emitted"], 200);  // two executors, 100 each
+    EXPECT_EQ(words["acked"], 100);
+    EXPECT_EQ(words["completeLatency"], "1.000");  // 1 ms per sample
+    ASSERT_EQ(t["bolts"].size(), 1U);              // the ackers only with sys=1
+    EXPECT_EQ(t["bolts"][0]["boltId"], "count");
+    EXPECT_EQ(t["bolts"][0]["executed"], 200);
+    EXPECT_TRUE(t["bolts"][0]["capacity"].is_string());
+    ASSERT_EQ(t["workers"].size(), 2U);
+    for (const auto& w : t["workers"]) {
+        EXPECT_EQ(w["host"], "sup-1.example");
+        EXPECT_EQ(w["late"], false);
+        EXPECT_EQ(w["workerLogLink"], "http://sup-1.example:8000/log?file=" + id + "%2F" +
+                                          std::to_string(w["port"].get<int>()) + "%2Fworker.log");
+    }
+    EXPECT_GT(get("/api/v1/topology/" + id + "?sys=1")["bolts"].size(), 1U);
+    EXPECT_EQ(get("/api/v1/topology/" + id + "?window=600")["window"], "600");
+    get("/api/v1/topology/" + id + "?window=5", 400);
+    get("/api/v1/topology/nope-1-1", 404);
+
+    auto c = get("/api/v1/topology/" + id + "/component/count?window=600");
+    EXPECT_EQ(c["componentType"], "bolt");
+    EXPECT_EQ(c["executors"], 2);
+    EXPECT_EQ(c["tasks"], 4);
+    ASSERT_EQ(c["executorStats"].size(), 2U);
+    EXPECT_EQ(c["executorStats"][0]["executed"], 100);
+    EXPECT_NE(c["executorStats"][0]["workerLogLink"].get<std::string>().find(":8000/log?file="),
+              std::string::npos);
+    ASSERT_EQ(c["inputStats"].size(), 1U);
+    EXPECT_EQ(c["inputStats"][0]["component"], "words");
+    EXPECT_EQ(c["inputStats"][0]["executed"], 200);
+    ASSERT_EQ(c["boltStats"].size(), 4U);
+    auto s = get("/api/v1/topology/" + id + "/component/words");
+    EXPECT_EQ(s["componentType"], "spout");
+    EXPECT_EQ(s["spoutSummary"].size(), 4U);
+    get("/api/v1/topology/" + id + "/component/nope", 404);
+    get("/api/v1/topology/nope-1-1/component/words", 404);
+
+    auto v = get("/api/v1/topology/" + id + "/visualization");
+    ASSERT_TRUE(v.contains("words"));
+    ASSERT_TRUE(v.contains("count"));
+    EXPECT_FALSE(v.contains("__acker"));
+    ASSERT_EQ(v["count"][":inputs"].size(), 1U);
+    EXPECT_EQ(v["count"][":inputs"][0][":component"], "words");
+    EXPECT_EQ(v["count"][":inputs"][0][":grouping"], "fields");
+    EXPECT_EQ(v["words"][":stats"].size(), 2U);
+    EXPECT_EQ(get("/api/v1/topology/" + id + "/lag"), json::object());
+    EXPECT_EQ(get("/api/v1/topology/" + id + "/logconfig", 501)["error"], "Not Implemented");
+}
+
+TEST_F(ui_server_test, metrics_pass_promtool_and_counters_grow_between_scrapes) {
+    auto nimbus = serve_nimbus("127.0.0.1", 0, "a");
+    add_supervisor("sup-1", {6700, 6701});
+    auto id = submit(*nimbus, "wc");
+    beat_workers(*nimbus, id, 100);
+    start_ui({"127.0.0.1"}, nimbus->port);
+
+    const auto text = scrape();
+    const std::string emitted =
+        R"(tempest_component_emitted_total{topology="wc",component="words",stream="default"})";
+    EXPECT_EQ(sample(text, emitted), 200) << text;
+    EXPECT_EQ(sample(text, "tempest_cluster_supervisors"), 1);
+    EXPECT_EQ(sample(text, "tempest_cluster_slots"), 2);
+    EXPECT_EQ(sample(text, R"(tempest_topology_status{topology="wc",status="ACTIVE"})"), 1);
+    EXPECT_EQ(sample(text, "tempest_nimbus_leader_up"), 1);
+    EXPECT_NE(text.find("\ntempest_worker_rss_bytes{topology=\"wc\",host=\"sup-1.example\""),
+              std::string::npos)
+        << text;
+    EXPECT_NE(text.find("\ntempest_user_words_seen{"), std::string::npos) << text;
+
+    // Debian's promtool (package prometheus, in scripts/install-deps) parses and lints it.
+    const auto file = dir / "scrape.txt";
+    {
+        std::FILE* f = std::fopen(file.c_str(), "w");
+        ASSERT_NE(f, nullptr);
+        ASSERT_EQ(std::fwrite(text.data(), 1, text.size(), f), text.size());
+        ASSERT_EQ(std::fclose(f), 0);
+    }
+    ASSERT_TRUE(fs::exists("/usr/bin/promtool"))
+        << "promtool is missing: install Debian's prometheus package (scripts/install-deps)";
+    const auto report = dir / "promtool.txt";
+    const int rc = std::system(
+        ("/usr/bin/promtool check metrics < " + file.string() + " > " + report.string() + " 2>&1")
+            .c_str());
+    std::string out;
+    if (std::FILE* f = std::fopen(report.c_str(), "r")) {
+        char buf[4096];
+        for (std::size_t n; (n = std::fread(buf, 1, sizeof(buf), f)) > 0;) {
+            out.append(buf, n);
+        }
+        std::fclose(f);
+    }
+    EXPECT_EQ(rc, 0) << out << "\n" << text;
+
+    // The workers report more; within the scrape cache's second the counter grows.
+    beat_workers(*nimbus, id, 250);
+    EXPECT_TRUE(test_support::wait_until([&] { return sample(scrape(), emitted) == 500; }, 10s));
 }
 
 }  // namespace
