@@ -13,6 +13,8 @@
 //   - a supervisor that stops heartbeating (SIGSTOP) loses its executors to the other one;
 //   - of three supervisors, one killed with its workers (kill -9) loses only its own executors:
 //     the other supervisors' workers keep running as the same processes, every id is acked;
+//   - `tempest rebalance -n` moves the fewest executors and restarts only the workers whose
+//     executors changed;
 //   - `tempest dev-cluster` runs the package from its cluster.yaml and stops everything on
 //     SIGTERM, and names a daemon that does not come up.
 //
@@ -868,6 +870,92 @@ TEST_F(cluster_test, a_lost_supervisor_moves_only_its_own_executors) {
     EXPECT_TRUE(wait_until([&] { return (acked = read_outputs(_out).acked.size()) == total; }, 60s))
         << acked << " of " << total << " message ids acked";
     EXPECT_TRUE(kept()) << "a surviving worker was restarted while the topology finished";
+}
+
+// `tempest rebalance -n 5` of a topology on 4 workers (13 executors: 4+3+3+3 -> 3+3+3+2+2) moves
+// the fewest executors (two) and restarts only the workers whose executor set changed: every
+// worker whose executors Nimbus left as they were keeps its process.
+TEST_F(cluster_test, a_rebalance_restarts_only_the_workers_whose_executors_change) {
+    ASSERT_NO_FATAL_FAILURE(start_cluster({"nimbus.task.timeout.secs=30"}, {}, 3));
+    constexpr int repetitions = 20;
+    constexpr auto total = static_cast<std::size_t>(repetitions * sentence_count);
+    run_result r = submit("rb", {"--workers", "4", "--repetitions", std::to_string(repetitions),
+                                 "--rate", "10", "--message-timeout", "5", "--max-pending", "20"});
+    ASSERT_EQ(r.status, 0) << r.out << r.err;
+    auto all_workers = [&] {
+        std::map<std::string, pid_t> w;
+        for (auto& s : _supervisors) {
+            auto more = live_workers(s->local_dir());
+            w.insert(more.begin(), more.end());
+        }
+        return w;
+    };
+    // port -> its executors' task ranges, as Nimbus reports them.
+    using layout = std::map<int, std::set<std::pair<int, int>>>;
+    auto executor_layout = [&]() -> std::optional<layout> {
+        auto ex = executors("rb");
+        if (!ex) {
+            return std::nullopt;
+        }
+        layout l;
+        for (const auto& e : *ex) {
+            l[e.port].insert({e.task_start, e.task_end});
+        }
+        return l;
+    };
+    std::map<std::string, pid_t> before_workers;
+    ASSERT_TRUE(wait_until([&] { return (before_workers = all_workers()).size() == 4; }, 30s))
+        << before_workers.size() << " workers running, want 4";
+    ASSERT_TRUE(wait_until([&] { return read_outputs(_out).acked.size() >= 20; }, 30s))
+        << "no progress before the rebalance";
+    std::optional<layout> before;
+    ASSERT_TRUE(wait_until([&] { return (before = executor_layout()).has_value(); }, 10s));
+    ASSERT_EQ(before->size(), 4u);
+
+    run_result rb = cli("rebalance", {"rb", "-w", "0", "-n", "5"});
+    ASSERT_EQ(rb.status, 0) << rb.out << rb.err;
+    std::optional<layout> after;
+    EXPECT_TRUE(wait_until(
+        [&] {
+            after = executor_layout();
+            return after && after->size() == 5;
+        },
+        30s))
+        << "not on 5 workers after the rebalance";
+    ASSERT_TRUE(after.has_value());
+    int moved = 0;
+    std::size_t unchanged = 0;
+    for (const auto& [port, ranges] : *before) {
+        auto it = after->find(port);
+        for (const auto& range : ranges) {
+            moved += it == after->end() || !it->second.contains(range) ? 1 : 0;
+        }
+        unchanged += it != after->end() && it->second == ranges ? 1 : 0;
+    }
+    EXPECT_EQ(moved, 2) << "13 executors from 4 to 5 workers: two must move, no more";
+    EXPECT_EQ(unchanged, 2u);
+
+    // The supervisors settle on 5 workers; the old processes still running are exactly the
+    // workers left unchanged.
+    std::map<std::string, pid_t> now;
+    auto old_alive = [&] {
+        std::size_t n = 0;
+        for (const auto& [id, pid] : before_workers) {
+            n += now.contains(id) && now.at(id) == pid ? 1 : 0;
+        }
+        return n;
+    };
+    EXPECT_TRUE(wait_until(
+        [&] { return (now = all_workers()).size() == 5 && old_alive() == unchanged; }, 30s))
+        << now.size() << " workers, " << old_alive() << " of them from before, want 5 and "
+        << unchanged;
+    EXPECT_TRUE(holds_for(
+        [&] { return (now = all_workers()).size() == 5 && old_alive() == unchanged; }, 3s))
+        << "workers restarted after the rebalance settled";
+
+    std::size_t acked = 0;
+    EXPECT_TRUE(wait_until([&] { return (acked = read_outputs(_out).acked.size()) == total; }, 60s))
+        << acked << " of " << total << " message ids acked";
 }
 
 // `tempest dev-cluster`: its own ZooKeeper, Nimbus and supervisor; cluster.yaml is all a client
