@@ -29,6 +29,7 @@
 #include <memory>
 #include <mutex>
 #include <set>
+#include <stdexcept>
 #include <thread>
 
 namespace tempest::cli {
@@ -63,37 +64,38 @@ config load_config(const client_options& o) {
     return common::load_daemon_config(file, o.overrides);
 }
 
-// --nimbus HOST:PORT, else nimbus.seeds[0]:nimbus.thrift.port.
-endpoint nimbus_endpoint(const client_options& o, const config& conf) {
+// --nimbus HOST:PORT.
+endpoint explicit_endpoint(const std::string& t) {
+    auto colon = t.rfind(':');
+    int port = colon == std::string::npos ? 0 : parse_int(t.substr(colon + 1), 1, 65535);
+    if (colon == std::string::npos || colon == 0 || port <= 0) {
+        throw cli_error(fmt::format("bad --nimbus '{}': expected HOST:PORT", t), exit_usage);
+    }
+    return {t.substr(0, colon), port};
+}
+
+// nimbus.seeds of `conf`; cli_error when it names no usable address.
+std::vector<common::nimbus_address> seeds_of(const config& conf) {
+    try {
+        return common::nimbus_seeds(conf);
+    } catch (const std::invalid_argument& e) {
+        throw cli_error(fmt::format("{}; or give --nimbus HOST:PORT", e.what()));
+    }
+}
+
+// The Nimbus given by --nimbus HOST:PORT (that one, leader or not), else the leader among
+// nimbus.seeds (each seed tried in turn, the leader it names followed:
+// nimbus_client::connect_leader).
+common::nimbus_client connect(const client_options& o, const config& conf) {
     if (o.nimbus) {
-        const std::string& t = *o.nimbus;
-        auto colon = t.rfind(':');
-        int port = colon == std::string::npos ? 0 : parse_int(t.substr(colon + 1), 1, 65535);
-        if (colon == std::string::npos || colon == 0 || port <= 0) {
-            throw cli_error(fmt::format("bad --nimbus '{}': expected HOST:PORT", t), exit_usage);
-        }
-        return {t.substr(0, colon), port};
+        endpoint e = explicit_endpoint(*o.nimbus);
+        return common::nimbus_client::connect(e.host, e.port, call_timeout);
     }
-    const value* seeds = conf.find("nimbus.seeds");
-    if (seeds == nullptr || seeds->type() != value_type::list || seeds->as_list().empty() ||
-        seeds->as_list().front().type() != value_type::string) {
-        throw cli_error(
-            "nimbus.seeds names no host; set it (-c nimbus.seeds=[HOST]) or give "
-            "--nimbus HOST:PORT");
-    }
-    auto port = conf.get_int("nimbus.thrift.port", 6627);
-    if (port <= 0) {
-        throw cli_error(
-            fmt::format("nimbus.thrift.port is {}, which a client cannot connect to; "
-                        "give --nimbus HOST:PORT",
-                        port));
-    }
-    return {seeds->as_list().front().as_string(), static_cast<int>(port)};
+    return common::nimbus_client::connect_leader(seeds_of(conf), call_timeout);
 }
 
 common::nimbus_client connect(const client_options& o) {
-    endpoint e = nimbus_endpoint(o, load_config(o));
-    return common::nimbus_client::connect(e.host, e.port, call_timeout);
+    return connect(o, load_config(o));
 }
 
 // Shows upload progress on stderr: a bar redrawn in place on a terminal, else one line at the
@@ -489,7 +491,12 @@ std::pair<std::string, int> parse_component_parallelism(const std::string& text)
 int run_jar(const jar_options& o) {
     config conf = load_config(o.client);
     common::init_logging(conf.get_string("tempest.log.level", "info"));
-    endpoint e = nimbus_endpoint(o.client, conf);
+    // Only the checks: a bad --nimbus or nimbus.seeds is refused before any work.
+    if (o.client.nimbus) {
+        (void)explicit_endpoint(*o.client.nimbus);
+    } else {
+        (void)seeds_of(conf);
+    }
 
     common::package_loader pkg(o.package);
     auto& registry = component_registry::instance();
@@ -502,7 +509,7 @@ int run_jar(const jar_options& o) {
         flux = common::load_flux_file(*o.flux_file, registry);
     }
 
-    auto client = common::nimbus_client::connect(e.host, e.port, call_timeout);
+    auto client = connect(o.client, conf);
     nimbus_submitter target(client, o.package, conf);
     checking_submitter sub(target, registered);
     int rc = 0;
