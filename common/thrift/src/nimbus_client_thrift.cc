@@ -186,8 +186,10 @@ nimbus_client nimbus_client::connect_leader(const std::vector<nimbus_address>& s
         }
     }
     if (fallback) {
-        log.warn("no leader Nimbus answers ({}); asking {}, which does not lead",
-                 fmt::join(failures, "; "), fallback->endpoint());
+        log.warn(
+            "the leader Nimbus does not answer ({}); using {}, which did (if it does not lead, "
+            "it answers queries and refuses changes)",
+            fmt::join(failures, "; "), fallback->endpoint());
         return std::move(*fallback);
     }
     std::vector<std::string> addresses;
