@@ -289,19 +289,31 @@ struct run_state {
     std::size_t executors = 0;
     std::optional<int> beats;  // workers with a heartbeat; unknown without ZooKeeper
     int workers = 1;           // requested
+    int slots = 0;             // distinct worker slots the assigned executors use
 
     bool operator==(const run_state&) const = default;
 
+    bool all_assigned() const { return executors > 0 && assigned == executors; }
+    // The workers to wait for: every requested one, or, once every executor is assigned, the
+    // slots Nimbus found (a cluster with fewer free slots than requested runs on fewer).
+    int running_on() const {
+        return all_assigned() && slots > 0 ? std::min(slots, workers) : workers;
+    }
+    bool short_of_slots() const { return all_assigned() && slots > 0 && slots < workers; }
+
     bool done() const {
-        return status == "ACTIVE" && executors > 0 && assigned == executors &&
-               (!beats || *beats >= workers);
+        return status == "ACTIVE" && all_assigned() && (!beats || *beats >= running_on());
     }
 
     std::string describe() const {
         std::string s =
             fmt::format("{}: {} of {} executors assigned, ", status, assigned, executors);
-        return s + (beats ? fmt::format("{} of {} workers with heartbeats", *beats, workers)
-                          : fmt::format("{} workers requested (heartbeats not watched)", workers));
+        s += beats ? fmt::format("{} of {} workers with heartbeats", *beats, running_on())
+                   : fmt::format("{} workers requested (heartbeats not watched)", workers);
+        if (short_of_slots()) {
+            s += fmt::format(" ({} requested; no free slots for the others)", workers);
+        }
+        return s;
     }
 
     std::string missing() const {
@@ -315,9 +327,9 @@ struct run_state {
                             "with free slots running?)",
                             executors - assigned, executors));
         }
-        if (beats && *beats < workers) {
-            parts.push_back(
-                fmt::format("{} of {} workers have no heartbeat", workers - *beats, workers));
+        if (beats && *beats < running_on()) {
+            parts.push_back(fmt::format("{} of {} workers have no heartbeat", running_on() - *beats,
+                                        running_on()));
         }
         std::string out;
         for (const auto& p : parts) {
@@ -388,13 +400,27 @@ void wait_running(common::nimbus_client& client, const config& conf, const std::
         now.assigned =
             static_cast<std::size_t>(std::count_if(info.executors.begin(), info.executors.end(),
                                                    [](const auto& e) { return !e.host.empty(); }));
+        std::set<std::pair<std::string, int>> slots;
+        for (const auto& e : info.executors) {
+            if (!e.host.empty()) {
+                slots.insert({e.host, e.port});
+            }
+        }
+        now.slots = static_cast<int>(slots.size());
         if (!last || !(*last == now)) {
             fmt::print("tempest: topology '{}' is {}\n", name, now.describe());
             std::fflush(stdout);
             last = now;
         }
         if (now.done()) {
-            fmt::print("tempest: topology '{}' is running\n", name);
+            if (now.short_of_slots()) {
+                fmt::print(
+                    "tempest: topology '{}' is running on {} of {} workers (no free slots for "
+                    "the others)\n",
+                    name, now.slots, now.workers);
+            } else {
+                fmt::print("tempest: topology '{}' is running\n", name);
+            }
             std::fflush(stdout);
             return;
         }

@@ -15,6 +15,8 @@
 //     the other supervisors' workers keep running as the same processes, every id is acked;
 //   - `tempest rebalance -n` moves the fewest executors and restarts only the workers whose
 //     executors changed;
+//   - `tempest jar --wait` finishes, saying so, when the topology runs on fewer workers than it
+//     asked for because slots ran out;
 //   - `tempest dev-cluster` runs the package from its cluster.yaml and stops everything on
 //     SIGTERM, and names a daemon that does not come up.
 //
@@ -956,6 +958,21 @@ TEST_F(cluster_test, a_rebalance_restarts_only_the_workers_whose_executors_chang
     std::size_t acked = 0;
     EXPECT_TRUE(wait_until([&] { return (acked = read_outputs(_out).acked.size()) == total; }, 60s))
         << acked << " of " << total << " message ids acked";
+}
+
+// More workers requested than the cluster has slots: Nimbus runs every executor on the slots
+// there are, and `tempest jar --wait` says so and finishes instead of waiting for workers that
+// cannot come.
+TEST_F(cluster_test, jar_wait_finishes_on_fewer_workers_when_slots_run_out) {
+    ASSERT_NO_FATAL_FAILURE(start_cluster());
+    run_result r = submit("short", {"--workers", "5", "--repetitions", "5"});
+    ASSERT_EQ(r.status, 0) << r.out << r.err;
+    EXPECT_NE(r.out.find("tempest: topology 'short' is running on 4 of 5 workers (no free slots "
+                         "for the others)"),
+              std::string::npos)
+        << r.out;
+    auto workers = wait_workers(2);
+    EXPECT_FALSE(HasFailure());
 }
 
 // `tempest dev-cluster`: its own ZooKeeper, Nimbus and supervisor; cluster.yaml is all a client
