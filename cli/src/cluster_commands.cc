@@ -29,6 +29,7 @@
 #include <memory>
 #include <mutex>
 #include <set>
+#include <stdexcept>
 #include <thread>
 
 namespace tempest::cli {
@@ -63,37 +64,38 @@ config load_config(const client_options& o) {
     return common::load_daemon_config(file, o.overrides);
 }
 
-// --nimbus HOST:PORT, else nimbus.seeds[0]:nimbus.thrift.port.
-endpoint nimbus_endpoint(const client_options& o, const config& conf) {
+// --nimbus HOST:PORT.
+endpoint explicit_endpoint(const std::string& t) {
+    auto colon = t.rfind(':');
+    int port = colon == std::string::npos ? 0 : parse_int(t.substr(colon + 1), 1, 65535);
+    if (colon == std::string::npos || colon == 0 || port <= 0) {
+        throw cli_error(fmt::format("bad --nimbus '{}': expected HOST:PORT", t), exit_usage);
+    }
+    return {t.substr(0, colon), port};
+}
+
+// nimbus.seeds of `conf`; cli_error when it names no usable address.
+std::vector<common::nimbus_address> seeds_of(const config& conf) {
+    try {
+        return common::nimbus_seeds(conf);
+    } catch (const std::invalid_argument& e) {
+        throw cli_error(fmt::format("{}; or give --nimbus HOST:PORT", e.what()));
+    }
+}
+
+// The Nimbus given by --nimbus HOST:PORT (that one, leader or not), else the leader among
+// nimbus.seeds (each seed tried in turn, the leader it names followed:
+// nimbus_client::connect_leader).
+common::nimbus_client connect(const client_options& o, const config& conf) {
     if (o.nimbus) {
-        const std::string& t = *o.nimbus;
-        auto colon = t.rfind(':');
-        int port = colon == std::string::npos ? 0 : parse_int(t.substr(colon + 1), 1, 65535);
-        if (colon == std::string::npos || colon == 0 || port <= 0) {
-            throw cli_error(fmt::format("bad --nimbus '{}': expected HOST:PORT", t), exit_usage);
-        }
-        return {t.substr(0, colon), port};
+        endpoint e = explicit_endpoint(*o.nimbus);
+        return common::nimbus_client::connect(e.host, e.port, call_timeout);
     }
-    const value* seeds = conf.find("nimbus.seeds");
-    if (seeds == nullptr || seeds->type() != value_type::list || seeds->as_list().empty() ||
-        seeds->as_list().front().type() != value_type::string) {
-        throw cli_error(
-            "nimbus.seeds names no host; set it (-c nimbus.seeds=[HOST]) or give "
-            "--nimbus HOST:PORT");
-    }
-    auto port = conf.get_int("nimbus.thrift.port", 6627);
-    if (port <= 0) {
-        throw cli_error(
-            fmt::format("nimbus.thrift.port is {}, which a client cannot connect to; "
-                        "give --nimbus HOST:PORT",
-                        port));
-    }
-    return {seeds->as_list().front().as_string(), static_cast<int>(port)};
+    return common::nimbus_client::connect_leader(seeds_of(conf), call_timeout);
 }
 
 common::nimbus_client connect(const client_options& o) {
-    endpoint e = nimbus_endpoint(o, load_config(o));
-    return common::nimbus_client::connect(e.host, e.port, call_timeout);
+    return connect(o, load_config(o));
 }
 
 // Shows upload progress on stderr: a bar redrawn in place on a terminal, else one line at the
@@ -287,19 +289,31 @@ struct run_state {
     std::size_t executors = 0;
     std::optional<int> beats;  // workers with a heartbeat; unknown without ZooKeeper
     int workers = 1;           // requested
+    int slots = 0;             // distinct worker slots the assigned executors use
 
     bool operator==(const run_state&) const = default;
 
+    bool all_assigned() const { return executors > 0 && assigned == executors; }
+    // The workers to wait for: every requested one, or, once every executor is assigned, the
+    // slots Nimbus found (a cluster with fewer free slots than requested runs on fewer).
+    int running_on() const {
+        return all_assigned() && slots > 0 ? std::min(slots, workers) : workers;
+    }
+    bool short_of_slots() const { return all_assigned() && slots > 0 && slots < workers; }
+
     bool done() const {
-        return status == "ACTIVE" && executors > 0 && assigned == executors &&
-               (!beats || *beats >= workers);
+        return status == "ACTIVE" && all_assigned() && (!beats || *beats >= running_on());
     }
 
     std::string describe() const {
         std::string s =
             fmt::format("{}: {} of {} executors assigned, ", status, assigned, executors);
-        return s + (beats ? fmt::format("{} of {} workers with heartbeats", *beats, workers)
-                          : fmt::format("{} workers requested (heartbeats not watched)", workers));
+        s += beats ? fmt::format("{} of {} workers with heartbeats", *beats, running_on())
+                   : fmt::format("{} workers requested (heartbeats not watched)", workers);
+        if (short_of_slots()) {
+            s += fmt::format(" ({} requested; no free slots for the others)", workers);
+        }
+        return s;
     }
 
     std::string missing() const {
@@ -313,9 +327,9 @@ struct run_state {
                             "with free slots running?)",
                             executors - assigned, executors));
         }
-        if (beats && *beats < workers) {
-            parts.push_back(
-                fmt::format("{} of {} workers have no heartbeat", workers - *beats, workers));
+        if (beats && *beats < running_on()) {
+            parts.push_back(fmt::format("{} of {} workers have no heartbeat", running_on() - *beats,
+                                        running_on()));
         }
         std::string out;
         for (const auto& p : parts) {
@@ -386,13 +400,27 @@ void wait_running(common::nimbus_client& client, const config& conf, const std::
         now.assigned =
             static_cast<std::size_t>(std::count_if(info.executors.begin(), info.executors.end(),
                                                    [](const auto& e) { return !e.host.empty(); }));
+        std::set<std::pair<std::string, int>> slots;
+        for (const auto& e : info.executors) {
+            if (!e.host.empty()) {
+                slots.insert({e.host, e.port});
+            }
+        }
+        now.slots = static_cast<int>(slots.size());
         if (!last || !(*last == now)) {
             fmt::print("tempest: topology '{}' is {}\n", name, now.describe());
             std::fflush(stdout);
             last = now;
         }
         if (now.done()) {
-            fmt::print("tempest: topology '{}' is running\n", name);
+            if (now.short_of_slots()) {
+                fmt::print(
+                    "tempest: topology '{}' is running on {} of {} workers (no free slots for "
+                    "the others)\n",
+                    name, now.slots, now.workers);
+            } else {
+                fmt::print("tempest: topology '{}' is running\n", name);
+            }
             std::fflush(stdout);
             return;
         }
@@ -489,7 +517,12 @@ std::pair<std::string, int> parse_component_parallelism(const std::string& text)
 int run_jar(const jar_options& o) {
     config conf = load_config(o.client);
     common::init_logging(conf.get_string("tempest.log.level", "info"));
-    endpoint e = nimbus_endpoint(o.client, conf);
+    // Only the checks: a bad --nimbus or nimbus.seeds is refused before any work.
+    if (o.client.nimbus) {
+        (void)explicit_endpoint(*o.client.nimbus);
+    } else {
+        (void)seeds_of(conf);
+    }
 
     common::package_loader pkg(o.package);
     auto& registry = component_registry::instance();
@@ -502,7 +535,7 @@ int run_jar(const jar_options& o) {
         flux = common::load_flux_file(*o.flux_file, registry);
     }
 
-    auto client = common::nimbus_client::connect(e.host, e.port, call_timeout);
+    auto client = connect(o.client, conf);
     nimbus_submitter target(client, o.package, conf);
     checking_submitter sub(target, registered);
     int rc = 0;

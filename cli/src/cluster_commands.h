@@ -16,7 +16,9 @@
 // `monitor` is Storm's `storm monitor` (monitor.h), until SIGINT/SIGTERM. `errors` lists the
 // errors Nimbus keeps per component (time in UTC, worker host:port, task, text), oldest first.
 //
-// Nimbus is --nimbus HOST:PORT, else nimbus.seeds[0]:nimbus.thrift.port of the daemon config.
+// Nimbus is --nimbus HOST:PORT, else the leader among nimbus.seeds of the daemon config (each
+// seed, a host on nimbus.thrift.port or HOST:PORT, asked in turn for the leader, which is then
+// followed; when none answers, the error names every address tried).
 // `jar` loads the package, runs its tempest_main with a submitter that checks each topology
 // (checking_submitter: valid config, every class registered), uploads the package and submits
 // it. With --wait [SECS] (default 60) it then reports each submitted topology's state (status,

@@ -147,13 +147,15 @@ std::set<worker_slot> assignment_monitor::dead_slots(const std::string& id, cons
     return dead;
 }
 
-int assignment_monitor::reschedule(const std::string* from_scratch) {
+int assignment_monitor::reschedule(const std::string* rebalanced) {
     const auto& paths = _store.paths();
     auto storms = _store.read_all();
     std::vector<topology_request> requests;
     for (const auto& [id, base] : storms) {
         try {
-            requests.push_back({id, std::max(1, base.num_workers), _store.executors(id, base), {}});
+            bool rebalance = rebalanced != nullptr && *rebalanced == id;
+            requests.push_back(
+                {id, std::max(1, base.num_workers), _store.executors(id, base), {}, rebalance});
         } catch (const std::exception& e) {
             log().warn("cannot schedule topology {}: {}", id, e.what());
         }
@@ -172,7 +174,7 @@ int assignment_monitor::reschedule(const std::string* from_scratch) {
         }
         recorded.insert(id);
         auto a = thrift::decode_assignment(data->data);
-        if (a && (from_scratch == nullptr || *from_scratch != id)) {
+        if (a) {
             existing[id] = to_schedule(*a);
         }
     }

@@ -52,10 +52,11 @@ class assignment_monitor {
     void set_clocks(nimbus_clocks clocks);
 
     // Reschedules every topology in storms/ against the live supervisors and executors and
-    // writes the assignments that changed (or were missing). `from_scratch` names a topology
-    // whose previous assignment is ignored (a rebalance). Returns how many were written. Throws
+    // writes the assignments that changed (or were missing). `rebalanced` names a topology to
+    // bring to its even layout with the fewest moves (topology_request::rebalance); every other
+    // one only has its orphans placed. Returns how many were written. Throws
     // std::runtime_error when the cluster state fails.
-    int reschedule(const std::string* from_scratch = nullptr);
+    int reschedule(const std::string* rebalanced = nullptr);
 
     // The supervisors to offer slots of (see the class comment).
     std::vector<supervisor_offer> live_supervisors();

@@ -5,7 +5,7 @@
 //
 //   kill(name, wait)       ─▶ storms/<id> KILLED      ─┐        ┌─▶ topology_store::remove
 //   rebalance(name, req)   ─▶ storms/<id> REBALANCING ─┴─ due ──┴─▶ new sizes, status back,
-//                                                                   reschedule from scratch
+//                                                                   even layout, fewest moves
 //
 // The pending list lives in memory; the records carry what a new leader needs to resume it
 // (recover()). A newer action on a topology replaces an older one. A wait of 0 runs at once.

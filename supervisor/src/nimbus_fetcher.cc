@@ -6,9 +6,12 @@
 #include "tempest/common/nimbus_client.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
+#include <algorithm>
 #include <chrono>
 #include <memory>
+#include <stdexcept>
 #include <string>
 #include <system_error>
 #include <vector>
@@ -18,43 +21,64 @@ namespace tempest::supervisor::detail {
 namespace fs = std::filesystem;
 
 common::code_file_fetcher nimbus_fetcher(const config& conf) {
-    std::vector<std::string> seeds;
-    if (const value* v = conf.find(common::keys::nimbus_seeds); v != nullptr) {
-        if (v->type() == value_type::list) {
-            for (const auto& s : v->as_list()) {
-                seeds.push_back(s.as_string());
-            }
-        } else if (v->type() == value_type::string) {
-            seeds.push_back(v->as_string());
-        }
+    std::vector<common::nimbus_address> seeds;
+    std::string bad_seeds;
+    try {
+        seeds = common::nimbus_seeds(conf);
+    } catch (const std::invalid_argument& e) {
+        bad_seeds = e.what();
     }
-    const int port = static_cast<int>(common::conf_int(conf, common::keys::nimbus_thrift_port));
-    // The seed that served last: the next file most likely comes from the same leader.
-    auto first = std::make_shared<std::size_t>(0);
-    return [seeds, port, first](const std::string& remote,
-                                const fs::path& dest) -> common::result<void> {
+    // The address that served last: the next file most likely comes from the same Nimbus.
+    auto last = std::make_shared<std::string>();
+    return [seeds, bad_seeds, last](const std::string& remote,
+                                    const fs::path& dest) -> common::result<void> {
         if (seeds.empty()) {
-            log().warn("cannot fetch {}: nimbus.seeds is empty: no Nimbus to download from",
-                       remote);
+            log().warn("cannot fetch {}: {}: no Nimbus to download from", remote, bad_seeds);
             return std::make_error_code(std::errc::invalid_argument);
         }
-        std::string errors;
-        for (std::size_t i = 0; i < seeds.size(); ++i) {
-            const std::size_t at = (*first + i) % seeds.size();
+        const auto timeout = std::chrono::seconds(30);
+        std::vector<std::string> errors;
+        std::vector<std::string> tried;
+        auto attempt = [&](common::nimbus_client& client) {
+            tried.push_back(client.endpoint());
             try {
-                auto client =
-                    common::nimbus_client::connect(seeds[at], port, std::chrono::seconds(30));
                 client.download_file(remote, dest);
-                *first = at;
-                return {};
+                *last = client.endpoint();
+                return true;
             } catch (const std::exception& e) {
-                if (!errors.empty()) {
-                    errors += "; ";
+                errors.push_back(fmt::format("{}: {}", client.endpoint(), e.what()));
+                return false;
+            }
+        };
+        // The leader first (it has every topology's code), as Storm's supervisor does; then
+        // every seed in turn (a standby that replicated the code serves it too).
+        try {
+            auto client = common::nimbus_client::connect_leader(seeds, timeout);
+            if (attempt(client)) {
+                return {};
+            }
+        } catch (const std::exception& e) {
+            errors.push_back(e.what());
+        }
+        std::vector<common::nimbus_address> order = seeds;
+        std::stable_partition(order.begin(), order.end(),
+                              [&](const auto& a) { return a.text() == *last; });
+        for (const auto& a : order) {
+            if (std::find(tried.begin(), tried.end(), a.text()) != tried.end()) {
+                continue;
+            }
+            try {
+                auto client = common::nimbus_client::connect(a.host, a.port, timeout);
+                if (attempt(client)) {
+                    return {};
                 }
-                errors += fmt::format("{}:{}: {}", seeds[at], port, e.what());
+            } catch (const std::exception& e) {
+                tried.push_back(a.text());
+                errors.push_back(e.what());
             }
         }
-        log().warn("no Nimbus served {}: {}", remote, errors);
+        log().warn("no Nimbus served {} (tried {}): {}", remote, fmt::join(tried, ", "),
+                   fmt::join(errors, "; "));
         return std::make_error_code(std::errc::host_unreachable);
     };
 }

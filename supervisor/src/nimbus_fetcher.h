@@ -8,10 +8,12 @@
 
 namespace tempest::supervisor::detail {
 
-// Fetches each file from the first of nimbus.seeds (in order, on nimbus.thrift.port) that serves
-// it, starting with the seed that served the previous file. A failure is logged at warn with
-// each seed's error and returned as std::errc::host_unreachable (no seeds at all:
-// std::errc::invalid_argument, the log naming nimbus.seeds). Used by one sync pass at a time.
+// Fetches each file from the leader among nimbus.seeds (common::nimbus_seeds: hosts on
+// nimbus.thrift.port or HOST:PORT; the leader found as nimbus_client::connect_leader does), else
+// from the first seed that serves it, starting with the one that served the previous file. A
+// failure is logged at warn naming every address tried and its error, and returned as
+// std::errc::host_unreachable (no usable seed at all: std::errc::invalid_argument, the log
+// naming nimbus.seeds). Used by one sync pass at a time.
 common::code_file_fetcher nimbus_fetcher(const config& conf);
 
 }  // namespace tempest::supervisor::detail

@@ -11,6 +11,12 @@
 //   - a supervisor killed with SIGKILL and started again on the same local dir adopts the workers
 //     it left running (same pids);
 //   - a supervisor that stops heartbeating (SIGSTOP) loses its executors to the other one;
+//   - of three supervisors, one killed with its workers (kill -9) loses only its own executors:
+//     the other supervisors' workers keep running as the same processes, every id is acked;
+//   - `tempest rebalance -n` moves the fewest executors and restarts only the workers whose
+//     executors changed;
+//   - `tempest jar --wait` finishes, saying so, when the topology runs on fewer workers than it
+//     asked for because slots ran out;
 //   - `tempest dev-cluster` runs the package from its cluster.yaml and stops everything on
 //     SIGTERM, and names a daemon that does not come up.
 //
@@ -157,12 +163,13 @@ class cluster_test : public ::testing::Test {
         static int counter = 0;
         _root = "/cluster-test-" + std::to_string(::getpid()) + "-" + std::to_string(counter++);
         _paths = common::zk_paths(_root);
+        // Two slots for each of up to three supervisors (most tests start two).
         std::set<int> ports;
-        while (ports.size() < 4) {
+        while (ports.size() < 6) {
             ports.insert(test_support::pick_free_port());
         }
         std::vector<int> p(ports.begin(), ports.end());
-        _slots = {{p[0], p[1]}, {p[2], p[3]}};
+        _slots = {{p[0], p[1]}, {p[2], p[3]}, {p[4], p[5]}};
     }
 
     void TearDown() override {
@@ -224,10 +231,11 @@ class cluster_test : public ::testing::Test {
         };
     }
 
-    // Starts Nimbus (with `nimbus_extra` after the other overrides) and the supervisors "a" and
-    // "b" (with `supervisor_extra`), and waits until both are registered in ZooKeeper.
+    // Starts Nimbus (with `nimbus_extra` after the other overrides) and `count` supervisors "a",
+    // "b", ... (with `supervisor_extra`), and waits until all are registered in ZooKeeper.
     void start_cluster(const std::vector<std::string>& nimbus_extra = {},
-                       const std::vector<std::string>& supervisor_extra = {}) {
+                       const std::vector<std::string>& supervisor_extra = {},
+                       std::size_t count = 2) {
         _zk = std::make_unique<common::zk_cluster_state>(common::zk_options{
             .servers = zk_environment::server->connect_string(),
             .root = "",
@@ -236,7 +244,7 @@ class cluster_test : public ::testing::Test {
         nimbus_overrides.insert(nimbus_overrides.end(), nimbus_extra.begin(), nimbus_extra.end());
         _nimbus = std::make_unique<system_test::nimbus_process>(
             zk_environment::server->port(), _root, _dir / "nimbus", nimbus_overrides);
-        for (std::size_t i = 0; i < _slots.size(); ++i) {
+        for (std::size_t i = 0; i < count && i < _slots.size(); ++i) {
             std::string name(1, static_cast<char>('a' + i));
             fs::path local = _dir / ("supervisor-" + name);
             std::vector<std::string> o = zk_overrides();
@@ -253,7 +261,7 @@ class cluster_test : public ::testing::Test {
                 std::make_unique<system_test::supervisor_process>(name, local, std::move(o)));
         }
         ASSERT_TRUE(
-            wait_until([&] { return registered().size() == 2 || !supervisors_running(); }, 30s))
+            wait_until([&] { return registered().size() == count || !supervisors_running(); }, 30s))
             << "the supervisors did not register in ZooKeeper under " << _paths.supervisors();
         ASSERT_TRUE(supervisors_running()) << "a supervisor exited";
     }
@@ -740,6 +748,231 @@ TEST_F(cluster_test, moves_executors_off_a_supervisor_that_stops_heartbeating) {
     EXPECT_TRUE(
         wait_until([&] { return (a_now = live_workers(sup(0).local_dir())).size() == 2; }, 20s))
         << "supervisor a runs " << a_now.size() << " workers";
+}
+
+// A node lost for good (kill -9 of a supervisor and its workers) moves only its own executors:
+// with slots free on the other supervisors, Nimbus gives the orphans fresh workers there, every
+// worker already running elsewhere keeps its process (same pid, never restarted), and the
+// reliable topology acks every message id (the lost tuples are replayed, the spout restarted
+// elsewhere if it was lost too).
+TEST_F(cluster_test, a_lost_supervisor_moves_only_its_own_executors) {
+    ASSERT_NO_FATAL_FAILURE(start_cluster({"nimbus.task.timeout.secs=30"}, {}, 3));
+    constexpr int repetitions = 20;
+    constexpr auto total = static_cast<std::size_t>(repetitions * sentence_count);
+    // 4 workers over 3 supervisors of 2 slots: 2 slots stay free, whichever node goes.
+    run_result r =
+        submit("kept", {"--workers", "4", "--repetitions", std::to_string(repetitions), "--rate",
+                        "10", "--message-timeout", "5", "--max-pending", "20"});
+    ASSERT_EQ(r.status, 0) << r.out << r.err;
+    std::vector<std::map<std::string, pid_t>> workers;
+    std::size_t running = 0;
+    ASSERT_TRUE(wait_until(
+        [&] {
+            workers.clear();
+            running = 0;
+            for (auto& s : _supervisors) {
+                workers.push_back(live_workers(s->local_dir()));
+                running += workers.back().size();
+            }
+            return running == 4;
+        },
+        30s))
+        << running << " workers running, want 4";
+    ASSERT_TRUE(wait_until([&] { return read_outputs(_out).acked.size() >= 20; }, 30s))
+        << "no progress before the kill";
+
+    // The victim: the supervisor running the worker with the most executors (13 executors over
+    // 4 workers: one holds 4), so that one orphan is left over once a free slot has as many as
+    // the others hold: it must join the fresh worker, not a running one.
+    std::optional<std::vector<common::executor_summary>> before;
+    ASSERT_TRUE(wait_until([&] { return (before = executors("kept")).has_value(); }, 10s));
+    std::map<int, int> per_port;
+    for (const auto& e : *before) {
+        ++per_port[e.port];
+    }
+    std::optional<std::size_t> victim;
+    int most = 0;
+    for (std::size_t i = 0; i < workers.size(); ++i) {
+        for (int port : _slots[i]) {
+            if (per_port[port] > most) {
+                most = per_port[port];
+                victim = i;
+            }
+        }
+    }
+    ASSERT_TRUE(victim.has_value());
+    EXPECT_EQ(most, 4) << ::testing::PrintToString(per_port);
+    std::map<std::string, pid_t> survivors;  // worker id -> pid on the other supervisors
+    for (std::size_t i = 0; i < workers.size(); ++i) {
+        if (i != *victim) {
+            survivors.insert(workers[i].begin(), workers[i].end());
+        }
+    }
+    const std::set<int> lost_ports(_slots[*victim].begin(), _slots[*victim].end());
+    const std::size_t lost_workers = workers[*victim].size();
+    std::size_t acked_before = read_outputs(_out).acked.size();
+
+    ASSERT_TRUE(sup(*victim).kill());
+    system_test::kill_workers(sup(*victim).local_dir());
+    auto killed_at = clock::now();
+
+    // Nimbus moves the lost executors (after the session timeout, 4 s) and the other
+    // supervisors start workers for them.
+    std::optional<std::vector<common::executor_summary>> after;
+    EXPECT_TRUE(wait_until(
+        [&] {
+            after = executors("kept");
+            return after && !after->empty() &&
+                   std::none_of(after->begin(), after->end(),
+                                [&](const auto& e) { return lost_ports.contains(e.port); });
+        },
+        30s))
+        << "executors still on the lost supervisor's slots";
+    std::size_t now_running = 0;
+    std::map<std::string, pid_t> now;
+    EXPECT_TRUE(wait_until(
+        [&] {
+            now.clear();
+            for (std::size_t i = 0; i < _supervisors.size(); ++i) {
+                if (i != *victim) {
+                    auto w = live_workers(sup(i).local_dir());
+                    now.insert(w.begin(), w.end());
+                }
+            }
+            now_running = now.size();
+            return now_running == survivors.size() + lost_workers;
+        },
+        30s))
+        << now_running << " workers on the other supervisors, want " << survivors.size() << " + "
+        << lost_workers;
+    std::cout << "lost supervisor " << sup(*victim).name() << " with " << lost_workers
+              << " workers; replaced after "
+              << std::chrono::duration<double>(clock::now() - killed_at).count() << " s ("
+              << acked_before << " of " << total << " ids acked at the kill)\n";
+
+    // Every worker that ran elsewhere still runs, as the same process, through several monitor
+    // and sync periods (1 s each).
+    auto kept = [&] {
+        std::map<std::string, pid_t> w;
+        for (std::size_t i = 0; i < _supervisors.size(); ++i) {
+            if (i != *victim) {
+                auto more = live_workers(sup(i).local_dir());
+                w.insert(more.begin(), more.end());
+            }
+        }
+        return std::all_of(survivors.begin(), survivors.end(), [&](const auto& e) {
+            return w.contains(e.first) && w.at(e.first) == e.second;
+        });
+    };
+    EXPECT_TRUE(holds_for(kept, 3s)) << "a worker of a live supervisor was restarted: before "
+                                     << ::testing::PrintToString(pids_of(survivors)) << ", now "
+                                     << ::testing::PrintToString(pids_of(now));
+
+    std::size_t acked = 0;
+    EXPECT_TRUE(wait_until([&] { return (acked = read_outputs(_out).acked.size()) == total; }, 60s))
+        << acked << " of " << total << " message ids acked";
+    EXPECT_TRUE(kept()) << "a surviving worker was restarted while the topology finished";
+}
+
+// `tempest rebalance -n 5` of a topology on 4 workers (13 executors: 4+3+3+3 -> 3+3+3+2+2) moves
+// the fewest executors (two) and restarts only the workers whose executor set changed: every
+// worker whose executors Nimbus left as they were keeps its process.
+TEST_F(cluster_test, a_rebalance_restarts_only_the_workers_whose_executors_change) {
+    ASSERT_NO_FATAL_FAILURE(start_cluster({"nimbus.task.timeout.secs=30"}, {}, 3));
+    constexpr int repetitions = 20;
+    constexpr auto total = static_cast<std::size_t>(repetitions * sentence_count);
+    run_result r = submit("rb", {"--workers", "4", "--repetitions", std::to_string(repetitions),
+                                 "--rate", "10", "--message-timeout", "5", "--max-pending", "20"});
+    ASSERT_EQ(r.status, 0) << r.out << r.err;
+    auto all_workers = [&] {
+        std::map<std::string, pid_t> w;
+        for (auto& s : _supervisors) {
+            auto more = live_workers(s->local_dir());
+            w.insert(more.begin(), more.end());
+        }
+        return w;
+    };
+    // port -> its executors' task ranges, as Nimbus reports them.
+    using layout = std::map<int, std::set<std::pair<int, int>>>;
+    auto executor_layout = [&]() -> std::optional<layout> {
+        auto ex = executors("rb");
+        if (!ex) {
+            return std::nullopt;
+        }
+        layout l;
+        for (const auto& e : *ex) {
+            l[e.port].insert({e.task_start, e.task_end});
+        }
+        return l;
+    };
+    std::map<std::string, pid_t> before_workers;
+    ASSERT_TRUE(wait_until([&] { return (before_workers = all_workers()).size() == 4; }, 30s))
+        << before_workers.size() << " workers running, want 4";
+    ASSERT_TRUE(wait_until([&] { return read_outputs(_out).acked.size() >= 20; }, 30s))
+        << "no progress before the rebalance";
+    std::optional<layout> before;
+    ASSERT_TRUE(wait_until([&] { return (before = executor_layout()).has_value(); }, 10s));
+    ASSERT_EQ(before->size(), 4u);
+
+    run_result rb = cli("rebalance", {"rb", "-w", "0", "-n", "5"});
+    ASSERT_EQ(rb.status, 0) << rb.out << rb.err;
+    std::optional<layout> after;
+    EXPECT_TRUE(wait_until(
+        [&] {
+            after = executor_layout();
+            return after && after->size() == 5;
+        },
+        30s))
+        << "not on 5 workers after the rebalance";
+    ASSERT_TRUE(after.has_value());
+    int moved = 0;
+    std::size_t unchanged = 0;
+    for (const auto& [port, ranges] : *before) {
+        auto it = after->find(port);
+        for (const auto& range : ranges) {
+            moved += it == after->end() || !it->second.contains(range) ? 1 : 0;
+        }
+        unchanged += it != after->end() && it->second == ranges ? 1 : 0;
+    }
+    EXPECT_EQ(moved, 2) << "13 executors from 4 to 5 workers: two must move, no more";
+    EXPECT_EQ(unchanged, 2u);
+
+    // The supervisors settle on 5 workers; the old processes still running are exactly the
+    // workers left unchanged.
+    std::map<std::string, pid_t> now;
+    auto old_alive = [&] {
+        std::size_t n = 0;
+        for (const auto& [id, pid] : before_workers) {
+            n += now.contains(id) && now.at(id) == pid ? 1 : 0;
+        }
+        return n;
+    };
+    EXPECT_TRUE(wait_until(
+        [&] { return (now = all_workers()).size() == 5 && old_alive() == unchanged; }, 30s))
+        << now.size() << " workers, " << old_alive() << " of them from before, want 5 and "
+        << unchanged;
+    EXPECT_TRUE(holds_for(
+        [&] { return (now = all_workers()).size() == 5 && old_alive() == unchanged; }, 3s))
+        << "workers restarted after the rebalance settled";
+
+    std::size_t acked = 0;
+    EXPECT_TRUE(wait_until([&] { return (acked = read_outputs(_out).acked.size()) == total; }, 60s))
+        << acked << " of " << total << " message ids acked";
+}
+
+// More workers requested than the cluster has slots: Nimbus runs every executor on the slots
+// there are, and `tempest jar --wait` says so and finishes instead of waiting for workers that
+// cannot come.
+TEST_F(cluster_test, jar_wait_finishes_on_fewer_workers_when_slots_run_out) {
+    ASSERT_NO_FATAL_FAILURE(start_cluster());
+    run_result r = submit("short", {"--workers", "5", "--repetitions", "5"});
+    ASSERT_EQ(r.status, 0) << r.out << r.err;
+    EXPECT_NE(r.out.find("tempest: topology 'short' is running on 4 of 5 workers (no free slots "
+                         "for the others)"),
+              std::string::npos)
+        << r.out;
+    auto workers = wait_workers(2);
+    EXPECT_FALSE(HasFailure());
 }
 
 // `tempest dev-cluster`: its own ZooKeeper, Nimbus and supervisor; cluster.yaml is all a client

@@ -3,7 +3,9 @@
 // with its own storm.local.dir (as on two hosts). A topology submitted to the leader is refused
 // by the standby with one error line naming the leader; once the standby holds a copy of its
 // code, the leader is SIGKILLed, and within the ZooKeeper session timeout plus 5 s the survivor
-// leads: it lists the topology ACTIVE and kills it.
+// leads: it lists the topology ACTIVE and kills it. The CLI given only nimbus.seeds (both
+// Nimbus processes) follows the leader, rides out its loss and names every address it tried
+// when none answers.
 //
 // Also `tempest jar --wait`, which needs a ZooKeeper as well: with no supervisor it times out
 // saying what is missing, and a change in ZooKeeper (a worker heartbeat node) is reported at
@@ -206,6 +208,68 @@ TEST_F(nimbus_failover_test, the_standby_takes_over_after_the_leader_is_killed) 
         << _standby->err();
     EXPECT_TRUE(contains(killed.out, "killed topology 'wc'")) << killed.out;
     EXPECT_TRUE(wait_until([&] { return status_of(*_standby, "wc").empty(); }, 15s));
+}
+
+// The CLI without --nimbus: nimbus.seeds lists both Nimbus processes (HOST:PORT entries, the
+// standby first). It follows the leader the seeds name, answers from the standby at once when
+// the leader is SIGKILLed, reaches the new leader after failover, and, with both gone, fails
+// with one error line naming every address it tried.
+TEST_F(nimbus_failover_test, the_cli_finds_the_leader_among_the_seeds) {
+    _leader = start_nimbus("a");
+    ASSERT_TRUE(contains(_leader->err(), "(leader)")) << _leader->err();
+    _standby = start_nimbus("b");
+    ASSERT_TRUE(contains(_standby->err(), "standby, leader ")) << _standby->err();
+    const std::string seeds =
+        "nimbus.seeds=[\"" + _standby->address() + "\", \"" + _leader->address() + "\"]";
+    auto seeded = [&](const std::string& command, std::vector<std::string> args) {
+        args.insert(args.begin(), {command, "-c", seeds});
+        return system_test::run(args);
+    };
+
+    // A change goes to the leader although the standby is the first seed.
+    run_result r = seeded("jar", {word_count_package(), "--name", "wc"});
+    ASSERT_EQ(r.status, 0) << r.out << r.err;
+    EXPECT_EQ(status_of(*_leader, "wc"), "ACTIVE");
+    run_result listed = seeded("list", {});
+    EXPECT_EQ(listed.status, 0) << listed.err;
+    EXPECT_TRUE(contains(listed.out, "wc")) << listed.out;
+    ASSERT_TRUE(wait_until([&] { return has_code(*_standby, "wc"); }, 15s))
+        << "the standby did not replicate the code of 'wc': " << _standby->err();
+
+    // The leader dies: `list` is answered at once by the survivor (it still names the dead
+    // leader until its session expires, and answers queries meanwhile).
+    ASSERT_TRUE(_leader->kill());
+    auto deadline = std::chrono::steady_clock::now() + failover_deadline;
+    auto left = [&] { return deadline - std::chrono::steady_clock::now(); };
+    listed = seeded("list", {});
+    EXPECT_EQ(listed.status, 0) << listed.out << listed.err;
+    EXPECT_TRUE(contains(listed.out, "wc")) << listed.out;
+    // Once the survivor leads, a change through the seeds reaches it.
+    run_result killed;
+    EXPECT_TRUE(wait_until(
+        [&] {
+            return (killed = seeded("kill", {"-w", "0", "wc"})).status == 0;
+        },
+        left()))
+        << "the survivor did not take a kill within " << failover_deadline.count()
+        << " ms: " << killed.err;
+    EXPECT_TRUE(contains(killed.out, "killed topology 'wc'")) << killed.out;
+
+    // Both gone: one error line naming both addresses.
+    ASSERT_TRUE(_standby->kill());
+    run_result none = seeded("list", {});
+    EXPECT_NE(none.status, 0) << none.out;
+    std::vector<std::string> errors;
+    std::istringstream lines(none.err);
+    for (std::string line; std::getline(lines, line);) {
+        if (line.rfind("tempest: error: ", 0) == 0) {
+            errors.push_back(line);
+        }
+    }
+    ASSERT_EQ(errors.size(), 1u) << none.err;
+    EXPECT_TRUE(contains(errors[0], "cannot reach any Nimbus")) << errors[0];
+    EXPECT_TRUE(contains(errors[0], _standby->address())) << errors[0];
+    EXPECT_TRUE(contains(errors[0], _leader->address())) << errors[0];
 }
 
 // No supervisor takes the executors, so `jar --wait 2` reports the state it saw and gives up

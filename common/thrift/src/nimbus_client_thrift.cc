@@ -8,6 +8,7 @@
 #include "tempest/thrift/topology_convert.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <thrift/Thrift.h>
 #include <thrift/protocol/TBinaryProtocol.h>
 #include <thrift/protocol/TProtocolException.h>
@@ -15,10 +16,12 @@
 #include <thrift/transport/TSocket.h>
 #include <thrift/transport/TTransportException.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
 #include <limits>
+#include <optional>
 #include <type_traits>
 #include <utility>
 
@@ -131,6 +134,73 @@ nimbus_client nimbus_client::connect(const std::string& host, int port,
     i->client = std::make_unique<thrift::NimbusClient>(
         std::make_shared<at::protocol::TBinaryProtocol>(i->transport));
     return nimbus_client(std::move(i));
+}
+
+nimbus_client nimbus_client::connect_leader(const std::vector<nimbus_address>& seeds,
+                                            std::chrono::milliseconds timeout) {
+    auto& log = common::logger("nimbus-client");
+    std::vector<std::string> failures;
+    std::optional<nimbus_client> fallback;  // the first Nimbus that answered, not the leader
+    std::vector<nimbus_address> tried;
+    auto note = [&](const nimbus_address& a, std::string why) {
+        // connect()'s own "cannot reach Nimbus at <address>: " would repeat the address.
+        const std::string prefix = fmt::format("cannot reach Nimbus at {}:{}: ", a.host, a.port);
+        if (why.rfind(prefix, 0) == 0) {
+            why.erase(0, prefix.size());
+        }
+        failures.push_back(fmt::format("{}: {}", a.text(), why));
+    };
+    for (const nimbus_address& seed : seeds) {
+        if (std::find(tried.begin(), tried.end(), seed) != tried.end()) {
+            continue;  // already reached as a named leader
+        }
+        tried.push_back(seed);
+        std::optional<nimbus_client> c;
+        thrift::NimbusSummary leader;
+        try {
+            c.emplace(connect(seed.host, seed.port, timeout));
+            c->_impl->client->getLeader(leader);
+        } catch (const nimbus_error& e) {
+            note(seed, e.message());
+            continue;
+        } catch (const at::TException& e) {
+            note(seed, fmt::format("getLeader failed: {}", e.what()));
+            continue;
+        }
+        nimbus_address named{leader.host, leader.port};
+        if (named.host.empty() || named.port <= 0 || named == seed) {
+            return std::move(*c);  // it leads (or knows no other leader)
+        }
+        if (std::find(tried.begin(), tried.end(), named) == tried.end()) {
+            tried.push_back(named);
+            try {
+                auto l = connect(named.host, named.port, timeout);
+                log.debug("Nimbus at {} names {} as the leader", seed.text(), named.text());
+                return l;
+            } catch (const nimbus_error& e) {
+                note(named, fmt::format("the leader named by {}, {}", seed.text(), e.message()));
+            }
+        }
+        if (!fallback) {
+            fallback.emplace(std::move(*c));
+        }
+    }
+    if (fallback) {
+        log.warn(
+            "the leader Nimbus does not answer ({}); using {}, which did (if it does not lead, "
+            "it answers queries and refuses changes)",
+            fmt::join(failures, "; "), fallback->endpoint());
+        return std::move(*fallback);
+    }
+    std::vector<std::string> addresses;
+    for (const auto& a : tried) {
+        addresses.push_back(a.text());
+    }
+    std::string msg =
+        fmt::format("cannot reach any Nimbus (tried {}): {}", fmt::join(addresses, ", "),
+                    failures.empty() ? std::string("nimbus.seeds is empty")
+                                     : fmt::format("{}", fmt::join(failures, "; ")));
+    throw nimbus_error("TTransportException", msg, msg);
 }
 
 const std::string& nimbus_client::endpoint() const noexcept {

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // assignment_monitor over the in-memory cluster state with fake clocks: first assignments,
 // nothing rewritten while all is alive, executors moving off dead workers (after the launch
-// grace), off timed-out and vanished supervisors, and rebalances from scratch.
+// grace), off timed-out and vanished supervisors, and rebalances that move the fewest executors.
 #include "assignment_monitor.h"
 
 #include "nimbus_fixture.h"
@@ -128,7 +128,7 @@ TEST_F(assignment_monitor_test, moves_executors_off_vanished_supervisors) {
     EXPECT_EQ(slots_of(id), (std::set<worker_slot>{{"sup-b", 6700}}));
 }
 
-TEST_F(assignment_monitor_test, a_topology_rescheduled_from_scratch_is_spread_anew) {
+TEST_F(assignment_monitor_test, a_rebalanced_topology_is_spread_over_the_new_worker_count) {
     add_supervisor("sup-a", {6700, 6701});
     add_supervisor("sup-b", {6700, 6701});
     auto id = store_topology("wc", R"({"topology.workers": 1})");
@@ -142,6 +142,59 @@ TEST_F(assignment_monitor_test, a_topology_rescheduled_from_scratch_is_spread_an
     auto slots = slots_of(id);
     ASSERT_EQ(slots.size(), 2U);
     EXPECT_NE(slots.begin()->node, std::next(slots.begin())->node);  // across nodes
+    EXPECT_EQ(monitor.reschedule(&id), 0);  // already even: nothing to write
+}
+
+TEST_F(assignment_monitor_test, rebalancing_one_component_leaves_the_other_workers_as_they_are) {
+    add_supervisor("sup-a", {6700, 6701});
+    add_supervisor("sup-b", {6700, 6701});
+    // count: tasks 1-4 in [1-2] [3-4]; words: [5] [6]; ackers: [7] [8] [9].
+    auto id = store_topology("wc", R"({"topology.workers": 3})");
+    ASSERT_EQ(monitor.reschedule(), 1);
+    const assignment before = *assignment_of(id);
+    ASSERT_EQ(before.executor_slot.size(), 7U);
+    ASSERT_EQ(before.slots().size(), 3U);
+
+    // -e count=1: count's executors become [1-4]; its tasks and every other component's
+    // executors stay as they were.
+    auto base = *store.read(id);
+    base.component_executors["count"] = 1;
+    store.write(id, base);
+    auto now_executors = store.executors(id, base);
+    const std::set<executor_id> after_ex(now_executors.begin(), now_executors.end());
+    EXPECT_EQ(after_ex, (std::set<executor_id>{{1, 4}, {5, 5}, {6, 6}, {7, 7}, {8, 8}, {9, 9}}));
+    advance(10s);
+    ASSERT_EQ(monitor.reschedule(&id), 1);
+    const assignment after = *assignment_of(id);
+    EXPECT_EQ(after.executor_slot.size(), 6U);
+    EXPECT_EQ(after.slots().size(), 3U);
+    auto on = [](const assignment& a, const worker_slot& slot) {
+        std::set<executor_id> out;
+        for (const auto& [e, s] : a.executor_slot) {
+            if (s == slot) {
+                out.insert(e);
+            }
+        }
+        return out;
+    };
+    const std::set<worker_slot> had_count = {before.executor_slot.at({1, 2}),
+                                             before.executor_slot.at({3, 4})};
+    ASSERT_EQ(had_count.size(), 2U);  // spread: the two count executors on two workers
+    int untouched = 0;
+    for (const auto& slot : before.slots()) {
+        if (had_count.contains(slot)) {
+            continue;
+        }
+        ++untouched;
+        EXPECT_EQ(on(after, slot), on(before, slot)) << slot.node << ":" << slot.port;
+        for (const auto& e : on(after, slot)) {
+            EXPECT_EQ(after.start_time_secs.at(e), before.start_time_secs.at(e));
+        }
+    }
+    EXPECT_EQ(untouched, 1);
+    // The new count executor joined a worker that held count's executors, not the other one.
+    EXPECT_TRUE(had_count.contains(after.executor_slot.at({1, 4})));
+    EXPECT_EQ(after.start_time_secs.at({1, 4}), unix_now);
 }
 
 }  // namespace

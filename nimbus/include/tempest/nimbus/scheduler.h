@@ -1,23 +1,39 @@
 // SPDX-License-Identifier: Apache-2.0
-// The even scheduler, as Storm's EvenScheduler: places each topology's executors on worker
-// slots (supervisor node + port). Pure functions over plain data, so Nimbus' monitor loop,
-// rebalance and the tests all call the same code.
+// The scheduler: places each topology's executors on worker slots (supervisor node + port),
+// evenly, as Storm's EvenScheduler, but moving as little as it can, because an executor that
+// moves restarts the worker it leaves and the worker it joins (a worker whose executor set
+// changes is replaced by a fresh process). Pure functions over plain data, so Nimbus' monitor
+// loop, rebalance and the tests all call the same code.
 //
 //   supervisors (node, host, ports) ──┐
 //   existing assignments ─────────────┼─▶ schedule() ─▶ new assignments
 //   topologies (executors, workers) ──┘
 //
 // Rules:
-// - An executor keeps its slot while that slot's supervisor is alive and still offers the port
-//   (no needless moves); executors on vanished supervisors or ports are reassigned.
-// - A topology's dead slots (topology_request::dead_slots: Nimbus found executors there dead)
-//   are not usable by that topology in this round: every executor on them is reassigned, and
-//   none of the topology's executors is placed on them, so the next pick is another free slot of
-//   the same or another supervisor. Other topologies may use them.
-// - A topology gets min(num_workers, free + already used slots) slots; its slots are picked
-//   round-robin across nodes (node A port 1, node B port 1, node A port 2, ...) so that workers
-//   spread over machines, and executors are dealt round-robin over its slots.
+// - Kept: an executor keeps its slot while that slot's supervisor is alive, still offers the
+//   port and the slot is not dead for its topology. Executors of vanished supervisors or ports,
+//   of dead slots (topology_request::dead_slots: Nimbus found executors there dead) and new
+//   executors (a rebalance's -e) are the orphans. A dead slot is not usable by its topology in
+//   this round (other topologies may use it).
+// - Orphans only (the monitor's round): the topology takes free slots until it has
+//   `num_workers`, then each orphan goes to the slot with the fewest executors; on a tie, a slot
+//   that changes anyway (new, or already given an orphan or stripped of an executor) before an
+//   untouched one, then the node with the fewest of the topology's executors. So the orphans of
+//   a lost worker fill the free slot that replaces it and the workers still running are left
+//   alone; when no slot is free they are spread evenly over the survivors. Nothing else moves,
+//   and a topology without orphans is left exactly as it is (stable under repetition).
+// - Rebalance (topology_request::rebalance): the topology is brought to the even layout over
+//   k = min(num_workers, its kept slots + free slots) slots (each slot holds floor(n/k) or
+//   ceil(n/k) of its n executors) by the fewest moves: when it has more than k slots it keeps
+//   the k holding the most executors; the ceil(n/k) shares go first to slots holding more than
+//   floor(n/k), then to slots that change anyway, last to untouched ones; only a slot's excess
+//   leaves it (its highest executor ids). Workers whose executor set is unchanged stay as they
+//   are.
+// - New slots are picked spread over nodes: the node with the fewest of the topology's slots,
+//   then the fewest slots taken by any topology, then node id and port.
 // - A slot is used by at most one topology.
+// - Start times: every executor of a slot whose executor set changed is stamped `now_secs` (its
+//   worker restarts, so all of them get nimbus.task.launch.secs again); the others keep theirs.
 #pragma once
 
 #include <compare>
@@ -54,6 +70,8 @@ struct topology_request {
     std::vector<executor_id> executors;
     // Slots this topology must not use in this round (see the rules above).
     std::set<worker_slot> dead_slots;
+    // Bring the topology to its even layout (a rebalance), not only place its orphans.
+    bool rebalance = false;
 };
 
 struct assignment {

@@ -4,6 +4,7 @@
 // in our own types: the Thrift structs stay in nimbus_client_thrift.cc.
 //
 //   auto c = nimbus_client::connect("127.0.0.1", 6627, 10s);   // throws nimbus_error
+//   auto l = nimbus_client::connect_leader(nimbus_seeds(conf), 10s);  // the leader of the seeds
 //   std::string where = c.upload_package("wc.so", {});
 //   c.submit("wc", where, conf, topology);
 //   for (const auto& t : c.list()) { ... }
@@ -117,6 +118,20 @@ struct window_totals {
     int num_late_executors = 0;  // left out of the figures (Tempest's Nimbus)
 };
 
+// A Nimbus to try: host and Thrift port.
+struct nimbus_address {
+    std::string host;
+    int port = 0;
+    friend bool operator==(const nimbus_address&, const nimbus_address&) = default;
+    std::string text() const;  // "host:port"
+};
+
+// The entries of nimbus.seeds in `conf`, in order: each a host (on nimbus.thrift.port) or
+// HOST:PORT (ours, not Storm's: several Nimbus processes on one host, as in tests and on a dev
+// machine). Throws std::invalid_argument, naming the key, when it names no host or an entry or
+// nimbus.thrift.port has no usable port.
+std::vector<nimbus_address> nimbus_seeds(const config& conf);
+
 struct rebalance_request {
     std::optional<int> wait_secs;
     std::optional<int> num_workers;
@@ -132,6 +147,15 @@ class nimbus_client {
     // Throws nimbus_error ("cannot reach Nimbus at host:port: <reason>").
     static nimbus_client connect(const std::string& host, int port,
                                  std::chrono::milliseconds timeout);
+
+    // Storm's NimbusClient.getConfiguredClient: a connection to the leader among `seeds`. Asks
+    // each seed in order for the leader (getLeader, which every Nimbus answers) and connects to
+    // the Nimbus it names; when that does not answer, goes on with the next seed. When no
+    // leader answers, settles for the first Nimbus that did (a standby: it answers queries and
+    // refuses changes with an error naming the leader). Throws nimbus_error
+    // ("TTransportException") naming every address tried and why, when no Nimbus answers.
+    static nimbus_client connect_leader(const std::vector<nimbus_address>& seeds,
+                                        std::chrono::milliseconds timeout);
 
     nimbus_client(nimbus_client&&) noexcept;
     nimbus_client& operator=(nimbus_client&&) noexcept;
