@@ -24,6 +24,11 @@ int status_of(nimbus_failure f);
 // that is not a JavaScript name).
 http_response json_response(const nlohmann::json& body, const http_request& req);
 
+// Logs a Nimbus failure behind a request at warn, at most once per 10 s: while Nimbus is down
+// every request fails the same way, and a busy UI would write thousands of lines a second. The
+// line after a quiet spell says how many failures it left out.
+void warn_nimbus_failure(const http_request& req, const char* what);
+
 // Wraps a route's work: its exceptions become the API's JSON errors.
 template <typename Fn>
 router::route_handler guarded(Fn fn) {
@@ -34,7 +39,7 @@ router::route_handler guarded(Fn fn) {
             return error_response(e.status(), e.what());
         } catch (const nimbus_call_error& e) {
             if (e.kind() == nimbus_failure::unreachable || e.kind() == nimbus_failure::failed) {
-                log().warn("{} {}: {}", req.method, req.path, e.what());
+                warn_nimbus_failure(req, e.what());
             }
             return error_response(status_of(e.kind()), e.what());
         } catch (const std::exception& e) {

@@ -8,6 +8,10 @@
 #include <algorithm>
 #include <cctype>
 #include <charconv>
+#include <chrono>
+#include <cstdint>
+#include <mutex>
+#include <utility>
 #include <limits>
 
 namespace tempest::ui {
@@ -185,6 +189,30 @@ json worker_json(const worker_info& w, const api_options& links) {
             {"workerLogLink", worker_log_link(links, w.host, w.topology_id, w.port)},
             {"heartbeatAgeSecs", w.heartbeat_age_secs ? json(*w.heartbeat_age_secs) : json()},
             {"late", w.late.value_or(false)}};
+}
+
+void warn_nimbus_failure(const http_request& req, const char* what) {
+    using clock = std::chrono::steady_clock;
+    static std::mutex mu;
+    static clock::time_point next_line{};
+    static std::uint64_t left_out = 0;
+    std::uint64_t left_out_before = 0;
+    {
+        std::scoped_lock lock(mu);
+        const auto now = clock::now();
+        if (now < next_line) {
+            ++left_out;
+            return;
+        }
+        next_line = now + std::chrono::seconds(10);
+        left_out_before = std::exchange(left_out, 0);
+    }
+    if (left_out_before == 0) {
+        log().warn("{} {}: {}", req.method, req.path, what);
+    } else {
+        log().warn("{} {}: {} ({} more requests failed on Nimbus in the last 10 s)", req.method,
+                   req.path, what, left_out_before);
+    }
 }
 
 int status_of(nimbus_failure f) {

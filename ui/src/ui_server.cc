@@ -8,6 +8,7 @@
 #include "prometheus_exporter.h"
 #include "router.h"
 #include "tempest/common/config_keys.h"
+#include "tempest/common/nimbus_client.h"
 
 #include <fmt/format.h>
 
@@ -15,27 +16,23 @@
 #include <chrono>
 #include <optional>
 #include <stdexcept>
+#include <string>
+#include <utility>
 
 namespace tempest::ui {
 
 namespace {
 
-// nimbus.seeds with nimbus.thrift.port; throws std::runtime_error when no seed is named.
+// nimbus.seeds, each a host on nimbus.thrift.port or HOST:PORT, parsed as every client of
+// Nimbus parses it (common::nimbus_seeds); throws std::runtime_error naming the key otherwise.
 std::vector<nimbus_endpoint> seeds_of(const config& conf) {
-    const auto port = static_cast<int>(common::conf_int(conf, common::keys::nimbus_thrift_port));
     std::vector<nimbus_endpoint> out;
-    if (const value* seeds = conf.find(common::keys::nimbus_seeds);
-        seeds != nullptr && seeds->type() == value_type::list) {
-        for (const auto& s : seeds->as_list()) {
-            if (s.type() == value_type::string && !s.as_string().empty()) {
-                out.push_back({s.as_string(), port});
-            }
+    try {
+        for (auto& a : common::nimbus_seeds(conf)) {
+            out.push_back({std::move(a.host), a.port});
         }
-    }
-    if (out.empty() || port <= 0) {
-        throw std::runtime_error(
-            "ui: nimbus.seeds must name at least one host and nimbus.thrift.port must be a port "
-            "(1..65535) for the UI to reach Nimbus");
+    } catch (const std::invalid_argument& e) {
+        throw std::runtime_error(std::string("ui: ") + e.what());
     }
     return out;
 }
