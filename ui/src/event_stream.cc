@@ -8,11 +8,13 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <atomic>
 #include <condition_variable>
 #include <map>
 #include <mutex>
 #include <optional>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -57,12 +59,13 @@ struct event_stream_hub::impl : std::enable_shared_from_this<impl> {
             }
         }
     };
-    struct subscriber {
+    struct stream {
         std::shared_ptr<http_stream_sink> sink;
+        std::vector<std::string> paths;
         std::shared_ptr<slot> place;
     };
     struct topic {
-        std::vector<subscriber> subscribers;
+        std::size_t streams = 0;
         std::optional<std::string> last_event;  // formatted, sent to newcomers
         int last_status = 0;
         std::string last_body;
@@ -75,6 +78,7 @@ struct event_stream_hub::impl : std::enable_shared_from_this<impl> {
 
     mutable std::mutex mu;  // guards everything below
     std::condition_variable wake;
+    std::vector<stream> streams;
     std::map<std::string, topic> topics;
     std::uint64_t next_id = 0;
     bool urgent = false;  // a topic has not been evaluated yet
@@ -85,7 +89,7 @@ struct event_stream_hub::impl : std::enable_shared_from_this<impl> {
     impl(event_stream_options o, evaluator e) : options(o), evaluate(std::move(e)) {}
 
     // Requires: on an I/O thread (the stream callback); quick.
-    void open(const std::string& target, std::shared_ptr<http_stream_sink> sink,
+    void open(std::vector<std::string> paths, std::shared_ptr<http_stream_sink> sink,
               std::shared_ptr<slot> place) {
         std::scoped_lock lock(mu);
         if (stopping) {
@@ -93,15 +97,36 @@ struct event_stream_hub::impl : std::enable_shared_from_this<impl> {
             return;
         }
         (void)sink->send("retry: " + std::to_string(options.retry.count()) + "\n\n");
-        auto& t = topics[target];
-        if (t.last_event) {
-            (void)sink->send(*t.last_event);  // a full sink drops itself
-        } else {
-            urgent = true;
+        for (const auto& p : paths) {
+            auto& t = topics[p];
+            ++t.streams;
+            if (t.last_event) {
+                (void)sink->send(*t.last_event);  // false: the sink dropped itself
+            } else {
+                urgent = true;
+            }
+        }
+        if (urgent) {
             wake.notify_all();
         }
-        t.subscribers.push_back({std::move(sink), std::move(place)});
-        log().debug("stream opened on {} ({} streams)", target, live_slots.load());
+        log().debug("stream opened on {} topic(s) ({} streams)", paths.size(), live_slots.load());
+        streams.push_back({std::move(sink), std::move(paths), std::move(place)});
+    }
+
+    // Drops ended streams and the topics nobody follows any more. Requires: mu held.
+    void prune() {
+        std::erase_if(streams, [this](const stream& s) {
+            if (s.sink->is_open()) {
+                return false;
+            }
+            for (const auto& p : s.paths) {
+                auto it = topics.find(p);
+                if (it != topics.end() && --it->second.streams == 0) {
+                    topics.erase(it);
+                }
+            }
+            return true;
+        });
     }
 
     void run() {
@@ -110,17 +135,10 @@ struct event_stream_hub::impl : std::enable_shared_from_this<impl> {
         while (!stopping) {
             auto next_poll = clock::now() + options.poll_interval;
             urgent = false;
-            // Drop ended streams and topics nobody follows any more.
+            prune();
             std::vector<std::string> names;
-            for (auto it = topics.begin(); it != topics.end();) {
-                auto& subs = it->second.subscribers;
-                std::erase_if(subs, [](const subscriber& s) { return !s.sink->is_open(); });
-                if (subs.empty()) {
-                    it = topics.erase(it);
-                    continue;
-                }
-                names.push_back(it->first);
-                ++it;
+            for (const auto& [name, t] : topics) {
+                names.push_back(name);
             }
             for (const auto& name : names) {
                 lock.unlock();
@@ -133,18 +151,23 @@ struct event_stream_hub::impl : std::enable_shared_from_this<impl> {
             }
             if (clock::now() >= next_keepalive) {
                 next_keepalive = clock::now() + options.keepalive_interval;
-                for (auto& [name, t] : topics) {
-                    std::string ping =
-                        ": keep-alive\n\n" +
-                        format_event("ping", ++next_id,
-                                     "{\"checked\":" + std::to_string(t.checked_ms) + "}");
-                    for (auto& s : t.subscribers) {
-                        (void)s.sink->send(ping);  // false: the sink dropped itself
-                    }
-                }
+                keepalive();
             }
             wake.wait_until(lock, std::min(next_poll, next_keepalive),
                             [this] { return stopping || urgent; });
+        }
+    }
+
+    // Requires: mu held.
+    void keepalive() {
+        for (auto& s : streams) {
+            nlohmann::json checked = nlohmann::json::object();
+            for (const auto& p : s.paths) {
+                auto it = topics.find(p);
+                checked[p] = it == topics.end() ? 0 : it->second.checked_ms;
+            }
+            nlohmann::json data = {{"checked", checked}};
+            (void)s.sink->send(": keep-alive\n\n" + format_event("ping", ++next_id, data.dump()));
         }
     }
 
@@ -161,21 +184,52 @@ struct event_stream_hub::impl : std::enable_shared_from_this<impl> {
         }
         t.last_status = res.status;
         t.last_body = res.body;
+        nlohmann::json body = nlohmann::json::parse(res.body, nullptr, false);
+        if (body.is_discarded()) {
+            body = res.body;
+        }
         if (res.status >= 200 && res.status < 300) {
-            t.last_event = format_event("update", ++next_id, res.body);
+            nlohmann::json data = {{"path", name}, {"data", std::move(body)}};
+            t.last_event = format_event("update", ++next_id, data.dump());
         } else {
-            nlohmann::json error = nlohmann::json::parse(res.body, nullptr, false);
-            if (error.is_discarded()) {
-                error = res.body;
-            }
-            nlohmann::json data = {{"status", res.status}, {"error", error}};
+            nlohmann::json data = {{"path", name}, {"status", res.status}, {"error", body}};
             t.last_event = format_event("failure", ++next_id, data.dump());
         }
-        for (auto& s : t.subscribers) {
-            (void)s.sink->send(*t.last_event);  // false: the sink dropped itself
+        for (auto& s : streams) {
+            if (std::find(s.paths.begin(), s.paths.end(), name) != s.paths.end()) {
+                (void)s.sink->send(*t.last_event);  // false: the sink dropped itself
+            }
         }
     }
 };
+
+namespace {
+
+// Every `path` parameter of `target`'s query, decoded; false on a malformed escape.
+bool paths_of(const std::string& target, std::vector<std::string>& out) {
+    auto q = target.find('?');
+    if (q == std::string::npos) {
+        return true;
+    }
+    std::string_view rest(target.data() + q + 1, target.size() - q - 1);
+    while (!rest.empty()) {
+        auto amp = rest.find('&');
+        std::string_view pair = rest.substr(0, amp);
+        rest = amp == std::string_view::npos ? std::string_view() : rest.substr(amp + 1);
+        auto eq = pair.find('=');
+        if (eq == std::string_view::npos || pair.substr(0, eq) != "path") {
+            continue;
+        }
+        std::string value;
+        if (!percent_decode(pair.substr(eq + 1), value, true)) {
+            return false;
+        }
+        out.push_back(std::move(value));
+    }
+    return true;
+}
+
+}  // namespace
 
 event_stream_hub::event_stream_hub(event_stream_options options, evaluator evaluate)
     : _impl(std::make_shared<impl>(options, std::move(evaluate))) {}
@@ -202,11 +256,10 @@ void event_stream_hub::stop() {
         }
         _impl->stopping = true;
         _impl->wake.notify_all();
-        for (auto& [name, t] : _impl->topics) {
-            for (auto& s : t.subscribers) {
-                sinks.push_back(s.sink);
-            }
+        for (auto& st : _impl->streams) {
+            sinks.push_back(st.sink);
         }
+        _impl->streams.clear();
         _impl->topics.clear();
     }
     if (_impl->poller.joinable()) {
@@ -218,20 +271,29 @@ void event_stream_hub::stop() {
 }
 
 http_response event_stream_hub::subscribe(const http_request& req) {
-    auto p = req.query.find("path");
-    if (p == req.query.end() || p->second.empty()) {
-        return error_response(
-            400, "missing path: expected /api/v1/stream?path=<a GET path under /api/v1>");
+    std::vector<std::string> paths;
+    if (!paths_of(req.target, paths) || paths.empty()) {
+        return error_response(400,
+                              "missing path: expected /api/v1/stream?path=<a GET path under "
+                              "/api/v1>[&path=...], each percent-encoded");
     }
-    const std::string& target = p->second;
-    std::string path;
-    std::map<std::string, std::string> query;
-    if (!parse_target(target, path, query) || path.rfind("/api/v1/", 0) != 0 || path == route ||
-        query.count("callback") != 0) {
-        return error_response(400, "bad path '" + target +
-                                       "': expected a GET path under /api/v1 (not the stream "
-                                       "itself, no callback)");
+    if (paths.size() > _impl->options.max_paths) {
+        return error_response(400, "too many paths (" + std::to_string(paths.size()) +
+                                       "): one stream follows at most " +
+                                       std::to_string(_impl->options.max_paths));
     }
+    for (const auto& target : paths) {
+        std::string path;
+        std::map<std::string, std::string> query;
+        if (!parse_target(target, path, query) || path.rfind("/api/v1/", 0) != 0 || path == route ||
+            query.count("callback") != 0) {
+            return error_response(400, "bad path '" + target +
+                                           "': expected a GET path under /api/v1 (not the "
+                                           "stream itself, no callback)");
+        }
+    }
+    std::sort(paths.begin(), paths.end());
+    paths.erase(std::unique(paths.begin(), paths.end()), paths.end());
     {
         std::scoped_lock lock(_impl->mu);
         if (_impl->stopping || !_impl->started) {
@@ -248,10 +310,10 @@ http_response event_stream_hub::subscribe(const http_request& req) {
     http_response res;
     res.content_type = "text/event-stream";
     res.headers.emplace_back("X-Accel-Buffering", "no");  // no buffering by an nginx in front
-    res.stream = [weak = std::weak_ptr<impl>(_impl), target,
+    res.stream = [weak = std::weak_ptr<impl>(_impl), paths = std::move(paths),
                   place](std::shared_ptr<http_stream_sink> sink) {
         if (auto hub = weak.lock()) {
-            hub->open(target, std::move(sink), place);
+            hub->open(paths, std::move(sink), place);
         } else {
             sink->close();
         }

@@ -2,10 +2,13 @@
 // ui_server: http_server + router (api_v1) + nimbus_leader_client, wired from the daemon config.
 #include "tempest/ui/ui_server.h"
 
+#include "api_error.h"
 #include "api_v1.h"
+#include "event_stream.h"
 #include "logger.h"
 #include "nimbus_leader_client.h"
 #include "router.h"
+#include "static_assets.h"
 #include "tempest/common/config_keys.h"
 
 #include <fmt/format.h>
@@ -44,10 +47,23 @@ struct ui_server::impl {
     std::vector<nimbus_endpoint> seeds;
     nimbus_leader_client nimbus;
     router routes;
+    // Live updates for the pages: evaluates GET routes of `routes` in process (event_stream.h).
+    event_stream_hub live{{}, [this](const std::string& target) { return get(target); }};
     std::optional<http_server> http;
 
     impl(ui_options o, std::vector<nimbus_endpoint> s)
         : options(std::move(o)), seeds(s), nimbus(std::move(s), options.nimbus_timeout) {}
+
+    // GET `target` through the routes, as a request would.
+    http_response get(const std::string& target) {
+        http_request req;
+        req.method = "GET";
+        req.target = target;
+        if (!parse_target(target, req.path, req.query)) {
+            return error_response(400, "bad request target '" + target + "'");
+        }
+        return routes.dispatch(req);
+    }
 };
 
 ui_server::ui_server(config daemon_conf, ui_options options) {
@@ -55,6 +71,12 @@ ui_server::ui_server(config daemon_conf, ui_options options) {
     options.http.port = static_cast<int>(common::conf_int(daemon_conf, "ui.port"));
     _impl = std::make_unique<impl>(std::move(options), seeds_of(daemon_conf));
     add_api_v1_routes(_impl->routes, _impl->nimbus);
+    // The pages and their live updates (ui/README.md, "Pages").
+    _impl->routes.add("GET", event_stream_hub::route,
+                      [&live = _impl->live](const http_request& req, const path_params&) {
+                          return live.subscribe(req);
+                      });
+    add_static_routes(_impl->routes);
 }
 
 ui_server::~ui_server() {
@@ -77,12 +99,14 @@ void ui_server::start() {
         _impl->http.reset();
         throw;
     }
+    _impl->live.start();
     log().info("ui serving on {} (REST API under /api/v1), following Nimbus seeds {}", address(),
                nimbus_seeds());
 }
 
 void ui_server::stop() {
     if (_impl && _impl->http) {
+        _impl->live.stop();  // ends the streams first, so that they end with their last chunk
         _impl->http->stop();
         _impl->http.reset();
         log().info("ui stopped");

@@ -13,6 +13,7 @@
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
+#include <nlohmann/json.hpp>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -22,6 +23,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -31,6 +33,7 @@ namespace {
 
 using namespace std::chrono_literals;
 using test_support::wait_until;
+using json = nlohmann::json;
 
 struct sse_event {
     std::string name;
@@ -274,7 +277,8 @@ TEST_F(event_stream_test, sends_the_current_answer_then_only_changes) {
     EXPECT_NE(a.header.find("Transfer-Encoding: chunked"), std::string::npos) << a.header;
     auto first = a.next_named("update");
     ASSERT_TRUE(first);
-    EXPECT_EQ(first->data, R"({"v":0,"pad":""})");
+    EXPECT_EQ(json::parse(first->data),
+              json::parse(R"({"path":"/api/v1/value","data":{"v":0,"pad":""}})"));
 
     // Many evaluations of an unchanged answer send nothing.
     int before = calls.load();
@@ -294,7 +298,7 @@ TEST_F(event_stream_test, sends_the_current_answer_then_only_changes) {
     auto a2 = a.next_named("update");
     auto b2 = b.next_named("update");
     ASSERT_TRUE(a2 && b2);
-    EXPECT_EQ(a2->data, R"({"v":1,"pad":""})");
+    EXPECT_EQ(json::parse(a2->data)["data"]["v"], 1);
     EXPECT_EQ(a2->id, b2->id);
     EXPECT_NE(a2->id, first->id);
 }
@@ -306,8 +310,26 @@ TEST_F(event_stream_test, reports_a_failing_route_as_a_failure_event) {
     auto e = a.next();
     ASSERT_TRUE(e);
     EXPECT_EQ(e->name, "failure");
-    EXPECT_NE(e->data.find("\"status\":404"), std::string::npos) << e->data;
-    EXPECT_NE(e->data.find("no such thing"), std::string::npos) << e->data;
+    auto d = json::parse(e->data);
+    EXPECT_EQ(d["path"], "/api/v1/missing");
+    EXPECT_EQ(d["status"], 404);
+    EXPECT_EQ(d["error"]["errorMessage"], "no such thing");
+}
+
+TEST_F(event_stream_test, follows_several_paths_on_one_stream) {
+    start(fast());
+    // The second path percent-encoded with its query, as a page sends it.
+    sse_client a(server->port(), stream_of("/api/v1/missing") + "&path=%2Fapi%2Fv1%2Fvalue");
+    ASSERT_TRUE(a.read_header());
+    std::set<std::string> seen;
+    for (int i = 0; i < 2; ++i) {
+        auto e = a.next();
+        ASSERT_TRUE(e);
+        seen.insert(e->name + " " + json::parse(e->data)["path"].get<std::string>());
+    }
+    EXPECT_EQ(seen, (std::set<std::string>{"failure /api/v1/missing", "update /api/v1/value"}));
+    EXPECT_EQ(hub->topics(), 2U);
+    EXPECT_EQ(hub->streams(), 1U);
 }
 
 TEST_F(event_stream_test, sends_keepalive_comments_and_pings) {
@@ -318,8 +340,9 @@ TEST_F(event_stream_test, sends_keepalive_comments_and_pings) {
     ASSERT_TRUE(a.read_header());
     auto ping = a.next_named("ping");
     ASSERT_TRUE(ping);
-    ASSERT_EQ(ping->data.rfind("{\"checked\":", 0), 0U) << ping->data;
-    EXPECT_GT(std::stoll(ping->data.substr(11)), 0) << "the time of the last evaluation";
+    auto checked = json::parse(ping->data)["checked"]["/api/v1/value"];
+    ASSERT_TRUE(checked.is_number()) << ping->data;
+    EXPECT_GT(checked.get<long long>(), 0) << "the time of the last evaluation";
     ASSERT_FALSE(a.comments.empty());
     EXPECT_EQ(a.comments.front(), ": keep-alive");
 }
@@ -372,7 +395,7 @@ TEST_F(event_stream_test, drops_a_client_that_does_not_read_and_keeps_serving_ot
     auto deadline = std::chrono::steady_clock::now() + 10s;
     while (!fresh && std::chrono::steady_clock::now() < deadline) {
         if (auto e = fast_reader.next_named("update", 1s)) {
-            fresh = std::stoi(e->data.substr(5)) > seen;
+            fresh = json::parse(e->data)["data"]["v"].get<int>() > seen;
         }
     }
     EXPECT_TRUE(dropped) << hub->streams() << " streams";
@@ -406,7 +429,7 @@ TEST_F(event_stream_test, stopping_ends_every_stream) {
     // After stop, no new streams.
     http_request req;
     req.method = "GET";
-    req.query["path"] = "/api/v1/value";
+    req.target = stream_of("/api/v1/value");
     EXPECT_EQ(hub->subscribe(req).status, 503);
 }
 
