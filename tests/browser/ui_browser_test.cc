@@ -23,6 +23,7 @@
 #include <iostream>
 #include <memory>
 #include <regex>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -43,10 +44,41 @@ std::vector<std::string> period_overrides() {
     };
 }
 
-// Runs `argv` with stdout and stderr into `log`; its exit status, or -1000 if it still runs
-// after `timeout` (it is then killed).
-int run_to_file(const std::vector<std::string>& args, const std::vector<std::string>& env,
-                const fs::path& log, std::chrono::seconds timeout) {
+// `tempest ui` on `port` (0: a free one) following the Nimbus on `nimbus_port`; waits until it
+// serves and reads its address from the "ui serving on" line. Throws std::runtime_error if it
+// does not start.
+struct ui_daemon {
+    ui_daemon(int port, int nimbus_port)
+        : p({"ui", "-c", "ui.port=" + std::to_string(port), "-c", "nimbus.seeds=[127.0.0.1]", "-c",
+             "nimbus.thrift.port=" + std::to_string(nimbus_port)}) {
+        std::regex serving(R"(ui serving on (http://127\.0\.0\.1:(\d+)))");
+        std::smatch m;
+        bool up = wait_until(
+            [&] {
+                auto err = p.err();
+                if (std::regex_search(err, m, serving)) {
+                    url = m[1];
+                    this->port = std::stoi(m[2]);
+                    return true;
+                }
+                return p.exited();
+            },
+            30s);
+        if (!up || url.empty()) {
+            throw std::runtime_error("tempest ui did not start: " + p.err());
+        }
+    }
+    system_test::tempest_process p;
+    std::string url;
+    int port = 0;
+};
+
+// Runs `args` with `env` added, stdout and stderr into `log`, until it exits or `timeout`
+// passes (it is then killed: -1000). While it runs, on_output(log text so far) is called at each
+// poll, so that the caller can act on what the script prints. Returns the exit status.
+template <typename OnOutput>
+int run_script(const std::vector<std::string>& args, const std::vector<std::string>& env,
+               const fs::path& log, std::chrono::seconds timeout, OnOutput&& on_output) {
     std::vector<std::string> store = args;
     std::vector<char*> argv;
     for (auto& a : store) {
@@ -67,7 +99,15 @@ int run_to_file(const std::vector<std::string>& args, const std::vector<std::str
         ::_exit(127);
     }
     int status = 0;
-    bool done = wait_until([&] { return ::waitpid(pid, &status, WNOHANG) == pid; }, timeout);
+    bool done = wait_until(
+        [&] {
+            if (::waitpid(pid, &status, WNOHANG) == pid) {
+                return true;
+            }
+            on_output(system_test::read_all(log));
+            return false;
+        },
+        timeout);
     if (!done) {
         ::kill(pid, SIGKILL);
         ::waitpid(pid, &status, 0);
@@ -119,23 +159,9 @@ TEST_F(ui_browser_test, pages_follow_a_running_topology_and_deactivate_it) {
     }
     _supervisor = std::make_unique<system_test::supervisor_process>("a", _dir / "supervisor", sup);
 
-    system_test::tempest_process ui({"ui", "-c", "ui.port=0", "-c", "nimbus.seeds=[127.0.0.1]",
-                                     "-c", "nimbus.thrift.port=" + std::to_string(nimbus.port())});
-    std::regex serving(R"(ui serving on (http://127\.0\.0\.1:\d+))");
-    std::smatch m;
-    std::string url;
-    ASSERT_TRUE(wait_until(
-        [&] {
-            auto err = ui.err();
-            if (std::regex_search(err, m, serving)) {
-                url = m[1];
-                return true;
-            }
-            return ui.exited();
-        },
-        30s));
-    ASSERT_FALSE(url.empty()) << "tempest ui did not start: " << ui.err();
-    const int ui_port = std::stoi(url.substr(url.rfind(':') + 1));
+    auto ui = std::make_unique<ui_daemon>(0, nimbus.port());
+    const std::string url = ui->url;
+    const int ui_port = ui->port;
     ASSERT_TRUE(wait_until(
         [&] {
             test_support::http_client c(ui_port);
@@ -151,18 +177,40 @@ TEST_F(ui_browser_test, pages_follow_a_running_topology_and_deactivate_it) {
 
     const fs::path shots = fs::path(TEMPEST_BINARY_DIR) / "tests" / "browser" / "screenshots";
     const fs::path log = _dir / "ui_pages_test.log";
-    int status = run_to_file(
+    // The script prints "@@stop-ui" when it wants the UI gone (to see the page say the
+    // connection is lost) and "@@start-ui" when it wants it back, on the same port.
+    bool stopped = false;
+    bool restarted = false;
+    std::string restart_problem;
+    int status = run_script(
         {TEMPEST_NODE, TEMPEST_UI_PAGES_TEST},
         {"TEMPEST_UI_URL=" + url, "TEMPEST_TOPOLOGY=wc", "TEMPEST_SCREENSHOTS=" + shots.string()},
-        log, 240s);
+        log, 300s, [&](const std::string& text) {
+            if (!stopped && text.find("@@stop-ui") != std::string::npos) {
+                stopped = true;
+                ui->p.signal(SIGTERM);
+                if (ui->p.wait(30s) != 0) {
+                    restart_problem = "tempest ui did not stop cleanly: " + ui->p.err();
+                }
+            }
+            if (stopped && !restarted && text.find("@@start-ui") != std::string::npos) {
+                restarted = true;
+                try {
+                    ui = std::make_unique<ui_daemon>(ui_port, nimbus.port());
+                } catch (const std::exception& e) {
+                    restart_problem = e.what();
+                }
+            }
+        });
     std::string out = system_test::read_all(log);
     std::cout << out;
-    EXPECT_EQ(status, 0) << out << "\n---- tempest ui\n" << ui.err();
+    EXPECT_EQ(status, 0) << out << "\n---- tempest ui\n" << ui->p.err();
+    EXPECT_TRUE(restart_problem.empty()) << restart_problem;
     EXPECT_TRUE(fs::exists(shots / "cluster.png"));
     EXPECT_TRUE(fs::exists(shots / "topology.png"));
 
-    ui.signal(SIGTERM);
-    EXPECT_EQ(ui.wait(30s), 0) << ui.err();
+    ui->p.signal(SIGTERM);
+    EXPECT_EQ(ui->p.wait(30s), 0) << ui->p.err();
 }
 
 }  // namespace

@@ -6,7 +6,8 @@
 //
 // Opens the cluster page, then the topology; sees its emitted count grow without a reload;
 // deactivates it through the confirmation dialog and sees the status change; opens a worker log
-// link; saves screenshots. Every wait has a deadline. Steps that need a part of the system not
+// link; says when the UI goes away and comes back (ui_browser_test stops and restarts tempest ui
+// when this script prints @@stop-ui and @@start-ui); saves screenshots. Every wait has a deadline. Steps that need a part of the system not
 // there yet (the topology's figures, the logviewer) print "SKIP: ..." and go on. Exit status 0
 // when every step that ran passed.
 'use strict';
@@ -130,6 +131,15 @@ async function main() {
         await until('the action to succeed', async () => /deactivate: success/.test(await page.textContent('#action-result')), 20000);
         await until('the status INACTIVE', async () => (await page.textContent('#status')) === 'INACTIVE', 30000);
         await page.screenshot({path: path.join(shots, 'topology-inactive.png'), fullPage: true});
+
+        step('the page says when the connection is lost, and reconnects');
+        console.log('@@stop-ui');  // ui_browser_test stops tempest ui
+        await until('the lost connection shown', async () =>
+            /Connection lost/.test(await page.textContent('#live-status')), 30000);
+        await page.screenshot({path: path.join(shots, 'topology-connection-lost.png')});
+        console.log('@@start-ui');  // ... and starts it again on the same port
+        await until('the page live again', async () => (await page.textContent('#live-status')) === 'Live', 60000);
+        await until('the status shown again', async () => (await page.textContent('#status')) === 'INACTIVE', 30000);
 
         step('a worker log');
         const logs = page.locator('a.log-link');

@@ -69,7 +69,8 @@ const tempestGraph = (() => {
         const root = svg('svg', {viewBox: `0 0 ${width} ${height}`, width, height, role: 'img',
                                  'aria-label': 'topology graph'});
         root.append(svg('defs', {}, svg('marker', {id: 'arrow', viewBox: '0 0 10 10', refX: 9, refY: 5,
-                                                   markerWidth: 6, markerHeight: 6, orient: 'auto-start-reverse'},
+                                                   markerUnits: 'userSpaceOnUse', markerWidth: 10, markerHeight: 10,
+                                                   orient: 'auto-start-reverse'},
                                             svg('path', {d: 'M 0 0 L 10 5 L 0 10 z', fill: '#667085'}))));
         for (const e of g.edges()) {
             const edge = g.edge(e);
