@@ -11,12 +11,14 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/thread_pool.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
 #include <array>
 #include <atomic>
 #include <condition_variable>
+#include <functional>
 #include <future>
 #include <map>
 #include <mutex>
@@ -58,6 +60,125 @@ http_response run_handler(server_core& core, const http_request& req) {
     }
 }
 
+// The sink of one streaming response (http_stream_sink). Producers queue data from any thread
+// under `_mu`; the connection's strand takes it and writes it (`wake` posts that onto the
+// strand). Held by the connection and by the producer; the connection marks it ended when it
+// goes, so a producer holding it on sees is_open() false.
+class stream_sink final : public http_stream_sink {
+  public:
+    enum class state { open, closing, dropped, ended };
+
+    stream_sink(std::size_t max_unsent, bool chunked)
+        : _max_unsent(max_unsent), _chunked(chunked) {}
+
+    // Requires: called once, before the sink is handed to the producer.
+    void attach(std::function<void()> wake) { _wake = std::move(wake); }
+
+    bool send(std::string data) override {
+        bool wake = false;
+        bool ok = true;
+        {
+            std::scoped_lock lock(_mu);
+            if (_state != state::open) {
+                return false;
+            }
+            if (data.empty()) {
+                return true;
+            }
+            const std::string size_line = _chunked ? fmt_hex(data.size()) + "\r\n" : "";
+            const std::size_t framed = size_line.size() + data.size() + (_chunked ? 2 : 0);
+            if (_unsent + framed > _max_unsent) {
+                _state = state::dropped;
+                _pending.clear();
+                ok = false;
+            } else {
+                _pending += size_line;
+                _pending += data;
+                if (_chunked) {
+                    _pending += "\r\n";
+                }
+                _unsent += framed;
+            }
+            if (!_wake_pending) {
+                _wake_pending = true;
+                wake = true;
+            }
+        }
+        if (wake) {
+            _wake();
+        }
+        return ok;
+    }
+
+    void close() override {
+        bool wake = false;
+        {
+            std::scoped_lock lock(_mu);
+            if (_state != state::open) {
+                return;
+            }
+            _state = state::closing;
+            if (!_wake_pending) {
+                _wake_pending = true;
+                wake = true;
+            }
+        }
+        if (wake) {
+            _wake();
+        }
+    }
+
+    bool is_open() const override {
+        std::scoped_lock lock(_mu);
+        return _state == state::open;
+    }
+
+    // For the connection, on its strand: moves what is queued into `out` (framed) and says what
+    // should happen after it is written.
+    state take(std::string& out) {
+        std::scoped_lock lock(_mu);
+        _wake_pending = false;
+        out.clear();
+        out.swap(_pending);
+        return _state;
+    }
+    state current() const {
+        std::scoped_lock lock(_mu);
+        return _state;
+    }
+    // For the connection, on its strand: `n` queued bytes have been written.
+    void written(std::size_t n) {
+        std::scoped_lock lock(_mu);
+        _unsent = n > _unsent ? 0 : _unsent - n;
+    }
+    void end() {
+        std::scoped_lock lock(_mu);
+        _state = state::ended;
+        _pending.clear();
+    }
+    bool chunked() const { return _chunked; }
+
+  private:
+    static std::string fmt_hex(std::size_t n) {
+        static const char digits[] = "0123456789abcdef";
+        std::string out;
+        do {
+            out.insert(out.begin(), digits[n % 16]);
+            n /= 16;
+        } while (n != 0);
+        return out;
+    }
+
+    const std::size_t _max_unsent;
+    const bool _chunked;
+    std::function<void()> _wake;
+    mutable std::mutex _mu;  // guards everything below
+    state _state = state::open;
+    std::string _pending;
+    std::size_t _unsent = 0;  // queued or being written, counted as sent
+    bool _wake_pending = false;
+};
+
 // One client connection. Lives as long as an operation of it is pending (shared_from_this).
 // Runs on its strand, except the handler call, which runs on the handler pool and posts the
 // response back to the strand.
@@ -70,6 +191,9 @@ class connection : public std::enable_shared_from_this<connection> {
         _core.count.fetch_add(1);
     }
     ~connection() {
+        if (_sink) {
+            _sink->end();
+        }
         std::scoped_lock lock(_core.mu);
         _core.open.erase(_id);
         _core.count.fetch_sub(1);
@@ -146,6 +270,10 @@ class connection : public std::enable_shared_from_this<connection> {
     }
 
     void write(http_response res) {
+        if (res.stream) {
+            start_stream(std::move(res));
+            return;
+        }
         _response.emplace();
         auto& m = *_response;
         m.version(_version);
@@ -176,6 +304,123 @@ class connection : public std::enable_shared_from_this<connection> {
             return;
         }
         read();
+    }
+
+    // --- Streaming responses: header, then whatever the sink is given, until it ends. ---
+
+    // Requires: on the strand.
+    void start_stream(http_response res) {
+        const bool chunked = _version >= 11;
+        _sink = std::make_shared<stream_sink>(_core.options.max_stream_unsent_bytes, chunked);
+        _sink->attach([weak = weak_from_this()] {
+            if (auto self = weak.lock()) {
+                asio::post(self->_stream.get_executor(), [self] { self->stream_flush(); });
+            }
+        });
+        std::string head = (chunked ? "HTTP/1.1 " : "HTTP/1.0 ") + std::to_string(res.status) +
+                           " " + reason_phrase(res.status) + "\r\nServer: tempest-ui\r\n" +
+                           "Content-Type: " + res.content_type + "\r\n";
+        bool cache_control = false;
+        for (const auto& [k, v] : res.headers) {
+            cache_control = cache_control || beast::iequals(k, "cache-control");
+            head += k + ": " + v + "\r\n";
+        }
+        if (!cache_control) {
+            head += "Cache-Control: no-cache\r\n";
+        }
+        head += chunked ? "Transfer-Encoding: chunked\r\n" : "";
+        head += "Connection: close\r\n\r\n";
+        stream_write(std::move(head), 0);
+        res.stream(_sink);
+        stream_watch();
+    }
+
+    // Reads (and drops) what the client sends while streaming: its end or an error ends the
+    // stream. On the raw socket, so the write deadline does not apply to it.
+    void stream_watch() {
+        if (!_scratch) {
+            _scratch = std::make_unique<std::array<char, 4096>>();
+        }
+        _stream.socket().async_read_some(
+            asio::buffer(*_scratch),
+            [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                if (ec) {
+                    self->stream_end();
+                    return;
+                }
+                self->stream_watch();
+            });
+    }
+
+    // Requires: on the strand.
+    void stream_flush() {
+        if (_stream_done) {
+            return;
+        }
+        // A dropped client goes at once, even while a write to it is stuck.
+        auto now = _sink->current();
+        if (now == stream_sink::state::dropped) {
+            log().warn("dropping a streaming client: over {} bytes unsent",
+                       _core.options.max_stream_unsent_bytes);
+            stream_end();
+            return;
+        }
+        if (now == stream_sink::state::ended) {
+            stream_end();
+            return;
+        }
+        if (_stream_writing) {
+            return;
+        }
+        std::string out;
+        auto st = _sink->take(out);
+        if (st == stream_sink::state::closing) {
+            if (_sink->chunked()) {
+                out += "0\r\n\r\n";
+            }
+            _stream_finishing = true;
+        }
+        if (out.empty()) {
+            return;
+        }
+        std::size_t n = out.size();
+        stream_write(std::move(out), n);
+    }
+
+    void stream_write(std::string data, std::size_t counted) {
+        _stream_writing = true;
+        _stream_out = std::move(data);
+        _stream.expires_after(_core.options.write_timeout);
+        asio::async_write(_stream, asio::buffer(_stream_out),
+                          [self = shared_from_this(), counted](beast::error_code ec, std::size_t) {
+                              self->_stream_writing = false;
+                              self->_sink->written(counted);
+                              if (ec) {
+                                  if (ec == beast::error::timeout) {
+                                      log().warn(
+                                          "dropping a streaming client: a write took over "
+                                          "{} ms",
+                                          self->_core.options.write_timeout.count());
+                                  }
+                                  self->stream_end();
+                                  return;
+                              }
+                              if (self->_stream_finishing) {
+                                  self->stream_end();
+                                  return;
+                              }
+                              self->stream_flush();
+                          });
+    }
+
+    // Ends the stream and the connection. Requires: on the strand.
+    void stream_end() {
+        if (_stream_done) {
+            return;
+        }
+        _stream_done = true;
+        _sink->end();
+        close_now();
     }
 
     // After an error reply to a request not read to its end: stop sending, then read and drop
@@ -219,7 +464,13 @@ class connection : public std::enable_shared_from_this<connection> {
     beast::flat_buffer _buffer;
     std::optional<http::request_parser<http::string_body>> _parser;
     std::optional<http::response<http::string_body>> _response;
-    std::unique_ptr<std::array<char, 4096>> _scratch;  // linger_close()'s, only then
+    std::unique_ptr<std::array<char, 4096>> _scratch;  // linger_close()'s or stream_watch()'s
+    // A streaming response's state (start_stream()), on the strand.
+    std::shared_ptr<stream_sink> _sink;
+    std::string _stream_out;
+    bool _stream_writing = false;
+    bool _stream_finishing = false;
+    bool _stream_done = false;
     std::size_t _drained = 0;
     std::uint64_t _id = 0;
     bool _keep_alive = false;

@@ -2,11 +2,14 @@
 // ui_server: http_server + router (api_v1) + nimbus_leader_client, wired from the daemon config.
 #include "tempest/ui/ui_server.h"
 
+#include "api_error.h"
 #include "api_v1.h"
+#include "event_stream.h"
 #include "logger.h"
 #include "nimbus_leader_client.h"
 #include "prometheus_exporter.h"
 #include "router.h"
+#include "static_assets.h"
 #include "tempest/common/config_keys.h"
 #include "tempest/common/nimbus_client.h"
 
@@ -45,6 +48,8 @@ struct ui_server::impl {
     nimbus_leader_client nimbus;
     prometheus_exporter metrics{nimbus};
     router routes;
+    // Live updates for the pages: evaluates GET routes of `routes` in process (event_stream.h).
+    event_stream_hub live{{}, [this](const std::string& target) { return get(target); }};
     std::optional<http_server> http;
 
     impl(ui_options o, std::vector<nimbus_endpoint> s)
@@ -53,6 +58,17 @@ struct ui_server::impl {
           // One Nimbus connection per handler thread: no request waits for another's call.
           nimbus(std::move(s), options.nimbus_timeout, std::chrono::seconds(1),
                  static_cast<std::size_t>(std::max(1, options.http.handler_threads))) {}
+
+    // GET `target` through the routes, as a request would.
+    http_response get(const std::string& target) {
+        http_request req;
+        req.method = "GET";
+        req.target = target;
+        if (!parse_target(target, req.path, req.query)) {
+            return error_response(400, "bad request target '" + target + "'");
+        }
+        return routes.dispatch(req);
+    }
 };
 
 ui_server::ui_server(config daemon_conf, ui_options options) {
@@ -63,6 +79,12 @@ ui_server::ui_server(config daemon_conf, ui_options options) {
     api.logviewer_port = static_cast<int>(common::conf_int(daemon_conf, "logviewer.port"));
     add_api_v1_routes(_impl->routes, _impl->nimbus, api);
     add_prometheus_route(_impl->routes, _impl->metrics);
+    // The pages and their live updates (ui/README.md, "Pages").
+    _impl->routes.add("GET", event_stream_hub::route,
+                      [&live = _impl->live](const http_request& req, const path_params&) {
+                          return live.subscribe(req);
+                      });
+    add_static_routes(_impl->routes);
 }
 
 ui_server::~ui_server() {
@@ -85,14 +107,16 @@ void ui_server::start() {
         _impl->http.reset();
         throw;
     }
+    _impl->live.start();
     log().info(
-        "ui serving on {} (REST API under /api/v1, Prometheus at /metrics), following Nimbus seeds "
-        "{}",
+        "ui serving on {} (pages at /, REST API under /api/v1, Prometheus at /metrics), following "
+        "Nimbus seeds {}",
         address(), nimbus_seeds());
 }
 
 void ui_server::stop() {
     if (_impl && _impl->http) {
+        _impl->live.stop();  // ends the streams first, so that they end with their last chunk
         _impl->http->stop();
         _impl->http.reset();
         log().info("ui stopped");

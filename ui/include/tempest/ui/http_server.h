@@ -15,6 +15,11 @@
 //   too slowly, or stays idle between keep-alive requests, is closed when it passes. Writes have
 //   write_timeout.
 // - Too large a header gets 431, too large a body 413, a malformed request 400; each then closes.
+// - A response with a `stream` (http_types.h) keeps its connection for a streaming body: the
+//   producer pushes data through an http_stream_sink from any thread; the connection's strand
+//   writes it. Unsent data per stream is bounded (max_stream_unsent_bytes: over it the client is
+//   dropped), each write has write_timeout, and a client closing its end ends the stream. stop()
+//   ends every stream with the other connections.
 //
 // Lifecycle: construct, start() binds and serves (throws std::system_error when it cannot bind),
 // stop() (or the destructor) closes the listener and every connection and joins all threads,
@@ -41,6 +46,9 @@ struct http_options {
     std::size_t max_body_bytes = 64 * 1024;
     std::chrono::milliseconds read_timeout{std::chrono::seconds(15)};
     std::chrono::milliseconds write_timeout{std::chrono::seconds(15)};
+    // Streaming responses (http_stream_sink): the bytes one stream may have queued but not yet
+    // sent; a client that reads too slowly to stay under it is dropped.
+    std::size_t max_stream_unsent_bytes = 1024 * 1024;
 };
 
 class http_server {

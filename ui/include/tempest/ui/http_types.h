@@ -3,7 +3,9 @@
 // in plain types so that handlers (the router, the REST API) never see Boost.Beast.
 #pragma once
 
+#include <functional>
 #include <map>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -20,11 +22,35 @@ struct http_request {
     std::string content_type;
 };
 
+// --- Streaming responses (Server-Sent Events) ---------------------------------------------
+// Where a streaming response's body goes: the server hands one to the response's `stream`
+// callback once the status line and header are on their way. The body is sent chunked
+// (HTTP/1.1; close-delimited for 1.0) and the connection closes when the stream ends.
+class http_stream_sink {
+  public:
+    virtual ~http_stream_sink() = default;
+    // Queues `data` to be sent; never blocks. Returns false, and ends the stream (closing the
+    // connection), when the stream is already closed or when the bytes queued but not yet sent
+    // would exceed http_options::max_stream_unsent_bytes (a client that does not read). Any
+    // thread.
+    virtual bool send(std::string data) = 0;
+    // Ends the body once what is queued has been sent, then closes the connection. Any thread.
+    virtual void close() = 0;
+    // False once the stream has ended: closed, dropped, the client gone, or the server stopping.
+    virtual bool is_open() const = 0;
+};
+
 struct http_response {
     int status = 200;
     std::string content_type = "application/json";
     std::string body;
     std::vector<std::pair<std::string, std::string>> headers;  // extra header fields
+
+    // Optional: a streaming body instead of `body`. When set, the server sends the status and
+    // header (no Content-Length), then calls `stream` once with the sink the body is written
+    // to. It is called on an I/O thread: it must be quick and must not block (keep the sink,
+    // hand it to whoever produces the data).
+    std::function<void(std::shared_ptr<http_stream_sink>)> stream;
 };
 
 // Splits `target` ("/a/b%20c?x=1&y=%2F") into a decoded path and query. Returns false when the
