@@ -15,6 +15,9 @@ constexpr double max_port = 65535;
 
 // Keep sorted by name (find_config_key searches it) and in step with conf/defaults.yaml.
 constexpr std::array schema{
+    config_key{.name = "logviewer.host", .type = t::string},
+    // 0 binds any free port (tests); the daemon reports the port it got.
+    config_key{.name = "logviewer.port", .type = t::integer, .min = 0, .max = max_port},
     config_key{.name = "nimbus.file.upload.max.bytes", .type = t::integer, .min = 1},
     config_key{.name = "nimbus.leader.timeout.secs", .type = t::integer, .min = 1},
     config_key{.name = "nimbus.monitor.freq.secs", .type = t::integer, .min = 1},

@@ -3,7 +3,9 @@
 // in plain types so that handlers (the router, the REST API) never see Boost.Beast.
 #pragma once
 
+#include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -20,11 +22,24 @@ struct http_request {
     std::string content_type;
 };
 
+// FILE-DOWNLOAD: a response body read from a file instead of `http_response::body` (the
+// logviewer's downloads and large pages). The server opens `path` when it writes the response
+// and sends exactly `length` bytes from `offset` (the Content-Length), in chunks, never holding
+// more than one chunk of it in memory. A file shorter than offset + length by then ends the
+// connection after what could be sent. 404 if it cannot be opened.
+struct http_file_body {
+    std::string path;
+    std::uint64_t offset = 0;
+    std::uint64_t length = 0;
+};
+
 struct http_response {
     int status = 200;
     std::string content_type = "application/json";
     std::string body;
     std::vector<std::pair<std::string, std::string>> headers;  // extra header fields
+    // FILE-DOWNLOAD: when set, the body comes from this file and `body` is ignored.
+    std::optional<http_file_body> file;
 };
 
 // Splits `target` ("/a/b%20c?x=1&y=%2F") into a decoded path and query. Returns false when the
