@@ -6,6 +6,7 @@
 #include "api_error.h"
 #include "logger.h"
 
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -331,6 +332,10 @@ struct http_server::impl {
     server_core core;
     std::optional<asio::thread_pool> handler_pool;
     asio::io_context ioc;
+    // Keeps the I/O threads in run() until stop(): without it they return as soon as nothing
+    // is pending (acceptor closed, last client gone) and a close posted by stop() never runs,
+    // leaving stop() to wait out its grace period.
+    std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work;
     // The acceptor runs on its own strand, so that stop() can close it between two accepts.
     asio::strand<asio::io_context::executor_type> accept_strand{asio::make_strand(ioc)};
     std::optional<tcp::acceptor> acceptor;
@@ -431,6 +436,7 @@ void http_server::start() {
     i.handler_pool.emplace(static_cast<std::size_t>(std::max(1, o.handler_threads)));
     i.core.handlers = &*i.handler_pool;
     i.accept();
+    i.work.emplace(i.ioc.get_executor());
     for (int t = 0; t < std::max(1, o.io_threads); ++t) {
         i.threads.emplace_back([&i] { i.ioc.run(); });
     }
@@ -473,6 +479,7 @@ void http_server::stop() {
         i.core.closed.wait_for(lock, std::chrono::seconds(2),
                                [&i] { return i.core.count.load() == 0; });
     }
+    i.work.reset();
     i.ioc.stop();
     for (auto& t : i.threads) {
         t.join();
