@@ -10,9 +10,11 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <random>
 #include <string>
 
 namespace tempest::ui {
@@ -273,6 +275,39 @@ TEST_F(logviewer_test, search_does_not_overlap_matches_and_refuses_an_offset_pas
         FAIL() << "searched past the end";
     } catch (const log_access_error& e) {
         EXPECT_EQ(e.status(), 400);
+    }
+}
+
+// Against a plain in-memory search: every offset, context and next offset agree, for needles
+// of several lengths over a small alphabet (many matches, many straddling the 64 KiB chunks).
+TEST_F(logviewer_test, search_agrees_with_a_plain_search_of_the_whole_text) {
+    std::mt19937 gen(7);
+    std::string text(200 * 1024 + 17, 'a');
+    for (auto& c : text) {
+        c = "abc\n"[gen() % 4];
+    }
+    write(_root / "topo-1" / "6700" / "worker.log", text);
+    auto path = log_folder(_root).resolve("topo-1/6700/worker.log").path;
+    for (std::size_t len : {1U, 3U, 7U, 9U}) {
+        const std::string needle = text.substr(65536 - len / 2, len);  // one straddles a chunk
+        for (std::uint64_t start : {std::uint64_t{0}, std::uint64_t{65000}}) {
+            auto r = search_log(path, needle, max_search_matches, start);
+            std::size_t expect_count = 0;
+            std::size_t pos = text.find(needle, start);
+            for (const auto& m : r.matches) {
+                ASSERT_EQ(m.byte_offset, pos) << "needle " << needle << " from " << start;
+                const std::size_t from = std::max<std::size_t>(start, pos > 128 ? pos - 128 : 0);
+                EXPECT_EQ(m.before, text.substr(from, pos - from));
+                EXPECT_EQ(m.after, text.substr(pos + len, 128));
+                pos = text.find(needle, pos + len);
+                ++expect_count;
+            }
+            EXPECT_EQ(r.matches.size(), expect_count);
+            if (r.matches.size() < max_search_matches) {
+                EXPECT_EQ(pos, std::string::npos);  // all were found
+                EXPECT_FALSE(r.next_byte_offset);
+            }
+        }
     }
 }
 
