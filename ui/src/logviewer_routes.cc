@@ -136,6 +136,24 @@ std::string search_form(const std::string& file, const std::string& value) {
         html_escape("/download?file=" + url_encode(file)));
 }
 
+// Storm's file switcher: the other logs of the same topology on this node.
+std::string file_switcher(const log_folder& folder, const std::string& file) {
+    const auto slash = file.find('/');
+    if (slash == std::string::npos) {
+        return "";
+    }
+    const auto files = folder.list(file.substr(0, slash), std::nullopt);
+    if (files.size() < 2) {
+        return "";
+    }
+    std::string out = "<form action=\"/log\" method=\"get\"><select name=\"file\">";
+    for (const auto& f : files) {
+        out += fmt::format("<option value=\"{}\"{}>{}</option>", html_escape(f),
+                           f == file ? " selected" : "", html_escape(f));
+    }
+    return out + "</select> <input type=\"submit\" value=\"Switch file\"></form>\n";
+}
+
 // Checks Storm's search parameters: search-string of 1..1024 bytes, num-matches, offset.
 struct search_params {
     std::string needle;
@@ -220,6 +238,7 @@ http_response log_html(const log_folder& folder, const http_request& req) {
             f.path, uint_param(req, "start", 0, std::numeric_limits<std::int64_t>::max()), length);
         const std::uint64_t page_length = std::min(length, max_page_bytes);
         body += search_form(f.name, "");
+        body += file_switcher(folder, f.name);
         body += pager(f.name, page, page_length);
         body += "<pre id=\"logContent\">" + html_escape(page.content) + "</pre>\n";
         body += pager(f.name, page, page_length);

@@ -112,6 +112,13 @@ TEST_F(logviewer_http_test, serves_an_html_page_with_escaped_content_and_pager_l
     auto first = get("/log?file=topo-1/6700/worker.log&start=0&length=100");
     EXPECT_NE(first.body.find("start=100&amp;length=100\">Next</a>"), std::string::npos)
         << first.body;
+    // The topology's other logs can be switched to.
+    write(_root / "topo-1" / "6700" / "worker.log.1", "older");
+    auto switcher = get("/log?file=topo-1/6700/worker.log");
+    EXPECT_NE(switcher.body.find("<option value=\"topo-1/6700/worker.log.1\">"), std::string::npos)
+        << switcher.body;
+    EXPECT_NE(switcher.body.find("<option value=\"topo-1/6700/worker.log\" selected>"),
+              std::string::npos);
     // The index lists the file.
     auto index = get("/");
     EXPECT_NE(index.body.find("/log?file=topo-1/6700/worker.log"), std::string::npos);
