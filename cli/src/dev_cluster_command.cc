@@ -1,13 +1,14 @@
 // SPDX-License-Identifier: Apache-2.0
-// `tempest dev-cluster`: ZooKeeper (`tempest dev-zookeeper`), Nimbus and one supervisor as child
-// processes of this binary, on 127.0.0.1, with their state and logs under one directory:
+// `tempest dev-cluster`: ZooKeeper (`tempest dev-zookeeper`), Nimbus, one supervisor, the
+// supervisor's logviewer and the UI as child processes of this binary, on 127.0.0.1, with their
+// state and logs under one directory:
 //
 //   DIR/cluster.yaml                      written once everything is up: the config clients need
 //   DIR/local/                            storm.local.dir of Nimbus and the supervisor
 //   DIR/local/workers/<worker-id>/pid     the workers the supervisor started
 //   DIR/zookeeper/                        ZooKeeper's data
-//   DIR/logs/{zookeeper,nimbus,supervisor}.log
-//   DIR/logs/workers-artifacts/<topology-id>/<port>/worker.log
+//   DIR/logs/{zookeeper,nimbus,supervisor,logviewer,ui}.log
+//   DIR/logs/workers-artifacts/<topology-id>/<port>/worker.log   (what the logviewer serves)
 //
 // The children run in their own process groups (a Ctrl-C in the terminal reaches only this
 // process, which stops them in order) and get SIGTERM if this process dies. This process is a
@@ -61,6 +62,7 @@ using clock = std::chrono::steady_clock;
 constexpr auto zookeeper_start_timeout = 60s;
 constexpr auto nimbus_start_timeout = 30s;
 constexpr auto supervisor_start_timeout = 30s;
+constexpr auto http_start_timeout = 30s;  // the logviewer and the UI
 // How long a daemon may take to exit after SIGTERM before it gets SIGKILL.
 constexpr auto daemon_stop_timeout = 15s;
 constexpr auto worker_stop_timeout = 5s;
@@ -239,7 +241,9 @@ class dev_cluster {
           _binary(std::move(binary)),
           _zookeeper("ZooKeeper", _dir / "logs" / "zookeeper.log"),
           _nimbus("Nimbus", _dir / "logs" / "nimbus.log"),
-          _supervisor("supervisor", _dir / "logs" / "supervisor.log") {}
+          _supervisor("supervisor", _dir / "logs" / "supervisor.log"),
+          _logviewer("logviewer", _dir / "logs" / "logviewer.log"),
+          _ui("UI", _dir / "logs" / "ui.log") {}
     ~dev_cluster() {
         stop();
         if (_temporary && !_keep_dir) {
@@ -253,6 +257,8 @@ class dev_cluster {
     daemon_child& zookeeper() { return _zookeeper; }
     daemon_child& nimbus() { return _nimbus; }
     daemon_child& supervisor() { return _supervisor; }
+    daemon_child& logviewer() { return _logviewer; }
+    daemon_child& ui() { return _ui; }
     const std::string& binary() const { return _binary; }
     fs::path local_dir() const { return _dir / "local"; }
     // After a failure: keep a temporary directory so that its logs can be read.
@@ -267,14 +273,15 @@ class dev_cluster {
                 return;
             }
             (void)(_zookeeper.reaped(pid, status) || _nimbus.reaped(pid, status) ||
-                   _supervisor.reaped(pid, status));
+                   _supervisor.reaped(pid, status) || _logviewer.reaped(pid, status) ||
+                   _ui.reaped(pid, status));
         }
     }
 
     // The first daemon (in start order) that was started and has ended, or nullptr.
     daemon_child* dead_daemon() {
         reap();
-        for (daemon_child* d : {&_zookeeper, &_nimbus, &_supervisor}) {
+        for (daemon_child* d : {&_zookeeper, &_nimbus, &_supervisor, &_logviewer, &_ui}) {
             if (d->pid() > 0 && !d->running()) {
                 return d;
             }
@@ -350,10 +357,10 @@ class dev_cluster {
         return {pids.size(), killed};
     }
 
-    // The shutdown order: supervisor (so that it restarts no worker), Nimbus, the workers the
-    // supervisor left running, ZooKeeper. Idempotent.
+    // The shutdown order: the UI and the logviewer, the supervisor (so that it restarts no
+    // worker), Nimbus, the workers the supervisor left running, ZooKeeper. Idempotent.
     void stop(bool verbose = false) {
-        for (daemon_child* d : {&_supervisor, &_nimbus}) {
+        for (daemon_child* d : {&_ui, &_logviewer, &_supervisor, &_nimbus}) {
             if (stop_daemon(*d) && verbose) {
                 print_error(fmt::format("{} did not stop within {} s of SIGTERM; killed it",
                                         d->name(), daemon_stop_timeout.count()));
@@ -397,6 +404,8 @@ class dev_cluster {
     daemon_child _zookeeper;
     daemon_child _nimbus;
     daemon_child _supervisor;
+    daemon_child _logviewer;
+    daemon_child _ui;
 };
 
 // Thrown to end startup quietly when SIGINT/SIGTERM arrives before the cluster is up.
@@ -439,6 +448,24 @@ std::optional<int> port_in_log(const fs::path& log, const std::regex& re) {
         return std::stoi(m[1].str());
     }
     return std::nullopt;
+}
+
+// The port to give the daemon for `key` (ui.port, logviewer.port): the configured one if free;
+// 0 (the daemon binds a free one and logs it) when the configured one is 0, or is the default
+// and taken. A port the user chose must be free.
+int http_port(const config& conf, const std::string& key) {
+    const int port = static_cast<int>(conf.get_int(key, 0));
+    if (port == 0 || port_free(port)) {
+        return port;
+    }
+    const value* dflt = common::default_config().find(key);
+    if (dflt != nullptr && dflt->type() == value_type::int64 && dflt->as_int() == port) {
+        return 0;
+    }
+    throw cli_error(
+        fmt::format("{} {} on 127.0.0.1 is in use (set another with -c {}=N, or 0 for "
+                    "a free one)",
+                    key, port, key));
 }
 
 std::string self_exe() {
@@ -494,6 +521,10 @@ int run_dev_cluster(const dev_cluster_options& o) {
     if (!slots_free) {
         slots = free_ports(slots.size());
     }
+    int logviewer_port = http_port(conf, "logviewer.port");
+    int ui_port = http_port(conf, "ui.port");
+    const std::string logviewer_host = conf.get_string("logviewer.host", "127.0.0.1");
+    const std::string ui_host = conf.get_string("ui.host", "127.0.0.1");
 
     fs::path dir;
     bool temporary = !o.dir;
@@ -603,6 +634,28 @@ int run_dev_cluster(const dev_cluster_options& o) {
             });
         zk.reset();
 
+        // The supervisor's logviewer, serving the folder its workers write to (tempest.log.dir
+        // of every daemon here is DIR/logs), then the UI, told the logviewer's port for its
+        // worker log links. Each logs the port it bound ("... serving on http://HOST:PORT").
+        cluster.logviewer().start(cluster.binary(), [&] {
+            auto a = args("logviewer");
+            a.insert(a.end(), {"-c", fmt::format("logviewer.port={}", logviewer_port)});
+            return a;
+        }());
+        static const std::regex logviewer_serving("logviewer serving on http://\\S+:([0-9]+)");
+        logviewer_port = await<int>(cluster, cluster.logviewer(), http_start_timeout, "serve", [&] {
+            return port_in_log(cluster.logviewer().log(), logviewer_serving);
+        });
+        cluster.ui().start(cluster.binary(), [&] {
+            auto a = args("ui");
+            a.insert(a.end(), {"-c", fmt::format("ui.port={}", ui_port), "-c",
+                               fmt::format("logviewer.port={}", logviewer_port)});
+            return a;
+        }());
+        static const std::regex ui_serving("ui serving on http://\\S+:([0-9]+)");
+        ui_port = await<int>(cluster, cluster.ui(), http_start_timeout, "serve",
+                             [&] { return port_in_log(cluster.ui().log(), ui_serving); });
+
         // The clients' config, written whole (temporary file, then rename) so that a script
         // waiting for it never reads half of it.
         {
@@ -613,7 +666,9 @@ int run_dev_cluster(const dev_cluster_options& o) {
                 << "storm.zookeeper.port: " << zk_port << "\n"
                 << "storm.zookeeper.root: " << yaml_quote(zk_root) << "\n"
                 << "nimbus.seeds:\n    - \"127.0.0.1\"\n"
-                << "nimbus.thrift.port: " << nimbus_port << "\n";
+                << "nimbus.thrift.port: " << nimbus_port << "\n"
+                << "ui.port: " << ui_port << "\n"
+                << "logviewer.port: " << logviewer_port << "\n";
             if (auto w = common::try_write_file_atomically(cluster_yaml, out.str()); !w) {
                 throw cli_error(
                     fmt::format("cannot write {}: {}", cluster_yaml.string(), w.error().message()));
@@ -631,6 +686,12 @@ int run_dev_cluster(const dev_cluster_options& o) {
         }
         fmt::print("supervisor  127.0.0.1:{:<6} id {}, log {}\n", slot_list, supervisor_id,
                    cluster.supervisor().log().string());
+        fmt::print(
+            "logviewer   http://{}:{:<6} worker logs, e.g. /log?file=TOPOLOGY-ID/PORT/worker.log; "
+            "log {}\n",
+            logviewer_host, logviewer_port, cluster.logviewer().log().string());
+        fmt::print("UI          http://{}:{:<6} REST API under /api/v1; log {}\n", ui_host, ui_port,
+                   cluster.ui().log().string());
         fmt::print("workers     logs under {}, state under {}\n",
                    (dir / "logs" / "workers-artifacts").string(),
                    (cluster.local_dir() / "workers").string());

@@ -7,6 +7,7 @@
 #include "dev_cluster_command.h"
 #include "dev_zookeeper_command.h"
 #include "local_command.h"
+#include "logviewer_command.h"
 #include "nimbus_command.h"
 #include "supervisor_command.h"
 #include "tempest/common/config_loader.h"
@@ -213,6 +214,11 @@ int run(int argc, char** argv) {
     config_options ui_opts;
     ui_opts.add_to(*ui);
 
+    CLI::App* logviewer = app.add_subcommand(
+        "logviewer", "Run this node's logviewer (worker logs over HTTP) until SIGINT/SIGTERM");
+    config_options logviewer_opts;
+    logviewer_opts.add_to(*logviewer);
+
     CLI::App* worker = app.add_subcommand(
         "worker", "Run one worker process of a topology (started by a supervisor)");
     config_options worker_opts;
@@ -337,10 +343,12 @@ int run(int argc, char** argv) {
         auto extra = app.remaining();
         if (app.get_subcommands().empty() && !extra.empty()) {
             throw cli_error(
-                fmt::format("unknown command '{}'; expected one of: version, local, "
-                            "dev-zookeeper, dev-cluster, nimbus, supervisor, worker, jar, list, "
-                            "kill, activate, deactivate, rebalance, monitor, errors",
-                            extra.front()),
+                fmt::format(
+                    "unknown command '{}'; expected one of: version, local, "
+                    "dev-zookeeper, dev-cluster, nimbus, supervisor, worker, ui, logviewer, "
+                    "jar, list, "
+                    "kill, activate, deactivate, rebalance, monitor, errors",
+                    extra.front()),
                 exit_usage);
         }
         throw cli_error(e.what(), exit_usage);
@@ -379,6 +387,10 @@ int run(int argc, char** argv) {
     if (ui->parsed()) {
         merged_config m = merge(global, ui_opts);
         return run_ui({.config_file = m.file, .overrides = m.overrides});
+    }
+    if (logviewer->parsed()) {
+        merged_config m = merge(global, logviewer_opts);
+        return run_logviewer({.config_file = m.file, .overrides = m.overrides});
     }
     if (worker->parsed()) {
         merged_config m = merge(global, worker_opts);

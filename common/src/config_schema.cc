@@ -15,6 +15,7 @@ constexpr double max_port = 65535;
 
 // Keep sorted by name (find_config_key searches it) and in step with conf/defaults.yaml.
 constexpr std::array schema{
+    config_key{.name = "logviewer.host", .type = t::string},
     // The UI's workerLogLink points there; the logviewer binds it (0: any free port, tests).
     config_key{.name = "logviewer.port", .type = t::integer, .min = 0, .max = max_port},
     config_key{.name = "nimbus.file.upload.max.bytes", .type = t::integer, .min = 1},

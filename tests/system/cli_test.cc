@@ -36,6 +36,9 @@ TEST(cli_test, version_prints_the_version) {
 TEST(cli_test, bad_command_lines_give_one_error_line) {
     expect_one_error_line(run({}), "subcommand");
     expect_one_error_line(run({"frobnicate"}), "frobnicate");
+    expect_one_error_line(run({"frobnicate"}), "worker, ui, logviewer, jar");
+    expect_one_error_line(run({"version", "-c", "logviewer.port=x"}),
+                          "config key 'logviewer.port' must be an integer");
     expect_one_error_line(run({"local"}), "missing PACKAGE.so");
     expect_one_error_line(run({"local", "--bogus", TEMPEST_CLI_TEST_PKG}),
                           "unknown option '--bogus'");

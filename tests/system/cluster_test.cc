@@ -17,8 +17,9 @@
 //     executors changed;
 //   - `tempest jar --wait` finishes, saying so, when the topology runs on fewer workers than it
 //     asked for because slots ran out;
-//   - `tempest dev-cluster` runs the package from its cluster.yaml and stops everything on
-//     SIGTERM, and names a daemon that does not come up.
+//   - `tempest dev-cluster` runs the package from its cluster.yaml, its UI answers the REST API
+//     and its logviewer serves a running worker's log, SIGTERM stops everything, and it names a
+//     daemon that does not come up.
 //
 // Periods are short (-c ...: heartbeats, syncs and monitors every second, timeouts of 5 s) so the
 // binary runs in well under two minutes. TEMPEST_KEEP_TEST_DIRS=1 keeps each test's directory
@@ -32,12 +33,14 @@
 #include "tempest/common/nimbus_client.h"
 #include "tempest/common/zk_cluster_state.h"
 #include "tempest/common/zk_paths.h"
+#include "tempest/test_support/http_client.h"
 #include "tempest/test_support/wait_until.h"
 #include "tempest/test_support/zk_server.h"
 #include "tempest/thrift/cluster_records_codec.h"
 #include "tempest_process.h"
 
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/prctl.h>
@@ -50,6 +53,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <regex>
 #include <set>
 #include <sstream>
 #include <string>
@@ -981,8 +985,9 @@ TEST_F(cluster_test, dev_cluster_runs_a_topology_and_stops_everything) {
     fs::path dc = _dir / "dev-cluster";
     std::string slots = "supervisor.slots.ports=[" + std::to_string(_slots[0][0]) + "," +
                         std::to_string(_slots[0][1]) + "]";
-    system_test::tempest_process p(
-        {"dev-cluster", "--dir", dc.string(), "-c", "nimbus.thrift.port=0", "-c", slots});
+    system_test::tempest_process p({"dev-cluster", "--dir", dc.string(), "-c",
+                                    "nimbus.thrift.port=0", "-c", slots, "-c", "ui.port=0", "-c",
+                                    "logviewer.port=0"});
     ASSERT_TRUE(wait_until([&] { return fs::exists(dc / "cluster.yaml") || p.exited(); }, 90s))
         << p.out() << p.err();
     ASSERT_FALSE(p.exited()) << p.out() << p.err();
@@ -1006,6 +1011,47 @@ TEST_F(cluster_test, dev_cluster_runs_a_topology_and_stops_everything) {
     EXPECT_EQ(list.status, 0) << list.err;
     EXPECT_NE(list.out.find("dc-"), std::string::npos) << list.out;
 
+    // The UI and the logviewer it printed: the REST API sees the cluster, the logviewer serves
+    // a running worker's log from the folder the workers write to.
+    using nlohmann::json;
+    auto printed_port = [&](const std::string& daemon) {
+        std::smatch m;
+        std::string out = p.out();
+        std::regex re(daemon + R"( +http://127\.0\.0\.1:(\d+) )");
+        return std::regex_search(out, m, re) ? std::stoi(m[1]) : 0;
+    };
+    const int ui_port = printed_port("UI");
+    const int logviewer_port = printed_port("logviewer");
+    ASSERT_GT(ui_port, 0) << p.out();
+    ASSERT_GT(logviewer_port, 0) << p.out();
+    auto summary = test_support::http_client(ui_port).request("GET", "/api/v1/cluster/summary");
+    ASSERT_EQ(summary.status, 200) << summary.body;
+    EXPECT_EQ(json::parse(summary.body)["supervisors"], 1) << summary.body;
+    EXPECT_EQ(json::parse(summary.body)["topologies"], 1) << summary.body;
+    test_support::http_client logviewer(logviewer_port);
+    auto logs = json::parse(logviewer.request("GET", "/api/v1/listLogs").body);
+    std::vector<std::string> worker_logs;
+    for (const auto& f : logs) {
+        std::string name = f.get<std::string>();
+        if (name.starts_with("dc-") && name.ends_with("/worker.log")) {
+            worker_logs.push_back(name);
+        }
+    }
+    ASSERT_EQ(worker_logs.size(), 2U) << logs.dump();
+    const fs::path on_disk = dc / "logs" / "workers-artifacts" / worker_logs[0];
+    ASSERT_TRUE(fs::exists(on_disk)) << on_disk;
+    auto page = logviewer.request("GET", "/api/v1/log?file=" + worker_logs[0]);
+    ASSERT_EQ(page.status, 200) << page.body;
+    auto j = json::parse(page.body);
+    const std::string content = j["content"];
+    EXPECT_FALSE(content.empty());
+    // The worker log only grows: the page is the file's bytes at its offset.
+    EXPECT_EQ(system_test::read_all(on_disk).substr(j["start"].get<std::size_t>(), content.size()),
+              content);
+    auto html = logviewer.request("GET", "/log?file=" + worker_logs[0]);
+    EXPECT_EQ(html.status, 200);
+    EXPECT_NE(html.body.find("<pre id=\"logContent\">"), std::string::npos);
+
     p.signal(SIGTERM);
     EXPECT_EQ(p.wait(60s), 0) << p.out() << p.err();
     for (const auto& [id, pid] : workers) {
@@ -1013,6 +1059,9 @@ TEST_F(cluster_test, dev_cluster_runs_a_topology_and_stops_everything) {
     }
     EXPECT_FALSE(fs::exists(dc / "cluster.yaml"));
     EXPECT_NE(p.out().find("dev cluster stopped"), std::string::npos) << p.out();
+    EXPECT_NE(system_test::read_all(dc / "logs" / "ui.log").find("ui stopped"), std::string::npos);
+    EXPECT_NE(system_test::read_all(dc / "logs" / "logviewer.log").find("logviewer stopped"),
+              std::string::npos);
 }
 
 // A daemon that does not come up (here the supervisor, refusing a duplicate slot) stops the

@@ -10,9 +10,9 @@
 #include <charconv>
 #include <chrono>
 #include <cstdint>
+#include <limits>
 #include <mutex>
 #include <utility>
-#include <limits>
 
 namespace tempest::ui {
 

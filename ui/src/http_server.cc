@@ -6,6 +6,7 @@
 #include "api_error.h"
 #include "logger.h"
 
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -14,10 +15,15 @@
 #include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <fcntl.h>
+#include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <atomic>
+#include <cerrno>
 #include <condition_variable>
+#include <cstring>
 #include <functional>
 #include <future>
 #include <map>
@@ -274,6 +280,10 @@ class connection : public std::enable_shared_from_this<connection> {
             start_stream(std::move(res));
             return;
         }
+        if (res.file) {
+            write_file(std::move(res));
+            return;
+        }
         _response.emplace();
         auto& m = *_response;
         m.version(_version);
@@ -292,6 +302,89 @@ class connection : public std::enable_shared_from_this<connection> {
             _stream, m,
             [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_write(ec); });
     }
+
+    // ---- FILE-DOWNLOAD: a body read from a file (http_file_body), chunk by chunk ----
+
+    // Opens the file, writes the header with Content-Length = length, then the chunks.
+    void write_file(http_response res) {
+        const http_file_body f = std::move(*res.file);
+        int fd = ::open(f.path.c_str(), O_RDONLY | O_CLOEXEC);
+        if (fd < 0) {
+            log().warn("cannot open {} to send it: {}", f.path, std::strerror(errno));
+            write(
+                error_response(404, "cannot open the file: " + std::string(std::strerror(errno))));
+            return;
+        }
+        _file.emplace(fd, f.offset, f.length);
+        _file_header.emplace();
+        auto& m = *_file_header;
+        m.version(_version);
+        m.result(static_cast<http::status>(res.status));
+        m.set(http::field::server, "tempest-ui");
+        m.set(http::field::content_type, res.content_type);
+        m.set(http::field::cache_control, "no-cache");
+        for (auto& [k, v] : res.headers) {
+            m.set(k, v);
+        }
+        m.content_length(f.length);
+        m.keep_alive(_keep_alive);
+        _file_serializer.emplace(m);
+        _stream.expires_after(_core.options.write_timeout);
+        http::async_write_header(_stream, *_file_serializer,
+                                 [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                                     self->on_file_written(ec, 0);
+                                 });
+    }
+
+    // After the header or a chunk: the next chunk, or the end of the response.
+    void on_file_written(beast::error_code ec, std::size_t sent) {
+        auto& f = *_file;
+        f.offset += sent;
+        f.remaining -= sent;
+        if (ec || f.remaining == 0) {
+            end_file(ec);
+            return;
+        }
+        const std::size_t want =
+            static_cast<std::size_t>(std::min<std::uint64_t>(f.remaining, f.chunk.size()));
+        ssize_t n = ::pread(f.fd, f.chunk.data(), want, static_cast<off_t>(f.offset));
+        if (n <= 0) {
+            // Truncated (or unreadable) since the header promised its length: the client can
+            // only learn of it from a short body, so the connection ends here.
+            log().warn("a file being sent ended {} bytes early; closing the connection",
+                       f.remaining);
+            end_file(beast::error_code(asio::error::eof));
+            return;
+        }
+        _stream.expires_after(_core.options.write_timeout);
+        asio::async_write(_stream, asio::buffer(f.chunk.data(), static_cast<std::size_t>(n)),
+                          [self = shared_from_this()](beast::error_code wec, std::size_t w) {
+                              self->on_file_written(wec, w);
+                          });
+    }
+
+    void end_file(beast::error_code ec) {
+        _file_serializer.reset();
+        _file_header.reset();
+        _file.reset();
+        on_write(ec);
+    }
+
+    // The file being sent: its descriptor (closed with it), position, bytes still owed and the
+    // one chunk buffer.
+    struct file_state {
+        file_state(int fd_, std::uint64_t offset_, std::uint64_t length)
+            : fd(fd_), offset(offset_), remaining(length), chunk(64 * 1024) {}
+        ~file_state() { ::close(fd); }
+        file_state(const file_state&) = delete;
+        file_state& operator=(const file_state&) = delete;
+        int fd;
+        std::uint64_t offset;
+        std::uint64_t remaining;
+        std::vector<char> chunk;
+    };
+
+    // ---- end of FILE-DOWNLOAD ----
 
     void on_write(beast::error_code ec) {
         _response.reset();
@@ -471,6 +564,10 @@ class connection : public std::enable_shared_from_this<connection> {
     bool _stream_writing = false;
     bool _stream_finishing = false;
     bool _stream_done = false;
+    // FILE-DOWNLOAD: the response being sent from a file, only then.
+    std::optional<file_state> _file;
+    std::optional<http::response<http::empty_body>> _file_header;
+    std::optional<http::response_serializer<http::empty_body>> _file_serializer;
     std::size_t _drained = 0;
     std::uint64_t _id = 0;
     bool _keep_alive = false;
@@ -486,6 +583,10 @@ struct http_server::impl {
     server_core core;
     std::optional<asio::thread_pool> handler_pool;
     asio::io_context ioc;
+    // Keeps the I/O threads in run() until stop(): without it they return as soon as nothing
+    // is pending (acceptor closed, last client gone) and a close posted by stop() never runs,
+    // leaving stop() to wait out its grace period.
+    std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work;
     // The acceptor runs on its own strand, so that stop() can close it between two accepts.
     asio::strand<asio::io_context::executor_type> accept_strand{asio::make_strand(ioc)};
     std::optional<tcp::acceptor> acceptor;
@@ -586,6 +687,7 @@ void http_server::start() {
     i.handler_pool.emplace(static_cast<std::size_t>(std::max(1, o.handler_threads)));
     i.core.handlers = &*i.handler_pool;
     i.accept();
+    i.work.emplace(i.ioc.get_executor());
     for (int t = 0; t < std::max(1, o.io_threads); ++t) {
         i.threads.emplace_back([&i] { i.ioc.run(); });
     }
@@ -628,6 +730,7 @@ void http_server::stop() {
         i.core.closed.wait_for(lock, std::chrono::seconds(2),
                                [&i] { return i.core.count.load() == 0; });
     }
+    i.work.reset();
     i.ioc.stop();
     for (auto& t : i.threads) {
         t.join();

@@ -3,9 +3,11 @@
 // in plain types so that handlers (the router, the REST API) never see Boost.Beast.
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -40,6 +42,17 @@ class http_stream_sink {
     virtual bool is_open() const = 0;
 };
 
+// FILE-DOWNLOAD: a response body read from a file instead of `http_response::body` (the
+// logviewer's downloads and large pages). The server opens `path` when it writes the response
+// and sends exactly `length` bytes from `offset` (the Content-Length), in chunks, never holding
+// more than one chunk of it in memory. A file shorter than offset + length by then ends the
+// connection after what could be sent. 404 if it cannot be opened.
+struct http_file_body {
+    std::string path;
+    std::uint64_t offset = 0;
+    std::uint64_t length = 0;
+};
+
 struct http_response {
     int status = 200;
     std::string content_type = "application/json";
@@ -51,6 +64,9 @@ struct http_response {
     // to. It is called on an I/O thread: it must be quick and must not block (keep the sink,
     // hand it to whoever produces the data).
     std::function<void(std::shared_ptr<http_stream_sink>)> stream;
+
+    // FILE-DOWNLOAD: when set, the body comes from this file and `body` is ignored.
+    std::optional<http_file_body> file;
 };
 
 // Splits `target` ("/a/b%20c?x=1&y=%2F") into a decoded path and query. Returns false when the
