@@ -60,7 +60,9 @@ std::string parse_window(const http_request& req);
 std::string window_pretty(const std::string& window);
 
 // Percent-encodes everything but RFC 3986's unreserved characters (Storm's encodedId fields).
-std::string url_encode(std::string_view s);
+inline std::string url_encode(std::string_view s) {
+    return percent_encode(s);
+}
 
 // Storm's link to a worker's log on the logviewer of its host:
 // http://HOST:PORT/log?file=TOPOLOGY_ID%2FWORKER_PORT%2Fworker.log (the file parameter

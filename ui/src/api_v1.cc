@@ -300,23 +300,6 @@ std::string window_pretty(const std::string& window) {
     return ec == std::errc() && end == window.data() + window.size() ? pretty_uptime(secs) : window;
 }
 
-std::string url_encode(std::string_view s) {
-    static constexpr char hex[] = "0123456789ABCDEF";
-    std::string out;
-    out.reserve(s.size());
-    for (char c : s) {
-        const auto u = static_cast<unsigned char>(c);
-        if (std::isalnum(u) != 0 || c == '-' || c == '_' || c == '.' || c == '~') {
-            out += c;
-        } else {
-            out += '%';
-            out += hex[u >> 4];
-            out += hex[u & 15];
-        }
-    }
-    return out;
-}
-
 std::string worker_log_link(const api_options& o, const std::string& host,
                             const std::string& topology_id, int port) {
     if (host.empty() || topology_id.empty() || port <= 0) {

@@ -1,6 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "tempest/ui/http_types.h"
 
+#include <cctype>
+#include <string>
+#include <string_view>
+
 namespace tempest::ui {
 
 namespace {
@@ -19,6 +23,24 @@ int hex_value(char c) {
 }
 
 }  // namespace
+
+std::string percent_encode(std::string_view in, std::string_view keep) {
+    static constexpr char hex[] = "0123456789ABCDEF";
+    std::string out;
+    out.reserve(in.size());
+    for (char c : in) {
+        const auto u = static_cast<unsigned char>(c);
+        if (std::isalnum(u) != 0 || c == '-' || c == '_' || c == '.' || c == '~' ||
+            keep.find(c) != std::string_view::npos) {
+            out += c;
+        } else {
+            out += '%';
+            out += hex[u >> 4];
+            out += hex[u & 15];
+        }
+    }
+    return out;
+}
 
 bool percent_decode(std::string_view in, std::string& out, bool plus_is_space) {
     out.clear();

@@ -253,23 +253,6 @@ http_response log_html(const log_folder& folder, const http_request& req) {
 
 }  // namespace
 
-std::string url_encode(std::string_view s) {
-    static const char* hex = "0123456789ABCDEF";
-    std::string out;
-    out.reserve(s.size());
-    for (char c : s) {
-        auto u = static_cast<unsigned char>(c);
-        if (std::isalnum(u) != 0 || c == '-' || c == '_' || c == '.' || c == '~' || c == '/') {
-            out.push_back(c);
-        } else {
-            out.push_back('%');
-            out.push_back(hex[u >> 4]);
-            out.push_back(hex[u & 15]);
-        }
-    }
-    return out;
-}
-
 std::string html_escape(std::string_view s) {
     std::string out;
     out.reserve(s.size() + s.size() / 8);

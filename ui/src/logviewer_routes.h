@@ -27,8 +27,10 @@ namespace tempest::ui {
 void add_logviewer_routes(router& r, const log_folder& folder,
                           std::function<std::string()> base_url);
 
-// Percent-encodes a query parameter value (everything but unreserved characters and '/').
-std::string url_encode(std::string_view s);
+// Percent-encodes a query parameter value, leaving '/' (a log file's path) readable.
+inline std::string url_encode(std::string_view s) {
+    return percent_encode(s, "/");
+}
 
 // Escapes & < > " ' for HTML text and attribute values.
 std::string html_escape(std::string_view s);

@@ -76,6 +76,9 @@ bool parse_target(const std::string& target, std::string& path,
 
 // Percent-decodes `in` ('+' stays '+' unless `plus_is_space`). False on a malformed escape.
 bool percent_decode(std::string_view in, std::string& out, bool plus_is_space);
+// Percent-encodes every byte of `in` but RFC 3986's unreserved characters (letters, digits,
+// - _ . ~) and those in `keep`.
+std::string percent_encode(std::string_view in, std::string_view keep = {});
 
 // The standard reason phrase of `status` ("Not Found"), "Unknown" for others.
 const char* reason_phrase(int status);
