@@ -44,6 +44,7 @@ std::unique_ptr<task_state> make_task_state(executor_core& ex, const topology_pl
         auto b = std::make_unique<multilang::shell_bolt_impl>(
             multilang::read_shell_settings(*comp.def, comp.conf));
         b->core().set_capture(&t->capture_targets);
+        b->core().set_stop_flag(&ex.shared().stop);
         t->polled = b.get();
         t->bl = std::move(b);
         t->bolt_out = std::make_unique<bolt_collector_impl>(ex, *t);

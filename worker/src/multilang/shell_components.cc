@@ -15,6 +15,7 @@
 #include <atomic>
 #include <charconv>
 #include <stdexcept>
+#include <thread>
 
 namespace tempest::worker::multilang {
 
@@ -209,6 +210,16 @@ bool shell_core::ensure_running() {
     return launch();
 }
 
+bool shell_core::wait_running() {
+    while (!_proc && clock_type::now() < _restart_at) {
+        if (_stop != nullptr && _stop->load(std::memory_order_relaxed)) {
+            return false;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return ensure_running();
+}
+
 void shell_core::die(const std::string& reason) {
     if (!_proc) {
         return;
@@ -393,11 +404,12 @@ void shell_bolt_impl::write_tuple(std::uint64_t id, const tuple& t, std::string_
 
 void shell_bolt_impl::execute(const tuple& input) {
     if (!_core.alive()) {
-        if (!_core.ensure_running()) {
-            _out->fail(input);  // the process is down: the tuple's tree replays
+        if (!_core.wait_running()) {
+            _out->fail(input);  // it could not be started again: the tuple's tree replays
             return;
         }
         _proc_view = &_core.proc();
+        _next_heartbeat = clock_type::now() + _core.settings().heartbeat;
     }
     std::uint64_t id = _next_id++;
     auto [it, inserted] = _pending.try_emplace(id, input);

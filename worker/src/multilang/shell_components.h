@@ -30,6 +30,7 @@
 #include "tempest/topology_api/topology.h"
 #include "tempest/worker/parker.h"
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
@@ -103,6 +104,11 @@ class shell_core {
     bool launch();
     // Launches again once the back-off has passed; true when a process runs.
     bool ensure_running();
+    // The same, but first waits out the back-off (in 10 ms steps, ending early when the
+    // topology stops): a bolt takes no new input while its process is down, instead of failing
+    // it at once (which would make a replaying spout spin).
+    bool wait_running();
+    void set_stop_flag(const std::atomic<bool>* stop) { _stop = stop; }
     // Reports `reason` with the stderr tail and how the process ended, and stops it.
     void die(const std::string& reason);
     // Writes `json` and waits until the pipe took it all, or dies on a broken pipe/timeout.
@@ -130,6 +136,7 @@ class shell_core {
     std::vector<int>** _capture = nullptr;
     std::vector<int> _targets;
     parker* _wake = nullptr;
+    const std::atomic<bool>* _stop = nullptr;
     config _conf;
     const topology_context* _ctx = nullptr;
     bool _is_spout = false;

@@ -46,7 +46,7 @@ std::string status_text(int status) {
         return "exited with status " + std::to_string(WEXITSTATUS(status));
     }
     if (WIFSIGNALED(status)) {
-        return "killed by signal " + std::to_string(WTERMSIG(status));
+        return "was killed by signal " + std::to_string(WTERMSIG(status));
     }
     return "ended with wait status " + std::to_string(status);
 }
@@ -348,7 +348,7 @@ std::optional<std::string> shell_process::exited() {
     if (::waitid(P_PID, static_cast<id_t>(_pid), &si, WEXITED | WNOHANG | WNOWAIT) == 0 &&
         si.si_pid == _pid) {
         return si.si_code == CLD_EXITED ? "exited with status " + std::to_string(si.si_status)
-                                        : "killed by signal " + std::to_string(si.si_status);
+                                        : "was killed by signal " + std::to_string(si.si_status);
     }
     return std::nullopt;
 }
