@@ -225,7 +225,8 @@ void shell_core::die(const std::string& reason) {
         return;
     }
     auto lived = clock_type::now() - _started;
-    std::string status = _proc->stop();
+    // It misbehaved: no grace (but a process that already exited reports its own status).
+    std::string status = _proc->stop(std::chrono::milliseconds(0));
     std::string message = fmt::format("{}: {}; the process {} and will be restarted; stderr: {}",
                                       _who, reason, status, tail_for_report(_proc->stderr_tail()));
     _proc.reset();

@@ -92,7 +92,8 @@ std::string shell_process::resolve_program(const std::string& argv0,
 shell_process::shell_process(options o) : _o(std::move(o)) {}
 
 shell_process::~shell_process() {
-    (void)stop();  // the status text is only of interest to callers who stop explicitly
+    (void)stop(std::chrono::milliseconds(
+        0));  // the status text is only of interest to callers who stop explicitly
 }
 
 void shell_process::start() {
@@ -154,7 +155,7 @@ void shell_process::start() {
     } while (n < 0 && errno == EINTR);
     ::close(exec_err[0]);
     if (n == sizeof child_errno) {
-        (void)stop();  // reaps the child, which has exited with 127
+        (void)stop(std::chrono::milliseconds(0));  // reaps the child, which has exited with 127
         throw std::runtime_error("cannot run '" + _o.argv[0] + "' in " + cwd + ": " +
                                  errno_text(child_errno));
     }
@@ -353,19 +354,23 @@ std::optional<std::string> shell_process::exited() {
     return std::nullopt;
 }
 
-std::string shell_process::stop() {
+std::string shell_process::stop(std::chrono::milliseconds grace) {
     if (_stdin >= 0) {
         ::close(_stdin);
         _stdin = -1;
     }
+    auto wait_exit = [this](std::chrono::milliseconds d) {
+        auto deadline = std::chrono::steady_clock::now() + d;
+        while (!exited() && std::chrono::steady_clock::now() < deadline) {
+            pollfd none{-1, 0, 0};
+            (void)::poll(&none, 0, 5);  // a 5 ms pause between checks of the child
+        }
+    };
     if (_pid > 0) {
+        wait_exit(grace);
         if (!exited()) {
             ::kill(-_pid, SIGTERM);
-            auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(1);
-            while (!exited() && std::chrono::steady_clock::now() < deadline) {
-                pollfd none{-1, 0, 0};
-                (void)::poll(&none, 0, 5);  // a 5 ms pause between checks of the child
-            }
+            wait_exit(std::chrono::milliseconds(1000));
         }
         // The leader is not reaped yet, so the group is still ours: whatever is left in it (a
         // shell's children holding the pipes) goes too.

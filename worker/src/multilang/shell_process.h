@@ -86,13 +86,16 @@ class shell_process {
     bool wait_pop(shell_message& m, std::chrono::steady_clock::time_point deadline);
     // Any thread: a message is queued (the executor's idle check).
     bool has_message() const noexcept { return _queued.load(std::memory_order_acquire) > 0; }
+    // Any thread: messages queued (at most options::max_queued).
+    std::size_t queued() const noexcept { return _queued.load(std::memory_order_acquire); }
 
     // The last bytes the subprocess wrote to stderr.
     std::string stderr_tail() const;
-    // Kills the process group (SIGTERM, then SIGKILL after 1 s), reaps it and joins the
-    // threads. Returns how it ended ("exited with status 1", "killed by signal 9", ...);
+    // Closes stdin (Storm's libraries exit on its end), gives the process `grace` to exit,
+    // then kills its process group (SIGTERM, then SIGKILL after 1 s), reaps it and joins the
+    // threads. Returns how it ended ("exited with status 1", "was killed by signal 9", ...);
     // idempotent (later calls return the same text).
-    std::string stop();
+    std::string stop(std::chrono::milliseconds grace = std::chrono::milliseconds(2000));
     // Whether the process has exited by itself (non-blocking waitpid); its status text then.
     std::optional<std::string> exited();
 
