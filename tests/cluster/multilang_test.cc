@@ -237,6 +237,9 @@ TEST_F(multilang_test, handshake_gives_the_context_conf_and_pid_dir) {
     EXPECT_EQ(info["outputs"]["default"], nlohmann::json({"kind", "data"}));
     EXPECT_EQ(info["outputs"]["direct"], nlohmann::json({"kind", "data"}));
     EXPECT_EQ(info["sources"]["commands"]["default"], nlohmann::json({"command"}));
+    EXPECT_EQ(info["source_groupings"]["commands"]["default"]["type"], "SHUFFLE");
+    EXPECT_EQ(info["target_groupings"]["default"]["sink"]["type"], "SHUFFLE");
+    EXPECT_EQ(info["target_groupings"]["direct"]["sink"]["type"], "DIRECT");
     EXPECT_TRUE(info["pidfile"].get<bool>());
     EXPECT_EQ(std::filesystem::canonical(info["cwd"].get<std::string>()),
               std::filesystem::canonical(scripts_dir));

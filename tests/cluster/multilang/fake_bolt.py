@@ -94,6 +94,8 @@ while True:
             "task->component": ctx["task->component"],
             "outputs": ctx["stream->outputfields"],
             "sources": ctx["source->stream->fields"],
+            "source_groupings": ctx["source->stream->grouping"],
+            "target_groupings": ctx["stream->target->grouping"],
             "pidfile": os.path.exists(os.path.join(setup["pidDir"], str(pid))),
             "cwd": os.getcwd(),
             "marker": setup["conf"].get("test.marker"),

@@ -12,6 +12,21 @@
 
 namespace tempest::worker {
 
+namespace {
+
+// A shell component's settings, with the consumers of its streams for the handshake.
+multilang::shell_settings shell_settings_of(const topology_plan& plan, const component_plan& comp) {
+    multilang::shell_settings s = multilang::read_shell_settings(*comp.def, comp.conf);
+    for (const stream_plan& sp : comp.streams) {
+        for (const edge_plan& e : sp.edges) {
+            s.targets.push_back({sp.schema->stream, plan.components()[e.consumer].id, e.group});
+        }
+    }
+    return s;
+}
+
+}  // namespace
+
 std::unique_ptr<task_state> make_task_state(executor_core& ex, const topology_plan& plan,
                                             const component_plan& comp, int id, bool chained,
                                             int self, const component_registry& registry) {
@@ -29,8 +44,7 @@ std::unique_ptr<task_state> make_task_state(executor_core& ex, const topology_pl
         t->inputs = std::make_unique<input_stats[]>(comp.inputs.size());
     }
     if (comp.is_spout && comp.def->class_name == shell_spout_class) {
-        auto s = std::make_unique<multilang::shell_spout_impl>(
-            multilang::read_shell_settings(*comp.def, comp.conf));
+        auto s = std::make_unique<multilang::shell_spout_impl>(shell_settings_of(plan, comp));
         s->core().set_capture(&t->capture_targets);
         t->sp = std::move(s);
     } else if (comp.is_spout) {
@@ -41,8 +55,7 @@ std::unique_ptr<task_state> make_task_state(executor_core& ex, const topology_pl
         t->pending =
             pending_messages(conf_int_or_zero(comp.conf, config::topology_max_spout_pending));
     } else if (!comp.is_acker && comp.def->class_name == shell_bolt_class) {
-        auto b = std::make_unique<multilang::shell_bolt_impl>(
-            multilang::read_shell_settings(*comp.def, comp.conf));
+        auto b = std::make_unique<multilang::shell_bolt_impl>(shell_settings_of(plan, comp));
         b->core().set_capture(&t->capture_targets);
         b->core().set_stop_flag(&ex.shared().stop);
         t->polled = b.get();

@@ -13,6 +13,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cctype>
 #include <charconv>
 #include <stdexcept>
 #include <thread>
@@ -97,9 +98,11 @@ shell_settings read_shell_settings(const component_def& def, const config& conf)
     }
     std::int64_t secs = conf_int(conf, topology_subprocess_timeout_secs);
     s.timeout = std::chrono::milliseconds(std::max<std::int64_t>(1, secs) * 1000);
+    // Several heartbeats per timeout, so that one late answer is not a death.
+    s.heartbeat = std::min(s.heartbeat, s.timeout / 3);
     s.program = shell_process::resolve_program(s.spec.command.front(), s.dir);
     for (const input_def& in : def.inputs) {
-        s.inputs.emplace_back(in.component, in.stream);
+        s.inputs.push_back({in.stream, in.component, in.grouping});
     }
     return s;
 }
@@ -135,9 +138,27 @@ std::string shell_core::handshake_json() const {
         streams.push_back(sd.id);
         outputs[sd.id] = sd.fields.names();
     }
+    // Groupings as Storm writes them: {"type": "FIELDS", "fields": [...]}.
+    auto grouping_json = [](const grouping& g) {
+        std::string type(to_string(g.type));
+        std::transform(type.begin(), type.end(), type.begin(),
+                       [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+        nlohmann::json j = {{"type", type}};
+        if (!g.fields.empty()) {
+            j["fields"] = g.fields.names();
+        }
+        return j;
+    };
     nlohmann::json sources = nlohmann::json::object();
-    for (const auto& [comp, stream] : _s.inputs) {
-        sources[comp][stream] = _ctx->get_component_output_fields(comp, stream).names();
+    nlohmann::json source_groupings = nlohmann::json::object();
+    for (const auto& in : _s.inputs) {
+        sources[in.component][in.stream] =
+            _ctx->get_component_output_fields(in.component, in.stream).names();
+        source_groupings[in.component][in.stream] = grouping_json(in.group);
+    }
+    nlohmann::json target_groupings = nlohmann::json::object();
+    for (const auto& t : _s.targets) {
+        target_groupings[t.stream][t.component] = grouping_json(t.group);
     }
     nlohmann::json context = {
         {"task->component", std::move(task_component)},
@@ -146,8 +167,8 @@ std::string shell_core::handshake_json() const {
         {"streams", std::move(streams)},
         {"stream->outputfields", std::move(outputs)},
         {"source->stream->fields", std::move(sources)},
-        {"stream->target->grouping", nlohmann::json::object()},
-        {"source->stream->grouping", nlohmann::json::object()},
+        {"stream->target->grouping", std::move(target_groupings)},
+        {"source->stream->grouping", std::move(source_groupings)},
     };
     nlohmann::json setup = {
         {"conf", to_json(_conf)}, {"pidDir", _pid_dir.string()}, {"context", std::move(context)}};
@@ -605,16 +626,21 @@ void shell_spout_impl::close() {
     _core.shutdown();
 }
 
+// Not worth starting a process for: a restarted one begins active.
 void shell_spout_impl::activate() {
-    query(R"({"command":"activate"})", nullptr);
+    if (_core.alive()) {
+        query(R"({"command":"activate"})");
+    }
 }
 
 void shell_spout_impl::deactivate() {
-    query(R"({"command":"deactivate"})", nullptr);
+    if (_core.alive()) {
+        query(R"({"command":"deactivate"})");
+    }
 }
 
 void shell_spout_impl::next_tuple() {
-    query(R"({"command":"next"})", nullptr);
+    query(R"({"command":"next"})");
 }
 
 void shell_spout_impl::ack(message_id id) {
@@ -624,7 +650,7 @@ void shell_spout_impl::ack(message_id id) {
     }
     nlohmann::json msg = {{"command", "ack"}, {"id", std::move(it->second)}};
     _ids.erase(it);
-    query(msg.dump(), nullptr);
+    query(msg.dump());
 }
 
 void shell_spout_impl::fail(message_id id) {
@@ -634,10 +660,10 @@ void shell_spout_impl::fail(message_id id) {
     }
     nlohmann::json msg = {{"command", "fail"}, {"id", std::move(it->second)}};
     _ids.erase(it);
-    query(msg.dump(), nullptr);
+    query(msg.dump());
 }
 
-void shell_spout_impl::query(std::string_view command, const nlohmann::json* /*id*/) {
+void shell_spout_impl::query(std::string_view command) {
     if (!_core.ensure_running()) {
         return;
     }

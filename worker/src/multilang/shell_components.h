@@ -69,7 +69,14 @@ struct shell_settings {
     std::chrono::milliseconds timeout{30'000};
     std::chrono::milliseconds heartbeat{1'000};  // bolts: how often a heartbeat tuple goes out
     std::string program;                         // spec.command[0], resolved
-    std::vector<std::pair<std::string, std::string>> inputs;  // (component, stream) subscribed
+    // For the handshake's context: what it subscribes to, and who subscribes to its streams.
+    struct link {
+        std::string stream;
+        std::string component;  // inputs: the source; targets: the consumer
+        tempest::grouping group;
+    };
+    std::vector<link> inputs;
+    std::vector<link> targets;
 };
 
 // Reads a shell component's settings from its class arguments and its merged conf
@@ -204,8 +211,8 @@ class shell_spout_impl final : public spout {
     void fail(message_id id) override;
 
   private:
-    // Sends `command` (and the message id's JSON, if any) and handles messages until "sync".
-    void query(std::string_view command, const nlohmann::json* id);
+    // Sends `command` and handles the messages that follow until "sync".
+    void query(std::string_view command);
     void handle(const nlohmann::json& m);
 
     shell_core _core;
