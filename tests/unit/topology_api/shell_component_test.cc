@@ -28,20 +28,33 @@ TEST(shell_component_test, spec_round_trips_through_arguments) {
 
 TEST(shell_component_test, malformed_arguments_are_refused_with_the_reason) {
     EXPECT_THAT(error_of<std::invalid_argument>([] { (void)shell_spec::from_args({}); }),
-                HasSubstr("expected 2 arguments"));
+                HasSubstr("arguments end before the command length"));
     EXPECT_THAT(error_of<std::invalid_argument>([] {
-                    (void)shell_spec::from_args({value::list{}, value::list{}});
+                    (void)shell_spec::from_args({value(0), value(0)});
                 }),
                 HasSubstr("the command is empty"));
     EXPECT_THAT(error_of<std::invalid_argument>([] {
-                    (void)shell_spec::from_args({value::list{value(1)}, value::list{}});
+                    (void)shell_spec::from_args({value(1), value(7), value(0)});
                 }),
-                HasSubstr("command element 1 is not a string"));
+                HasSubstr("the command element (argument 2) is 7, not a string"));
+    EXPECT_THAT(error_of<std::invalid_argument>([] {
+                    (void)shell_spec::from_args({value(1), value("x"), value(0), value(1)});
+                }),
+                HasSubstr("1 arguments left over"));
     shell_bolt twice({"x"});
     twice.output_fields({"a"}).output_fields({"b"});
     EXPECT_THAT(error_of<std::invalid_argument>(
                     [&] { (void)shell_spec::from_args(twice.spec().to_args()); }),
                 HasSubstr("stream 'default' is declared more than once"));
+}
+
+TEST(shell_component_test, arguments_are_flat_scalars) {
+    // Storm's Thrift JavaObjectArg cannot hold lists: a shell component must cross Nimbus.
+    shell_bolt b({"python3", "x.py"});
+    b.output_fields({"w"});
+    for (const value& v : b.spec().to_args()) {
+        EXPECT_NE(v.type(), value_type::list) << v.to_string();
+    }
 }
 
 TEST(shell_component_test, builder_declares_shell_streams_without_a_registered_class) {

@@ -36,7 +36,8 @@ struct shell_spec {
     std::vector<std::string> command;
     std::vector<stream_def> streams;
 
-    // As constructor arguments: [[argv...], [[stream, [field...], direct]...]].
+    // As constructor arguments, flat scalars (which Storm's Thrift JavaObjectArg can carry):
+    // [argc, argv..., stream count, then per stream: id, direct, field count, fields...].
     std::vector<value> to_args() const;
     // The inverse; throws std::invalid_argument naming what is wrong (no command, an empty
     // program, a malformed stream, a stream declared twice).
