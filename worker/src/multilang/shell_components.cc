@@ -349,6 +349,14 @@ void shell_core::emit_with_ids(const nlohmann::json& m, Emit&& emit) {
         emit();
         return;
     }
+    if (_capture == nullptr) {
+        // Built outside make_task_state: no way to learn the targets; the subprocess still
+        // gets its answer.
+        emit();
+        _proc->write_message("[]");
+        (void)_proc->flush();  // a broken pipe shows up at the next flush that checks it
+        return;
+    }
     _targets.clear();
     *_capture = &_targets;
     try {
@@ -370,6 +378,9 @@ void shell_core::emit_with_ids(const nlohmann::json& m, Emit&& emit) {
     }
     _reply += ']';
     _proc->write_message(_reply);
+    // The subprocess waits for this list before it goes on (storm.py's emit reads it at once):
+    // it cannot wait for the end of the pass.
+    (void)_proc->flush();  // a broken pipe shows up at the next flush that checks it
 }
 
 // ---------------------------------------------------------------- bolt
