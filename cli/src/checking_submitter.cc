@@ -2,6 +2,7 @@
 #include "checking_submitter.h"
 
 #include "tempest/common/config_loader.h"
+#include "tempest/topology_api/shell_component.h"
 
 #include <fmt/format.h>
 
@@ -25,7 +26,8 @@ std::string checking_submitter::check(const std::string& name, const config& con
         return e.what();
     }
     for (const auto& c : t.components) {
-        if (!registered.contains(c.class_name)) {
+        // Shell components are built by the worker itself, from their arguments.
+        if (!registered.contains(c.class_name) && !is_shell_class(c.class_name)) {
             return fmt::format(
                 "component '{}' uses class '{}' which tempest_register did not register; "
                 "workers could not rebuild it",

@@ -12,6 +12,7 @@
 #include "tempest/common/zk_cluster_state.h"
 #include "tempest/common/zk_config.h"
 #include "tempest/common/zk_paths.h"
+#include "tempest/topology_api/shell_component.h"
 
 #include <fmt/chrono.h>
 #include <fmt/format.h>
@@ -156,8 +157,9 @@ class nimbus_submitter final : public submitter {
         std::string location = _client.upload_package(
             _package, [&](std::uint64_t sent, std::uint64_t total) { progress(sent, total); });
         progress.done(std::filesystem::file_size(_package), location);
-        _client.submit(name, location, conf, t);
-        _expected[name] = expect(conf, t);
+        const config sent = with_resources_dir(conf, t);
+        _client.submit(name, location, sent, t);
+        _expected[name] = expect(sent, t);
         fmt::print("tempest: submitted topology '{}' to Nimbus at {}\n", name, _client.endpoint());
         std::fflush(stdout);
     }
@@ -168,6 +170,25 @@ class nimbus_submitter final : public submitter {
     }
 
   private:
+    // Shell components run in topology.multilang.resources.dir. Until the package ships its
+    // scripts (docs/MULTILANG.md), a topology with shell components that does not set it gets
+    // PACKAGE.resources/ beside the package, as in local mode, by its absolute path: right when
+    // the supervisors see this machine's files (one machine, the dev cluster; a shared mount).
+    config with_resources_dir(const config& conf, const topology& t) const {
+        const bool shell = std::any_of(t.components.begin(), t.components.end(),
+                                       [](const auto& c) { return is_shell_class(c.class_name); });
+        const value* dir = conf.find("topology.multilang.resources.dir");
+        std::filesystem::path resources =
+            std::filesystem::path(_package).replace_extension(".resources");
+        if (!shell || (dir != nullptr && !dir->is_null()) ||
+            !std::filesystem::is_directory(resources)) {
+            return conf;
+        }
+        config out = conf;
+        out.set("topology.multilang.resources.dir", std::filesystem::absolute(resources).string());
+        return out;
+    }
+
     // What Nimbus will run: the layout of the topology as just submitted (its conf over the
     // daemon's, no rebalance yet), computed as Nimbus and the workers compute it.
     expected_run expect(const config& conf, const topology& t) const {

@@ -14,6 +14,7 @@
 
 #include <chrono>
 #include <ctime>
+#include <filesystem>
 #include <set>
 
 namespace tempest::cli {
@@ -61,6 +62,17 @@ int run_local(const local_options& o) {
         config_file = *o.config_file;
     }
     config conf = common::load_daemon_config(config_file, o.overrides);
+    // Shell components' scripts: PACKAGE.so ships them in PACKAGE.resources/ beside it
+    // (docs/MULTILANG.md), unless topology.multilang.resources.dir says otherwise.
+    if (const value* dir = conf.find("topology.multilang.resources.dir");
+        dir == nullptr || dir->is_null()) {
+        std::filesystem::path resources =
+            std::filesystem::path(o.package).replace_extension(".resources");
+        if (std::filesystem::is_directory(resources)) {
+            conf.set("topology.multilang.resources.dir",
+                     std::filesystem::absolute(resources).string());
+        }
+    }
     common::init_logging(conf.get_string("tempest.log.level", "info"));
     auto& log = common::logger("cli");
     install_stop_signals();

@@ -66,11 +66,13 @@ constexpr std::array schema{
     config_key{
         .name = "topology.max.task.parallelism", .type = t::integer, .nullable = true, .min = 1},
     config_key{.name = "topology.message.timeout.secs", .type = t::integer, .min = 1},
+    config_key{.name = "topology.multilang.resources.dir", .type = t::string, .nullable = true},
     config_key{.name = "topology.name", .type = t::string, .nullable = true},
     config_key{
         .name = "topology.producer.batch.size", .type = t::integer, .min = 1, .max = 1 << 16},
     config_key{.name = "topology.spout.wait.max.micros", .type = t::integer, .min = 1},
     config_key{.name = "topology.stats.sample.rate", .type = t::number, .min = 0, .max = 1},
+    config_key{.name = "topology.subprocess.timeout.secs", .type = t::integer, .min = 1},
     config_key{
         .name = "topology.tick.tuple.freq.secs", .type = t::integer, .nullable = true, .min = 1},
     config_key{.name = "topology.transfer.buffer.size",

@@ -2,6 +2,7 @@
 #include "tempest/common/flux_loader.h"
 
 #include "tempest/common/config_loader.h"
+#include "tempest/topology_api/shell_component.h"
 #include "tempest/topology_api/topology_builder.h"
 
 #include <fmt/format.h>
@@ -76,6 +77,8 @@ class flux_parser {
     std::vector<value> args(const YAML::Node& map, const std::string& path) const;
     std::string class_name(const YAML::Node& map, const std::string& path,
                            component_class_kind kind) const;
+    bool shell_wrapper(const YAML::Node& n, const std::string& path, component_class_kind kind,
+                       vertex& v) const;
     config parse_config(const YAML::Node& n) const;
     std::vector<vertex> parse_vertices(const YAML::Node& root, const char* section,
                                        component_class_kind kind);
@@ -247,6 +250,56 @@ std::vector<value> flux_parser::args(const YAML::Node& map, const std::string& p
     return to_value(n, key_path).as_list();
 }
 
+// Storm's Flux wrappers of shell components, run by Tempest's own shell spout and bolt
+// (docs/MULTILANG.md), with Storm's constructor arguments: the command (a list of strings), then
+// the default stream's output fields (a list of strings). True when `n` names one; then `v`
+// holds the shell class and its spec. Fails naming the line for wrong arguments.
+bool flux_parser::shell_wrapper(const YAML::Node& n, const std::string& path,
+                                component_class_kind kind, vertex& v) const {
+    static constexpr std::string_view storm_shell_bolt =
+        "org.apache.storm.flux.wrappers.bolts.FluxShellBolt";
+    static constexpr std::string_view storm_shell_spout =
+        "org.apache.storm.flux.wrappers.spouts.FluxShellSpout";
+    YAML::Node cls = require(n, path, "className");
+    std::string name = text(cls, path + ".className");
+    if (name != storm_shell_bolt && name != storm_shell_spout) {
+        return false;
+    }
+    const bool is_spout = name == storm_shell_spout;
+    if (is_spout != (kind == component_class_kind::spout)) {
+        fail(cls, path + ".className",
+             fmt::format("class '{}' is a {}, not a {}", name, is_spout ? "spout" : "bolt",
+                         kind_name(kind)));
+    }
+    YAML::Node at = n["constructorArgs"].IsDefined() ? n["constructorArgs"] : n;
+    // A list of strings into `out`; false for anything else.
+    auto string_list = [](const value& l, std::vector<std::string>& out) {
+        if (l.type() != value_type::list) {
+            return false;
+        }
+        for (const value& e : l.as_list()) {
+            if (e.type() != value_type::string) {
+                return false;
+            }
+            out.push_back(e.as_string());
+        }
+        return true;
+    };
+    shell_spec spec;
+    std::vector<std::string> fields_list;
+    if (v.args.size() != 2 || !string_list(v.args[0], spec.command) || spec.command.empty() ||
+        spec.command.front().empty() || !string_list(v.args[1], fields_list)) {
+        fail(at, path + ".constructorArgs",
+             fmt::format("{} takes 2 arguments: the command (a non-empty list of strings) and "
+                         "the output fields (a list of strings)",
+                         name));
+    }
+    spec.streams.push_back({"default", fields(std::move(fields_list)), false});
+    v.class_name = std::string(is_spout ? shell_spout_class : shell_bolt_class);
+    v.args = spec.to_args();
+    return true;
+}
+
 // The map's className, which must be registered as a class of `kind`.
 std::string flux_parser::class_name(const YAML::Node& map, const std::string& path,
                                     component_class_kind kind) const {
@@ -332,7 +385,7 @@ std::vector<flux_parser::vertex> flux_parser::parse_vertices(const YAML::Node& r
         }
         _id_kinds[v.id] =
             kind == component_class_kind::spout ? component_kind::spout : component_kind::bolt;
-        v.class_name = class_name(n, path, kind);
+        v.class_name.clear();
         v.args = args(n, path);
         if (n["parallelism"].IsDefined()) {
             v.parallelism = static_cast<int>(
@@ -342,6 +395,11 @@ std::vector<flux_parser::vertex> flux_parser::parse_vertices(const YAML::Node& r
             v.num_tasks =
                 static_cast<int>(integer(n["numTasks"], path + ".numTasks", 1, max_parallelism));
         }
+        if (shell_wrapper(n, path, kind, v)) {
+            out.push_back(std::move(v));
+            continue;
+        }
+        v.class_name = class_name(n, path, kind);
         // Build one instance now, so that arguments that do not fit the class are reported
         // against this file's line rather than later without one.
         try {

@@ -37,6 +37,24 @@ std::string not_registered(const std::string& cls) {
     return "class " + quoted(cls) + " is not registered; register it in tempest_register";
 }
 
+// A shell component declares the streams of its spec; the worker builds the subprocess side.
+bool complete_shell_def(component_def& def, const std::string& who,
+                        std::vector<std::string>& problems) {
+    const bool is_spout = def.kind == component_kind::spout;
+    if (def.class_name != (is_spout ? shell_spout_class : shell_bolt_class)) {
+        problems.push_back(who + ": class " + quoted(def.class_name) + " cannot be used with " +
+                           (is_spout ? "set_spout" : "set_bolt"));
+        return false;
+    }
+    try {
+        def.outputs = shell_spec::from_args(def.args).streams;
+    } catch (const std::exception& e) {
+        problems.push_back(who + ": " + e.what());
+        return false;
+    }
+    return true;
+}
+
 // Builds one instance of `def`'s class to learn its declared streams and component config,
 // filling def.outputs and def.conf. Returns false, with the reasons in `problems`, when the
 // class is unknown, of the wrong kind or cannot be built.
@@ -44,6 +62,9 @@ bool complete_def(const component_registry& reg, component_def& def,
                   std::vector<std::string>& problems) {
     const bool is_spout = def.kind == component_kind::spout;
     const std::string who = std::string(is_spout ? "spout " : "bolt ") + quoted(def.id);
+    if (is_shell_class(def.class_name)) {
+        return complete_shell_def(def, who, problems);
+    }
     if (!reg.contains(def.class_name)) {
         problems.push_back(who + ": " + not_registered(def.class_name));
         return false;

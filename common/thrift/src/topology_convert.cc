@@ -2,6 +2,8 @@
 // topology <-> StormTopology and config <-> JSON (see topology_convert.h).
 #include "tempest/thrift/topology_convert.h"
 
+#include "tempest/topology_api/shell_component.h"
+
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
@@ -277,15 +279,28 @@ component_def from_component(const std::string& id, component_kind kind, const C
                                "a class registered in the topology package (java_object)");
     }
     if (obj.__isset.shell) {
-        throw invalid_topology(what +
-                               " is a shell (multilang) component, which Tempest does not "
-                               "support yet");
-    }
-    if (!obj.__isset.java_object) {
+        // Storm's ShellComponent runs `execution_command script`, as ShellBolt/ShellSpout do:
+        // here Tempest's own shell bolt or spout (docs/MULTILANG.md), with the streams below.
+        if (obj.shell.script.empty()) {
+            throw invalid_topology(what + " is a shell component with an empty script");
+        }
+        shell_spec spec;
+        if (!obj.shell.execution_command.empty()) {
+            spec.command.push_back(obj.shell.execution_command);
+        }
+        spec.command.push_back(obj.shell.script);
+        for (const auto& [sid, info] : common.streams) {
+            spec.streams.push_back({sid, fields(info.output_fields), info.direct});
+        }
+        c.class_name =
+            std::string(kind == component_kind::spout ? shell_spout_class : shell_bolt_class);
+        c.args = spec.to_args();
+    } else if (!obj.__isset.java_object) {
         throw invalid_topology(what + " has no component object");
+    } else {
+        c.class_name = obj.java_object.full_class_name;
+        c.args = from_args(obj.java_object.args_list, what);
     }
-    c.class_name = obj.java_object.full_class_name;
-    c.args = from_args(obj.java_object.args_list, what);
     if (c.class_name.empty()) {
         throw invalid_topology(what + " has an empty class name");
     }

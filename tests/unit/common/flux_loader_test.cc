@@ -382,5 +382,55 @@ TEST_F(flux_loader_test, topology_validation_is_topology_builders) {
     EXPECT_NE(msg.find("declared direct"), std::string::npos) << msg;
 }
 
+// Storm's FluxShellBolt / FluxShellSpout, as a Flux file written for Storm names them.
+TEST_F(flux_loader_test, storm_shell_wrappers_become_shell_components) {
+    auto t = parse(R"(name: "shell"
+spouts:
+  - id: "sentences"
+    className: "org.apache.storm.flux.wrappers.spouts.FluxShellSpout"
+    constructorArgs:
+      - ["node", "randomsentence.js"]
+      - ["sentence"]
+bolts:
+  - id: "split"
+    className: "org.apache.storm.flux.wrappers.bolts.FluxShellBolt"
+    constructorArgs:
+      - ["python3", "splitsentence.py"]
+      - ["word"]
+    parallelism: 2
+  - {id: "count", className: "test.sink"}
+streams:
+  - {from: "sentences", to: "split", grouping: {type: SHUFFLE}}
+  - {from: "split", to: "count", grouping: {type: FIELDS, args: ["word"]}}
+)");
+    const component_def* split = t.topology.find("split");
+    ASSERT_NE(split, nullptr);
+    EXPECT_EQ(split->class_name, shell_bolt_class);
+    EXPECT_EQ(split->parallelism, 2);
+    EXPECT_EQ(shell_spec::from_args(split->args).command,
+              (std::vector<std::string>{"python3", "splitsentence.py"}));
+    ASSERT_EQ(split->outputs.size(), 1u);
+    EXPECT_EQ(split->outputs[0].fields, fields({"word"}));
+    const component_def* sentences = t.topology.find("sentences");
+    ASSERT_NE(sentences, nullptr);
+    EXPECT_EQ(sentences->class_name, shell_spout_class);
+    EXPECT_EQ(sentences->outputs[0].fields, fields({"sentence"}));
+}
+
+TEST_F(flux_loader_test, storm_shell_wrappers_with_bad_arguments_name_the_line) {
+    EXPECT_EQ(error(with_head("bolts:\n  - id: b\n"
+                              "    className: org.apache.storm.flux.wrappers.bolts.FluxShellBolt\n"
+                              "    constructorArgs: [\"python3 x.py\", [\"word\"]]\n")),
+              "t.yaml:6: bolts[0].constructorArgs: org.apache.storm.flux.wrappers.bolts."
+              "FluxShellBolt takes 2 arguments: the command (a non-empty list of strings) and "
+              "the output fields (a list of strings)");
+    EXPECT_NE(error(with_head("bolts:\n  - id: b\n"
+                              "    className: org.apache.storm.flux.wrappers.spouts."
+                              "FluxShellSpout\n"
+                              "    constructorArgs: [[\"a\"], [\"b\"]]\n"))
+                  .find("is a spout, not a bolt"),
+              std::string::npos);
+}
+
 }  // namespace
 }  // namespace tempest::common

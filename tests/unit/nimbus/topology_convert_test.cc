@@ -2,6 +2,7 @@
 #include "tempest/thrift/topology_convert.h"
 
 #include "tempest/thrift/binary_codec.h"
+#include "tempest/topology_api/shell_component.h"
 
 #include <gtest/gtest.h>
 
@@ -113,7 +114,9 @@ TEST(topology_convert_test, refuses_serialized_java) {
     expect_invalid(wire, "component 'b-bolt' is a serialized Java object");
 }
 
-TEST(topology_convert_test, refuses_shell_components) {
+// Storm's ShellComponent (a Storm-built topology naming a multilang component) becomes
+// Tempest's shell spout or bolt running `execution_command script`, with the declared streams.
+TEST(topology_convert_test, shell_components_become_shell_spouts_and_bolts) {
     auto wire = to_thrift(sample_topology());
     ComponentObject o;
     ShellComponent sh;
@@ -121,7 +124,28 @@ TEST(topology_convert_test, refuses_shell_components) {
     sh.script = "splitter.py";
     o.__set_shell(sh);
     wire.spouts.at("a-spout").spout_object = o;
-    expect_invalid(wire, "component 'a-spout' is a shell (multilang) component");
+    wire.bolts.at("b-bolt").bolt_object = o;
+    tempest::topology t = from_thrift(wire);
+    const component_def* spout = t.find("a-spout");
+    ASSERT_NE(spout, nullptr);
+    EXPECT_EQ(spout->class_name, shell_spout_class);
+    shell_spec spec = shell_spec::from_args(spout->args);
+    EXPECT_EQ(spec.command, (std::vector<std::string>{"python3", "splitter.py"}));
+    EXPECT_EQ(spec.streams, spout->outputs);
+    EXPECT_EQ(spout->parallelism, 2);
+    EXPECT_EQ(spout->num_tasks, 4);
+    const component_def* bolt = t.find("b-bolt");
+    ASSERT_NE(bolt, nullptr);
+    EXPECT_EQ(bolt->class_name, shell_bolt_class);
+    EXPECT_EQ(shell_spec::from_args(bolt->args).streams,
+              (std::vector<stream_def>{{"default", fields{"word", "count"}, false}}));
+    // Written back, they travel as Tempest's shell classes and read back the same.
+    EXPECT_EQ(from_thrift(to_thrift(t)), t);
+
+    sh.script.clear();
+    o.__set_shell(sh);
+    wire.spouts.at("a-spout").spout_object = o;
+    expect_invalid(wire, "component 'a-spout' is a shell component with an empty script");
 }
 
 TEST(topology_convert_test, refuses_unknown_arg_types_and_groupings) {

@@ -8,6 +8,7 @@
 #include "tempest/topology_api/config.h"
 #include "tempest/topology_api/fields.h"
 #include "tempest/topology_api/package.h"
+#include "tempest/topology_api/shell_component.h"
 #include "tempest/topology_api/topology.h"
 #include "tempest/topology_api/topology_builder.h"
 #include "tempest/topology_api/topology_context.h"

@@ -20,6 +20,10 @@ class spout_collector_impl final : public spout_output_collector {
     spout_collector_impl(executor_core& ex, task_state& t) : _ex(ex), _t(t) {}
     void report_error(std::string_view message) override;
     std::size_t get_pending_count() const override;
+    // For the runtime's own spouts (the shell spout): any stream, id and direct task in one call.
+    void emit_any(std::string_view stream, const values& v, const message_id* id, int direct_task) {
+        do_emit(stream, v, id, direct_task);
+    }
 
   protected:
     void do_emit(std::string_view stream, const values& v, const message_id* id,
@@ -36,6 +40,11 @@ class bolt_collector_impl final : public output_collector {
     void ack(const tuple& input) override;
     void fail(const tuple& input) override;
     void report_error(std::string_view message) override;
+    // For the runtime's own bolts (the shell bolt): any anchors with any direct task.
+    void emit_any(std::string_view stream, std::span<const tuple* const> anchors, const values& v,
+                  int direct_task) {
+        do_emit(stream, anchors, v, direct_task);
+    }
 
   protected:
     void do_emit(std::string_view stream, std::span<const tuple* const> anchors, const values& v,

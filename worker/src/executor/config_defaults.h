@@ -15,6 +15,10 @@ namespace tempest::worker {
 
 // Not (yet) among topology_api's config constants; its default is in conf/defaults.yaml.
 inline constexpr const char* topology_spout_wait_max_micros = "topology.spout.wait.max.micros";
+// Shell components (worker/src/multilang/): their working directory, and how long a subprocess
+// may stay silent.
+inline constexpr const char* topology_multilang_resources_dir = "topology.multilang.resources.dir";
+inline constexpr const char* topology_subprocess_timeout_secs = "topology.subprocess.timeout.secs";
 
 // `key` of `conf`, else of conf/defaults.yaml. Throws type_error for a value of another type.
 inline std::int64_t conf_int(const config& conf, const char* key) {

@@ -5,6 +5,7 @@
 #include "executor/executor.h"
 
 #include "executor/config_defaults.h"
+#include "multilang/shell_components.h"
 
 #include <sched.h>
 
@@ -43,7 +44,14 @@ executor::executor(shared_state& shared, const topology_plan& plan, const std::v
           std::max<std::int64_t>(1, conf_int(_comp.conf, config::topology_message_timeout_secs)) *
           1'000'000'000),
       _spout_wait_ns(
-          std::max<std::int64_t>(1, conf_int(_comp.conf, topology_spout_wait_max_micros)) * 1000) {}
+          std::max<std::int64_t>(1, conf_int(_comp.conf, topology_spout_wait_max_micros)) * 1000) {
+    for (auto& tp : _core.tasks()) {
+        if (tp->polled != nullptr) {
+            tp->polled->set_waker(&_park);
+            _polled.push_back(tp.get());
+        }
+    }
+}
 
 // ---------------------------------------------------------------- loop
 
@@ -74,6 +82,15 @@ bool executor::run_spouts() {
             t.routes.streams()[m.stream].stats.acked.add();
             guarded(t, "ack", [&] { t.sp->ack(m.id); });
         });
+    }
+    return work;
+}
+
+bool executor::poll_tasks() {
+    bool work = false;
+    const bool backpressured = _core.out().overflowed();
+    for (task_state* t : _polled) {
+        guarded(*t, "poll", [&] { work |= t->polled->poll(backpressured); });
     }
     return work;
 }
@@ -148,6 +165,12 @@ void executor::idle_wait() {
         }
         ready = r->has_published();
     }
+    for (task_state* t : _polled) {
+        if (ready || !takes_input) {
+            break;
+        }
+        ready = t->polled->has_input();
+    }
     if (!ready && _core.out().overflowed()) {
         ready = _core.out().can_drain();
     }
@@ -216,6 +239,9 @@ void executor::begin() {
 bool executor::pass() {
     apply_control();
     bool work = _core.drain_inputs();
+    if (!_polled.empty()) [[unlikely]] {
+        work |= poll_tasks();
+    }
     if (_is_spout && _active) {
         work |= run_spouts();
     }

@@ -87,6 +87,8 @@ class executor {
 
   private:
     bool run_spouts();
+    // The shell components' replies (multilang/): once per pass, only for their tasks.
+    bool poll_tasks();
     void timers();
     void apply_control();
     void idle_wait();
@@ -113,6 +115,7 @@ class executor {
     int _idle = 0;
     std::int64_t _bp_since = 0;  // pass end at which the output was overflowed; 0 = it was not
     counter _bp_ns;
+    std::vector<task_state*> _polled;  // tasks with a polled_task; empty for C++ components
     parker _park;
     std::atomic<std::uint64_t> _seen_epoch{0};
 };

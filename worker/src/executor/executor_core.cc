@@ -178,6 +178,9 @@ void executor_core::spout_emit(task_state& t, std::string_view stream, const val
     std::uint64_t sent = 0;
     for (edge_route& e : s.edges) {
         sent += for_each_target(e, t.id, v, direct, _scratch_targets, [&](int target) {
+            if (t.capture_targets != nullptr) [[unlikely]] {
+                t.capture_targets->push_back(target);  // a shell spout's need_task_ids
+            }
             std::uint64_t edge = track ? _rng.next_id() : 0;
             xor_all ^= edge;
             send(target, [&](tuple& slot) {
@@ -218,6 +221,9 @@ void executor_core::bolt_emit(task_state& t, std::string_view stream,
     std::uint64_t sent = 0;
     for (edge_route& e : s.edges) {
         sent += for_each_target(e, t.id, v, direct, _scratch_targets, [&](int target) {
+            if (t.capture_targets != nullptr) [[unlikely]] {
+                t.capture_targets->push_back(target);  // a shell bolt's need_task_ids
+            }
             if (!track) {
                 send(target, [&](tuple& slot) {
                     fill_data(slot, schema, t.id, target, v);

@@ -6,10 +6,26 @@
 #include "executor/collectors.h"
 #include "executor/config_defaults.h"
 #include "executor/executor_core.h"
+#include "multilang/shell_components.h"
 
 #include <vector>
 
 namespace tempest::worker {
+
+namespace {
+
+// A shell component's settings, with the consumers of its streams for the handshake.
+multilang::shell_settings shell_settings_of(const topology_plan& plan, const component_plan& comp) {
+    multilang::shell_settings s = multilang::read_shell_settings(*comp.def, comp.conf);
+    for (const stream_plan& sp : comp.streams) {
+        for (const edge_plan& e : sp.edges) {
+            s.targets.push_back({sp.schema->stream, plan.components()[e.consumer].id, e.group});
+        }
+    }
+    return s;
+}
+
+}  // namespace
 
 std::unique_ptr<task_state> make_task_state(executor_core& ex, const topology_plan& plan,
                                             const component_plan& comp, int id, bool chained,
@@ -27,11 +43,24 @@ std::unique_ptr<task_state> make_task_state(executor_core& ex, const topology_pl
         t->input_base = comp.input_base.data();
         t->inputs = std::make_unique<input_stats[]>(comp.inputs.size());
     }
-    if (comp.is_spout) {
+    if (comp.is_spout && comp.def->class_name == shell_spout_class) {
+        auto s = std::make_unique<multilang::shell_spout_impl>(shell_settings_of(plan, comp));
+        s->core().set_capture(&t->capture_targets);
+        t->sp = std::move(s);
+    } else if (comp.is_spout) {
         t->sp = registry.make_spout(comp.def->class_name, comp.def->args);
+    }
+    if (comp.is_spout) {
         t->spout_out = std::make_unique<spout_collector_impl>(ex, *t);
         t->pending =
             pending_messages(conf_int_or_zero(comp.conf, config::topology_max_spout_pending));
+    } else if (!comp.is_acker && comp.def->class_name == shell_bolt_class) {
+        auto b = std::make_unique<multilang::shell_bolt_impl>(shell_settings_of(plan, comp));
+        b->core().set_capture(&t->capture_targets);
+        b->core().set_stop_flag(&ex.shared().stop);
+        t->polled = b.get();
+        t->bl = std::move(b);
+        t->bolt_out = std::make_unique<bolt_collector_impl>(ex, *t);
     } else if (!comp.is_acker) {
         t->bl = registry.make_bolt(comp.def->class_name, comp.def->args);
         t->bolt_out = std::make_unique<bolt_collector_impl>(ex, *t);

@@ -25,8 +25,13 @@
 #include <exception>
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace tempest::worker {
+
+namespace multilang {
+class polled_task;
+}
 
 struct task_state {
     int id = 0;
@@ -51,6 +56,11 @@ struct task_state {
     std::unique_ptr<bolt> bl;
     std::unique_ptr<spout_output_collector> spout_out;
     std::unique_ptr<output_collector> bolt_out;
+
+    // Shell components (multilang/): polled once per pass by the executor; and, while set, the
+    // list an emit appends its target tasks to (need_task_ids). Null for every other component.
+    multilang::polled_task* polled = nullptr;
+    std::vector<int>* capture_targets = nullptr;
 
     pending_messages pending;   // spouts
     latency_histogram latency;  // spouts: complete latency of the sampled messages

@@ -12,6 +12,7 @@
 #pragma once
 
 #include "tempest/topology_api/component_registry.h"
+#include "tempest/topology_api/shell_component.h"
 #include "tempest/topology_api/topology.h"
 
 #include <deque>
@@ -125,6 +126,15 @@ class topology_builder {
                               int parallelism = 1);
     bolt_declarer& set_bolt(std::string id, std::string class_name, std::vector<value> args = {},
                             int parallelism = 1);
+    // A component run by a subprocess over Storm's multilang protocol (shell_component.h).
+    spout_declarer& set_spout(std::string id, const shell_spout& s, int parallelism = 1) {
+        return set_spout(std::move(id), std::string(shell_spout_class), s.spec().to_args(),
+                         parallelism);
+    }
+    bolt_declarer& set_bolt(std::string id, const shell_bolt& s, int parallelism = 1) {
+        return set_bolt(std::move(id), std::string(shell_bolt_class), s.spec().to_args(),
+                        parallelism);
+    }
 
     // Typed: registers T (if no class of its name is registered yet) and records `args`, which
     // are converted back to T's constructor parameter types when the task is built.
