@@ -34,6 +34,8 @@ endfunction()
 function(tempest_add_test)
     cmake_parse_arguments(ARG "" "NAME;LABEL;TIMEOUT" "SOURCES;DEPS" ${ARGN})
     add_executable(${ARG_NAME} ${ARG_SOURCES})
+    # Collected per label for the tempest_<label>_tests targets (top-level CMakeLists.txt).
+    set_property(GLOBAL APPEND PROPERTY TEMPEST_TEST_TARGETS_${ARG_LABEL} ${ARG_NAME})
     target_compile_options(${ARG_NAME} PRIVATE ${TEMPEST_WARNINGS})
     target_link_libraries(${ARG_NAME} PRIVATE ${ARG_DEPS} GTest::gtest GTest::gtest_main Threads::Threads)
     set_target_properties(${ARG_NAME} PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/tests)
