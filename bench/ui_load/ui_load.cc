@@ -284,6 +284,11 @@ int main(int argc, char** argv) {
           << ", \"max_ms\": " << percentile_ms(all, 1.0) << ", \"rss_start_kib\": " << rss_first
           << ", \"rss_max_kib\": " << rss_max << ", \"rss_end_kib\": " << rss_last << "}\n";
     }
-    // A run where nothing was answered, or every client failed, measured nothing.
-    return (ok == 0) ? 1 : 0;
+    // Every request must have been answered 200: a UI that sheds load with errors, or drops
+    // connections, has not carried it.
+    if (ok == 0 || ok != all.size() || failures != 0) {
+        std::fprintf(stderr, "tempest-ui-load: not every request was answered 200\n");
+        return 1;
+    }
+    return 0;
 }

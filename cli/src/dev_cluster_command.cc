@@ -690,8 +690,9 @@ int run_dev_cluster(const dev_cluster_options& o) {
             "logviewer   http://{}:{:<6} worker logs, e.g. /log?file=TOPOLOGY-ID/PORT/worker.log; "
             "log {}\n",
             logviewer_host, logviewer_port, cluster.logviewer().log().string());
-        fmt::print("UI          http://{}:{:<6} REST API under /api/v1; log {}\n", ui_host, ui_port,
-                   cluster.ui().log().string());
+        fmt::print(
+            "UI          http://{}:{:<6} pages at /, REST API under /api/v1, /metrics; log {}\n",
+            ui_host, ui_port, cluster.ui().log().string());
         fmt::print("workers     logs under {}, state under {}\n",
                    (dir / "logs" / "workers-artifacts").string(),
                    (cluster.local_dir() / "workers").string());

@@ -48,9 +48,10 @@ std::vector<std::string> period_overrides() {
 // serves and reads its address from the "ui serving on" line. Throws std::runtime_error if it
 // does not start.
 struct ui_daemon {
-    ui_daemon(int port, int nimbus_port)
+    ui_daemon(int port, int nimbus_port, int logviewer_port)
         : p({"ui", "-c", "ui.port=" + std::to_string(port), "-c", "nimbus.seeds=[127.0.0.1]", "-c",
-             "nimbus.thrift.port=" + std::to_string(nimbus_port)}) {
+             "nimbus.thrift.port=" + std::to_string(nimbus_port), "-c",
+             "logviewer.port=" + std::to_string(logviewer_port)}) {
         std::regex serving(R"(ui serving on (http://127\.0\.0\.1:(\d+)))");
         std::smatch m;
         bool up = wait_until(
@@ -70,6 +71,31 @@ struct ui_daemon {
     }
     system_test::tempest_process p;
     std::string url;
+    int port = 0;
+};
+
+// `tempest logviewer` on a free port serving the worker logs under `log_dir`; reads its port
+// from the "logviewer serving on" line. Throws std::runtime_error if it does not start.
+struct logviewer_daemon {
+    explicit logviewer_daemon(const fs::path& log_dir)
+        : p({"logviewer", "-c", "logviewer.port=0", "-c", "tempest.log.dir=" + log_dir.string()}) {
+        std::regex serving(R"(logviewer serving on http://127\.0\.0\.1:(\d+))");
+        std::smatch m;
+        bool up = wait_until(
+            [&] {
+                auto err = p.err();
+                if (std::regex_search(err, m, serving)) {
+                    port = std::stoi(m[1]);
+                    return true;
+                }
+                return p.exited();
+            },
+            30s);
+        if (!up || port == 0) {
+            throw std::runtime_error("tempest logviewer did not start: " + p.err());
+        }
+    }
+    system_test::tempest_process p;
     int port = 0;
 };
 
@@ -159,7 +185,9 @@ TEST_F(ui_browser_test, pages_follow_a_running_topology_and_deactivate_it) {
     }
     _supervisor = std::make_unique<system_test::supervisor_process>("a", _dir / "supervisor", sup);
 
-    auto ui = std::make_unique<ui_daemon>(0, nimbus.port());
+    // The supervisor node's logviewer, which the UI's worker log links point to.
+    logviewer_daemon logviewer(_dir / "supervisor" / "logs");
+    auto ui = std::make_unique<ui_daemon>(0, nimbus.port(), logviewer.port);
     const std::string url = ui->url;
     const int ui_port = ui->port;
     ASSERT_TRUE(wait_until(
@@ -196,7 +224,7 @@ TEST_F(ui_browser_test, pages_follow_a_running_topology_and_deactivate_it) {
             if (stopped && !restarted && text.find("@@start-ui") != std::string::npos) {
                 restarted = true;
                 try {
-                    ui = std::make_unique<ui_daemon>(ui_port, nimbus.port());
+                    ui = std::make_unique<ui_daemon>(ui_port, nimbus.port(), logviewer.port);
                 } catch (const std::exception& e) {
                     restart_problem = e.what();
                 }
@@ -206,11 +234,16 @@ TEST_F(ui_browser_test, pages_follow_a_running_topology_and_deactivate_it) {
     std::cout << out;
     EXPECT_EQ(status, 0) << out << "\n---- tempest ui\n" << ui->p.err();
     EXPECT_TRUE(restart_problem.empty()) << restart_problem;
+    // Every server side the script needs runs here (topology figures, the logviewer): a
+    // skipped step is a failure.
+    EXPECT_EQ(out.find("SKIP:"), std::string::npos) << out;
     EXPECT_TRUE(fs::exists(shots / "cluster.png"));
     EXPECT_TRUE(fs::exists(shots / "topology.png"));
 
     ui->p.signal(SIGTERM);
     EXPECT_EQ(ui->p.wait(30s), 0) << ui->p.err();
+    logviewer.p.signal(SIGTERM);
+    EXPECT_EQ(logviewer.p.wait(30s), 0) << logviewer.p.err();
 }
 
 }  // namespace
