@@ -8,6 +8,7 @@
 #include "logger.h"
 #include "nimbus_leader_client.h"
 #include "prometheus_exporter.h"
+#include "response_cache.h"
 #include "router.h"
 #include "static_assets.h"
 #include "tempest/common/config_keys.h"
@@ -48,6 +49,8 @@ struct ui_server::impl {
     nimbus_leader_client nimbus;
     prometheus_exporter metrics{nimbus};
     router routes;
+    // Identical GETs of the REST API within api_cache_ttl share one answer (response_cache.h).
+    response_cache cache{options.api_cache_ttl, 256};
     // Live updates for the pages: evaluates GET routes of `routes` in process (event_stream.h).
     event_stream_hub live{{}, [this](const std::string& target) { return get(target); }};
     std::optional<http_server> http;
@@ -95,9 +98,17 @@ void ui_server::start() {
     if (_impl->http) {
         return;
     }
-    auto& routes = _impl->routes;
-    _impl->http.emplace(_impl->options.http, [&routes](const http_request& req) {
-        auto res = routes.dispatch(req);
+    _impl->http.emplace(_impl->options.http, [impl = _impl.get()](const http_request& req) {
+        http_response res;
+        if (req.method == "GET" && req.path.starts_with("/api/v1/") &&
+            req.path != event_stream_hub::route) {
+            res = impl->cache.get(req.target, [&] { return impl->routes.dispatch(req); });
+        } else {
+            res = impl->routes.dispatch(req);
+            if (req.method != "GET" && res.status < 400) {
+                impl->cache.clear();  // an action: the next GET shows its effect
+            }
+        }
         log().debug("{} {} -> {}", req.method, req.target, res.status);
         return res;
     });

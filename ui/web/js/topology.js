@@ -24,7 +24,7 @@
     let lastEmitted = null;   // {value, since}: the all-time emitted count and when it last moved
     let live;
 
-    // --- throughput chart: tuples/s from the change of the all-time counts between updates ---
+    // --- throughput chart: tuples/s from the change of the all-time counts ---
     const chart = new Chart($('throughput'), {
         type: 'line',
         data: {labels: [], datasets: [
@@ -34,25 +34,33 @@
         options: {animation: false, responsive: true, maintainAspectRatio: false,
                   scales: {y: {beginAtZero: true}}, plugins: {legend: {position: 'bottom'}}},
     });
-    let previous = null;  // {t, emitted, acked}
+    // The counts move in steps, once per worker heartbeat (every few seconds), while updates
+    // reach the page on their own beat: a rate over one update interval would swing between 0
+    // and several times the truth. Each point is the rate over the last ~10 s of updates (at
+    // least 4 s), which spans several heartbeats.
+    const history = [];  // {t, emitted, acked}, oldest first
     function sample(d) {
         const all = (d.topologyStats || []).find((s) => s.window === ':all-time') || selected(d);
         const emitted = num(all && all.emitted);
         const acked = num(all && all.acked);
         if (emitted === undefined) return;
         const now = Date.now();
-        if (previous && now > previous.t && emitted >= previous.emitted) {
-            const dt = (now - previous.t) / 1000;
+        const last = history[history.length - 1];
+        if (last && emitted < last.emitted) history.length = 0;  // restarted: a new series
+        history.push({t: now, emitted, acked});
+        while (history.length > 2 && now - history[1].t >= 10000) history.shift();
+        const base = history[0];
+        const dt = (now - base.t) / 1000;
+        if (dt >= 4) {
             chart.data.labels.push(fmtClock(now));
-            chart.data.datasets[0].data.push((emitted - previous.emitted) / dt);
-            chart.data.datasets[1].data.push(acked === undefined || previous.acked === undefined ? null : Math.max(0, acked - previous.acked) / dt);
+            chart.data.datasets[0].data.push((emitted - base.emitted) / dt);
+            chart.data.datasets[1].data.push(acked === undefined || base.acked === undefined ? null : Math.max(0, acked - base.acked) / dt);
             if (chart.data.labels.length > 90) {
                 chart.data.labels.shift();
                 chart.data.datasets.forEach((s) => s.data.shift());
             }
             chart.update();
         }
-        previous = {t: now, emitted, acked};
         if (!lastEmitted || lastEmitted.value !== emitted) lastEmitted = {value: emitted, since: now};
     }
 

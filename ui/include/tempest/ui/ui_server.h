@@ -24,6 +24,9 @@ struct ui_options {
     http_options http;
     // Bounds the connect and each call to a Nimbus.
     std::chrono::milliseconds nimbus_timeout{std::chrono::seconds(5)};
+    // How long an answer of GET /api/v1/... serves identical requests (response_cache.h);
+    // 0 computes every answer afresh.
+    std::chrono::milliseconds api_cache_ttl{std::chrono::seconds(1)};
 };
 
 class ui_server {
