@@ -3,25 +3,16 @@
 
 #include "cli_error.h"
 #include "stop_signals.h"
-#include "tempest/common/config_loader.h"
 #include "tempest/common/log.h"
 #include "tempest/nimbus/nimbus_server.h"
 
 #include <fmt/format.h>
 
-#include <filesystem>
-
 namespace tempest::cli {
 
 int run_nimbus(const nimbus_options& o) {
-    std::optional<std::filesystem::path> config_file;
-    if (o.config_file) {
-        config_file = *o.config_file;
-    }
-    config conf = common::load_daemon_config(config_file, o.overrides);
-    common::init_logging(conf.get_string("tempest.log.level", "info"));
+    config conf = begin_daemon(o.config_file, o.overrides);
     auto& log = common::logger("cli");
-    install_stop_signals();
 
     nimbus::nimbus_server server(conf);
     try {

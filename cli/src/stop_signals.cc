@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "stop_signals.h"
 
+#include "tempest/common/config_loader.h"
+#include "tempest/common/log.h"
+
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -75,6 +78,18 @@ int wait_for_stop_signal(std::optional<std::chrono::milliseconds> timeout) {
             return 0;
         }
     }
+}
+
+config begin_daemon(const std::optional<std::string>& config_file,
+                    const std::vector<std::string>& overrides) {
+    std::optional<std::filesystem::path> file;
+    if (config_file) {
+        file = *config_file;
+    }
+    config conf = common::load_daemon_config(file, overrides);
+    common::init_logging(conf.get_string("tempest.log.level", "info"));
+    install_stop_signals();
+    return conf;
 }
 
 }  // namespace tempest::cli

@@ -7,8 +7,12 @@
 // Process-wide; install once from the main thread before waiting.
 #pragma once
 
+#include "tempest/topology_api/config.h"
+
 #include <chrono>
 #include <optional>
+#include <string>
+#include <vector>
 
 namespace tempest::cli {
 
@@ -20,5 +24,11 @@ void install_stop_signals();
 // without a timeout waits for a signal only. Returns at once if a signal arrived earlier.
 // Requires: install_stop_signals() was called.
 int wait_for_stop_signal(std::optional<std::chrono::milliseconds> timeout);
+
+// How every daemon command begins: its config (defaults, then `config_file` or the node's file,
+// then each -c override; common::load_daemon_config), logging at tempest.log.level, and the
+// stop signals installed. Throws config_error for bad config.
+config begin_daemon(const std::optional<std::string>& config_file,
+                    const std::vector<std::string>& overrides);
 
 }  // namespace tempest::cli

@@ -14,18 +14,14 @@
 namespace tempest::cli {
 
 int run_supervisor(const supervisor_options& o) {
-    std::optional<std::filesystem::path> config_file;
     supervisor::supervisor_options options;
     if (o.config_file) {
-        config_file = *o.config_file;
         // Workers get the same file whatever directory they resolve it from.
         options.config_file = std::filesystem::absolute(*o.config_file).string();
     }
     options.overrides = o.overrides;
-    config conf = common::load_daemon_config(config_file, o.overrides);
-    common::init_logging(conf.get_string("tempest.log.level", "info"));
+    config conf = begin_daemon(o.config_file, o.overrides);
     auto& log = common::logger("cli");
-    install_stop_signals();
 
     std::optional<supervisor::supervisor> daemon;
     try {
