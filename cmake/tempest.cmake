@@ -30,7 +30,10 @@ function(tempest_cc_library)
     target_link_libraries(tempest_${ARG_NAME} PUBLIC ${ARG_DEPS} PRIVATE ${ARG_PRIVATE_DEPS})
 endfunction()
 
-# tempest_add_test(NAME name SOURCES ... DEPS ... LABEL unit|cluster|system)
+# tempest_add_test(NAME name SOURCES ... DEPS ... LABEL unit|cluster|system|system-inprocess)
+# `system-inprocess`: a system test (a real ZooKeeper server, ports) whose code under test runs
+# inside the test process, so the sanitizer builds of scripts/test run it too. `ctest -L system`
+# selects it as well (-L is a regular expression).
 function(tempest_add_test)
     cmake_parse_arguments(ARG "" "NAME;LABEL;TIMEOUT" "SOURCES;DEPS" ${ARGN})
     add_executable(${ARG_NAME} ${ARG_SOURCES})
