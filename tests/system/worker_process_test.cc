@@ -397,7 +397,7 @@ TEST_F(worker_process_test, assignment_naming_executors_not_in_the_layout_is_ref
         worker& w = start_worker("n1", _ports[0]);
         int status = w.process->wait(20s);
         EXPECT_NE(status, -1000) << "the worker still runs";
-        EXPECT_NE(status, 0);
+        EXPECT_EQ(status, 1) << "a refused assignment is an error exit";
         std::string expected = "the assignment gives this worker executor [" +
                                std::to_string(bad.task_start) + "-" + std::to_string(bad.task_end) +
                                "], which is not an executor of topology " + _tid;
