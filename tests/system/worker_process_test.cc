@@ -41,7 +41,6 @@
 #include <gtest/gtest.h>
 #include <stdlib.h>
 
-#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <ctime>
