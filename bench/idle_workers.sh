@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
 # What an idle topology costs: starts a dev cluster (ZooKeeper, Nimbus, one supervisor with four
-# slots), submits word count on WORKERS workers (default 4; about 20 executors each, as
+# slots, or WORKERS slots from SLOT_BASE when WORKERS > 4), submits word count on WORKERS workers (default 4; about 20 executors each, as
 # PARALLELISM sets) with `jar --wait`, deactivates it,
 # lets it settle, then samples for SECS seconds (default 10) the CPU (utime + stime from
 # /proc/<pid>/stat) and RSS of every worker, the supervisor, Nimbus and ZooKeeper, the threads of
@@ -82,7 +82,14 @@ worker_pids() {
     done
 }
 
-"$tempest" dev-cluster --dir "$dir" -c nimbus.thrift.port=0 >"$dir/dev-cluster.out" 2>&1 &
+# More than the default four slots: WORKERS ports from SLOT_BASE (default 7300) on.
+slot_args=()
+if ((workers > 4)); then
+    base=${SLOT_BASE:-7300}
+    slot_args=(-c "supervisor.slots.ports=[$(seq -s, "$base" $((base + workers - 1)))]")
+fi
+"$tempest" dev-cluster --dir "$dir" -c nimbus.thrift.port=0 "${slot_args[@]}" \
+    >"$dir/dev-cluster.out" 2>&1 &
 cluster_pid=$!
 deadline=$((SECONDS + 120))
 until grep -q '^dev cluster ready' "$dir/dev-cluster.out" 2>/dev/null; do
