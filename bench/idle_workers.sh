@@ -40,6 +40,14 @@ stop_cluster() {
 cleanup() {
     local status=$?
     trap - EXIT INT TERM
+    # Workers first: a dev cluster SIGKILLed on a saturated machine would leave them running.
+    local w
+    w=$(worker_pids || true)
+    if [[ -n $w ]]; then
+        kill -TERM $w 2>/dev/null || true
+        sleep 3
+        kill -KILL $w 2>/dev/null || true
+    fi
     stop_cluster
     if [[ $status -ne 0 ]]; then
         tail -n 20 "$dir"/dev-cluster.out "$dir"/logs/*.log >&2 2>/dev/null || true
