@@ -4,6 +4,7 @@
 #include "checking_submitter.h"
 #include "cli_error.h"
 #include "stop_signals.h"
+#include "tempest/common/config_keys.h"
 #include "tempest/common/config_loader.h"
 #include "tempest/common/flux_loader.h"
 #include "tempest/common/log.h"
@@ -26,6 +27,7 @@
 #include <condition_variable>
 #include <cstdio>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -39,8 +41,12 @@ namespace {
 using namespace std::chrono_literals;
 using clock = std::chrono::steady_clock;
 
-// Bounds connecting and each call; submit and kill return once Nimbus has recorded the change.
-constexpr std::chrono::milliseconds call_timeout = 30s;
+// Bounds connecting and each call (storm.thrift.socket.timeout.ms); submit and kill return once
+// Nimbus has recorded the change. A Nimbus busy with many workers starting may take a while.
+std::chrono::milliseconds call_timeout(const config& conf) {
+    return std::chrono::milliseconds(
+        common::conf_int(conf, common::keys::storm_thrift_socket_timeout_ms));
+}
 
 struct endpoint {
     std::string host;
@@ -90,9 +96,9 @@ std::vector<common::nimbus_address> seeds_of(const config& conf) {
 common::nimbus_client connect(const client_options& o, const config& conf) {
     if (o.nimbus) {
         endpoint e = explicit_endpoint(*o.nimbus);
-        return common::nimbus_client::connect(e.host, e.port, call_timeout);
+        return common::nimbus_client::connect(e.host, e.port, call_timeout(conf));
     }
-    return common::nimbus_client::connect_leader(seeds_of(conf), call_timeout);
+    return common::nimbus_client::connect_leader(seeds_of(conf), call_timeout(conf));
 }
 
 common::nimbus_client connect(const client_options& o) {
@@ -363,12 +369,53 @@ struct run_state {
 // Reports `name`'s state until it is ACTIVE with every executor assigned and (when ZooKeeper is
 // watched) every requested worker heartbeating, or `secs` pass (cli_error saying what is
 // missing). Polls Nimbus (getTopologyInfo) on a timer and at once after a ZooKeeper watch fires;
-// without ZooKeeper, polls Nimbus only, more often.
+// without ZooKeeper, polls Nimbus only, more often. A Nimbus that does not answer (busy, or
+// failing over) is reconnected to with `reconnect` and asked again until the deadline; only then
+// does the wait fail, saying so.
 void wait_running(common::nimbus_client& client, const config& conf, const std::string& name,
-                  const expected_run& expected, double secs) {
+                  const expected_run& expected, double secs,
+                  const std::function<common::nimbus_client()>& reconnect) {
     auto start = clock::now();
     auto deadline = start + std::chrono::milliseconds(static_cast<std::int64_t>(secs * 1e3));
-    common::topology_info info = client.info(name);
+    std::string last_failure;
+    bool reconnect_first = false;  // the last request failed: start over on a new connection
+    // getTopologyInfo, riding out a Nimbus that does not answer: nullopt (having warned) when
+    // this attempt failed and time remains; cli_error once the deadline passed.
+    auto ask = [&]() -> std::optional<common::topology_info> {
+        try {
+            if (reconnect_first) {
+                client = reconnect();
+                reconnect_first = false;
+            }
+            auto i = client.info(name);
+            last_failure.clear();
+            return i;
+        } catch (const common::nimbus_error& e) {
+            if (e.from_nimbus()) {
+                throw;
+            }
+            reconnect_first = true;
+            if (clock::now() >= deadline) {
+                throw cli_error(
+                    fmt::format("topology '{}' is not known to be running after {} s: "
+                                "the last request to Nimbus failed: {}",
+                                name, secs, e.message()));
+            }
+            if (e.message() != last_failure) {
+                fmt::print(stderr, "tempest: warning: {}; asking again until the wait ends\n",
+                           e.message());
+                std::fflush(stderr);
+                last_failure = e.message();
+            }
+        }
+        std::this_thread::sleep_until(std::min(deadline, clock::now() + 1s));
+        return std::nullopt;
+    };
+    std::optional<common::topology_info> first;
+    while (!first) {
+        first = ask();
+    }
+    common::topology_info info = std::move(*first);
 
     std::unique_ptr<common::zk_cluster_state> zk;
     std::optional<zk_change_watch> watch;
@@ -414,7 +461,11 @@ void wait_running(common::nimbus_client& client, const config& conf, const std::
                 now.beats = last ? last->beats : std::optional<int>(0);
             }
         }
-        info = client.info(name);
+        auto asked = ask();
+        if (!asked) {
+            continue;
+        }
+        info = std::move(*asked);
         now.status = info.status;
         // Nimbus lists no executors before it has assigned them.
         now.executors = std::max(info.executors.size(), expected.executors);
@@ -588,7 +639,8 @@ int run_jar(const jar_options& o) {
     }
     if (o.wait_secs) {
         for (const auto& name : sub.submitted()) {
-            wait_running(client, conf, name, target.expected(name), *o.wait_secs);
+            wait_running(client, conf, name, target.expected(name), *o.wait_secs,
+                         [&] { return connect(o.client, conf); });
         }
     }
     return 0;

@@ -8,6 +8,8 @@
 
 #include <fmt/format.h>
 
+#include <chrono>
+
 namespace tempest::cli {
 
 int run_worker(const worker_options& o) {
@@ -26,16 +28,27 @@ int run_worker(const worker_options& o) {
         throw cli_error(
             fmt::format("worker {} of {} did not start: {}", o.worker_id, o.topology_id, e.what()));
     }
+    // A supervisor that stops a worker (topology killed, slot reassigned, supervisor stopping)
+    // sends SIGTERM and SIGKILLs it supervisor.worker.shutdown.sleep.secs later: on a signal the
+    // in-flight tuples get a short drain, so that the worker exits well within that even when
+    // its executors are busy (what is not acked in time is replayed by its spout).
+    constexpr auto drain_on_signal = std::chrono::milliseconds(500);
+    bool signalled = false;
     for (;;) {
         if (int sig = wait_for_stop_signal(w.heartbeat_period()); sig != 0) {
             log.info("received signal {}; stopping the worker", sig);
+            signalled = true;
             break;
         }
         if (!w.tick()) {
             break;
         }
     }
-    w.stop();
+    if (signalled) {
+        w.stop(drain_on_signal);
+    } else {
+        w.stop();
+    }
     log.info("worker {} exited", o.worker_id);
     return 0;
 }

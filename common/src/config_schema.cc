@@ -29,6 +29,7 @@ constexpr std::array schema{
     config_key{.name = "nimbus.thrift.port", .type = t::integer, .min = 0, .max = max_port},
     config_key{.name = "storm.local.dir", .type = t::string},
     config_key{.name = "storm.local.hostname", .type = t::string, .nullable = true},
+    config_key{.name = "storm.thrift.socket.timeout.ms", .type = t::integer, .min = 1},
     config_key{.name = "storm.zookeeper.connection.timeout", .type = t::integer, .min = 1},
     config_key{.name = "storm.zookeeper.port", .type = t::integer, .min = 1, .max = max_port},
     config_key{.name = "storm.zookeeper.root", .type = t::string},

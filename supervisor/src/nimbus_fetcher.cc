@@ -30,13 +30,14 @@ common::code_file_fetcher nimbus_fetcher(const config& conf) {
     }
     // The address that served last: the next file most likely comes from the same Nimbus.
     auto last = std::make_shared<std::string>();
-    return [seeds, bad_seeds, last](const std::string& remote,
-                                    const fs::path& dest) -> common::result<void> {
+    const auto timeout = std::chrono::milliseconds(
+        common::conf_int(conf, common::keys::storm_thrift_socket_timeout_ms));
+    return [seeds, bad_seeds, last, timeout](const std::string& remote,
+                                             const fs::path& dest) -> common::result<void> {
         if (seeds.empty()) {
             log().warn("cannot fetch {}: {}: no Nimbus to download from", remote, bad_seeds);
             return std::make_error_code(std::errc::invalid_argument);
         }
-        const auto timeout = std::chrono::seconds(30);
         std::vector<std::string> errors;
         std::vector<std::string> tried;
         auto attempt = [&](common::nimbus_client& client) {

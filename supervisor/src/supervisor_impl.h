@@ -11,6 +11,7 @@
 #pragma once
 
 #include "tempest/common/cluster_records.h"
+#include "tempest/common/versioned_node.h"
 #include "tempest/common/zk_cluster_state.h"
 #include "tempest/common/zk_config.h"
 #include "tempest/common/zk_paths.h"
@@ -56,6 +57,14 @@ struct supervisor::impl {
     std::mutex pass_mu;
     port_assignments assigned;                          // Requires: pass_mu held
     std::optional<detail::worker_processes> processes;  // set by the constructor; pass_mu held
+    // Each listed topology's assignment node and its decoded record as last read: a sync reads
+    // an assignment's data again only when the node's version changed. Requires: pass_mu held.
+    struct cached_assignment {
+        common::versioned_node node;
+        common::assignment record;
+        bool readable = false;  // the record decoded
+    };
+    std::map<std::string, cached_assignment> assignment_cache;
 
     // What the public getters and the heartbeat read.
     mutable std::mutex status_mu;  // guards the three below

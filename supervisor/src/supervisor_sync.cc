@@ -85,25 +85,40 @@ std::optional<std::map<std::string, common::assignment>> supervisor::impl::read_
         log().warn("cannot list {}: {}", dir, ids.error().message());
         return std::nullopt;
     }
+    // Topologies no longer listed leave the cache.
+    std::erase_if(assignment_cache, [&](const auto& entry) {
+        return std::find(ids->begin(), ids->end(), entry.first) == ids->end();
+    });
     for (const auto& tid : *ids) {
         const auto path = paths.assignment(tid);
         const std::string dkey = "d:" + path;
-        auto data = state.get(path, arm(dkey));
-        if (!data) {
+        auto cached =
+            assignment_cache
+                .try_emplace(tid, cached_assignment{common::versioned_node(path), {}, false})
+                .first;
+        auto changed = cached->second.node.refresh(state, arm(dkey));
+        if (!changed) {
             disarm(dkey);
-            if (data.error() == common::errc::no_node) {
+            if (changed.error() == common::errc::no_node) {
+                assignment_cache.erase(cached);
                 continue;  // removed since the listing
             }
-            log().warn("cannot read {}: {}", path, data.error().message());
+            log().warn("cannot read {}: {}", path, changed.error().message());
             return std::nullopt;
         }
-        auto record = thrift::decode_assignment(data->data);
-        if (!record) {
-            log().error("assignment {} is unreadable ({}); ignoring it", path,
-                        record.error().message());
-            continue;
+        if (*changed) {
+            auto record = thrift::decode_assignment(cached->second.node.current()->data);
+            cached->second.readable = record.has_value();
+            if (record) {
+                cached->second.record = std::move(*record);
+            } else {
+                log().error("assignment {} is unreadable ({}); ignoring it", path,
+                            record.error().message());
+            }
         }
-        out.emplace(tid, std::move(*record));
+        if (cached->second.readable) {
+            out.emplace(tid, cached->second.record);
+        }
     }
     return out;
 }

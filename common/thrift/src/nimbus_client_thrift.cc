@@ -49,8 +49,11 @@ void quiet_thrift_output() {
 
 }  // namespace
 
-nimbus_error::nimbus_error(std::string kind, std::string message, std::string what)
-    : std::runtime_error(std::move(what)), _kind(std::move(kind)), _message(std::move(message)) {}
+nimbus_error::nimbus_error(std::string kind, std::string message, std::string what, bool timed_out)
+    : std::runtime_error(std::move(what)),
+      _kind(std::move(kind)),
+      _message(std::move(message)),
+      _timed_out(timed_out) {}
 
 bool nimbus_error::from_nimbus() const noexcept {
     return _kind != "TTransportException" && _kind != "TProtocolException";
@@ -58,11 +61,14 @@ bool nimbus_error::from_nimbus() const noexcept {
 
 struct nimbus_client::impl {
     std::string endpoint;
+    std::chrono::milliseconds timeout{0};
     std::shared_ptr<at::transport::TSocket> socket;
     std::shared_ptr<at::transport::TTransport> transport;
     std::unique_ptr<thrift::NimbusClient> client;
 
-    ~impl() {
+    ~impl() { close_quietly(); }
+
+    void close_quietly() noexcept {
         try {
             if (transport && transport->isOpen()) {
                 transport->close();
@@ -88,6 +94,16 @@ struct nimbus_client::impl {
         } catch (const at::TApplicationException& e) {
             throw declared("TApplicationException", e.what());
         } catch (const at::transport::TTransportException& e) {
+            if (e.getType() == at::transport::TTransportException::TIMED_OUT) {
+                // The connection is now out of step (a late reply would answer the next call):
+                // close it so that later calls on this client fail rather than mismatch.
+                close_quietly();
+                std::string msg = fmt::format(
+                    "Nimbus at {} did not answer {} within {} ms (storm.thrift.socket.timeout.ms); "
+                    "it may be overloaded, and the call may or may not have taken effect",
+                    endpoint, what, timeout.count());
+                throw nimbus_error("TTransportException", msg, msg, true);
+            }
             std::string msg = fmt::format("lost the connection to Nimbus at {} during {}: {}",
                                           endpoint, what, e.what());
             throw nimbus_error("TTransportException", msg, msg);
@@ -115,6 +131,7 @@ nimbus_client nimbus_client::connect(const std::string& host, int port,
     quiet_thrift_output();
     auto i = std::make_unique<impl>();
     i->endpoint = fmt::format("{}:{}", host, port);
+    i->timeout = timeout;
     if (port <= 0 || port > 65535) {
         std::string msg =
             fmt::format("cannot reach Nimbus at {}: the port must be in 1..65535", i->endpoint);
@@ -159,7 +176,7 @@ nimbus_client nimbus_client::connect_leader(const std::vector<nimbus_address>& s
         thrift::NimbusSummary leader;
         try {
             c.emplace(connect(seed.host, seed.port, timeout));
-            c->_impl->client->getLeader(leader);
+            c->_impl->run("getLeader", [&] { c->_impl->client->getLeader(leader); });
         } catch (const nimbus_error& e) {
             note(seed, e.message());
             continue;

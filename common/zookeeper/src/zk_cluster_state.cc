@@ -42,8 +42,11 @@ int to_zk_mode(create_mode m) {
     return ZOO_PERSISTENT;
 }
 
-// An initial read size that fits most records; larger data is read again at its size.
+// An initial read size that fits most records. Larger data is read again at its size the first
+// time; later reads of the path start at the size last seen.
 constexpr int initial_read_size = 16 * 1024;
+// Paths whose size is remembered; past it the table starts over (a few daemons' worth of nodes).
+constexpr std::size_t max_size_hints = 1024;
 
 }  // namespace
 
@@ -104,13 +107,14 @@ result<node_data> zk_cluster_state::impl::get(std::string_view path, watcher w) 
     std::uint64_t wid = add_watch(std::move(w), path);
     bool watch_set = false;
     auto r = with_handle([&](zhandle_t* h) -> result<node_data> {
-        std::string buf(initial_read_size, '\0');
+        std::string buf(static_cast<std::size_t>(read_size_hint(full)), '\0');
         int len = static_cast<int>(buf.size());
         Stat st{};
         int rc = zoo_wget(h, full.c_str(), watch_fn(wid), to_context(wid), buf.data(), &len, &st);
         watch_set = rc == ZOK;
-        // Data larger than the buffer: read it again at its size, without a second watch. Should
-        // it change in between, the watch left by the first read fires for that change.
+        // Data larger than the buffer (new or grown since the last read): read it again at its
+        // size, without a second watch. Should it change in between, the watch left by the first
+        // read fires for that change.
         while (rc == ZOK && st.dataLength > static_cast<int>(buf.size())) {
             buf.assign(static_cast<std::size_t>(st.dataLength), '\0');
             len = static_cast<int>(buf.size());
@@ -119,6 +123,7 @@ result<node_data> zk_cluster_state::impl::get(std::string_view path, watcher w) 
         if (rc != ZOK) {
             return fail(rc, "get", path);
         }
+        note_read_size(full, st.dataLength);
         buf.resize(static_cast<std::size_t>(std::max(len, 0)));  // -1 for a node without data
         return node_data{std::move(buf), to_stat(st)};
     });
@@ -126,6 +131,24 @@ result<node_data> zk_cluster_state::impl::get(std::string_view path, watcher w) 
         drop_watch(wid);
     }
     return r;
+}
+
+int zk_cluster_state::impl::read_size_hint(const std::string& full) {
+    std::scoped_lock lock(_hint_mu);
+    auto it = _size_hints.find(full);
+    return it != _size_hints.end() ? it->second : initial_read_size;
+}
+
+void zk_cluster_state::impl::note_read_size(const std::string& full, int data_length) {
+    std::scoped_lock lock(_hint_mu);
+    if (data_length <= initial_read_size) {
+        _size_hints.erase(full);
+        return;
+    }
+    if (_size_hints.size() >= max_size_hints && !_size_hints.contains(full)) {
+        _size_hints.clear();
+    }
+    _size_hints[full] = data_length;
 }
 
 result<node_stat> zk_cluster_state::impl::set(std::string_view path, std::string_view data,

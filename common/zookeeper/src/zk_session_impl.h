@@ -142,6 +142,10 @@ class zk_cluster_state::impl {
     // The error of a failed C call, logged when it is not an expected outcome.
     std::error_code fail(int rc, std::string_view op, std::string_view path) const;
     void close_handle();
+    // The buffer size to read `full` with: its data length at the last read when that exceeded
+    // the default (so a large node costs one read, not two), else the default.
+    int read_size_hint(const std::string& full);
+    void note_read_size(const std::string& full, int data_length);
 
     const zk_options _options;
     std::string _root;  // normalised _options.root: "" for none, else "/a/b"
@@ -162,6 +166,10 @@ class zk_cluster_state::impl {
     std::atomic<zk_session_state> _state{zk_session_state::connecting};
     std::atomic<std::int64_t> _session_id{0};
     std::atomic<int> _negotiated_ms{0};
+
+    std::mutex _hint_mu;  // guards _size_hints
+    // Data lengths above the default read size, by full path; bounded (cleared when full).
+    std::unordered_map<std::string, int> _size_hints;
 };
 
 template <typename F>

@@ -178,16 +178,31 @@ void executor::idle_wait() {
         _park.cancel();
         return;
     }
-    std::int64_t timeout = 100'000'000;  // timers
+    // Parked until a producer, a control change or the next timer that has work wakes us: an
+    // idle executor with nothing pending wakes once a second (a backstop), not ten times.
+    std::int64_t timeout = 1'000'000'000;
     if (_core.out().overflowed()) {
         timeout = 10'000'000;  // a safety net: the consumer that frees room wakes us
     } else if (_is_spout && _active) {
         timeout = _spout_wait_ns;
     }
+    const std::int64_t now = now_ns();
+    if (awaits_expiry()) {
+        timeout = std::clamp<std::int64_t>(_next_sweep - now, 1000, timeout);
+    }
     if (_next_tick > 0) {
-        timeout = std::clamp<std::int64_t>(_next_tick - now_ns(), 1000, timeout);
+        timeout = std::clamp<std::int64_t>(_next_tick - now, 1000, timeout);
     }
     _park.park(std::chrono::nanoseconds(timeout));
+}
+
+bool executor::awaits_expiry() const {
+    for (const auto& tp : _core.tasks()) {
+        if (tp->pending.size() > 0 || !tp->acks.empty()) {
+            return true;
+        }
+    }
+    return false;
 }
 
 void executor::start_tasks() {

@@ -92,6 +92,9 @@ class executor {
     void timers();
     void apply_control();
     void idle_wait();
+    // Some task tracks messages that can time out (a spout's pending, an acker's entries): the
+    // sweep in timers() has work. Requires: the executor's thread.
+    bool awaits_expiry() const;
     void account_backpressure();
     void start_tasks();
     void stop_tasks();

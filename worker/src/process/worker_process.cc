@@ -12,6 +12,7 @@
 #include "tempest/common/process_usage.h"
 #include "tempest/common/stormdist.h"
 #include "tempest/common/topology_layout.h"
+#include "tempest/common/versioned_node.h"
 #include "tempest/common/zk_cluster_state.h"
 #include "tempest/common/zk_config.h"
 #include "tempest/common/zk_paths.h"
@@ -75,8 +76,6 @@ struct worker_process::impl {
     component_registry registry;
     std::unique_ptr<topology_runtime> runtime;
     executor_set mine;  // this slot's executors
-    std::int32_t assignment_version = -1;
-    std::int32_t storm_version = -1;
     bool beat_parent_ok = true;
     bool stopped = false;
 
@@ -114,29 +113,35 @@ struct worker_process::impl {
         return where;
     }
 
-    // The record at `path` decoded by `decode`, and the node's version; nullopt when the node
-    // is gone; throws for a ZooKeeper failure or a corrupt record.
+    // The topology's records as last read: polled every tick, their data read again only when
+    // the node's version changed (versioned_node.h), so an idle worker costs ZooKeeper one stat
+    // per record per tick rather than the whole assignment.
+    common::versioned_node storm_node{"/"};
+    common::versioned_node assignment_node{"/"};
+
+    // Brings `node` up to date: the decoded record when it changed since the last call (or is
+    // read the first time), nullopt inside when unchanged; an empty outer optional when the node
+    // is gone. Throws for a ZooKeeper failure or a corrupt record.
     template <typename Decode>
-    auto read(const std::string& path, Decode decode)
-        -> std::optional<std::pair<std::remove_cvref_t<decltype(*decode(""))>, std::int32_t>> {
-        auto data = session()->get(path);
-        if (!data) {
-            if (data.error() == common::errc::no_node) {
+    auto refresh(common::versioned_node& node, Decode decode)
+        -> std::optional<std::optional<std::remove_cvref_t<decltype(*decode(""))>>> {
+        using record = std::remove_cvref_t<decltype(*decode(""))>;
+        auto changed = node.refresh(*session());
+        if (!changed) {
+            if (changed.error() == common::errc::no_node) {
                 return std::nullopt;
             }
-            throw std::runtime_error("reading " + path + ": " + data.error().message());
+            throw std::runtime_error("reading " + node.path() + ": " + changed.error().message());
         }
-        auto r = decode(data->data);
+        if (!*changed) {
+            return std::optional<record>();
+        }
+        auto r = decode(node.current()->data);
         if (!r) {
-            throw std::runtime_error("corrupt record at " + path + ": " + r.error().message());
+            throw std::runtime_error("corrupt record at " + node.path() + ": " +
+                                     r.error().message());
         }
-        return std::make_pair(std::move(*r), data->stat.version);
-    }
-    auto read_storm(const std::string& tid) {
-        return read(paths.storm(tid), th::decode_storm_base);
-    }
-    auto read_assignment(const std::string& tid) {
-        return read(paths.assignment(tid), th::decode_assignment);
+        return std::optional<record>(std::move(*r));
     }
 
     void write_heartbeats();
@@ -181,15 +186,18 @@ bool worker_process::start() {
         w.id.worker_id, w.id.topology_id, w.id.supervisor_id, w.id.port, w.code_dir.string(),
         w.heartbeat_file.string(), zk->options().servers);
 
-    auto base = w.read_storm(w.id.topology_id);
-    auto assignment = w.read_assignment(w.id.topology_id);
-    if (!base || !assignment) {
+    w.storm_node = common::versioned_node(w.paths.storm(w.id.topology_id));
+    w.assignment_node = common::versioned_node(w.paths.assignment(w.id.topology_id));
+    auto base_read = w.refresh(w.storm_node, th::decode_storm_base);
+    auto assignment_read = w.refresh(w.assignment_node, th::decode_assignment);
+    if (!base_read || !assignment_read) {
         log().warn("topology {} is gone; nothing to run", w.id.topology_id);
         return false;
     }
-    w.storm_version = base->second;
-    w.assignment_version = assignment->second;
-    w.mine = executors_here(assignment->first, w.id);
+    // The first refresh of a node always reads it.
+    const common::storm_base base = std::move(**base_read);
+    const common::assignment assignment = std::move(**assignment_read);
+    w.mine = executors_here(assignment, w.id);
     if (w.mine.empty()) {
         log().warn("the assignment of {} gives slot {}:{} no executors; nothing to run",
                    w.id.topology_id, w.id.supervisor_id, w.id.port);
@@ -206,7 +214,7 @@ bool worker_process::start() {
                                  " (has the supervisor downloaded the topology's code?)");
     }
     common::topology_layout layout =
-        common::lay_out_topology(std::move(stored.topo), w.daemon_conf, stored.conf, base->first);
+        common::lay_out_topology(std::move(stored.topo), w.daemon_conf, stored.conf, base);
     const auto all = layout.executors();
     const executor_set laid_out(all.begin(), all.end());
     std::vector<int> tasks;
@@ -229,8 +237,8 @@ bool worker_process::start() {
     remote_options ro;
     ro.port = static_cast<std::uint16_t>(w.id.port);
     w.runtime = std::make_unique<topology_runtime>(plan, w.registry, ro);
-    w.runtime->set_task_endpoints(w.endpoints(assignment->first));
-    if (base->first.status != common::topology_status::active) {
+    w.runtime->set_task_endpoints(w.endpoints(assignment));
+    if (base.status != common::topology_status::active) {
         w.runtime->set_active(false);
     }
     w.runtime->start();
@@ -246,8 +254,8 @@ bool worker_process::start() {
     eo.topology_id = w.id.topology_id;
     eo.host = common::conf_string_or_empty(w.daemon_conf, common::keys::storm_local_hostname);
     if (eo.host.empty()) {
-        auto h = assignment->first.node_host.find(w.id.supervisor_id);
-        eo.host = h != assignment->first.node_host.end() ? h->second : w.id.supervisor_id;
+        auto h = assignment.node_host.find(w.id.supervisor_id);
+        eo.host = h != assignment.node_host.end() ? h->second : w.id.supervisor_id;
     }
     eo.port = w.id.port;
     eo.throttle_interval_ms =
@@ -349,14 +357,14 @@ bool worker_process::tick() {
         return false;
     }
     try {
-        auto assignment = w.read_assignment(w.id.topology_id);
+        auto assignment = w.refresh(w.assignment_node, th::decode_assignment);
         if (!assignment) {
             log().info("topology {} was removed; stopping", w.id.topology_id);
             return false;
         }
-        if (assignment->second != w.assignment_version) {
-            w.assignment_version = assignment->second;
-            if (executors_here(assignment->first, w.id) != w.mine) {
+        if (*assignment) {
+            const common::assignment& a = **assignment;
+            if (executors_here(a, w.id) != w.mine) {
                 log().info(
                     "this slot's executors were reassigned; stopping so the supervisor "
                     "starts a worker for the new assignment");
@@ -364,16 +372,15 @@ bool worker_process::tick() {
             }
             log().info("assignment of {} changed; updating where remote tasks run",
                        w.id.topology_id);
-            w.runtime->set_task_endpoints(w.endpoints(assignment->first));
+            w.runtime->set_task_endpoints(w.endpoints(a));
         }
-        auto base = w.read_storm(w.id.topology_id);
+        auto base = w.refresh(w.storm_node, th::decode_storm_base);
         if (!base) {
             log().info("topology {} was removed; stopping", w.id.topology_id);
             return false;
         }
-        if (base->second != w.storm_version) {
-            w.storm_version = base->second;
-            bool active = base->first.status == common::topology_status::active;
+        if (*base) {
+            bool active = (*base)->status == common::topology_status::active;
             if (active != w.runtime->active()) {
                 log().info("topology {} is now {}", w.id.topology_id,
                            active ? "active" : "inactive");
@@ -417,7 +424,14 @@ void worker_process::stop(std::chrono::milliseconds drain) {
                 quiet_since = std::chrono::steady_clock::now();
             }
         }
+        const auto drained_at = std::chrono::steady_clock::now();
         w.runtime->stop();
+        const auto ms = [](auto d) {
+            return std::chrono::duration_cast<std::chrono::milliseconds>(d).count();
+        };
+        log().info("stopping took {} ms draining and {} ms stopping the executors and transport",
+                   ms(drained_at - (deadline - drain)),
+                   ms(std::chrono::steady_clock::now() - drained_at));
         try {
             w.report_errors();  // those of close()/cleanup() too
         } catch (const std::exception& e) {

@@ -25,6 +25,8 @@ inline constexpr const char* storm_local_dir = "storm.local.dir";
 inline constexpr const char* storm_local_hostname = "storm.local.hostname";
 inline constexpr const char* nimbus_seeds = "nimbus.seeds";
 inline constexpr const char* nimbus_thrift_port = "nimbus.thrift.port";
+// Bounds a client's connect to Nimbus and each of its calls (Storm's key; its default is longer).
+inline constexpr const char* storm_thrift_socket_timeout_ms = "storm.thrift.socket.timeout.ms";
 inline constexpr const char* supervisor_slots_ports = "supervisor.slots.ports";
 inline constexpr const char* supervisor_heartbeat_frequency_secs =
     "supervisor.heartbeat.frequency.secs";
@@ -47,7 +49,7 @@ inline constexpr const char* topology_max_error_report_per_interval =
     "topology.max.error.report.per.interval";
 
 // Every name above (for the test that keeps them in the schema).
-inline constexpr std::array<const char*, 23> all = {
+inline constexpr std::array<const char*, 24> all = {
     storm_zookeeper_servers,
     storm_zookeeper_port,
     storm_zookeeper_root,
@@ -57,6 +59,7 @@ inline constexpr std::array<const char*, 23> all = {
     storm_local_hostname,
     nimbus_seeds,
     nimbus_thrift_port,
+    storm_thrift_socket_timeout_ms,
     supervisor_slots_ports,
     supervisor_heartbeat_frequency_secs,
     supervisor_sync_frequency_secs,

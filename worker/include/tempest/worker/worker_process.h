@@ -4,7 +4,8 @@
 //
 //   <storm.local.dir>/supervisor/stormdist/<topology-id>/   stormjar.so, stormcode.ser,
 //                                                           stormconf.json (the supervisor's copy)
-//   ZooKeeper storms/<topology-id>, assignments/<topology-id>   read every heartbeat period
+//   ZooKeeper storms/<topology-id>, assignments/<topology-id>   stat every heartbeat period,
+//                                                               data read when changed
 //   <storm.local.dir>/workers/<worker-id>/heartbeat             LocalWorkerHeartbeatRecord
 //   ZooKeeper workerbeats/<topology-id>/<node>-<port>           WorkerHeartbeatRecord: windowed
 //                                                               stats, metrics (docs/METRICS.md)

@@ -38,17 +38,21 @@ namespace tempest::common {
 // exceptions Nimbus raised and the message alone (which names host:port) for transport failures.
 class nimbus_error : public std::runtime_error {
   public:
-    nimbus_error(std::string kind, std::string message, std::string what);
+    nimbus_error(std::string kind, std::string message, std::string what, bool timed_out = false);
 
     const std::string& kind() const noexcept { return _kind; }
     const std::string& message() const noexcept { return _message; }
     // True when Nimbus answered with an exception; false when it could not be reached or its
     // reply was malformed.
     bool from_nimbus() const noexcept;
+    // True when Nimbus did not answer within the client's timeout (busy or hung); the call may
+    // or may not have taken effect.
+    bool timed_out() const noexcept { return _timed_out; }
 
   private:
     std::string _kind;
     std::string _message;
+    bool _timed_out = false;
 };
 
 // One row of `tempest list` (Storm's TopologySummary).
@@ -144,7 +148,9 @@ class nimbus_client {
     using progress_fn = std::function<void(std::uint64_t sent, std::uint64_t total)>;
 
     // Opens a connection; `timeout` bounds the connect and every later call's send and receive.
-    // Throws nimbus_error ("cannot reach Nimbus at host:port: <reason>").
+    // Throws nimbus_error ("cannot reach Nimbus at host:port: <reason>"). A call that times out
+    // throws nimbus_error with timed_out() set, its message naming the call, the timeout and
+    // storm.thrift.socket.timeout.ms.
     static nimbus_client connect(const std::string& host, int port,
                                  std::chrono::milliseconds timeout);
 
