@@ -1,0 +1,205 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "cluster_figures.h"
+
+#include "components.h"
+#include "tempest/thrift/Nimbus.h"
+#include "tempest/thrift/nimbus_types.h"
+
+#include <thrift/Thrift.h>
+#include <thrift/protocol/TBinaryProtocol.h>
+#include <thrift/transport/TBufferTransports.h>
+#include <thrift/transport/TSocket.h>
+
+#include <stdexcept>
+
+namespace tempest::bench {
+
+namespace at = apache::thrift;
+
+namespace {
+
+constexpr const char* all_time = ":all-time";
+
+std::string worker_key(const std::string& host, int port) {
+    return host + ":" + std::to_string(port);
+}
+
+template <typename Map>
+std::int64_t sum_window(const Map& m) {
+    std::int64_t total = 0;
+    auto it = m.find(all_time);
+    if (it != m.end()) {
+        for (const auto& [stream, n] : it->second) {
+            total += n;
+        }
+    }
+    return total;
+}
+
+template <typename Map>
+std::int64_t window_stream(const Map& m, const std::string& stream) {
+    auto it = m.find(all_time);
+    if (it == m.end()) {
+        return 0;
+    }
+    auto s = it->second.find(stream);
+    return s == it->second.end() ? 0 : s->second;
+}
+
+}  // namespace
+
+struct cluster_figures::impl {
+    std::string endpoint;
+    std::shared_ptr<at::transport::TTransport> transport;
+    std::unique_ptr<thrift::NimbusClient> client;
+};
+
+cluster_figures::cluster_figures(const std::string& endpoint, std::chrono::milliseconds timeout)
+    : _impl(std::make_unique<impl>()) {
+    _impl->endpoint = endpoint;
+    auto colon = endpoint.rfind(':');
+    if (colon == std::string::npos) {
+        throw std::runtime_error("bad Nimbus endpoint '" + endpoint + "'");
+    }
+    auto socket = std::make_shared<at::transport::TSocket>(endpoint.substr(0, colon),
+                                                           std::stoi(endpoint.substr(colon + 1)));
+    const int ms = static_cast<int>(timeout.count());
+    socket->setConnTimeout(ms);
+    socket->setRecvTimeout(ms);
+    socket->setSendTimeout(ms);
+    _impl->transport = std::make_shared<at::transport::TFramedTransport>(socket);
+    try {
+        _impl->transport->open();
+    } catch (const at::TException& e) {
+        throw std::runtime_error("cannot reach Nimbus at " + endpoint + ": " + e.what());
+    }
+    auto protocol = std::make_shared<at::protocol::TBinaryProtocol>(_impl->transport);
+    _impl->client = std::make_unique<thrift::NimbusClient>(protocol);
+}
+
+cluster_figures::~cluster_figures() {
+    try {
+        if (_impl->transport && _impl->transport->isOpen()) {
+            _impl->transport->close();
+        }
+    } catch (const std::exception&) {
+        (void)0;  // closing a broken connection: nothing left to do
+    }
+}
+
+std::string cluster_figures::id_of(const std::string& name) {
+    thrift::TopologyInfo info;
+    try {
+        _impl->client->getTopologyInfoByName(info, name);
+    } catch (const thrift::NotAliveException& e) {
+        throw std::runtime_error("NotAliveException: " + e.msg);
+    } catch (const at::TException& e) {
+        throw std::runtime_error("getTopologyInfoByName('" + name + "') at " + _impl->endpoint +
+                                 ": " + e.what());
+    }
+    return info.id;
+}
+
+topology_poll cluster_figures::poll(const std::string& id, const std::string& spout) {
+    thrift::TopologyInfo info;
+    thrift::TopologyPageInfo page;
+    try {
+        _impl->client->getTopologyInfo(info, id);
+        _impl->client->getTopologyPageInfo(page, id, all_time, false);
+    } catch (const thrift::NotAliveException& e) {
+        throw std::runtime_error("NotAliveException: " + e.msg);
+    } catch (const at::TException& e) {
+        throw std::runtime_error("polling topology '" + id + "' at " + _impl->endpoint + ": " +
+                                 e.what());
+    }
+    topology_poll out;
+    out.status = info.status;
+    // Figures per worker from getTopologyInfo, with the heartbeat they come from (-1: mixed).
+    std::map<std::string, worker_sample> from_info;
+    for (const auto& e : info.executors) {
+        if (e.component_id.starts_with("__")) {
+            continue;  // ackers and other system components
+        }
+        ++out.executors;
+        if (e.host.empty() || e.port == 0 || !e.__isset.stats || !e.__isset.stats_time_secs ||
+            e.component_id.starts_with("__")) {
+            continue;
+        }
+        ++out.reporting;
+        worker_sample& s = from_info[worker_key(e.host, e.port)];
+        if (s.heartbeat_secs == 0) {
+            s.heartbeat_secs = e.stats_time_secs;
+        } else if (s.heartbeat_secs != e.stats_time_secs) {
+            s.heartbeat_secs = -1;
+        }
+        const auto& st = e.stats;
+        if (st.specific.__isset.bolt) {
+            s.counts[e.component_id] +=
+                static_cast<std::uint64_t>(sum_window(st.specific.bolt.executed));
+        } else {
+            s.counts[e.component_id] += static_cast<std::uint64_t>(sum_window(st.emitted));
+            if (e.component_id == spout && st.specific.__isset.spout) {
+                s.spout_acked +=
+                    static_cast<std::uint64_t>(window_stream(st.specific.spout.acked, "default"));
+                s.spout_failed +=
+                    static_cast<std::uint64_t>(window_stream(st.specific.spout.failed, "default"));
+            }
+        }
+    }
+    for (const auto& w : page.workers) {
+        auto it = from_info.find(worker_key(w.host, w.port));
+        if (it == from_info.end() || it->second.heartbeat_secs != w.time_secs) {
+            continue;  // the two calls saw different heartbeats of this worker: skip it this time
+        }
+        worker_sample s = it->second;
+        for (const auto& m : w.metrics) {
+            if (m.name == "worker.cpu_seconds") {
+                s.cpu_seconds = m.value;
+            } else if (m.name == "worker.rss_bytes") {
+                s.rss_bytes = m.value;
+            }
+        }
+        out.workers[it->first] = s;
+    }
+    // The spouts' latency histograms: NAME.count, NAME.p50, ... per task.
+    const std::string prefix = std::string(latency_metric) + ".";
+    std::map<int, task_latency> by_task;
+    for (const auto& m : page.metrics) {
+        if (!m.name.starts_with(prefix)) {
+            continue;
+        }
+        task_latency& t = by_task[m.task];
+        t.component = m.component;
+        t.task = m.task;
+        const std::string field = m.name.substr(prefix.size());
+        if (field == "count") {
+            t.count = m.value;
+        } else if (field == "p50") {
+            t.p50 = m.value;
+        } else if (field == "p99") {
+            t.p99 = m.value;
+        } else if (field == "p999") {
+            t.p999 = m.value;
+        } else if (field == "max") {
+            t.max = m.value;
+        } else if (field == "mean") {
+            t.mean = m.value;
+        }
+    }
+    for (auto& [task, t] : by_task) {
+        out.latencies.push_back(t);
+    }
+    auto agg = page.id_to_spout_agg_stats.find(spout);
+    if (agg != page.id_to_spout_agg_stats.end() && agg->second.specific_stats.__isset.spout &&
+        agg->second.specific_stats.spout.__isset.complete_latency_ms) {
+        out.complete_latency_ms = agg->second.specific_stats.spout.complete_latency_ms;
+    }
+    for (const auto& [component, errors] : info.errors) {
+        for (const auto& e : errors) {
+            out.errors[component].push_back(e.error);
+        }
+    }
+    return out;
+}
+
+}  // namespace tempest::bench
