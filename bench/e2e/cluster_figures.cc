@@ -24,13 +24,24 @@ std::string worker_key(const std::string& host, int port) {
     return host + ":" + std::to_string(port);
 }
 
+const std::string& stream_name(const std::string& s) {
+    return s;
+}
+const std::string& stream_name(const thrift::GlobalStreamId& g) {
+    return g.streamId;
+}
+
+// The all-time count summed over the user's streams (system streams such as __ack_init and
+// __tick left out).
 template <typename Map>
 std::int64_t sum_window(const Map& m) {
     std::int64_t total = 0;
     auto it = m.find(all_time);
     if (it != m.end()) {
         for (const auto& [stream, n] : it->second) {
-            total += n;
+            if (!stream_name(stream).starts_with("__")) {
+                total += n;
+            }
         }
     }
     return total;

@@ -29,6 +29,7 @@ using clock_type = std::chrono::steady_clock;
 constexpr auto call_timeout = 30s;
 constexpr auto poll_interval = 500ms;
 constexpr auto start_timeout = 180s;
+constexpr double plot_span_s = 2.0;
 
 struct timed_sample {
     double t = 0;  // seconds since the topology ran, when the heartbeat was first seen
@@ -275,29 +276,37 @@ int run_cluster(const bench_options& o) {
 
     if (!o.plot_path.empty()) {
         plot_panel panel;
-        panel.title = "Throughput over time, per worker (between heartbeats)";
+        panel.title = "Throughput over time, per worker (from its heartbeats, 2 s spans)";
         panel.x_label = "seconds since the topology ran";
         panel.y_label = u + "/s executed by '" + w.last_bolt + "'";
         const char* colors[] = {"#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b"};
         std::size_t k = 0;
         for (const auto& [worker, v] : series) {
             plot_series s{"worker " + worker, colors[k++ % 6], {}, false};
+            // A heartbeat's time is known to within a poll interval, so each point spans at
+            // least plot_span_s (error under 0.5 s / 2 s) rather than one heartbeat.
+            std::size_t from = 0;
             for (std::size_t i = 1; i < v.size(); ++i) {
-                double dt = v[i].t - v[i - 1].t;
+                double dt = v[i].t - v[from].t;
+                if (dt < plot_span_s) {
+                    continue;
+                }
                 auto n1 = v[i].s.counts.find(w.last_bolt);
-                auto n0 = v[i - 1].s.counts.find(w.last_bolt);
-                if (dt > 0 && n1 != v[i].s.counts.end() && n0 != v[i - 1].s.counts.end()) {
-                    s.points.emplace_back(v[i].t,
+                auto n0 = v[from].s.counts.find(w.last_bolt);
+                if (n1 != v[i].s.counts.end() && n0 != v[from].s.counts.end()) {
+                    s.points.emplace_back((v[i].t + v[from].t) / 2,
                                           static_cast<double>(n1->second - n0->second) / dt);
                 }
+                from = i;
             }
             panel.series.push_back(std::move(s));
         }
         panel.marker_x = t_begin;
         panel.marker_label = "end of warm-up";
         write_svg(o.plot_path,
-                  "tempest-bench " + w.name + (o.acking ? " (acking)" : "") + " on a cluster, " +
-                      std::to_string(o.workers) + " workers: " + human_rate(total) + " " + u + "/s",
+                  w.name + (o.acking ? " (acking)" : "") + ", cluster, " +
+                      std::to_string(o.workers) + (o.workers == 1 ? " worker: " : " workers: ") +
+                      human_rate(total) + " " + u + "/s",
                   {panel});
     }
 

@@ -88,12 +88,25 @@ std::pair<double, double> range(const plot_panel& p, bool x, bool log) {
         return log ? std::pair{1.0, 10.0} : std::pair{0.0, 1.0};
     }
     if (log) {
-        lo = std::pow(10, std::floor(std::log10(lo)));
-        hi = std::pow(10, std::ceil(std::log10(hi)));
-        if (hi <= lo) {
-            hi = lo * 10;
+        // Widened to the 1-2-5 steps around the data, so that both ends carry a tick.
+        const double d_lo = std::pow(10, std::floor(std::log10(lo)));
+        double l = d_lo;
+        for (double m : {2.0, 5.0}) {
+            if (m * d_lo <= lo) {
+                l = m * d_lo;
+            }
         }
-        return {lo, hi};
+        const double d_hi = std::pow(10, std::floor(std::log10(hi)));
+        double h = 10 * d_hi;
+        for (double m : {5.0, 2.0, 1.0}) {
+            if (m * d_hi >= hi) {
+                h = m * d_hi;
+            }
+        }
+        if (h <= l) {
+            h = l * 2;
+        }
+        return {l, h};
     }
     if (!x && lo > 0) {
         lo = 0;
@@ -228,7 +241,7 @@ std::string render_svg(const std::string& title, const std::vector<plot_panel>& 
             double x = ax.map(*p.marker_x);
             o << "<line x1=\"" << num(x) << "\" y1=\"" << num(ay.p0) << "\" x2=\"" << num(x)
               << "\" y2=\"" << num(ay.p1) << "\" stroke=\"#888\" stroke-dasharray=\"2,3\"/>\n"
-              << "<text x=\"" << num(x + 4) << "\" y=\"" << num(ay.p1 + 12) << "\" fill=\"#555\">"
+              << "<text x=\"" << num(x + 4) << "\" y=\"" << num(ay.p0 - 6) << "\" fill=\"#555\">"
               << escape(p.marker_label) << "</text>\n";
         }
         // Series, then the legend (top left inside the plot area).
