@@ -7,9 +7,12 @@
 #include "tempest/worker/local_cluster.h"
 #include "workloads.h"
 
+#include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <fstream>
+#include <limits>
 #include <string>
 #include <thread>
 
@@ -41,6 +44,7 @@ clock_type::duration seconds(double s) {
 }
 
 struct counts {
+    std::uint64_t emitted = 0;
     std::uint64_t acked = 0;
     std::uint64_t failed = 0;
     std::uint64_t executed = 0;
@@ -53,7 +57,27 @@ counts sample(const worker::local_cluster& c, const std::string& name, const wor
     if (spout == nullptr || last == nullptr) {
         throw std::runtime_error("no stats for the components of topology '" + name + "'");
     }
-    return {spout->acked, spout->failed, last->executed};
+    return {spout->emitted, spout->acked, spout->failed, last->executed};
+}
+
+// A latency in microseconds as milliseconds for the table; "-" when unknown.
+std::string ms(double us) {
+    if (std::isnan(us)) {
+        return "-";
+    }
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.3f", us / 1e3);
+    return buf;
+}
+
+// A latency for the JSON: null when unknown.
+std::string json_us(double us) {
+    if (std::isnan(us)) {
+        return "null";
+    }
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.1f", us);
+    return buf;
 }
 
 tvl_step run_step(worker::local_cluster& cluster, const bench_options& o, double rate, int index) {
@@ -63,6 +87,7 @@ tvl_step run_step(worker::local_cluster& cluster, const bench_options& o, double
     workload w = make_workload(step);
     const std::string name = "tvl-" + std::to_string(index);
     latency_board::instance().clear();
+    const auto submitted = clock_type::now();
     cluster.submit_topology(name, w.conf, w.topo);
     std::this_thread::sleep_for(seconds(o.warmup_s));
     counts c0 = sample(cluster, name, w);
@@ -85,10 +110,13 @@ tvl_step run_step(worker::local_cluster& cluster, const bench_options& o, double
     s.last_bolt_rate = static_cast<double>(c1.executed - c0.executed) / dt;
     s.failed = c1.failed - c0.failed;
     s.samples = h.count;
-    s.p50_us = h.quantile(0.5);
-    s.p99_us = h.quantile(0.99);
-    s.p999_us = h.quantile(0.999);
-    s.max_us = static_cast<double>(h.max);
+    const double unknown = std::numeric_limits<double>::quiet_NaN();
+    s.p50_us = h.count > 0 ? h.quantile(0.5) : unknown;
+    s.p99_us = h.count > 0 ? h.quantile(0.99) : unknown;
+    s.p999_us = h.count > 0 ? h.quantile(0.999) : unknown;
+    s.max_us = h.count > 0 ? static_cast<double>(h.max) : unknown;
+    const double scheduled_s = static_cast<double>(c1.emitted) / rate;
+    s.behind_s = std::max(0.0, std::chrono::duration<double>(t1 - submitted).count() - scheduled_s);
     return s;
 }
 
@@ -104,6 +132,7 @@ void plot(const bench_options& o, const std::string& unit, const std::vector<tvl
     plot_series p99{"p99", "#ff7f0e", {}, false};
     plot_series p999{"p99.9", "#d62728", {}, false};
     plot_series max{"max", "#7f7f7f", {}, true};
+    plot_series lag{"spouts behind schedule at the end", "#000000", {}, true};
     plot_panel rate;
     rate.title = "Achieved against offered rate";
     rate.x_label = "offered spout tuples/s";
@@ -118,11 +147,17 @@ void plot(const bench_options& o, const std::string& unit, const std::vector<tvl
         p99.points.emplace_back(s.offered, s.p99_us / 1e3);
         p999.points.emplace_back(s.offered, s.p999_us / 1e3);
         max.points.emplace_back(s.offered, s.max_us / 1e3);
+        if (s.behind_s >= 0.05) {  // less is the start-up of the topology
+            lag.points.emplace_back(s.offered, s.behind_s * 1e3);
+        }
         achieved.points.emplace_back(s.offered, s.achieved);
         last.points.emplace_back(s.offered, s.last_bolt_rate);
         ideal.points.emplace_back(s.offered, s.offered);
     }
     lat.series = {p50, p99, p999, max};
+    if (!lag.points.empty()) {
+        lat.series.push_back(lag);
+    }
     rate.series = {achieved, last, ideal};
     if (knee) {
         lat.marker_x = rate.marker_x = steps[*knee].offered;
@@ -149,14 +184,16 @@ int run_throughput_vs_latency(const bench_options& o) {
     std::vector<tvl_step> steps;
     std::printf("throughput-vs-latency %s acking=on: %.1f s per step after %.1f s warm-up\n",
                 o.workload.c_str(), o.duration_s, o.warmup_s);
-    std::printf("%12s %12s %14s %10s %10s %10s %10s %8s\n", "offered/s", "achieved/s",
-                (unit + "/s").c_str(), "p50 ms", "p99 ms", "p99.9 ms", "max ms", "failed");
+    std::printf("%12s %12s %14s %10s %10s %10s %10s %8s %9s\n", "offered/s", "achieved/s",
+                (unit + "/s").c_str(), "p50 ms", "p99 ms", "p99.9 ms", "max ms", "failed",
+                "behind s");
     for (std::size_t i = 0; i < o.rates.size(); ++i) {
         tvl_step s = run_step(cluster, o, o.rates[i], static_cast<int>(i));
-        std::printf("%12s %12s %14s %10.3f %10.3f %10.3f %10.3f %8llu\n",
+        std::printf("%12s %12s %14s %10s %10s %10s %10s %8llu %9.2f\n",
                     human_rate(s.offered).c_str(), human_rate(s.achieved).c_str(),
-                    human_rate(s.last_bolt_rate).c_str(), s.p50_us / 1e3, s.p99_us / 1e3,
-                    s.p999_us / 1e3, s.max_us / 1e3, static_cast<unsigned long long>(s.failed));
+                    human_rate(s.last_bolt_rate).c_str(), ms(s.p50_us).c_str(),
+                    ms(s.p99_us).c_str(), ms(s.p999_us).c_str(), ms(s.max_us).c_str(),
+                    static_cast<unsigned long long>(s.failed), s.behind_s);
         std::fflush(stdout);
         steps.push_back(s);
     }
@@ -170,6 +207,14 @@ int run_throughput_vs_latency(const bench_options& o) {
         std::printf("knee: beyond the highest rate offered (every step kept up)\n");
     } else {
         std::printf("knee: below the lowest rate offered (the first step did not keep up)\n");
+    }
+    for (const tvl_step& s : steps) {
+        if (s.samples == 0) {
+            std::printf(
+                "at %s tuples/s offered the spouts were %.1f s behind schedule: no tuple "
+                "due after the warm-up completed, latency unknown (at least that lag)\n",
+                human_rate(s.offered).c_str(), s.behind_s);
+        }
     }
     if (json.is_open()) {
         json << "{\"mode\": \"throughput-vs-latency\", \"workload\": \"" << o.workload
@@ -187,11 +232,13 @@ int run_throughput_vs_latency(const bench_options& o) {
             std::snprintf(buf, sizeof buf,
                           "%s{\"offered_per_s\": %.1f, \"achieved_per_s\": %.1f, "
                           "\"last_bolt_per_s\": %.1f, \"latency_samples\": %llu, "
-                          "\"p50_us\": %.1f, \"p99_us\": %.1f, \"p999_us\": %.1f, "
-                          "\"max_us\": %.1f, \"failed\": %llu}",
+                          "\"p50_us\": %s, \"p99_us\": %s, \"p999_us\": %s, "
+                          "\"max_us\": %s, \"failed\": %llu, \"behind_s\": %.3f}",
                           i == 0 ? "" : ", ", s.offered, s.achieved, s.last_bolt_rate,
-                          static_cast<unsigned long long>(s.samples), s.p50_us, s.p99_us, s.p999_us,
-                          s.max_us, static_cast<unsigned long long>(s.failed));
+                          static_cast<unsigned long long>(s.samples), json_us(s.p50_us).c_str(),
+                          json_us(s.p99_us).c_str(), json_us(s.p999_us).c_str(),
+                          json_us(s.max_us).c_str(), static_cast<unsigned long long>(s.failed),
+                          s.behind_s);
             json << buf;
         }
         json << "]}\n";

@@ -24,6 +24,10 @@ struct tvl_step {
     double p999_us = 0;
     double max_us = 0;
     std::uint64_t failed = 0;
+    // How far the spouts' emits lag their schedule at the end of the step, in seconds (0 when on
+    // time). Far behind, no tuple due after the warm-up was acked yet: samples is 0 and the
+    // percentiles are unknown (NaN), the latency being at least this lag.
+    double behind_s = 0;
 };
 
 // A step keeps up when it achieves at least 95% of its offered rate and its p99 is at most 4×
