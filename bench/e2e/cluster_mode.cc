@@ -15,6 +15,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <iomanip>
 #include <map>
 #include <sstream>
 #include <thread>
@@ -312,6 +313,7 @@ int run_cluster(const bench_options& o) {
 
     if (json.is_open()) {
         std::ostringstream j;
+        j << std::fixed << std::setprecision(3);
         j << "{\"workload\": \"" << w.name
           << "\", \"mode\": \"cluster\", \"acking\": " << (o.acking ? "true" : "false")
           << ", \"workers\": " << o.workers
