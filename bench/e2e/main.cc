@@ -130,6 +130,7 @@ int run(const bench_options& o) {
     auto stats = cluster.stats(topology_name);
     auto errors = cluster.errors(topology_name);
     double peak_rss_mib = proc_status_mib("VmHWM");
+    latency_board::instance().clear();  // the spouts' histograms end with their tasks
     cluster.kill_topology(topology_name);
 
     if (!errors.empty()) {
