@@ -132,6 +132,9 @@ topology_poll cluster_figures::poll(const std::string& id, const std::string& sp
             continue;  // ackers and other system components
         }
         ++out.executors;
+        if (!e.host.empty() && e.port != 0) {
+            out.assigned.insert(worker_key(e.host, e.port));
+        }
         if (e.host.empty() || e.port == 0 || !e.__isset.stats || !e.__isset.stats_time_secs ||
             e.component_id.starts_with("__")) {
             continue;

@@ -19,6 +19,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -52,6 +53,8 @@ struct topology_poll {
     std::size_t reporting = 0;  // executors assigned with figures from a heartbeat
     // "host:port" -> its sample (only workers whose two calls agreed on the heartbeat).
     std::map<std::string, worker_sample> workers;
+    // "host:port" of every worker slot the topology's executors are assigned to.
+    std::set<std::string> assigned;
     std::vector<task_latency> latencies;        // of the spouts' complete-latency-us
     std::optional<double> complete_latency_ms;  // Storm's average over all time, of `spout`
     std::map<std::string, std::vector<std::string>> errors;  // component -> error texts

@@ -71,6 +71,27 @@ std::string host_of(const std::string& worker) {
     return worker.substr(0, worker.rfind(':'));
 }
 
+// True when a count of `later` is below the same count of `earlier`: the worker restarted.
+bool went_back(const worker_sample& earlier, const worker_sample& later) {
+    for (const auto& [component, n] : earlier.counts) {
+        auto it = later.counts.find(component);
+        if (it != later.counts.end() && it->second < n) {
+            return true;
+        }
+    }
+    return false;
+}
+
+// CPU seconds per million tuples, or "-" when no tuple was counted.
+std::string cpu_per_million(double cpu, double tuples) {
+    if (tuples <= 0) {
+        return "-";
+    }
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.2f", cpu / tuples * 1e6);
+    return buf;
+}
+
 }  // namespace
 
 int run_cluster(const bench_options& o) {
@@ -156,6 +177,13 @@ int run_cluster(const bench_options& o) {
         }
         for (const auto& [worker, s] : p.workers) {
             auto& v = series[worker];
+            if (!v.empty() && went_back(v.back().s, s)) {
+                std::fprintf(stderr,
+                             "tempest-bench: worker %s restarted while measured (its counts went "
+                             "back); see its log\n",
+                             worker.c_str());
+                return 1;
+            }
             if (v.empty() || v.back().s.heartbeat_secs != s.heartbeat_secs) {
                 // First seen between the previous poll and this one: the midpoint.
                 v.push_back({v.empty() ? now_s : (prev_poll + now_s) / 2, s});
@@ -187,6 +215,14 @@ int run_cluster(const bench_options& o) {
     std::map<std::string, double> per_node;
     std::map<std::string, int> workers_per_node;
     std::map<std::string, double> per_component;
+    for (const std::string& worker : p.assigned) {
+        if (series.count(worker) == 0) {
+            std::fprintf(stderr,
+                         "tempest-bench: worker %s reported no usable heartbeat while measured\n",
+                         worker.c_str());
+            return 1;
+        }
+    }
     for (const auto& [worker, v] : series) {
         const timed_sample* a = nullptr;
         const timed_sample* b = nullptr;
@@ -240,19 +276,18 @@ int run_cluster(const bench_options& o) {
     }
     for (const auto& [worker, r] : results) {
         std::printf(
-            "  worker %s: %s %s/s over %.1f s, %.2f CPU s per million %s, peak RSS %.1f "
-            "MiB\n",
-            worker.c_str(), human_rate(r.last_rate).c_str(), u.c_str(), r.dt,
-            r.last_tuples > 0 ? r.cpu / r.last_tuples * 1e6 : 0.0, u.c_str(),
-            r.peak_rss / (1 << 20));
+            "  worker %s: %s %s/s over %.1f s, %.2f CPU s (%s per million %s), peak RSS "
+            "%.1f MiB\n",
+            worker.c_str(), human_rate(r.last_rate).c_str(), u.c_str(), r.dt, r.cpu,
+            cpu_per_million(r.cpu, r.last_tuples).c_str(), u.c_str(), r.peak_rss / (1 << 20));
     }
     std::printf("  components:");
     for (const std::string& c : w.components) {
         std::printf(" %s %s %s/s;", c.c_str(), c == w.spout ? "emitted" : "executed",
                     human_rate(per_component[c]).c_str());
     }
-    std::printf("\n  CPU: %.2f s per million %s (all workers)\n",
-                total_tuples > 0 ? total_cpu / total_tuples * 1e6 : 0.0, u.c_str());
+    std::printf("\n  CPU: %s s per million %s (all workers)\n",
+                cpu_per_million(total_cpu, total_tuples).c_str(), u.c_str());
     // Latency: the spout tasks' histograms; with several tasks, the worst task's percentiles.
     task_latency worst;
     double samples = 0;
