@@ -45,7 +45,7 @@ until grep -q "dev cluster ready" "$dir/dc.out"; do
 done
 conf="$dir/dc/cluster.yaml"
 
-out=$("$bench" word-count --acking --cluster --config "$conf" --workers 2 --duration 4 --warmup 2 \
+out=$("$bench" word-count --acking --cluster --config "$conf" --workers 2 --duration 5 --warmup 2 \
     --json "$dir/result.json" --plot "$dir/plot.svg" 2>&1) || fail "tempest-bench --cluster failed: $out"
 echo "$out"
 grep -q "word-count acking=on cluster workers=2 executors=2: .* words/s overall" <<<"$out" ||

@@ -59,11 +59,39 @@ std::int64_t window_stream(const Map& m, const std::string& stream) {
 
 }  // namespace
 
+// A worker's metrics from one heartbeat.
+struct worker_metrics {
+    double cpu_seconds = 0;
+    double rss_bytes = 0;
+};
+
 struct cluster_figures::impl {
     std::string endpoint;
     std::shared_ptr<at::transport::TTransport> transport;
     std::unique_ptr<thrift::NimbusClient> client;
+    double last_poll = 0;  // steady seconds of the previous poll
+    // Per worker, the halves seen recently, by heartbeat time (the newest few kept).
+    std::map<std::string, std::map<int, worker_sample>> executor_halves;
+    std::map<std::string, std::map<int, worker_metrics>> metric_halves;
 };
+
+namespace {
+
+constexpr std::size_t halves_kept = 8;
+
+template <typename Map>
+void trim(Map& m) {
+    while (m.size() > halves_kept) {
+        m.erase(m.begin());
+    }
+}
+
+double steady_seconds() {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch())
+        .count();
+}
+
+}  // namespace
 
 cluster_figures::cluster_figures(const std::string& endpoint, std::chrono::milliseconds timeout)
     : _impl(std::make_unique<impl>()) {
@@ -123,6 +151,9 @@ topology_poll cluster_figures::poll(const std::string& id, const std::string& sp
         throw std::runtime_error("polling topology '" + id + "' at " + _impl->endpoint + ": " +
                                  e.what());
     }
+    const double now = steady_seconds();
+    const double before = _impl->last_poll > 0 ? _impl->last_poll : now;
+    _impl->last_poll = now;
     topology_poll out;
     out.status = info.status;
     // Figures per worker from getTopologyInfo, with the heartbeat they come from (-1: mixed).
@@ -160,20 +191,47 @@ topology_poll cluster_figures::poll(const std::string& id, const std::string& sp
             }
         }
     }
-    for (const auto& w : page.workers) {
-        auto it = from_info.find(worker_key(w.host, w.port));
-        if (it == from_info.end() || it->second.heartbeat_secs != w.time_secs) {
-            continue;  // the two calls saw different heartbeats of this worker: skip it this time
+    for (auto& [worker, half] : from_info) {
+        if (half.heartbeat_secs <= 0) {
+            continue;  // its executors' figures came from different heartbeats
         }
-        worker_sample s = it->second;
-        for (const auto& m : w.metrics) {
-            if (m.name == "worker.cpu_seconds") {
-                s.cpu_seconds = m.value;
-            } else if (m.name == "worker.rss_bytes") {
-                s.rss_bytes = m.value;
+        auto& seen = _impl->executor_halves[worker];
+        if (seen.count(half.heartbeat_secs) == 0) {
+            half.seen_after = before;
+            half.seen_by = now;
+            seen.emplace(half.heartbeat_secs, half);
+            trim(seen);
+        }
+    }
+    for (const auto& w : page.workers) {
+        worker_metrics m;
+        for (const auto& point : w.metrics) {
+            if (point.name == "worker.cpu_seconds") {
+                m.cpu_seconds = point.value;
+            } else if (point.name == "worker.rss_bytes") {
+                m.rss_bytes = point.value;
             }
         }
-        out.workers[it->first] = s;
+        auto& seen = _impl->metric_halves[worker_key(w.host, w.port)];
+        seen.emplace(w.time_secs, m);
+        trim(seen);
+    }
+    // Each worker's newest heartbeat of which both halves have been seen.
+    for (const auto& [worker, halves] : _impl->executor_halves) {
+        auto metrics = _impl->metric_halves.find(worker);
+        if (metrics == _impl->metric_halves.end()) {
+            continue;
+        }
+        for (auto it = halves.rbegin(); it != halves.rend(); ++it) {
+            auto m = metrics->second.find(it->first);
+            if (m != metrics->second.end()) {
+                worker_sample s = it->second;
+                s.cpu_seconds = m->second.cpu_seconds;
+                s.rss_bytes = m->second.rss_bytes;
+                out.workers[worker] = s;
+                break;
+            }
+        }
     }
     // The spouts' latency histograms: NAME.count, NAME.p50, ... per task.
     const std::string prefix = std::string(latency_metric) + ".";

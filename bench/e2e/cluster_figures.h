@@ -10,8 +10,9 @@
 //                                          spouts' complete-latency-us histogram points);
 //                                          the spout's average complete latency (Storm's)
 //
-// A worker's sample is taken only when both calls carry figures from the same heartbeat of it.
-// Thrift stays in cluster_figures.cc.
+// The two halves of a worker's sample (executor figures, worker metrics) are joined on the
+// heartbeat they come from, across polls (the two calls of one poll may see different
+// heartbeats of a worker). Thrift stays in cluster_figures.cc.
 #pragma once
 
 #include <chrono>
@@ -33,6 +34,10 @@ struct worker_sample {
     std::uint64_t spout_failed = 0;
     double cpu_seconds = 0;
     double rss_bytes = 0;
+    // When its executor figures were first seen: between the poll before (seen_after) and the
+    // poll that returned them (seen_by), in seconds of the steady clock.
+    double seen_after = 0;
+    double seen_by = 0;
 };
 
 // A spout task's latency histogram as its worker reported it (points NAME.count, .p50, ...).
@@ -51,7 +56,7 @@ struct topology_poll {
     std::string status;
     std::size_t executors = 0;
     std::size_t reporting = 0;  // executors assigned with figures from a heartbeat
-    // "host:port" -> its sample (only workers whose two calls agreed on the heartbeat).
+    // "host:port" -> its newest complete sample (both halves of one heartbeat seen so far).
     std::map<std::string, worker_sample> workers;
     // "host:port" of every worker slot the topology's executors are assigned to.
     std::set<std::string> assigned;

@@ -157,6 +157,7 @@ int run_cluster(const bench_options& o) {
         std::this_thread::sleep_for(poll_interval);
     }
     const auto running = clock_type::now();
+    const double running_s = std::chrono::duration<double>(running.time_since_epoch()).count();
     std::printf("running after %.1f s; warm-up %.1f s, then measuring %.1f s\n",
                 std::chrono::duration<double>(running - submitted).count(), o.warmup_s,
                 o.duration_s);
@@ -166,7 +167,6 @@ int run_cluster(const bench_options& o) {
     std::map<std::string, std::vector<timed_sample>> series;
     const double t_begin = o.warmup_s;
     const double t_end = o.warmup_s + o.duration_s;
-    double prev_poll = 0;
     while (true) {
         const double now_s = std::chrono::duration<double>(clock_type::now() - running).count();
         p = figures.poll(id, w.spout);
@@ -184,12 +184,11 @@ int run_cluster(const bench_options& o) {
                              worker.c_str());
                 return 1;
             }
-            if (v.empty() || v.back().s.heartbeat_secs != s.heartbeat_secs) {
-                // First seen between the previous poll and this one: the midpoint.
-                v.push_back({v.empty() ? now_s : (prev_poll + now_s) / 2, s});
+            if (v.empty() || v.back().s.heartbeat_secs < s.heartbeat_secs) {
+                // Its executor figures were first seen between two polls: the midpoint.
+                v.push_back({(s.seen_after + s.seen_by) / 2 - running_s, s});
             }
         }
-        prev_poll = now_s;
         if (now_s >= t_end) {
             break;
         }
