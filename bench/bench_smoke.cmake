@@ -62,4 +62,47 @@ execute_process(
 if(NOT rc EQUAL 2 OR NOT err MATCHES "--workers expects 1 or 2")
     message(FATAL_ERROR "--workers 3 should exit 2 with a one-line error; got '${rc}': ${err}")
 endif()
-message(STATUS "bench_smoke: ${out}${json}${out2}${json2}")
+
+# zipf-agg under its own name, const-null under storm-perf's, with a throughput-over-time plot.
+set(svg "${OUT}.svg")
+file(REMOVE "${OUT}" "${svg}")
+execute_process(
+    COMMAND "${BENCH}" zipf-agg --acking --keys 1000 --skew 1.1 --duration 1 --warmup 0.5
+        --json "${OUT}" --plot "${svg}"
+    RESULT_VARIABLE rc OUTPUT_VARIABLE out4 ERROR_VARIABLE err TIMEOUT 20)
+if(NOT rc EQUAL 0 OR NOT out4 MATCHES "zipf-agg acking=on: .* keys/s")
+    message(FATAL_ERROR "tempest-bench zipf-agg exited with '${rc}'\nstdout: ${out4}\nstderr: ${err}")
+endif()
+file(READ "${svg}" plot)
+if(NOT plot MATCHES "^<svg " OR NOT plot MATCHES "<polyline " OR NOT plot MATCHES "end of warm-up")
+    message(FATAL_ERROR "--plot wrote no throughput plot to ${svg}: ${plot}")
+endif()
+execute_process(
+    COMMAND "${BENCH}" ConstSpoutNullBoltTopo --duration 0.5 --warmup 0.2
+    RESULT_VARIABLE rc OUTPUT_VARIABLE out5 ERROR_VARIABLE err TIMEOUT 20)
+if(NOT rc EQUAL 0 OR NOT out5 MATCHES "const-null acking=off: ")
+    message(FATAL_ERROR "tempest-bench ConstSpoutNullBoltTopo exited with '${rc}'\nstdout: ${out5}\nstderr: ${err}")
+endif()
+
+# throughput-vs-latency, two short steps: a table, a knee line, JSON with both steps, a plot.
+file(REMOVE "${OUT}" "${svg}")
+execute_process(
+    COMMAND "${BENCH}" throughput-vs-latency --rates 2k,4k --duration 0.5 --warmup 0.3
+        --json "${OUT}" --plot "${svg}"
+    RESULT_VARIABLE rc OUTPUT_VARIABLE out6 ERROR_VARIABLE err TIMEOUT 20)
+if(NOT rc EQUAL 0 OR NOT out6 MATCHES "knee: ")
+    message(FATAL_ERROR "tempest-bench throughput-vs-latency exited with '${rc}'\nstdout: ${out6}\nstderr: ${err}")
+endif()
+file(READ "${OUT}" json6)
+string(JSON nsteps LENGTH "${json6}" steps)
+string(JSON achieved GET "${json6}" steps 1 achieved_per_s)
+string(JSON samples GET "${json6}" steps 1 latency_samples)
+string(JSON p99 GET "${json6}" steps 1 p99_us)
+if(NOT nsteps EQUAL 2 OR NOT achieved GREATER 0 OR NOT samples GREATER 0 OR NOT p99 GREATER 0)
+    message(FATAL_ERROR "unexpected throughput-vs-latency JSON: ${json6}")
+endif()
+file(READ "${svg}" plot)
+if(NOT plot MATCHES "Complete latency against offered rate" OR NOT plot MATCHES "p99.9")
+    message(FATAL_ERROR "--plot wrote no latency plot to ${svg}")
+endif()
+message(STATUS "bench_smoke: ${out}${json}${out2}${json2}${out4}${out6}")

@@ -10,10 +10,13 @@
 #
 # Environment: RUNS (fast runs wanted per case, 3), MAX_TRIES (per case, 10), DURATION (10),
 # WARMUP (3), FAST_NS (pingpong limit, 200: see README.md), FOREIGN_MAX (0.1), CASES (default: all six, e.g.
-# "const-null:off word-count:on"), EXTRA_ARGS (more tempest-bench options, e.g.
+# "const-null:off word-count:on"; zipf-agg and storm-perf's names work too, with srcsink as
+# their reference), EXTRA_ARGS (more tempest-bench options, e.g.
 # "--max-pending 2048"), QUIET_WAIT (seconds to wait for an idle machine before each run,
 # 900), OUT (results directory, default /tmp/tempest-bench-suite).
-# Writes OUT/runs.tsv (every run) and prints the medians of the kept runs.
+# Writes OUT/runs.tsv (every run) and prints the medians of the kept runs. Local modes only:
+# with --cluster the work runs in the cluster's workers, which the foreign-CPU check would count
+# as foreign (measure those by hand, as docs/PERFORMANCE.md does).
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 build="${1:-$here/../build}"

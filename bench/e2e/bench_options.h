@@ -3,12 +3,17 @@
 //
 //   tempest-bench WORKLOAD [--acking] [--duration S] [--warmup S] [--json FILE]
 //                 [--max-pending N] [--queue-size N] [--batch-size N] [--no-chaining]
-//                 [--rss-every S] [--workers N]
+//                 [--rss-every S] [--workers N] [--executors N] [--rate R] [--keys N]
+//                 [--skew S] [--plot FILE.svg]
+//   tempest-bench WORKLOAD --cluster [--config FILE] --workers N [--executors N] ...
+//   tempest-bench throughput-vs-latency [--workload W] [--rates R1,R2,...] ...
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 namespace tempest::bench {
 
@@ -33,9 +38,26 @@ struct bench_options {
     double rss_every_s = 0.0;  // > 0: print VmRSS/VmHWM every so many seconds
     // 1: one in-process local_cluster; 2: two worker processes joined over loopback TCP
     // (two_workers.h), parallelism 2 per component.
+    // With --cluster: topology.workers, any N >= 1.
     int workers = 1;
+    // Executors (and tasks) per component; unset: `workers`.
+    std::optional<int> executors;
+    // Tuples/s offered by the spouts together; 0: as fast as the topology takes them.
+    double rate = 0;
+    std::int64_t keys = 10000;  // zipf-agg: key count
+    double skew = 1.0;          // zipf-agg: Zipf exponent s (P(k) ~ 1/k^s)
+    std::string plot_path;      // empty: no plot
+    // --cluster: submit to the cluster of `config_file` (or conf/tempest.yaml) through Nimbus.
+    bool cluster = false;
+    std::string config_file;
+    // throughput-vs-latency: `workload` is the workload run at each of `rates` in turn.
+    bool throughput_vs_latency = false;
+    std::vector<double> rates;
     bool help = false;
 };
+
+// throughput-vs-latency's offered rates when --rates is not given.
+std::vector<double> default_rates();
 
 // The usage text, ending in a newline.
 std::string usage_text();

@@ -7,9 +7,13 @@
 //
 // The main thread only sleeps and samples; the topology's executors are threads of their own.
 #include "bench_options.h"
+#include "cluster_mode.h"
+#include "components.h"
 #include "report.h"
+#include "svg_plot.h"
 #include "tempest/worker/local_cluster.h"
 #include "tempest/worker/stats.h"
+#include "throughput_vs_latency.h"
 #include "two_workers.h"
 #include "workloads.h"
 
@@ -40,14 +44,28 @@ std::uint64_t executed_by(const worker::local_cluster& cluster, const std::strin
     return s->executed;
 }
 
+// The last bolt's rate over time, for --plot: one point per plot_interval_s.
+constexpr double plot_interval_s = 0.5;
+struct rate_sampler {
+    bool on = false;
+    clock_type::time_point next;
+    clock_type::time_point last_t;
+    std::uint64_t last_count = 0;
+    std::vector<std::pair<double, double>> points;  // (seconds since start, tuples/s)
+};
+
 // Sleeps until `until`, printing VmRSS/VmHWM every `every_s` seconds (counted from `start`)
-// when every_s > 0.
+// when every_s > 0, and sampling the rate for the plot when `plot.on`.
 void wait_until(clock_type::time_point until, clock_type::time_point start, double every_s,
-                clock_type::time_point& next_rss) {
+                clock_type::time_point& next_rss, rate_sampler& plot,
+                const worker::local_cluster& cluster, const std::string& last_bolt) {
     while (true) {
         auto wake = until;
         if (every_s > 0 && next_rss < wake) {
             wake = next_rss;
+        }
+        if (plot.on && plot.next < wake) {
+            wake = plot.next;
         }
         std::this_thread::sleep_until(wake);
         auto now = clock_type::now();
@@ -58,6 +76,18 @@ void wait_until(clock_type::time_point until, clock_type::time_point start, doub
             std::fflush(stdout);
             next_rss += std::chrono::duration_cast<clock_type::duration>(
                 std::chrono::duration<double>(every_s));
+        }
+        if (plot.on && now >= plot.next) {
+            std::uint64_t c = executed_by(cluster, last_bolt);
+            double dt = std::chrono::duration<double>(now - plot.last_t).count();
+            if (dt > 0) {
+                plot.points.emplace_back(std::chrono::duration<double>(now - start).count(),
+                                         static_cast<double>(c - plot.last_count) / dt);
+            }
+            plot.last_count = c;
+            plot.last_t = now;
+            plot.next += std::chrono::duration_cast<clock_type::duration>(
+                std::chrono::duration<double>(plot_interval_s));
         }
         if (now >= until) {
             return;
@@ -85,15 +115,22 @@ int run(const bench_options& o) {
         return std::chrono::duration_cast<clock_type::duration>(std::chrono::duration<double>(s));
     };
     auto next_rss = start + to_duration(o.rss_every_s);
-    wait_until(start + to_duration(o.warmup_s), start, o.rss_every_s, next_rss);
+    rate_sampler plot;
+    plot.on = !o.plot_path.empty();
+    plot.next = start + to_duration(plot_interval_s);
+    plot.last_t = start;
+    wait_until(start + to_duration(o.warmup_s), start, o.rss_every_s, next_rss, plot, cluster,
+               w.last_bolt);
     std::uint64_t c0 = executed_by(cluster, w.last_bolt);
     auto t0 = clock_type::now();
-    wait_until(t0 + to_duration(o.duration_s), start, o.rss_every_s, next_rss);
+    wait_until(t0 + to_duration(o.duration_s), start, o.rss_every_s, next_rss, plot, cluster,
+               w.last_bolt);
     std::uint64_t c1 = executed_by(cluster, w.last_bolt);
     auto t1 = clock_type::now();
     auto stats = cluster.stats(topology_name);
     auto errors = cluster.errors(topology_name);
     double peak_rss_mib = proc_status_mib("VmHWM");
+    latency_board::instance().clear();  // the spouts' histograms end with their tasks
     cluster.kill_topology(topology_name);
 
     if (!errors.empty()) {
@@ -120,6 +157,18 @@ int run(const bench_options& o) {
         std::fprintf(stderr, "tempest-bench: the last bolt '%s' executed nothing while measured\n",
                      w.last_bolt.c_str());
         return 1;
+    }
+
+    if (plot.on) {
+        plot_panel p;
+        p.title = "Throughput over time (sampled every 0.5 s)";
+        p.x_label = "seconds since submit";
+        p.y_label = w.unit + "/s executed by '" + w.last_bolt + "'";
+        p.series.push_back({"measured rate " + human_rate(rate) + "/s", "#1f77b4", plot.points});
+        p.marker_x = warmup;
+        p.marker_label = "end of warm-up";
+        write_svg(o.plot_path,
+                  "tempest-bench " + w.name + (o.acking ? " (acking)" : "") + ", local mode", {p});
     }
 
     if (json.is_open()) {
@@ -167,13 +216,22 @@ int main(int argc, char** argv) {
         }
         if (!is_workload(o.workload)) {
             throw usage_error("unknown workload '" + o.workload +
-                              "' (const-null, const-id-null or word-count)");
+                              "' (const-null, const-id-null, word-count, zipf-agg, their "
+                              "storm-perf names or throughput-vs-latency)");
         }
+        o.workload = canonical_workload(o.workload);
     } catch (const usage_error& e) {
         std::fprintf(stderr, "tempest-bench: %s (see --help)\n", e.what());
         return 2;
     }
     try {
+        register_bench_components(tempest::component_registry::instance());
+        if (o.throughput_vs_latency) {
+            return run_throughput_vs_latency(o);
+        }
+        if (o.cluster) {
+            return run_cluster(o);
+        }
         return o.workers == 2 ? run_two_workers(o) : run(o);
     } catch (const std::exception& e) {
         std::fprintf(stderr, "tempest-bench: %s\n", e.what());
