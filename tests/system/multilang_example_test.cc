@@ -87,8 +87,9 @@ void run_on_dev_cluster(const std::vector<std::string>& jar_args,
     ASSERT_NE(::mkdtemp(tmpl.data()), nullptr);
     const fs::path dir = tmpl;
     {
-        system_test::tempest_process dc(
-            {"dev-cluster", "--dir", (dir / "dc").string(), "-c", "nimbus.thrift.port=0"});
+        system_test::tempest_process dc({"dev-cluster", "--dir", (dir / "dc").string(), "-c",
+                                         "nimbus.thrift.port=0", "-c", "logviewer.port=0", "-c",
+                                         "ui.port=0"});
         ASSERT_TRUE(
             wait_until([&] { return fs::exists(dir / "dc" / "cluster.yaml") || dc.exited(); }, 90s))
             << dc.out() << dc.err();
