@@ -3,17 +3,19 @@
 
 #include "checking_submitter.h"
 #include "cli_error.h"
+#include "resources_folder.h"
 #include "stop_signals.h"
 #include "tempest/common/config_keys.h"
 #include "tempest/common/config_loader.h"
 #include "tempest/common/flux_loader.h"
 #include "tempest/common/log.h"
+#include "tempest/common/package_bundle.h"
 #include "tempest/common/package_loader.h"
+#include "tempest/common/random_id.h"
 #include "tempest/common/topology_layout.h"
 #include "tempest/common/zk_cluster_state.h"
 #include "tempest/common/zk_config.h"
 #include "tempest/common/zk_paths.h"
-#include "tempest/topology_api/shell_component.h"
 
 #include <fmt/chrono.h>
 #include <fmt/format.h>
@@ -148,24 +150,69 @@ struct expected_run {
                                 // it could not be computed
 };
 
+// The file `tempest jar` uploads: the package itself, or, when there are resources to ship, a
+// temporary copy with the folder appended (common/package_bundle.h), removed at the end.
+class upload_file {
+  public:
+    upload_file(const std::string& package, const std::optional<std::filesystem::path>& resources)
+        : _path(package) {
+        if (!resources) {
+            return;
+        }
+        const std::filesystem::path tmp =
+            std::filesystem::temp_directory_path() /
+            fmt::format("tempest-jar-{}-{}", common::random_hex(8),
+                        std::filesystem::path(package).filename().string());
+        try {
+            common::write_package_bundle(package, *resources, tmp);
+        } catch (const std::exception& e) {
+            std::error_code ec;
+            std::filesystem::remove(tmp, ec);
+            throw cli_error(fmt::format("cannot ship --resources '{}' with {}: {}",
+                                        resources->string(), package, e.what()));
+        }
+        _path = tmp.string();
+        _temporary = true;
+        common::logger("cli").info("shipping {} inside the package ({} bytes in all)",
+                                   resources->string(), std::filesystem::file_size(tmp));
+    }
+    ~upload_file() {
+        if (_temporary) {
+            std::error_code ec;
+            std::filesystem::remove(_path, ec);
+        }
+    }
+    upload_file(const upload_file&) = delete;
+    upload_file& operator=(const upload_file&) = delete;
+
+    const std::string& path() const noexcept { return _path; }
+
+  private:
+    std::string _path;
+    bool _temporary = false;
+};
+
 // What `tempest jar` hands (through checking_submitter) to tempest_main: uploads the package
-// and submits each topology to Nimbus, remembering what each one should run. Used on the thread
-// that runs tempest_main.
+// (with its resources, if any) and submits each topology to Nimbus, remembering what each one
+// should run. Used on the thread that runs tempest_main.
 class nimbus_submitter final : public submitter {
   public:
-    nimbus_submitter(common::nimbus_client& client, std::string package, const config& daemon)
-        : _client(client), _package(std::move(package)), _daemon(daemon) {}
+    nimbus_submitter(common::nimbus_client& client, std::string package, std::string upload,
+                     const config& daemon)
+        : _client(client),
+          _package(std::move(package)),
+          _upload(std::move(upload)),
+          _daemon(daemon) {}
 
     void submit_topology(const std::string& name, const config& conf, const topology& t) override {
         // Nimbus keeps the code per topology, so each submission uploads its own copy.
         std::string file = std::filesystem::path(_package).filename().string();
         upload_progress progress(file);
         std::string location = _client.upload_package(
-            _package, [&](std::uint64_t sent, std::uint64_t total) { progress(sent, total); });
-        progress.done(std::filesystem::file_size(_package), location);
-        const config sent = with_resources_dir(conf, t);
-        _client.submit(name, location, sent, t);
-        _expected[name] = expect(sent, t);
+            _upload, [&](std::uint64_t sent, std::uint64_t total) { progress(sent, total); });
+        progress.done(std::filesystem::file_size(_upload), location);
+        _client.submit(name, location, conf, t);
+        _expected[name] = expect(conf, t);
         fmt::print("tempest: submitted topology '{}' to Nimbus at {}\n", name, _client.endpoint());
         std::fflush(stdout);
     }
@@ -176,25 +223,6 @@ class nimbus_submitter final : public submitter {
     }
 
   private:
-    // Shell components run in topology.multilang.resources.dir. Until the package ships its
-    // scripts (docs/MULTILANG.md), a topology with shell components that does not set it gets
-    // PACKAGE.resources/ beside the package, as in local mode, by its absolute path: right when
-    // the supervisors see this machine's files (one machine, the dev cluster; a shared mount).
-    config with_resources_dir(const config& conf, const topology& t) const {
-        const bool shell = std::any_of(t.components.begin(), t.components.end(),
-                                       [](const auto& c) { return is_shell_class(c.class_name); });
-        const value* dir = conf.find("topology.multilang.resources.dir");
-        std::filesystem::path resources =
-            std::filesystem::path(_package).replace_extension(".resources");
-        if (!shell || (dir != nullptr && !dir->is_null()) ||
-            !std::filesystem::is_directory(resources)) {
-            return conf;
-        }
-        config out = conf;
-        out.set("topology.multilang.resources.dir", std::filesystem::absolute(resources).string());
-        return out;
-    }
-
     // What Nimbus will run: the layout of the topology as just submitted (its conf over the
     // daemon's, no rebalance yet), computed as Nimbus and the workers compute it.
     expected_run expect(const config& conf, const topology& t) const {
@@ -216,6 +244,7 @@ class nimbus_submitter final : public submitter {
 
     common::nimbus_client& _client;
     std::string _package;
+    std::string _upload;  // what is uploaded: the package, or the package with its resources
     const config& _daemon;
     std::map<std::string, expected_run> _expected;
 };
@@ -607,8 +636,10 @@ int run_jar(const jar_options& o) {
         flux = common::load_flux_file(*o.flux_file, registry);
     }
 
+    // Shell components' scripts travel inside the package (docs/MULTILANG.md).
+    const upload_file upload(o.package, resources_folder(o.package, o.resources));
     auto client = connect(o.client, conf);
-    nimbus_submitter target(client, o.package, conf);
+    nimbus_submitter target(client, o.package, upload.path(), conf);
     checking_submitter sub(target, registered);
     int rc = 0;
     try {

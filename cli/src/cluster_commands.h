@@ -55,6 +55,7 @@ struct jar_options {
     std::string package;
     std::vector<std::string> package_args;
     std::optional<std::string> flux_file;  // --package: the topology comes from this YAML
+    std::optional<std::string> resources;  // --resources: shipped inside the package
 };
 
 int run_jar(const jar_options& o);

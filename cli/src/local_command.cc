@@ -3,6 +3,7 @@
 
 #include "checking_submitter.h"
 #include "cli_error.h"
+#include "resources_folder.h"
 #include "stop_signals.h"
 #include "tempest/common/config_loader.h"
 #include "tempest/common/flux_loader.h"
@@ -62,15 +63,13 @@ int run_local(const local_options& o) {
         config_file = *o.config_file;
     }
     config conf = common::load_daemon_config(config_file, o.overrides);
-    // Shell components' scripts: PACKAGE.so ships them in PACKAGE.resources/ beside it
+    // Shell components' scripts: --resources, else PACKAGE.resources/ beside the package
     // (docs/MULTILANG.md), unless topology.multilang.resources.dir says otherwise.
     if (const value* dir = conf.find("topology.multilang.resources.dir");
         dir == nullptr || dir->is_null()) {
-        std::filesystem::path resources =
-            std::filesystem::path(o.package).replace_extension(".resources");
-        if (std::filesystem::is_directory(resources)) {
+        if (auto resources = resources_folder(o.package, o.resources)) {
             conf.set("topology.multilang.resources.dir",
-                     std::filesystem::absolute(resources).string());
+                     std::filesystem::absolute(*resources).string());
         }
     }
     common::init_logging(conf.get_string("tempest.log.level", "info"));

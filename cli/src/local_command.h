@@ -26,6 +26,7 @@ struct local_options {
     std::string package;
     std::vector<std::string> package_args;
     std::optional<std::string> flux_file;  // --package: the topology comes from this YAML
+    std::optional<std::string> resources;  // --resources: the shell components' folder
 };
 
 int run_local(const local_options& o);

@@ -177,6 +177,12 @@ int run(int argc, char** argv) {
                      "Run the Flux YAML topology given as the argument with this package's "
                      "classes (no tempest_main)")
         ->type_name("PACKAGE.so");
+    std::string local_resources;
+    local
+        ->add_option("--resources", local_resources,
+                     "Shell components' scripts folder (default: PACKAGE.resources/ beside the "
+                     "package, if any)")
+        ->type_name("DIR");
     // The package path and everything after it belong to the package: stop parsing there.
     local->prefix_command();
     local->footer(
@@ -257,6 +263,13 @@ int run(int argc, char** argv) {
                      "Upload this package and submit the Flux YAML topology given as the "
                      "argument (no tempest_main)")
         ->type_name("PACKAGE.so");
+    std::string jar_resources;
+    jar.app
+        ->add_option("--resources", jar_resources,
+                     "Ship this folder (the shell components' scripts) inside the uploaded "
+                     "package; the supervisors unpack it as their working directory (default: "
+                     "PACKAGE.resources/ beside the package, if any)")
+        ->type_name("DIR");
     jar.app->prefix_command();
     jar.app->footer(
         "Usage: tempest jar [OPTIONS] PACKAGE.so [PACKAGE ARGS...]\n"
@@ -426,9 +439,15 @@ int run(int argc, char** argv) {
             }
         }
         if (jar.app->count("--package") > 0) {
+            if (jar.app->count("--resources") > 0) {
+                o.resources = jar_resources;
+            }
             o.flux_file = flux_command_line(std::move(rest), "jar");
             o.package = jar_package;
             return run_jar(o);
+        }
+        if (jar.app->count("--resources") > 0) {
+            o.resources = jar_resources;
         }
         rest = package_command_line(std::move(rest), "jar");
         o.package = rest.front();
@@ -499,6 +518,9 @@ int run(int argc, char** argv) {
     o.overrides = m.overrides;
     if (!duration_text.empty() || local->count("--duration") > 0) {
         o.duration_secs = parse_duration(duration_text);
+    }
+    if (local->count("--resources") > 0) {
+        o.resources = local_resources;
     }
     if (local->count("--package") > 0) {
         o.package = local_package;

@@ -3,6 +3,7 @@
 
 #include "tempest/common/config_loader.h"
 #include "tempest/common/log.h"
+#include "tempest/common/log_rotation.h"
 
 #include <fcntl.h>
 #include <poll.h>
@@ -88,6 +89,8 @@ config begin_daemon(const std::optional<std::string>& config_file,
     }
     config conf = common::load_daemon_config(file, overrides);
     common::init_logging(conf.get_string("tempest.log.level", "info"));
+    // Output appended to a file (a worker's, or a daemon's started with >> FILE) is rotated.
+    (void)common::rotate_stdio_log(conf);  // false: stderr is a terminal or a pipe
     install_stop_signals();
     return conf;
 }

@@ -2,6 +2,7 @@
 #include "tempest/common/code_install.h"
 
 #include "tempest/common/log.h"
+#include "tempest/common/package_bundle.h"
 #include "tempest/common/random_id.h"
 #include "tempest/common/sha256.h"
 #include "tempest/common/stormdist.h"
@@ -41,6 +42,8 @@ class install_category_impl final : public std::error_category {
                 return "fetching the topology's code failed";
             case install_errc::io_error:
                 return "cannot write the topology's code on the local disk";
+            case install_errc::resources_malformed:
+                return "the package's resources archive cannot be unpacked";
         }
         return "unknown code install error";
     }
@@ -102,7 +105,23 @@ result<void> fetch_all(const fs::path& tmp, std::string_view topology_id,
             return install_errc::missing_file;
         }
     }
-    return verify_package_checksum(tmp, topology_id);
+    if (auto r = verify_package_checksum(tmp, topology_id); !r) {
+        return r;
+    }
+    // Only after the checksum: what is unpacked is what Nimbus recorded.
+    std::string why;
+    auto unpacked = extract_bundled_resources(tmp / stormdist::package_file,
+                                              tmp / stormdist::resources_dir, &why);
+    if (!unpacked) {
+        log().warn("cannot unpack the resources of topology {}: {} ({})", topology_id,
+                   unpacked.error().message(), why);
+        return unpacked.error() == bundle_errc::io_error ? install_errc::io_error
+                                                         : install_errc::resources_malformed;
+    }
+    if (*unpacked > 0) {
+        log().info("unpacked {} resource entries of topology {}", *unpacked, topology_id);
+    }
+    return {};
 }
 
 }  // namespace

@@ -49,6 +49,9 @@ constexpr std::array schema{
     config_key{.name = "task.heartbeat.frequency.secs", .type = t::integer, .min = 1},
     config_key{.name = "tempest.log.dir", .type = t::string},
     config_key{.name = "tempest.log.level", .type = t::string},
+    config_key{.name = "tempest.log.max.files", .type = t::integer, .min = 1, .max = 1000},
+    // 0: never rotate.
+    config_key{.name = "tempest.log.max.size.mb", .type = t::number, .min = 0},
     config_key{.name = "topology.acker.executors", .type = t::integer, .nullable = true, .min = 0},
     config_key{.name = "topology.batch.flush.interval.millis", .type = t::integer, .min = 1},
     config_key{.name = "topology.chaining", .type = t::boolean},

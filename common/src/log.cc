@@ -2,6 +2,7 @@
 #include "tempest/common/log.h"
 
 #include "tempest/common/config_loader.h"
+#include "tempest/common/log_rotation.h"
 
 #include <fmt/format.h>
 #include <spdlog/pattern_formatter.h>
@@ -95,6 +96,13 @@ void init_logging(std::string_view level, const std::optional<std::filesystem::p
     for (auto& [name, lg] : s.loggers) {
         lg->set_level(l);
     }
+}
+
+void replace_log_sink(std::shared_ptr<spdlog::sinks::sink> sink) {
+    sink->set_pattern(pattern);
+    log_state& s = state();
+    std::scoped_lock lock(s.mu);
+    s.sink->set_sinks({std::move(sink)});
 }
 
 }  // namespace tempest::common

@@ -5,6 +5,7 @@
 
 #include "tempest/common/file_util.h"
 #include "tempest/common/log.h"
+#include "tempest/common/package_bundle.h"
 #include "tempest/common/random_id.h"
 #include "tempest/common/sha256.h"
 #include "tempest/common/stormdist.h"
@@ -208,6 +209,87 @@ TEST_F(code_install_test, errors_have_messages) {
               std::string::npos);
     EXPECT_EQ(make_error_code(install_errc::missing_file).category().name(),
               std::string("tempest.code_install"));
+}
+
+// A fetcher serving `package` (a file) as stormjar.so with `recorded` as its checksum.
+code_file_fetcher serving(const fs::path& package, const std::string& recorded) {
+    return [package, recorded](const std::string& remote, const fs::path& dest) -> result<void> {
+        const std::string n = file_of(remote);
+        if (n == stormdist::package_file) {
+            fs::copy_file(package, dest);
+        } else if (n == stormdist::checksum_file) {
+            std::ofstream(dest) << recorded << "\n";
+        } else {
+            std::ofstream(dest) << "content of " << n;
+        }
+        return {};
+    };
+}
+
+// The package Nimbus stored: a library with the folder `res` appended (tempest jar --resources).
+fs::path make_bundle(const fs::path& dir) {
+    fs::create_directories(dir / "res" / "lib");
+    std::ofstream(dir / "res" / "split.py") << "print('split')\n";
+    std::ofstream(dir / "res" / "lib" / "tiny.py") << "x = 1\n";
+    std::ofstream(dir / "pkg.so") << "the library";
+    write_package_bundle(dir / "pkg.so", dir / "res", dir / "bundle.so");
+    return dir / "bundle.so";
+}
+
+TEST_F(code_install_test, resources_the_package_carries_are_unpacked_beside_it) {
+    const fs::path bundle = make_bundle(dist.parent_path() / "src");
+    ASSERT_TRUE(install_topology_code(dist, "ml-1", serving(bundle, sha256_of_file(bundle))));
+    const fs::path res = dist / "ml-1" / stormdist::resources_dir;
+    EXPECT_EQ(read_file(res / "split.py"), "print('split')\n");
+    EXPECT_EQ(read_file(res / "lib" / "tiny.py"), "x = 1\n");
+    EXPECT_EQ(read_file(dist / "ml-1" / stormdist::package_file), read_file(bundle));
+    // A plain package gets no resources folder.
+    ASSERT_TRUE(install_topology_code(dist, "wc-1", writes(all_files)));
+    EXPECT_FALSE(fs::exists(dist / "wc-1" / stormdist::resources_dir));
+}
+
+TEST_F(code_install_test, tampered_resources_fail_the_packages_checksum) {
+    const fs::path bundle = make_bundle(dist.parent_path() / "src");
+    const std::string recorded = sha256_of_file(bundle);
+    // One byte of a script changed after Nimbus recorded the digest (on its disk or on the way).
+    std::string bytes = read_file(bundle);
+    const auto at = bytes.find("print('split')");
+    ASSERT_NE(at, std::string::npos);
+    bytes[at] = 'P';
+    const fs::path tampered = dist.parent_path() / "src" / "tampered.so";
+    std::ofstream(tampered, std::ios::binary) << bytes;
+    EXPECT_EQ(expect_refused("ml-1", serving(tampered, recorded)), install_errc::checksum_mismatch);
+    const std::string log = logged();
+    EXPECT_NE(log.find("stormjar.so of topology ml-1 has SHA-256 " + sha256_of_file(tampered)),
+              std::string::npos)
+        << log;
+    // The untampered package installs.
+    EXPECT_TRUE(install_topology_code(dist, "ml-1", serving(bundle, recorded)));
+}
+
+TEST_F(code_install_test, a_malformed_archive_under_a_good_checksum_is_refused) {
+    // A hostile or broken submitter: the digest matches, but the archive climbs out.
+    std::string entry = "F";
+    for (std::uint64_t v : {std::uint64_t{6}}) {
+        for (int i = 0; i < 4; ++i) {
+            entry.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
+        }
+    }
+    entry += "../x.p";
+    entry += std::string("\xa4\x01\0\0", 4) + std::string(8, '\0');
+    std::string archive = entry;
+    for (std::uint64_t v : {std::uint64_t{entry.size()}, std::uint64_t{1}}) {
+        for (int i = 0; i < 8; ++i) {
+            archive.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
+        }
+    }
+    const fs::path evil = dist.parent_path() / "evil.so";
+    std::ofstream(evil, std::ios::binary) << "lib" << archive << "TMPSTRS1";
+    EXPECT_EQ(expect_refused("ml-1", serving(evil, sha256_of_file(evil))),
+              install_errc::resources_malformed);
+    EXPECT_FALSE(fs::exists(dist / "x.p"));
+    EXPECT_NE(logged().find("cannot unpack the resources of topology ml-1"), std::string::npos)
+        << logged();
 }
 
 TEST_F(code_install_test, removes_partial_installs) {

@@ -107,6 +107,16 @@ shell_settings read_shell_settings(const component_def& def, const config& conf)
     return s;
 }
 
+bool use_installed_resources(config& conf, const std::filesystem::path& installed) {
+    const value* dir = conf.find(topology_multilang_resources_dir);
+    std::error_code ec;
+    if ((dir != nullptr && !dir->is_null()) || !std::filesystem::is_directory(installed, ec)) {
+        return false;
+    }
+    conf.set(topology_multilang_resources_dir, installed.string());
+    return true;
+}
+
 // ---------------------------------------------------------------- core
 
 shell_core::shell_core(shell_settings s) : _s(std::move(s)) {}
@@ -657,7 +667,11 @@ void shell_spout_impl::next_tuple() {
 void shell_spout_impl::ack(message_id id) {
     auto it = _ids.find(id.id);
     if (it == _ids.end()) {
-        return;  // emitted by a process that has since been restarted
+        // Emitted by a process that has since been restarted (ids are never reused, so a new
+        // process' id cannot be mistaken for it): the new process never knew it.
+        common::logger("worker").debug("{}: ack of message {} of a previous process dropped",
+                                       _core.who(), id.id);
+        return;
     }
     nlohmann::json msg = {{"command", "ack"}, {"id", std::move(it->second)}};
     _ids.erase(it);
@@ -667,6 +681,8 @@ void shell_spout_impl::ack(message_id id) {
 void shell_spout_impl::fail(message_id id) {
     auto it = _ids.find(id.id);
     if (it == _ids.end()) {
+        common::logger("worker").debug("{}: fail of message {} of a previous process dropped",
+                                       _core.who(), id.id);
         return;
     }
     nlohmann::json msg = {{"command", "fail"}, {"id", std::move(it->second)}};

@@ -85,6 +85,12 @@ struct shell_settings {
 // be found.
 shell_settings read_shell_settings(const component_def& def, const config& conf);
 
+// A worker's topology conf: when topology.multilang.resources.dir is not set and `installed`
+// (<code dir>/resources/, unpacked by the supervisor from the package) is a directory, sets the
+// key to it, so that shell components run in the scripts the package carried. Returns whether
+// it did.
+bool use_installed_resources(config& conf, const std::filesystem::path& installed);
+
 // What the bolt and the spout share: the process, the handshake, the commands both may send
 // (log, error, metrics), the reply with task ids, dying and restarting.
 class shell_core {

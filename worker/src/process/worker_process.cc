@@ -3,6 +3,7 @@
 
 #include "error_writer.h"
 #include "heartbeat_builder.h"
+#include "multilang/shell_components.h"
 #include "tempest/common/cluster_records.h"
 #include "tempest/common/cluster_state.h"
 #include "tempest/common/config_keys.h"
@@ -215,6 +216,8 @@ bool worker_process::start() {
     }
     common::topology_layout layout =
         common::lay_out_topology(std::move(stored.topo), w.daemon_conf, stored.conf, base);
+    // Shell components run in the resources the package carried (docs/MULTILANG.md).
+    multilang::use_installed_resources(layout.conf, w.code_dir / common::stormdist::resources_dir);
     const auto all = layout.executors();
     const executor_set laid_out(all.begin(), all.end());
     std::vector<int> tasks;

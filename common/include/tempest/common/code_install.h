@@ -2,8 +2,9 @@
 // code_install: putting a topology's code into a stormdist directory (tempest/common/stormdist.h)
 // from somewhere else — a supervisor downloading it from Nimbus, a Nimbus host replicating it
 // from the leader. The files are fetched into <stormdist>/.install-<topology-id>-<random>/,
-// checked (all four present; stormjar.so has the SHA-256 recorded in stormjar.so.sha256) and
-// renamed into place, so a reader of <stormdist>/<topology-id>/ never sees half a topology or a
+// checked (all four present; stormjar.so has the SHA-256 recorded in stormjar.so.sha256), the
+// resources the package carries unpacked into resources/ (package_bundle.h), and renamed into
+// place, so a reader of <stormdist>/<topology-id>/ never sees half a topology or a
 // corrupted package, and a failed install leaves nothing behind.
 //
 // Thread-safe for distinct topologies; two installs of one topology may race, and the second
@@ -24,11 +25,12 @@ namespace tempest::common {
 // Why an install was refused (besides the fetcher's own errors, which are passed through).
 enum class install_errc : int {
     success = 0,
-    missing_file,        // the fetcher reported success but a file is not there
-    checksum_malformed,  // stormjar.so.sha256 is not 64 lowercase hex digits (+ a newline)
-    checksum_mismatch,   // stormjar.so does not hash to the recorded SHA-256
-    fetcher_threw,       // the fetcher threw instead of returning an error
-    io_error,            // creating, hashing or renaming on the local disk failed
+    missing_file,         // the fetcher reported success but a file is not there
+    checksum_malformed,   // stormjar.so.sha256 is not 64 lowercase hex digits (+ a newline)
+    checksum_mismatch,    // stormjar.so does not hash to the recorded SHA-256
+    fetcher_threw,        // the fetcher threw instead of returning an error
+    io_error,             // creating, hashing or renaming on the local disk failed
+    resources_malformed,  // the package's resources archive (checksum good) cannot be unpacked
 };
 
 const std::error_category& install_category() noexcept;

@@ -7,6 +7,10 @@
 //                             stormjar.so.sha256   its SHA-256 as Nimbus recorded it (hex)
 //                             stormcode.ser        the StormTopology as submitted (binary Thrift)
 //                             stormconf.json       the topology's conf
+//                             resources/           what the package carried (package_bundle.h),
+//                                                  unpacked by the installer; shell components'
+//                                                  working directory. Absent on Nimbus' own copy
+//                                                  and for a package without resources.
 //
 // A directory is complete or absent: writers fill a temporary one and rename it into place.
 #pragma once
@@ -21,6 +25,10 @@ inline constexpr const char* package_file = "stormjar.so";
 inline constexpr const char* checksum_file = "stormjar.so.sha256";
 inline constexpr const char* code_file = "stormcode.ser";
 inline constexpr const char* conf_file = "stormconf.json";
+
+// The folder the installer unpacks a package's resources into (not fetched: it is in the
+// package).
+inline constexpr const char* resources_dir = "resources";
 
 // Every file of a topology's directory, the checksum first (a copier that fetches in this order
 // knows what the package must hash to before it has the package).
