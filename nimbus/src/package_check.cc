@@ -92,6 +92,8 @@ struct child_result {
 };
 
 // In the child between fork and exec: only async-signal-safe calls.
+// The setup calls' failures are ignored: each only tightens the child (the parent's deadline and
+// group kill still bound it), and there is no one to tell but the exec-error pipe.
 [[noreturn]] void exec_child(char* const* argv, int out_fd, int err_fd, int exec_err_fd,
                              const package_check_settings& s) {
     (void)::setpgid(0, 0);
@@ -166,7 +168,7 @@ child_result run_child(const std::vector<std::string>& command, const package_ch
         exec_child(argv.data(), out.fd[1], err.fd[1], exec_err.fd[1], s);
     }
     // Also here, so that the group exists before the child runs (kill(-pid) below must reach it).
-    (void)::setpgid(pid, pid);
+    (void)::setpgid(pid, pid);  // EACCES once the child has exec'd: it set it itself
     out.close_write();
     err.close_write();
     exec_err.close_write();
@@ -178,7 +180,7 @@ child_result run_child(const std::vector<std::string>& command, const package_ch
         got = ::read(exec_err.fd[0], &exec_errno, sizeof exec_errno);
     } while (got < 0 && errno == EINTR);
     if (got == static_cast<ssize_t>(sizeof exec_errno)) {
-        (void)::waitpid(pid, nullptr, 0);
+        (void)::waitpid(pid, nullptr, 0);  // reaps the child, which exits at once (127)
         throw std::runtime_error("package check: cannot run '" + command[0] + "': " +
                                  std::strerror(exec_errno) + " (nimbus.package.check.command)");
     }
@@ -187,7 +189,7 @@ child_result run_child(const std::vector<std::string>& command, const package_ch
     bool err_open = true;
     auto kill_group = [&] {
         if (::kill(-pid, SIGKILL) != 0) {
-            (void)::kill(pid, SIGKILL);
+            (void)::kill(pid, SIGKILL);  // no group (yet): the child alone; gone is fine
         }
     };
     while (out_open || err_open) {

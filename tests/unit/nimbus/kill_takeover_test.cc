@@ -84,11 +84,11 @@ TEST_F(kill_takeover_test, the_next_leader_carries_out_a_kill_pending_when_the_l
     auto keep = submit(*a, "other");
     ASSERT_TRUE(session_a.get(paths.assignment(id)));
     ASSERT_TRUE(common::ensure_path(session_a, paths.workerbeats(id) + "/sup-a-6700"));
-    a->kill("wc", 3);
+    a->kill("wc", 1);
     ASSERT_EQ(a->pending_actions(), 1U);
     ASSERT_EQ(b->topology(id)->status, topology_status::killed);
     ASSERT_TRUE(b->topology(id)->kill);
-    EXPECT_EQ(b->topology(id)->kill->wait_secs, 3);
+    EXPECT_EQ(b->topology(id)->kill->wait_secs, 1);
     EXPECT_THROW(b->kill("other", 0), nimbus_error) << "a standby took a kill";
 
     // The leader goes before the wait ends (it never ran the kill); the standby takes over.
