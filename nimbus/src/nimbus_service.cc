@@ -351,7 +351,22 @@ void nimbus_service::background_loop() {
         if (_stopping || !leading) {
             continue;
         }
+        check = _leader_check;
         lock.unlock();
+        // The lead may have gone during the wait (a kill's wait can be long): the new leader
+        // owns the pending actions now, so this Nimbus must not carry them out as well.
+        if (check) {
+            bool still_leads = false;
+            try {
+                still_leads = !check().has_value();
+            } catch (const std::exception& e) {
+                log().warn("leader check failed: {}", e.what());
+            }
+            if (!still_leads) {
+                lock.lock();
+                continue;  // the next round sees it and stands by
+            }
+        }
         auto now = std::chrono::steady_clock::now();
         try {
             run_due_actions(now);

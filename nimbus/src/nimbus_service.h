@@ -15,9 +15,10 @@
 // check); file_transfers has its own mutex, taken after `_mu` when both are. start() runs the
 // background thread: while leading, the delayed actions when due and the monitor every
 // nimbus.monitor.freq.secs; while standing by, code replication every second; on becoming
-// leader it resumes the kills and rebalances recorded in storms/. stop() (or the destructor)
-// joins it. Tests leave it stopped and call run_due_actions() and monitor_once() themselves,
-// with fake clocks (set_clocks). The cluster_state must outlive the service.
+// leader it resumes the kills and rebalances recorded in storms/, and before each leader's
+// round it checks again that it still leads (the lead may go during a long wait). stop() (or the
+// destructor) joins it. Tests leave it stopped and call run_due_actions() and monitor_once()
+// themselves, with fake clocks (set_clocks). The cluster_state must outlive the service.
 #pragma once
 
 #include "assignment_monitor.h"

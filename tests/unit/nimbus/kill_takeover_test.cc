@@ -4,7 +4,8 @@
 // with its own local dir; a switchable leader check says which one leads. The leader takes a
 // kill with a wait and goes before the wait ends; the standby, running its background thread,
 // becomes leader, resumes the kill from the record and removes the topology: its record, its
-// assignment, its heartbeats and its code.
+// assignment, its heartbeats and its code. And a leader that loses the lead while it waits for
+// a kill leaves the kill alone.
 #include "nimbus_error.h"
 #include "nimbus_fixture.h"
 #include "nimbus_service.h"
@@ -108,6 +109,38 @@ TEST_F(kill_takeover_test, the_next_leader_carries_out_a_kill_pending_when_the_l
     EXPECT_EQ(b->topology(keep)->status, topology_status::active);
     EXPECT_TRUE(session_b.get(paths.assignment(keep)));
     b->stop();
+}
+
+// A leader whose lead goes while it waits for a kill's due time does not carry the kill out (the
+// next leader owns it): its background thread asks again when it wakes for it.
+TEST_F(kill_takeover_test, a_nimbus_that_lost_the_lead_during_the_wait_leaves_the_kill_alone) {
+    conf.set("nimbus.monitor.freq.secs", 600);  // no monitor round wakes it before the kill
+    memory_cluster_state session(zk);
+    auto a = make(session, dir_a.path);
+    std::atomic<bool> leads = true;
+    std::atomic<int> checks = 0;
+    a->set_leader_check([&] {
+        bool now_leads = leads;  // read before counting: a counted check has its answer
+        ++checks;
+        return now_leads ? std::optional<leader_address>() : std::optional(leader_address{"", 0});
+    });
+    add_supervisor(session);
+    auto id = submit(*a, "wc");
+    auto killed_at = std::chrono::steady_clock::now();
+    a->kill("wc", 2);
+    const int before = checks;  // submit and kill asked too
+    a->start();
+    // Its first round finds it leading and the kill pending: it waits for the kill's due time.
+    ASSERT_TRUE(test_support::wait_until([&] { return checks >= before + 1; }, 10s));
+    leads = false;
+    // Past the due time, it has woken for the kill and asked again (twice: when it woke, and at
+    // the top of the next round).
+    ASSERT_TRUE(test_support::wait_until(
+        [&] { return std::chrono::steady_clock::now() > killed_at + 2s && checks >= before + 3; },
+        20s));
+    EXPECT_TRUE(session.get(paths.storm(id))) << "a Nimbus that no longer leads ran the kill";
+    EXPECT_EQ(a->topology(id)->status, topology_status::killed);
+    a->stop();
 }
 
 }  // namespace
