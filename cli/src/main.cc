@@ -9,6 +9,7 @@
 #include "local_command.h"
 #include "logviewer_command.h"
 #include "nimbus_command.h"
+#include "package_classes_command.h"
 #include "supervisor_command.h"
 #include "tempest/common/config_loader.h"
 #include "tempest/common/package_loader.h"
@@ -24,6 +25,7 @@
 #include <exception>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace tempest::cli {
@@ -537,6 +539,10 @@ int run(int argc, char** argv) {
 
 int main(int argc, char** argv) {
     using namespace tempest;
+    // Nimbus' package check (package_classes_command.h): before any parsing, logging or config.
+    if (argc >= 2 && std::string_view(argv[1]) == cli::package_classes_command) {
+        cli::run_package_classes(argc, argv);
+    }
     try {
         return cli::run(argc, argv);
     } catch (const cli::cli_error& e) {

@@ -2,6 +2,7 @@
 #include "nimbus_command.h"
 
 #include "cli_error.h"
+#include "package_classes_command.h"
 #include "stop_signals.h"
 #include "tempest/common/log.h"
 #include "tempest/nimbus/nimbus_server.h"
@@ -13,6 +14,13 @@ namespace tempest::cli {
 int run_nimbus(const nimbus_options& o) {
     config conf = begin_daemon(o.config_file, o.overrides);
     auto& log = common::logger("cli");
+    // The package check at submit runs this binary's hidden `package-classes` subcommand in a
+    // child process unless the config names another command.
+    if (const value* cmd = conf.find("nimbus.package.check.command");
+        cmd == nullptr || cmd->is_null()) {
+        conf.set("nimbus.package.check.command",
+                 value(value::list{value(self_executable()), value(package_classes_command)}));
+    }
 
     nimbus::nimbus_server server(conf);
     try {

@@ -5,6 +5,7 @@
 #include "code_replication.h"
 #include "logger.h"
 #include "nimbus_error.h"
+#include "package_check.h"
 #include "tempest/thrift/cluster_records_codec.h"
 
 #include <algorithm>
@@ -137,10 +138,21 @@ void nimbus_service::require_leader() {
 
 std::string nimbus_service::submit(const submission& s) {
     require_leader();
+    const std::string source = "topology '" + s.name + "'";
+    fs::path package = fs::path(s.uploaded_location).lexically_normal();
+    if (_settings.package_check.enabled && s.topology && needs_package_classes(*s.topology)) {
+        // The cheap checks first, then the package's classes in a child process, without the
+        // mutex (it takes tens of milliseconds); the checks are repeated under it below.
+        {
+            std::scoped_lock lock(_mu);
+            (void)_store.validate(s.name, s.conf_json, s.topology, s.topology_error);
+        }
+        (void)_files.claim_upload(s.uploaded_location, source);
+        check_package_classes(_settings.package_check, *s.topology, package, source);
+    }
     std::scoped_lock lock(_mu);
     auto v = _store.validate(s.name, s.conf_json, s.topology, s.topology_error);
-    fs::path package = fs::path(s.uploaded_location).lexically_normal();
-    auto checksum = _files.claim_upload(s.uploaded_location, "topology '" + s.name + "'");
+    auto checksum = _files.claim_upload(s.uploaded_location, source);
     auto id =
         _store.create(v, s.code, package, checksum,
                       s.inactive ? topology_status::inactive : topology_status::active, unix_now());
@@ -339,7 +351,22 @@ void nimbus_service::background_loop() {
         if (_stopping || !leading) {
             continue;
         }
+        check = _leader_check;
         lock.unlock();
+        // The lead may have gone during the wait (a kill's wait can be long): the new leader
+        // owns the pending actions now, so this Nimbus must not carry them out as well.
+        if (check) {
+            bool still_leads = false;
+            try {
+                still_leads = !check().has_value();
+            } catch (const std::exception& e) {
+                log().warn("leader check failed: {}", e.what());
+            }
+            if (!still_leads) {
+                lock.lock();
+                continue;  // the next round sees it and stands by
+            }
+        }
         auto now = std::chrono::steady_clock::now();
         try {
             run_due_actions(now);

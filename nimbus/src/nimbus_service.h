@@ -15,9 +15,10 @@
 // check); file_transfers has its own mutex, taken after `_mu` when both are. start() runs the
 // background thread: while leading, the delayed actions when due and the monitor every
 // nimbus.monitor.freq.secs; while standing by, code replication every second; on becoming
-// leader it resumes the kills and rebalances recorded in storms/. stop() (or the destructor)
-// joins it. Tests leave it stopped and call run_due_actions() and monitor_once() themselves,
-// with fake clocks (set_clocks). The cluster_state must outlive the service.
+// leader it resumes the kills and rebalances recorded in storms/, and before each leader's
+// round it checks again that it still leads (the lead may go during a long wait). stop() (or the
+// destructor) joins it. Tests leave it stopped and call run_due_actions() and monitor_once()
+// themselves, with fake clocks (set_clocks). The cluster_state must outlive the service.
 #pragma once
 
 #include "assignment_monitor.h"
@@ -85,8 +86,12 @@ class nimbus_service {
     // Throws nimbus_error(not_leader) naming the leader when another Nimbus leads.
     void require_leader();
 
-    // Validates and stores a topology and assigns it (topology_store, assignment_monitor); a
-    // failing step undoes the earlier ones. Returns the id. Throws nimbus_error.
+    // Validates a topology, checks that its package registers the classes it names
+    // (package_check, in a child process, unless nimbus.package.check is false), stores it and
+    // assigns it (topology_store, assignment_monitor); a failing step undoes the earlier ones,
+    // so that a failed submission leaves no record, assignment or code and its upload stays in
+    // the inbox for a retry. Returns the id. Throws nimbus_error, or std::runtime_error when
+    // the cluster state, the disk or the package check itself fails.
     std::string submit(const submission& s);
     bool is_name_allowed(const std::string& name);
     void kill(const std::string& name, std::optional<int> wait_secs);

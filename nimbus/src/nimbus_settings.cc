@@ -3,6 +3,7 @@
 #include "nimbus_settings.h"
 
 #include "tempest/common/config_keys.h"
+#include "tempest/common/config_loader.h"
 
 #include <algorithm>
 #include <stdexcept>
@@ -27,6 +28,21 @@ nimbus_settings nimbus_settings::from(const config& conf, const fs::path& local_
     s.task_launch_secs = common::conf_int(conf, keys::nimbus_task_launch_secs);
     s.supervisor_timeout =
         std::chrono::seconds(common::conf_int(conf, keys::nimbus_supervisor_timeout_secs));
+    const value* check = conf.find(keys::nimbus_package_check);
+    s.package_check.enabled =
+        check != nullptr && !check->is_null()
+            ? check->as_bool()
+            : common::default_config().get_bool(keys::nimbus_package_check, true);
+    if (const value* cmd = conf.find(keys::nimbus_package_check_command);
+        cmd != nullptr && !cmd->is_null()) {
+        for (const auto& part : cmd->as_list()) {
+            s.package_check.command.push_back(part.as_string());
+        }
+    }
+    s.package_check.timeout =
+        std::chrono::seconds(common::conf_int(conf, keys::nimbus_package_check_timeout_secs));
+    s.package_check.memory_bytes = common::conf_int(conf, keys::nimbus_package_check_memory_mb)
+                                   << 20;
     return s;
 }
 

@@ -3,6 +3,7 @@
 // defaults taken from conf/defaults.yaml (common::conf_int), never repeated in code.
 #pragma once
 
+#include "package_check.h"
 #include "tempest/topology_api/config.h"
 
 #include <chrono>
@@ -20,6 +21,11 @@ inline constexpr const char* nimbus_task_timeout_secs = "nimbus.task.timeout.sec
 inline constexpr const char* nimbus_task_launch_secs = "nimbus.task.launch.secs";
 inline constexpr const char* nimbus_supervisor_timeout_secs = "nimbus.supervisor.timeout.secs";
 inline constexpr const char* nimbus_file_upload_max_bytes = "nimbus.file.upload.max.bytes";
+inline constexpr const char* nimbus_package_check = "nimbus.package.check";
+inline constexpr const char* nimbus_package_check_command = "nimbus.package.check.command";
+inline constexpr const char* nimbus_package_check_timeout_secs =
+    "nimbus.package.check.timeout.secs";
+inline constexpr const char* nimbus_package_check_memory_mb = "nimbus.package.check.memory.mb";
 }  // namespace keys
 
 // What Nimbus' parts need from the daemon config. A plain value; copied into each part.
@@ -30,6 +36,7 @@ struct nimbus_settings {
     std::chrono::seconds task_timeout;        // nimbus.task.timeout.secs
     std::int64_t task_launch_secs = 0;        // nimbus.task.launch.secs
     std::chrono::seconds supervisor_timeout;  // nimbus.supervisor.timeout.secs
+    package_check_settings package_check;     // nimbus.package.check*
 
     std::filesystem::path inbox() const { return local_dir / "nimbus" / "inbox"; }
     std::filesystem::path stormdist() const { return local_dir / "nimbus" / "stormdist"; }

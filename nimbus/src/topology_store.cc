@@ -119,6 +119,12 @@ std::string topology_store::create(const validated_topology& v, const std::strin
     }
     auto path = _paths.storm(id);
     if (auto r = _state.create(path, thrift::encode(base)); !r) {
+        // A lost connection may hide a create that happened: the id is new, so a node there
+        // is this one, and it goes too (best effort; a second failure leaves it to the kill
+        // command, as the record names the topology).
+        if (r.error() != common::errc::node_exists) {
+            (void)_state.remove(path);
+        }
         undo_disk();
         throw_state_error("creating " + path, r.error());
     }

@@ -199,6 +199,18 @@ def run(client, package, checks):
                                                 bad))
     checks.check(summary_of(client, "py-serialized") is None,
                  "the refused topology is not listed")
+    # Nimbus checks the package's classes itself (in a child process), not only the CLI.
+    unregistered = word_count_topology()
+    unregistered.bolts["count"].bolt_object = java_object("word_count.no_such_bolt")
+    try:
+        client.submitTopology("py-unregistered", upload(client, package), conf, unregistered)
+        checks.check(False, "a bolt class the package does not register is refused")
+    except InvalidTopologyException as e:
+        checks.check("component 'count'" in e.msg and "'word_count.no_such_bolt'" in e.msg,
+                     "a bolt class the package does not register is refused naming the "
+                     "component and the class: %s" % e.msg)
+    checks.check(summary_of(client, "py-unregistered") is None,
+                 "the topology of an unregistered class is not listed")
 
     client.killTopologyWithOpts(TOPOLOGY_NAME, KillOptions(wait_secs=0))
     print("killed topology '%s'" % TOPOLOGY_NAME, flush=True)

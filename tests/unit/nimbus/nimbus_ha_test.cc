@@ -102,6 +102,7 @@ config nimbus_conf(int zk_port, const std::string& root, const fs::path& dir) {
     conf.set("storm.local.dir", dir.string());
     conf.set("storm.local.hostname", "127.0.0.1");
     conf.set("nimbus.thrift.port", 0);
+    conf.set("nimbus.package.check", false);  // the packages here are not shared libraries
     return conf;
 }
 
@@ -236,6 +237,59 @@ TEST_F(nimbus_ha_test, a_standby_replicates_code_and_serves_it_after_the_leader_
     a->start();
     EXPECT_TRUE(wait_until([&] { return !fs::exists(stormdist(dir_a.path, id)); }, 10s))
         << "the restarted standby kept the code of the killed topology";
+}
+
+// The leader takes a kill with a wait and stops before the wait ends: the standby takes over,
+// shows the topology KILLED, and removes it when the recorded wait has passed — its record,
+// its assignment and its code — while the other topology stays.
+TEST_F(nimbus_ha_test, the_new_leader_carries_out_a_kill_pending_when_the_leader_stopped) {
+    temp_dir dir_a;
+    temp_dir dir_b;
+    auto a = std::make_unique<nimbus_server>(nimbus_conf(zk->port(), root(), dir_a.path));
+    a->start();
+    nimbus_server b(nimbus_conf(zk->port(), root(), dir_b.path));
+    b.start();
+    const std::string bytes = "package bytes";
+    std::string id;
+    std::string keep;
+    {
+        client ca(a->port());
+        ASSERT_TRUE(ca.leads(a->port()));
+        id = submit(ca, "wc", bytes);
+        keep = submit(ca, "other", bytes);
+        ASSERT_TRUE(wait_until([&] { return has_code(dir_b.path, id, bytes); }, 10s));
+        th::KillOptions opts;
+        opts.__set_wait_secs(4);
+        ca.nimbus->killTopologyWithOpts("wc", opts);
+        th::TopologyInfo info;
+        ca.nimbus->getTopologyInfo(info, id);
+        ASSERT_EQ(info.status, "KILLED");
+    }
+    a->stop();  // before the wait ends: the old leader never ran the kill
+    common::zk_options opts;
+    opts.servers = zk->connect_string();
+    opts.root = root();
+    common::zk_cluster_state observer(opts);
+    common::zk_paths paths("/");
+    ASSERT_TRUE(observer.get(paths.storm(id))) << "the stopped leader ran the kill";
+
+    client cb(b.port());
+    ASSERT_TRUE(wait_until([&] { return cb.leads(b.port()); }, failover_deadline));
+    th::TopologyInfo info;
+    cb.nimbus->getTopologyInfo(info, id);
+    EXPECT_EQ(info.status, "KILLED");
+    // The wait is counted again from the takeover, so the removal comes within it plus slack.
+    EXPECT_TRUE(wait_until([&] { return !observer.exists(paths.storm(id)).value().has_value(); },
+                           failover_deadline + 4s + 5s))
+        << "the new leader did not carry out the pending kill";
+    EXPECT_FALSE(observer.exists(paths.assignment(id)).value().has_value());
+    EXPECT_FALSE(fs::exists(stormdist(dir_b.path, id)));
+    std::vector<th::TopologySummary> list;
+    cb.nimbus->getTopologySummaries(list);
+    ASSERT_EQ(list.size(), 1U);
+    EXPECT_EQ(list[0].id, keep);
+    EXPECT_EQ(list[0].status, "ACTIVE");
+    EXPECT_TRUE(cb.nimbus->isTopologyNameAllowed("wc"));
 }
 
 // The leader is cut from ZooKeeper: its session expires, the standby takes over within the

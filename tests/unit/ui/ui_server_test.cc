@@ -76,6 +76,7 @@ class served_nimbus {
         using namespace apache::thrift;
         config conf = common::default_config();
         conf.set("storm.local.dir", dir.string());
+        conf.set("nimbus.package.check", false);  // the packages here are not shared libraries
         handler = std::make_shared<nimbus::nimbus_handler>(state, conf, dir);
         socket = std::make_shared<transport::TServerSocket>(host, port);
         server = std::make_shared<server::TThreadedServer>(
