@@ -39,6 +39,9 @@ endif()
 
 # The topology API for package developers: library, headers and a CMake package configuration.
 # Its include directory is the source tree's in the build and include/ once installed.
+if(NOT TARGET tempest_topology_api)
+    return()
+endif()
 set_property(TARGET tempest_topology_api PROPERTY INTERFACE_INCLUDE_DIRECTORIES
     $<BUILD_INTERFACE:${PROJECT_SOURCE_DIR}/topology_api/include>
     $<INSTALL_INTERFACE:${CMAKE_INSTALL_INCLUDEDIR}>)
