@@ -42,7 +42,8 @@ struct config_options {
     // issue and Storm's users expect); config overrides then go before the subcommand.
     void add_to(CLI::App& app, bool with_overrides = true) {
         app.add_option("--config", config_file,
-                       "Node config file to read instead of conf/tempest.yaml");
+                       "Node config file to read instead of the one beside the install "
+                       "(conf/tempest.yaml, etc/tempest/tempest.yaml; /etc/tempest for /usr/bin)");
         if (with_overrides) {
             app.add_option("-c", overrides, "Override a config key; VALUE is YAML (repeatable)")
                 ->type_name("KEY=VALUE")

@@ -14,6 +14,7 @@
 #include <limits>
 #include <set>
 #include <sstream>
+#include <vector>
 
 namespace tempest::common {
 
@@ -343,8 +344,14 @@ std::optional<std::filesystem::path> find_node_config_file() {
         return std::nullopt;
     }
     auto dir = exe.parent_path();
-    for (const auto& candidate :
-         {dir / ".." / "conf" / "tempest.yaml", dir / ".." / ".." / "conf" / "tempest.yaml"}) {
+    std::vector<std::filesystem::path> candidates = {
+        dir / ".." / "conf" / "tempest.yaml", dir / ".." / ".." / "conf" / "tempest.yaml",
+        dir / ".." / "etc" / "tempest" / "tempest.yaml"};
+    // Installed with prefix /usr, the configuration is in /etc (GNUInstallDirs, the .deb).
+    if (dir.lexically_normal() == "/usr/bin") {
+        candidates.emplace_back("/etc/tempest/tempest.yaml");
+    }
+    for (const auto& candidate : candidates) {
         if (std::filesystem::is_regular_file(candidate, ec)) {
             return candidate.lexically_normal();
         }

@@ -2,8 +2,8 @@
 // config_loader: reads YAML configuration into tempest::config, checks it against the schema
 // (config_schema.h), and assembles a daemon's configuration from its layers, lowest first:
 //
-//   defaults.yaml (compiled in)  <  node file (--config FILE, else conf/tempest.yaml beside the
-//   install, if present)  <  `-c key=value` overrides (value in YAML syntax)
+//   defaults.yaml (compiled in)  <  node file (--config FILE, else the tempest.yaml beside the
+//   install if present: find_node_config_file)  <  `-c key=value` overrides (value in YAML syntax)
 //
 // YAML maps to values as: integer -> int64, float -> double, true/false -> bool, null/~/empty
 // -> null, any other scalar (or a quoted one) -> string, sequence -> value::list. Only the top
@@ -75,9 +75,10 @@ void validate_daemon_config(const config& conf, std::string_view source_name);
 // "topology 'wc'". Throws config_error.
 void validate_topology_config(const config& conf, std::string_view source_name);
 
-// conf/tempest.yaml beside the running binary: <exe dir>/../conf/tempest.yaml (an installed
-// layout) or <exe dir>/../../conf/tempest.yaml (a build tree inside the source tree), whichever
-// exists first; nullopt if neither.
+// The node file beside the running binary, the first that exists of
+// <exe dir>/../conf/tempest.yaml (an unpacked tree), <exe dir>/../../conf/tempest.yaml (a build
+// tree inside the source tree), <exe dir>/../etc/tempest/tempest.yaml (`cmake --install` with a
+// prefix) and, for /usr/bin/tempest, /etc/tempest/tempest.yaml (the .deb); nullopt if none.
 std::optional<std::filesystem::path> find_node_config_file();
 
 // The daemon configuration: defaults, then `config_file` if given (it must exist) or else the
