@@ -4,8 +4,9 @@
 // environment), and per test its own ZooKeeper root, `tempest nimbus`, supervisors "a", "b", ...
 // (two slots each, own storm.local.dir), a temporary directory and the cluster_test package's
 // output directory, which read_outputs() reads back (packages/cluster_test_package.cc).
-// TearDown kills the supervisors, then every worker they left, then Nimbus; TEMPEST_KEEP_TEST_DIRS=1
-// keeps the directory (daemon, supervisor and worker logs) for a post-mortem.
+// TearDown kills the supervisors, then every worker they left, then Nimbus;
+// TEMPEST_KEEP_TEST_DIRS=1 keeps the directory (daemon, supervisor and worker logs) for a
+// post-mortem.
 //
 // Each binary's main() adds zk_environment and makes its process a child subreaper (workers
 // outlive a SIGKILLed supervisor; see process_alive). Not thread-safe: the test's thread drives
@@ -220,8 +221,8 @@ class cluster_test : public ::testing::Test {
         });
         std::vector<std::string> nimbus_overrides = period_overrides();
         nimbus_overrides.insert(nimbus_overrides.end(), nimbus_extra.begin(), nimbus_extra.end());
-        _nimbus = std::make_unique<nimbus_process>(
-            zk_environment::server->port(), _root, _dir / "nimbus", nimbus_overrides);
+        _nimbus = std::make_unique<nimbus_process>(zk_environment::server->port(), _root,
+                                                   _dir / "nimbus", nimbus_overrides);
         for (std::size_t i = 0; i < count && i < _slots.size(); ++i) {
             std::string name(1, static_cast<char>('a' + i));
             fs::path local = _dir / ("supervisor-" + name);
@@ -235,8 +236,7 @@ class cluster_test : public ::testing::Test {
             o.push_back("supervisor.slots.ports=[" + std::to_string(_slots[i][0]) + "," +
                         std::to_string(_slots[i][1]) + "]");
             o.insert(o.end(), supervisor_extra.begin(), supervisor_extra.end());
-            _supervisors.push_back(
-                std::make_unique<supervisor_process>(name, local, std::move(o)));
+            _supervisors.push_back(std::make_unique<supervisor_process>(name, local, std::move(o)));
         }
         ASSERT_TRUE(
             wait_until([&] { return registered().size() == count || !supervisors_running(); }, 30s))

@@ -191,7 +191,8 @@ TEST_F(cluster_test, a_rebalance_of_workers_and_executors_keeps_counting_and_ack
     ASSERT_TRUE(wait_until([&] { return read_outputs(_out).acked.size() >= 20; }, 30s))
         << "no progress before the rebalance";
 
-    run_result rb = cli("rebalance", {"rbe", "-w", "0", "-n", "3", "-e", "split=2", "-e", "count=3"});
+    run_result rb =
+        cli("rebalance", {"rbe", "-w", "0", "-n", "3", "-e", "split=2", "-e", "count=3"});
     ASSERT_EQ(rb.status, 0) << rb.out << rb.err;
     std::optional<layout> after;
     EXPECT_TRUE(wait_until(
@@ -232,8 +233,7 @@ TEST_F(cluster_test, a_rebalance_of_workers_and_executors_keeps_counting_and_ack
 
     std::size_t acked = 0;
     EXPECT_TRUE(wait_until([&] { return (acked = read_outputs(_out).acked.size()) == total; }, 60s))
-        << acked << " of " << total << " message ids acked (" << acked_at_move
-        << " at the move)";
+        << acked << " of " << total << " message ids acked (" << acked_at_move << " at the move)";
 }
 
 }  // namespace
