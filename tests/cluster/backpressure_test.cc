@@ -149,7 +149,7 @@ TEST_F(backpressure_test, the_spout_acker_cycle_with_full_queues_and_no_pending_
     // and the bolt's (acks) fill behind it, the bolt stops reading and the spout's ring to the
     // bolt fills too. With no pending limit the spout emits whenever its output has room, so the
     // cycle stays full; only the spout reading acks while it is backpressured keeps it turning.
-    constexpr std::int64_t total = 5'000;
+    constexpr std::int64_t total = 3'000;
     g_emitted = 0;
     g_executed = 0;
     ledger::reset(total);
