@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
-// Cluster test of backpressure: a spout that emits as fast as it is allowed feeds a bolt that is
+// Cluster tests of backpressure: a spout that emits as fast as it is allowed feeds a bolt that is
 // deliberately slow. Every tuple must be executed, and memory must stay bounded, i.e. the
-// runtime slows the spout down instead of queueing without limit.
+// runtime slows the spout down instead of queueing without limit. With acking and no
+// topology.max.spout.pending, backpressure alone bounds the spout, and the spout <-> acker cycle
+// (spout to acker: ack_init; acker to spout: ack_done) must not deadlock when both directions
+// are full.
 #include "cluster_test.h"
 #include "tempest/common/process_usage.h"
 
@@ -9,6 +12,10 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <map>
+#include <mutex>
+#include <string>
+#include <vector>
 
 namespace tempest::cluster_tests {
 namespace {
@@ -63,7 +70,122 @@ class slow_bolt final : public basic_bolt {
     std::chrono::nanoseconds _spin;
 };
 
+// Spins about `d`.
+void spin(std::chrono::nanoseconds d) {
+    auto until = clock::now() + d;
+    while (clock::now() < until) {
+    }
+}
+
+// The reliable spout's ledger: acks and fails per message id.
+struct ledger {
+    static inline std::mutex mu;
+    static inline std::vector<int> acks;
+    static inline std::int64_t acked = 0;  // acks of distinct ids
+    static inline std::int64_t fails = 0;
+
+    static void reset(std::int64_t total) {
+        std::scoped_lock lock(mu);
+        acks.assign(static_cast<std::size_t>(total), 0);
+        acked = 0;
+        fails = 0;
+    }
+    static std::int64_t distinct_acked() {
+        std::scoped_lock lock(mu);
+        return acked;
+    }
+};
+
+// Emits (n) with message id n for n = 0..total-1, as fast as it may, and replays failures. Its
+// ack() is slower than the bolt, so ack_done messages back up in the acker's ring to it.
+class reliable_flood_spout final : public spout {
+  public:
+    reliable_flood_spout(std::int64_t total, std::int64_t ack_spin_ns)
+        : _total(total), _ack_spin(ack_spin_ns) {}
+    void declare_output_fields(output_fields_declarer& d) override { d.declare({"n"}); }
+    void open(const config&, const topology_context&, spout_output_collector& c) override {
+        _out = &c;
+    }
+    void next_tuple() override {
+        std::int64_t n = 0;
+        if (!_replay.empty()) {
+            n = _replay.back();
+            _replay.pop_back();
+        } else if (_next < _total) {
+            n = _next++;
+        } else {
+            return;
+        }
+        _out->emit(values{n}, message_id{static_cast<std::uint64_t>(n)});
+        g_emitted.fetch_add(1, std::memory_order_relaxed);
+    }
+    void ack(message_id id) override {
+        spin(_ack_spin);
+        std::scoped_lock lock(ledger::mu);
+        if (++ledger::acks[id.id] == 1) {
+            ++ledger::acked;
+        }
+    }
+    void fail(message_id id) override {
+        _replay.push_back(static_cast<std::int64_t>(id.id));
+        std::scoped_lock lock(ledger::mu);
+        ++ledger::fails;
+    }
+
+  private:
+    std::int64_t _total;
+    std::chrono::nanoseconds _ack_spin;
+    std::int64_t _next = 0;
+    std::vector<std::int64_t> _replay;
+    spout_output_collector* _out = nullptr;
+};
+
 class backpressure_test : public cluster_test {};
+
+TEST_F(backpressure_test, the_spout_acker_cycle_with_full_queues_and_no_pending_limit_acks_all) {
+    // Rings of 4 slots; the spout takes 100 us per ack, twenty times the bolt's 5 us per tuple.
+    // Acks come back faster than the spout takes them, so the acker's ring to the spout fills
+    // and the acker overflows and stops reading; then the spout's ring to the acker (ack_init)
+    // and the bolt's (acks) fill behind it, the bolt stops reading and the spout's ring to the
+    // bolt fills too. With no pending limit the spout emits whenever its output has room, so the
+    // cycle stays full; only the spout reading acks while it is backpressured keeps it turning.
+    constexpr std::int64_t total = 3'000;
+    g_emitted = 0;
+    g_executed = 0;
+    ledger::reset(total);
+    topology_builder b(registry());
+    b.set_spout<reliable_flood_spout>("flood", 1, total, std::int64_t{100'000});
+    b.set_bolt<slow_bolt>("slow", 1, std::int64_t{5'000}).shuffle_grouping("flood");
+    config conf;
+    conf.set_num_ackers(1);
+    conf.set(config::topology_executor_receive_buffer_size, 4);
+    conf.set(config::topology_producer_batch_size, 4);
+    // No topology.max.spout.pending: nothing but backpressure holds the spout back.
+    cluster().submit_topology("cycle", conf, b.create_topology());
+
+    bool done = wait_until([] { return ledger::distinct_acked() == total; }, 60s);
+    cluster().kill_topology("cycle");
+    auto totals = cluster().totals("cycle");
+
+    std::map<std::string, std::uint64_t> backpressured_ns;
+    for (const auto& e : totals) {
+        backpressured_ns[e.component] += e.backpressure_ns;
+        RecordProperty(e.component + "_backpressured_ms",
+                       std::to_string(e.backpressure_ns / 1'000'000));
+    }
+    std::scoped_lock lock(ledger::mu);
+    ASSERT_TRUE(done) << ledger::acked << " of " << total << " messages acked (" << g_emitted.load()
+                      << " emitted, " << g_executed.load() << " executed, " << ledger::fails
+                      << " failed)";
+    for (std::int64_t n = 0; n < total; ++n) {
+        ASSERT_EQ(ledger::acks[static_cast<std::size_t>(n)], 1) << "message " << n;
+    }
+    EXPECT_EQ(ledger::fails, 0) << "messages timed out although every queue is bounded";
+    // The pause path ran on both sides of the cycle and on the bolt between them.
+    EXPECT_GT(backpressured_ns["flood"], 0u) << "the spout's output never overflowed";
+    EXPECT_GT(backpressured_ns["__acker"], 0u) << "the acker's output never overflowed";
+    EXPECT_GT(backpressured_ns["slow"], 0u) << "the bolt's output never overflowed";
+}
 
 TEST_F(backpressure_test, slow_bolt_slows_the_spout_without_losing_tuples_or_growing_memory) {
     constexpr std::int64_t total = 2'000'000;

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // Two topology_runtimes in one process, each running half of a topology's executors, joined by
 // the TCP transport on loopback as two worker processes would be: tuples, acks and backpressure
-// cross the worker boundary.
+// cross the worker boundary, and local_or_shuffle does not.
 #include "tempest/test_support/wait_until.h"
 #include "tempest/topology.h"
 #include "tempest/worker/remote_options.h"
@@ -24,6 +24,8 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -36,16 +38,19 @@ using test_support::wait_until;
 // What the topology saw. Written by executor threads, read by the test thread.
 struct outcome {
     static inline std::atomic<std::int64_t> counted{0};
-    static inline std::mutex mu;  // guards acks and sunk
+    static inline std::mutex mu;  // guards acks, sunk and placed
     static inline std::map<std::int64_t, int> acks;
     static inline std::map<std::int64_t, int> sunk;
     static inline std::atomic<std::int64_t> emitted{0};
     static inline std::atomic<bool> sink_blocked{false};
+    // component -> (source task, executing task) -> tuples
+    static inline std::map<std::string, std::map<std::pair<int, int>, std::int64_t>> placed;
 
     static void reset() {
         std::scoped_lock lock(mu);
         acks.clear();
         sunk.clear();
+        placed.clear();
         emitted = 0;
         counted = 0;
         sink_blocked = false;
@@ -121,6 +126,24 @@ class sink final : public basic_bolt {
     }
 };
 
+// Records, per (source task, this task), how many tuples it executed.
+class placement_recorder final : public basic_bolt {
+  public:
+    void declare_output_fields(output_fields_declarer&) override {}
+    void prepare(const config&, const topology_context& ctx) override {
+        _component = ctx.get_this_component_id();
+        _task = ctx.get_this_task_id();
+    }
+    void execute(const tuple& in, basic_output_collector&) override {
+        std::scoped_lock lock(outcome::mu);
+        ++outcome::placed[_component][{in.get_source_task(), _task}];
+    }
+
+  private:
+    std::string _component;
+    int _task = 0;
+};
+
 // Counts what it executes, without keeping it.
 class counter final : public basic_bolt {
   public:
@@ -156,6 +179,7 @@ class two_workers {
         for (int w = 0; w < 2; ++w) {
             for (int task : tasks[w]) {
                 where[task] = {"127.0.0.1", _runtimes[w]->port()};
+                _worker_of[task] = w;
             }
         }
         for (auto& r : _runtimes) {
@@ -169,9 +193,12 @@ class two_workers {
         }
     }
     worker::topology_runtime& operator[](int w) { return *_runtimes[w]; }
+    // The worker (0 or 1) running `task`.
+    int worker_of(int task) const { return _worker_of.at(task); }
 
   private:
     std::unique_ptr<worker::topology_runtime> _runtimes[2];
+    std::map<int, int> _worker_of;
 };
 
 class remote_workers_test : public ::testing::Test {
@@ -283,6 +310,57 @@ TEST_F(remote_workers_test, workers_sending_to_each_other_at_full_speed_keep_flo
     }
     workers.stop();
     EXPECT_TRUE(flowing) << "the counter stopped at " << outcome::counted.load() << " tuples";
+}
+
+TEST_F(remote_workers_test, local_or_shuffle_stays_in_the_producers_worker) {
+    // Each worker runs one spout task and two tasks of each bolt: "local" (local_or_shuffle)
+    // must get only the tuples of its own worker's spout task, spread over both of its tasks
+    // there; "anywhere" (shuffle, the control) gets tuples across the workers too.
+    constexpr std::int64_t per_task = 2000;
+    topology_builder b(_registry);
+    b.set_spout<number_spout>("numbers", 2, per_task, false);
+    b.set_bolt<placement_recorder>("local", 4).local_or_shuffle_grouping("numbers");
+    b.set_bolt<placement_recorder>("anywhere", 4).shuffle_grouping("numbers");
+    config conf;
+    conf.set_num_ackers(0);
+    two_workers workers(_registry, b.create_topology(), conf);
+
+    auto delivered = [](const std::string& component) {
+        std::scoped_lock lock(outcome::mu);
+        std::int64_t n = 0;
+        for (const auto& [where, count] : outcome::placed[component]) {
+            n += count;
+        }
+        return n;
+    };
+    bool done = wait_until(
+        [&] { return delivered("local") == 2 * per_task && delivered("anywhere") == 2 * per_task; },
+        20s);
+    workers.stop();
+    ASSERT_TRUE(done) << delivered("local") << " and " << delivered("anywhere") << " of "
+                      << 2 * per_task << " delivered";
+    std::scoped_lock lock(outcome::mu);
+    std::map<int, std::set<int>> local_targets;  // source task -> "local" tasks it reached
+    std::int64_t local_tuples = 0;
+    for (const auto& [where, count] : outcome::placed["local"]) {
+        auto [source, target] = where;
+        EXPECT_EQ(workers.worker_of(source), workers.worker_of(target))
+            << count << " tuples of task " << source << " (worker " << workers.worker_of(source)
+            << ") went to task " << target << " in the other worker";
+        local_targets[source].insert(target);
+        local_tuples += count;
+    }
+    EXPECT_EQ(local_tuples, 2 * per_task);
+    ASSERT_EQ(local_targets.size(), 2u) << "both spout tasks should have sent";
+    for (const auto& [source, targets] : local_targets) {
+        EXPECT_EQ(targets.size(), 2u) << "task " << source << " did not spread over the two "
+                                      << "\"local\" tasks of its worker";
+    }
+    std::int64_t crossed = 0;
+    for (const auto& [where, count] : outcome::placed["anywhere"]) {
+        crossed += workers.worker_of(where.first) != workers.worker_of(where.second) ? count : 0;
+    }
+    EXPECT_GT(crossed, 0) << "shuffle never crossed workers: the layout does not test anything";
 }
 
 TEST_F(remote_workers_test, a_malformed_frame_closes_that_connection_and_the_worker_keeps_running) {

@@ -13,8 +13,6 @@
 //   - a supervisor that stops heartbeating (SIGSTOP) loses its executors to the other one;
 //   - of three supervisors, one killed with its workers (kill -9) loses only its own executors:
 //     the other supervisors' workers keep running as the same processes, every id is acked;
-//   - `tempest rebalance -n` moves the fewest executors and restarts only the workers whose
-//     executors changed;
 //   - `tempest jar --wait` finishes, saying so, when the topology runs on fewer workers than it
 //     asked for because slots ran out;
 //   - `tempest dev-cluster` runs the package from its cluster.yaml, its UI answers the REST API
@@ -25,19 +23,11 @@
 // binary runs in well under two minutes. TEMPEST_KEEP_TEST_DIRS=1 keeps each test's directory
 // (daemon, supervisor and worker logs) for a post-mortem. One ZooKeeper server serves the whole
 // binary (global environment); each test has its own root, Nimbus, supervisors and temporary
-// directory.
-#include "cluster_process.h"
-#include "nimbus_process.h"
-#include "packages/cluster_test_sentences.h"
+// directory. The fixture is in cluster_fixture.h; rebalances are tested in rebalance_test.cc.
+#include "cluster_fixture.h"
 #include "tempest/common/log.h"
-#include "tempest/common/nimbus_client.h"
-#include "tempest/common/zk_cluster_state.h"
-#include "tempest/common/zk_paths.h"
 #include "tempest/test_support/http_client.h"
-#include "tempest/test_support/wait_until.h"
-#include "tempest/test_support/zk_server.h"
 #include "tempest/thrift/cluster_records_codec.h"
-#include "tempest_process.h"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -62,322 +52,22 @@
 namespace tempest {
 namespace {
 
-namespace fs = std::filesystem;
 using namespace std::chrono_literals;
+using system_test::cluster_test;
+using system_test::describe;
+using system_test::expected_counts;
+using system_test::holds_for;
 using system_test::live_workers;
+using system_test::outputs;
 using system_test::pids_of;
 using system_test::process_alive;
+using system_test::read_outputs;
 using system_test::run_result;
+using system_test::sentence_count;
+using system_test::zk_environment;
 using test_support::wait_until;
 using clock = std::chrono::steady_clock;
-
-class zk_environment : public ::testing::Environment {
-  public:
-    void SetUp() override { server = std::make_unique<test_support::zk_server>(); }
-    void TearDown() override { server.reset(); }
-    static inline std::unique_ptr<test_support::zk_server> server;
-};
-
-constexpr int sentence_count = static_cast<int>(system_test::cluster_test_sentences.size());
-
-// The word counts of ids 0..repetitions*8-1.
-std::map<std::string, std::int64_t> expected_counts(int repetitions) {
-    std::map<std::string, std::int64_t> counts;
-    for (std::string_view s : system_test::cluster_test_sentences) {
-        std::istringstream words{std::string(s)};
-        for (std::string w; words >> w;) {
-            counts[w] += repetitions;
-        }
-    }
-    return counts;
-}
-
-// What the package wrote into its output directory.
-struct outputs {
-    std::map<std::string, std::int64_t> counts;            // word -> count, summed over tasks
-    std::map<std::string, int> tasks_per_word;             // word -> tasks that counted it
-    std::map<std::string, std::int64_t> counted_per_task;  // "count-<task>" -> words counted
-    std::set<std::uint64_t> acked;                         // every id in acked-*.txt
-    std::map<std::string, pid_t> task_pids;                // "<component>-<task>" -> pid
-};
-
-outputs read_outputs(const fs::path& dir) {
-    outputs o;
-    std::error_code ec;
-    for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
-        std::string name = it->path().filename().string();
-        std::istringstream in(system_test::read_all(it->path()));
-        if (name.starts_with("counts-") && name.ends_with(".txt")) {
-            std::string task = "count-" + name.substr(7, name.size() - 11);
-            std::string word;
-            std::int64_t n = 0;
-            while (in >> word >> n) {
-                o.counts[word] += n;
-                ++o.tasks_per_word[word];
-                o.counted_per_task[task] += n;
-            }
-        } else if (name.starts_with("acked-") && name.ends_with(".txt")) {
-            for (std::uint64_t id; in >> id;) {
-                o.acked.insert(id);
-            }
-        } else if (name.ends_with(".pid")) {
-            pid_t pid = 0;
-            if (in >> pid) {
-                o.task_pids[name.substr(0, name.size() - 4)] = pid;
-            }
-        }
-    }
-    return o;
-}
-
-std::string describe(const std::map<std::string, std::int64_t>& counts) {
-    std::string s;
-    for (const auto& [w, n] : counts) {
-        s += w + "=" + std::to_string(n) + " ";
-    }
-    return s;
-}
-
-// The last `n` lines of `text`.
-std::string tail(const std::string& text, std::size_t n) {
-    std::size_t pos = text.size();
-    for (std::size_t i = 0; i <= n && pos > 0; ++i) {
-        pos = text.rfind('\n', pos - 1);
-        if (pos == std::string::npos) {
-            return text;
-        }
-    }
-    return text.substr(pos + 1);
-}
-
-// True if pred() holds every time it is polled for `d`; false as soon as it does not.
-template <typename Pred>
-bool holds_for(Pred&& pred, clock::duration d) {
-    return !wait_until([&] { return !pred(); }, d);
-}
-
-class cluster_test : public ::testing::Test {
-  protected:
-    void SetUp() override {
-        std::string tmpl = (fs::temp_directory_path() / "tempest-cluster-test-XXXXXX").string();
-        ASSERT_NE(::mkdtemp(tmpl.data()), nullptr);
-        _dir = tmpl;
-        _out = _dir / "out";
-        fs::create_directories(_out);
-        static int counter = 0;
-        _root = "/cluster-test-" + std::to_string(::getpid()) + "-" + std::to_string(counter++);
-        _paths = common::zk_paths(_root);
-        // Two slots for each of up to three supervisors (most tests start two).
-        std::set<int> ports;
-        while (ports.size() < 6) {
-            ports.insert(test_support::pick_free_port());
-        }
-        std::vector<int> p(ports.begin(), ports.end());
-        _slots = {{p[0], p[1]}, {p[2], p[3]}, {p[4], p[5]}};
-    }
-
-    void TearDown() override {
-        if (HasFailure()) {
-            dump_logs();
-        }
-        // Workers outlive their supervisors: supervisors first (so they restart nothing), then
-        // every worker either left, then Nimbus.
-        std::vector<fs::path> local_dirs;
-        for (auto& s : _supervisors) {
-            local_dirs.push_back(s->local_dir());
-            (void)s->kill();  // teardown: an unkillable supervisor shows up in the next check
-        }
-        _supervisors.clear();
-        for (const auto& d : local_dirs) {
-            system_test::kill_workers(d);
-        }
-        EXPECT_TRUE(wait_until(
-            [&] {
-                return std::all_of(local_dirs.begin(), local_dirs.end(),
-                                   [](const fs::path& d) { return live_workers(d).empty(); });
-            },
-            10s))
-            << "worker processes survived SIGKILL";
-        _nimbus.reset();
-        _zk.reset();
-        if (std::getenv("TEMPEST_KEEP_TEST_DIRS") != nullptr) {
-            std::cout << "kept " << _dir.string() << "\n";
-            return;
-        }
-        std::error_code ignored;
-        fs::remove_all(_dir, ignored);
-    }
-
-    std::vector<std::string> zk_overrides() const {
-        return {
-            "storm.zookeeper.servers=[127.0.0.1]",
-            "storm.zookeeper.port=" + std::to_string(zk_environment::server->port()),
-            "storm.zookeeper.root=" + _root,
-        };
-    }
-
-    // Short periods for every daemon, so that failures are noticed within seconds.
-    static std::vector<std::string> period_overrides() {
-        return {
-            "storm.zookeeper.session.timeout=4000",
-            "storm.local.hostname=127.0.0.1",
-            "nimbus.monitor.freq.secs=1",
-            "nimbus.task.timeout.secs=5",
-            "task.heartbeat.frequency.secs=1",
-            "nimbus.supervisor.timeout.secs=5",
-            "nimbus.task.launch.secs=30",
-            "supervisor.heartbeat.frequency.secs=1",
-            "supervisor.sync.frequency.secs=1",
-            "supervisor.monitor.frequency.secs=1",
-            "supervisor.worker.timeout.secs=5",
-            "supervisor.worker.start.timeout.secs=30",
-            "supervisor.worker.shutdown.sleep.secs=1",
-        };
-    }
-
-    // Starts Nimbus (with `nimbus_extra` after the other overrides) and `count` supervisors "a",
-    // "b", ... (with `supervisor_extra`), and waits until all are registered in ZooKeeper.
-    void start_cluster(const std::vector<std::string>& nimbus_extra = {},
-                       const std::vector<std::string>& supervisor_extra = {},
-                       std::size_t count = 2) {
-        _zk = std::make_unique<common::zk_cluster_state>(common::zk_options{
-            .servers = zk_environment::server->connect_string(),
-            .root = "",
-        });
-        std::vector<std::string> nimbus_overrides = period_overrides();
-        nimbus_overrides.insert(nimbus_overrides.end(), nimbus_extra.begin(), nimbus_extra.end());
-        _nimbus = std::make_unique<system_test::nimbus_process>(
-            zk_environment::server->port(), _root, _dir / "nimbus", nimbus_overrides);
-        for (std::size_t i = 0; i < count && i < _slots.size(); ++i) {
-            std::string name(1, static_cast<char>('a' + i));
-            fs::path local = _dir / ("supervisor-" + name);
-            std::vector<std::string> o = zk_overrides();
-            std::vector<std::string> periods = period_overrides();
-            o.insert(o.end(), periods.begin(), periods.end());
-            o.push_back("storm.local.dir=" + local.string());
-            o.push_back("tempest.log.dir=" + (local / "logs").string());
-            o.push_back("nimbus.seeds=[127.0.0.1]");
-            o.push_back("nimbus.thrift.port=" + std::to_string(_nimbus->port()));
-            o.push_back("supervisor.slots.ports=[" + std::to_string(_slots[i][0]) + "," +
-                        std::to_string(_slots[i][1]) + "]");
-            o.insert(o.end(), supervisor_extra.begin(), supervisor_extra.end());
-            _supervisors.push_back(
-                std::make_unique<system_test::supervisor_process>(name, local, std::move(o)));
-        }
-        ASSERT_TRUE(
-            wait_until([&] { return registered().size() == count || !supervisors_running(); }, 30s))
-            << "the supervisors did not register in ZooKeeper under " << _paths.supervisors();
-        ASSERT_TRUE(supervisors_running()) << "a supervisor exited";
-    }
-
-    bool supervisors_running() {
-        return std::all_of(_supervisors.begin(), _supervisors.end(),
-                           [](auto& s) { return s->running(); });
-    }
-
-    system_test::supervisor_process& sup(std::size_t i) { return *_supervisors.at(i); }
-
-    // supervisor id -> session owning its ephemeral node.
-    std::map<std::string, std::int64_t> registered() {
-        std::map<std::string, std::int64_t> out;
-        auto ids = _zk->children(_paths.supervisors());
-        if (!ids) {
-            return out;
-        }
-        for (const auto& id : *ids) {
-            if (auto d = _zk->get(_paths.supervisor(id))) {
-                out[id] = d->stat.ephemeral_owner;
-            }
-        }
-        return out;
-    }
-
-    // `tempest jar --wait 60` of the cluster_test package as topology `name`.
-    run_result submit(const std::string& name, std::vector<std::string> package_args) {
-        std::vector<std::string> args{"jar", "--nimbus", _nimbus->address(), "--wait", "60"};
-        for (const auto& o : zk_overrides()) {
-            args.push_back("-c");
-            args.push_back(o);
-        }
-        args.push_back(TEMPEST_CLUSTER_TEST_PKG);
-        args.insert(args.end(), {"--name", name, "--out", _out.string()});
-        args.insert(args.end(), package_args.begin(), package_args.end());
-        system_test::tempest_process p(args);
-        int status = p.wait(90s);
-        return {status, p.out(), p.err()};
-    }
-
-    run_result cli(const std::string& command, std::vector<std::string> args) {
-        args.insert(args.begin(), {command, "--nimbus", _nimbus->address()});
-        return system_test::run(args);
-    }
-
-    // Where Nimbus says the executors of `name` run; nullopt when it cannot say.
-    std::optional<std::vector<common::executor_summary>> executors(const std::string& name) {
-        try {
-            auto c = common::nimbus_client::connect("127.0.0.1", _nimbus->port(), 5s);
-            return c.info(name).executors;
-        } catch (const std::exception&) {
-            return std::nullopt;
-        }
-    }
-
-    // Waits until each supervisor runs `per_supervisor` workers; their pids.
-    std::vector<std::map<std::string, pid_t>> wait_workers(std::size_t per_supervisor,
-                                                           clock::duration bound = 30s) {
-        std::vector<std::map<std::string, pid_t>> w;
-        bool ok = wait_until(
-            [&] {
-                w.clear();
-                for (auto& s : _supervisors) {
-                    w.push_back(live_workers(s->local_dir()));
-                }
-                return std::all_of(w.begin(), w.end(),
-                                   [&](const auto& m) { return m.size() == per_supervisor; });
-            },
-            bound);
-        if (!ok) {
-            std::string have;
-            for (std::size_t i = 0; i < w.size(); ++i) {
-                have += " " + sup(i).name() + ":" + std::to_string(w[i].size());
-            }
-            ADD_FAILURE() << "expected " << per_supervisor << " live workers per supervisor, have"
-                          << have;
-        }
-        return w;
-    }
-
-    void dump_logs() {
-        std::cerr << "==== nimbus stderr (tail)\n" << tail(_nimbus ? _nimbus->err() : "", 30);
-        for (auto& s : _supervisors) {
-            std::cerr << "==== supervisor " << s->name() << " " << s->log().string() << " (tail)\n"
-                      << tail(system_test::read_all(s->log()), 30);
-            std::error_code ec;
-            for (fs::recursive_directory_iterator it(s->local_dir() / "logs", ec), end;
-                 !ec && it != end; it.increment(ec)) {
-                if (it->path().filename() == "worker.log") {
-                    std::cerr << "==== " << it->path().string() << " (tail)\n"
-                              << tail(system_test::read_all(it->path()), 15);
-                }
-            }
-        }
-        outputs o = read_outputs(_out);
-        std::cerr << "==== outputs: " << o.acked.size() << " ids acked; task pids:";
-        for (const auto& [task, pid] : o.task_pids) {
-            std::cerr << " " << task << "=" << pid;
-        }
-        std::cerr << "\n";
-    }
-
-    fs::path _dir;
-    fs::path _out;
-    std::string _root;
-    common::zk_paths _paths;
-    std::vector<std::vector<int>> _slots;
-    std::unique_ptr<common::zk_cluster_state> _zk;
-    std::unique_ptr<system_test::nimbus_process> _nimbus;
-    std::vector<std::unique_ptr<system_test::supervisor_process>> _supervisors;
-};
+namespace fs = std::filesystem;
 
 // The reference: the package alone, in one process. Also checks the package itself (it runs
 // without supervisors or workers).
@@ -878,92 +568,6 @@ TEST_F(cluster_test, a_lost_supervisor_moves_only_its_own_executors) {
     EXPECT_TRUE(kept()) << "a surviving worker was restarted while the topology finished";
 }
 
-// `tempest rebalance -n 5` of a topology on 4 workers (13 executors: 4+3+3+3 -> 3+3+3+2+2) moves
-// the fewest executors (two) and restarts only the workers whose executor set changed: every
-// worker whose executors Nimbus left as they were keeps its process.
-TEST_F(cluster_test, a_rebalance_restarts_only_the_workers_whose_executors_change) {
-    ASSERT_NO_FATAL_FAILURE(start_cluster({"nimbus.task.timeout.secs=30"}, {}, 3));
-    constexpr int repetitions = 20;
-    constexpr auto total = static_cast<std::size_t>(repetitions * sentence_count);
-    run_result r = submit("rb", {"--workers", "4", "--repetitions", std::to_string(repetitions),
-                                 "--rate", "10", "--message-timeout", "5", "--max-pending", "20"});
-    ASSERT_EQ(r.status, 0) << r.out << r.err;
-    auto all_workers = [&] {
-        std::map<std::string, pid_t> w;
-        for (auto& s : _supervisors) {
-            auto more = live_workers(s->local_dir());
-            w.insert(more.begin(), more.end());
-        }
-        return w;
-    };
-    // port -> its executors' task ranges, as Nimbus reports them.
-    using layout = std::map<int, std::set<std::pair<int, int>>>;
-    auto executor_layout = [&]() -> std::optional<layout> {
-        auto ex = executors("rb");
-        if (!ex) {
-            return std::nullopt;
-        }
-        layout l;
-        for (const auto& e : *ex) {
-            l[e.port].insert({e.task_start, e.task_end});
-        }
-        return l;
-    };
-    std::map<std::string, pid_t> before_workers;
-    ASSERT_TRUE(wait_until([&] { return (before_workers = all_workers()).size() == 4; }, 30s))
-        << before_workers.size() << " workers running, want 4";
-    ASSERT_TRUE(wait_until([&] { return read_outputs(_out).acked.size() >= 20; }, 30s))
-        << "no progress before the rebalance";
-    std::optional<layout> before;
-    ASSERT_TRUE(wait_until([&] { return (before = executor_layout()).has_value(); }, 10s));
-    ASSERT_EQ(before->size(), 4u);
-
-    run_result rb = cli("rebalance", {"rb", "-w", "0", "-n", "5"});
-    ASSERT_EQ(rb.status, 0) << rb.out << rb.err;
-    std::optional<layout> after;
-    EXPECT_TRUE(wait_until(
-        [&] {
-            after = executor_layout();
-            return after && after->size() == 5;
-        },
-        30s))
-        << "not on 5 workers after the rebalance";
-    ASSERT_TRUE(after.has_value());
-    int moved = 0;
-    std::size_t unchanged = 0;
-    for (const auto& [port, ranges] : *before) {
-        auto it = after->find(port);
-        for (const auto& range : ranges) {
-            moved += it == after->end() || !it->second.contains(range) ? 1 : 0;
-        }
-        unchanged += it != after->end() && it->second == ranges ? 1 : 0;
-    }
-    EXPECT_EQ(moved, 2) << "13 executors from 4 to 5 workers: two must move, no more";
-    EXPECT_EQ(unchanged, 2u);
-
-    // The supervisors settle on 5 workers; the old processes still running are exactly the
-    // workers left unchanged.
-    std::map<std::string, pid_t> now;
-    auto old_alive = [&] {
-        std::size_t n = 0;
-        for (const auto& [id, pid] : before_workers) {
-            n += now.contains(id) && now.at(id) == pid ? 1 : 0;
-        }
-        return n;
-    };
-    EXPECT_TRUE(wait_until(
-        [&] { return (now = all_workers()).size() == 5 && old_alive() == unchanged; }, 30s))
-        << now.size() << " workers, " << old_alive() << " of them from before, want 5 and "
-        << unchanged;
-    EXPECT_TRUE(holds_for(
-        [&] { return (now = all_workers()).size() == 5 && old_alive() == unchanged; }, 3s))
-        << "workers restarted after the rebalance settled";
-
-    std::size_t acked = 0;
-    EXPECT_TRUE(wait_until([&] { return (acked = read_outputs(_out).acked.size()) == total; }, 60s))
-        << acked << " of " << total << " message ids acked";
-}
-
 // More workers requested than the cluster has slots: Nimbus runs every executor on the slots
 // there are, and `tempest jar --wait` says so and finishes instead of waiting for workers that
 // cannot come.
@@ -1094,6 +698,6 @@ int main(int argc, char** argv) {
     ::prctl(PR_SET_CHILD_SUBREAPER, 1);
     // The test's own ZooKeeper client logs only trouble.
     tempest::common::init_logging("warn");
-    ::testing::AddGlobalTestEnvironment(new tempest::zk_environment);
+    ::testing::AddGlobalTestEnvironment(new tempest::system_test::zk_environment);
     return RUN_ALL_TESTS();
 }

@@ -136,6 +136,10 @@ std::vector<component_stats> local_cluster::stats(const std::string& name) const
     return _impl->find(name, true)->stats();
 }
 
+std::vector<executor_totals> local_cluster::totals(const std::string& name) const {
+    return _impl->find(name, true)->totals();
+}
+
 std::vector<error_record> local_cluster::errors(const std::string& name) const {
     return _impl->find(name, true)->errors();
 }

@@ -48,6 +48,8 @@ class local_cluster final : public tempest::submitter {
     std::vector<std::string> topology_names() const;
     topology_status status(const std::string& name) const;
     std::vector<component_stats> stats(const std::string& name) const;
+    // Per executor, in plan order: its running totals, time backpressured and queue figures.
+    std::vector<executor_totals> totals(const std::string& name) const;
     std::vector<error_record> errors(const std::string& name) const;
 
   private:
