@@ -20,6 +20,12 @@ inline constexpr const char* nimbus_task_timeout_secs = "nimbus.task.timeout.sec
 inline constexpr const char* nimbus_task_launch_secs = "nimbus.task.launch.secs";
 inline constexpr const char* nimbus_supervisor_timeout_secs = "nimbus.supervisor.timeout.secs";
 inline constexpr const char* nimbus_file_upload_max_bytes = "nimbus.file.upload.max.bytes";
+// The Thrift server's bounds (nimbus_server, frame_server.h).
+inline constexpr const char* nimbus_thrift_max_buffer_size = "nimbus.thrift.max_buffer_size";
+inline constexpr const char* nimbus_thrift_threads = "nimbus.thrift.threads";
+inline constexpr const char* nimbus_thrift_max_connections = "nimbus.thrift.max.connections";
+inline constexpr const char* nimbus_thrift_client_idle_timeout_secs =
+    "nimbus.thrift.client.idle.timeout.secs";
 }  // namespace keys
 
 // What Nimbus' parts need from the daemon config. A plain value; copied into each part.
