@@ -23,17 +23,47 @@
 #include <algorithm>
 #include <chrono>
 #include <condition_variable>
+#include <cstdint>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <stdexcept>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 namespace tempest::nimbus {
 
 namespace {
+
+// Warns of requests the protocol refused: at most one line a second, counting the others, so
+// that a flood of bad calls cannot flood the log. Called from frame_server's worker threads.
+class refusal_log {
+  public:
+    void warn(const std::string& peer, const std::string& error, bool closed) {
+        std::uint64_t skipped = 0;
+        {
+            std::scoped_lock lock(_mu);
+            auto now = std::chrono::steady_clock::now();
+            if (now - _last < std::chrono::seconds(1)) {
+                ++_skipped;
+                return;
+            }
+            _last = now;
+            skipped = std::exchange(_skipped, 0);
+        }
+        log().warn("Thrift request from {}: {}{}{}", peer, error,
+                   closed ? " (connection closed)" : "",
+                   skipped == 0 ? std::string()
+                                : " (and " + std::to_string(skipped) + " more refused since)");
+    }
+
+  private:
+    std::mutex _mu;  // guards the two below
+    std::chrono::steady_clock::time_point _last{};
+    std::uint64_t _skipped = 0;
+};
 
 using session_holder = common::zk_session_holder;
 
@@ -209,12 +239,12 @@ void nimbus_server::start() {
     options.request_timeout =
         std::chrono::seconds(common::conf_int(conf, keys::nimbus_thrift_client_idle_timeout_secs));
     auto processor = std::make_shared<tempest::thrift::NimbusProcessor>(handler);
+    auto refusals = std::make_shared<refusal_log>();
     auto server = std::make_unique<frame_server>(
-        options, [processor](std::string_view request, const std::string& peer) {
+        options, [processor, refusals](std::string_view request, const std::string& peer) {
             auto out = tempest::thrift::process_request(*processor, request);
             if (!out.error.empty()) {
-                log().warn("Thrift request from {}: {}{}", peer, out.error,
-                           out.close ? " (connection closed)" : "");
+                refusals->warn(peer, out.error, out.close);
             }
             return frame_reply{std::move(out.reply), out.close};
         });
