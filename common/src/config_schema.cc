@@ -33,8 +33,18 @@ constexpr std::array schema{
     config_key{.name = "nimbus.supervisor.timeout.secs", .type = t::integer, .min = 1},
     config_key{.name = "nimbus.task.launch.secs", .type = t::integer, .min = 1},
     config_key{.name = "nimbus.task.timeout.secs", .type = t::integer, .min = 1},
+    // Seconds a connection has for each whole request (and to take each reply).
+    config_key{.name = "nimbus.thrift.client.idle.timeout.secs", .type = t::integer, .min = 1},
+    config_key{
+        .name = "nimbus.thrift.max.connections", .type = t::integer, .min = 1, .max = 1 << 20},
+    // Largest request frame; at least 1 MiB so that clients' 512 KiB upload chunks fit.
+    config_key{.name = "nimbus.thrift.max_buffer_size",
+               .type = t::integer,
+               .min = 1 << 20,
+               .max = (1 << 30)},
     // 0 binds any free port (tests); the daemon reports the port it got.
     config_key{.name = "nimbus.thrift.port", .type = t::integer, .min = 0, .max = max_port},
+    config_key{.name = "nimbus.thrift.threads", .type = t::integer, .min = 1, .max = 4096},
     config_key{.name = "storm.local.dir", .type = t::string},
     config_key{.name = "storm.local.hostname", .type = t::string, .nullable = true},
     config_key{.name = "storm.thrift.socket.timeout.ms", .type = t::integer, .min = 1},

@@ -59,7 +59,8 @@ class file_transfers {
     // The next chunk (at most chunk_bytes), empty at the end (which ends the session).
     std::string download_chunk(const std::string& id);
 
-    static constexpr std::size_t chunk_bytes = 1 << 20;
+    // 512 KiB: a reply frame a client with Storm's 1 MiB frame limit still reads.
+    static constexpr std::size_t chunk_bytes = 512 * 1024;
 
     const std::filesystem::path& inbox() const noexcept { return _inbox; }
 

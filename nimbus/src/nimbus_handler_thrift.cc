@@ -3,6 +3,7 @@
 // topology_queries, maps nimbus_error to the IDL's exceptions.
 #include "nimbus_error.h"
 #include "nimbus_handler.h"
+#include "nimbus_settings.h"
 #include "tempest/common/config_keys.h"
 #include "tempest/thrift/binary_codec.h"
 #include "tempest/thrift/cluster_records_convert.h"
@@ -225,6 +226,9 @@ void nimbus_handler::downloadChunk(std::string& _return, const std::string& id) 
 void nimbus_handler::getNimbusConf(std::string& _return) {
     // The configured nimbus.thrift.port may be 0 (any free port): report the one served on.
     config conf = _service.daemon_conf();
+    // The frame limit clients must respect, also when the conf was built without it (tests).
+    conf.set(keys::nimbus_thrift_max_buffer_size,
+             common::conf_int(conf, keys::nimbus_thrift_max_buffer_size));
     {
         std::scoped_lock lock(_mu);
         if (_port > 0) {

@@ -1,13 +1,16 @@
 // SPDX-License-Identifier: Apache-2.0
-// nimbus_server: ZooKeeper session + nimbus_handler + a Thrift TThreadedServer (framed
-// transport, binary protocol). It registers itself under nimbuses/<host:port> (ephemeral
-// NimbusSummary) and joins the leader election (ephemeral sequential leader/nimbus-<seq>, the
-// lowest leads; a standby refuses changes naming the leader, keeps a copy of the leader's code
-// and takes over when it goes). When the ZooKeeper session expires, a keeper thread opens a new
-// session behind the same cluster_state (session_holder), registers again and rejoins the
-// election; the handler never notices beyond the calls that failed meanwhile.
+// nimbus_server: ZooKeeper session + nimbus_handler + the Thrift service (framed transport,
+// binary protocol) behind frame_server, which bounds frames, connections, threads and time. It
+// registers itself under nimbuses/<host:port> (ephemeral NimbusSummary) and joins the leader
+// election (ephemeral sequential leader/nimbus-<seq>, the lowest leads; a standby refuses changes
+// naming the leader, keeps a copy of the leader's code and takes over when it goes). When the
+// ZooKeeper session expires, a keeper thread opens a new session behind the same cluster_state
+// (session_holder), registers again and rejoins the election; the handler never notices beyond the
+// calls that failed meanwhile.
+#include "frame_server.h"
 #include "logger.h"
 #include "nimbus_handler.h"
+#include "nimbus_settings.h"
 #include "tempest/common/config_keys.h"
 #include "tempest/common/log.h"
 #include "tempest/common/zk_cluster_state.h"
@@ -15,45 +18,51 @@
 #include "tempest/common/zk_session_holder.h"
 #include "tempest/nimbus/nimbus_server.h"
 #include "tempest/thrift/binary_codec.h"
-
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <thrift/protocol/TBinaryProtocol.h>
-#include <thrift/server/TThreadedServer.h>
-#include <thrift/transport/TBufferTransports.h>
-#include <thrift/transport/TServerSocket.h>
+#include "tempest/thrift/thrift_request.h"
 
 #include <algorithm>
 #include <chrono>
 #include <condition_variable>
-#include <future>
+#include <cstdint>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <stdexcept>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 namespace tempest::nimbus {
 
 namespace {
 
-// Tells start() when the server socket listens (or that serve() failed before).
-class ready_handler : public apache::thrift::server::TServerEventHandler {
+// Warns of requests the protocol refused: at most one line a second, counting the others, so
+// that a flood of bad calls cannot flood the log. Called from frame_server's worker threads.
+class refusal_log {
   public:
-    explicit ready_handler(std::promise<void>& ready) : _ready(ready) {}
-    void preServe() override {
-        std::call_once(_once, [this] { _ready.set_value(); });
-    }
-    void fail(std::exception_ptr e) {
-        std::call_once(_once, [&] { _ready.set_exception(e); });
+    void warn(const std::string& peer, const std::string& error, bool closed) {
+        std::uint64_t skipped = 0;
+        {
+            std::scoped_lock lock(_mu);
+            auto now = std::chrono::steady_clock::now();
+            if (now - _last < std::chrono::seconds(1)) {
+                ++_skipped;
+                return;
+            }
+            _last = now;
+            skipped = std::exchange(_skipped, 0);
+        }
+        log().warn("Thrift request from {}: {}{}{}", peer, error,
+                   closed ? " (connection closed)" : "",
+                   skipped == 0 ? std::string()
+                                : " (and " + std::to_string(skipped) + " more refused since)");
     }
 
   private:
-    std::promise<void>& _ready;
-    std::once_flag _once;
+    std::mutex _mu;  // guards the two below
+    std::chrono::steady_clock::time_point _last{};
+    std::uint64_t _skipped = 0;
 };
 
 using session_holder = common::zk_session_holder;
@@ -91,8 +100,7 @@ struct nimbus_server::impl {
     config conf;
     std::mutex mu;  // guards the members up to `started`
     std::shared_ptr<nimbus_handler> handler;
-    std::shared_ptr<apache::thrift::server::TThreadedServer> server;
-    std::thread thread;
+    std::unique_ptr<frame_server> server;
     int port = 0;
     bool started = false;
 
@@ -221,37 +229,32 @@ void nimbus_server::start() {
     im->state.replace(std::make_shared<common::zk_cluster_state>(im->zk));
     auto handler = std::make_shared<nimbus_handler>(im->state, conf);
 
-    int want_port = static_cast<int>(common::conf_int(conf, common::keys::nimbus_thrift_port));
-    auto socket = std::make_shared<transport::TServerSocket>(want_port);
-    auto server = std::make_shared<server::TThreadedServer>(
-        std::make_shared<tempest::thrift::NimbusProcessor>(handler), socket,
-        std::make_shared<transport::TFramedTransportFactory>(),
-        std::make_shared<protocol::TBinaryProtocolFactory>());
-    std::promise<void> ready;
-    auto events = std::make_shared<ready_handler>(ready);
-    server->setServerEventHandler(events);
-    std::thread thread([server, events] {
-        try {
-            server->serve();
-        } catch (const std::exception& e) {
-            log().error("Nimbus Thrift server stopped: {}", e.what());
-            events->fail(std::current_exception());
-        }
-    });
+    frame_server_options options;
+    options.port = static_cast<int>(common::conf_int(conf, common::keys::nimbus_thrift_port));
+    options.max_frame_bytes =
+        static_cast<std::size_t>(common::conf_int(conf, keys::nimbus_thrift_max_buffer_size));
+    options.threads = static_cast<int>(common::conf_int(conf, keys::nimbus_thrift_threads));
+    options.max_connections =
+        static_cast<int>(common::conf_int(conf, keys::nimbus_thrift_max_connections));
+    options.request_timeout =
+        std::chrono::seconds(common::conf_int(conf, keys::nimbus_thrift_client_idle_timeout_secs));
+    auto processor = std::make_shared<tempest::thrift::NimbusProcessor>(handler);
+    auto refusals = std::make_shared<refusal_log>();
+    auto server = std::make_unique<frame_server>(
+        options, [processor, refusals](std::string_view request, const std::string& peer) {
+            auto out = tempest::thrift::process_request(*processor, request);
+            if (!out.error.empty()) {
+                refusals->warn(peer, out.error, out.close);
+            }
+            return frame_reply{std::move(out.reply), out.close};
+        });
     try {
-        ready.get_future().get();
+        server->start();
     } catch (const std::exception& e) {
-        thread.join();
         im->state.close();
-        throw std::runtime_error("nimbus: cannot serve on port " + std::to_string(want_port) +
-                                 ": " + e.what());
+        throw std::runtime_error(std::string("nimbus: ") + e.what());
     }
-    sockaddr_in addr{};
-    socklen_t len = sizeof(addr);
-    int port = want_port;
-    if (getsockname(socket->getSocketFD(), reinterpret_cast<sockaddr*>(&addr), &len) == 0) {
-        port = ntohs(addr.sin_port);
-    }
+    const int port = server->port();
     handler->set_address(common::conf_string_or_empty(conf, common::keys::storm_local_hostname),
                          port);
     tempest::thrift::NimbusSummary self;
@@ -262,7 +265,6 @@ void nimbus_server::start() {
         election = register_nimbus(im->state, self);
     } catch (...) {
         server->stop();
-        thread.join();
         im->state.close();
         throw;
     }
@@ -281,9 +283,12 @@ void nimbus_server::start() {
     tempest::thrift::NimbusSummary leader;
     handler->getLeader(leader);
     log().info(
-        "Nimbus serving on port {} (framed transport, binary protocol); ZooKeeper {} root {} "
+        "Nimbus serving on port {} (framed transport, binary protocol; frames up to {} bytes, {} "
+        "worker threads, up to {} connections, {} s per request); ZooKeeper {} root {} "
         "(session timeout {} ms); local dir {}; leader election node {} ({})",
-        port, im->zk.servers, im->zk.root, im->zk.session_timeout.count(),
+        port, options.max_frame_bytes, options.threads, options.max_connections,
+        options.request_timeout.count() / 1000, im->zk.servers, im->zk.root,
+        im->zk.session_timeout.count(),
         handler->stormdist_dir().parent_path().parent_path().string(),
         common::zk_paths("/").leader() + "/" + election,
         leader.port == port && leader.host == self.host
@@ -291,7 +296,6 @@ void nimbus_server::start() {
             : "standby, leader " + leader.host + ":" + std::to_string(leader.port));
     im->handler = std::move(handler);
     im->server = std::move(server);
-    im->thread = std::move(thread);
     im->port = port;
     im->started = true;
 }
@@ -310,9 +314,6 @@ void nimbus_server::stop() {
         _impl->keeper.join();
     }
     _impl->server->stop();
-    if (_impl->thread.joinable()) {
-        _impl->thread.join();
-    }
     _impl->handler->stop();
     _impl->server.reset();
     _impl->handler.reset();

@@ -26,6 +26,12 @@ inline constexpr const char* nimbus_package_check_command = "nimbus.package.chec
 inline constexpr const char* nimbus_package_check_timeout_secs =
     "nimbus.package.check.timeout.secs";
 inline constexpr const char* nimbus_package_check_memory_mb = "nimbus.package.check.memory.mb";
+// The Thrift server's bounds (nimbus_server, frame_server.h).
+inline constexpr const char* nimbus_thrift_max_buffer_size = "nimbus.thrift.max_buffer_size";
+inline constexpr const char* nimbus_thrift_threads = "nimbus.thrift.threads";
+inline constexpr const char* nimbus_thrift_max_connections = "nimbus.thrift.max.connections";
+inline constexpr const char* nimbus_thrift_client_idle_timeout_secs =
+    "nimbus.thrift.client.idle.timeout.secs";
 }  // namespace keys
 
 // What Nimbus' parts need from the daemon config. A plain value; copied into each part.

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "tempest/thrift/binary_codec.h"
 
+#include "bounded_protocol.h"
+
 #include <thrift/TConfiguration.h>
 #include <thrift/protocol/TBinaryProtocol.h>
 #include <thrift/protocol/TProtocolException.h>
@@ -16,11 +18,11 @@
 namespace tempest::thrift {
 namespace {
 
+using detail::bounded_protocol;
+
 using apache::thrift::TConfiguration;
 using apache::thrift::protocol::TBinaryProtocol;
 using apache::thrift::protocol::TProtocolException;
-using apache::thrift::protocol::TType;
-using apache::thrift::protocol::TVirtualProtocol;
 using apache::thrift::transport::TMemoryBuffer;
 using apache::thrift::transport::TTransportException;
 
@@ -50,87 +52,6 @@ class codec_category_impl final : public std::error_category {
         }
         return "thrift record: unknown codec error " + std::to_string(code);
     }
-};
-
-// TBinaryProtocol, except that a string or container whose declared length cannot fit in the
-// bytes left fails as truncated BEFORE the reader allocates it: plain TBinaryProtocol resizes a
-// string to its declared length (up to 2 GiB) before reading it, and Thrift 0.17 counts a list
-// of structs as needing no bytes at all. Every element takes at least one byte on the wire.
-class bounded_protocol final : public TVirtualProtocol<bounded_protocol, TBinaryProtocol> {
-  public:
-    explicit bounded_protocol(const std::shared_ptr<TMemoryBuffer>& buffer)
-        : TVirtualProtocol(buffer), _buffer(buffer.get()) {}
-
-    uint32_t readString(std::string& str) {
-        int32_t size = 0;
-        uint32_t read = readI32(size);
-        if (size > 0) {
-            require(static_cast<uint32_t>(size));
-        }
-        return read + readStringBody(str, size);
-    }
-    uint32_t readBinary(std::string& str) { return readString(str); }
-
-    // Field and container headers are read here rather than by TBinaryProtocol, which casts any
-    // byte to TType and multiplies a container's declared count in `int`: both undefined
-    // behaviour on garbage.
-    uint32_t readFieldBegin(std::string& /*name*/, TType& type, int16_t& id) {
-        int8_t code = 0;
-        uint32_t read = readByte(code);
-        type = checked_type(code);
-        id = 0;
-        if (type != apache::thrift::protocol::T_STOP) {
-            read += readI16(id);
-        }
-        return read;
-    }
-    uint32_t readListBegin(TType& element, uint32_t& size) {
-        int8_t type = 0;
-        int32_t count = 0;
-        uint32_t read = readByte(type);
-        read += readI32(count);
-        element = checked_type(type);
-        size = checked_count(count);
-        return read;
-    }
-    uint32_t readSetBegin(TType& element, uint32_t& size) { return readListBegin(element, size); }
-    uint32_t readMapBegin(TType& key, TType& value, uint32_t& size) {
-        int8_t key_type = 0;
-        int8_t value_type = 0;
-        int32_t count = 0;
-        uint32_t read = readByte(key_type);
-        read += readByte(value_type);
-        read += readI32(count);
-        key = checked_type(key_type);
-        value = checked_type(value_type);
-        size = checked_count(count);
-        return read;
-    }
-
-  private:
-    static TType checked_type(int8_t code) {
-        if (code < apache::thrift::protocol::T_STOP || code > apache::thrift::protocol::T_UTF16) {
-            throw TProtocolException(TProtocolException::INVALID_DATA, "unknown type code");
-        }
-        return static_cast<TType>(code);
-    }
-
-    uint32_t checked_count(int32_t count) const {
-        if (count < 0) {
-            throw TProtocolException(TProtocolException::NEGATIVE_SIZE);
-        }
-        require(static_cast<uint32_t>(count));
-        return static_cast<uint32_t>(count);
-    }
-
-    void require(uint32_t bytes) const {
-        if (bytes > _buffer->available_read()) {
-            throw TTransportException(TTransportException::END_OF_FILE,
-                                      "a length exceeds the bytes left");
-        }
-    }
-
-    TMemoryBuffer* _buffer;
 };
 
 codec_errc from_protocol_exception(const TProtocolException& e) {

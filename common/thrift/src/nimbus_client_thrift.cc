@@ -30,7 +30,9 @@ namespace {
 
 namespace at = apache::thrift;
 
-constexpr std::size_t chunk_size = 1 << 20;
+// 512 KiB: a chunk and its call fit in Nimbus' smallest frame limit (nimbus.thrift.max_buffer_size
+// is at least 1 MiB, as in Storm).
+constexpr std::size_t chunk_size = 512 * 1024;
 
 int clamp_ms(std::chrono::milliseconds t) {
     return static_cast<int>(std::min<std::int64_t>(t.count(), std::numeric_limits<int>::max()));

@@ -150,12 +150,13 @@ std::string package_bytes() {
     return out;
 }
 
-// Uploads `bytes` in 1 MiB chunks and submits topology `name`; returns its id.
+// Uploads `bytes` in 512 KiB chunks (a call fits nimbus.thrift.max_buffer_size's 1 MiB) and submits
+// topology `name`; returns its id.
 std::string submit(client& c, const std::string& name, const std::string& bytes) {
     std::string location;
     c.nimbus->beginFileUpload(location);
-    for (std::size_t at = 0; at < bytes.size(); at += 1 << 20) {
-        c.nimbus->uploadChunk(location, bytes.substr(at, 1 << 20));
+    for (std::size_t at = 0; at < bytes.size(); at += 512 * 1024) {
+        c.nimbus->uploadChunk(location, bytes.substr(at, 512 * 1024));
     }
     c.nimbus->finishFileUpload(location);
     c.nimbus->submitTopology(name, location, "{}", th::to_thrift(one_spout()));

@@ -15,6 +15,7 @@
 #include "tempest/thrift/cluster_records_codec.h"
 #include "tempest/thrift/cluster_records_types.h"
 #include "tempest/thrift/topology_convert.h"
+#include "thrift_wire.h"
 
 #include <gtest/gtest.h>
 #include <thrift/TApplicationException.h>
@@ -32,6 +33,7 @@
 #include <set>
 #include <string>
 #include <thread>
+#include <vector>
 
 namespace tempest::nimbus {
 namespace {
@@ -130,6 +132,70 @@ TEST(nimbus_server_test, serves_submissions_and_finds_them_after_a_restart) {
         std::vector<th::TopologySummary> list;
         c.nimbus->getTopologySummaries(list);
         EXPECT_TRUE(list.empty());
+    }
+    fs::remove_all(dir);
+}
+
+// The Thrift port under hostile input, through the daemon's own wiring: the frame limit and the
+// request timeout from the conf, getNimbusConf reporting the limit, huge declared lengths
+// refused with RSS bounded, an idle flood closed without delaying a good client.
+TEST(nimbus_server_test, bounds_frames_and_connections_at_its_thrift_port) {
+    test_support::zk_server zk;
+    auto dir = temp_dir();
+    auto conf = nimbus_conf(zk, dir);
+    conf.set("nimbus.thrift.max_buffer_size", 2 * 1024 * 1024);
+    conf.set("nimbus.thrift.client.idle.timeout.secs", 1);
+    {
+        nimbus_server server(conf);
+        server.start();
+        {
+            client c(server.port());
+            std::string json;
+            c.nimbus->getNimbusConf(json);
+            EXPECT_NE(json.find(R"("nimbus.thrift.max_buffer_size":2097152)"), std::string::npos)
+                << json;
+            // A 1.5 MiB chunk fits the configured 2 MiB frames.
+            std::string location;
+            c.nimbus->beginFileUpload(location);
+            c.nimbus->uploadChunk(location, std::string(1536 * 1024, 'p'));
+            c.nimbus->finishFileUpload(location);
+        }
+
+        const auto before = wire::usage();
+        std::vector<std::unique_ptr<wire::raw_connection>> attackers;
+        for (int i = 0; i < 3; ++i) {
+            attackers.push_back(std::make_unique<wire::raw_connection>(server.port()));
+            ASSERT_TRUE(attackers.back()->send(wire::huge_string_frame()));
+        }
+        for (auto& a : attackers) {
+            auto reply = a->read_frame(10s);
+            ASSERT_TRUE(reply);
+            EXPECT_EQ(wire::read_exception(*reply).getType(),
+                      apache::thrift::TApplicationException::PROTOCOL_ERROR);
+        }
+        auto oversized = std::make_unique<wire::raw_connection>(server.port());
+        ASSERT_TRUE(oversized->send(wire::be32(0x7FFFFFF0U) + "abcd"));
+        EXPECT_TRUE(oversized->closed_within(10s));
+        EXPECT_LT(wire::usage().peak_rss_bytes - before.peak_rss_bytes, 64 * wire::mib);
+
+        std::vector<std::unique_ptr<wire::raw_connection>> idle;
+        for (int i = 0; i < 200; ++i) {
+            idle.push_back(std::make_unique<wire::raw_connection>(server.port()));
+        }
+        const auto start = std::chrono::steady_clock::now();
+        {
+            client c(server.port());
+            th::NimbusSummary leader;
+            c.nimbus->getLeader(leader);
+            EXPECT_EQ(leader.port, server.port());
+        }
+        EXPECT_LT(std::chrono::steady_clock::now() - start, 2s);
+        for (auto& c : idle) {
+            EXPECT_TRUE(c->closed_within(10s));
+        }
+        for (auto& a : attackers) {
+            EXPECT_TRUE(a->closed_within(10s));  // idle after their answer
+        }
     }
     fs::remove_all(dir);
 }

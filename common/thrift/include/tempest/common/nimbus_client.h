@@ -170,7 +170,7 @@ class nimbus_client {
     // "host:port" of the Nimbus this client talks to.
     const std::string& endpoint() const noexcept;
 
-    // Uploads the file at `path` in 1 MiB chunks (beginFileUpload, uploadChunk, finishFileUpload)
+    // Uploads the file at `path` in 512 KiB chunks (beginFileUpload, uploadChunk, finishFileUpload)
     // and returns the location Nimbus gave it, for submit(). Throws nimbus_error, and
     // std::runtime_error when the file cannot be read.
     std::string upload_package(const std::string& path, const progress_fn& progress);
