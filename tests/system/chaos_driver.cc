@@ -17,10 +17,10 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <cerrno>
-#include <cstring>
 #include <atomic>
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <iomanip>
 #include <map>
 #include <memory>
@@ -54,7 +54,9 @@ const std::vector<std::pair<fault_kind, std::string>>& kind_names() {
     return names;
 }
 
-double seconds(clock_type::duration d) { return std::chrono::duration<double>(d).count(); }
+double seconds(clock_type::duration d) {
+    return std::chrono::duration<double>(d).count();
+}
 
 // Daemon periods short enough that failures are noticed within seconds; ZooKeeper sessions of
 // 6 s (three ticks of a default ZooKeeper are 6 s as well).
@@ -88,8 +90,8 @@ struct sample {
 class feeder {
   public:
     feeder(fs::path dir, double rate) : _dir(std::move(dir)), _rate(rate), _ledger(_dir) {
-        _fd = ::open((_dir / "source.txt").c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC,
-                     0644);
+        _fd =
+            ::open((_dir / "source.txt").c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
         if (_fd < 0) {
             throw std::runtime_error("chaos: cannot open " + (_dir / "source.txt").string());
         }
@@ -163,7 +165,7 @@ class feeder {
     std::atomic<bool> _producing{true};
     std::atomic<std::uint64_t> _written{0};
     mutable std::mutex _mu;
-    ledger_reader _ledger;        // guarded by _mu
+    ledger_reader _ledger;         // guarded by _mu
     std::vector<sample> _samples;  // guarded by _mu
     std::thread _thread;
 };
@@ -272,9 +274,9 @@ class cluster {
             args.insert(args.end(), {"-c", o});
         }
         args.insert(args.end(),
-                    {TEMPEST_CHAOS_TEST_PKG, "--name", "chaos", "--dir", (_o.dir / "ledger").string(),
-                     "--workers", "3", "--relays", std::to_string(_o.relays), "--burn-us",
-                     std::to_string(_o.burn_us)});
+                    {TEMPEST_CHAOS_TEST_PKG, "--name", "chaos", "--dir",
+                     (_o.dir / "ledger").string(), "--workers", "3", "--relays",
+                     std::to_string(_o.relays), "--burn-us", std::to_string(_o.burn_us)});
         tempest_process p(args);
         int status = p.wait(120s);
         if (status != 0) {
@@ -319,8 +321,8 @@ class cluster {
                 return;
             }
             case fault_kind::supervisor_restart: {
-                std::size_t i = std::uniform_int_distribution<std::size_t>(
-                    0, _supervisors.size() - 1)(_rng);
+                std::size_t i =
+                    std::uniform_int_distribution<std::size_t>(0, _supervisors.size() - 1)(_rng);
                 auto& s = *_supervisors[i];
                 r.target = "supervisor " + s.name();
                 auto sessions = registered();
@@ -375,7 +377,8 @@ class cluster {
                 args.insert(args.end(), {TEMPEST_CHAOS_TEST_PKG, "--name", probe, "--dir",
                                          (_o.dir / probe).string(), "--workers", "1"});
                 run_result sub = system_test::run(args);
-                run_result kill = system_test::run({"kill", "--nimbus", leader_address(), probe, "-w", "0"});
+                run_result kill =
+                    system_test::run({"kill", "--nimbus", leader_address(), probe, "-w", "0"});
                 r.note = sub.status == 0 ? "submit to the new leader ok"
                                          : "SUBMIT FAILED: " + sub.err.substr(0, 200);
                 if (kill.status != 0) {
@@ -486,9 +489,8 @@ class cluster {
             std::string name(1, static_cast<char>('a' + i));
             fs::path local = _o.dir / ("supervisor-" + name);
             fs::create_directories(local);
-            if (i == _o.supervisors - 1 &&
-                std::find(_o.faults.begin(), _o.faults.end(), fault_kind::disk_full) !=
-                    _o.faults.end()) {
+            if (i == _o.supervisors - 1 && std::find(_o.faults.begin(), _o.faults.end(),
+                                                     fault_kind::disk_full) != _o.faults.end()) {
                 mount_tmpfs(local);
             }
             std::vector<std::string> o = zk_overrides();
@@ -629,9 +631,10 @@ std::string report::table() const {
         }
         return o.str();
     };
-    s << std::left << std::setw(3) << "#" << std::setw(19) << "fault" << std::setw(26)
-      << "target" << std::right << std::setw(7) << "at s" << std::setw(9) << "detect s"
-      << std::setw(10) << "to 90% s" << std::setw(7) << "min %" << "  ledger / note\n";
+    s << std::left << std::setw(3) << "#" << std::setw(19) << "fault" << std::setw(26) << "target"
+      << std::right << std::setw(7) << "at s" << std::setw(9) << "detect s" << std::setw(10)
+      << "to 90% s" << std::setw(7) << "min %"
+      << "  ledger / note\n";
     for (std::size_t i = 0; i < faults.size(); ++i) {
         const auto& f = faults[i];
         s << std::left << std::setw(3) << i + 1 << std::setw(19) << fault_name(f.kind)

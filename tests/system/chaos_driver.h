@@ -47,13 +47,13 @@ std::vector<fault_kind> parse_faults(const std::string& comma_separated);
 struct options {
     std::filesystem::path dir;  // work directory (created; logs and ledger stay there)
     int supervisors = 3;
-    double rate = 200;  // messages appended to the source per second
-    std::chrono::seconds period{15};  // from one fault to the next (longer while not recovered)
+    double rate = 200;                  // messages appended to the source per second
+    std::chrono::seconds period{15};    // from one fault to the next (longer while not recovered)
     std::chrono::seconds duration{90};  // of the fault schedule (after warm-up)
-    std::vector<fault_kind> faults;   // cycled in this order
-    bool zk_force_sync = true;        // ZooKeeper as users run it
-    int burn_us = 0;                  // busy work per tuple in the relay bolt (CPU load)
-    int relays = 4;                   // relay executors
+    std::vector<fault_kind> faults;     // cycled in this order
+    bool zk_force_sync = true;          // ZooKeeper as users run it
+    int burn_us = 0;                    // busy work per tuple in the relay bolt (CPU load)
+    int relays = 4;                     // relay executors
     unsigned seed = 1;
     std::ostream* out = nullptr;  // progress lines (nullptr: none)
 };
@@ -74,7 +74,7 @@ struct report {
     ledger_result ledger;            // over every id the producer wrote
     int zk_session_expirations = 0;  // "ZooKeeper session expired" lines in all daemon logs
     double rate = 0;
-    double seconds = 0;  // whole run
+    double seconds = 0;   // whole run
     std::string skipped;  // faults that could not run here, and why
 
     // The per-fault table, then the ledger and session lines.

@@ -48,9 +48,9 @@ double number(const std::string& flag, const std::string& text) {
 int main(int argc, char** argv) {
     namespace chaos = tempest::system_test::chaos;
     std::map<std::string, std::string> opts = {
-        {"minutes", "2"},  {"faults", "all"},   {"rate", "200"}, {"period", "15"},
-        {"supervisors", "3"}, {"zk-fsync", "1"}, {"burn-us", "0"}, {"seed", "1"},
-        {"dir", ""},
+        {"minutes", "2"}, {"faults", "all"},    {"rate", "200"},
+        {"period", "15"}, {"supervisors", "3"}, {"zk-fsync", "1"},
+        {"burn-us", "0"}, {"seed", "1"},        {"dir", ""},
     };
     for (int i = 1; i < argc; ++i) {
         std::string_view arg = argv[i];
@@ -61,8 +61,8 @@ int main(int argc, char** argv) {
     }
     chaos::options o;
     try {
-        o.duration = std::chrono::seconds(
-            static_cast<long>(number("minutes", opts["minutes"]) * 60));
+        o.duration =
+            std::chrono::seconds(static_cast<long>(number("minutes", opts["minutes"]) * 60));
         o.faults = chaos::parse_faults(opts["faults"]);
         o.rate = number("rate", opts["rate"]);
         o.period = std::chrono::seconds(static_cast<long>(number("period", opts["period"])));
@@ -80,7 +80,8 @@ int main(int argc, char** argv) {
         return usage("--rate must be positive and --period at least 5");
     }
     if (opts["dir"].empty()) {
-        std::string tmpl = (std::filesystem::temp_directory_path() / "tempest-chaos-XXXXXX").string();
+        std::string tmpl =
+            (std::filesystem::temp_directory_path() / "tempest-chaos-XXXXXX").string();
         if (::mkdtemp(tmpl.data()) == nullptr) {
             return usage("cannot create a directory under " +
                          std::filesystem::temp_directory_path().string());

@@ -35,8 +35,9 @@ TEST(chaos_test, a_mixed_schedule_loses_nothing_and_recovers) {
     o.rate = 200;
     o.period = 12s;
     o.duration = 70s;
-    o.faults = {fault_kind::worker_kill,     fault_kind::worker_stop, fault_kind::supervisor_restart,
-                fault_kind::nimbus_failover, fault_kind::zk_restart,  fault_kind::disk_full};
+    o.faults = {fault_kind::worker_kill,        fault_kind::worker_stop,
+                fault_kind::supervisor_restart, fault_kind::nimbus_failover,
+                fault_kind::zk_restart,         fault_kind::disk_full};
     o.out = &std::cout;
 
     report r = run(o);
@@ -50,8 +51,8 @@ TEST(chaos_test, a_mixed_schedule_loses_nothing_and_recovers) {
         if (!skipped) {
             EXPECT_TRUE(f.detect.has_value()) << fault_name(f.kind) << ": " << f.note;
         }
-        EXPECT_TRUE(f.recover.has_value()) << fault_name(f.kind) << " " << f.target << ": "
-                                           << f.note;
+        EXPECT_TRUE(f.recover.has_value())
+            << fault_name(f.kind) << " " << f.target << ": " << f.note;
         EXPECT_EQ(f.ledger.rfind("ok", 0), 0U) << fault_name(f.kind) << ": " << f.ledger;
         if (f.kind == fault_kind::nimbus_failover) {
             EXPECT_NE(f.note.find("submit to the new leader ok"), std::string::npos) << f.note;
