@@ -253,6 +253,10 @@ class cluster {
         _zk.reset();
         _zk_server.reset();
         if (!_tmpfs.empty()) {
+            // The supervisor's log lives on the tmpfs: keep a copy beside the others.
+            std::error_code ec;
+            fs::copy_file(_tmpfs / "supervisor.out", _o.dir / "supervisor-on-tmpfs.out",
+                          fs::copy_options::overwrite_existing, ec);
             (void)::umount2(_tmpfs.c_str(), MNT_DETACH);  // teardown: best effort
         }
     }
@@ -394,7 +398,7 @@ class cluster {
                 _zk_server->stop();
                 std::this_thread::sleep_for(5s);  // the fault's length: down for 5 s
                 _zk_server->start();
-                auto sessions = registered();
+                double serving = since();
                 bool ok = wait_until(
                     [&] {
                         auto now = registered();
@@ -403,7 +407,8 @@ class cluster {
                     60s);
                 if (ok) {
                     r.detect = since();
-                    r.note = "supervisors registered again";
+                    r.note = "serving again at " + std::to_string(serving).substr(0, 4) +
+                             " s, supervisors registered";
                 } else {
                     r.note = "supervisors not all registered within 60 s";
                 }
@@ -429,9 +434,29 @@ class cluster {
                 r.detect = since();
                 return;
             }
-            case fault_kind::load:
+            case fault_kind::load: {
+                // Nothing is injected: for most of the period, watch whether the load alone
+                // makes a worker be replaced (missed heartbeats) or a supervisor lose its
+                // ZooKeeper session (its ephemeral node changes owner).
                 r.target = "none (CPU load only)";
+                auto sessions = registered();
+                auto workers = all_workers();
+                std::this_thread::sleep_for(_o.period - 1s);  // the observation's length
+                auto now_sessions = registered();
+                auto now_workers = all_workers();
+                std::size_t replaced = std::count_if(workers.begin(), workers.end(), [&](auto& w) {
+                    return !now_workers.contains(w.first);
+                });
+                std::size_t changed =
+                    std::count_if(sessions.begin(), sessions.end(), [&](const auto& e) {
+                        auto it = now_sessions.find(e.first);
+                        return it == now_sessions.end() || it->second != e.second;
+                    });
+                r.note = std::to_string(replaced) + "/" + std::to_string(workers.size()) +
+                         " workers replaced, " + std::to_string(changed) + "/" +
+                         std::to_string(sessions.size()) + " supervisor sessions changed";
                 return;
+            }
         }
     }
 
@@ -702,6 +727,8 @@ report run(const options& o) {
             r.recover = 0;
         } else if (!w.empty() && *last_bad != w.back().first) {
             r.recover = seconds(*last_bad - t0);
+        } else if (r.kind == fault_kind::load) {
+            r.note += "; below 90% of the rate at the end: the load exceeds the capacity";
         } else {
             r.note += (r.note.empty() ? "" : "; ") + std::string("NOT RECOVERED");
         }
