@@ -3,6 +3,7 @@
 // the measurements.
 #include "chaos_driver.h"
 
+#include "chaos_feeder.h"
 #include "cluster_process.h"
 #include "nimbus_process.h"
 #include "tempest/common/zk_cluster_state.h"
@@ -36,7 +37,6 @@ namespace tempest::system_test::chaos {
 
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
-using clock_type = std::chrono::steady_clock;
 using test_support::wait_until;
 
 namespace {
@@ -76,118 +76,6 @@ std::vector<std::string> period_overrides() {
         "supervisor.worker.start.timeout.secs=30",
         "supervisor.worker.shutdown.sleep.secs=1",
     };
-}
-
-// One throughput sample: distinct ids processed and acked at time t.
-struct sample {
-    clock_type::time_point t;
-    std::uint64_t processed;
-    std::uint64_t acked;
-};
-
-// The producer and sampler thread: appends ids to <dir>/source.txt at `rate` per second (whole
-// lines, one write per 50 ms batch) and polls the ledger every 200 ms.
-class feeder {
-  public:
-    feeder(fs::path dir, double rate) : _dir(std::move(dir)), _rate(rate), _ledger(_dir) {
-        _fd =
-            ::open((_dir / "source.txt").c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-        if (_fd < 0) {
-            throw std::runtime_error("chaos: cannot open " + (_dir / "source.txt").string());
-        }
-        _thread = std::thread([this] { loop(); });
-    }
-    ~feeder() {
-        _stop = true;
-        _thread.join();
-        ::close(_fd);
-    }
-    feeder(const feeder&) = delete;
-    feeder& operator=(const feeder&) = delete;
-
-    // Stops appending; the ids written are [0, written()).
-    void stop_producing() { _producing = false; }
-    std::uint64_t written() const { return _written.load(); }
-
-    std::vector<sample> samples() const {
-        std::lock_guard lock(_mu);
-        return _samples;
-    }
-    ledger_result check(std::uint64_t n) const {
-        std::lock_guard lock(_mu);
-        return _ledger.check(n);
-    }
-    // The longest prefix [0, k) of ids that the spout saw acked.
-    std::uint64_t acked_prefix() const {
-        std::lock_guard lock(_mu);
-        std::uint64_t n = _written.load();
-        ledger_result r = _ledger.check(n);
-        return r.first_unacked.empty() ? n : r.first_unacked.front();
-    }
-    std::uint64_t distinct_acked() const {
-        std::lock_guard lock(_mu);
-        return _ledger.distinct_acked();
-    }
-
-  private:
-    void loop() {
-        auto start = clock_type::now();
-        auto next_poll = start;
-        std::string batch;
-        while (!_stop) {
-            auto now = clock_type::now();
-            if (_producing) {
-                auto due = static_cast<std::uint64_t>(seconds(now - start) * _rate);
-                batch.clear();
-                for (std::uint64_t id = _written; id < due; ++id) {
-                    batch += std::to_string(id) + "\n";
-                }
-                if (!batch.empty() && ::write(_fd, batch.data(), batch.size()) ==
-                                          static_cast<ssize_t>(batch.size())) {
-                    _written = due;
-                }
-            }
-            if (now >= next_poll) {
-                next_poll = now + 200ms;
-                std::lock_guard lock(_mu);
-                _ledger.poll();
-                _samples.push_back(
-                    {clock_type::now(), _ledger.distinct_processed(), _ledger.distinct_acked()});
-            }
-            std::this_thread::sleep_for(50ms);  // the producer's pace, not a synchronisation
-        }
-    }
-
-    fs::path _dir;
-    double _rate;
-    int _fd = -1;
-    std::atomic<bool> _stop{false};
-    std::atomic<bool> _producing{true};
-    std::atomic<std::uint64_t> _written{0};
-    mutable std::mutex _mu;
-    ledger_reader _ledger;         // guarded by _mu
-    std::vector<sample> _samples;  // guarded by _mu
-    std::thread _thread;
-};
-
-// The throughput (ids/s) over the 2 s (or a little more) window ending at each sample from
-// `from` on.
-std::vector<std::pair<clock_type::time_point, double>> windows(const std::vector<sample>& s,
-                                                               clock_type::time_point from) {
-    std::vector<std::pair<clock_type::time_point, double>> out;
-    std::size_t j = 0;
-    for (std::size_t i = 0; i < s.size(); ++i) {
-        // j: the latest sample at least 2 s before sample i.
-        while (j + 1 < i && s[i].t - s[j + 1].t >= 2s) {
-            ++j;
-        }
-        if (s[i].t < from || s[i].t - s[j].t < 2s) {
-            continue;
-        }
-        out.emplace_back(s[i].t, static_cast<double>(s[i].processed - s[j].processed) /
-                                     seconds(s[i].t - s[j].t));
-    }
-    return out;
 }
 
 constexpr const char* expired_line = "ZooKeeper session expired";
