@@ -32,6 +32,7 @@
 #include <sstream>
 #include <stdexcept>
 #include <thread>
+#include <type_traits>
 
 namespace tempest::system_test::chaos {
 
@@ -110,7 +111,7 @@ class cluster {
         _root = "/chaos-" + std::to_string(::getpid());
         _paths = common::zk_paths(_root);
         _zk_server = std::make_unique<test_support::zk_server>(test_support::zk_server::options{
-            .tick = 2000ms, .start_timeout = 60000ms, .force_sync = _o.zk_force_sync});
+            .tick = 2000ms, .start_timeout = 120000ms, .force_sync = _o.zk_force_sync});
         _zk = std::make_unique<common::zk_cluster_state>(common::zk_options{
             .servers = _zk_server->connect_string(),
             .root = "",
@@ -278,14 +279,17 @@ class cluster {
                 }
                 // The killed one comes back as the standby.
                 _nimbus_expirations += count_expirations(_nimbus[lead]->err());
-                _nimbus[lead] = start_nimbus(lead);
+                _nimbus[lead] = retry("restarting nimbus", [&] { return start_nimbus(lead); });
                 return;
             }
             case fault_kind::zk_restart: {
                 r.target = "zookeeper";
                 _zk_server->stop();
                 std::this_thread::sleep_for(5s);  // the fault's length: down for 5 s
-                _zk_server->start();
+                retry("restarting ZooKeeper", [&] {
+                    _zk_server->start();
+                    return true;
+                });
                 double serving = since();
                 bool ok = wait_until(
                     [&] {
@@ -349,6 +353,22 @@ class cluster {
     }
 
   private:
+    // f(), tried again while it throws (a daemon slow to start on a loaded machine) for up to
+    // 5 minutes; then the last exception goes on, saying what was being done.
+    template <typename F>
+    static std::invoke_result_t<F&> retry(const std::string& what, F&& f) {
+        auto deadline = clock_type::now() + 5min;
+        for (;;) {
+            try {
+                return f();
+            } catch (const std::exception& e) {
+                if (clock_type::now() > deadline) {
+                    throw std::runtime_error(what + ": " + e.what());
+                }
+            }
+        }
+    }
+
     std::vector<std::string> zk_overrides() const {
         return {
             "storm.zookeeper.servers=[127.0.0.1]",
@@ -595,7 +615,13 @@ report run(const options& o) {
         r.kind = o.faults[i % o.faults.size()];
         auto t0 = clock_type::now();
         r.at = seconds(t0 - start);
-        c.inject(r);
+        try {
+            c.inject(r);
+        } catch (const std::exception& e) {
+            // The driver could not complete the fault (a daemon that did not come back in
+            // 5 minutes): recorded, and the schedule goes on with what runs.
+            r.note += (r.note.empty() ? "" : "; ") + std::string("DRIVER ERROR: ") + e.what();
+        }
         say(fault_name(r.kind) + " " + r.target + ": detect " +
             (r.detect ? std::to_string(*r.detect) : "-") + " " + r.note);
         // The period, and on while the last window is below 90% (60 s at most).

@@ -54,6 +54,7 @@ TEST(chaos_test, a_mixed_schedule_loses_nothing_and_recovers) {
         EXPECT_TRUE(f.recover.has_value())
             << fault_name(f.kind) << " " << f.target << ": " << f.note;
         EXPECT_EQ(f.ledger.rfind("ok", 0), 0U) << fault_name(f.kind) << ": " << f.ledger;
+        EXPECT_EQ(f.note.find("DRIVER ERROR"), std::string::npos) << f.note;
         if (f.kind == fault_kind::nimbus_failover) {
             EXPECT_NE(f.note.find("submit to the new leader ok"), std::string::npos) << f.note;
         }
