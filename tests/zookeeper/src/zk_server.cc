@@ -129,7 +129,7 @@ void zk_server::write_config() const {
         << "minSessionTimeout=" << 2 * _options.tick.count() << "\n"
         << "maxSessionTimeout=60000\n"
         << "maxClientCnxns=0\n"
-        << "forceSync=no\n"
+        << "forceSync=" << (_options.force_sync ? "yes" : "no") << "\n"
         << "admin.enableServer=false\n"
         << "4lw.commands.whitelist=ruok,isro\n";
     if (!cfg) {
