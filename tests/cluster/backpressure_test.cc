@@ -181,10 +181,13 @@ TEST_F(backpressure_test, the_spout_acker_cycle_with_full_queues_and_no_pending_
         ASSERT_EQ(ledger::acks[static_cast<std::size_t>(n)], 1) << "message " << n;
     }
     EXPECT_EQ(ledger::fails, 0) << "messages timed out although every queue is bounded";
-    // The pause path ran on both sides of the cycle and on the bolt between them.
+    // The pause path ran at the spout and inside the cycle behind it. Which of the acker and the
+    // bolt overflows depends on the threads' schedule (in about one run in forty the acker's
+    // ring to the spout never fills because the spout drained it in time, while the bolt's ring
+    // to the acker did), so the check is that at least one of them did.
     EXPECT_GT(backpressured_ns["flood"], 0u) << "the spout's output never overflowed";
-    EXPECT_GT(backpressured_ns["__acker"], 0u) << "the acker's output never overflowed";
-    EXPECT_GT(backpressured_ns["slow"], 0u) << "the bolt's output never overflowed";
+    EXPECT_GT(backpressured_ns["__acker"] + backpressured_ns["slow"], 0u)
+        << "neither the acker's output nor the bolt's ever overflowed";
 }
 
 TEST_F(backpressure_test, slow_bolt_slows_the_spout_without_losing_tuples_or_growing_memory) {
