@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "svg_plot.h"
 
+#include "tempest/common/html_escape.h"
+
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -21,28 +23,7 @@ constexpr double margin_top = 44;
 constexpr double margin_bottom = 56;
 constexpr double title_h = 30;
 
-std::string escape(const std::string& s) {
-    std::string out;
-    for (char c : s) {
-        switch (c) {
-            case '&':
-                out += "&amp;";
-                break;
-            case '<':
-                out += "&lt;";
-                break;
-            case '>':
-                out += "&gt;";
-                break;
-            case '"':
-                out += "&quot;";
-                break;
-            default:
-                out += c;
-        }
-    }
-    return out;
-}
+using common::html_escape;
 
 std::string num(double v) {
     char buf[32];
@@ -188,7 +169,7 @@ std::string render_svg(const std::string& title, const std::vector<plot_panel>& 
       << "\" font-family=\"sans-serif\" font-size=\"12\">\n"
       << "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n"
       << "<text x=\"" << num(width / 2) << "\" y=\"20\" text-anchor=\"middle\" font-size=\"15\" "
-      << "font-weight=\"bold\">" << escape(title) << "</text>\n";
+      << "font-weight=\"bold\">" << html_escape(title) << "</text>\n";
     for (std::size_t i = 0; i < panels.size(); ++i) {
         const plot_panel& p = panels[i];
         const double ox = panel_w * static_cast<double>(i);
@@ -198,7 +179,7 @@ std::string render_svg(const std::string& title, const std::vector<plot_panel>& 
         axis ax{xlo, xhi, p.log_x, ox + margin_left, ox + panel_w - margin_right};
         axis ay{ylo, yhi, p.log_y, oy + panel_h - margin_bottom, oy + margin_top};
         o << "<g>\n<text x=\"" << num(ox + panel_w / 2) << "\" y=\"" << num(oy + 24)
-          << "\" text-anchor=\"middle\" font-size=\"13\">" << escape(p.title) << "</text>\n";
+          << "\" text-anchor=\"middle\" font-size=\"13\">" << html_escape(p.title) << "</text>\n";
         // Grid and ticks.
         auto xt = p.log_x ? log_ticks(xlo, xhi) : linear_ticks(xlo, xhi, 6);
         auto yt = p.log_y ? log_ticks(ylo, yhi) : linear_ticks(ylo, yhi, 6);
@@ -232,17 +213,17 @@ std::string render_svg(const std::string& title, const std::vector<plot_panel>& 
           << "<line x1=\"" << num(ax.p0) << "\" y1=\"" << num(ay.p0) << "\" x2=\"" << num(ax.p0)
           << "\" y2=\"" << num(ay.p1) << "\" stroke=\"black\"/>\n"
           << "<text x=\"" << num((ax.p0 + ax.p1) / 2) << "\" y=\"" << num(oy + panel_h - 14)
-          << "\" text-anchor=\"middle\">" << escape(p.x_label) << (p.log_x ? " (log scale)" : "")
-          << "</text>\n"
+          << "\" text-anchor=\"middle\">" << html_escape(p.x_label)
+          << (p.log_x ? " (log scale)" : "") << "</text>\n"
           << "<text transform=\"translate(" << num(ox + 16) << ',' << num((ay.p0 + ay.p1) / 2)
-          << ") rotate(-90)\" text-anchor=\"middle\">" << escape(p.y_label)
+          << ") rotate(-90)\" text-anchor=\"middle\">" << html_escape(p.y_label)
           << (p.log_y ? " (log scale)" : "") << "</text>\n";
         if (p.marker_x) {
             double x = ax.map(*p.marker_x);
             o << "<line x1=\"" << num(x) << "\" y1=\"" << num(ay.p0) << "\" x2=\"" << num(x)
               << "\" y2=\"" << num(ay.p1) << "\" stroke=\"#888\" stroke-dasharray=\"2,3\"/>\n"
               << "<text x=\"" << num(x + 4) << "\" y=\"" << num(ay.p0 - 6) << "\" fill=\"#555\">"
-              << escape(p.marker_label) << "</text>\n";
+              << html_escape(p.marker_label) << "</text>\n";
         }
         // Series, then the legend (top left inside the plot area).
         for (std::size_t k = 0; k < p.series.size(); ++k) {
@@ -255,9 +236,9 @@ std::string render_svg(const std::string& title, const std::vector<plot_panel>& 
                 }
                 pts << num(ax.map(x)) << ',' << num(ay.map(y)) << ' ';
             }
-            o << "<polyline fill=\"none\" stroke=\"" << escape(s.color) << "\" stroke-width=\"2\""
-              << (s.dashed ? " stroke-dasharray=\"6,4\"" : "") << " points=\"" << pts.str()
-              << "\"/>\n";
+            o << "<polyline fill=\"none\" stroke=\"" << html_escape(s.color)
+              << "\" stroke-width=\"2\"" << (s.dashed ? " stroke-dasharray=\"6,4\"" : "")
+              << " points=\"" << pts.str() << "\"/>\n";
             if (s.points.size() <= 40) {
                 for (const auto& [x, y] : s.points) {
                     if (!std::isfinite(x) || !std::isfinite(y) || (p.log_x && x <= 0) ||
@@ -265,15 +246,16 @@ std::string render_svg(const std::string& title, const std::vector<plot_panel>& 
                         continue;
                     }
                     o << "<circle cx=\"" << num(ax.map(x)) << "\" cy=\"" << num(ay.map(y))
-                      << "\" r=\"3\" fill=\"" << escape(s.color) << "\"/>\n";
+                      << "\" r=\"3\" fill=\"" << html_escape(s.color) << "\"/>\n";
                 }
             }
             const double ly = ay.p1 + 14 + 16 * static_cast<double>(k);
             o << "<line x1=\"" << num(ax.p0 + 10) << "\" y1=\"" << num(ly - 4) << "\" x2=\""
-              << num(ax.p0 + 34) << "\" y2=\"" << num(ly - 4) << "\" stroke=\"" << escape(s.color)
-              << "\" stroke-width=\"2\"" << (s.dashed ? " stroke-dasharray=\"6,4\"" : "")
-              << "/>\n<text x=\"" << num(ax.p0 + 40) << "\" y=\"" << num(ly) << "\">"
-              << escape(s.name) << "</text>\n";
+              << num(ax.p0 + 34) << "\" y2=\"" << num(ly - 4) << "\" stroke=\""
+              << html_escape(s.color) << "\" stroke-width=\"2\""
+              << (s.dashed ? " stroke-dasharray=\"6,4\"" : "") << "/>\n<text x=\""
+              << num(ax.p0 + 40) << "\" y=\"" << num(ly) << "\">" << html_escape(s.name)
+              << "</text>\n";
         }
         o << "</g>\n";
     }

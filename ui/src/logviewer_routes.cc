@@ -253,33 +253,6 @@ http_response log_html(const log_folder& folder, const http_request& req) {
 
 }  // namespace
 
-std::string html_escape(std::string_view s) {
-    std::string out;
-    out.reserve(s.size() + s.size() / 8);
-    for (char c : s) {
-        switch (c) {
-            case '&':
-                out += "&amp;";
-                break;
-            case '<':
-                out += "&lt;";
-                break;
-            case '>':
-                out += "&gt;";
-                break;
-            case '"':
-                out += "&quot;";
-                break;
-            case '\'':
-                out += "&#39;";
-                break;
-            default:
-                out.push_back(c);
-        }
-    }
-    return out;
-}
-
 void add_logviewer_routes(router& r, const log_folder& folder,
                           std::function<std::string()> base_url) {
     const auto max_offset = static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max());

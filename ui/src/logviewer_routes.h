@@ -16,6 +16,7 @@
 
 #include "logviewer_files.h"
 #include "router.h"
+#include "tempest/common/html_escape.h"
 
 #include <functional>
 #include <string>
@@ -32,7 +33,7 @@ inline std::string url_encode(std::string_view s) {
     return percent_encode(s, "/");
 }
 
-// Escapes & < > " ' for HTML text and attribute values.
-std::string html_escape(std::string_view s);
+// Escapes & < > " ' for HTML text and attribute values (common's, shared with the bench plots).
+using common::html_escape;
 
 }  // namespace tempest::ui
