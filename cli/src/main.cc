@@ -6,6 +6,7 @@
 #include "cluster_commands.h"
 #include "dev_cluster_command.h"
 #include "dev_zookeeper_command.h"
+#include "flag_values.h"
 #include "local_command.h"
 #include "logviewer_command.h"
 #include "nimbus_command.h"
@@ -18,11 +19,12 @@
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
-#include <cerrno>
-#include <cmath>
-#include <cstdlib>
+#include <algorithm>
 #include <exception>
+#include <filesystem>
+#include <limits>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -32,6 +34,73 @@ namespace tempest::cli {
 namespace {
 
 constexpr const char* version_line = "tempest " TEMPEST_VERSION;
+
+constexpr std::string_view command_list =
+    "version, local, dev-zookeeper, dev-cluster, nimbus, supervisor, worker, ui, logviewer, jar, "
+    "list, kill, activate, deactivate, rebalance, monitor, errors";
+
+// `tempest jar --wait PACKAGE.so`: the optional SECS took the package.
+bool looks_like_package(const std::string& text) {
+    std::error_code ec;
+    return text.ends_with(".so") || std::filesystem::is_regular_file(text, ec);
+}
+
+// "-w/--wait" for "-w,--wait".
+std::string option_names(const CLI::Option& o) {
+    std::string names = o.get_name(false, true);
+    std::replace(names.begin(), names.end(), ',', '/');
+    return names;
+}
+
+// CLI11's own parse errors (unknown option, extra argument, option without its value, missing
+// argument) as one line naming what was given and what was expected.
+std::string parse_error_line(CLI::App& app, const CLI::ParseError& e) {
+    CLI::App* sub = app.get_subcommands().empty() ? &app : app.get_subcommands().front();
+    // An unknown option before the subcommand is the top level's.
+    if (dynamic_cast<const CLI::ExtrasError*>(&e) != nullptr && e.get_name() != sub->get_name()) {
+        sub = &app;
+    }
+    const std::string command = sub == &app ? "tempest" : "tempest " + sub->get_name();
+    std::vector<std::string> options;
+    std::vector<std::string> positionals;
+    for (const CLI::Option* o : sub->get_options()) {
+        (o->get_positional() ? positionals : options).push_back(option_names(*o));
+    }
+    if (dynamic_cast<const CLI::ExtrasError*>(&e) != nullptr) {
+        std::vector<std::string> extra = sub->remaining();
+        if (!extra.empty() && extra.front().size() > 1 && extra.front().front() == '-') {
+            return fmt::format("unknown option '{}' for '{}'; expected one of: {}", extra.front(),
+                               command, fmt::join(options, ", "));
+        }
+        if (!extra.empty()) {
+            return fmt::format(
+                "unexpected argument '{}' for '{}'; expected {}", extra.front(), command,
+                positionals.empty() ? std::string("no arguments")
+                                    : fmt::format("only {}", fmt::join(positionals, " ")));
+        }
+        return fmt::format("{} ({})", e.what(), command);
+    }
+    if (dynamic_cast<const CLI::ArgumentMismatch*>(&e) != nullptr) {
+        // "--wait: 1 required SECS missing"
+        std::string_view text = e.what();
+        auto colon = text.find(": ");
+        auto required = text.find(" required ");
+        auto missing = text.rfind(" missing");
+        if (colon != std::string_view::npos && required != std::string_view::npos &&
+            missing != std::string_view::npos && missing > required) {
+            return fmt::format("missing value for {} in '{}': expected {}", text.substr(0, colon),
+                               command, text.substr(required + 10, missing - required - 10));
+        }
+    }
+    if (dynamic_cast<const CLI::RequiredError*>(&e) != nullptr && sub == &app) {
+        return fmt::format("a subcommand is required; expected one of: {}", command_list);
+    }
+    if (dynamic_cast<const CLI::RequiredError*>(&e) != nullptr) {
+        return fmt::format("{} for '{}'; usage: {} [OPTIONS] {}", e.what(), command, command,
+                           fmt::join(positionals, " "));
+    }
+    return fmt::format("{} ({})", e.what(), command);
+}
 
 // The options every (sub)command takes; global ones come before a subcommand's own.
 struct config_options {
@@ -67,18 +136,6 @@ merged_config merge(const config_options& global, const config_options& sub) {
     m.overrides = global.overrides;
     m.overrides.insert(m.overrides.end(), sub.overrides.begin(), sub.overrides.end());
     return m;
-}
-
-double parse_duration(const std::string& text) {
-    char* end = nullptr;
-    errno = 0;
-    double d = std::strtod(text.c_str(), &end);
-    if (text.empty() || end != text.c_str() + text.size() || errno != 0 || !std::isfinite(d) ||
-        d < 0) {
-        throw cli_error(fmt::format("bad --duration '{}': expected a number of seconds >= 0", text),
-                        exit_usage);
-    }
-    return d;
 }
 
 // Options go before PACKAGE.so; the package and everything after it is the package's (CLI11
@@ -198,12 +255,11 @@ int run(int argc, char** argv) {
         "dev-zookeeper", "Run a throwaway ZooKeeper server on 127.0.0.1 until SIGINT/SIGTERM");
     config_options dev_zk_opts;
     dev_zk_opts.add_to(*dev_zk);
-    int dev_zk_port = 0;
+    std::string dev_zk_port;
     std::string dev_zk_dir;
     dev_zk
         ->add_option("--port", dev_zk_port,
                      "Client port (default storm.zookeeper.port; 0 picks a free port)")
-        ->check(CLI::Range(0, 65535))
         ->type_name("N");
     dev_zk
         ->add_option("--dir", dev_zk_dir,
@@ -236,9 +292,8 @@ int run(int argc, char** argv) {
     worker->add_option("--topology-id", worker_args.topology_id, "Topology id")->required();
     worker->add_option("--supervisor-id", worker_args.supervisor_id, "Supervisor (node) id")
         ->required();
-    worker->add_option("--port", worker_args.port, "Slot port to listen on")
-        ->required()
-        ->check(CLI::Range(1, 65535));
+    std::string worker_port;
+    worker->add_option("--port", worker_port, "Slot port to listen on")->required();
     worker->add_option("--worker-id", worker_args.worker_id, "Worker id (local state folder)")
         ->required();
 
@@ -284,12 +339,11 @@ int run(int argc, char** argv) {
 
     client_command kill(app, "kill", "Kill a topology: deactivate it, then remove it");
     std::string kill_name;
-    int kill_wait = 0;
+    std::string kill_wait;
     kill.app->add_option("NAME", kill_name, "Topology name")->required();
     kill.app
         ->add_option("-w,--wait", kill_wait,
                      "Seconds between deactivating and removing (default: its message timeout)")
-        ->check(CLI::NonNegativeNumber)
         ->type_name("SECS");
 
     client_command activate(app, "activate", "Activate a topology's spouts");
@@ -303,16 +357,14 @@ int run(int argc, char** argv) {
     client_command rebalance(app, "rebalance",
                              "Spread a topology over a new number of workers or executors");
     std::string rebalance_name;
-    int rebalance_wait = 0;
-    int rebalance_workers = 0;
+    std::string rebalance_wait;
+    std::string rebalance_workers;
     std::vector<std::string> rebalance_executors;
     rebalance.app->add_option("NAME", rebalance_name, "Topology name")->required();
     rebalance.app
         ->add_option("-w,--wait", rebalance_wait, "Seconds to deactivate before rebalancing")
-        ->check(CLI::NonNegativeNumber)
         ->type_name("SECS");
     rebalance.app->add_option("-n,--num-workers", rebalance_workers, "New number of workers")
-        ->check(CLI::PositiveNumber)
         ->type_name("WORKERS");
     rebalance.app
         ->add_option("-e,--executors", rebalance_executors,
@@ -357,17 +409,12 @@ int run(int argc, char** argv) {
         return app.exit(e);  // --help, --version
     } catch (const CLI::ParseError& e) {
         auto extra = app.remaining();
-        if (app.get_subcommands().empty() && !extra.empty()) {
-            throw cli_error(
-                fmt::format(
-                    "unknown command '{}'; expected one of: version, local, "
-                    "dev-zookeeper, dev-cluster, nimbus, supervisor, worker, ui, logviewer, "
-                    "jar, list, "
-                    "kill, activate, deactivate, rebalance, monitor, errors",
-                    extra.front()),
-                exit_usage);
+        if (app.get_subcommands().empty() && !extra.empty() && extra.front().front() != '-') {
+            throw cli_error(fmt::format("unknown command '{}'; expected one of: {}", extra.front(),
+                                        command_list),
+                            exit_usage);
         }
-        throw cli_error(e.what(), exit_usage);
+        throw cli_error(parse_error_line(app, e), exit_usage);
     }
 
     if (version->parsed()) {
@@ -385,7 +432,7 @@ int run(int argc, char** argv) {
         o.config_file = m.file;
         o.overrides = m.overrides;
         if (dev_zk->count("--port") > 0) {
-            o.port = dev_zk_port;
+            o.port = parse_port_flag("--port", dev_zk_port, 0);
         }
         if (dev_zk->count("--dir") > 0) {
             o.dir = dev_zk_dir;
@@ -410,6 +457,7 @@ int run(int argc, char** argv) {
     }
     if (worker->parsed()) {
         merged_config m = merge(global, worker_opts);
+        worker_args.port = parse_port_flag("--port", worker_port, 1);
         worker_args.config_file = m.file;
         worker_args.overrides = m.overrides;
         return run_worker(worker_args);
@@ -431,13 +479,16 @@ int run(int argc, char** argv) {
         if (jar.app->count("--wait") > 0) {
             o.wait_secs = 60;
             if (!wait_text.empty()) {
-                char* end = nullptr;
-                double d = std::strtod(wait_text.c_str(), &end);
-                if (end == wait_text.c_str() + wait_text.size() && std::isfinite(d) && d >= 0) {
-                    o.wait_secs = d;
-                } else {
+                if (is_seconds(wait_text)) {
+                    o.wait_secs = parse_seconds_flag("--wait", wait_text);
+                } else if (looks_like_package(wait_text)) {
                     // `--wait PACKAGE.so ...`: the option took the package as its value.
                     rest.insert(rest.begin(), wait_text);
+                } else {
+                    throw cli_error(fmt::format("bad --wait '{}': expected a number of seconds >= "
+                                                "0 (or nothing, for 60)",
+                                                wait_text),
+                                    exit_usage);
                 }
             }
         }
@@ -463,7 +514,8 @@ int run(int argc, char** argv) {
     if (kill.app->parsed()) {
         std::optional<int> wait;
         if (kill.app->count("--wait") > 0) {
-            wait = kill_wait;
+            wait = parse_int_flag("-w", kill_wait, 0, std::numeric_limits<int>::max(),
+                                  "a number of seconds");
         }
         return run_kill(kill.options(global), kill_name, wait);
     }
@@ -476,10 +528,12 @@ int run(int argc, char** argv) {
     if (rebalance.app->parsed()) {
         common::rebalance_request r;
         if (rebalance.app->count("--wait") > 0) {
-            r.wait_secs = rebalance_wait;
+            r.wait_secs = parse_int_flag("-w", rebalance_wait, 0, std::numeric_limits<int>::max(),
+                                         "a number of seconds");
         }
         if (rebalance.app->count("--num-workers") > 0) {
-            r.num_workers = rebalance_workers;
+            r.num_workers = parse_int_flag("-n", rebalance_workers, 1,
+                                           std::numeric_limits<int>::max(), "a number of workers");
         }
         for (const auto& e : rebalance_executors) {
             auto [component, n] = parse_component_parallelism(e);
@@ -520,7 +574,7 @@ int run(int argc, char** argv) {
     o.config_file = m.file;
     o.overrides = m.overrides;
     if (!duration_text.empty() || local->count("--duration") > 0) {
-        o.duration_secs = parse_duration(duration_text);
+        o.duration_secs = parse_seconds_flag("--duration", duration_text);
     }
     if (local->count("--resources") > 0) {
         o.resources = local_resources;
@@ -550,8 +604,9 @@ int main(int argc, char** argv) {
         cli::print_error(e.what());
         return e.exit_code();
     } catch (const common::config_error& e) {
+        // Bad input, as a bad flag is: in a config file, a -c option or a topology's config.
         cli::print_error(e.what());
-        return cli::exit_failure;
+        return cli::exit_usage;
     } catch (const common::package_error& e) {
         cli::print_error(e.what());
         return cli::exit_failure;

@@ -145,9 +145,21 @@ value to_value(const YAML::Node& n, std::string_view key, const std::string& whe
             }
             return items;
         }
-        case YAML::NodeType::Map:
+        case YAML::NodeType::Map: {
+            // Only the top level may be a map: no key takes one.
+            YAML::Emitter flow;
+            flow << YAML::Flow << n;
+            std::string text = flow.good() ? flow.c_str() : "{...}";
+            std::replace(text.begin(), text.end(), '\n', ' ');
+            if (text.size() > 80) {
+                text = text.substr(0, 77) + "...";
+            }
+            std::string given = text + " (a map)";
+            const config_key* k = find_config_key(key);
             throw config_error(fmt::format(
-                "config key '{}' {} has a map value; only the top level may be a map", key, where));
+                "config key '{}' {}: got {}, expected {}", key, where, given,
+                k != nullptr ? expected_phrase(*k) : std::string("a scalar or a list")));
+        }
     }
     return nullptr;
 }
@@ -219,7 +231,7 @@ bool is_reserved(std::string_view key) {
 void check_known(const config_key& k, const value& v, std::string_view where) {
     std::string why = check_config_value(k, v);
     if (!why.empty()) {
-        throw config_error(fmt::format("config key '{}' {} ({})", k.name, why, where));
+        throw config_error(fmt::format("config key '{}' in {}: {}", k.name, where, why));
     }
 }
 
@@ -312,8 +324,11 @@ void validate_daemon_config(const config& conf, const config_source& source) {
     for (const auto& [key, v] : conf) {
         const config_key* k = find_config_key(key);
         if (k == nullptr) {
-            throw config_error(fmt::format("unknown config key '{}' in {}{}", key,
-                                           source.where(key), suggestion(key)));
+            if (is_reserved(key)) {
+                throw config_error(fmt::format("unknown config key '{}' in {}{}", key,
+                                               source.where(key), suggestion(key)));
+            }
+            continue;  // the user's own key, as Storm allows in storm.yaml
         }
         check_known(*k, v, source.where(key));
     }

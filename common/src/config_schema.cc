@@ -12,6 +12,9 @@ namespace {
 
 using t = config_type;
 constexpr double max_port = 65535;
+// spdlog's level names (common/src/log.cc parses them).
+constexpr std::array<std::string_view, 7> log_levels{"trace", "debug",    "info", "warn",
+                                                     "error", "critical", "off"};
 
 // Keep sorted by name (find_config_key searches it) and in step with conf/defaults.yaml.
 constexpr std::array schema{
@@ -66,7 +69,7 @@ constexpr std::array schema{
     config_key{.name = "supervisor.worker.timeout.secs", .type = t::integer, .min = 1},
     config_key{.name = "task.heartbeat.frequency.secs", .type = t::integer, .min = 1},
     config_key{.name = "tempest.log.dir", .type = t::string},
-    config_key{.name = "tempest.log.level", .type = t::string},
+    config_key{.name = "tempest.log.level", .type = t::string, .choices = log_levels},
     config_key{.name = "tempest.log.max.files", .type = t::integer, .min = 1, .max = 1000},
     // 0: never rotate.
     config_key{.name = "tempest.log.max.size.mb", .type = t::number, .min = 0},
@@ -119,39 +122,60 @@ constexpr bool sorted_by_name() {
 }
 static_assert(sorted_by_name(), "keep the config schema sorted by key name");
 
-constexpr std::array<std::string_view, 7> reserved{"topology.", "storm.", "nimbus.", "supervisor.",
-                                                   "worker.",   "ui.",    "tempest."};
+// Every key of the schema starts with one of these (config_walk_test checks it).
+constexpr std::array<std::string_view, 9> reserved{"logviewer.",  "nimbus.", "storm.",
+                                                   "supervisor.", "task.",   "tempest.",
+                                                   "topology.",   "ui.",     "worker."};
 
-std::string_view type_phrase(config_type type) {
-    switch (type) {
-        case t::integer:
-            return "an integer";
-        case t::number:
-            return "a number";
-        case t::boolean:
-            return "a boolean";
-        case t::string:
-            return "a string";
-        case t::list:
-            return "a list";
+// "1", "0.5", "65535": a bound as written in defaults.yaml's comments.
+std::string bound(double d) {
+    if (d == std::trunc(d) && std::abs(d) < 1e15) {
+        return std::to_string(static_cast<std::int64_t>(d));
     }
-    return "a value";
+    return fmt::format("{}", d);
 }
 
-std::string_view plural(config_type type) {
+// " >= 1", " from 0 to 65535", or "" for no range.
+std::string range_phrase(const config_key& k) {
+    if (k.min && k.max) {
+        return fmt::format(" from {} to {}", bound(*k.min), bound(*k.max));
+    }
+    if (k.min) {
+        return fmt::format(" >= {}", bound(*k.min));
+    }
+    if (k.max) {
+        return fmt::format(" <= {}", bound(*k.max));
+    }
+    return {};
+}
+
+// What one scalar of type `type` must be under `k`'s range, in the singular or the plural:
+// "an integer >= 1", "a power of two from 2 to 16777216", "strings".
+std::string scalar_phrase(const config_key& k, config_type type, bool many) {
     switch (type) {
         case t::integer:
-            return "integers";
+            if (k.power_of_two) {
+                return (many ? "powers of two" : "a power of two") + range_phrase(k);
+            }
+            return (many ? "integers" : "an integer") + range_phrase(k);
         case t::number:
-            return "numbers";
+            return (many ? "numbers" : "a number") + range_phrase(k);
         case t::boolean:
-            return "booleans";
+            return many ? "booleans (true or false)" : "a boolean (true or false)";
         case t::string:
-            return "strings";
+            if (!k.choices.empty()) {
+                std::string out = "one of ";
+                for (std::size_t i = 0; i < k.choices.size(); ++i) {
+                    out += i == 0 ? "" : i + 1 == k.choices.size() ? " or " : ", ";
+                    out += k.choices[i];
+                }
+                return out;
+            }
+            return many ? "strings" : "a string";
         case t::list:
-            return "lists";
+            return many ? "lists" : "a list";
     }
-    return "values";
+    return "a value";
 }
 
 bool has_type(config_type type, const value& v) {
@@ -170,44 +194,35 @@ bool has_type(config_type type, const value& v) {
     return false;
 }
 
-std::string describe(const value& v) {
-    switch (v.type()) {
-        case value_type::null:
-            return "null";
-        case value_type::boolean:
-            return "boolean " + v.to_string();
-        case value_type::int64:
-            return "integer " + v.to_string();
-        case value_type::float64:
-            return "float " + v.to_string();
-        case value_type::string:
-            return "string " + v.to_string();
-        case value_type::bytes:
-            return "bytes " + v.to_string();
-        case value_type::list:
-            return "list " + v.to_string();
+// Whether a value of the right type is in range (and a power of two, one of the choices).
+bool in_range(const config_key& k, const value& v) {
+    if (v.type() == value_type::string) {
+        return k.choices.empty() ||
+               std::find(k.choices.begin(), k.choices.end(), v.as_string()) != k.choices.end();
     }
-    return v.to_string();
-}
-
-// Range and power-of-two checks of a number; empty if it fits.
-std::string check_range(const config_key& k, const value& v) {
+    if (v.type() != value_type::int64 && v.type() != value_type::float64) {
+        return true;
+    }
     double d = v.as_double();
-    bool low = k.min && d < *k.min;
-    bool high = k.max && d > *k.max;
-    if (low || high) {
-        if (k.min && k.max) {
-            return fmt::format("between {} and {}", *k.min, *k.max);
-        }
-        return k.min ? fmt::format("at least {}", *k.min) : fmt::format("at most {}", *k.max);
+    if (std::isnan(d) || (k.min && d < *k.min) || (k.max && d > *k.max)) {
+        return false;
     }
     if (k.power_of_two) {
         std::int64_t i = v.as_int();
-        if (i <= 0 || (i & (i - 1)) != 0) {
-            return "a power of two";
-        }
+        return i > 0 && (i & (i - 1)) == 0;
     }
-    return {};
+    return true;
+}
+
+// The longest given value quoted in full; longer ones are cut (an error stays one short line).
+constexpr std::size_t max_given = 80;
+
+std::string shorten(std::string text) {
+    if (text.size() > max_given) {
+        text.resize(max_given - 3);
+        text += "...";
+    }
+    return text;
 }
 
 }  // namespace
@@ -226,43 +241,67 @@ std::span<const std::string_view> reserved_config_prefixes() noexcept {
     return reserved;
 }
 
-std::string check_config_value(const config_key& k, const value& v) {
-    std::string_view or_null = k.nullable ? " or null" : "";
+std::string expected_phrase(const config_key& k) {
+    std::string out = k.type == t::list ? "a list of " + scalar_phrase(k, k.element_type, true)
+                                        : scalar_phrase(k, k.type, false);
+    if (k.nullable) {
+        out += " or null";
+    }
+    return out;
+}
+
+std::string_view kind_phrase(value_type type) noexcept {
+    switch (type) {
+        case value_type::null:
+            return "null";
+        case value_type::boolean:
+            return "a boolean";
+        case value_type::int64:
+            return "an integer";
+        case value_type::float64:
+            return "a fractional number";
+        case value_type::string:
+            return "a string";
+        case value_type::bytes:
+            return "bytes";
+        case value_type::list:
+            return "a list";
+    }
+    return "a value";
+}
+
+std::string given_phrase(const value& v) {
     if (v.is_null()) {
-        if (k.nullable) {
-            return {};
-        }
-        if (k.type == t::list) {
-            return fmt::format("must be a list of {}, got null", plural(k.element_type));
-        }
-        return fmt::format("must be {}, got null", type_phrase(k.type));
+        return "null";
+    }
+    return fmt::format("{} ({})", shorten(v.to_string()), kind_phrase(v.type()));
+}
+
+std::string check_config_value(const config_key& k, const value& v) {
+    auto wrong = [&](std::string given) {
+        return fmt::format("got {}, expected {}", given, expected_phrase(k));
+    };
+    if (v.is_null()) {
+        return k.nullable ? std::string() : wrong("null");
     }
     if (k.type != t::list) {
         if (!has_type(k.type, v)) {
-            return fmt::format("must be {}{}, got {}", type_phrase(k.type), or_null, describe(v));
+            return wrong(given_phrase(v));
         }
-        if (k.type == t::integer || k.type == t::number) {
-            if (auto want = check_range(k, v); !want.empty()) {
-                return fmt::format("must be {}, got {}", want, v.to_string());
-            }
-        }
-        return {};
+        return in_range(k, v) ? std::string() : wrong(shorten(v.to_string()));
     }
     if (v.type() != value_type::list) {
-        return fmt::format("must be a list of {}{}, got {}", plural(k.element_type), or_null,
-                           describe(v));
+        return wrong(given_phrase(v));
     }
     const auto& items = v.as_list();
     for (std::size_t i = 0; i < items.size(); ++i) {
         if (!has_type(k.element_type, items[i])) {
-            return fmt::format("must be a list of {}, got {} at index {}", plural(k.element_type),
-                               describe(items[i]), i);
+            return wrong(fmt::format("{} (element {} is {})", shorten(v.to_string()), i,
+                                     kind_phrase(items[i].type())));
         }
-        if (k.element_type == t::integer || k.element_type == t::number) {
-            if (auto want = check_range(k, items[i]); !want.empty()) {
-                return fmt::format("must have every element {}, got {} at index {}", want,
-                                   items[i].to_string(), i);
-            }
+        if (!in_range(k, items[i])) {
+            return wrong(fmt::format("{} (element {} is {})", shorten(v.to_string()), i,
+                                     shorten(items[i].to_string())));
         }
     }
     return {};

@@ -38,7 +38,8 @@ TEST(cli_test, bad_command_lines_give_one_error_line) {
     expect_one_error_line(run({"frobnicate"}), "frobnicate");
     expect_one_error_line(run({"frobnicate"}), "worker, ui, logviewer, jar");
     expect_one_error_line(run({"version", "-c", "logviewer.port=x"}),
-                          "config key 'logviewer.port' must be an integer");
+                          "config key 'logviewer.port' in -c logviewer.port=x: got \"x\" (a "
+                          "string), expected an integer from 0 to 65535");
     expect_one_error_line(run({"local"}), "missing PACKAGE.so");
     expect_one_error_line(run({"local", "--bogus", TEMPEST_CLI_TEST_PKG}),
                           "unknown option '--bogus'");
@@ -51,7 +52,7 @@ TEST(cli_test, bad_command_lines_give_one_error_line) {
     expect_one_error_line(run({"local", "-c", "nimbus.thrfit.port=1", TEMPEST_CLI_TEST_PKG}),
                           "unknown config key 'nimbus.thrfit.port'");
     expect_one_error_line(run({"version", "-c", "ui.port=abc"}),
-                          "config key 'ui.port' must be an integer, got string \"abc\"");
+                          "config key 'ui.port' in -c ui.port=abc: got \"abc\" (a string)");
     expect_one_error_line(
         run({"local", "--config", "/nonexistent/tempest.yaml", TEMPEST_CLI_TEST_PKG}),
         "config file '/nonexistent/tempest.yaml' not found");
@@ -84,6 +85,70 @@ TEST(cli_test, bad_cluster_command_lines_give_one_error_line) {
     }
 }
 
+// Expects a usage error (exit status 2) reported as exactly the line "tempest: error: <want>".
+void expect_usage_line(const run_result& r, const std::string& want) {
+    EXPECT_EQ(r.status, 2) << r.err;
+    EXPECT_EQ(r.err, "tempest: error: " + want + "\n");
+}
+
+TEST(cli_test, bad_flag_values_name_the_flag_the_value_and_what_was_expected) {
+    expect_usage_line(run({"jar", "--wait", "x", TEMPEST_CLI_TEST_PKG}),
+                      "bad --wait 'x': expected a number of seconds >= 0 (or nothing, for 60)");
+    expect_usage_line(run({"rebalance", "wc", "-n", "-1"}),
+                      "bad -n '-1': expected a number of workers, an integer >= 1");
+    expect_usage_line(run({"rebalance", "wc", "-w", "soon"}),
+                      "bad -w 'soon': expected a number of seconds, an integer >= 0");
+    expect_usage_line(run({"rebalance", "wc", "-e", "count=abc"}),
+                      "bad -e 'count=abc': expected COMPONENT=PARALLELISM with PARALLELISM a "
+                      "positive integer");
+    expect_usage_line(run({"monitor", "wc", "-i", "0"}),
+                      "bad -i '0': expected a number of seconds above 0 (at most 86400)");
+    expect_usage_line(run({"kill", "wc", "-w", "x"}),
+                      "bad -w 'x': expected a number of seconds, an integer >= 0");
+    expect_usage_line(run({"local", "--duration", "x", TEMPEST_CLI_TEST_PKG}),
+                      "bad --duration 'x': expected a number of seconds >= 0");
+    expect_usage_line(run({"dev-zookeeper", "--port", "70000"}),
+                      "bad --port '70000': expected a port, an integer from 0 to 65535");
+    expect_usage_line(run({"worker", "--topology-id", "t", "--supervisor-id", "s", "--worker-id",
+                           "w", "--port", "0"}),
+                      "bad --port '0': expected a port, an integer from 1 to 65535");
+    expect_usage_line(run({"list", "-c", "notyaml:["}),
+                      "bad -c option 'notyaml:[': expected key=value");
+    expect_usage_line(run({"list", "-c", "topology.workers=abc"}),
+                      "config key 'topology.workers' in -c topology.workers=abc: got \"abc\" (a "
+                      "string), expected an integer >= 1");
+    expect_usage_line(run({"list", "-c", "ui.port={a: 1}"}),
+                      "config key 'ui.port' in -c ui.port={a: 1}: got {a: 1} (a map), expected an "
+                      "integer from 0 to 65535");
+}
+
+TEST(cli_test, unknown_options_and_missing_values_name_what_was_expected) {
+    expect_usage_line(run({"kill", "wc", "--bogus"}),
+                      "unknown option '--bogus' for 'tempest kill'; expected one of: -h/--help, "
+                      "--config, -c, --nimbus, -w/--wait");
+    expect_usage_line(run({"kill", "wc", "extra"}),
+                      "unexpected argument 'extra' for 'tempest kill'; expected only NAME");
+    expect_usage_line(run({"--bogus", "list"}),
+                      "unknown option '--bogus' for 'tempest'; expected one of: -h/--help, "
+                      "--version, --config, -c");
+    expect_usage_line(run({"kill", "wc", "-w"}),
+                      "missing value for --wait in 'tempest kill': expected SECS");
+    expect_usage_line(run({"list", "-c"}),
+                      "missing value for -c in 'tempest list': expected KEY=VALUE");
+    expect_usage_line(run({"kill"}),
+                      "NAME is required for 'tempest kill'; usage: tempest kill [OPTIONS] NAME");
+}
+
+// A daemon started with a bad value stops before it does anything, with that one line.
+TEST(cli_test, daemons_refuse_a_bad_config_value_with_one_line) {
+    for (const char* daemon : {"nimbus", "supervisor", "ui", "logviewer", "dev-cluster"}) {
+        SCOPED_TRACE(daemon);
+        expect_usage_line(run({daemon, "-c", "nimbus.thrift.port=abc"}),
+                          "config key 'nimbus.thrift.port' in -c nimbus.thrift.port=abc: got "
+                          "\"abc\" (a string), expected an integer from 0 to 65535");
+    }
+}
+
 TEST(cli_test, package_load_errors_give_one_error_line) {
     expect_one_error_line(run({"local", "/nonexistent/pkg.so"}),
                           "package /nonexistent/pkg.so not found");
@@ -99,7 +164,8 @@ TEST(cli_test, invalid_topologies_give_one_error_line) {
     expect_one_error_line(run({"local", TEMPEST_CLI_TEST_PKG, "--swallow"}),
                           "which tempest_register did not register");
     expect_one_error_line(run({"local", TEMPEST_CLI_TEST_PKG, "--bad-conf"}),
-                          "config key 'topology.workers' must be an integer, got string \"many\"");
+                          "config key 'topology.workers' in the config of topology 'cli-test': "
+                          "got \"many\" (a string), expected an integer >= 1");
     expect_one_error_line(run({"local", TEMPEST_CLI_TEST_PKG, "--invalid-topology"}), "nowhere");
 }
 

@@ -96,7 +96,7 @@ TEST_F(logviewer_cli_test, serves_worker_logs_and_stops_on_sigterm) {
 
 TEST_F(logviewer_cli_test, refuses_a_bad_port_and_a_port_in_use) {
     auto bad = system_test::run(args("70000"));
-    EXPECT_EQ(bad.status, 1) << bad.err;
+    EXPECT_EQ(bad.status, 2) << bad.err;  // bad input, as a bad flag
     EXPECT_NE(bad.err.find("logviewer.port"), std::string::npos) << bad.err;
 
     tempest_process first(args());

@@ -170,7 +170,7 @@ TEST(config_parse_test, the_shipped_node_file_parses_and_validates) {
 
 TEST(config_parse_test, a_nested_map_is_an_error_naming_key_and_line) {
     expect_error([] { parse("a: 1\nb:\n  c: 2\n"); },
-                 "config key 'b' in test.yaml:2 has a map value; only the top level may be a map");
+                 "config key 'b' in test.yaml:2: got {c: 2} (a map), expected a scalar or a list");
     expect_error_containing([] { parse("l: [1, {x: 2}]\n"); }, "config key 'l' in test.yaml:1");
 }
 
@@ -196,52 +196,65 @@ TEST(config_parse_test, integers_beyond_64_bits_are_errors) {
                  "bits");
 }
 
-TEST(config_validate_test, unknown_keys_are_rejected_with_a_suggestion) {
+TEST(config_validate_test, unknown_reserved_keys_are_rejected_with_a_suggestion) {
     expect_error([] { validate_text("ui.port: 1\nnimbus.thrfit.port: 6627\n"); },
                  "unknown config key 'nimbus.thrfit.port' in tempest.yaml:2 (did you mean "
                  "'nimbus.thrift.port'?)");
-    expect_error([] { validate_text("completely.different: 1\n"); },
-                 "unknown config key 'completely.different' in tempest.yaml:1");
+    expect_error([] { validate_text("logviewer.prot: 1\n"); },
+                 "unknown config key 'logviewer.prot' in tempest.yaml:1 (did you mean "
+                 "'logviewer.port'?)");
+    expect_error([] { validate_text("tempest.whatever: 1\n"); },
+                 "unknown config key 'tempest.whatever' in tempest.yaml:1");
+}
+
+TEST(config_validate_test, the_users_own_keys_are_allowed_in_a_node_file) {
+    EXPECT_NO_THROW(validate_text("completely.different: 1\nmyapp.servers: [a, b]\n"));
+    // Values are scalars or lists, whoever's key it is.
+    expect_error([] { validate_text("my.app: {a: 1}\n"); },
+                 "config key 'my.app' in tempest.yaml:1: got {a: 1} (a map), expected a scalar "
+                 "or a list");
 }
 
 TEST(config_validate_test, wrong_types_name_the_key_and_the_value) {
     expect_error([] { validate_text("nimbus.thrift.port: abc\n"); },
-                 "config key 'nimbus.thrift.port' must be an integer, got string \"abc\" "
-                 "(tempest.yaml:1)");
+                 "config key 'nimbus.thrift.port' in tempest.yaml:1: got \"abc\" (a string), "
+                 "expected an integer from 0 to 65535");
     expect_error([] { validate_text("topology.debug: 1\n"); },
-                 "config key 'topology.debug' must be a boolean, got integer 1 (tempest.yaml:1)");
-    expect_error(
-        [] { validate_text("topology.workers: 1.5\n"); },
-        "config key 'topology.workers' must be an integer, got float 1.5 (tempest.yaml:1)");
+                 "config key 'topology.debug' in tempest.yaml:1: got 1 (an integer), expected a "
+                 "boolean (true or false)");
+    expect_error([] { validate_text("topology.workers: 1.5\n"); },
+                 "config key 'topology.workers' in tempest.yaml:1: got 1.5 (a fractional number), "
+                 "expected an integer >= 1");
     expect_error([] { validate_text("topology.workers: null\n"); },
-                 "config key 'topology.workers' must be an integer, got null (tempest.yaml:1)");
+                 "config key 'topology.workers' in tempest.yaml:1: got null, expected an integer "
+                 ">= 1");
     expect_error([] { validate_text("topology.max.spout.pending: x\n"); },
-                 "config key 'topology.max.spout.pending' must be an integer or null, got string "
-                 "\"x\" (tempest.yaml:1)");
+                 "config key 'topology.max.spout.pending' in tempest.yaml:1: got \"x\" (a "
+                 "string), expected an integer >= 1 or null");
     expect_error([] { validate_text("nimbus.seeds: localhost\n"); },
-                 "config key 'nimbus.seeds' must be a list of strings, got string \"localhost\" "
-                 "(tempest.yaml:1)");
+                 "config key 'nimbus.seeds' in tempest.yaml:1: got \"localhost\" (a string), "
+                 "expected a list of strings");
     expect_error([] { validate_text("supervisor.slots.ports: [6700, x]\n"); },
-                 "config key 'supervisor.slots.ports' must be a list of integers, got string "
-                 "\"x\" at index 1 (tempest.yaml:1)");
+                 "config key 'supervisor.slots.ports' in tempest.yaml:1: got [6700, \"x\"] "
+                 "(element 1 is a string), expected a list of integers from 1 to 65535");
 }
 
 TEST(config_validate_test, out_of_range_values_name_the_range) {
     expect_error([] { validate_text("nimbus.thrift.port: 70000\n"); },
-                 "config key 'nimbus.thrift.port' must be between 0 and 65535, got 70000 "
-                 "(tempest.yaml:1)");
+                 "config key 'nimbus.thrift.port' in tempest.yaml:1: got 70000, expected an "
+                 "integer from 0 to 65535");
     expect_error([] { validate_text("supervisor.sync.frequency.secs: 0\n"); },
-                 "config key 'supervisor.sync.frequency.secs' must be at least 1, got 0 "
-                 "(tempest.yaml:1)");
+                 "config key 'supervisor.sync.frequency.secs' in tempest.yaml:1: got 0, expected "
+                 "an integer >= 1");
     expect_error([] { validate_text("topology.executor.receive.buffer.size: 1000\n"); },
-                 "config key 'topology.executor.receive.buffer.size' must be a power of two, got "
-                 "1000 (tempest.yaml:1)");
+                 "config key 'topology.executor.receive.buffer.size' in tempest.yaml:1: got 1000, "
+                 "expected a power of two from 2 to 16777216");
     expect_error([] { validate_text("topology.stats.sample.rate: 1.5\n"); },
-                 "config key 'topology.stats.sample.rate' must be between 0 and 1, got 1.5 "
-                 "(tempest.yaml:1)");
+                 "config key 'topology.stats.sample.rate' in tempest.yaml:1: got 1.5, expected a "
+                 "number from 0 to 1");
     expect_error([] { validate_text("supervisor.slots.ports: [6700, 0]\n"); },
-                 "config key 'supervisor.slots.ports' must have every element between 1 and "
-                 "65535, got 0 at index 1 (tempest.yaml:1)");
+                 "config key 'supervisor.slots.ports' in tempest.yaml:1: got [6700, 0] (element 1 "
+                 "is 0), expected a list of integers from 1 to 65535");
 }
 
 TEST(config_validate_test, good_values_pass) {
@@ -274,12 +287,12 @@ TEST(config_validate_test, topology_config_allows_user_keys_but_not_unknown_rese
     config bad;
     bad.set("topology.message.timeout.secs", "soon");
     expect_error([&] { validate_topology_config(bad, "topology 'wc'"); },
-                 "config key 'topology.message.timeout.secs' must be an integer, got string "
-                 "\"soon\" (topology 'wc')");
+                 "config key 'topology.message.timeout.secs' in topology 'wc': got \"soon\" (a "
+                 "string), expected an integer >= 1");
     config blob;
     blob.set("topology.name", bytes{"x"});
     expect_error_containing([&] { validate_topology_config(blob, "topology 'wc'"); },
-                            "config key 'topology.name' must be a string or null, got bytes");
+                            "config key 'topology.name' in topology 'wc': got bytes");
 }
 
 TEST(config_validate_test, error_throttle_keys_are_known_with_storms_defaults) {
@@ -297,16 +310,16 @@ TEST(config_validate_test, error_throttle_keys_are_known_with_storms_defaults) {
 
 TEST(config_validate_test, bad_error_throttle_values_name_the_key) {
     expect_error([] { validate_text("topology.error.throttle.interval.secs: 0\n"); },
-                 "config key 'topology.error.throttle.interval.secs' must be at least 1, got 0 "
-                 "(tempest.yaml:1)");
+                 "config key 'topology.error.throttle.interval.secs' in tempest.yaml:1: got 0, "
+                 "expected an integer >= 1");
     expect_error([] { validate_text("topology.max.error.report.per.interval: -1\n"); },
-                 "config key 'topology.max.error.report.per.interval' must be at least 0, got -1 "
-                 "(tempest.yaml:1)");
+                 "config key 'topology.max.error.report.per.interval' in tempest.yaml:1: got -1, "
+                 "expected an integer >= 0");
     config bad;
     bad.set("topology.error.throttle.interval.secs", "10s");
     expect_error([&] { validate_topology_config(bad, "topology 'wc'"); },
-                 "config key 'topology.error.throttle.interval.secs' must be an integer, got "
-                 "string \"10s\" (topology 'wc')");
+                 "config key 'topology.error.throttle.interval.secs' in topology 'wc': got "
+                 "\"10s\" (a string), expected an integer >= 1");
     config typo;
     typo.set("topology.max.error.reports.per.interval", 5);
     expect_error_containing([&] { validate_topology_config(typo, "topology 'wc'"); },
@@ -330,7 +343,11 @@ TEST(config_override_test, malformed_overrides_are_errors) {
                  "bad -c option 'a b=4': expected key=value");
     expect_error_containing([] { parse_config_override("k=[1"); },
                             "bad -c option 'k=[1': value is not valid YAML");
-    expect_error_containing([] { parse_config_override("k={a: 1}"); }, "has a map value");
+    expect_error([] { parse_config_override("k={a: 1}"); },
+                 "config key 'k' in -c k={a: 1}: got {a: 1} (a map), expected a scalar or a list");
+    expect_error([] { parse_config_override("ui.port={a: 1}"); },
+                 "config key 'ui.port' in -c ui.port={a: 1}: got {a: 1} (a map), expected an "
+                 "integer from 0 to 65535");
 }
 
 TEST(config_load_test, layers_apply_in_order_defaults_file_overrides) {
@@ -355,7 +372,8 @@ TEST(config_load_test, errors_name_the_layer_they_come_from) {
         "unknown config key 'nimbus.thrfit.port' in " + f.path().string() + ":1");
     temp_file ok("ui.port: 1\n");
     expect_error([&] { load_daemon_config(ok.path(), {"ui.port=abc"}); },
-                 "config key 'ui.port' must be an integer, got string \"abc\" (-c ui.port=abc)");
+                 "config key 'ui.port' in -c ui.port=abc: got \"abc\" (a string), expected an "
+                 "integer from 0 to 65535");
     expect_error([&] { load_daemon_config(ok.path(), {"nope"}); },
                  "bad -c option 'nope': expected key=value");
 }

@@ -284,8 +284,8 @@ TEST_F(flux_loader_test, config_errors_name_the_line_and_key) {
     EXPECT_EQ(error(with_head("config:\n  my.nested:\n    a: 1\n")),
               "t.yaml:4: config.my.nested: has a map value; config values are scalars or lists");
     EXPECT_EQ(error(with_head("config:\n  topology.workers: many\n")),
-              "t.yaml:4: config key 'topology.workers' must be an integer, got string \"many\" "
-              "(the config section)");
+              "t.yaml:4: config key 'topology.workers' in the config section: got \"many\" (a "
+              "string), expected an integer >= 1");
     EXPECT_NE(error(with_head("config:\n  topology.wrokers: 1\n"))
                   .find("t.yaml:4: unknown config key 'topology.wrokers'"),
               std::string::npos);

@@ -62,7 +62,24 @@ TEST_F(topology_store_test, validate_refuses_in_storms_order) {
         kind_of([&] { (void)store.validate("x", R"({"topology.workers": 0})", word_count(), ""); },
                 &msg),
         error_kind::invalid_topology);
-    EXPECT_NE(msg.find("topology.workers"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("config key 'topology.workers' in topology 'x': got 0, expected an "
+                       "integer >= 1"),
+              std::string::npos)
+        << msg;
+    // A wrong type names the key, the value and the type expected; the user's own keys pass.
+    EXPECT_EQ(kind_of(
+                  [&] {
+                      (void)store.validate("x",
+                                           R"({"my.own.key": [1, "a"], "topology.debug": "yes"})",
+                                           word_count(), "");
+                  },
+                  &msg),
+              error_kind::invalid_topology);
+    EXPECT_NE(msg.find("config key 'topology.debug' in topology 'x': got \"yes\" (a string), "
+                       "expected a boolean (true or false)"),
+              std::string::npos)
+        << msg;
+    EXPECT_EQ(msg.find('\n'), std::string::npos) << msg;
 }
 
 TEST_F(topology_store_test, create_stores_code_and_record_and_moves_the_package) {

@@ -7,9 +7,12 @@
 //
 // YAML maps to values as: integer -> int64, float -> double, true/false -> bool, null/~/empty
 // -> null, any other scalar (or a quoted one) -> string, sequence -> value::list. Only the top
-// level may be a map. Errors throw config_error naming the source, line and key, e.g.
+// level may be a map. Errors throw config_error: one line naming the key, where it came from
+// (file and line, the -c option, the topology), the value given and what was expected, e.g.
 //   unknown config key 'nimbus.thrfit.port' in tempest.yaml:3 (did you mean 'nimbus.thrift.port'?)
-//   config key 'nimbus.thrift.port' must be an integer, got string "abc" (tempest.yaml:3)
+//   config key 'nimbus.thrift.port' in tempest.yaml:3: got "abc" (a string), expected an integer
+//     from 0 to 65535
+//   config key 'topology.workers' in -c topology.workers=0: got 0, expected an integer >= 1
 // Free functions; thread-safe.
 #pragma once
 
@@ -62,17 +65,18 @@ parsed_config parse_config_override(std::string_view key_equals_value);
 std::string_view defaults_yaml();
 const config& default_config();
 
-// Checks every key of a daemon's config against the schema: unknown keys, wrong types and
-// out-of-range values throw config_error naming the key, the expectation and `source`.
+// Checks every key of a daemon's config against the schema: wrong types and out-of-range values
+// throw config_error naming the key, `source`, the value and the expectation. An unknown key
+// under a reserved prefix (reserved_config_prefixes: a typo of one of ours) is an error with a
+// suggestion; any other unknown key is the user's own and allowed, as Storm allows.
 void validate_daemon_config(const config& conf, const config_source& source);
 // The same, for a config whose keys all come from `source_name` with no line numbers.
 void validate_daemon_config(const config& conf, std::string_view source_name);
 
-// Checks a topology's (or a component's) config: keys the schema knows are type- and
-// range-checked; other keys under the reserved prefixes (topology., storm., nimbus.,
-// supervisor., worker., ui., tempest.) are rejected as unknown; any other key is the user's own
-// and allowed with any value. `source_name` names the config in messages, e.g.
-// "topology 'wc'". Throws config_error.
+// Checks a topology's (or a component's) config by the same rules: keys the schema knows are
+// type- and range-checked; other keys under the reserved prefixes are rejected as unknown; any
+// other key is the user's own and allowed with any value. `source_name` names the config in
+// messages, e.g. "topology 'wc'". Throws config_error.
 void validate_topology_config(const config& conf, std::string_view source_name);
 
 // The node file beside the running binary, the first that exists of
