@@ -125,6 +125,16 @@ value resolve_plain(const std::string& s, std::string_view key, const std::strin
     return s;
 }
 
+// Makes `n` and everything under it print on one line ({a: [1, 2]}).
+void set_flow_style(YAML::Node n) {
+    if (n.IsMap() || n.IsSequence()) {
+        n.SetStyle(YAML::EmitterStyle::Flow);
+        for (auto it = n.begin(); it != n.end(); ++it) {
+            set_flow_style(n.IsMap() ? it->second : *it);
+        }
+    }
+}
+
 // Converts a value node (not the top-level map); `key` and `where` name it in errors.
 value to_value(const YAML::Node& n, std::string_view key, const std::string& where) {
     switch (n.Type()) {
@@ -147,8 +157,10 @@ value to_value(const YAML::Node& n, std::string_view key, const std::string& whe
         }
         case YAML::NodeType::Map: {
             // Only the top level may be a map: no key takes one.
+            YAML::Node copy = YAML::Clone(n);
+            set_flow_style(copy);
             YAML::Emitter flow;
-            flow << YAML::Flow << n;
+            flow << copy;
             std::string text = flow.good() ? flow.c_str() : "{...}";
             std::replace(text.begin(), text.end(), '\n', ' ');
             if (text.size() > 80) {

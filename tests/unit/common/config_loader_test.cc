@@ -172,6 +172,9 @@ TEST(config_parse_test, a_nested_map_is_an_error_naming_key_and_line) {
     expect_error([] { parse("a: 1\nb:\n  c: 2\n"); },
                  "config key 'b' in test.yaml:2: got {c: 2} (a map), expected a scalar or a list");
     expect_error_containing([] { parse("l: [1, {x: 2}]\n"); }, "config key 'l' in test.yaml:1");
+    expect_error([] { parse("deep:\n  a:\n    - 1\n    - b: 2\n"); },
+                 "config key 'deep' in test.yaml:1: got {a: [1, {b: 2}]} (a map), expected a "
+                 "scalar or a list");
 }
 
 TEST(config_parse_test, malformed_yaml_names_the_source_and_line) {
