@@ -314,8 +314,8 @@ parsed_config parse_config_override(std::string_view text) {
     try {
         node = YAML::Load(std::string(raw));
     } catch (const YAML::Exception& e) {
-        throw config_error(
-            fmt::format("bad -c option '{}': value is not valid YAML: {}", text, e.msg));
+        throw config_error(fmt::format(
+            "bad -c option '{}': expected key=value with the value in YAML ({})", text, e.msg));
     }
     parsed_config out;
     out.source.name = std::move(name);

@@ -345,7 +345,7 @@ TEST(config_override_test, malformed_overrides_are_errors) {
     expect_error([] { parse_config_override("a b=4"); },
                  "bad -c option 'a b=4': expected key=value");
     expect_error_containing([] { parse_config_override("k=[1"); },
-                            "bad -c option 'k=[1': value is not valid YAML");
+                            "bad -c option 'k=[1': expected key=value with the value in YAML (");
     expect_error([] { parse_config_override("k={a: 1}"); },
                  "config key 'k' in -c k={a: 1}: got {a: 1} (a map), expected a scalar or a list");
     expect_error([] { parse_config_override("ui.port={a: 1}"); },
