@@ -14,6 +14,9 @@
 namespace tempest::cli {
 namespace {
 
+// About 31 years: keeps the conversion to milliseconds far inside int64.
+constexpr double max_seconds = 1e9;
+
 [[noreturn]] void bad(std::string_view flag, const std::string& text, std::string_view expected) {
     throw cli_error(fmt::format("bad {} '{}': expected {}", flag, text, expected), exit_usage);
 }
@@ -62,7 +65,11 @@ double parse_seconds_flag(std::string_view flag, const std::string& text) {
     if (!is_seconds(text)) {
         bad(flag, text, "a number of seconds >= 0");
     }
-    return std::strtod(text.c_str(), nullptr);
+    double d = std::strtod(text.c_str(), nullptr);
+    if (d > max_seconds) {
+        bad(flag, text, "a number of seconds >= 0, at most 1000000000");
+    }
+    return d;
 }
 
 }  // namespace tempest::cli

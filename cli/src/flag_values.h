@@ -18,10 +18,11 @@ int parse_int_flag(std::string_view flag, const std::string& text, int min, int 
 // A port in [min, 65535] (min is 0 where 0 means "any free port").
 int parse_port_flag(std::string_view flag, const std::string& text, int min);
 
-// A finite number of seconds >= 0, fractions allowed ("0.5").
+// A number of seconds from 0 to 1e9, fractions allowed ("0.5").
 double parse_seconds_flag(std::string_view flag, const std::string& text);
 
-// Whether `text` is a finite number of seconds >= 0 (parse_seconds_flag would accept it).
+// Whether `text` is a finite number >= 0 (a number of seconds, perhaps too large for
+// parse_seconds_flag).
 bool is_seconds(const std::string& text);
 
 }  // namespace tempest::cli

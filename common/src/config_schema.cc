@@ -12,6 +12,9 @@ namespace {
 
 using t = config_type;
 constexpr double max_port = 65535;
+// The largest value of any duration key, whatever its unit (about 31 years in seconds, 11 days in
+// milliseconds): keeps every conversion to a finer unit far inside int64.
+constexpr double max_duration = 1'000'000'000;
 // spdlog's level names (common/src/log.cc parses them).
 constexpr std::array<std::string_view, 7> log_levels{"trace", "debug",    "info", "warn",
                                                      "error", "critical", "off"};
@@ -22,8 +25,10 @@ constexpr std::array schema{
     // The UI's workerLogLink points there; the logviewer binds it (0: any free port, tests).
     config_key{.name = "logviewer.port", .type = t::integer, .min = 0, .max = max_port},
     config_key{.name = "nimbus.file.upload.max.bytes", .type = t::integer, .min = 1},
-    config_key{.name = "nimbus.leader.timeout.secs", .type = t::integer, .min = 1},
-    config_key{.name = "nimbus.monitor.freq.secs", .type = t::integer, .min = 1},
+    config_key{
+        .name = "nimbus.leader.timeout.secs", .type = t::integer, .min = 1, .max = max_duration},
+    config_key{
+        .name = "nimbus.monitor.freq.secs", .type = t::integer, .min = 1, .max = max_duration},
     config_key{.name = "nimbus.package.check", .type = t::boolean},
     // null: `tempest nimbus` runs itself (`<tempest binary> package-classes`).
     config_key{.name = "nimbus.package.check.command",
@@ -31,13 +36,24 @@ constexpr std::array schema{
                .nullable = true,
                .element_type = t::string},
     config_key{.name = "nimbus.package.check.memory.mb", .type = t::integer, .min = 16},
-    config_key{.name = "nimbus.package.check.timeout.secs", .type = t::integer, .min = 1},
+    config_key{.name = "nimbus.package.check.timeout.secs",
+               .type = t::integer,
+               .min = 1,
+               .max = max_duration},
     config_key{.name = "nimbus.seeds", .type = t::list, .element_type = t::string},
-    config_key{.name = "nimbus.supervisor.timeout.secs", .type = t::integer, .min = 1},
-    config_key{.name = "nimbus.task.launch.secs", .type = t::integer, .min = 1},
-    config_key{.name = "nimbus.task.timeout.secs", .type = t::integer, .min = 1},
+    config_key{.name = "nimbus.supervisor.timeout.secs",
+               .type = t::integer,
+               .min = 1,
+               .max = max_duration},
+    config_key{
+        .name = "nimbus.task.launch.secs", .type = t::integer, .min = 1, .max = max_duration},
+    config_key{
+        .name = "nimbus.task.timeout.secs", .type = t::integer, .min = 1, .max = max_duration},
     // Seconds a connection has for each whole request (and to take each reply).
-    config_key{.name = "nimbus.thrift.client.idle.timeout.secs", .type = t::integer, .min = 1},
+    config_key{.name = "nimbus.thrift.client.idle.timeout.secs",
+               .type = t::integer,
+               .min = 1,
+               .max = max_duration},
     config_key{
         .name = "nimbus.thrift.max.connections", .type = t::integer, .min = 1, .max = 1 << 20},
     // Largest request frame; at least 1 MiB so that clients' 512 KiB upload chunks fit.
@@ -50,56 +66,103 @@ constexpr std::array schema{
     config_key{.name = "nimbus.thrift.threads", .type = t::integer, .min = 1, .max = 4096},
     config_key{.name = "storm.local.dir", .type = t::string},
     config_key{.name = "storm.local.hostname", .type = t::string, .nullable = true},
-    config_key{.name = "storm.thrift.socket.timeout.ms", .type = t::integer, .min = 1},
-    config_key{.name = "storm.zookeeper.connection.timeout", .type = t::integer, .min = 1},
+    config_key{.name = "storm.thrift.socket.timeout.ms",
+               .type = t::integer,
+               .min = 1,
+               .max = max_duration},
+    config_key{.name = "storm.zookeeper.connection.timeout",
+               .type = t::integer,
+               .min = 1,
+               .max = max_duration},
     config_key{.name = "storm.zookeeper.port", .type = t::integer, .min = 1, .max = max_port},
     config_key{.name = "storm.zookeeper.root", .type = t::string},
     config_key{.name = "storm.zookeeper.servers", .type = t::list, .element_type = t::string},
-    config_key{.name = "storm.zookeeper.session.timeout", .type = t::integer, .min = 1},
-    config_key{.name = "supervisor.heartbeat.frequency.secs", .type = t::integer, .min = 1},
-    config_key{.name = "supervisor.monitor.frequency.secs", .type = t::integer, .min = 1},
+    config_key{.name = "storm.zookeeper.session.timeout",
+               .type = t::integer,
+               .min = 1,
+               .max = max_duration},
+    config_key{.name = "supervisor.heartbeat.frequency.secs",
+               .type = t::integer,
+               .min = 1,
+               .max = max_duration},
+    config_key{.name = "supervisor.monitor.frequency.secs",
+               .type = t::integer,
+               .min = 1,
+               .max = max_duration},
     config_key{.name = "supervisor.slots.ports",
                .type = t::list,
                .element_type = t::integer,
                .min = 1,
                .max = max_port},
-    config_key{.name = "supervisor.sync.frequency.secs", .type = t::integer, .min = 1},
-    config_key{.name = "supervisor.worker.shutdown.sleep.secs", .type = t::integer, .min = 0},
-    config_key{.name = "supervisor.worker.start.timeout.secs", .type = t::integer, .min = 1},
-    config_key{.name = "supervisor.worker.timeout.secs", .type = t::integer, .min = 1},
-    config_key{.name = "task.heartbeat.frequency.secs", .type = t::integer, .min = 1},
+    config_key{.name = "supervisor.sync.frequency.secs",
+               .type = t::integer,
+               .min = 1,
+               .max = max_duration},
+    config_key{.name = "supervisor.worker.shutdown.sleep.secs",
+               .type = t::integer,
+               .min = 0,
+               .max = max_duration},
+    config_key{.name = "supervisor.worker.start.timeout.secs",
+               .type = t::integer,
+               .min = 1,
+               .max = max_duration},
+    config_key{.name = "supervisor.worker.timeout.secs",
+               .type = t::integer,
+               .min = 1,
+               .max = max_duration},
+    config_key{
+        .name = "task.heartbeat.frequency.secs", .type = t::integer, .min = 1, .max = max_duration},
     config_key{.name = "tempest.log.dir", .type = t::string},
     config_key{.name = "tempest.log.level", .type = t::string, .choices = log_levels},
     config_key{.name = "tempest.log.max.files", .type = t::integer, .min = 1, .max = 1000},
-    // 0: never rotate.
-    config_key{.name = "tempest.log.max.size.mb", .type = t::number, .min = 0},
+    // 0: never rotate; at most 1 TiB.
+    config_key{.name = "tempest.log.max.size.mb", .type = t::number, .min = 0, .max = 1 << 20},
     config_key{.name = "topology.acker.executors", .type = t::integer, .nullable = true, .min = 0},
-    config_key{.name = "topology.batch.flush.interval.millis", .type = t::integer, .min = 1},
+    config_key{.name = "topology.batch.flush.interval.millis",
+               .type = t::integer,
+               .min = 1,
+               .max = max_duration},
     config_key{.name = "topology.chaining", .type = t::boolean},
     config_key{.name = "topology.debug", .type = t::boolean},
-    config_key{.name = "topology.error.throttle.interval.secs", .type = t::integer, .min = 1},
+    config_key{.name = "topology.error.throttle.interval.secs",
+               .type = t::integer,
+               .min = 1,
+               .max = max_duration},
     config_key{.name = "topology.executor.receive.buffer.size",
                .type = t::integer,
                .min = 2,
                .max = 1 << 24,
                .power_of_two = true},
-    config_key{
-        .name = "topology.local.duration.secs", .type = t::number, .nullable = true, .min = 0},
+    config_key{.name = "topology.local.duration.secs",
+               .type = t::number,
+               .nullable = true,
+               .min = 0,
+               .max = max_duration},
     config_key{.name = "topology.max.error.report.per.interval", .type = t::integer, .min = 0},
     config_key{
         .name = "topology.max.spout.pending", .type = t::integer, .nullable = true, .min = 1},
     config_key{
         .name = "topology.max.task.parallelism", .type = t::integer, .nullable = true, .min = 1},
-    config_key{.name = "topology.message.timeout.secs", .type = t::integer, .min = 1},
+    config_key{
+        .name = "topology.message.timeout.secs", .type = t::integer, .min = 1, .max = max_duration},
     config_key{.name = "topology.multilang.resources.dir", .type = t::string, .nullable = true},
     config_key{.name = "topology.name", .type = t::string, .nullable = true},
     config_key{
         .name = "topology.producer.batch.size", .type = t::integer, .min = 1, .max = 1 << 16},
-    config_key{.name = "topology.spout.wait.max.micros", .type = t::integer, .min = 1},
+    config_key{.name = "topology.spout.wait.max.micros",
+               .type = t::integer,
+               .min = 1,
+               .max = max_duration},
     config_key{.name = "topology.stats.sample.rate", .type = t::number, .min = 0, .max = 1},
-    config_key{.name = "topology.subprocess.timeout.secs", .type = t::integer, .min = 1},
-    config_key{
-        .name = "topology.tick.tuple.freq.secs", .type = t::integer, .nullable = true, .min = 1},
+    config_key{.name = "topology.subprocess.timeout.secs",
+               .type = t::integer,
+               .min = 1,
+               .max = max_duration},
+    config_key{.name = "topology.tick.tuple.freq.secs",
+               .type = t::integer,
+               .nullable = true,
+               .min = 1,
+               .max = max_duration},
     config_key{.name = "topology.transfer.buffer.size",
                .type = t::integer,
                .min = 2,
@@ -109,7 +172,10 @@ constexpr std::array schema{
     config_key{.name = "ui.host", .type = t::string},
     // 0 binds any free port (tests); the daemon reports the port it got.
     config_key{.name = "ui.port", .type = t::integer, .min = 0, .max = max_port},
-    config_key{.name = "worker.heartbeat.frequency.secs", .type = t::integer, .min = 1},
+    config_key{.name = "worker.heartbeat.frequency.secs",
+               .type = t::integer,
+               .min = 1,
+               .max = max_duration},
 };
 
 constexpr bool sorted_by_name() {
@@ -204,7 +270,7 @@ bool in_range(const config_key& k, const value& v) {
         return true;
     }
     double d = v.as_double();
-    if (std::isnan(d) || (k.min && d < *k.min) || (k.max && d > *k.max)) {
+    if (!std::isfinite(d) || (k.min && d < *k.min) || (k.max && d > *k.max)) {
         return false;
     }
     if (k.power_of_two) {

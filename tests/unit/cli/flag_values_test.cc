@@ -66,6 +66,10 @@ TEST(flag_values_test, seconds_take_fractions_but_nothing_negative_or_infinite) 
             [&] { (void)parse_seconds_flag("--duration", bad); },
             std::string("bad --duration '") + bad + "': expected a number of seconds >= 0");
     }
+    expect_usage_error([] { (void)parse_seconds_flag("--duration", "1e300"); },
+                       "bad --duration '1e300': expected a number of seconds >= 0, at most "
+                       "1000000000");
+    EXPECT_DOUBLE_EQ(parse_seconds_flag("--duration", "1e9"), 1e9);
     EXPECT_TRUE(is_seconds("60"));
     EXPECT_FALSE(is_seconds("wc.so"));
 }

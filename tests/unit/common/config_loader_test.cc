@@ -248,7 +248,13 @@ TEST(config_validate_test, out_of_range_values_name_the_range) {
                  "integer from 0 to 65535");
     expect_error([] { validate_text("supervisor.sync.frequency.secs: 0\n"); },
                  "config key 'supervisor.sync.frequency.secs' in tempest.yaml:1: got 0, expected "
-                 "an integer >= 1");
+                 "an integer from 1 to 1000000000");
+    expect_error([] { validate_text("nimbus.task.timeout.secs: 99999999999\n"); },
+                 "config key 'nimbus.task.timeout.secs' in tempest.yaml:1: got 99999999999, "
+                 "expected an integer from 1 to 1000000000");
+    expect_error([] { validate_text("tempest.log.max.size.mb: .inf\n"); },
+                 "config key 'tempest.log.max.size.mb' in tempest.yaml:1: got inf, expected a "
+                 "number from 0 to 1048576");
     expect_error([] { validate_text("topology.executor.receive.buffer.size: 1000\n"); },
                  "config key 'topology.executor.receive.buffer.size' in tempest.yaml:1: got 1000, "
                  "expected a power of two from 2 to 16777216");
@@ -291,7 +297,7 @@ TEST(config_validate_test, topology_config_allows_user_keys_but_not_unknown_rese
     bad.set("topology.message.timeout.secs", "soon");
     expect_error([&] { validate_topology_config(bad, "topology 'wc'"); },
                  "config key 'topology.message.timeout.secs' in topology 'wc': got \"soon\" (a "
-                 "string), expected an integer >= 1");
+                 "string), expected an integer from 1 to 1000000000");
     config blob;
     blob.set("topology.name", bytes{"x"});
     expect_error_containing([&] { validate_topology_config(blob, "topology 'wc'"); },
@@ -314,7 +320,7 @@ TEST(config_validate_test, error_throttle_keys_are_known_with_storms_defaults) {
 TEST(config_validate_test, bad_error_throttle_values_name_the_key) {
     expect_error([] { validate_text("topology.error.throttle.interval.secs: 0\n"); },
                  "config key 'topology.error.throttle.interval.secs' in tempest.yaml:1: got 0, "
-                 "expected an integer >= 1");
+                 "expected an integer from 1 to 1000000000");
     expect_error([] { validate_text("topology.max.error.report.per.interval: -1\n"); },
                  "config key 'topology.max.error.report.per.interval' in tempest.yaml:1: got -1, "
                  "expected an integer >= 0");
@@ -322,7 +328,7 @@ TEST(config_validate_test, bad_error_throttle_values_name_the_key) {
     bad.set("topology.error.throttle.interval.secs", "10s");
     expect_error([&] { validate_topology_config(bad, "topology 'wc'"); },
                  "config key 'topology.error.throttle.interval.secs' in topology 'wc': got "
-                 "\"10s\" (a string), expected an integer >= 1");
+                 "\"10s\" (a string), expected an integer from 1 to 1000000000");
     config typo;
     typo.set("topology.max.error.reports.per.interval", 5);
     expect_error_containing([&] { validate_topology_config(typo, "topology 'wc'"); },
