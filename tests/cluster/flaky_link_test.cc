@@ -30,6 +30,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -56,11 +57,16 @@ struct ledger {
     static inline std::atomic<std::int64_t> acked{0};   // distinct ids acked
     static inline std::atomic<std::int64_t> failed{0};  // fail() calls: replays
     static inline std::atomic<std::int64_t> emitted{0};
+    // The longest time the spout heard no ack, from its first one (guarded by mu).
+    static inline clock::time_point last_ack{};
+    static inline clock::duration longest_gap{};
 
     static void reset(std::size_t ids) {
         std::scoped_lock lock(mu);
         acks.assign(ids, 0);
         sunk.assign(ids, 0);
+        last_ack = {};
+        longest_gap = {};
         acked = 0;
         failed = 0;
         emitted = 0;
@@ -89,8 +95,8 @@ class id_spout final : public spout {
             if (_emits == 0) {
                 _start = now;
             }
-            const double allowed =
-                std::chrono::duration<double>(now - _start).count() * static_cast<double>(_per_second);
+            const double allowed = std::chrono::duration<double>(now - _start).count() *
+                                   static_cast<double>(_per_second);
             if (static_cast<double>(_emits) >= allowed + 1) {
                 return;
             }
@@ -102,7 +108,12 @@ class id_spout final : public spout {
         ledger::emitted.fetch_add(1);
     }
     void ack(message_id id) override {
+        const auto now = clock::now();
         std::scoped_lock lock(ledger::mu);
+        if (ledger::last_ack != clock::time_point{}) {
+            ledger::longest_gap = std::max(ledger::longest_gap, now - ledger::last_ack);
+        }
+        ledger::last_ack = now;
         if (++ledger::acks[id.id] == 1) {
             ledger::acked.fetch_add(1);
         }
@@ -204,6 +215,7 @@ struct run_result {
     std::uint64_t cuts = 0;
     std::uint64_t stalls = 0;
     std::uint64_t link_bytes = 0;                             // relayed both ways
+    double longest_gap_ms = 0;                                // the longest time without an ack
     std::vector<test_support::fault_proxy_counters> proxies;  // in the order given to finish()
     worker::remote_stats w0, w1;
 
@@ -233,24 +245,50 @@ class flaky_link_test : public ::testing::Test {
         return c;
     }
 
+    // Something the test does to every proxy while the topology runs: `first` after the link
+    // came up, then every `every` (0: once).
+    struct action {
+        clock::duration first{};
+        clock::duration every{};
+        std::function<void(fault_proxy&)> apply;
+    };
+
     // Runs `ids` ids over two workers joined through a fault_proxy per direction, each with
     // `faults`; waits up to `deadline` for every id to be acked.
     run_result run(std::int64_t ids, const link_faults& faults, clock::duration deadline,
-                   std::int64_t per_second = 0) {
+                   std::int64_t per_second = 0, const action* during = nullptr) {
         two_workers workers(_registry, build(ids, per_second), conf());
         fault_proxy to_1({.target_port = workers.port(1), .faults = faults});
         fault_proxy to_0({.target_port = workers.port(0), .faults = faults});
         const auto t0 = clock::now();
         workers.connect(to_0.port(), to_1.port());
-        return finish(workers, {&to_0, &to_1}, ids, t0, deadline);
+        return finish(workers, {&to_0, &to_1}, ids, t0, deadline, during);
     }
 
-    // Waits for every id to be acked, stops the workers and checks the ledger.
+    // Waits for every id to be acked (doing `during` meanwhile), stops the workers and checks
+    // the ledger.
     run_result finish(two_workers& workers, std::vector<fault_proxy*> proxies, std::int64_t ids,
-                      clock::time_point t0, clock::duration deadline) {
+                      clock::time_point t0, clock::duration deadline,
+                      const action* during = nullptr) {
         run_result r;
         r.ids = ids;
-        r.all_acked = wait_until([&] { return ledger::acked.load() == ids; }, deadline);
+        std::optional<clock::time_point> next;
+        if (during != nullptr) {
+            next = t0 + during->first;
+        }
+        r.all_acked = wait_until(
+            [&] {
+                if (next && clock::now() >= *next) {
+                    for (fault_proxy* p : proxies) {
+                        during->apply(*p);
+                    }
+                    next = during->every.count() > 0
+                               ? std::optional<clock::time_point>(*next + during->every)
+                               : std::nullopt;
+                }
+                return ledger::acked.load() == ids;
+            },
+            deadline);
         r.seconds = std::chrono::duration<double>(clock::now() - t0).count();
         r.w0 = workers[0].remote();
         r.w1 = workers[1].remote();
@@ -273,6 +311,7 @@ class flaky_link_test : public ::testing::Test {
             r.duplicates += sunk > 1 ? sunk - 1 : 0;
         }
         r.replays = ledger::failed.load();
+        r.longest_gap_ms = std::chrono::duration<double, std::milli>(ledger::longest_gap).count();
         return r;
     }
 
@@ -280,12 +319,13 @@ class flaky_link_test : public ::testing::Test {
     void report_and_check(const char* fault, const run_result& r) {
         std::printf(
             "[flaky link] %-28s %6lld ids in %5.2f s = %7.0f ids/s; link %5.2f MB; reconnects "
-            "%llu, cuts %llu, stalls %llu, replays %lld, duplicates %lld, lost %lld\n",
+            "%llu, cuts %llu, stalls %llu, replays %lld, duplicates %lld, lost %lld; longest "
+            "without an ack %.0f ms\n",
             fault, static_cast<long long>(r.ids), r.seconds, r.ids_per_second(),
             static_cast<double>(r.link_bytes) / 1e6, static_cast<unsigned long long>(r.reconnects),
             static_cast<unsigned long long>(r.cuts), static_cast<unsigned long long>(r.stalls),
             static_cast<long long>(r.replays), static_cast<long long>(r.duplicates),
-            static_cast<long long>(r.missing));
+            static_cast<long long>(r.missing), r.longest_gap_ms);
         RecordProperty("ids_per_second",
                        std::to_string(static_cast<long long>(r.ids_per_second())));
         RecordProperty("reconnects", std::to_string(r.reconnects));
@@ -321,8 +361,7 @@ TEST_F(flaky_link_test, an_added_delay_slows_but_loses_nothing) {
 TEST_F(flaky_link_test, periodic_stalls_hold_the_link_and_it_resumes) {
     // 150 ms of every 500 ms nothing moves either way (connections kept open). The spout is
     // paced (10,000 ids/s) so that the run lasts several periods however fast the machine.
-    const run_result r =
-        run(25'000, {.stall_period = 500ms, .stall_length = 150ms}, 30s, 10'000);
+    const run_result r = run(25'000, {.stall_period = 500ms, .stall_length = 150ms}, 30s, 10'000);
     report_and_check("stall 150 ms every 500 ms", r);
     EXPECT_GE(r.stalls, 4u) << "the run ended before the link stalled a few times";
     EXPECT_EQ(r.reconnects, 0u) << "a stall must not cost the connection";
@@ -338,6 +377,28 @@ TEST_F(flaky_link_test, connections_cut_mid_frame_again_and_again_lose_nothing) 
     // Every cut connection was made again (the last ones perhaps after the run).
     EXPECT_GE(r.reconnects + 2, r.cuts);
     EXPECT_GT(r.replays, 0) << "no cut lost a tuple: the replay path was not exercised";
+}
+
+TEST_F(flaky_link_test, a_stall_longer_than_the_message_timeout_replays_what_was_in_flight) {
+    // After 500 ms the link stalls for 1.5 s: everything in flight times out (1 s) and is
+    // emitted again, and arrives twice once the link resumes.
+    const action stall{500ms, {}, [](fault_proxy& p) { p.stall(1500ms); }};
+    const run_result r = run(20'000, {}, 30s, 10'000, &stall);
+    report_and_check("one stall of 1.5 s", r);
+    EXPECT_EQ(r.stalls, 2u) << "one stall per proxy";
+    EXPECT_GT(r.replays, 0) << "nothing in flight timed out during the stall";
+    EXPECT_GE(r.longest_gap_ms, 1000.0) << "acks went on during the stall";
+    EXPECT_EQ(r.reconnects, 0u) << "a stall must not cost the connection";
+}
+
+TEST_F(flaky_link_test, connections_cut_at_once_both_ways_again_and_again_lose_nothing) {
+    // Every 300 ms both proxies cut whatever connection they relay, wherever its frames are:
+    // tuples, acks and credit grants are cut both ways.
+    const action cut{300ms, 300ms, [](fault_proxy& p) { (void)p.cut_now(); }};
+    const run_result r = run(15'000, {}, 30s, 5'000, &cut);
+    report_and_check("cut both ways every 300 ms", r);
+    EXPECT_GE(r.cuts, 6u);
+    EXPECT_GE(r.reconnects + 2, r.cuts);
 }
 
 TEST_F(flaky_link_test, a_bandwidth_cap_slows_the_link_to_its_rate) {
