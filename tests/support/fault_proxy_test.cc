@@ -255,6 +255,41 @@ TEST(fault_proxy_test, a_connection_is_cut_after_exactly_the_bytes_set_each_time
     EXPECT_TRUE(wait_until([&] { return proxy.counters().open == 0; }, 5s));
 }
 
+// A frame as Tempest's transport writes it: a 4-byte little-endian body length, then the body.
+std::string frame(std::size_t body) {
+    std::string f(4 + body, 'f');
+    for (int i = 0; i < 4; ++i) {
+        f[static_cast<std::size_t>(i)] = static_cast<char>((body >> (8 * i)) & 0xff);
+    }
+    return f;
+}
+
+TEST(fault_proxy_test, with_length_prefixed_frames_it_counts_frames_and_cuts_inside_one) {
+    target_server counter(false);
+    const std::string three = frame(10) + frame(0) + frame(300);  // 14 + 4 + 304 bytes
+    // Cut 2 bytes into the length of the fourth frame, then exactly after the third.
+    for (const std::uint64_t cut_after : {three.size() + 2, three.size()}) {
+        fault_proxy proxy({.target_port = counter.port(),
+                           .length_prefixed = true,
+                           .faults = {.cut_after_bytes = cut_after}});
+        client c(proxy.port());
+        (void)c.send_all(three + frame(1000));
+        EXPECT_TRUE(c.closed_by_peer());
+        const auto n = proxy.counters();
+        EXPECT_EQ(n.frames_up, 3u);
+        EXPECT_EQ(n.cuts, 1u);
+        EXPECT_EQ(n.cuts_mid_frame, cut_after == three.size() ? 0u : 1u)
+            << "cut after " << cut_after;
+    }
+    // Unframed, nothing is counted.
+    fault_proxy plain({.target_port = counter.port(), .faults = {.cut_after_bytes = 20}});
+    client c(plain.port());
+    (void)c.send_all(three);
+    EXPECT_TRUE(c.closed_by_peer());
+    EXPECT_EQ(plain.counters().cuts, 1u);
+    EXPECT_EQ(plain.counters().frames_up + plain.counters().cuts_mid_frame, 0u);
+}
+
 TEST(fault_proxy_test, a_stall_holds_the_bytes_and_keeps_the_connection) {
     target_server echo(true);
     fault_proxy proxy({.target_port = echo.port()});

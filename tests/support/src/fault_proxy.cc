@@ -12,9 +12,11 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <cerrno>
 #include <condition_variable>
+#include <cstring>
 #include <deque>
 #include <future>
 #include <mutex>
@@ -110,6 +112,40 @@ struct direction {
     bool eof = false;      // the sender closed its end
     bool shut = false;     // ... and that was passed on (shutdown(SHUT_WR) of the receiver)
     bool blocked = false;  // the last write would have blocked: wait for POLLOUT
+    // With length_prefixed: where the bytes written so far end in the frame stream.
+    std::array<unsigned char, 4> length{};  // the length prefix being written
+    std::size_t length_have = 0;            // ... bytes of it written
+    std::uint64_t body_left = 0;            // bytes of the current body not yet written
+
+    bool mid_frame() const noexcept { return length_have > 0 || body_left > 0; }
+    // Follows `n` written bytes through the frames; returns the frames they completed.
+    std::uint64_t advance(const char* p, std::size_t n) {
+        std::uint64_t frames = 0;
+        while (n > 0) {
+            if (body_left == 0) {
+                const std::size_t take = std::min(n, length.size() - length_have);
+                std::memcpy(length.data() + length_have, p, take);
+                length_have += take;
+                p += take;
+                n -= take;
+                if (length_have == length.size()) {
+                    body_left = static_cast<std::uint64_t>(length[0]) |
+                                static_cast<std::uint64_t>(length[1]) << 8 |
+                                static_cast<std::uint64_t>(length[2]) << 16 |
+                                static_cast<std::uint64_t>(length[3]) << 24;
+                    length_have = 0;
+                    frames += body_left == 0 ? 1 : 0;
+                }
+            } else {
+                const auto take = static_cast<std::size_t>(std::min<std::uint64_t>(n, body_left));
+                body_left -= take;
+                p += take;
+                n -= take;
+                frames += body_left == 0 ? 1 : 0;
+            }
+        }
+        return frames;
+    }
 };
 
 // One relayed connection: `client` was accepted, `target` connects on.
@@ -191,6 +227,9 @@ struct fault_proxy::impl {
     std::atomic<std::uint64_t> open{0};
     std::atomic<std::uint64_t> cuts{0};
     std::atomic<std::uint64_t> target_failures{0};
+    std::atomic<std::uint64_t> frames_up{0};
+    std::atomic<std::uint64_t> frames_down{0};
+    std::atomic<std::uint64_t> cuts_mid_frame{0};
 
     // The relay thread's copy of the settings, taken on every pass.
     struct settings {
@@ -307,6 +346,9 @@ fault_proxy_counters fault_proxy::counters() const {
     c.open = p.open.load();
     c.cuts = p.cuts.load();
     c.target_failures = p.target_failures.load();
+    c.frames_up = p.frames_up.load();
+    c.frames_down = p.frames_down.load();
+    c.cuts_mid_frame = p.cuts_mid_frame.load();
     std::scoped_lock lock(p.mu);
     c.stalls = p.stalls_before + p.periodic_stalls(clock::now());
     return c;
@@ -501,6 +543,10 @@ bool fault_proxy::impl::write(connection& c, direction& d, int to, bool up, cloc
             return false;
         }
         const auto written = static_cast<std::size_t>(w);
+        if (options.length_prefixed) {
+            (up ? frames_up : frames_down)
+                .fetch_add(d.advance(ch.bytes.data() + ch.offset, written));
+        }
         ch.offset += written;
         d.held -= written;
         if (f.bytes_per_second > 0) {
@@ -592,6 +638,9 @@ void fault_proxy::impl::close(connection& c, connection::end why) {
         target_failures.fetch_add(1);
     }
     if (why == connection::end::cut) {
+        if (options.length_prefixed && (c.up.mid_frame() || c.down.mid_frame())) {
+            cuts_mid_frame.fetch_add(1);
+        }
         cuts.fetch_add(1);
     }
     ::close(c.client);

@@ -66,6 +66,10 @@ struct fault_proxy_options {
     int target_netns = -1;
     // Bytes held per direction of a connection before the proxy stops reading from its sender.
     std::size_t buffer_bytes = 1 << 20;
+    // The streams are frames of a 4-byte little-endian body length and the body (Tempest's
+    // transport, worker/include/tempest/worker/transport/frame.h): the proxy counts the frames
+    // it relays and the cuts that land inside one. It changes nothing it relays.
+    bool length_prefixed = false;
     link_faults faults;
 };
 
@@ -78,6 +82,11 @@ struct fault_proxy_counters {
     std::uint64_t cuts = 0;             // connections cut by cut_after_bytes or cut_now()
     std::uint64_t target_failures = 0;  // connections to the target refused or failed
     std::uint64_t stalls = 0;           // stalls begun: stall() calls and periodic ones
+    // With length_prefixed: whole frames written to targets and to clients, and cuts that left
+    // a frame (or its length) part written in either direction.
+    std::uint64_t frames_up = 0;
+    std::uint64_t frames_down = 0;
+    std::uint64_t cuts_mid_frame = 0;
 };
 
 class fault_proxy {
