@@ -111,6 +111,7 @@ class target_server {
                 break;
             }
         }
+        ::shutdown(fd, SHUT_WR);  // passes the end on (the destructor closes the socket)
         std::scoped_lock lock(_mu);
         _ended[i] = true;
     }
@@ -159,6 +160,7 @@ class client {
         }
         return true;
     }
+    void shutdown_write() { ::shutdown(_fd, SHUT_WR); }
     // Exactly n bytes; fewer when the connection ends or the deadline passes.
     std::string read_exactly(std::size_t n) {
         std::string out;
@@ -211,6 +213,8 @@ TEST(fault_proxy_test, relays_bytes_unchanged_both_ways_and_counts_them) {
     const std::string back = c.read_exactly(data.size());
     writer.join();
     EXPECT_TRUE(back == data) << "got " << back.size() << " bytes back, or other bytes";
+    // Counted just after each write: the client may have the last bytes a moment before.
+    EXPECT_TRUE(wait_until([&] { return proxy.counters().bytes_down == data.size(); }, 5s));
     auto n = proxy.counters();
     EXPECT_EQ(n.bytes_up, data.size());
     EXPECT_EQ(n.bytes_down, data.size());
@@ -238,6 +242,20 @@ TEST(fault_proxy_test, latency_delays_every_chunk_in_both_directions) {
     ASSERT_TRUE(c.send_all("pong"));
     EXPECT_EQ(c.read_exactly(4), "pong");
     EXPECT_LT(ms_since(t0), 150.0);
+}
+
+TEST(fault_proxy_test, a_close_is_passed_on_after_the_bytes_still_delayed) {
+    // The client sends and closes its end; the target echoes and closes: the echo, still
+    // delayed in the proxy when the target's close arrives, reaches the client before the end.
+    target_server echo(true);
+    fault_proxy proxy({.target_port = echo.port(), .faults = {.latency = 100ms}});
+    client c(proxy.port());
+    ASSERT_TRUE(c.send_all("last words"));
+    c.shutdown_write();
+    EXPECT_EQ(c.read_exactly(10), "last words");
+    EXPECT_TRUE(c.closed_by_peer());
+    EXPECT_TRUE(wait_until([&] { return proxy.counters().open == 0; }, 5s));
+    EXPECT_EQ(proxy.counters().cuts, 0u);
 }
 
 TEST(fault_proxy_test, a_connection_is_cut_after_exactly_the_bytes_set_each_time) {

@@ -192,6 +192,9 @@ struct fault_proxy::impl {
     // Writes what `d` may write now to `to`; false when the connection must close.
     bool write(connection& c, direction& d, int to, bool up, clock::time_point now);
     void read(connection& c, direction& d, int from);
+    // Handles what poll reported for `fd`: `to` is the direction written to it, `from` the one
+    // read from it. False when the connection closed.
+    bool pump_events(connection& c, short revents, direction& to, direction& from, int fd);
     void accept_all();
     void close(connection& c, connection::end why);
     bool stalled(clock::time_point now) const;
@@ -424,8 +427,11 @@ void fault_proxy::impl::run(std::promise<int> started) {
             if (!c->connecting && !c->down.eof && c->down.held < options.buffer_bytes) {
                 target_ev |= POLLIN;
             }
-            fds.push_back({c->client, client_ev, 0});
-            fds.push_back({c->target, target_ev, 0});
+            // A socket with nothing to wait for is left out (a negative fd): poll would report
+            // its hang-up again and again, while what is queued for it may still be waiting
+            // out its delay.
+            fds.push_back({client_ev != 0 ? c->client : -1, client_ev, 0});
+            fds.push_back({target_ev != 0 ? c->target : -1, target_ev, 0});
             if (!c->connecting) {
                 earliest(next_write(c->up, now));
             }
@@ -462,33 +468,30 @@ void fault_proxy::impl::run(std::promise<int> started) {
                     continue;
                 }
                 c.connecting = false;
-            } else if (!c.connecting) {
-                if (te & POLLOUT) {
-                    c.up.blocked = false;
-                }
-                if (te & (POLLIN | POLLERR)) {
-                    read(c, c.down, c.target);
-                } else if ((te & POLLHUP) != 0) {
-                    close(c, connection::end::closed);  // gone, and nothing left to read
-                    continue;
-                }
-            }
-            if (c.state != connection::end::open) {
+            } else if (!pump_events(c, te, c.up, c.down, c.target)) {
                 continue;
             }
-            if (ce & POLLOUT) {
-                c.down.blocked = false;
-            }
-            if (ce & (POLLIN | POLLERR)) {
-                read(c, c.up, c.client);
-            } else if ((ce & POLLHUP) != 0) {
-                close(c, connection::end::closed);
-            }
+            (void)pump_events(c, ce, c.down, c.up, c.client);
         }
         if (fds[1].revents & POLLIN) {
             accept_all();
         }
     }
+}
+
+bool fault_proxy::impl::pump_events(connection& c, short revents, direction& to, direction& from,
+                                    int fd) {
+    if (revents & POLLERR) {
+        close(c, connection::end::closed);  // reset or failed: nothing more comes either way
+        return false;
+    }
+    if (revents & (POLLOUT | POLLHUP)) {
+        to.blocked = false;  // the next write goes on, or fails and closes the connection
+    }
+    if (revents & (POLLIN | POLLHUP)) {
+        read(c, from, fd);  // data, or the end of the stream
+    }
+    return c.state == connection::end::open;
 }
 
 void fault_proxy::impl::relay_all(clock::time_point now) {
