@@ -204,6 +204,7 @@ class two_workers {
 // What one run over the link gave.
 struct run_result {
     bool all_acked = false;
+    bool relinked = false;  // every proxy relays a connection again at the end
     double seconds = 0;
     std::int64_t ids = 0;
     std::int64_t missing = 0;      // ids never acked
@@ -294,6 +295,17 @@ class flaky_link_test : public ::testing::Test {
             },
             deadline);
         r.seconds = std::chrono::duration<double>(clock::now() - t0).count();
+        // Every link is up again after the last fault (a worker reconnects ~20 ms after a cut).
+        r.relinked = wait_until(
+            [&] {
+                for (const fault_proxy* p : proxies) {
+                    if (p->counters().open == 0) {
+                        return false;
+                    }
+                }
+                return true;
+            },
+            10s);
         r.w0 = workers[0].remote();
         r.w1 = workers[1].remote();
         for (const fault_proxy* p : proxies) {
@@ -344,6 +356,7 @@ class flaky_link_test : public ::testing::Test {
                                  << ledger::emitted.load() << " emitted, " << r.replays
                                  << " replays)";
         EXPECT_EQ(r.missing, 0);
+        EXPECT_TRUE(r.relinked) << "a worker did not connect again after the last cut";
         EXPECT_EQ(r.acked_twice, 0) << "an id was acked more than once";
         EXPECT_EQ(r.never_sunk, 0) << "an acked id never reached the sink";
         EXPECT_GT(r.w0.sent, 0u);
@@ -385,8 +398,6 @@ TEST_F(flaky_link_test, connections_cut_mid_frame_again_and_again_lose_nothing) 
     EXPECT_GE(r.cuts, 5u);
     // A cut lands on a frame boundary only by chance (byte 100,003 of a stream of frames).
     EXPECT_GE(r.cuts_mid_frame * 2, r.cuts) << "most cuts should leave a frame part written";
-    // Every cut connection was made again (the last ones perhaps after the run).
-    EXPECT_GE(r.reconnects + 2, r.cuts);
     EXPECT_GT(r.replays, 0) << "no cut lost a tuple: the replay path was not exercised";
 }
 
@@ -409,7 +420,6 @@ TEST_F(flaky_link_test, connections_cut_at_once_both_ways_again_and_again_lose_n
     const run_result r = run(15'000, {}, 30s, 5'000, &cut);
     report_and_check("cut both ways every 300 ms", r);
     EXPECT_GE(r.cuts, 6u);
-    EXPECT_GE(r.reconnects + 2, r.cuts);
 }
 
 TEST_F(flaky_link_test, a_bandwidth_cap_slows_the_link_to_its_rate) {
