@@ -240,7 +240,8 @@ struct fault_proxy::impl {
         clock::time_point epoch;
         clock::time_point stall_until;
     } now_set;
-    std::vector<std::unique_ptr<connection>> conns;  // relay thread only
+    std::vector<std::unique_ptr<connection>> conns;            // relay thread only
+    std::vector<char> scratch = std::vector<char>(read_size);  // relay thread only: recv() into
 
     std::thread thread;
 };
@@ -580,9 +581,9 @@ void fault_proxy::impl::read(connection& c, direction& d, int from) {
     if (room == 0 || d.eof) {
         return;
     }
-    chunk ch;
-    ch.bytes.resize(std::min(room, read_size));
-    const ssize_t n = ::recv(from, ch.bytes.data(), ch.bytes.size(), 0);
+    // Read into the scratch buffer and keep an exact copy: a chunk may wait a while, and many
+    // small ones may be queued at once.
+    const ssize_t n = ::recv(from, scratch.data(), std::min(room, scratch.size()), 0);
     if (n < 0) {
         if (!would_block()) {
             close(c, connection::end::closed);  // reset: nothing more comes either way
@@ -593,7 +594,8 @@ void fault_proxy::impl::read(connection& c, direction& d, int from) {
         d.eof = true;
         return;
     }
-    ch.bytes.resize(static_cast<std::size_t>(n));
+    chunk ch;
+    ch.bytes.assign(scratch.data(), scratch.data() + n);
     ch.due = clock::now() + now_set.faults.latency;
     d.held += ch.bytes.size();
     d.queue.push_back(std::move(ch));

@@ -18,10 +18,11 @@
 // a chunk is written on once its delay has passed, outside any stall, as the bandwidth cap's
 // token bucket allows. Reading goes on while chunks wait, up to buffer_bytes per direction, so a
 // delay does not by itself limit throughput (a long fat link); past that, the proxy stops
-// reading and TCP pushes back on the sender. A cut closes both sockets of a connection (a
-// close, not a reset: the target has exactly the bytes relayed before it); what the proxy held
-// for it is lost, as on a broken link. A client or target that closes its end has that end's
-// close passed on once what was read before it has been relayed.
+// reading and TCP pushes back on the sender. A cut closes both sockets of a connection (the
+// target sees an orderly end after exactly the bytes relayed before it; the client may see a
+// reset if it had sent more); what the proxy held for it is lost, as on a broken link. A client or
+// target that closes its end has that end's close passed on once what was read before it has been
+// relayed.
 //
 // Network namespaces (net_namespace.h): the listening socket may be created in one and the
 // connections to the target made from another, so that a link crosses a veth pair, e.g. with a
@@ -50,8 +51,8 @@ struct link_faults {
     // Each connection is cut once this many bytes went from client to target on it; 0 = never.
     // Counted per connection, so a client that reconnects is cut again after as many.
     std::uint64_t cut_after_bytes = 0;
-    // Periodic stalls: from set_faults() on, the first stall_length of every stall_period relays
-    // nothing either way. Both 0 = none.
+    // Periodic stalls: from set_faults() (or construction) on, the first stall_length of every
+    // stall_period relays nothing either way. Both 0 = none.
     std::chrono::milliseconds stall_period{0};
     std::chrono::milliseconds stall_length{0};
 };
