@@ -241,7 +241,7 @@ TEST(fault_proxy_test, latency_delays_every_chunk_in_both_directions) {
     const auto t0 = clock::now();
     ASSERT_TRUE(c.send_all("pong"));
     EXPECT_EQ(c.read_exactly(4), "pong");
-    EXPECT_LT(ms_since(t0), 150.0);
+    EXPECT_LT(ms_since(t0), 200.0) << "still delayed as before";
 }
 
 TEST(fault_proxy_test, a_close_is_passed_on_after_the_bytes_still_delayed) {
@@ -325,7 +325,7 @@ TEST(fault_proxy_test, a_stall_holds_the_bytes_and_keeps_the_connection) {
     const auto t1 = clock::now();
     ASSERT_TRUE(c.send_all("free"));
     EXPECT_EQ(c.read_exactly(4), "free");
-    EXPECT_LT(ms_since(t1), 250.0) << "still stalled after the stall";
+    EXPECT_LT(ms_since(t1), 300.0) << "still stalled after the stall";
     EXPECT_EQ(proxy.counters().accepted, 1u) << "the stall must not cost the connection";
 }
 
@@ -366,7 +366,7 @@ TEST(fault_proxy_test, the_bandwidth_cap_limits_throughput) {
     ASSERT_TRUE(all) << counter.received(0) << " of " << data.size() << " bytes arrived";
     const double floor = static_cast<double>(data.size() - burst) / rate;
     EXPECT_GE(seconds, floor * 0.95) << "faster than the cap";
-    EXPECT_LT(seconds, floor * 3) << "far slower than the cap";
+    EXPECT_LT(seconds, floor * 3 + 1) << "far slower than the cap";
 }
 
 TEST(fault_proxy_test, cut_now_closes_every_open_connection_and_new_ones_pass) {
