@@ -369,13 +369,13 @@ class flaky_link_test : public ::testing::Test {
 };
 
 TEST_F(flaky_link_test, a_plain_proxy_changes_nothing) {
-    const run_result r = run(200'000, {}, 30s);
+    const run_result r = run(200'000, {}, 60s);
     report_and_check("no fault (baseline)", r);
     EXPECT_EQ(r.reconnects, 0u);
 }
 
 TEST_F(flaky_link_test, an_added_delay_slows_but_loses_nothing) {
-    const run_result r = run(10'000, {.latency = 20ms}, 30s);
+    const run_result r = run(10'000, {.latency = 20ms}, 60s);
     report_and_check("delay 20 ms each way", r);
     EXPECT_EQ(r.reconnects, 0u);
 }
@@ -383,7 +383,7 @@ TEST_F(flaky_link_test, an_added_delay_slows_but_loses_nothing) {
 TEST_F(flaky_link_test, periodic_stalls_hold_the_link_and_it_resumes) {
     // 150 ms of every 500 ms nothing moves either way (connections kept open). The spout is
     // paced (10,000 ids/s) so that the run lasts several periods however fast the machine.
-    const run_result r = run(25'000, {.stall_period = 500ms, .stall_length = 150ms}, 30s, 10'000);
+    const run_result r = run(25'000, {.stall_period = 500ms, .stall_length = 150ms}, 60s, 10'000);
     report_and_check("stall 150 ms every 500 ms", r);
     EXPECT_GE(r.stalls, 4u) << "the run ended before the link stalled a few times";
     EXPECT_EQ(r.reconnects, 0u) << "a stall must not cost the connection";
@@ -393,7 +393,7 @@ TEST_F(flaky_link_test, connections_cut_mid_frame_again_and_again_lose_nothing) 
     // Each connection is cut after 100,003 bytes from its client (a prime: frames are a few
     // hundred bytes to 64 KiB, so the cut lands inside one, with the frames the proxy held
     // lost); the worker reconnects and is cut again.
-    const run_result r = run(10'000, {.cut_after_bytes = 100'003}, 30s);
+    const run_result r = run(10'000, {.cut_after_bytes = 100'003}, 60s);
     report_and_check("cut every 100,003 bytes", r);
     EXPECT_GE(r.cuts, 5u);
     // A cut lands on a frame boundary only by chance (byte 100,003 of a stream of frames).
@@ -405,7 +405,7 @@ TEST_F(flaky_link_test, a_stall_longer_than_the_message_timeout_replays_what_was
     // After 500 ms the link stalls for 1.5 s: everything in flight times out (1 s) and is
     // emitted again, and arrives twice once the link resumes.
     const action stall{500ms, {}, [](fault_proxy& p) { p.stall(1500ms); }};
-    const run_result r = run(20'000, {}, 30s, 10'000, &stall);
+    const run_result r = run(20'000, {}, 60s, 10'000, &stall);
     report_and_check("one stall of 1.5 s", r);
     EXPECT_EQ(r.stalls, 2u) << "one stall per proxy";
     EXPECT_GT(r.replays, 0) << "nothing in flight timed out during the stall";
@@ -417,14 +417,14 @@ TEST_F(flaky_link_test, connections_cut_at_once_both_ways_again_and_again_lose_n
     // Every 300 ms both proxies cut whatever connection they relay, wherever its frames are:
     // tuples, acks and credit grants are cut both ways.
     const action cut{300ms, 300ms, [](fault_proxy& p) { (void)p.cut_now(); }};
-    const run_result r = run(15'000, {}, 30s, 5'000, &cut);
+    const run_result r = run(15'000, {}, 60s, 5'000, &cut);
     report_and_check("cut both ways every 300 ms", r);
     EXPECT_GE(r.cuts, 6u);
 }
 
 TEST_F(flaky_link_test, a_bandwidth_cap_slows_the_link_to_its_rate) {
     constexpr std::uint64_t rate = 256 * 1024;  // bytes/s, each direction
-    const run_result r = run(10'000, {.bytes_per_second = rate}, 30s);
+    const run_result r = run(10'000, {.bytes_per_second = rate}, 60s);
     report_and_check("cap 256 KiB/s each way", r);
     // Each direction through each proxy carries at most `rate` (plus its 16 KiB burst).
     const double ceiling = static_cast<double>(rate) * r.seconds + 16 * 1024;
@@ -506,7 +506,7 @@ TEST_F(flaky_link_test, a_tbf_capped_veth_link_between_namespaces_loses_nothing)
         {.target_host = "10.213.0.1", .target_port = p11.port(), .target_netns = b->fd()});
     const auto t0 = clock::now();
     workers.connect(p10.port(), p01.port());
-    const run_result r = finish(workers, {&p01, &p10}, ids, t0, 30s);
+    const run_result r = finish(workers, {&p01, &p10}, ids, t0, 60s);
     report_and_check("tc tbf 4 Mbit/s veth", r);
     EXPECT_EQ(r.reconnects, 0u);
 
