@@ -439,7 +439,8 @@ TEST_F(flaky_link_test, a_bandwidth_cap_slows_the_link_to_its_rate) {
 
 // ---------------------------------------------------------------- tc tbf over a veth pair
 
-// Runs a command in a namespace, failing the test with its output when it fails.
+// Runs a command in a namespace; false, with the command and its output in *error, when it
+// exits other than 0.
 bool run_in(const test_support::net_namespace& ns, const std::string& command, std::string* error) {
     const auto out = ns.run(command);
     if (out.status != 0) {
