@@ -90,7 +90,7 @@ void remove_namespace(const std::string& ns) {
 
 int signal_number(const std::string& name) {
     static const std::map<std::string, int> known = {
-        {"SIGTERM", SIGTERM}, {"SIGINT", SIGINT}, {"SIGKILL", SIGKILL},
+        {"SIGTERM", SIGTERM}, {"SIGINT", SIGINT},   {"SIGKILL", SIGKILL},
         {"SIGHUP", SIGHUP},   {"SIGQUIT", SIGQUIT},
     };
     auto it = known.find(name);
@@ -175,9 +175,8 @@ const std::string& unavailable_reason() {
         if (r.status != 0) {
             return fail("ip link add br0 type bridge", r);
         }
-        r = run_command({"ip", "-n", probe, "link", "add", "v1", "type", "veth", "peer", "name",
-                         "v2"},
-                        30s);
+        r = run_command(
+            {"ip", "-n", probe, "link", "add", "v1", "type", "veth", "peer", "name", "v2"}, 30s);
         if (r.status != 0) {
             return fail("ip link add v1 type veth", r);
         }
@@ -209,7 +208,7 @@ void guard_process() {
     // The watchdog: a grandchild (re-parented to init, so that a test killed with its process
     // tree leaves it running) that blocks reading a pipe whose only writer is this process; at
     // end of file (this process exited, however) it kills what runs in tpt<pid>-* namespaces
-    // and removes them.
+    // and removes them, and the installed tree (install_once).
     int fds[2];
     if (::pipe2(fds, O_CLOEXEC) != 0) {
         return;  // no watchdog: the destructors and the stale sweep above still clean up
@@ -222,8 +221,10 @@ void guard_process() {
         "for ns in $(ip netns list | cut -d' ' -f1 | grep \"^tpt$0-\"); do "
         "  for p in $(ip netns pids \"$ns\"); do kill -KILL \"$p\" 2>/dev/null; done; "
         "  ip netns del \"$ns\" 2>/dev/null; "
-        "done",
+        "done; "
+        "rm -rf \"$1\"/tempest-netns-install-$0-*",
         owner,
+        fs::temp_directory_path().string(),
     };
     std::vector<char*> args = c_argv(store);
     pid_t child = ::fork();
@@ -251,7 +252,10 @@ const installed_tree& install_once(const fs::path& build_dir) {
     static installed_tree tree;
     static fs::path dir;
     std::call_once(once, [&] {
-        std::string tmpl = (fs::temp_directory_path() / "tempest-netns-install-XXXXXX").string();
+        // Named after this process, so that its watchdog can remove it (guard_process).
+        std::string tmpl = (fs::temp_directory_path() /
+                            ("tempest-netns-install-" + std::to_string(::getpid()) + "-XXXXXX"))
+                               .string();
         if (::mkdtemp(tmpl.data()) == nullptr) {
             throw std::runtime_error("netns: mkdtemp: " + std::string(std::strerror(errno)));
         }
@@ -264,9 +268,8 @@ const installed_tree& install_once(const fs::path& build_dir) {
         command_result r = run_command(
             {"cmake", "--install", build_dir.string(), "--prefix", tree.prefix.string()}, 300s);
         if (r.status != 0) {
-            throw std::runtime_error("netns: cmake --install " + build_dir.string() +
-                                     " failed (" + std::to_string(r.status) +
-                                     "): " + tail(r.output));
+            throw std::runtime_error("netns: cmake --install " + build_dir.string() + " failed (" +
+                                     std::to_string(r.status) + "): " + tail(r.output));
         }
         tree.tempest = tree.prefix / "bin" / "tempest";
         tree.node_file = tree.prefix / "etc" / "tempest" / "tempest.yaml";
@@ -350,8 +353,9 @@ class unit_process {
     unit_process(const std::string& ns, const unit_settings& u, const fs::path& tempest,
                  const fs::path& config, const fs::path& workdir, const fs::path& log)
         : _unit(u), _log(log) {
-        std::vector<std::string> store = {"ip", "netns", "exec", ns, tempest.string(),
-                                          u.exec_start[1], "--config", config.string()};
+        std::vector<std::string> store = {"ip",       "netns",          "exec",
+                                          ns,         tempest.string(), u.exec_start[1],
+                                          "--config", config.string()};
         std::vector<char*> args = c_argv(store);
         std::vector<std::string> env = u.environment;
         fs::create_directories(workdir);
@@ -569,9 +573,9 @@ void cluster::set_up() {
     unit_settings nimbus_unit = read_unit(_tree.unit_dir / "tempest-nimbus.service");
     unit_settings supervisor_unit = read_unit(_tree.unit_dir / "tempest-supervisor.service");
 
-    _impl->nimbus = std::make_unique<unit_process>(
-        _control, nimbus_unit, _tree.tempest, _o.dir / "control" / "tempest.yaml",
-        _o.dir / "control" / "state", nimbus_log());
+    _impl->nimbus = std::make_unique<unit_process>(_control, nimbus_unit, _tree.tempest,
+                                                   _o.dir / "control" / "tempest.yaml",
+                                                   _o.dir / "control" / "state", nimbus_log());
     static const std::regex serving("nimbus serving on port [0-9]+");
     if (!wait_until(
             [&] {

@@ -2,8 +2,9 @@
 // The default timers let a supervisor restart a worker that stopped heartbeating before Nimbus
 // moves its executors (Storm's STORM-589; test_support/timeout_order.h gives the rule), and the
 // rule itself tells a race-prone config from a safe one.
-#include "tempest/common/config_loader.h"
 #include "tempest/test_support/timeout_order.h"
+
+#include "tempest/common/config_loader.h"
 
 #include <gtest/gtest.h>
 
