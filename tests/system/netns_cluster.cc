@@ -108,6 +108,9 @@ command_result run_command(const std::vector<std::string>& argv, std::chrono::se
     std::vector<char*> args = c_argv(store);
     pid_t pid = ::fork();
     if (pid == 0) {
+        sigset_t none;
+        sigemptyset(&none);
+        ::sigprocmask(SIG_SETMASK, &none, nullptr);
         ::dup2(fds[1], STDOUT_FILENO);
         ::dup2(fds[1], STDERR_FILENO);
         int devnull = ::open("/dev/null", O_RDONLY);
@@ -367,6 +370,11 @@ class unit_process {
         }
         _pid = ::fork();
         if (_pid == 0) {
+            // As systemd starts a service: no signal blocked (a caller waiting in sigwait has
+            // SIGTERM blocked, and exec would keep it so).
+            sigset_t none;
+            sigemptyset(&none);
+            ::sigprocmask(SIG_SETMASK, &none, nullptr);
             int fd = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
             ::dup2(fd, STDOUT_FILENO);
             ::dup2(fd, STDERR_FILENO);

@@ -11,6 +11,7 @@
 // then stops everything and removes the namespaces. Exits 2 on a bad argument, 1 when the
 // cluster cannot start (or namespaces are not permitted here).
 #include "netns_cluster.h"
+#include "tempest/common/log.h"
 #include "tempest_process.h"
 
 #include <signal.h>
@@ -68,6 +69,7 @@ int main(int argc, char** argv) {
     }
     nn::guard_process();
     ::prctl(PR_SET_CHILD_SUBREAPER, 1);
+    tempest::common::init_logging("warn");
     // SIGINT and SIGTERM are taken with sigwait; every thread started from here blocks them.
     sigset_t stop;
     sigemptyset(&stop);
