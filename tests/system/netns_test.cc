@@ -122,7 +122,7 @@ class netns_test : public ::testing::Test {
         options o;
         o.dir = _dir / "cluster";
         o.hosts = hosts;
-        o.slots = {6700};
+        o.slots = {6700, 6701};
         for (const auto& [key, value] : timer_settings()) {
             o.settings.push_back(key + ": " + std::to_string(value));
         }
