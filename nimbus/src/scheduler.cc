@@ -45,7 +45,8 @@ struct placement {
 };
 
 // Picks up to `count` free slots (not in `taken`, not in `excluded`) spread over nodes (see
-// scheduler.h) and marks them taken; `taken_on_node` counts taken slots per node (any
+// scheduler.h) and marks them taken, on nodes holding none of `excluded` (the topology's dead
+// slots) while any other node has room; `taken_on_node` counts taken slots per node (any
 // topology).
 std::vector<worker_slot> pick_free(int count, const std::vector<worker_slot>& offered,
                                    std::set<worker_slot>& taken,
@@ -53,10 +54,15 @@ std::vector<worker_slot> pick_free(int count, const std::vector<worker_slot>& of
                                    const std::set<worker_slot>& excluded, const placement& p) {
     std::vector<worker_slot> out;
     std::map<std::string, int> mine = p.node_slots;
+    std::set<std::string> suspect;
+    for (const worker_slot& s : excluded) {
+        suspect.insert(s.node);
+    }
     for (int i = 0; i < count; ++i) {
         const worker_slot* best = nullptr;
         auto key = [&](const worker_slot& s) {
-            return std::make_tuple(mine[s.node], taken_on_node[s.node], s.node, s.port);
+            return std::make_tuple(suspect.contains(s.node), mine[s.node], taken_on_node[s.node],
+                                   s.node, s.port);
         };
         for (const worker_slot& s : offered) {
             if (taken.contains(s) || excluded.contains(s)) {

@@ -189,6 +189,32 @@ TEST(scheduler_test, a_dead_slot_is_not_reused_in_the_same_round_even_when_it_is
     EXPECT_TRUE(stuck.at("t").executor_slot.empty());
 }
 
+TEST(scheduler_test, the_orphans_of_a_dead_slot_avoid_its_node_while_another_has_room) {
+    // One worker per node, each node with a spare port; a's worker is dead (a cut off from the
+    // network, say, while its supervisor's session lives on): its executors go to a new worker
+    // on b or c, not to a's spare port.
+    auto sups = supervisors({"a", "b", "c"}, {1, 2});
+    auto first = schedule({{"t", 3, executors(9), {}}}, sups, {}, 100);
+    ASSERT_EQ(first.at("t").slots(), (std::vector<worker_slot>{{"a", 1}, {"b", 1}, {"c", 1}}));
+    worker_slot dead{"a", 1};
+    auto second = schedule({{"t", 3, executors(9), {dead}}}, sups, first, 200);
+    const assignment& a = second.at("t");
+    EXPECT_EQ(a.executor_slot.size(), 9u);
+    for (const auto& [e, slot] : a.executor_slot) {
+        EXPECT_NE(slot.node, "a") << "executor " << e.start_task << " stayed on node a";
+    }
+    EXPECT_EQ(a.slots().size(), 3u);
+    EXPECT_EQ(on(a, {"b", 1}), on(first.at("t"), {"b", 1})) << "a live worker was disturbed";
+    EXPECT_EQ(on(a, {"c", 1}), on(first.at("t"), {"c", 1})) << "a live worker was disturbed";
+
+    // With no room elsewhere, the dead slot's node is used after all.
+    std::vector<supervisor_offer> tight = {{"a", "a.example", {1, 2}}, {"b", "b.example", {1}}};
+    auto one = schedule({{"t", 2, executors(4), {}}}, tight, {}, 100);
+    ASSERT_EQ(one.at("t").slots(), (std::vector<worker_slot>{{"a", 1}, {"b", 1}}));
+    auto two = schedule({{"t", 2, executors(4), {dead}}}, tight, one, 200);
+    EXPECT_EQ(two.at("t").slots(), (std::vector<worker_slot>{{"a", 2}, {"b", 1}}));
+}
+
 TEST(scheduler_test, another_topology_may_use_a_slot_dead_for_one) {
     auto sups = supervisors({"a"}, {1, 2});
     auto first = schedule({{"t1", 1, executors(2), {}}}, sups, {}, 100);

@@ -125,7 +125,7 @@ void zk_server::write_config() const {
     cfg << "tickTime=" << _options.tick.count() << "\n"
         << "dataDir=" << (_dir / "data").string() << "\n"
         << "clientPort=" << _port << "\n"
-        << "clientPortAddress=127.0.0.1\n"
+        << (_options.any_address ? "" : "clientPortAddress=127.0.0.1\n")
         << "minSessionTimeout=" << 2 * _options.tick.count() << "\n"
         << "maxSessionTimeout=60000\n"
         << "maxClientCnxns=0\n"

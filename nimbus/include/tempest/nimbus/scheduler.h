@@ -29,8 +29,11 @@
 //   floor(n/k), then to slots that change anyway, last to untouched ones; only a slot's excess
 //   leaves it (its highest executor ids). Workers whose executor set is unchanged stay as they
 //   are.
-// - New slots are picked spread over nodes: the node with the fewest of the topology's slots,
-//   then the fewest slots taken by any topology, then node id and port.
+// - New slots are picked spread over nodes: first nodes where the topology has no dead slot in
+//   this round (a slot dead because its host is cut off from the cluster leaves that host's
+//   other ports offered by a supervisor still registered, where no worker could start either),
+//   then the node with the fewest of the topology's slots, then the fewest slots taken by any
+//   topology, then node id and port.
 // - A slot is used by at most one topology.
 // - Start times: every executor of a slot whose executor set changed is stamped `now_secs` (its
 //   worker restarts, so all of them get nimbus.task.launch.secs again); the others keep theirs.

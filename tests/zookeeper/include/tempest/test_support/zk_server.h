@@ -35,6 +35,10 @@ class zk_server {
         // fsync of the transaction log on every write, as ZooKeeper runs by default (the chaos
         // suite); off by default here, which is much faster on a loaded machine.
         bool force_sync = false;
+        // Listen on every address of the server's network namespace instead of 127.0.0.1 only:
+        // for tests that start it inside a private namespace whose other addresses other
+        // namespaces reach (tests/system/netns_cluster.h). connect_string() stays 127.0.0.1.
+        bool any_address = false;
     };
 
     // Starts the server and waits until it serves. Throws std::runtime_error saying what failed,
