@@ -121,7 +121,7 @@ tvl_step run_step(worker::local_cluster& cluster, const bench_options& o, double
 }
 
 void plot(const bench_options& o, const std::string& unit, const std::vector<tvl_step>& steps,
-          std::optional<std::size_t> knee) {
+          std::optional<std::size_t> knee, const std::string& where) {
     plot_panel lat;
     lat.title = "Complete latency against offered rate";
     lat.x_label = "offered spout tuples/s";
@@ -163,40 +163,44 @@ void plot(const bench_options& o, const std::string& unit, const std::vector<tvl
         lat.marker_x = rate.marker_x = steps[*knee].offered;
         lat.marker_label = rate.marker_label = "knee " + human_rate(steps[*knee].offered) + "/s";
     }
-    write_svg(o.plot_path, "tempest-bench throughput-vs-latency: " + o.workload + " (acking)",
+    write_svg(o.plot_path,
+              "tempest-bench throughput-vs-latency: " + o.workload + " (acking)" + where,
               {lat, rate});
 }
 
 }  // namespace
 
-int run_throughput_vs_latency(const bench_options& o) {
-    std::ofstream json;
-    if (!o.json_path.empty()) {
-        json.open(o.json_path, std::ios::trunc);
-        if (!json) {
-            std::fprintf(stderr, "tempest-bench: cannot write --json file '%s'\n",
-                         o.json_path.c_str());
-            return 2;
-        }
+bool open_tvl_json(const bench_options& o, std::ofstream& json) {
+    if (o.json_path.empty()) {
+        return true;
     }
-    const std::string unit = make_workload(o).unit;
-    worker::local_cluster cluster;
-    std::vector<tvl_step> steps;
-    std::printf("throughput-vs-latency %s acking=on: %.1f s per step after %.1f s warm-up\n",
-                o.workload.c_str(), o.duration_s, o.warmup_s);
+    json.open(o.json_path, std::ios::trunc);
+    if (!json) {
+        std::fprintf(stderr, "tempest-bench: cannot write --json file '%s'\n", o.json_path.c_str());
+        return false;
+    }
+    return true;
+}
+
+void print_tvl_header(const bench_options& o, const std::string& unit, const std::string& where) {
+    std::printf("throughput-vs-latency %s acking=on%s: %.1f s per step after %.1f s warm-up\n",
+                o.workload.c_str(), where.c_str(), o.duration_s, o.warmup_s);
     std::printf("%12s %12s %14s %10s %10s %10s %10s %8s %9s\n", "offered/s", "achieved/s",
                 (unit + "/s").c_str(), "p50 ms", "p99 ms", "p99.9 ms", "max ms", "failed",
                 "behind s");
-    for (std::size_t i = 0; i < o.rates.size(); ++i) {
-        tvl_step s = run_step(cluster, o, o.rates[i], static_cast<int>(i));
-        std::printf("%12s %12s %14s %10s %10s %10s %10s %8llu %9.2f\n",
-                    human_rate(s.offered).c_str(), human_rate(s.achieved).c_str(),
-                    human_rate(s.last_bolt_rate).c_str(), ms(s.p50_us).c_str(),
-                    ms(s.p99_us).c_str(), ms(s.p999_us).c_str(), ms(s.max_us).c_str(),
-                    static_cast<unsigned long long>(s.failed), s.behind_s);
-        std::fflush(stdout);
-        steps.push_back(s);
-    }
+    std::fflush(stdout);
+}
+
+void print_tvl_row(const tvl_step& s) {
+    std::printf("%12s %12s %14s %10s %10s %10s %10s %8llu %9.2f\n", human_rate(s.offered).c_str(),
+                human_rate(s.achieved).c_str(), human_rate(s.last_bolt_rate).c_str(),
+                ms(s.p50_us).c_str(), ms(s.p99_us).c_str(), ms(s.p999_us).c_str(),
+                ms(s.max_us).c_str(), static_cast<unsigned long long>(s.failed), s.behind_s);
+    std::fflush(stdout);
+}
+
+int finish_tvl(const bench_options& o, const std::string& unit, const std::vector<tvl_step>& steps,
+               std::ofstream& json, const std::string& plot_where) {
     auto knee = find_knee(steps);
     if (knee) {
         std::printf(
@@ -217,9 +221,10 @@ int run_throughput_vs_latency(const bench_options& o) {
         }
     }
     if (json.is_open()) {
-        json << "{\"mode\": \"throughput-vs-latency\", \"workload\": \"" << o.workload
-             << "\", \"duration_s\": " << o.duration_s << ", \"warmup_s\": " << o.warmup_s
-             << ", \"knee_offered_per_s\": ";
+        json << "{\"mode\": \"throughput-vs-latency\", \"cluster\": "
+             << (o.cluster ? "true" : "false") << ", \"workers\": " << o.workers
+             << ", \"workload\": \"" << o.workload << "\", \"duration_s\": " << o.duration_s
+             << ", \"warmup_s\": " << o.warmup_s << ", \"knee_offered_per_s\": ";
         if (knee) {
             json << steps[*knee].offered;
         } else {
@@ -250,7 +255,7 @@ int run_throughput_vs_latency(const bench_options& o) {
         }
     }
     if (!o.plot_path.empty()) {
-        plot(o, unit, steps, knee);
+        plot(o, unit, steps, knee, plot_where);
     }
     for (const tvl_step& s : steps) {
         if (s.achieved <= 0) {
@@ -260,6 +265,23 @@ int run_throughput_vs_latency(const bench_options& o) {
         }
     }
     return 0;
+}
+
+int run_throughput_vs_latency(const bench_options& o) {
+    std::ofstream json;
+    if (!open_tvl_json(o, json)) {
+        return 2;
+    }
+    const std::string unit = make_workload(o).unit;
+    worker::local_cluster cluster;
+    std::vector<tvl_step> steps;
+    print_tvl_header(o, unit, "");
+    for (std::size_t i = 0; i < o.rates.size(); ++i) {
+        tvl_step s = run_step(cluster, o, o.rates[i], static_cast<int>(i));
+        print_tvl_row(s);
+        steps.push_back(s);
+    }
+    return finish_tvl(o, unit, steps, json, "");
 }
 
 }  // namespace tempest::bench
