@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 // throughput-vs-latency on a cluster (`tempest-bench throughput-vs-latency --cluster`): each
 // offered rate is a fresh topology `tvl-WORKLOAD-PID-STEP` of --workers workers submitted
-// through the leader Nimbus, measured from its workers' heartbeats as the cluster mode does
-// (cluster_figures.h), killed, and waited for until Nimbus no longer lists it (its slots free
-// for the next step).
+// through the leader Nimbus (the package uploaded with each), measured from its workers' heartbeats
+// as the cluster mode does (cluster_figures.h), killed, and waited for until Nimbus no longer lists
+// it (its slots free for the next step).
 //
 // Per step, summed over workers, each from its first heartbeat after the warm-up to its last
 // before the end: achieved = spout trees acked per second, the last bolt's executed/s, failed
@@ -95,7 +95,7 @@ struct timed_sample {
     worker_sample s;
 };
 
-tvl_step run_cluster_step(common::nimbus_client& client, const std::string& location,
+tvl_step run_cluster_step(common::nimbus_client& client, const std::string& package,
                           const bench_options& o, double rate, int index, std::string& unit) {
     bench_options step = o;
     step.rate = rate;
@@ -105,6 +105,8 @@ tvl_step run_cluster_step(common::nimbus_client& client, const std::string& loca
     w.conf.set_num_workers(o.workers);
     const std::string name =
         "tvl-" + w.name + "-" + std::to_string(::getpid()) + "-" + std::to_string(index);
+    // Nimbus takes an upload with the submit that names it: one upload per step.
+    const std::string location = client.upload_package(package, {});
     client.submit(name, location, w.conf, w.topo);
     step_topology killer(client, name);
 
@@ -229,14 +231,13 @@ int run_throughput_vs_latency_cluster(const bench_options& o) {
     }
     const config daemon = common::load_daemon_config(file, {});
     auto client = common::nimbus_client::connect_leader(common::nimbus_seeds(daemon), call_timeout);
-    const std::string location = client.upload_package(package, {});
     std::string unit = make_workload(o).unit;
     const std::string where = " cluster workers=" + std::to_string(o.workers) +
                               " executors=" + std::to_string(o.executors.value_or(o.workers));
     print_tvl_header(o, unit, where + " (Nimbus at " + client.endpoint() + ")");
     std::vector<tvl_step> steps;
     for (std::size_t i = 0; i < o.rates.size(); ++i) {
-        tvl_step s = run_cluster_step(client, location, o, o.rates[i], static_cast<int>(i), unit);
+        tvl_step s = run_cluster_step(client, package, o, o.rates[i], static_cast<int>(i), unit);
         print_tvl_row(s);
         steps.push_back(s);
     }
