@@ -130,10 +130,12 @@ int run(const bench_options& o) {
     wait_until(start + to_duration(o.warmup_s), start, o.rss_every_s, next_rss, plot, cluster,
                w.last_bolts);
     std::uint64_t c0 = executed_by(cluster, w.last_bolts);
+    const double cpu0 = process_cpu_seconds();
     auto t0 = clock_type::now();
     wait_until(t0 + to_duration(o.duration_s), start, o.rss_every_s, next_rss, plot, cluster,
                w.last_bolts);
     std::uint64_t c1 = executed_by(cluster, w.last_bolts);
+    const double cpu1 = process_cpu_seconds();
     auto t1 = clock_type::now();
     auto stats = cluster.stats(topology_name);
     auto errors = cluster.errors(topology_name);
@@ -150,14 +152,18 @@ int run(const bench_options& o) {
     const double elapsed = std::chrono::duration<double>(t1 - t0).count();
     const double warmup = std::chrono::duration<double>(t0 - start).count();
     const double rate = static_cast<double>(c1 - c0) / elapsed;
+    // CPU per tuple holds still when the machine is shared (the rate does not).
+    const double cpu_per_million = c1 > c0 ? (cpu1 - cpu0) / static_cast<double>(c1 - c0) * 1e6 : 0;
     const worker::component_stats* spout = find_stats(stats, w.spout);
 
     const std::string pipes =
         o.pipelines > 1 ? " pipelines=" + std::to_string(o.pipelines) : std::string();
-    std::printf("%s acking=%s%s%s: %s %s/s (%.1f s after %.1f s warm-up), peak RSS %.1f MiB",
-                w.name.c_str(), o.acking ? "on" : "off", o.no_chaining ? " chaining=off" : "",
-                pipes.c_str(), human_rate(rate).c_str(), w.unit.c_str(), elapsed, warmup,
-                peak_rss_mib);
+    std::printf(
+        "%s acking=%s%s%s: %s %s/s (%.1f s after %.1f s warm-up), %.2f CPU s per million %s, "
+        "peak RSS %.1f MiB",
+        w.name.c_str(), o.acking ? "on" : "off", o.no_chaining ? " chaining=off" : "",
+        pipes.c_str(), human_rate(rate).c_str(), w.unit.c_str(), elapsed, warmup, cpu_per_million,
+        w.unit.c_str(), peak_rss_mib);
     if (o.pipelines > 1) {
         // Each pipeline's share, so that an unfair split shows.
         std::uint64_t lo = UINT64_MAX;
