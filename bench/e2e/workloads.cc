@@ -4,6 +4,7 @@
 #include "components.h"
 #include "tempest/topology.h"
 
+#include <algorithm>
 #include <stdexcept>
 #include <string>
 #include <utility>
@@ -64,6 +65,18 @@ workload make_workload(const workload_params& p) {
         w.conf.set_max_spout_pending(p.max_pending);
     }
     const double task_rate = p.rate > 0 ? p.rate / (n * p.pipelines) : 0.0;
+    if (task_rate > 0) {
+        // A paced spout's task asks for its next tuple every time its executor is idle, and the
+        // executor sleeps at most topology.spout.wait.max.micros (1 ms by default) in between:
+        // about 0.5% of a core per spout executor with nothing due. With slow tasks (many
+        // spout executors sharing a low --rate, as bench/idle_workers.sh runs 40+ workers) that
+        // alone saturated this machine. Sleep up to a tenth of the task's interval instead
+        // (1 ms to 100 ms), so a tuple waits at most that long past its due time.
+        const double tenth_us = 1e5 / task_rate;
+        const auto wait_us =
+            static_cast<std::int64_t>(std::clamp(tenth_us, 1000.0, static_cast<double>(100000)));
+        w.conf.set("topology.spout.wait.max.micros", wait_us);
+    }
     std::vector<value> spout_args = {p.acking, task_rate, p.record_after_s};
     std::vector<value> bolt_args = {p.acking};
     topology_builder b;
