@@ -78,9 +78,11 @@ cleanup() {
     fi
     stop_cluster
     if [[ $status -ne 0 ]]; then
-        tail -n 20 "$dir"/dev-cluster.out "$dir"/logs/*.log >&2 2>/dev/null || true
+        tail -n 20 "$dir"/dev-cluster.out "$dir"/logs/*.log >&2 || true
+        echo "idle_workers: kept $dir for its logs" >&2
+    else
+        rm -rf "$dir"
     fi
-    rm -rf "$dir"
     exit "$status"
 }
 trap cleanup EXIT
@@ -231,6 +233,8 @@ awk -v secs="$secs" '
     ($1 in rx) { n++; drx += $2 - rx[$1]; dtx += $3 - tx[$1] }
     END { printf "  zookeeper traffic over %d client connections: %.1f KB/s received, %.1f KB/s sent\n", n, drx / secs / 1000, dtx / secs / 1000 }
 ' "$dir/zk-bytes-0" "$dir/zk-bytes-1"
+echo "  threads of worker $w0 by name: $(cat /proc/"$w0"/task/*/comm 2>/dev/null | sed 's/:[0-9]*$//' |
+    sort | uniq -c | sort -rn | awk '{ printf "%s%s %d", NR > 1 ? ", " : "", $2, $1 }')"
 echo "  threads of worker $w0 that used CPU (ticks of 1/$hz s):"
 for t in /proc/"$w0"/task/*; do
     tid=${t##*/}
