@@ -234,7 +234,7 @@ awk -v secs="$secs" '
     END { printf "  zookeeper traffic over %d client connections: %.1f KB/s received, %.1f KB/s sent\n", n, drx / secs / 1000, dtx / secs / 1000 }
 ' "$dir/zk-bytes-0" "$dir/zk-bytes-1"
 echo "  threads of worker $w0 by name: $(cat /proc/"$w0"/task/*/comm 2>/dev/null | sed 's/:[0-9]*$//' |
-    sort | uniq -c | sort -rn | awk '{ printf "%s%s %d", NR > 1 ? ", " : "", $2, $1 }')"
+    sort | uniq -c | sort -rn | awk '{ printf "%s%s %d", (NR > 1 ? ", " : ""), $2, $1 }')"
 echo "  threads of worker $w0 that used CPU (ticks of 1/$hz s):"
 for t in /proc/"$w0"/task/*; do
     tid=${t##*/}
