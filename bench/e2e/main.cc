@@ -209,10 +209,11 @@ int run(const bench_options& o) {
                       "{\"workload\": \"%s\", \"acking\": %s, \"chaining\": %s, "
                       "\"tuples_per_s\": %.1f, "
                       "\"duration_s\": %.3f, \"warmup_s\": %.3f, \"tuples\": %llu, "
-                      "\"peak_rss_mib\": %.1f, \"pipelines\": %d, \"executors\": %d",
+                      "\"peak_rss_mib\": %.1f, \"pipelines\": %d, \"executors\": %d, "
+                      "\"cpu_s_per_million\": %.4f",
                       w.name.c_str(), o.acking ? "true" : "false", o.no_chaining ? "false" : "true",
                       rate, elapsed, warmup, static_cast<unsigned long long>(c1 - c0), peak_rss_mib,
-                      o.pipelines, w.executors);
+                      o.pipelines, w.executors, cpu_per_million);
         json << buf;
         if (o.acking && spout != nullptr) {
             std::snprintf(buf, sizeof buf,
