@@ -25,7 +25,8 @@
 # at RATE sentences/s in all (default 100): a start that does not saturate the machine, for 40+
 # workers or a 200-executor worker.
 #
-# Other knobs: SLOT_BASE (first slot port when WORKERS > 4; default 7300), STRACE=1 (the system
+# Other knobs: SLOT_BASE (first slot port when WORKERS > 4; default 7300; outside
+# net.ipv4.ip_local_port_range, or other workers' connections take the slots), STRACE=1 (the system
 # calls of one idle worker), SMAPS=1 (where the largest worker's memory goes, by mapping kind,
 # from /proc/<pid>/smaps), HEARTBEAT_FREQ (task.heartbeat.frequency.secs, the period of the
 # workers' ZooKeeper heartbeats; default the cluster's, 3 s), WORKER_ENV (VAR=value pairs given
@@ -124,6 +125,12 @@ worker_pids() {
 slot_args=()
 if ((workers > 4)); then
     base=${SLOT_BASE:-7300}
+    # Slots inside the ephemeral range get taken as the local ends of workers' connections to
+    # each other (`cannot listen ... Address already in use`, workers restarted in a loop).
+    read -r eph_lo eph_hi </proc/sys/net/ipv4/ip_local_port_range
+    if ((base + workers - 1 >= eph_lo && base <= eph_hi)); then
+        fail "slots $base-$((base + workers - 1)) overlap the ephemeral ports $eph_lo-$eph_hi; pick SLOT_BASE outside"
+    fi
     slot_args=(-c "supervisor.slots.ports=[$(seq -s, "$base" $((base + workers - 1)))]")
 fi
 if [[ -n ${HEARTBEAT_FREQ:-} ]]; then
