@@ -74,6 +74,7 @@ std::string usage_text() {
     return "usage: tempest-bench WORKLOAD [--acking] [--duration S] [--warmup S] [--json FILE]\n"
            "                     [--max-pending N] [--queue-size N] [--batch-size N]\n"
            "                     [--no-chaining] [--rss-every S] [--workers N]\n"
+           "                     [--pipelines N] [--idle]\n"
            "       tempest-bench WORKLOAD --cluster [--config FILE] --workers N [--executors N]\n"
            "       tempest-bench throughput-vs-latency [--workload W] [--rates R1,R2,...]\n"
            "                     [--cluster [--config FILE] [--workers N]]\n"
