@@ -1,16 +1,36 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
 # What an idle topology costs: starts a dev cluster (ZooKeeper, Nimbus, one supervisor with four
-# slots, or WORKERS slots from SLOT_BASE when WORKERS > 4), submits word count on WORKERS workers (default 4; about 20 executors each, as
-# PARALLELISM sets) with `jar --wait`, deactivates it,
-# lets it settle, then samples for SECS seconds (default 10) the CPU (utime + stime from
-# /proc/<pid>/stat) and RSS of every worker, the supervisor, Nimbus and ZooKeeper, the threads of
-# one worker that used any CPU, and the load average. Then SIGTERMs one worker of an ACTIVE
-# topology and reports how long it took to exit. Prints figures; asserts nothing (the machine's
-# load decides them; docs/PERFORMANCE.md records runs).
+# slots, or WORKERS slots from SLOT_BASE when WORKERS > 4), submits word count on WORKERS workers
+# (default 4) with `jar --wait` (the time to all running is printed), deactivates it, lets it
+# settle, then samples for SECS seconds (default 10):
+#   - CPU (utime + stime from /proc/<pid>/stat) and RSS of every worker (and their sum, min,
+#     median, max), the supervisor, Nimbus and ZooKeeper; the threads of one worker that used CPU;
+#   - ZooKeeper's writes per second (its zxid, from the `srvr` four-letter word) and the bytes per
+#     second its client connections carried each way (`ss -ti`: bytes_received / bytes_acked of
+#     every connection open at both ends of the window);
+#   - the size of the workers' cluster heartbeats (`zkCli.sh stat` of their workerbeat nodes);
+#   - the load average.
+# Then, unless STOP_TEST=0, SIGTERMs one worker of the ACTIVE topology and reports how long it
+# took to exit. Prints figures; asserts nothing (the machine's load decides them;
+# docs/PERFORMANCE.md records runs).
 #
 #   bench/idle_workers.sh [WORKERS] [SECS]
 #   TEMPEST=/path/to/tempest PACKAGE=/path/to/word_count.so bench/idle_workers.sh   (another build)
+#
+# The topology: by default examples/word_count with PARALLELISM split and count executors (about
+# 20 executors per worker), which runs at full speed until `jar --wait` returns. With
+# EXECUTORS=N it is tempest-bench's word-count (build/bench/bench_workloads.so, or BENCH_PACKAGE)
+# with N/3 executors per component (N in all, rounded up to a multiple of 3) and its spouts paced
+# at RATE sentences/s in all (default 100): a start that does not saturate the machine, for 40+
+# workers or a 200-executor worker.
+#
+# Other knobs: SLOT_BASE (first slot port when WORKERS > 4; default 7300; outside
+# net.ipv4.ip_local_port_range, or other workers' connections take the slots), STRACE=1 (the system
+# calls of one idle worker), SMAPS=1 (where the largest worker's memory goes, by mapping kind,
+# from /proc/<pid>/smaps), HEARTBEAT_FREQ (task.heartbeat.frequency.secs, the period of the
+# workers' ZooKeeper heartbeats; default the cluster's, 3 s), WORKER_ENV (VAR=value pairs given
+# to the supervisor and so to the workers, e.g. MALLOC_ARENA_MAX=2).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -21,6 +41,15 @@ parallelism=${PARALLELISM:-$((workers * 10 - 1))}
 tempest=${TEMPEST:-build/bin/tempest}
 package=${PACKAGE:-build/examples/word_count.so}
 name=idle-bench
+executors=${EXECUTORS:-}
+if [[ -n $executors ]]; then
+    package=${BENCH_PACKAGE:-build/bench/bench_workloads.so}
+    per_component=$(((executors + 2) / 3))
+    name=bench-word-count
+    submit_args=(word-count --workers "$workers" --executors "$per_component" --rate "${RATE:-100}")
+else
+    submit_args=(--name "$name" --workers "$workers" --parallelism "$parallelism")
+fi
 dir=$(mktemp -d "${TMPDIR:-/tmp}/tempest-idle-XXXXXX")
 conf=$dir/cluster.yaml
 cluster_pid=
@@ -50,9 +79,11 @@ cleanup() {
     fi
     stop_cluster
     if [[ $status -ne 0 ]]; then
-        tail -n 20 "$dir"/dev-cluster.out "$dir"/logs/*.log >&2 2>/dev/null || true
+        tail -n 20 "$dir"/dev-cluster.out "$dir"/logs/*.log >&2 || true
+        echo "idle_workers: kept $dir for its logs" >&2
+    else
+        rm -rf "$dir"
     fi
-    rm -rf "$dir"
     exit "$status"
 }
 trap cleanup EXIT
@@ -94,10 +125,20 @@ worker_pids() {
 slot_args=()
 if ((workers > 4)); then
     base=${SLOT_BASE:-7300}
+    # Slots inside the ephemeral range get taken as the local ends of workers' connections to
+    # each other (`cannot listen ... Address already in use`, workers restarted in a loop).
+    read -r eph_lo eph_hi </proc/sys/net/ipv4/ip_local_port_range
+    if ((base + workers - 1 >= eph_lo && base <= eph_hi)); then
+        fail "slots $base-$((base + workers - 1)) overlap the ephemeral ports $eph_lo-$eph_hi; pick SLOT_BASE outside"
+    fi
     slot_args=(-c "supervisor.slots.ports=[$(seq -s, "$base" $((base + workers - 1)))]")
 fi
-"$tempest" dev-cluster --dir "$dir" -c nimbus.thrift.port=0 "${slot_args[@]}" \
-    >"$dir/dev-cluster.out" 2>&1 &
+if [[ -n ${HEARTBEAT_FREQ:-} ]]; then
+    slot_args+=(-c "task.heartbeat.frequency.secs=$HEARTBEAT_FREQ")
+fi
+# shellcheck disable=SC2086 # WORKER_ENV is a list of VAR=value words
+env ${WORKER_ENV:-} "$tempest" dev-cluster --dir "$dir" -c nimbus.thrift.port=0 -c ui.port=0 \
+    -c logviewer.port=0 "${slot_args[@]}" >"$dir/dev-cluster.out" 2>&1 &
 cluster_pid=$!
 deadline=$((SECONDS + 120))
 until grep -q '^dev cluster ready' "$dir/dev-cluster.out" 2>/dev/null; do
@@ -107,8 +148,7 @@ until grep -q '^dev cluster ready' "$dir/dev-cluster.out" 2>/dev/null; do
 done
 
 t0=$(date +%s.%N)
-"$tempest" jar --config "$conf" --wait 180 "$package" --name "$name" --workers "$workers" \
-    --parallelism "$parallelism" \
+"$tempest" jar --config "$conf" --wait 180 "$package" "${submit_args[@]}" \
     >"$dir/jar.out" 2>&1 || {
     cat "$dir/jar.out" >&2
     fail "jar --wait failed"
@@ -128,6 +168,27 @@ zookeeper=$(child_pid dev-zookeeper)
 zk_java=$(pgrep -P "${zookeeper:-1}" | head -n 1 || true)
 zk_java=${zk_java:-$zookeeper}
 
+zk_port=$(sed -n 's/^storm\.zookeeper\.port: *//p' "$conf" | tr -d '"' | head -n 1)
+zk_root=$(sed -n 's/^storm\.zookeeper\.root: *//p' "$conf" | tr -d '"' | head -n 1)
+zk_root=${zk_root:-/tempest}
+# ZooKeeper's last zxid (its low 32 bits count the writes of this epoch), or empty.
+zk_zxid() {
+    local out
+    out=$(timeout 5 bash -c "exec 3<>/dev/tcp/127.0.0.1/$zk_port && echo srvr >&3 && cat <&3" \
+        2>/dev/null || true)
+    sed -n 's/^Zxid: 0x//p' <<<"$out" | head -n 1
+}
+# "peer bytes_received bytes_acked" per connection to ZooKeeper's port.
+zk_conn_bytes() {
+    ss -tinH state established "( sport = :$zk_port )" 2>/dev/null | awk '
+        /^[0-9]|^ESTAB/ || $4 ~ /:/ { peer = $NF }
+        { for (i = 1; i <= NF; ++i) {
+              if ($i ~ /^bytes_received:/) { split($i, a, ":"); rx = a[2] }
+              if ($i ~ /^bytes_acked:/) { split($i, b, ":"); tx = b[2] }
+          }
+          if (rx != "" && tx != "") { print peer, rx, tx; rx = ""; tx = "" } }'
+}
+
 declare -A before
 all=("${wpids[@]}" "$nimbus" "$supervisor" "$zookeeper" ${zk_java:+"$zk_java"})
 for p in "${all[@]}"; do
@@ -138,22 +199,49 @@ declare -A tbefore
 for t in /proc/"$w0"/task/*; do
     tbefore[${t##*/}]=$(ticks "$w0/task/${t##*/}")
 done
+zxid0=$(zk_zxid)
+zk_conn_bytes >"$dir/zk-bytes-0"
+load0=$(cut -d' ' -f1-3 /proc/loadavg)
 sleep "$secs"
+zxid1=$(zk_zxid)
+zk_conn_bytes >"$dir/zk-bytes-1"
 
 pct() { echo "scale=2; ($(ticks "$1") - ${before[$1]}) * 100 / ($hz * $secs)" | bc; }
-echo "idle for $secs s, load average $(cut -d' ' -f1-3 /proc/loadavg):"
+echo "idle for $secs s, load average $load0 before, $(cut -d' ' -f1-3 /proc/loadavg) after:"
 total=0
+rss_all=()
+cpu_all=()
 for p in "${wpids[@]}"; do
     c=$(pct "$p")
+    r=$(rss_mib "$p")
     total=$(echo "$total + $c" | bc)
-    echo "  worker $p: cpu ${c}% rss $(rss_mib "$p") MiB threads $(threads "$p")"
+    cpu_all+=("$c")
+    rss_all+=("$r")
+    if ((${#wpids[@]} <= 8)); then
+        echo "  worker $p: cpu ${c}% rss $r MiB threads $(threads "$p")"
+    fi
 done
-echo "  workers together: cpu ${total}%"
+# min / median / max of a list of numbers
+stats3() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { printf "%s / %s / %s", v[1], v[int((NR + 1) / 2)], v[NR] }'; }
+echo "  workers (${#wpids[@]}): cpu ${total}% together; per worker min/median/max cpu $(stats3 "${cpu_all[@]}") %, rss $(stats3 "${rss_all[@]}") MiB, threads $(threads "$w0") (worker $w0)"
 echo "  nimbus $nimbus: cpu $(pct "$nimbus")% rss $(rss_mib "$nimbus") MiB"
 echo "  supervisor $supervisor: cpu $(pct "$supervisor")% rss $(rss_mib "$supervisor") MiB"
 if [[ -n $zk_java ]]; then
     echo "  zookeeper (java) $zk_java: cpu $(pct "$zk_java")% rss $(rss_mib "$zk_java") MiB"
 fi
+if [[ -n $zxid0 && -n $zxid1 ]]; then
+    writes=$(((16#$zxid1 & 0xffffffff) - (16#$zxid0 & 0xffffffff)))
+    echo "  zookeeper writes: $writes in $secs s ($(echo "scale=1; $writes / $secs" | bc)/s; zxid 0x$zxid0 -> 0x$zxid1)"
+else
+    echo "  zookeeper writes: unknown (its srvr four-letter word did not answer)"
+fi
+awk -v secs="$secs" '
+    FNR == NR { rx[$1] = $2; tx[$1] = $3; next }
+    ($1 in rx) { n++; drx += $2 - rx[$1]; dtx += $3 - tx[$1] }
+    END { printf "  zookeeper traffic over %d client connections: %.1f KB/s received, %.1f KB/s sent\n", n, drx / secs / 1000, dtx / secs / 1000 }
+' "$dir/zk-bytes-0" "$dir/zk-bytes-1"
+echo "  threads of worker $w0 by name: $(cat /proc/"$w0"/task/*/comm 2>/dev/null | sed 's/:[0-9]*$//' |
+    sort | uniq -c | sort -rn | awk '{ printf "%s%s %d", (NR > 1 ? ", " : ""), $2, $1 }')"
 echo "  threads of worker $w0 that used CPU (ticks of 1/$hz s):"
 for t in /proc/"$w0"/task/*; do
     tid=${t##*/}
@@ -163,6 +251,37 @@ for t in /proc/"$w0"/task/*; do
     fi
 done
 
+# The cluster heartbeats' size: dataLength of up to three workerbeat nodes.
+zkcli=${ZKCLI:-/usr/share/zookeeper/bin/zkCli.sh}
+if [[ -x $zkcli ]]; then
+    beats=$zk_root/workerbeats
+    topo=$("$zkcli" -server "127.0.0.1:$zk_port" ls "$beats" 2>/dev/null | grep '^\[' | tail -n 1 |
+        tr -d '[],' | awk '{ print $1 }')
+    if [[ -n $topo ]]; then
+        nodes=$("$zkcli" -server "127.0.0.1:$zk_port" ls "$beats/$topo" 2>/dev/null | grep '^\[' |
+            tail -n 1 | tr -d '[],')
+        sizes=()
+        for n in $(tr ' ' '\n' <<<"$nodes" | head -n 3); do
+            sizes+=("$("$zkcli" -server "127.0.0.1:$zk_port" stat "$beats/$topo/$n" 2>/dev/null |
+                sed -n 's/^dataLength = //p')")
+        done
+        echo "  cluster heartbeat size (workerbeat nodes of $topo): ${sizes[*]} bytes"
+    fi
+fi
+
+# With SMAPS=1: where the largest worker's memory goes, by mapping kind (Rss, MiB).
+if [[ ${SMAPS:-0} == 1 ]]; then
+    big=$w0
+    for p in "${wpids[@]}"; do
+        if (($(awk '/^VmRSS/ { print $2 }' "/proc/$p/status" 2>/dev/null || echo 0) > \
+            $(awk '/^VmRSS/ { print $2 }' "/proc/$big/status" 2>/dev/null || echo 0))); then
+            big=$p
+        fi
+    done
+    echo "  memory of worker $big (rss $(rss_mib "$big") MiB, $(threads "$big") threads), Rss by mapping kind:"
+    bench/smaps_summary.sh "$big" | sed 's/^/    /'
+fi
+
 # With STRACE=1: the system calls of one idle worker over SECS (wake-ups show as futex and
 # epoll_wait calls that return on timeouts).
 if [[ ${STRACE:-0} == 1 ]] && command -v strace >/dev/null; then
@@ -170,6 +289,9 @@ if [[ ${STRACE:-0} == 1 ]] && command -v strace >/dev/null; then
     timeout -s INT "$secs" strace -f -c -p "$w0" 2>&1 | grep -v '^strace: Process' | sed -n '1,14p' | sed 's/^/    /' || true
 fi
 
+if [[ ${STOP_TEST:-1} == 0 ]]; then
+    exit 0
+fi
 # Stop under load: activate again, let it run, SIGTERM one worker, time its exit.
 "$tempest" activate --config "$conf" "$name" >/dev/null
 sleep 5

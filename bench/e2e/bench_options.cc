@@ -74,8 +74,10 @@ std::string usage_text() {
     return "usage: tempest-bench WORKLOAD [--acking] [--duration S] [--warmup S] [--json FILE]\n"
            "                     [--max-pending N] [--queue-size N] [--batch-size N]\n"
            "                     [--no-chaining] [--rss-every S] [--workers N]\n"
+           "                     [--pipelines N] [--idle]\n"
            "       tempest-bench WORKLOAD --cluster [--config FILE] --workers N [--executors N]\n"
            "       tempest-bench throughput-vs-latency [--workload W] [--rates R1,R2,...]\n"
+           "                     [--cluster [--config FILE] [--workers N]]\n"
            "workloads: const-null (ConstSpoutNullBoltTopo), const-id-null\n"
            "           (ConstSpoutIdBoltNullBoltTopo), word-count, zipf-agg\n"
            "  --acking        one acker; the spout emits with message ids, bolts anchor and ack\n"
@@ -101,7 +103,14 @@ std::string usage_text() {
            "                  from the figures its workers report, then kill it\n"
            "  --config FILE   --cluster: the cluster's config (nimbus.seeds, ...), e.g. the\n"
            "                  cluster.yaml of `tempest dev-cluster` (default conf/tempest.yaml)\n"
-           "throughput-vs-latency (as Storm's ThroughputVsLatency; acking on, local mode):\n"
+           "  --pipelines N   N independent copies of the workload's chain in one topology\n"
+           "                  (ids end in -0 ... -(N-1)); the rate is the sum of their last\n"
+           "                  bolts (one process only)\n"
+           "  --idle          after the warm-up deactivate the topology and report what the idle\n"
+           "                  process costs over --duration: CPU, wake-ups, threads, RSS (one\n"
+           "                  process only)\n"
+           "throughput-vs-latency (as Storm's ThroughputVsLatency; acking on; local mode, or\n"
+           "a fresh topology on the cluster per step with --cluster):\n"
            "  --workload W    the workload run at each rate (default word-count)\n"
            "  --rates LIST    offered spout tuples/s, comma-separated, in increasing order\n"
            "                  (default 25k,50k,100k,200k,400k,800k,1.6M); --duration and\n"
@@ -190,6 +199,17 @@ bench_options parse_bench_options(int argc, const char* const* argv) {
             if (o.config_file.empty()) {
                 throw usage_error("--config needs a file name");
             }
+        } else if (name == "--pipelines") {
+            o.pipelines = parse_positive_int(name, value());
+            if (o.pipelines > 256) {
+                throw usage_error("--pipelines expects 1 to 256 pipelines, got '" +
+                                  std::to_string(o.pipelines) + "'");
+            }
+        } else if (name == "--idle") {
+            if (inline_value) {
+                throw usage_error("--idle takes no value");
+            }
+            o.idle = true;
         } else if (name == "--workload") {
             tvl_workload = std::string(value());
         } else if (name == "--rates") {
@@ -251,10 +271,13 @@ bench_options parse_bench_options(int argc, const char* const* argv) {
         if (!have_warmup) {
             o.warmup_s = 1;
         }
-        if (o.cluster || o.workers != 1) {
+        if (!o.cluster && o.workers != 1) {
             throw usage_error(
-                "throughput-vs-latency runs in local mode only (no --cluster, "
-                "--workers 1)");
+                "throughput-vs-latency in local mode runs one process (--workers 1; more "
+                "workers need --cluster)");
+        }
+        if (o.pipelines != 1 || o.idle) {
+            throw usage_error("throughput-vs-latency takes neither --pipelines nor --idle");
         }
         if (o.rate > 0) {
             throw usage_error("throughput-vs-latency takes --rates, not --rate");
@@ -277,6 +300,13 @@ bench_options parse_bench_options(int argc, const char* const* argv) {
     }
     if (o.workers != 1 && o.rss_every_s > 0) {
         throw usage_error("--rss-every works with --workers 1 only");
+    }
+    if (o.idle && (o.cluster || o.workers != 1 || !o.plot_path.empty() || o.rss_every_s > 0)) {
+        throw usage_error(
+            "--idle runs one process (no --cluster, --workers 2, --plot, --rss-every)");
+    }
+    if (o.pipelines > 1 && o.workers == 2 && !o.cluster) {
+        throw usage_error("--pipelines does not go with --workers 2");
     }
     return o;
 }

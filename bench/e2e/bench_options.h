@@ -4,9 +4,9 @@
 //   tempest-bench WORKLOAD [--acking] [--duration S] [--warmup S] [--json FILE]
 //                 [--max-pending N] [--queue-size N] [--batch-size N] [--no-chaining]
 //                 [--rss-every S] [--workers N] [--executors N] [--rate R] [--keys N]
-//                 [--skew S] [--plot FILE.svg]
+//                 [--skew S] [--plot FILE.svg] [--pipelines N] [--idle]
 //   tempest-bench WORKLOAD --cluster [--config FILE] --workers N [--executors N] ...
-//   tempest-bench throughput-vs-latency [--workload W] [--rates R1,R2,...] ...
+//   tempest-bench throughput-vs-latency [--workload W] [--rates R1,R2,...] [--cluster ...] ...
 #pragma once
 
 #include <cstdint>
@@ -47,10 +47,16 @@ struct bench_options {
     std::int64_t keys = 10000;  // zipf-agg: key count
     double skew = 1.0;          // zipf-agg: Zipf exponent s (P(k) ~ 1/k^s)
     std::string plot_path;      // empty: no plot
+    // Independent copies of the workload's chain in one topology (workloads.h); local runs.
+    int pipelines = 1;
+    // Local runs: after the warm-up deactivate the topology and measure what the idle process
+    // costs (CPU, wake-ups, threads, RSS) over --duration instead of a rate (idle_mode.h).
+    bool idle = false;
     // --cluster: submit to the cluster of `config_file` (or conf/tempest.yaml) through Nimbus.
     bool cluster = false;
     std::string config_file;
-    // throughput-vs-latency: `workload` is the workload run at each of `rates` in turn.
+    // throughput-vs-latency: `workload` is the workload run at each of `rates` in turn (in
+    // local mode, or with --cluster on a cluster, `workers` workers per step).
     bool throughput_vs_latency = false;
     std::vector<double> rates;
     bool help = false;

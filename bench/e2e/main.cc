@@ -9,6 +9,7 @@
 #include "bench_options.h"
 #include "cluster_mode.h"
 #include "components.h"
+#include "idle_mode.h"
 #include "report.h"
 #include "svg_plot.h"
 #include "tempest/worker/local_cluster.h"
@@ -17,6 +18,7 @@
 #include "two_workers.h"
 #include "workloads.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
@@ -35,13 +37,19 @@ namespace {
 using clock_type = std::chrono::steady_clock;
 constexpr const char* topology_name = "bench";
 
-std::uint64_t executed_by(const worker::local_cluster& cluster, const std::string& component) {
+// The executed counts of `components` (every pipeline's last bolt), summed.
+std::uint64_t executed_by(const worker::local_cluster& cluster,
+                          const std::vector<std::string>& components) {
     auto all = cluster.stats(topology_name);
-    const auto* s = find_stats(all, component);
-    if (s == nullptr) {
-        throw std::runtime_error("no stats for component '" + component + "'");
+    std::uint64_t n = 0;
+    for (const std::string& component : components) {
+        const auto* s = find_stats(all, component);
+        if (s == nullptr) {
+            throw std::runtime_error("no stats for component '" + component + "'");
+        }
+        n += s->executed;
     }
-    return s->executed;
+    return n;
 }
 
 // The last bolt's rate over time, for --plot: one point per plot_interval_s.
@@ -58,7 +66,7 @@ struct rate_sampler {
 // when every_s > 0, and sampling the rate for the plot when `plot.on`.
 void wait_until(clock_type::time_point until, clock_type::time_point start, double every_s,
                 clock_type::time_point& next_rss, rate_sampler& plot,
-                const worker::local_cluster& cluster, const std::string& last_bolt) {
+                const worker::local_cluster& cluster, const std::vector<std::string>& last_bolts) {
     while (true) {
         auto wake = until;
         if (every_s > 0 && next_rss < wake) {
@@ -78,7 +86,7 @@ void wait_until(clock_type::time_point until, clock_type::time_point start, doub
                 std::chrono::duration<double>(every_s));
         }
         if (plot.on && now >= plot.next) {
-            std::uint64_t c = executed_by(cluster, last_bolt);
+            std::uint64_t c = executed_by(cluster, last_bolts);
             double dt = std::chrono::duration<double>(now - plot.last_t).count();
             if (dt > 0) {
                 plot.points.emplace_back(std::chrono::duration<double>(now - start).count(),
@@ -120,12 +128,14 @@ int run(const bench_options& o) {
     plot.next = start + to_duration(plot_interval_s);
     plot.last_t = start;
     wait_until(start + to_duration(o.warmup_s), start, o.rss_every_s, next_rss, plot, cluster,
-               w.last_bolt);
-    std::uint64_t c0 = executed_by(cluster, w.last_bolt);
+               w.last_bolts);
+    std::uint64_t c0 = executed_by(cluster, w.last_bolts);
+    const double cpu0 = process_cpu_seconds();
     auto t0 = clock_type::now();
     wait_until(t0 + to_duration(o.duration_s), start, o.rss_every_s, next_rss, plot, cluster,
-               w.last_bolt);
-    std::uint64_t c1 = executed_by(cluster, w.last_bolt);
+               w.last_bolts);
+    std::uint64_t c1 = executed_by(cluster, w.last_bolts);
+    const double cpu1 = process_cpu_seconds();
     auto t1 = clock_type::now();
     auto stats = cluster.stats(topology_name);
     auto errors = cluster.errors(topology_name);
@@ -142,11 +152,32 @@ int run(const bench_options& o) {
     const double elapsed = std::chrono::duration<double>(t1 - t0).count();
     const double warmup = std::chrono::duration<double>(t0 - start).count();
     const double rate = static_cast<double>(c1 - c0) / elapsed;
+    // CPU per tuple holds still when the machine is shared (the rate does not).
+    const double cpu_per_million = c1 > c0 ? (cpu1 - cpu0) / static_cast<double>(c1 - c0) * 1e6 : 0;
     const worker::component_stats* spout = find_stats(stats, w.spout);
 
-    std::printf("%s acking=%s%s: %s %s/s (%.1f s after %.1f s warm-up), peak RSS %.1f MiB",
-                w.name.c_str(), o.acking ? "on" : "off", o.no_chaining ? " chaining=off" : "",
-                human_rate(rate).c_str(), w.unit.c_str(), elapsed, warmup, peak_rss_mib);
+    const std::string pipes =
+        o.pipelines > 1 ? " pipelines=" + std::to_string(o.pipelines) : std::string();
+    std::printf(
+        "%s acking=%s%s%s: %s %s/s (%.1f s after %.1f s warm-up), %.2f CPU s per million %s, "
+        "peak RSS %.1f MiB",
+        w.name.c_str(), o.acking ? "on" : "off", o.no_chaining ? " chaining=off" : "",
+        pipes.c_str(), human_rate(rate).c_str(), w.unit.c_str(), elapsed, warmup, cpu_per_million,
+        w.unit.c_str(), peak_rss_mib);
+    if (o.pipelines > 1) {
+        // Each pipeline's share, so that an unfair split shows.
+        std::uint64_t lo = UINT64_MAX;
+        std::uint64_t hi = 0;
+        for (const std::string& b : w.last_bolts) {
+            const auto* s = find_stats(stats, b);
+            const std::uint64_t n = s != nullptr ? s->executed : 0;
+            lo = std::min(lo, n);
+            hi = std::max(hi, n);
+        }
+        std::printf(", %d executors; pipelines' totals from %llu to %llu %s", w.executors,
+                    static_cast<unsigned long long>(lo), static_cast<unsigned long long>(hi),
+                    w.unit.c_str());
+    }
     if (o.acking && spout != nullptr) {
         std::printf(", complete latency p50 %.0f us p99 %.0f us, max.spout.pending %d, failed %llu",
                     spout->complete_latency_p50_us, spout->complete_latency_p99_us, max_pending,
@@ -163,7 +194,8 @@ int run(const bench_options& o) {
         plot_panel p;
         p.title = "Throughput over time (sampled every 0.5 s)";
         p.x_label = "seconds since submit";
-        p.y_label = w.unit + "/s executed by '" + w.last_bolt + "'";
+        p.y_label = w.unit + "/s executed by '" + w.last_bolt + "'" +
+                    (o.pipelines > 1 ? " and the other pipelines' last bolts" : "");
         p.series.push_back({"measured rate " + human_rate(rate) + "/s", "#1f77b4", plot.points});
         p.marker_x = warmup;
         p.marker_label = "end of warm-up";
@@ -177,10 +209,11 @@ int run(const bench_options& o) {
                       "{\"workload\": \"%s\", \"acking\": %s, \"chaining\": %s, "
                       "\"tuples_per_s\": %.1f, "
                       "\"duration_s\": %.3f, \"warmup_s\": %.3f, \"tuples\": %llu, "
-                      "\"peak_rss_mib\": %.1f",
+                      "\"peak_rss_mib\": %.1f, \"pipelines\": %d, \"executors\": %d, "
+                      "\"cpu_s_per_million\": %.4f",
                       w.name.c_str(), o.acking ? "true" : "false", o.no_chaining ? "false" : "true",
-                      rate, elapsed, warmup, static_cast<unsigned long long>(c1 - c0),
-                      peak_rss_mib);
+                      rate, elapsed, warmup, static_cast<unsigned long long>(c1 - c0), peak_rss_mib,
+                      o.pipelines, w.executors, cpu_per_million);
         json << buf;
         if (o.acking && spout != nullptr) {
             std::snprintf(buf, sizeof buf,
@@ -220,6 +253,9 @@ int main(int argc, char** argv) {
                               "storm-perf names or throughput-vs-latency)");
         }
         o.workload = canonical_workload(o.workload);
+        if (o.cluster && o.pipelines > 1 && !o.throughput_vs_latency) {
+            throw usage_error("--pipelines is for local runs (one process)");
+        }
     } catch (const usage_error& e) {
         std::fprintf(stderr, "tempest-bench: %s (see --help)\n", e.what());
         return 2;
@@ -227,7 +263,10 @@ int main(int argc, char** argv) {
     try {
         register_bench_components(tempest::component_registry::instance());
         if (o.throughput_vs_latency) {
-            return run_throughput_vs_latency(o);
+            return o.cluster ? run_throughput_vs_latency_cluster(o) : run_throughput_vs_latency(o);
+        }
+        if (o.idle) {
+            return run_idle(o);
         }
         if (o.cluster) {
             return run_cluster(o);

@@ -13,6 +13,9 @@ namespace tempest::bench {
 // A field of /proc/self/status in kB ("VmHWM", "VmRSS"), as MiB; 0 when unavailable.
 double proc_status_mib(const std::string& field);
 
+// CPU seconds (user + system, every thread) this process has used so far.
+double process_cpu_seconds();
+
 // The stats of `component` in `all`, or nullptr.
 const worker::component_stats* find_stats(const std::vector<worker::component_stats>& all,
                                           const std::string& component);

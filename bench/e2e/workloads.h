@@ -10,6 +10,10 @@
 //                  (local_or_shuffle into split when parallelism > 1)
 //   zipf-agg       zipf_spout ──fields(key)──▶ sum_bolt   (keys Zipf-distributed: --keys, --skew)
 //
+// With `pipelines` P > 1 (--pipelines) the topology holds P copies of the workload's chain,
+// unconnected, their component ids ending in "-0" ... "-(P-1)" ("sentences-3", "count-3"); the
+// rate is the sum of the last bolts' executed counts. Spout rates (--rate) are shared by all.
+//
 // storm-perf's names are accepted for the workloads it has. Without acking the topology has no
 // acker and spouts emit without message ids; with acking it has `parallelism` ackers, spouts
 // emit with message ids and every bolt anchors its emits and acks its input. The rate is read
@@ -35,9 +39,12 @@ struct workload {
     std::string name;
     topology topo;
     config conf;
-    std::string spout;      // component id of the spout
-    std::string last_bolt;  // component id whose executed count is the rate
-    std::string unit;       // what the last bolt executes: "tuples", "words" or "keys"
+    std::string spout;      // component id of the (first pipeline's) spout
+    std::string last_bolt;  // component id whose executed count is the rate (first pipeline)
+    std::vector<std::string> spouts;      // every pipeline's spout
+    std::vector<std::string> last_bolts;  // every pipeline's last bolt: the rate is their sum
+    int executors = 0;                    // executors in all, ackers included
+    std::string unit;  // what the last bolt executes: "tuples", "words" or "keys"
     std::vector<std::string> components;  // every component id, spout first
 };
 
@@ -50,6 +57,7 @@ struct workload_params {
     double record_after_s = 0;  // spouts record latencies of tuples due this long after open
     std::int64_t keys = 10000;  // zipf-agg
     double skew = 1.0;          // zipf-agg
+    int pipelines = 1;          // independent copies of the workload's chain
 };
 
 const std::vector<std::string_view>& workload_names();

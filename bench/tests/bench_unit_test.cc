@@ -3,6 +3,7 @@
 // SVG plot's ticks and document, the knee of a throughput-vs-latency run, and the options of
 // the cluster and throughput-vs-latency modes.
 #include "../e2e/bench_options.h"
+#include "../e2e/components.h"
 #include "../e2e/svg_plot.h"
 #include "../e2e/throughput_vs_latency.h"
 #include "../e2e/workloads.h"
@@ -141,6 +142,53 @@ TEST(bench_options, cluster_and_throughput_vs_latency_modes) {
     EXPECT_DOUBLE_EQ(z.skew, 1.2);
     EXPECT_DOUBLE_EQ(z.rate, 5e4);
     EXPECT_THROW(parse({"zipf-agg", "--skew", "-1"}), usage_error);
+}
+
+TEST(bench_options, pipelines_idle_and_throughput_vs_latency_on_a_cluster) {
+    auto p = parse({"word-count", "--pipelines", "8"});
+    EXPECT_EQ(p.pipelines, 8);
+    EXPECT_FALSE(p.idle);
+    EXPECT_THROW(parse({"word-count", "--pipelines", "0"}), usage_error);
+    EXPECT_THROW(parse({"word-count", "--pipelines", "257"}), usage_error);
+    EXPECT_THROW(parse({"word-count", "--pipelines", "2", "--workers", "2"}), usage_error);
+
+    auto i = parse({"word-count", "--idle", "--executors", "67"});
+    EXPECT_TRUE(i.idle);
+    EXPECT_EQ(i.executors, 67);
+    EXPECT_THROW(parse({"word-count", "--idle", "--cluster", "--workers", "2"}), usage_error);
+    EXPECT_THROW(parse({"word-count", "--idle", "--plot", "x.svg"}), usage_error);
+    EXPECT_THROW(parse({"word-count", "--idle=yes"}), usage_error);
+
+    auto t = parse({"throughput-vs-latency", "--cluster", "--workers", "2", "--rates", "1k,2k"});
+    EXPECT_TRUE(t.throughput_vs_latency);
+    EXPECT_TRUE(t.cluster);
+    EXPECT_EQ(t.workers, 2);
+    EXPECT_THROW(parse({"throughput-vs-latency", "--workers", "2"}), usage_error);
+    EXPECT_THROW(parse({"throughput-vs-latency", "--pipelines", "2"}), usage_error);
+}
+
+TEST(workloads, pipelines_are_unconnected_copies_of_the_chain) {
+    // create_topology checks the classes against the process-wide registry; register once.
+    static const bool registered =
+        (register_bench_components(component_registry::instance()), true);
+    ASSERT_TRUE(registered);
+    workload_params p;
+    p.name = "word-count";
+    p.pipelines = 3;
+    p.parallelism = 2;
+    p.acking = true;
+    workload w = make_workload(p);
+    EXPECT_EQ(w.components.size(), 9U);
+    EXPECT_EQ(w.spouts, (std::vector<std::string>{"sentences-0", "sentences-1", "sentences-2"}));
+    EXPECT_EQ(w.last_bolts, (std::vector<std::string>{"count-0", "count-1", "count-2"}));
+    EXPECT_EQ(w.spout, "sentences-0");
+    EXPECT_EQ(w.last_bolt, "count-0");
+    EXPECT_EQ(w.executors, 9 * 2 + 2);  // two ackers
+
+    p.pipelines = 1;
+    workload one = make_workload(p);
+    EXPECT_EQ(one.components, (std::vector<std::string>{"sentences", "split", "count"}));
+    EXPECT_EQ(one.last_bolts, (std::vector<std::string>{"count"}));
 }
 
 TEST(workloads, storm_perf_names_map_to_ours) {

@@ -119,6 +119,7 @@ class zk_process {
         // both vCPUs of a small machine, an fsync could take seconds to complete, and the pings
         // queued behind it made every session (workers', Nimbus') lose its connection and
         // expire within a minute or two. A development cluster's state is throwaway.
+        // srvr and mntr: the zxid (writes) and server counters that bench/idle_workers.sh reads.
         cfg << "tickTime=2000\n"
             << "dataDir=" << (_dir / "data").string() << "\n"
             << "clientPort=" << port << "\n"
@@ -126,7 +127,7 @@ class zk_process {
             << "maxClientCnxns=0\n"
             << "admin.enableServer=false\n"
             << "forceSync=no\n"
-            << "4lw.commands.whitelist=ruok,isro\n";
+            << "4lw.commands.whitelist=ruok,isro,srvr,mntr\n";
         cfg.close();
         if (!cfg) {
             throw cli_error(fmt::format("cannot write {}", cfg_path.string()));
