@@ -107,6 +107,8 @@ constexpr std::array schema{
     // 0 binds any free port (tests); the daemon reports the port it got.
     config_key{.name = "ui.port", .type = t::integer, .min = 0, .max = max_port},
     config_key{.name = "worker.heartbeat.frequency.secs", .type = t::integer, .min = 1},
+    // The I/O threads all of a worker's connections share.
+    config_key{.name = "worker.transport.io.threads", .type = t::integer, .min = 1, .max = 64},
 };
 
 constexpr bool sorted_by_name() {

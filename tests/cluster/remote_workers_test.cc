@@ -21,6 +21,8 @@
 #include <cstdint>
 #include <cstring>
 #include <deque>
+#include <filesystem>
+#include <iostream>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -402,6 +404,82 @@ TEST_F(remote_workers_test, a_malformed_frame_closes_that_connection_and_the_wor
     EXPECT_EQ(a.rejected_frames, 0u);
     EXPECT_EQ(b_stats.rejected_frames, 1u);
     EXPECT_EQ(a.dropped + b_stats.dropped, 0u);
+}
+
+// The threads of this process (its /proc/self/task entries).
+std::size_t thread_count() {
+    std::size_t n = 0;
+    for ([[maybe_unused]] const auto& e : std::filesystem::directory_iterator("/proc/self/task")) {
+        ++n;
+    }
+    return n;
+}
+
+TEST_F(remote_workers_test, a_workers_thread_count_does_not_grow_with_its_peers) {
+    // Worker 0 runs the spout; workers 1..8 run one counter task each. Worker 0 first sends every
+    // counter task to worker 1 (one peer; worker 1 drops what is not its own), then each to its
+    // own worker (eight peers). Every runtime is started before the first count, so only the
+    // connections differ between the two counts.
+    constexpr int peers = 8;
+    topology_builder b(_registry);
+    b.set_spout<number_spout>("numbers", 1, 0, false);
+    b.set_bolt<counter>("count", peers).shuffle_grouping("numbers");
+    config conf;
+    conf.set_num_ackers(0);
+    const topology t = b.create_topology();
+    worker::topology_plan whole("remote-test-1", t, conf);
+    ASSERT_EQ(whole.num_tasks(), peers + 1);  // numbers = 1, count = 2..9
+    std::vector<std::unique_ptr<worker::topology_runtime>> workers;
+    for (int w = 0; w <= peers; ++w) {
+        auto plan = std::make_shared<const worker::topology_plan>("remote-test-1", t, conf,
+                                                                  std::vector<int>{w + 1});
+        worker::remote_options o;
+        o.bind_address = "127.0.0.1";
+        o.io_threads = 1;
+        workers.push_back(std::make_unique<worker::topology_runtime>(plan, _registry, o));
+        workers.back()->start();
+    }
+    auto point_counters_at = [&](auto worker_of_task) {
+        std::vector<worker::task_endpoint> where(static_cast<std::size_t>(whole.num_tasks()) + 1);
+        for (int task = 1; task <= whole.num_tasks(); ++task) {
+            where[task] = {"127.0.0.1", workers[worker_of_task(task)]->port()};
+        }
+        workers[0]->set_task_endpoints(where);
+    };
+    // Worker 0's outbound connections that have carried tuples, and the peers that accepted one.
+    auto live_peers = [&] {
+        std::size_t n = 0;
+        for (const auto& c : workers[0]->connections()) {
+            n += c.outbound && c.tuples > 0 ? 1 : 0;
+        }
+        return n;
+    };
+    auto accepting_peers = [&] {
+        std::size_t n = 0;
+        for (int w = 1; w <= peers; ++w) {
+            n += workers[w]->remote().connections_in > 0 ? 1 : 0;
+        }
+        return n;
+    };
+
+    point_counters_at([](int task) { return task == 1 ? 0 : 1; });
+    ASSERT_TRUE(wait_until([&] { return live_peers() == 1 && accepting_peers() == 1; }, 20s));
+    const std::size_t with_one = thread_count();
+
+    point_counters_at([](int task) { return task - 1; });
+    ASSERT_TRUE(
+        wait_until([&] { return live_peers() == peers && accepting_peers() == peers; }, 20s))
+        << live_peers() << " peers got tuples, " << accepting_peers() << " accepted";
+    const std::size_t with_eight = thread_count();
+    const std::int64_t before_stop = outcome::counted.load();
+    for (auto& w : workers) {
+        w->stop();
+    }
+    EXPECT_GT(before_stop, 0);
+    EXPECT_EQ(with_eight, with_one)
+        << "threads with 1 peer: " << with_one << ", with 8: " << with_eight;
+    std::cout << "process threads (9 runtimes): " << with_one << " with 1 peer, " << with_eight
+              << " with 8 peers\n";
 }
 
 }  // namespace
