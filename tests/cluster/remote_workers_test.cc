@@ -416,10 +416,10 @@ std::size_t thread_count() {
 }
 
 TEST_F(remote_workers_test, a_workers_thread_count_does_not_grow_with_its_peers) {
-    // Worker 0 runs the spout; workers 1..8 run one counter task each. Worker 0 first sends every
-    // counter task to worker 1 (one peer; worker 1 drops what is not its own), then each to its
-    // own worker (eight peers). Every runtime is started before the first count, so only the
-    // connections differ between the two counts.
+    // Worker 0 runs the spout; workers 1..8 run one counter task each (worker w task w). Worker 0
+    // first sends every counter task to worker 1 (one peer; worker 1 drops what is not its own),
+    // then each to its own worker (eight peers). Every runtime is started before the first count,
+    // so only the connections differ between the two counts.
     constexpr int peers = 8;
     topology_builder b(_registry);
     b.set_spout<number_spout>("numbers", 1, 0, false);
@@ -428,11 +428,13 @@ TEST_F(remote_workers_test, a_workers_thread_count_does_not_grow_with_its_peers)
     conf.set_num_ackers(0);
     const topology t = b.create_topology();
     worker::topology_plan whole("remote-test-1", t, conf);
-    ASSERT_EQ(whole.num_tasks(), peers + 1);  // numbers = 1, count = 2..9
+    // Components in id order: count = tasks 1..8, numbers = task 9.
+    ASSERT_EQ(whole.num_tasks(), peers + 1);
+    constexpr int spout_task = peers + 1;
     std::vector<std::unique_ptr<worker::topology_runtime>> workers;
     for (int w = 0; w <= peers; ++w) {
-        auto plan = std::make_shared<const worker::topology_plan>("remote-test-1", t, conf,
-                                                                  std::vector<int>{w + 1});
+        auto plan = std::make_shared<const worker::topology_plan>(
+            "remote-test-1", t, conf, std::vector<int>{w == 0 ? spout_task : w});
         worker::remote_options o;
         o.bind_address = "127.0.0.1";
         o.io_threads = 1;
@@ -462,11 +464,13 @@ TEST_F(remote_workers_test, a_workers_thread_count_does_not_grow_with_its_peers)
         return n;
     };
 
-    point_counters_at([](int task) { return task == 1 ? 0 : 1; });
-    ASSERT_TRUE(wait_until([&] { return live_peers() == 1 && accepting_peers() == 1; }, 20s));
+    point_counters_at([](int task) { return task == spout_task ? 0 : 1; });
+    ASSERT_TRUE(wait_until([&] { return live_peers() == 1 && accepting_peers() == 1; }, 20s))
+        << live_peers() << " peers got tuples, " << accepting_peers() << " accepted; sent "
+        << workers[0]->remote().sent << ", emitted " << outcome::emitted.load();
     const std::size_t with_one = thread_count();
 
-    point_counters_at([](int task) { return task - 1; });
+    point_counters_at([](int task) { return task == spout_task ? 0 : task; });
     ASSERT_TRUE(
         wait_until([&] { return live_peers() == peers && accepting_peers() == peers; }, 20s))
         << live_peers() << " peers got tuples, " << accepting_peers() << " accepted";
