@@ -102,6 +102,17 @@ double cpu_seconds(pid_t pid) {
     return static_cast<double>(utime + stime) / static_cast<double>(::sysconf(_SC_CLK_TCK));
 }
 
+// Threads of `pid` (its /proc/<pid>/task entries); 0 when it is gone.
+std::size_t thread_count(pid_t pid) {
+    std::error_code ec;
+    std::size_t n = 0;
+    for (fs::directory_iterator it("/proc/" + std::to_string(pid) + "/task", ec), end;
+         !ec && it != end; it.increment(ec)) {
+        ++n;
+    }
+    return n;
+}
+
 class worker_sigterm_test : public ::testing::Test {
   protected:
     struct worker {
@@ -293,6 +304,8 @@ TEST_F(worker_sigterm_test, a_worker_under_full_load_exits_promptly_on_sigterm) 
     const double secs = std::chrono::duration<double>(clock::now() - t0).count();
     const double cores =
         (cpu_seconds(a.process->pid()) + cpu_seconds(b.process->pid()) - cpu0) / secs;
+    std::cout << "threads: worker 1 " << thread_count(a.process->pid()) << ", worker 2 "
+              << thread_count(b.process->pid()) << " (one peer each)\n";
     std::cout << "before SIGTERM: the two workers used " << cores << " cores; worker 2 received "
               << (received(b).value_or(0) - b0) / secs << " messages/s\n";
     // Busy: at least half a core between them even on a machine shared with others.
