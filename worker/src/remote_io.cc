@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "remote_io.h"
 
-#include "tempest/common/config_keys.h"
+#include "tempest/common/config_keys.h"  // conf_int
 #include "tempest/common/log.h"
 #include "tempest/common/thread_name.h"
 #include "tuple_access.h"
@@ -18,13 +18,17 @@ using detail::tuple_access;
 
 namespace {
 
+// A daemon key (conf/defaults.yaml, common's config schema), read from the topology's effective
+// config: the daemon's config with the topology's over it.
+constexpr const char* io_threads_key = "worker.transport.io.threads";
+
 // The I/O threads: the options' count, else the key of the topology's config (the daemon's
 // config under the topology's), else its default.
 std::size_t io_thread_count(const topology_plan& plan, const remote_options& options) {
     if (options.io_threads > 0) {
         return options.io_threads;
     }
-    const std::int64_t n = common::conf_int(plan.conf(), common::keys::worker_transport_io_threads);
+    const std::int64_t n = common::conf_int(plan.conf(), io_threads_key);
     return static_cast<std::size_t>(std::clamp<std::int64_t>(n, 1, 64));
 }
 

@@ -40,7 +40,6 @@ inline constexpr const char* supervisor_worker_shutdown_sleep_secs =
     "supervisor.worker.shutdown.sleep.secs";
 inline constexpr const char* worker_heartbeat_frequency_secs = "worker.heartbeat.frequency.secs";
 inline constexpr const char* task_heartbeat_frequency_secs = "task.heartbeat.frequency.secs";
-inline constexpr const char* worker_transport_io_threads = "worker.transport.io.threads";
 inline constexpr const char* tempest_log_level = "tempest.log.level";
 inline constexpr const char* tempest_log_dir = "tempest.log.dir";
 // Topology keys the worker reads (Storm's names; a topology may set them).
@@ -50,7 +49,7 @@ inline constexpr const char* topology_max_error_report_per_interval =
     "topology.max.error.report.per.interval";
 
 // Every name above (for the test that keeps them in the schema).
-inline constexpr std::array<const char*, 25> all = {
+inline constexpr std::array<const char*, 24> all = {
     storm_zookeeper_servers,
     storm_zookeeper_port,
     storm_zookeeper_root,
@@ -70,7 +69,6 @@ inline constexpr std::array<const char*, 25> all = {
     supervisor_worker_shutdown_sleep_secs,
     worker_heartbeat_frequency_secs,
     task_heartbeat_frequency_secs,
-    worker_transport_io_threads,
     tempest_log_level,
     tempest_log_dir,
     topology_error_throttle_interval_secs,
