@@ -133,6 +133,7 @@ struct tcp_client::impl {
                    n > 1 ? " (reconnected)" : "");
         read_header(generation);
         start_write();
+        notify_room();  // a fresh window: tuples refused for credit may go now
     }
 
     void retry_later(const error_code& ec) {
