@@ -22,6 +22,7 @@
 #include <cstring>
 #include <deque>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <map>
 #include <memory>
@@ -404,6 +405,66 @@ TEST_F(remote_workers_test, a_malformed_frame_closes_that_connection_and_the_wor
     EXPECT_EQ(a.rejected_frames, 0u);
     EXPECT_EQ(b_stats.rejected_frames, 1u);
     EXPECT_EQ(a.dropped + b_stats.dropped, 0u);
+}
+
+// Voluntary context switches (sleeps) of each thread of this process named `name`, by thread id.
+std::map<std::string, std::uint64_t> sleeps_of(const std::string& name) {
+    std::map<std::string, std::uint64_t> out;
+    for (const auto& t : std::filesystem::directory_iterator("/proc/self/task")) {
+        std::ifstream comm(t.path() / "comm");
+        std::string n;
+        if (!std::getline(comm, n) || n != name) {
+            continue;
+        }
+        std::ifstream status(t.path() / "status");
+        for (std::string line; std::getline(status, line);) {
+            if (line.starts_with("voluntary_ctxt_switches:")) {
+                out[t.path().filename().string()] = std::stoull(line.substr(24));
+            }
+        }
+    }
+    return out;
+}
+
+TEST_F(remote_workers_test, an_idle_workers_transfer_thread_stays_parked) {
+    // Tuples and acks cross both ways until every message is acked; then nothing is sent, and
+    // each worker's transfer thread sleeps until an executor publishes (it used to wake every
+    // 100 ms).
+    constexpr std::int64_t per_task = 500;
+    topology_builder b(_registry);
+    b.set_spout<number_spout>("numbers", 2, per_task, true);
+    b.set_bolt<relay>("relay", 2).shuffle_grouping("numbers");
+    b.set_bolt<sink>("sink", 3).fields_grouping("relay", {"n"});
+    config conf;
+    conf.set_num_ackers(2);
+    two_workers workers(_registry, b.create_topology(), conf);
+    ASSERT_TRUE(wait_until([&] { return outcome::distinct_acked() == 2 * per_task; }, 30s));
+    const std::uint64_t sent = workers[0].remote().sent + workers[1].remote().sent;
+    ASSERT_GT(sent, 0u);
+
+    // Let the last flushes and grants settle, then watch the transfer threads for a second.
+    auto before = sleeps_of("transfer");
+    ASSERT_TRUE(wait_until(
+        [&] {
+            auto now = sleeps_of("transfer");
+            const bool settled = now == before;
+            before = std::move(now);
+            return settled;
+        },
+        10s))
+        << "the transfer threads kept waking";
+    ASSERT_EQ(before.size(), 2u) << "one transfer thread per worker";
+    const auto t0 = std::chrono::steady_clock::now();
+    (void)wait_until([] { return false; }, 1s);  // the observation window, not a wait for an event
+    const auto after = sleeps_of("transfer");
+    const double secs =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    for (const auto& [tid, n] : before) {
+        ASSERT_TRUE(after.contains(tid));
+        EXPECT_LE(after.at(tid) - n, 1u) << "transfer thread " << tid << " woke "
+                                         << after.at(tid) - n << " times in " << secs << " s idle";
+    }
+    EXPECT_EQ(workers[0].remote().sent + workers[1].remote().sent, sent) << "not idle";
 }
 
 // The threads of this process (its /proc/self/task entries).
