@@ -176,6 +176,8 @@ constexpr std::array schema{
                .type = t::integer,
                .min = 1,
                .max = max_duration},
+    // The I/O threads all of a worker's connections share.
+    config_key{.name = "worker.transport.io.threads", .type = t::integer, .min = 1, .max = 64},
 };
 
 constexpr bool sorted_by_name() {

@@ -21,6 +21,9 @@
 #include <cstdint>
 #include <cstring>
 #include <deque>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -402,6 +405,146 @@ TEST_F(remote_workers_test, a_malformed_frame_closes_that_connection_and_the_wor
     EXPECT_EQ(a.rejected_frames, 0u);
     EXPECT_EQ(b_stats.rejected_frames, 1u);
     EXPECT_EQ(a.dropped + b_stats.dropped, 0u);
+}
+
+// Voluntary context switches (sleeps) of each thread of this process named `name`, by thread id.
+std::map<std::string, std::uint64_t> sleeps_of(const std::string& name) {
+    std::map<std::string, std::uint64_t> out;
+    for (const auto& t : std::filesystem::directory_iterator("/proc/self/task")) {
+        std::ifstream comm(t.path() / "comm");
+        std::string n;
+        if (!std::getline(comm, n) || n != name) {
+            continue;
+        }
+        std::ifstream status(t.path() / "status");
+        for (std::string line; std::getline(status, line);) {
+            if (line.starts_with("voluntary_ctxt_switches:")) {
+                out[t.path().filename().string()] = std::stoull(line.substr(24));
+            }
+        }
+    }
+    return out;
+}
+
+TEST_F(remote_workers_test, an_idle_workers_transfer_thread_stays_parked) {
+    // Tuples and acks cross both ways until every message is acked; then nothing is sent, and
+    // each worker's transfer thread sleeps until an executor publishes (it used to wake every
+    // 100 ms).
+    constexpr std::int64_t per_task = 500;
+    topology_builder b(_registry);
+    b.set_spout<number_spout>("numbers", 2, per_task, true);
+    b.set_bolt<relay>("relay", 2).shuffle_grouping("numbers");
+    b.set_bolt<sink>("sink", 3).fields_grouping("relay", {"n"});
+    config conf;
+    conf.set_num_ackers(2);
+    two_workers workers(_registry, b.create_topology(), conf);
+    ASSERT_TRUE(wait_until([&] { return outcome::distinct_acked() == 2 * per_task; }, 30s));
+    const std::uint64_t sent = workers[0].remote().sent + workers[1].remote().sent;
+    ASSERT_GT(sent, 0u);
+
+    // Let the last flushes and grants settle, then watch the transfer threads for a second.
+    auto before = sleeps_of("transfer");
+    ASSERT_TRUE(wait_until(
+        [&] {
+            auto now = sleeps_of("transfer");
+            const bool settled = now == before;
+            before = std::move(now);
+            return settled;
+        },
+        10s))
+        << "the transfer threads kept waking";
+    ASSERT_EQ(before.size(), 2u) << "one transfer thread per worker";
+    const auto t0 = std::chrono::steady_clock::now();
+    (void)wait_until([] { return false; }, 1s);  // the observation window, not a wait for an event
+    const auto after = sleeps_of("transfer");
+    const double secs =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    for (const auto& [tid, n] : before) {
+        ASSERT_TRUE(after.contains(tid));
+        EXPECT_LE(after.at(tid) - n, 1u) << "transfer thread " << tid << " woke "
+                                         << after.at(tid) - n << " times in " << secs << " s idle";
+    }
+    EXPECT_EQ(workers[0].remote().sent + workers[1].remote().sent, sent) << "not idle";
+}
+
+// The threads of this process (its /proc/self/task entries).
+std::size_t thread_count() {
+    std::size_t n = 0;
+    for ([[maybe_unused]] const auto& e : std::filesystem::directory_iterator("/proc/self/task")) {
+        ++n;
+    }
+    return n;
+}
+
+TEST_F(remote_workers_test, a_workers_thread_count_does_not_grow_with_its_peers) {
+    // Worker 0 runs the spout; workers 1..8 run one counter task each (worker w task w). Worker 0
+    // first sends every counter task to worker 1 (one peer; worker 1 drops what is not its own),
+    // then each to its own worker (eight peers). Every runtime is started before the first count,
+    // so only the connections differ between the two counts.
+    constexpr int peers = 8;
+    topology_builder b(_registry);
+    b.set_spout<number_spout>("numbers", 1, 0, false);
+    b.set_bolt<counter>("count", peers).shuffle_grouping("numbers");
+    config conf;
+    conf.set_num_ackers(0);
+    const topology t = b.create_topology();
+    worker::topology_plan whole("remote-test-1", t, conf);
+    // Components in id order: count = tasks 1..8, numbers = task 9.
+    ASSERT_EQ(whole.num_tasks(), peers + 1);
+    constexpr int spout_task = peers + 1;
+    std::vector<std::unique_ptr<worker::topology_runtime>> workers;
+    for (int w = 0; w <= peers; ++w) {
+        auto plan = std::make_shared<const worker::topology_plan>(
+            "remote-test-1", t, conf, std::vector<int>{w == 0 ? spout_task : w});
+        worker::remote_options o;
+        o.bind_address = "127.0.0.1";
+        o.io_threads = 1;
+        workers.push_back(std::make_unique<worker::topology_runtime>(plan, _registry, o));
+        workers.back()->start();
+    }
+    auto point_counters_at = [&](auto worker_of_task) {
+        std::vector<worker::task_endpoint> where(static_cast<std::size_t>(whole.num_tasks()) + 1);
+        for (int task = 1; task <= whole.num_tasks(); ++task) {
+            where[task] = {"127.0.0.1", workers[worker_of_task(task)]->port()};
+        }
+        workers[0]->set_task_endpoints(where);
+    };
+    // Worker 0's outbound connections that have carried tuples, and the peers that accepted one.
+    auto live_peers = [&] {
+        std::size_t n = 0;
+        for (const auto& c : workers[0]->connections()) {
+            n += c.outbound && c.tuples > 0 ? 1 : 0;
+        }
+        return n;
+    };
+    auto accepting_peers = [&] {
+        std::size_t n = 0;
+        for (int w = 1; w <= peers; ++w) {
+            n += workers[w]->remote().connections_in > 0 ? 1 : 0;
+        }
+        return n;
+    };
+
+    point_counters_at([](int task) { return task == spout_task ? 0 : 1; });
+    ASSERT_TRUE(wait_until([&] { return live_peers() == 1 && accepting_peers() == 1; }, 20s))
+        << live_peers() << " peers got tuples, " << accepting_peers() << " accepted; sent "
+        << workers[0]->remote().sent << ", emitted " << outcome::emitted.load();
+    const std::size_t with_one = thread_count();
+
+    point_counters_at([](int task) { return task == spout_task ? 0 : task; });
+    ASSERT_TRUE(
+        wait_until([&] { return live_peers() == peers && accepting_peers() == peers; }, 20s))
+        << live_peers() << " peers got tuples, " << accepting_peers() << " accepted";
+    const std::size_t with_eight = thread_count();
+    const std::int64_t before_stop = outcome::counted.load();
+    for (auto& w : workers) {
+        w->stop();
+    }
+    EXPECT_GT(before_stop, 0);
+    EXPECT_EQ(with_eight, with_one)
+        << "threads with 1 peer: " << with_one << ", with 8: " << with_eight;
+    std::cout << "process threads (9 runtimes): " << with_one << " with 1 peer, " << with_eight
+              << " with 8 peers\n";
 }
 
 }  // namespace

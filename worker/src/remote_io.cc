@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "remote_io.h"
 
+#include "tempest/common/config_keys.h"  // conf_int
 #include "tempest/common/log.h"
 #include "tempest/common/thread_name.h"
 #include "tuple_access.h"
 
 #include <sched.h>
 
+#include <algorithm>
 #include <stdexcept>
 #include <utility>
 
@@ -14,10 +16,29 @@ namespace tempest::worker {
 
 using detail::tuple_access;
 
+namespace {
+
+// A daemon key (conf/defaults.yaml, common's config schema), read from the topology's effective
+// config: the daemon's config with the topology's over it.
+constexpr const char* io_threads_key = "worker.transport.io.threads";
+
+// The I/O threads: the options' count, else the key of the topology's config (the daemon's
+// config under the topology's), else its default.
+std::size_t io_thread_count(const topology_plan& plan, const remote_options& options) {
+    if (options.io_threads > 0) {
+        return options.io_threads;
+    }
+    const std::int64_t n = common::conf_int(plan.conf(), io_threads_key);
+    return static_cast<std::size_t>(std::clamp<std::int64_t>(n, 1, 64));
+}
+
+}  // namespace
+
 remote_io::remote_io(const topology_plan& plan, const remote_options& options)
     : _plan(plan),
       _options(options),
       _schemas(static_cast<std::uint32_t>(plan.num_tasks()) + 1),
+      _pool(std::make_unique<transport::io_pool>(io_thread_count(plan, options))),
       _receiver(static_cast<std::uint32_t>(plan.num_tasks()) + 1, options.credit_window,
                 [this](std::uint32_t connection, std::span<const transport::credit_grant> grants) {
                     _server->grant(connection, grants);  // on its I/O thread: written at once
@@ -50,10 +71,11 @@ void remote_io::start() {
     transport::server_options so;
     so.bind_address = _options.bind_address;
     so.port = _options.port;
+    _pool->start();
     _server = std::make_unique<transport::tcp_server>(
-        so, _schemas, [this](std::uint32_t connection, std::span<tuple> tuples) {
-            on_batch(connection, tuples);
-        });
+        so, _schemas,
+        [this](std::uint32_t connection, std::span<tuple> tuples) { on_batch(connection, tuples); },
+        *_pool);
     _server->set_timer_handler([this] { on_timer(); });
     _server->set_close_handler(
         [this](std::uint32_t connection) { _receiver.on_close(connection); });
@@ -64,6 +86,7 @@ void remote_io::start() {
                                  std::to_string(_options.port));
     }
     _stop.store(false, std::memory_order_release);
+    _ring_blocked.assign(_outbound.size(), 0);
     _transfer = std::thread([this] {
         common::set_thread_name("transfer");
         transfer_loop();
@@ -83,6 +106,12 @@ void remote_io::stop() {
     for (auto& [name, c] : _clients) {
         c->stop();
     }
+    _pool->stop();  // after every client and the server: nothing of theirs is left to run
+}
+
+void remote_io::on_room() noexcept {
+    _room_seq.fetch_add(1, std::memory_order_seq_cst);
+    _park.wake_if_parked();
 }
 
 void remote_io::set_task_endpoints(std::vector<task_endpoint> endpoints) {
@@ -158,7 +187,8 @@ void remote_io::apply_endpoints() {
                 co.max_queued_frames = _options.max_queued_frames;
                 co.credit_window = _options.credit_window;
                 co.task_limit = static_cast<std::uint32_t>(_plan.num_tasks()) + 1;
-                c = std::make_unique<transport::tcp_client>(co);
+                co.on_room = [this] { on_room(); };
+                c = std::make_unique<transport::tcp_client>(co, *_pool);
                 c->start();
                 common::logger("worker").info("connecting to worker {}", key);
             }
@@ -188,6 +218,40 @@ void remote_io::publish_client_stats() {
     _credit_waits.store(waits, std::memory_order_relaxed);
 }
 
+// Hands what `ring` holds to the clients of its tuples' workers, taking a client's lock once per
+// run of tuples for the same worker. Stops at the first tuple that cannot go (no known location,
+// a full queue or no credit) and says so in `blocked`. Transfer thread.
+std::size_t remote_io::send_from(ring_t& ring, bool& blocked) {
+    struct held_lock {
+        transport::tcp_client* client = nullptr;
+        ~held_lock() {
+            if (client != nullptr) {
+                client->unlock();
+            }
+        }
+    } held;
+    return ring.consume(512, [&](tuple& t) {
+        transport::tcp_client* c = _task_client[tuple_access::dest_task(t)];
+        if (c == nullptr) [[unlikely]] {
+            blocked = true;  // no known location yet
+            return false;
+        }
+        if (c != held.client) {
+            if (held.client != nullptr) {
+                held.client->unlock();
+                held.client = nullptr;
+            }
+            c->lock();
+            held.client = c;
+        }
+        if (!c->try_send_locked(t)) {
+            blocked = true;  // a full peer queue or no credit: retried on room
+            return false;
+        }
+        return true;
+    });
+}
+
 void remote_io::transfer_loop() {
     int idle = 0;
     std::uint64_t passes = 0;
@@ -196,18 +260,15 @@ void remote_io::transfer_loop() {
         if (_endpoints_changed.exchange(false, std::memory_order_acq_rel)) {
             apply_endpoints();
         }
-        bool blocked = false;
+        // A room event after this load (a write done, credits granted) is seen before parking.
+        const std::uint64_t room_seen = _room_seq.load(std::memory_order_seq_cst);
+        bool any_blocked = false;
         bool work = false;
-        for (auto& ring : _outbound) {
-            std::size_t n = ring->consume(512, [&](tuple& t) {
-                transport::tcp_client* c = _task_client[tuple_access::dest_task(t)];
-                if (c == nullptr || !c->try_send(t)) {
-                    // Unknown location, a full peer queue or no credit: retry later.
-                    blocked = true;
-                    return false;
-                }
-                return true;
-            });
+        for (std::size_t i = 0; i < _outbound.size(); ++i) {
+            bool blocked = false;
+            const std::size_t n = send_from(*_outbound[i], blocked);
+            _ring_blocked[i] = blocked ? 1 : 0;
+            any_blocked |= blocked;
             if (n > 0) {
                 _sent.fetch_add(n, std::memory_order_relaxed);
                 work = true;
@@ -227,7 +288,7 @@ void remote_io::transfer_loop() {
             open_frames = false;
             for (auto& [key, c] : _clients) {
                 if (!c->flush()) {
-                    open_frames = true;
+                    open_frames = true;  // a full queue: retried when a write frees room
                 }
             }
         }
@@ -236,22 +297,24 @@ void remote_io::transfer_loop() {
             continue;
         }
         _park.announce();
+        const bool waits_for_room = any_blocked || open_frames;
         bool ready = _stop.load(std::memory_order_relaxed) ||
-                     _endpoints_changed.load(std::memory_order_seq_cst);
-        for (auto& ring : _outbound) {
-            if (ready) {
-                break;
-            }
-            ready = !blocked && ring->has_published();
+                     _endpoints_changed.load(std::memory_order_seq_cst) ||
+                     (waits_for_room && _room_seq.load(std::memory_order_seq_cst) != room_seen);
+        for (std::size_t i = 0; i < _outbound.size() && !ready; ++i) {
+            // A ring whose tuple could not go is retried on room (or a location), not because
+            // it holds tuples.
+            ready = _ring_blocked[i] == 0 && _outbound[i]->has_published();
         }
         if (ready) {
             _park.cancel();
             continue;
         }
-        // Blocked tuples and open frames are retried on a short timer; otherwise a publish wakes
-        // us.
-        _park.park(blocked || open_frames ? std::chrono::microseconds(200)
-                                          : std::chrono::microseconds(100'000));
+        // Parked until an executor publishes, a write or grant makes room (on_room), the
+        // locations change or stop() is called. While tuples wait for room, a backstop of
+        // 100 ms; otherwise none: an idle worker's transfer thread does not wake.
+        _park.park(waits_for_room ? std::chrono::nanoseconds(std::chrono::milliseconds(100))
+                                  : std::chrono::nanoseconds(std::chrono::hours(24)));
     }
     // Stopping (the executors have stopped): send what they left, for a bounded time.
     auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(500);
@@ -259,11 +322,8 @@ void remote_io::transfer_loop() {
     while (left && std::chrono::steady_clock::now() < deadline) {
         left = false;
         for (auto& ring : _outbound) {
-            std::size_t n = ring->consume(512, [&](tuple& t) {
-                transport::tcp_client* c = _task_client[tuple_access::dest_task(t)];
-                return c != nullptr && c->try_send(t);
-            });
-            _sent.fetch_add(n, std::memory_order_relaxed);
+            bool blocked = false;
+            _sent.fetch_add(send_from(*ring, blocked), std::memory_order_relaxed);
             left |= ring->has_published();
         }
         for (auto& [key, c] : _clients) {

@@ -2,32 +2,37 @@
 // remote_io: the part of a topology_runtime that reaches tasks in other worker processes.
 //
 //   executor ──ring──▶ transfer thread ──tcp_client (one per peer worker)──▶ peer's tcp_server
-//   executor ◀──ring── tcp_server I/O thread (remote_receiver) ◀─── frames from peer workers
+//   executor ◀──ring── tcp_server strand (remote_receiver) ◀─── frames from peer workers
 //                  ▲              │ ring full
 //                  └── overflow ◀─┘ (retried on every frame and on a timer)
 //
+// Threads: the transfer thread, and one io_pool (worker.transport.io.threads threads, default 1)
+// that runs the server and every client, each on its own strand: a worker's thread count does
+// not grow with its number of peers.
 // Outbound: every executor thread has one ring to the transfer thread (it is the ring's only
 // consumer); the transfer thread hands each tuple to the client of the worker that runs its
-// destination task. A full client queue or a task out of credit leaves the tuple in its ring,
-// so the executor's link overflows and backpressure reaches the spouts exactly as for a local
-// queue. A tuple whose task has no known location yet waits in its ring too. The transfer
-// thread does nothing else.
-// Inbound: the server's I/O thread decodes each frame and puts its tuples straight into one
-// ring per executor thread (remote_receiver.h; Storm's WorkerState.transferLocalBatch), parking
-// what does not fit in that executor's overflow. The I/O thread never waits for an executor, so
-// one full executor does not hold up tuples for the others (with workers exchanging tuples both
-// ways, a blocked reader on each side would wait on the other forever). Overflows are retried
-// before each new frame and on a server timer while any is held: every 50 us, backing off to
-// 1 ms while the executors take nothing (a blocked executor does not keep the I/O thread busy).
-// Flow control is by credits (tcp_transport.h): a sender may have remote_options::credit_window
-// tuples per destination task on their way; the I/O thread owes credits to the connection a
-// tuple came by once that tuple is in its executor's ring (or dropped), grants them as soon as
-// a task is owed a quarter of the window, and the rest on the timer (1 ms after a frame, and at
-// most every 1 ms while tuples wait in an overflow). What a worker holds beyond its rings is
-// thus bounded by window x tasks x sending peers, however slow its executors or however late
-// its threads are scheduled; a sender without credit leaves tuples in its executors' rings and
-// backpressure stops its spouts. Only when inbound_limit tuples are held anyway (a peer that
-// ignores credits) does the server stop reading, until the overflows are below it again.
+// destination task, a run of tuples for one worker under one lock of its client. A full client
+// queue or a task out of credit leaves the tuple in its ring, so the executor's link overflows
+// and backpressure reaches the spouts exactly as for a local queue; the client wakes the
+// transfer thread when a write or a grant makes room. A tuple whose task has no known location
+// yet waits in its ring too. The transfer thread does nothing else; idle, it parks until an
+// executor publishes (no timer).
+// Inbound: the server's strand (the "I/O thread" below) decodes each frame and puts its tuples
+// straight into one ring per executor thread (remote_receiver.h; Storm's
+// WorkerState.transferLocalBatch), parking what does not fit in that executor's overflow. The I/O
+// thread never waits for an executor, so one full executor does not hold up tuples for the others
+// (with workers exchanging tuples both ways, a blocked reader on each side would wait on the other
+// forever). Overflows are retried before each new frame and on a server timer while any is held:
+// every 50 us, backing off to 1 ms while the executors take nothing (a blocked executor does not
+// keep the I/O thread busy). Flow control is by credits (tcp_transport.h): a sender may have
+// remote_options::credit_window tuples per destination task on their way; the I/O thread owes
+// credits to the connection a tuple came by once that tuple is in its executor's ring (or dropped),
+// grants them as soon as a task is owed a quarter of the window, and the rest on the timer (1 ms
+// after a frame, and at most every 1 ms while tuples wait in an overflow). What a worker holds
+// beyond its rings is thus bounded by window x tasks x sending peers, however slow its executors or
+// however late its threads are scheduled; a sender without credit leaves tuples in its executors'
+// rings and backpressure stops its spouts. Only when inbound_limit tuples are held anyway (a peer
+// that ignores credits) does the server stop reading, until the overflows are below it again.
 // Tuples for tasks that do not run here (a sender with a stale assignment) are dropped and
 // counted; acking replays them.
 #pragma once
@@ -88,6 +93,10 @@ class remote_io {
 
   private:
     void transfer_loop();
+    std::size_t send_from(ring_t& ring, bool& blocked);
+    // A client made room (a write completed, credits came): wakes the transfer thread if it
+    // waits. On a client's strand.
+    void on_room() noexcept;
     void apply_endpoints();
     // Server I/O thread: a frame, the timer, and what to do after either.
     void on_batch(std::uint32_t connection, std::span<tuple> tuples);
@@ -97,11 +106,15 @@ class remote_io {
     const topology_plan& _plan;
     remote_options _options;
     transport::schema_table _schemas;
+    // The I/O threads of the server and every client: declared before them, destroyed after.
+    std::unique_ptr<transport::io_pool> _pool;
     std::unique_ptr<transport::tcp_server> _server;
 
     // outbound (transfer thread)
     std::vector<std::unique_ptr<ring_t>> _outbound;
     parker _park;
+    std::atomic<std::uint64_t> _room_seq{0};  // on_room() calls
+    std::vector<char> _ring_blocked;          // by outbound ring: its head waited for room
     std::thread _transfer;
     std::atomic<bool> _stop{false};
     // By "host:port". Changed only by the transfer thread, under _clients_mu; read by it

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // remote_receiver: puts the tuples a worker receives from its peers into its executors' rings,
-// on the transport server's I/O thread, as Storm's network thread does
+// on the transport server's I/O thread (its strand of the worker's I/O pool: one handler at a
+// time, whichever pool thread runs it), as Storm's network thread does
 // (WorkerState.transferLocalBatch): straight into the ring when it has room, else into that
 // executor's overflow, retried before anything newer for it.
 //

@@ -16,6 +16,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstring>
+#include <filesystem>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -511,6 +512,60 @@ TEST(tcp_transport_test, start_fails_cleanly_on_a_taken_port) {
     EXPECT_FALSE(second.start());
     tcp_server bad(server_options{"not-an-address", 0}, f.table, r.handler());
     EXPECT_FALSE(bad.start());
+}
+
+// The threads of this process (its /proc/self/task entries).
+std::size_t thread_count() {
+    std::size_t n = 0;
+    for ([[maybe_unused]] const auto& e : std::filesystem::directory_iterator("/proc/self/task")) {
+        ++n;
+    }
+    return n;
+}
+
+TEST(tcp_transport_test, connections_on_a_shared_pool_add_no_threads) {
+    constexpr int peers = 8;
+    topology_fixture f;
+    io_pool pool(2);
+    pool.start();
+    std::vector<std::unique_ptr<receiver>> receivers;
+    std::vector<std::unique_ptr<tcp_server>> servers;
+    for (int i = 0; i < peers; ++i) {
+        receivers.push_back(std::make_unique<receiver>());
+        servers.push_back(std::make_unique<tcp_server>(server_options{"127.0.0.1", 0}, f.table,
+                                                       receivers.back()->handler(), pool));
+        ASSERT_TRUE(servers.back()->start());
+    }
+    const std::size_t listening = thread_count();
+    std::vector<std::unique_ptr<tcp_client>> clients;
+    std::size_t with_one = 0;
+    for (int i = 0; i < peers; ++i) {
+        clients.push_back(std::make_unique<tcp_client>(client_to(servers[i]->port()), pool));
+        clients.back()->start();
+        for (std::int64_t n = 0; n < 100; ++n) {
+            send(*clients.back(), f.make(n));
+        }
+        ASSERT_TRUE(clients.back()->flush());
+        ASSERT_TRUE(wait_until([&] { return receivers[i]->count() == 100; }));
+        if (i == 0) {
+            with_one = thread_count();
+        }
+    }
+    const std::size_t with_all = thread_count();
+    EXPECT_EQ(with_one, listening);
+    EXPECT_EQ(with_all, listening) << "threads: " << listening << " listening, " << with_one
+                                   << " with one connection, " << with_all << " with " << peers;
+    for (int i = 0; i < peers; ++i) {
+        expect_sequence(*receivers[i], 0, 100);
+        EXPECT_EQ(servers[i]->connection_count(), 1u);
+    }
+    for (auto& c : clients) {
+        c->stop();
+    }
+    for (auto& s : servers) {
+        s->stop();
+    }
+    pool.stop();
 }
 
 }  // namespace

@@ -2,8 +2,8 @@
 #include "tempest/worker/transport/tcp_client.h"
 
 #include "asio_common.h"
+#include "io_pool_impl.h"
 #include "send_credits.h"
-#include "tempest/common/thread_name.h"
 #include "tuple_access.h"
 
 #include <algorithm>
@@ -13,19 +13,21 @@
 #include <deque>
 #include <mutex>
 #include <optional>
-#include <thread>
 #include <utility>
 #include <vector>
 
 namespace tempest::worker::transport {
 
 struct tcp_client::impl {
-    explicit impl(client_options o)
-        : options(std::move(o)),
-          socket(io),
-          resolver(io),
-          backoff_timer(io),
-          flush_timer(io),
+    impl(client_options o, io_pool* shared)
+        : own_pool(shared == nullptr ? std::make_unique<io_pool>(1) : nullptr),
+          pool(shared == nullptr ? *own_pool : *shared),
+          options(std::move(o)),
+          strand(asio::make_strand(pool.internals().io)),
+          socket(strand),
+          resolver(strand),
+          backoff_timer(strand),
+          flush_timer(strand),
           backoff(options.initial_backoff),
           grant_schemas(options.task_limit),
           credits(options.credit_window, options.task_limit, options.max_queued_frames) {}
@@ -50,9 +52,9 @@ struct tcp_client::impl {
         queue.push_back(encoder.take(std::move(fresh)));
         credits.seal();
         queued.store(queue.size(), std::memory_order_relaxed);
-        if (!kick_posted) {
+        if (!kick_posted && !closed) {
             kick_posted = true;
-            asio::post(io, [this] {
+            asio::post(strand, [this, t = handlers.token()] {
                 {
                     std::lock_guard lock(mu);
                     kick_posted = false;
@@ -63,15 +65,33 @@ struct tcp_client::impl {
         return true;
     }
 
-    // --- I/O thread only
+    // The transfer side may retry: a write freed queue room or a grant brought credit.
+    void notify_room() const {
+        if (options.on_room) {
+            options.on_room();
+        }
+    }
+
+    // --- on the strand only
 
     void connect() {
         if (stopping) {
             return;
         }
+        // A numeric address needs no resolver (Asio runs each io_context's resolves on a thread
+        // of its own: one more thread per worker).
+        error_code bad;
+        const auto address = asio::ip::make_address(options.host, bad);
+        if (!bad) {
+            socket.async_connect(
+                tcp::endpoint(address, options.port),
+                [this, t = handlers.token()](const error_code& ec) { on_connect(ec); });
+            return;
+        }
         resolver.async_resolve(
             options.host, std::to_string(options.port),
-            [this](const error_code& ec, const tcp::resolver::results_type& results) {
+            [this, t = handlers.token()](const error_code& ec,
+                                         const tcp::resolver::results_type& results) {
                 if (stopping) {
                     return;
                 }
@@ -81,7 +101,7 @@ struct tcp_client::impl {
                 }
                 asio::async_connect(
                     socket, results,
-                    [this](const error_code& ec2, const tcp::endpoint&) { on_connect(ec2); });
+                    [this, t](const error_code& ec2, const tcp::endpoint&) { on_connect(ec2); });
             });
     }
 
@@ -113,6 +133,7 @@ struct tcp_client::impl {
                    n > 1 ? " (reconnected)" : "");
         read_header(generation);
         start_write();
+        notify_room();  // a fresh window: tuples refused for credit may go now
     }
 
     void retry_later(const error_code& ec) {
@@ -120,7 +141,7 @@ struct tcp_client::impl {
                     options.port, ec.message(), backoff.count());
         backoff_timer.expires_after(backoff);
         backoff = std::min(backoff * 2, options.max_backoff);
-        backoff_timer.async_wait([this](const error_code& e) {
+        backoff_timer.async_wait([this, t = handlers.token()](const error_code& e) {
             if (!e && !stopping) {
                 connect();
             }
@@ -131,7 +152,8 @@ struct tcp_client::impl {
     // error that closes the connection.
     void read_header(std::uint64_t gen) {
         asio::async_read(
-            socket, asio::buffer(grant_length), [this, gen](const error_code& ec, std::size_t) {
+            socket, asio::buffer(grant_length),
+            [this, gen, t = handlers.token()](const error_code& ec, std::size_t) {
                 if (gen != generation) {
                     return;
                 }
@@ -148,7 +170,7 @@ struct tcp_client::impl {
                 }
                 grant_body.resize(length);
                 asio::async_read(socket, asio::buffer(grant_body),
-                                 [this, gen](const error_code& ec2, std::size_t) {
+                                 [this, gen, t](const error_code& ec2, std::size_t) {
                                      if (gen != generation) {
                                          return;
                                      }
@@ -181,6 +203,9 @@ struct tcp_client::impl {
             }
         }
         granted_total.fetch_add(granted, std::memory_order_relaxed);
+        if (granted > 0) {
+            notify_room();
+        }
         read_header(gen);
     }
 
@@ -224,8 +249,9 @@ struct tcp_client::impl {
         writing = true;
         const std::uint64_t gen = generation;
         asio::async_write(
-            socket, write_buffers, [this, gen, n](const error_code& ec, std::size_t bytes) {
-                // Single writer (the I/O thread); what reached the socket, also of a failed write.
+            socket, write_buffers,
+            [this, gen, n, t = handlers.token()](const error_code& ec, std::size_t bytes) {
+                // Single writer (the strand); what reached the socket, also of a failed write.
                 written_bytes.store(written_bytes.load(std::memory_order_relaxed) + bytes,
                                     std::memory_order_relaxed);
                 if (gen != generation) {
@@ -245,6 +271,7 @@ struct tcp_client::impl {
                 }
                 drop_written(n, false);
                 start_write();
+                notify_room();
             });
     }
 
@@ -267,7 +294,7 @@ struct tcp_client::impl {
             return;
         }
         flush_timer.expires_after(options.flush_interval);
-        flush_timer.async_wait([this](const error_code& ec) {
+        flush_timer.async_wait([this, t = handlers.token()](const error_code& ec) {
             if (ec || stopping) {
                 return;
             }
@@ -275,17 +302,20 @@ struct tcp_client::impl {
             flush_armed = false;
             if (encoder.message_count() > 0 && !seal_locked()) {
                 flush_armed = true;  // queue full: try again after another interval
-                asio::post(io, [this] { arm_flush(); });
+                asio::post(strand, [this, t] { arm_flush(); });
             }
         });
     }
 
+    // First members: destroyed last, after the sockets and timers that use its io_context.
+    std::unique_ptr<io_pool> own_pool;  // a client made without a pool runs on its own thread
+    io_pool& pool;
     client_options options;
-    asio::io_context io;  // first member: destroyed last, dropping any handler left in it
-    std::optional<asio::executor_work_guard<asio::io_context::executor_type>> guard;
-    std::thread thread;
+    asio::strand<asio::io_context::executor_type> strand;
+    handler_tracker handlers;  // token(): on the strand, or under mu while !closed
+    bool running = false;      // owner thread (start/stop)
 
-    // I/O thread only.
+    // On the strand only.
     tcp::socket socket;
     tcp::resolver resolver;
     asio::steady_timer backoff_timer;
@@ -309,6 +339,7 @@ struct tcp_client::impl {
     send_credits credits;                       // by task, and what each unwritten frame holds
     bool kick_posted = false;
     bool flush_armed = false;
+    bool closed = true;  // not started, or stopping: nothing is posted any more
 
     std::atomic<bool> is_connected{false};
     std::atomic<std::size_t> queued{0};
@@ -316,11 +347,14 @@ struct tcp_client::impl {
     std::atomic<std::uint64_t> waits{0};
     std::atomic<std::uint64_t> granted_total{0};
     std::atomic<std::uint64_t> sealed_messages{0};  // written under mu
-    std::atomic<std::uint64_t> written_bytes{0};    // written by the I/O thread
+    std::atomic<std::uint64_t> written_bytes{0};    // written on the strand
 };
 
 tcp_client::tcp_client(client_options options)
-    : _impl(std::make_unique<impl>(std::move(options))) {}
+    : _impl(std::make_unique<impl>(std::move(options), nullptr)) {}
+
+tcp_client::tcp_client(client_options options, io_pool& pool)
+    : _impl(std::make_unique<impl>(std::move(options), &pool)) {}
 
 tcp_client::~tcp_client() {
     stop();
@@ -328,22 +362,33 @@ tcp_client::~tcp_client() {
 
 void tcp_client::start() {
     impl& c = *_impl;
-    c.io.restart();
+    if (c.running) {
+        return;
+    }
+    c.running = true;
+    if (c.own_pool) {
+        c.own_pool->start();
+    }
     c.stopping = false;
-    c.guard.emplace(c.io.get_executor());
-    asio::post(c.io, [&c] { c.connect(); });
-    c.thread = std::thread([&c] {
-        common::set_thread_name(common::thread_name("net-out", c.options.port));
-        c.io.run();
-    });
+    c.handlers.arm();
+    {
+        std::lock_guard lock(c.mu);
+        c.closed = false;
+    }
+    asio::post(c.strand, [&c, t = c.handlers.token()] { c.connect(); });
 }
 
 void tcp_client::stop() {
     impl& c = *_impl;
-    if (!c.thread.joinable()) {
+    if (!c.running) {
         return;
     }
-    asio::post(c.io, [&c] {
+    c.running = false;
+    {
+        std::lock_guard lock(c.mu);
+        c.closed = true;  // no more posts from try_send()/flush()
+    }
+    asio::post(c.strand, [&c, t = c.handlers.token()] {
         c.stopping = true;
         ++c.generation;
         error_code ignored;
@@ -353,9 +398,13 @@ void tcp_client::stop() {
         c.socket.close(ignored);  // (void): shutting down; nothing to report
         c.is_connected.store(false, std::memory_order_release);
         c.writing = false;
+        // On the strand, after which no handler of this client takes a token.
+        c.handlers.release();
     });
-    c.guard.reset();
-    c.thread.join();
+    c.handlers.wait();  // every handler of this client has run (the aborted ones included)
+    if (c.own_pool) {
+        c.own_pool->stop();
+    }
     std::lock_guard lock(c.mu);
     c.queue.clear();
     c.credits.drop_frames();
@@ -365,9 +414,21 @@ void tcp_client::stop() {
     c.flush_armed = false;
 }
 
+void tcp_client::lock() {
+    _impl->mu.lock();
+}
+
+void tcp_client::unlock() {
+    _impl->mu.unlock();
+}
+
 bool tcp_client::try_send(const tuple& t) {
+    std::lock_guard lock(_impl->mu);
+    return try_send_locked(t);
+}
+
+bool tcp_client::try_send_locked(const tuple& t) {
     impl& c = *_impl;
-    std::lock_guard lock(c.mu);
     const auto task = static_cast<std::uint32_t>(detail::tuple_access::dest_task(t));
     if (c.credits.enabled() && !c.credits.has_credit(task)) {
         c.waits.fetch_add(1, std::memory_order_relaxed);
@@ -384,9 +445,9 @@ bool tcp_client::try_send(const tuple& t) {
     c.encoder.add(t);
     if (c.encoder.size() >= c.options.batch_bytes) {
         (void)c.seal_locked();  // a full queue leaves the frame open; the next call reports it
-    } else if (was_empty && !c.flush_armed) {
+    } else if (was_empty && !c.flush_armed && !c.closed) {
         c.flush_armed = true;
-        asio::post(c.io, [&c] { c.arm_flush(); });
+        asio::post(c.strand, [&c, tok = c.handlers.token()] { c.arm_flush(); });
     }
     return true;
 }

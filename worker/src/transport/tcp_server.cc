@@ -2,7 +2,7 @@
 #include "tempest/worker/transport/tcp_server.h"
 
 #include "asio_common.h"
-#include "tempest/common/thread_name.h"
+#include "io_pool_impl.h"
 #include "tuple_access.h"
 
 #include <algorithm>
@@ -15,28 +15,30 @@
 #include <mutex>
 #include <optional>
 #include <set>
-#include <thread>
 #include <utility>
 #include <vector>
 
 namespace tempest::worker::transport {
 
 struct tcp_server::impl {
-    // One accepted connection; owned by the server's set and by its pending handlers. I/O thread.
-    // What came by one connection: written by the I/O thread (once per frame), read by any
-    // thread through tcp_server::connections().
+    // What came by one connection: written on the strand (once per frame), read by any thread
+    // through tcp_server::connections().
     struct counters {
         std::string peer;
         std::atomic<std::uint64_t> bytes{0};
         std::atomic<std::uint64_t> messages{0};
     };
 
+    // One accepted connection; owned by the server's set and by its pending handlers. On the
+    // server's strand. It holds a token of the server's handler_tracker: the server's stop()
+    // waits for the last connection to go.
     struct connection : std::enable_shared_from_this<connection> {
         connection(impl& s, tcp::socket sock, std::uint32_t conn_id)
             : server(s),
               socket(std::move(sock)),
               id(conn_id),
-              figures(std::make_shared<counters>()) {
+              figures(std::make_shared<counters>()),
+              token(s.handlers.token()) {
             peer = endpoint_string(socket);
             figures->peer = peer;
         }
@@ -93,6 +95,9 @@ struct tcp_server::impl {
             if (ec) {
                 close_quietly(ec);
                 return;
+            }
+            if (server.stopping) {
+                return;  // read in full just before stop(): dropped, as stop() says
             }
             const frame_error e = decode_frame_body(body, server.schemas, batch);
             if (e != frame_error::none) {
@@ -152,25 +157,40 @@ struct tcp_server::impl {
         std::vector<std::byte> body;
         decoded_batch batch;
         std::shared_ptr<counters> figures;
+        std::shared_ptr<void> token;
     };
 
-    impl(server_options o, const schema_table& s, batch_handler h)
-        : options(std::move(o)), schemas(s), on_batch(std::move(h)) {}
+    impl(server_options o, const schema_table& s, batch_handler h, io_pool* shared)
+        : own_pool(shared == nullptr ? std::make_unique<io_pool>(1) : nullptr),
+          pool(shared == nullptr ? *own_pool : *shared),
+          strand(asio::make_strand(pool.internals().io)),
+          options(std::move(o)),
+          schemas(s),
+          on_batch(std::move(h)) {}
 
+    // On the strand.
     void accept() {
-        acceptor->async_accept([this](const error_code& ec, tcp::socket sock) {
+        if (stopping) {
+            return;
+        }
+        // Accepted sockets run on the strand too: every handler of the server, one at a time.
+        acceptor->async_accept(strand, [this, t = handlers.token()](const error_code& ec,
+                                                                    tcp::socket sock) {
             if (ec) {
                 if (ec != asio::error::operation_aborted) {
                     // E.g. out of file descriptors: pause instead of spinning on the error.
                     log().warn("transport: accept failed: {}; retrying in 100 ms", ec.message());
                     accept_retry->expires_after(std::chrono::milliseconds(100));
-                    accept_retry->async_wait([this](const error_code& e) {
-                        if (!e && acceptor->is_open()) {
+                    accept_retry->async_wait([this, t](const error_code& e) {
+                        if (!e && !stopping && acceptor->is_open()) {
                             accept();
                         }
                     });
                 }
                 return;
+            }
+            if (stopping) {
+                return;  // accepted just before stop(): the socket closes as it goes
             }
             error_code ignored;
             sock.set_option(tcp::no_delay(true), ignored);  // (void): only a latency hint
@@ -205,26 +225,31 @@ struct tcp_server::impl {
         }
     }
 
+    // First members: destroyed last, after the sockets and timers that use its io_context.
+    std::unique_ptr<io_pool> own_pool;  // a server made without a pool runs on its own thread
+    io_pool& pool;
+    asio::strand<asio::io_context::executor_type> strand;
+    handler_tracker handlers;  // token(): on the strand, or under grant_mu while !closed
+    bool running = false;      // owner thread (start/stop)
     server_options options;
     const schema_table& schemas;
     batch_handler on_batch;
-    asio::io_context io;
     std::optional<tcp::acceptor> acceptor;
     std::optional<asio::steady_timer> accept_retry;
-    std::set<std::shared_ptr<connection>> connections;  // I/O thread only
-    std::uint32_t next_id = 0;                          // I/O thread only
+    std::set<std::shared_ptr<connection>> connections;  // strand only
+    std::uint32_t next_id = 0;                          // strand only
     close_handler on_close;                             // set before start()
     timer_handler on_timer;                             // set before start()
-    std::optional<asio::steady_timer> user_timer;       // arm_timer(); I/O thread only
+    std::optional<asio::steady_timer> user_timer;       // arm_timer(); strand only
     bool timer_armed = false;
     asio::steady_timer::time_point timer_due;
-    bool paused = false;    // pause_reading(); I/O thread only
-    bool stopping = false;  // stop() has begun: arm_timer() does nothing; I/O thread only
+    bool paused = false;    // pause_reading(); strand only
+    bool stopping = false;  // stop() has begun: arm_timer() does nothing; strand only
     // Connections whose next read waits for resume_reading().
     std::vector<std::shared_ptr<connection>> paused_connections;
-    std::mutex grant_mu;  // guards grant_encoder
+    std::mutex grant_mu;  // guards grant_encoder and closed
     frame_encoder grant_encoder;
-    std::thread thread;
+    bool closed = true;  // not started, or stopping: grant() posts nothing
     std::atomic<std::uint16_t> bound_port{0};
     std::atomic<std::size_t> open_connections{0};
     std::atomic<std::uint64_t> rejected{0};
@@ -233,7 +258,11 @@ struct tcp_server::impl {
 };
 
 tcp_server::tcp_server(server_options options, const schema_table& schemas, batch_handler on_batch)
-    : _impl(std::make_unique<impl>(std::move(options), schemas, std::move(on_batch))) {}
+    : _impl(std::make_unique<impl>(std::move(options), schemas, std::move(on_batch), nullptr)) {}
+
+tcp_server::tcp_server(server_options options, const schema_table& schemas, batch_handler on_batch,
+                       io_pool& pool)
+    : _impl(std::make_unique<impl>(std::move(options), schemas, std::move(on_batch), &pool)) {}
 
 tcp_server::~tcp_server() {
     stop();
@@ -247,11 +276,14 @@ bool tcp_server::start() {
         log().error("transport: bad bind address '{}': {}", s.options.bind_address, ec.message());
         return false;
     }
+    if (s.running) {
+        log().error("transport: the server on port {} is running already", port());
+        return false;
+    }
     const tcp::endpoint ep(address, s.options.port);
-    s.io.restart();
-    s.acceptor.emplace(s.io);
-    s.accept_retry.emplace(s.io);
-    s.user_timer.emplace(s.io);
+    s.acceptor.emplace(s.strand);
+    s.accept_retry.emplace(s.strand);
+    s.user_timer.emplace(s.strand);
     s.timer_armed = false;
     s.paused = false;
     s.stopping = false;
@@ -272,21 +304,31 @@ bool tcp_server::start() {
         return false;
     }
     s.bound_port.store(s.acceptor->local_endpoint().port(), std::memory_order_relaxed);
-    s.accept();
-    s.thread = std::thread([&s] {
-        common::set_thread_name("net-in");
-        s.io.run();
-    });
+    s.running = true;
+    if (s.own_pool) {
+        s.own_pool->start();
+    }
+    s.handlers.arm();
+    {
+        std::scoped_lock lock(s.grant_mu);
+        s.closed = false;
+    }
+    asio::post(s.strand, [&s, t = s.handlers.token()] { s.accept(); });
     log().info("transport: listening on {}:{}", s.options.bind_address, port());
     return true;
 }
 
 void tcp_server::stop() {
     impl& s = *_impl;
-    if (!s.thread.joinable()) {
+    if (!s.running) {
         return;
     }
-    asio::post(s.io, [&s] {
+    s.running = false;
+    {
+        std::scoped_lock lock(s.grant_mu);
+        s.closed = true;  // grant() posts nothing more
+    }
+    asio::post(s.strand, [&s, t = s.handlers.token()] {
         error_code ignored;
         s.acceptor->close(ignored);  // (void): shutting down; nothing to report
         s.accept_retry->cancel();
@@ -311,8 +353,12 @@ void tcp_server::stop() {
                 s.on_close(c->id);
             }
         }
+        s.handlers.release();  // on the strand: no handler of this server takes a token after it
     });
-    s.thread.join();  // run() returns once the aborted handlers have run
+    s.handlers.wait();  // the aborted handlers have run and every connection is gone
+    if (s.own_pool) {
+        s.own_pool->stop();
+    }
     s.accept_retry.reset();
     s.user_timer.reset();
     s.acceptor.reset();
@@ -336,7 +382,7 @@ void tcp_server::arm_timer(std::chrono::microseconds delay) {
     s.timer_armed = true;
     s.timer_due = due;
     s.user_timer->expires_at(due);  // cancels a later wait: its handler sees operation_aborted
-    s.user_timer->async_wait([&s](const error_code& ec) {
+    s.user_timer->async_wait([&s, t = s.handlers.token()](const error_code& ec) {
         if (ec || s.stopping) {
             return;
         }
@@ -365,12 +411,17 @@ void tcp_server::resume_reading() {
 
 void tcp_server::grant(std::uint32_t connection, std::span<const credit_grant> grants) {
     impl& s = *_impl;
-    if (grants.empty() || !s.thread.joinable()) {
+    if (grants.empty()) {
         return;
     }
     std::vector<std::byte> frame;
+    std::shared_ptr<void> token;
     {
         std::scoped_lock lock(s.grant_mu);
+        if (s.closed) {
+            return;
+        }
+        token = s.handlers.token();
         s.grant_encoder.begin();
         tuple msg;
         for (const credit_grant& g : grants) {
@@ -382,7 +433,7 @@ void tcp_server::grant(std::uint32_t connection, std::span<const credit_grant> g
         s.grant_encoder.finish();
         frame = s.grant_encoder.take({});
     }
-    auto write = [&s, connection, frame = std::move(frame)]() mutable {
+    auto write = [&s, connection, frame = std::move(frame), t = std::move(token)]() mutable {
         for (const auto& c : s.connections) {
             if (c->id == connection) {
                 c->write(std::move(frame));
@@ -390,10 +441,10 @@ void tcp_server::grant(std::uint32_t connection, std::span<const credit_grant> g
             }
         }
     };
-    if (s.io.get_executor().running_in_this_thread()) {
+    if (s.strand.running_in_this_thread()) {
         write();  // the receiver grants from its batch handler: no hand-off needed
     } else {
-        asio::post(s.io, std::move(write));
+        asio::post(s.strand, std::move(write));
     }
 }
 

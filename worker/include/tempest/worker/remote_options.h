@@ -22,6 +22,9 @@ struct remote_options {
     // Tuples per destination task a worker may send ahead of the receiver's credit grants
     // (remote_io.h: bounds what a receiver holds beyond its rings).
     std::uint32_t credit_window = 8192;
+    // Threads of the I/O pool all the worker's connections share; 0 = the topology config's
+    // worker.transport.io.threads (conf/defaults.yaml).
+    std::size_t io_threads = 0;
 };
 
 // Where a task of another worker runs; port 0 = not known (its tuples wait).

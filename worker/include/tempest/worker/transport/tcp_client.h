@@ -3,9 +3,11 @@
 #pragma once
 
 #include "tempest/worker/transport/frame.h"
+#include "tempest/worker/transport/io_pool.h"
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -27,29 +29,45 @@ struct client_options {
     std::uint32_t credit_window = 0;
     // Task ids the peer may grant credits for are below this (checked on every grant frame).
     std::uint32_t task_limit = 0;
+    // Called on the I/O strand when a write completed (queue room) or the peer granted
+    // credits: a sender that was refused may try again. Must be cheap and must not call back
+    // into the client.
+    std::function<void()> on_room;
 };
 
 // One persistent connection to one peer worker. try_send()/flush() may be called from any thread
 // (a mutex guards the frame being filled and the queue); writing, connecting and the flush timer
-// run on the client's I/O thread. Frames queued while disconnected are written after the
+// run on the client's strand of an io_pool: the worker's shared one, or (made without a pool) a
+// pool of one thread of its own. Frames queued while disconnected are written after the
 // reconnect; frames being written when a connection fails are written again on the next one
 // (at-least-once; acking deals with the rest).
 class tcp_client {
   public:
+    // On a pool of its own (one thread).
     explicit tcp_client(client_options options);
+    // On `pool`, which must outlive the client and run while it does.
+    tcp_client(client_options options, io_pool& pool);
     ~tcp_client();  // stop()
     tcp_client(const tcp_client&) = delete;
     tcp_client& operator=(const tcp_client&) = delete;
 
-    // Starts the I/O thread and the first connection attempt. Requires: not running.
+    // Starts the first connection attempt (and its own pool's thread). Does nothing when
+    // running.
     void start();
-    // Closes the connection and joins the I/O thread; unsent frames are dropped.
+    // Closes the connection and waits until none of its handlers can run any more; unsent
+    // frames are dropped. Idempotent.
     void stop();
 
     // Adds `t` (dest task, source task, stream, anchors, values; or a system message) to the
     // frame being filled. Returns false, leaving `t` unsent, when the queue is full or `t`'s
     // task has no credit left: the caller keeps it and retries later (backpressure).
     [[nodiscard]] bool try_send(const tuple& t);
+    // The same for a run of tuples under one lock: lock(); try_send_locked(t)...; unlock() (or
+    // std::unique_lock<tcp_client>). Requires: the caller holds the lock; it must not call
+    // flush() or try_send() meanwhile.
+    void lock();
+    void unlock();
+    [[nodiscard]] bool try_send_locked(const tuple& t);
     // Queues the frame being filled now instead of waiting for the flush interval. Returns false
     // when the queue is full (the frame stays open and the timer retries).
     bool flush();

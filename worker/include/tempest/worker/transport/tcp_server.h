@@ -4,6 +4,7 @@
 
 #include "tempest/worker/transport/credit_grant.h"
 #include "tempest/worker/transport/frame.h"
+#include "tempest/worker/transport/io_pool.h"
 
 #include <chrono>
 #include <cstdint>
@@ -23,8 +24,9 @@ struct server_options {
 
 // Accepts connections from peer workers and decodes their frames. A malformed frame closes that
 // connection with an error logged on logger("worker"); the server keeps accepting. Created and
-// stopped by the worker's main thread; every handler runs on the server's I/O thread, which is
-// also the thread that may call the "I/O thread only" methods below (from a handler).
+// stopped by the worker's main thread; every handler (the listener's and every connection's)
+// runs on one strand of an io_pool, one at a time, whichever of the pool's threads runs it: the
+// "I/O thread" below. The methods marked "on the I/O thread" may be called from a handler.
 class tcp_server {
   public:
     // Called once per decoded frame with the id of the connection it came by (unique while the
@@ -36,8 +38,11 @@ class tcp_server {
     // Called when the timer armed with arm_timer() expires.
     using timer_handler = std::function<void()>;
 
-    // `schemas` must outlive the server. Call start() to listen.
+    // `schemas` must outlive the server. Call start() to listen. Without a pool the server runs
+    // on a pool of one thread of its own; `pool` must outlive the server and run while it does.
     tcp_server(server_options options, const schema_table& schemas, batch_handler on_batch);
+    tcp_server(server_options options, const schema_table& schemas, batch_handler on_batch,
+               io_pool& pool);
     ~tcp_server();  // stop()
     tcp_server(const tcp_server&) = delete;
     tcp_server& operator=(const tcp_server&) = delete;
@@ -46,11 +51,12 @@ class tcp_server {
     void set_close_handler(close_handler h);
     void set_timer_handler(timer_handler h);
 
-    // Binds, listens and starts the I/O thread. Returns false (and logs why) when the address
-    // cannot be bound. Requires: not running.
+    // Binds and listens (and starts its own pool's thread). Returns false (and logs why) when
+    // the address cannot be bound or the server runs already.
     [[nodiscard]] bool start();
-    // Closes the listener and every connection and joins the I/O thread. Idempotent; after it the
-    // server may be start()ed again (same port when options.port was fixed).
+    // Closes the listener and every connection and waits until none of the server's handlers can
+    // run any more (frames read meanwhile are dropped). Idempotent; after it the server may be
+    // start()ed again (same port when options.port was fixed).
     void stop();
     // The bound port (the chosen one when options.port was 0); 0 before start().
     std::uint16_t port() const noexcept;
