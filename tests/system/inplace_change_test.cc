@@ -55,10 +55,12 @@ struct live_worker {
 
 std::string describe(const layout& l) {
     std::string s;
+    // Appended piece by piece: GCC 12 warns (-Wrestrict, wrongly) about "x" + std::string.
     for (const auto& [port, ranges] : l) {
-        s += " " + std::to_string(port) + ":";
+        s.append(" ").append(std::to_string(port)).append(":");
         for (auto [first, last] : ranges) {
-            s += "[" + std::to_string(first) + "-" + std::to_string(last) + "]";
+            s.append("[").append(std::to_string(first)).append("-");
+            s.append(std::to_string(last)).append("]");
         }
     }
     return s;
