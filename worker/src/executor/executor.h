@@ -18,9 +18,11 @@
 // carries. Separate types would need the same mix inside each of them.
 //
 // Owned by the topology_runtime. Lifecycle: constructed (tasks built) and wired (add_*) on the
-// runtime's thread before start; run() on its own thread until shared_state::stop; the tasks'
+// runtime's thread before start; run() on its own thread until shared_state::stop (or detach(),
+// which hands the tasks marked kept to the next generation of executors); the tasks'
 // close()/cleanup() run at the end of run(). park(), comp(), seen_epoch(), backpressure_ns(), the
-// queue figures and tasks()' counters may be used from the runtime's thread at any time.
+// queue figures, tasks()' counters and detach() may be used from the runtime's thread at any
+// time.
 #pragma once
 
 #include "executor/executor_core.h"
