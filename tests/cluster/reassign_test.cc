@@ -122,6 +122,9 @@ class keeper final : public basic_bolt {
     void declare_output_fields(output_fields_declarer&) override {}
     void prepare(const config&, const topology_context& ctx) override {
         _task = ctx.get_this_task_id();
+        // Refers to this instance: must not be called once the instance is gone.
+        ctx.metrics().gauge(ctx.get_this_component_id(), _task, "task",
+                            [this] { return static_cast<double>(_task); });
         std::scoped_lock lock(seen::mu);
         ++seen::built[_task];
         ++seen::prepared[_task];
@@ -224,6 +227,16 @@ TEST_F(reassign_test, moved_tasks_are_rebuilt_kept_ones_keep_their_state_and_all
     for (auto& r : rt) {
         r->set_task_endpoints(endpoints(10, tasks, rt));
     }
+    // Worker 1's registry still lists the gauge task 3's old instance registered, but calling it
+    // no longer reaches that (destroyed) instance: it throws, and the heartbeat leaves it out.
+    std::vector<metric_registry::entry> gauges;
+    rt[1]->metrics()->for_each([&](const metric_registry::entry& e) {
+        if (e.task == 3 && e.type == metric_type::gauge) {
+            gauges.push_back(e);
+        }
+    });
+    ASSERT_EQ(gauges.size(), 1u);
+    EXPECT_THROW(gauges[0].gauge(), std::runtime_error);
 
     const bool done = wait_until([&] { return seen::acked() == 2 * per_task; }, 40s);
     for (auto& r : rt) {

@@ -15,6 +15,8 @@
 #include <chrono>
 #include <map>
 #include <optional>
+#include <set>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <utility>
@@ -392,19 +394,34 @@ topology_runtime::reassign_report topology_runtime::reassign(
         r.remote.reset();
     }
     std::vector<std::unique_ptr<task_state>> gone;
+    std::set<int> gone_ids;
     for (auto& ex : r.executors) {
         for (auto& t : ex->release_tasks()) {
             if (t->kept) {
                 int id = t->id;
                 handover.kept.emplace(id, std::move(t));
             } else {
-                // Its user metrics stay in the registry (no removal there): the worker's
-                // heartbeat reports only those of the tasks in the plan, so the gauges of a
-                // destroyed task are not called.
+                gone_ids.insert(t->id);
                 gone.push_back(std::move(t));
             }
         }
     }
+    // The user metrics of the tasks that leave stay in the registry (it has no removal): the
+    // heartbeat reports only those of the plan's tasks, and their gauges, whose functions may
+    // refer to the instances about to be destroyed, are replaced by ones that throw (a gauge
+    // that throws is left out), in case the task comes back before its new instance registers.
+    std::vector<metric_registry::entry> stale;
+    r.shared.metrics->for_each([&](const metric_registry::entry& e) {
+        if (e.type == metric_type::gauge && gone_ids.contains(e.task)) {
+            stale.push_back(e);
+        }
+    });
+    for (const auto& e : stale) {
+        r.shared.metrics->gauge(e.component, e.task, e.name, []() -> double {
+            throw std::runtime_error("the task left this worker");
+        });
+    }
+    stale.clear();
     gone.clear();
     r.executors.clear();
     r.rings.clear();
