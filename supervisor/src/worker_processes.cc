@@ -195,7 +195,17 @@ void worker_processes::sync(const port_assignments& assigned) {
             continue;
         }
         auto hb = read_heartbeat_file(_settings.workers_dir / wid / "heartbeat", wid);
-        auto st = classify_worker(hb, w.launch, assigned, now, _settings.timeouts);
+        if (!executors_differ(hb, assigned)) {
+            w.differs_since_ms.reset();
+        } else if (!w.differs_since_ms) {
+            w.differs_since_ms = now;
+            log().info(
+                "worker {} (topology {}, port {}, pid {}) runs other executors than its slot's "
+                "assignment; it has supervisor.worker.timeout.secs to take them in place",
+                wid, w.launch.topology_id, w.port, w.pid);
+        }
+        auto st =
+            classify_worker(hb, w.launch, assigned, now, _settings.timeouts, w.differs_since_ms);
         if (hb.heartbeat) {
             w.port = hb.heartbeat->port;
             if (w.launch.topology_id.empty()) {

@@ -77,6 +77,9 @@ class worker_processes {
         bool exited = false;
         std::optional<worker_state> last_state;
         int port = 0;  // the slot it occupies, as of the last classification
+        // Since when its heartbeat has listed other executors than its slot's assignment (it
+        // is taking a change in place); unset while they agree.
+        std::optional<std::int64_t> differs_since_ms;
     };
 
     bool process_alive(tracked_worker& w);

@@ -19,9 +19,24 @@ std::string_view to_string(worker_state s) noexcept {
     return "unknown";
 }
 
+bool executors_differ(const heartbeat_reading& hb, const port_assignments& assigned) {
+    if (!hb.heartbeat) {
+        return false;
+    }
+    const worker_heartbeat& h = *hb.heartbeat;
+    auto it = assigned.find(h.port);
+    if (it == assigned.end() || it->second.topology_id != h.topology_id) {
+        return false;
+    }
+    auto executors = h.executors;
+    normalize(executors);
+    return executors != it->second.executors;
+}
+
 worker_state classify_worker(const heartbeat_reading& hb, const worker_launch& launch,
                              const port_assignments& assigned, std::int64_t now_ms,
-                             const worker_timeouts& timeouts) {
+                             const worker_timeouts& timeouts,
+                             std::optional<std::int64_t> differs_since_ms) {
     if (hb.unreadable) {
         return worker_state::timed_out;
     }
@@ -41,7 +56,8 @@ worker_state classify_worker(const heartbeat_reading& hb, const worker_launch& l
     }
     auto executors = h.executors;
     normalize(executors);
-    if (executors != it->second.executors) {
+    if (executors != it->second.executors &&
+        (!differs_since_ms || now_ms - *differs_since_ms > timeouts.heartbeat.count())) {
         return worker_state::disallowed;
     }
     return now_ms - h.time_ms <= timeouts.heartbeat.count() ? worker_state::valid

@@ -10,8 +10,12 @@
 // numbers into a sink that appends "<pid> <n>" lines to a file per task).
 //
 //   - a removed topology stops the worker within ~2 s (it polls every second, then drains);
-//   - a change of its own executors makes it exit, while another worker whose executors stay
-//     re-points its remote task to the moved executor's new worker and tuples keep flowing;
+//   - a change of its own executors is taken in place: the worker that loses one keeps its
+//     process and its other task's output, the one that gains one (a lost slot's orphan) runs
+//     it in the same process, and a worker whose executors stay re-points its remote task to the
+//     moved executor's new worker while tuples keep flowing;
+//   - a change to executors the layout does not have makes the worker exit with a line naming
+//     them (the supervisor would start a fresh worker);
 //   - an assignment naming executors that are not executors of the topology's layout is refused:
 //     the worker exits with an error naming the executor, and runs nothing;
 //   - deactivate and activate (the topology record's status) reach a live worker: its spout's
@@ -354,7 +358,7 @@ TEST_F(worker_process_test, removed_topology_stops_the_worker_within_two_seconds
     EXPECT_FALSE(beats->has_value());
 }
 
-TEST_F(worker_process_test, own_executors_changing_exits_and_other_workers_repoint) {
+TEST_F(worker_process_test, own_executors_changing_are_taken_in_place_and_others_repoint) {
     // A runs the spout, B both sinks: every tuple crosses from A to B.
     const node_port a{"n1", _ports[0]}, b{"n2", _ports[1]}, c{"n2", _ports[2]};
     assign({{numbers, a}, {sink2, b}, {sink3, b}});
@@ -366,8 +370,13 @@ TEST_F(worker_process_test, own_executors_changing_exits_and_other_workers_repoi
     // Task 3 moves to a third slot: B's executors change ({2, 3} -> {2}), A's do not.
     ASSERT_NO_FATAL_FAILURE(assign({{numbers, a}, {sink2, b}, {sink3, c}}));
     worker& wc = start_worker(c.node, c.port);
-    EXPECT_EQ(wb.process->wait(10s), 0) << "B did not exit on the change of its executors";
-    EXPECT_NE(wb.log_text().find("this slot's executors were reassigned"), std::string::npos);
+    EXPECT_TRUE(wait_until(
+        [&] {
+            return wb.log_text().find("took this slot's new executors in place") !=
+                   std::string::npos;
+        },
+        10s))
+        << "B did not take the change of its executors in place";
 
     // A stays, re-points task 3 to C, and tuples keep flowing there.
     std::size_t at_c = 0;
@@ -377,14 +386,44 @@ TEST_F(worker_process_test, own_executors_changing_exits_and_other_workers_repoi
         << "tuples stopped flowing to the moved task";
     EXPECT_FALSE(wa.process->exited()) << "A exited although its executors did not change";
     EXPECT_NE(wa.log_text().find("updating where remote tasks run"), std::string::npos);
+    // B's process goes on with task 2.
+    const std::size_t at_b = lines_of(2, wb);
+    EXPECT_TRUE(wait_until([&] { return lines_of(2, wb) >= at_b + 100; }, 10s))
+        << "task 2 stopped in B after the change";
+    EXPECT_EQ(sink_lines(2).size(), 1u) << "task 2 ran in another process";
 
-    // As the supervisor would: a fresh worker for B's slot, and task 2 gets tuples again.
-    worker& wb2 = start_worker(b.node, b.port);
-    EXPECT_TRUE(wait_until([&] { return lines_of(2, wb2) >= 100; }, 15s))
-        << "the fresh worker of B's slot got no tuples";
-    EXPECT_TRUE(wait_until([&] { return lines_of(3, wc) >= at_c + 200; }, 10s));
+    // C's slot is lost (its supervisor gone, no free slot): its executor joins B, which takes it
+    // in place, and task 3's tuples come from B's process again.
+    wc.process.reset();  // SIGKILL
+    ASSERT_NO_FATAL_FAILURE(assign({{numbers, a}, {sink2, b}, {sink3, b}}));
+    const std::size_t at_b3 = lines_of(3, wb);
+    EXPECT_TRUE(wait_until([&] { return lines_of(3, wb) >= at_b3 + 100; }, 15s))
+        << "B did not run task 3 again after it joined";
+    EXPECT_TRUE(wait_until([&] { return lines_of(2, wb) >= at_b + 300; }, 10s));
     EXPECT_FALSE(wa.process->exited());
-    EXPECT_FALSE(wc.process->exited());
+    EXPECT_FALSE(wb.process->exited()) << "B exited instead of taking its executors in place";
+}
+
+TEST_F(worker_process_test, a_change_to_executors_not_in_the_layout_makes_the_worker_exit) {
+    const node_port a{"n1", _ports[0]};
+    assign({{numbers, a}, {sink2, a}, {sink3, a}});
+    worker& w = start_worker(a.node, a.port);
+    ASSERT_TRUE(wait_until([&] { return lines_of(2, w) > 0 && lines_of(3, w) > 0; }, 20s))
+        << "the worker's sinks wrote nothing";
+
+    // [2-3] merges the two sink executors: not an executor of the layout.
+    ASSERT_NO_FATAL_FAILURE(assign({{numbers, a}, {executor_info{2, 3}, a}}));
+    int status = w.process->wait(15s);
+    EXPECT_EQ(status, 0) << "the worker did not stop cleanly (-1000: still running)";
+    const std::string text = w.log_text();
+    EXPECT_NE(text.find("cannot take this slot's new executors [1] [2-3] in place: the "
+                        "assignment gives this worker executor [2-3], which is not an executor "
+                        "of topology " +
+                        _tid),
+              std::string::npos)
+        << text;
+    EXPECT_NE(text.find("stopping so that the supervisor starts a fresh worker for them"),
+              std::string::npos);
 }
 
 TEST_F(worker_process_test, assignment_naming_executors_not_in_the_layout_is_refused) {

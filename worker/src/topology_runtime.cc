@@ -14,6 +14,10 @@
 #include <array>
 #include <chrono>
 #include <map>
+#include <optional>
+#include <set>
+#include <stdexcept>
+#include <string>
 #include <thread>
 #include <utility>
 
@@ -42,9 +46,22 @@ struct topology_runtime::impl {
     std::vector<std::unique_ptr<ring_t>> rings;
     std::vector<std::unique_ptr<executor>> executors;
     std::vector<std::thread> threads;
-    std::unique_ptr<remote_io> remote;  // null in local mode
+    std::optional<remote_options> remote_opts;  // a cluster worker's; port fixed once bound
+    std::unique_ptr<remote_io> remote;          // null in local mode
+    std::optional<std::vector<task_endpoint>> endpoints;  // the last set_task_endpoints()
+    remote_stats retired_remote;  // summed over the transports of earlier generations
+    // Plans of earlier generations: tuples a bolt still holds point at their schemas.
+    std::vector<std::shared_ptr<const topology_plan>> retired_plans;
     bool started = false;
     bool stopped = false;
+
+    // Builds the executors of `plan` (tasks from `handover` first, when given), the rings
+    // between them and, with remote options, the transport. Throws invalid_topology when a
+    // component cannot be built.
+    void build(const component_registry& registry, task_handover* handover);
+    // Starts the transport (throws std::runtime_error when its port cannot be bound), then one
+    // thread per executor.
+    void start_threads();
 };
 
 namespace {
@@ -103,12 +120,16 @@ topology_runtime::topology_runtime(std::shared_ptr<const topology_plan> plan,
                                    std::optional<remote_options> remote)
     : _impl(std::make_unique<impl>()) {
     _impl->plan = std::move(plan);
-    const topology_plan& p = *_impl->plan;
-    std::vector<std::vector<int>> threads = plan_threads(p);
-    for (auto& execs : threads) {
+    _impl->remote_opts = std::move(remote);
+    _impl->build(registry, nullptr);
+}
+
+void topology_runtime::impl::build(const component_registry& registry, task_handover* handover) {
+    const topology_plan& p = *plan;
+    std::vector<std::vector<int>> threads_of = plan_threads(p);
+    for (auto& execs : threads_of) {
         try {
-            _impl->executors.push_back(
-                std::make_unique<executor>(_impl->shared, p, execs, registry));
+            executors.push_back(std::make_unique<executor>(shared, p, execs, registry, handover));
         } catch (const std::exception& e) {
             throw invalid_topology("component '" +
                                    p.components()[p.executors()[execs.front()].component].id +
@@ -119,33 +140,53 @@ topology_runtime::topology_runtime(std::shared_ptr<const topology_plan> plan,
         round_pow2(conf_int(p.conf(), config::topology_executor_receive_buffer_size));
     // One ring for every ordered pair of threads that can exchange tuples: from X to Y when a
     // component running on X sends to Y's own component (chained tasks take direct calls).
-    for (std::size_t x = 0; x < threads.size(); ++x) {
-        std::vector<bool> to_component = sends_to(p, threads[x]);
-        for (std::size_t y = 0; y < threads.size(); ++y) {
-            if (!to_component[p.executors()[threads[y].front()].component]) {
+    for (std::size_t x = 0; x < threads_of.size(); ++x) {
+        std::vector<bool> to_component = sends_to(p, threads_of[x]);
+        for (std::size_t y = 0; y < threads_of.size(); ++y) {
+            if (!to_component[p.executors()[threads_of[y].front()].component]) {
                 continue;
             }
-            executor& producer = *_impl->executors[x];
-            executor& consumer = *_impl->executors[y];
+            executor& producer = *executors[x];
+            executor& consumer = *executors[y];
             auto ring = std::make_unique<ring_t>(capacity, &consumer.park(), &producer.park());
             producer.add_output(ring.get(), consumer);
             consumer.add_input(ring.get());
-            _impl->rings.push_back(std::move(ring));
+            rings.push_back(std::move(ring));
         }
     }
-    if (remote) {
+    if (remote_opts) {
         // ---- remote_io wiring: the one place the executors meet the network ----
         // Every thread may send to remote tasks (data, acks to remote ackers, acks back to
         // remote spouts) through its outbound ring, and receives from remote workers through
         // an inbound ring that remote_io's I/O thread produces into.
-        _impl->remote = std::make_unique<remote_io>(p, *remote);
-        for (auto& ex : _impl->executors) {
-            ex->add_remote_output(_impl->remote->add_outbound(capacity, &ex->park()));
-            auto ring = std::make_unique<ring_t>(capacity, &ex->park(), &_impl->remote->park());
+        remote = std::make_unique<remote_io>(p, *remote_opts);
+        for (auto& ex : executors) {
+            ex->add_remote_output(remote->add_outbound(capacity, &ex->park()));
+            auto ring = std::make_unique<ring_t>(capacity, &ex->park(), &remote->park());
             ex->add_input(ring.get());
-            _impl->remote->add_inbound(ring.get(), ex->task_ids());
-            _impl->rings.push_back(std::move(ring));
+            remote->add_inbound(ring.get(), ex->task_ids());
+            rings.push_back(std::move(ring));
         }
+        if (endpoints) {
+            remote->set_task_endpoints(*endpoints);
+        }
+    }
+}
+
+void topology_runtime::impl::start_threads() {
+    if (remote) {
+        remote->start();  // throws when the port cannot be bound
+        // A later transport (reassign) listens on the port this one got.
+        remote_opts->port = remote->port();
+    }
+    for (auto& ex : executors) {
+        executor* e = ex.get();
+        // Named after its component and first task ("split:3"), as top -H and perf show it.
+        std::string name = common::thread_name(e->comp().id, e->tasks().front()->id);
+        threads.emplace_back([e, name] {
+            common::set_thread_name(name);
+            e->run();
+        });
     }
 }
 
@@ -157,18 +198,7 @@ void topology_runtime::start() {
     if (_impl->started)
         return;
     _impl->started = true;
-    if (_impl->remote) {
-        _impl->remote->start();  // throws when the port cannot be bound
-    }
-    for (auto& ex : _impl->executors) {
-        executor* e = ex.get();
-        // Named after its component and first task ("split:3"), as top -H and perf show it.
-        std::string name = common::thread_name(e->comp().id, e->tasks().front()->id);
-        _impl->threads.emplace_back([e, name] {
-            common::set_thread_name(name);
-            e->run();
-        });
-    }
+    _impl->start_threads();
 }
 
 bool topology_runtime::set_active(bool active, std::chrono::milliseconds timeout) {
@@ -223,13 +253,210 @@ std::uint16_t topology_runtime::port() const {
 }
 
 void topology_runtime::set_task_endpoints(std::vector<task_endpoint> endpoints) {
+    if (!_impl->remote_opts) {
+        return;
+    }
+    _impl->endpoints = endpoints;
     if (_impl->remote) {
         _impl->remote->set_task_endpoints(std::move(endpoints));
     }
 }
 
+namespace {
+
+void add_remote_stats(remote_stats& sum, const remote_stats& s) {
+    sum.sent += s.sent;
+    sum.received += s.received;
+    sum.dropped += s.dropped;
+    sum.rejected_frames += s.rejected_frames;
+    sum.credits_granted += s.credits_granted;
+    sum.credits_received += s.credits_received;
+    sum.credit_waits += s.credit_waits;
+}
+
+}  // namespace
+
 remote_stats topology_runtime::remote() const {
-    return _impl->remote ? _impl->remote->stats() : remote_stats{};
+    remote_stats r = _impl->remote ? _impl->remote->stats() : remote_stats{};
+    add_remote_stats(r, _impl->retired_remote);
+    return r;
+}
+
+// ---------------------------------------------------------------- a change of executors
+
+namespace {
+
+// Why `next` cannot replace `cur` in place, or empty: it must be a plan of the same topology.
+std::string plan_mismatch(const topology_plan& cur, const topology_plan& next) {
+    if (cur.topology_id() != next.topology_id() || cur.num_tasks() != next.num_tasks() ||
+        cur.components().size() != next.components().size()) {
+        return "the new plan is not of the same topology (topology id, task or component count)";
+    }
+    for (std::size_t ci = 0; ci < cur.components().size(); ++ci) {
+        const component_plan& a = cur.components()[ci];
+        const component_plan& b = next.components()[ci];
+        bool same = a.id == b.id && a.tasks == b.tasks && a.streams.size() == b.streams.size() &&
+                    a.inputs.size() == b.inputs.size();
+        for (std::size_t si = 0; same && si < a.streams.size(); ++si) {
+            same = a.streams[si].edges.size() == b.streams[si].edges.size() &&
+                   a.streams[si].schema->stream == b.streams[si].schema->stream;
+        }
+        if (!same) {
+            return "component '" + a.id + "' differs between the old and the new plan";
+        }
+    }
+    return {};
+}
+
+std::uint64_t queued(const std::vector<std::unique_ptr<executor>>& executors) {
+    std::uint64_t n = 0;
+    for (const auto& ex : executors) {
+        n += ex->queue_population();
+    }
+    return n;
+}
+
+std::chrono::milliseconds ms_since(clock_type::time_point t) {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(clock_type::now() - t);
+}
+
+}  // namespace
+
+topology_runtime::reassign_report topology_runtime::reassign(
+    std::shared_ptr<const topology_plan> next, const component_registry& registry,
+    std::chrono::milliseconds drain) {
+    impl& r = *_impl;
+    reassign_report report;
+    if (!r.started || r.stopped) {
+        report.error = "the runtime is not running";
+        return report;
+    }
+    const topology_plan& cur = *r.plan;
+    if (std::string why = plan_mismatch(cur, *next); !why.empty()) {
+        report.error = why;
+        return report;
+    }
+
+    // 1. The components of the tasks this worker gains, built while everything still runs.
+    task_handover handover;
+    for (int task = 1; task <= cur.num_tasks(); ++task) {
+        const bool here = cur.in_worker(task);
+        const bool there = next->in_worker(task);
+        report.kept += here && there ? 1 : 0;
+        report.removed += here && !there ? 1 : 0;
+        if (!there || here) {
+            continue;
+        }
+        ++report.added;
+        const component_plan& comp = next->components()[next->task_component(task)];
+        try {
+            handover.built.emplace(task, prebuild_component(comp, registry));
+        } catch (const std::exception& e) {
+            report.error = "component '" + comp.id + "' (task " + std::to_string(task) +
+                           ") cannot be built: " + e.what();
+            return report;
+        }
+    }
+
+    // 2. Pause the spouts and let the queues drain, for at most `drain`: the fewer tuples are in
+    // them when the threads stop, the fewer messages wait for their timeout to be replayed.
+    const auto paused_at = clock_type::now();
+    r.shared.paused.store(true, std::memory_order_release);
+    for (auto& ex : r.executors) {
+        ex->park().wake();
+    }
+    for (int empty = 0; empty < 2 && clock_type::now() - paused_at < drain;) {
+        empty = queued(r.executors) == 0 ? empty + 1 : 0;
+        std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
+    report.drained = ms_since(paused_at);
+
+    // 3. Stop receiving, mark the tasks that stay, end the threads (the others close on theirs).
+    if (r.remote) {
+        r.remote->stop_receiving();
+    }
+    for (auto& ex : r.executors) {
+        for (const auto& t : ex->tasks()) {
+            t->kept = next->in_worker(t->id);
+        }
+    }
+    for (auto& ex : r.executors) {
+        ex->detach();
+    }
+    for (auto& t : r.threads) {
+        t.join();
+    }
+    r.threads.clear();
+    report.dropped = queued(r.executors);
+    if (r.remote) {
+        r.remote->stop();
+        add_remote_stats(r.retired_remote, r.remote->stats());
+        r.remote.reset();
+    }
+    std::vector<std::unique_ptr<task_state>> gone;
+    std::set<int> gone_ids;
+    for (auto& ex : r.executors) {
+        for (auto& t : ex->release_tasks()) {
+            if (t->kept) {
+                int id = t->id;
+                handover.kept.emplace(id, std::move(t));
+            } else {
+                gone_ids.insert(t->id);
+                gone.push_back(std::move(t));
+            }
+        }
+    }
+    // The user metrics of the tasks that leave stay in the registry (it has no removal): the
+    // heartbeat reports only those of the plan's tasks, and their gauges, whose functions may
+    // refer to the instances about to be destroyed, are replaced by ones that throw (a gauge
+    // that throws is left out), in case the task comes back before its new instance registers.
+    std::vector<metric_registry::entry> stale;
+    r.shared.metrics->for_each([&](const metric_registry::entry& e) {
+        if (e.type == metric_type::gauge && gone_ids.contains(e.task)) {
+            stale.push_back(e);
+        }
+    });
+    for (const auto& e : stale) {
+        r.shared.metrics->gauge(e.component, e.task, e.name, []() -> double {
+            throw std::runtime_error("the task left this worker");
+        });
+    }
+    stale.clear();
+    gone.clear();
+    r.executors.clear();
+    r.rings.clear();
+    r.retired_plans.push_back(std::move(r.plan));
+    r.plan = std::move(next);
+
+    // 4. and 5. The next generation, around the kept tasks.
+    try {
+        r.build(registry, &handover);
+        r.shared.paused.store(false, std::memory_order_release);
+        r.start_threads();
+    } catch (const std::exception& e) {
+        // The old executors are gone: nothing to go back to. The kept tasks are not closed (as
+        // in a worker that crashes); the caller stops and exits.
+        report.error =
+            std::string("building the new executors failed after the old ones stopped: ") +
+            e.what();
+        report.running = false;
+        r.stopped = true;
+        r.shared.stop.store(true, std::memory_order_release);
+        for (auto& ex : r.executors) {
+            ex->park().wake();
+        }
+        for (auto& t : r.threads) {
+            t.join();
+        }
+        r.threads.clear();
+        if (r.remote) {
+            r.remote->stop();
+        }
+        return report;
+    }
+    report.applied = true;
+    report.paused = ms_since(paused_at);
+    return report;
 }
 
 const topology_plan& topology_runtime::plan() const {

@@ -69,6 +69,25 @@ TEST_F(supervisor_worker_state_test, is_disallowed_when_its_executors_changed) {
     EXPECT_EQ(at(beat(t0, "wc-1", 6700, {{1, 2}, {3, 3}, {5, 5}}), t0), worker_state::disallowed);
 }
 
+TEST_F(supervisor_worker_state_test, other_executors_are_allowed_for_the_heartbeat_timeout) {
+    // The worker takes a change of its executors in place: its heartbeat catches up.
+    const auto old_executors = beat(t0 + 1000, "wc-1", 6700, {{1, 2}});
+    EXPECT_TRUE(executors_differ(old_executors, assigned));
+    EXPECT_FALSE(executors_differ(beat(t0), assigned));
+    EXPECT_FALSE(executors_differ(beat(t0, "wc-2"), assigned));  // another topology's: not a change
+    EXPECT_FALSE(executors_differ({}, assigned));
+    auto since = [&](std::int64_t differs_since, std::int64_t now) {
+        return classify_worker(old_executors, launch, assigned, now, timeouts, differs_since);
+    };
+    EXPECT_EQ(since(t0, t0 + 1000), worker_state::valid);
+    EXPECT_EQ(since(t0, t0 + 30'000), worker_state::valid);
+    EXPECT_EQ(since(t0, t0 + 30'001), worker_state::disallowed);
+    // Still judged on its heartbeat's age meanwhile.
+    EXPECT_EQ(classify_worker(beat(t0, "wc-1", 6700, {{1, 2}}), launch, assigned, t0 + 30'001,
+                              timeouts, t0 + 20'000),
+              worker_state::timed_out);
+}
+
 TEST_F(supervisor_worker_state_test, is_disallowed_when_heartbeat_port_differs_from_launch_port) {
     // Port 6701 is assigned (to executors 4-4), but this worker was launched for 6700.
     EXPECT_EQ(at(beat(t0, "wc-1", 6701, {{4, 4}}), t0), worker_state::disallowed);

@@ -2,7 +2,9 @@
 // The collectors a task's spout or bolt emits, acks and fails through: thin final adapters that
 // forward to the executor_core of the task's thread (defined in executor_core.cc, so that the
 // forwarding call inlines). One per task, owned by its task_state, called only on the
-// executor's thread (the user may not use a collector from another thread).
+// executor's thread (the user may not use a collector from another thread). rebind() points a
+// collector at the executor_core of the next generation (rebind_task_state): the user's spout or
+// bolt keeps the collector it was given.
 #pragma once
 
 #include "tempest/topology_api/collectors.h"
@@ -17,7 +19,8 @@ struct task_state;
 
 class spout_collector_impl final : public spout_output_collector {
   public:
-    spout_collector_impl(executor_core& ex, task_state& t) : _ex(ex), _t(t) {}
+    spout_collector_impl(executor_core& ex, task_state& t) : _ex(&ex), _t(t) {}
+    void rebind(executor_core& ex) noexcept { _ex = &ex; }
     void report_error(std::string_view message) override;
     std::size_t get_pending_count() const override;
     // For the runtime's own spouts (the shell spout): any stream, id and direct task in one call.
@@ -30,13 +33,14 @@ class spout_collector_impl final : public spout_output_collector {
                  int direct_task) override;
 
   private:
-    executor_core& _ex;
+    executor_core* _ex;
     task_state& _t;
 };
 
 class bolt_collector_impl final : public output_collector {
   public:
-    bolt_collector_impl(executor_core& ex, task_state& t) : _ex(ex), _t(t) {}
+    bolt_collector_impl(executor_core& ex, task_state& t) : _ex(&ex), _t(t) {}
+    void rebind(executor_core& ex) noexcept { _ex = &ex; }
     void ack(const tuple& input) override;
     void fail(const tuple& input) override;
     void report_error(std::string_view message) override;
@@ -51,7 +55,7 @@ class bolt_collector_impl final : public output_collector {
                  int direct_task) override;
 
   private:
-    executor_core& _ex;
+    executor_core* _ex;
     task_state& _t;
 };
 

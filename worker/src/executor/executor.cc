@@ -34,11 +34,11 @@ inline void cpu_relax() noexcept {
 }  // namespace
 
 executor::executor(shared_state& shared, const topology_plan& plan, const std::vector<int>& execs,
-                   const component_registry& registry)
+                   const component_registry& registry, task_handover* handover)
     : _shared(shared),
       _plan(plan),
       _comp(plan.components()[plan.executors()[execs.front()].component]),
-      _core(shared, plan, execs, registry),
+      _core(shared, plan, execs, registry, handover),
       _is_spout(_comp.is_spout),
       _timeout_ns(
           std::max<std::int64_t>(1, conf_int(_comp.conf, config::topology_message_timeout_secs)) *
@@ -154,6 +154,7 @@ void executor::idle_wait() {
     }
     _park.announce();
     bool ready = _shared.stop.load(std::memory_order_relaxed) ||
+                 _detach.load(std::memory_order_relaxed) ||
                  _shared.epoch.load(std::memory_order_relaxed) !=
                      _seen_epoch.load(std::memory_order_relaxed);
     // A bolt whose output overflowed takes no input (handle()), so input that waits is no
@@ -212,14 +213,20 @@ void executor::start_tasks() {
 }
 
 void executor::stop_tasks() {
+    // After detach(), tasks marked kept go on in the next generation (the marks were written
+    // before the detach flag: the acquire load makes them visible).
+    const bool handing_over = _detach.load(std::memory_order_acquire);
     for (auto& tp : _core.tasks()) {
-        stop_task(*tp, _active, _shared);
+        if (!(handing_over && tp->kept)) {
+            stop_task(*tp, _shared);
+        }
     }
 }
 
 void executor::run() {
     begin();
-    while (!_shared.stop.load(std::memory_order_relaxed)) {
+    while (!_shared.stop.load(std::memory_order_relaxed) &&
+           !_detach.load(std::memory_order_relaxed)) {
         if (pass()) {
             _idle = 0;
         } else {
@@ -234,9 +241,10 @@ void executor::begin() {
     // Spouts of an active topology are activated right after open(), as in Storm.
     std::uint64_t e = _shared.epoch.load(std::memory_order_acquire);
     _active = _shared.active.load(std::memory_order_acquire);
-    if (_is_spout && _active) {
+    if (_is_spout) {
+        // A no-op for a task already in that state (one handed over by a previous generation).
         for (auto& tp : _core.tasks()) {
-            set_task_active(*tp, true, _shared);
+            set_task_active(*tp, _active, _shared);
         }
     }
     _seen_epoch.store(e, std::memory_order_release);
@@ -257,7 +265,7 @@ bool executor::pass() {
     if (!_polled.empty()) [[unlikely]] {
         work |= poll_tasks();
     }
-    if (_is_spout && _active) {
+    if (_is_spout && _active && !_shared.paused.load(std::memory_order_relaxed)) {
         work |= run_spouts();
     }
     if (_core.out().overflowed()) {

@@ -18,9 +18,11 @@
 // carries. Separate types would need the same mix inside each of them.
 //
 // Owned by the topology_runtime. Lifecycle: constructed (tasks built) and wired (add_*) on the
-// runtime's thread before start; run() on its own thread until shared_state::stop; the tasks'
+// runtime's thread before start; run() on its own thread until shared_state::stop (or detach(),
+// which hands the tasks marked kept to the next generation of executors); the tasks'
 // close()/cleanup() run at the end of run(). park(), comp(), seen_epoch(), backpressure_ns(), the
-// queue figures and tasks()' counters may be used from the runtime's thread at any time.
+// queue figures, tasks()' counters and detach() may be used from the runtime's thread at any
+// time.
 #pragma once
 
 #include "executor/executor_core.h"
@@ -44,8 +46,9 @@ class executor {
 
     // `execs`: plan executor indices, the thread's own first, then those chained into it.
     // Builds every task's component from `registry`; throws what the registry throws.
+    // `handover`: tasks the previous generation hands over (executor_core's constructor).
     executor(shared_state& shared, const topology_plan& plan, const std::vector<int>& execs,
-             const component_registry& registry);
+             const component_registry& registry, task_handover* handover = nullptr);
     executor(const executor&) = delete;
     executor& operator=(const executor&) = delete;
 
@@ -82,8 +85,19 @@ class executor {
     // next_tuple (unless backpressured or at max pending), overflow drain, flush, timers.
     // True when it moved any tuple.
     bool pass();
-    // Flushes and closes/cleans up the tasks.
+    // Flushes and closes/cleans up the tasks (after detach(), only those not marked kept).
     void end();
+
+    // ---- a change of the worker's executors (topology_runtime::reassign), runtime's thread ----
+    // Ends run() after the current pass as shared_state::stop does, but end() then leaves the
+    // tasks marked task_state::kept open for the next generation of executors. Mark the tasks
+    // before calling it.
+    void detach() {
+        _detach.store(true, std::memory_order_release);
+        _park.wake();
+    }
+    // The tasks, kept and closed ones alike. Requires: run() has returned (thread joined).
+    std::vector<std::unique_ptr<task_state>> release_tasks() { return _core.release_tasks(); }
 
   private:
     bool run_spouts();
@@ -121,6 +135,7 @@ class executor {
     std::vector<task_state*> _polled;  // tasks with a polled_task; empty for C++ components
     parker _park;
     std::atomic<std::uint64_t> _seen_epoch{0};
+    std::atomic<bool> _detach{false};
 };
 
 }  // namespace tempest::worker

@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <chrono>
 #include <random>
+#include <utility>
 
 namespace tempest::worker {
 
@@ -60,32 +61,33 @@ void log_emit(const task_state& t, std::string_view stream, const values& v) {
 
 void spout_collector_impl::do_emit(std::string_view stream, const values& v, const message_id* id,
                                    int direct_task) {
-    _ex.spout_emit(_t, stream, v, id, direct_task);
+    _ex->spout_emit(_t, stream, v, id, direct_task);
 }
 void spout_collector_impl::report_error(std::string_view message) {
-    _ex.report(_t, std::string(message));
+    _ex->report(_t, std::string(message));
 }
 std::size_t spout_collector_impl::get_pending_count() const {
     return _t.pending.size();
 }
 void bolt_collector_impl::do_emit(std::string_view stream, std::span<const tuple* const> anchors,
                                   const values& v, int direct_task) {
-    _ex.bolt_emit(_t, stream, anchors, v, direct_task);
+    _ex->bolt_emit(_t, stream, anchors, v, direct_task);
 }
 void bolt_collector_impl::ack(const tuple& input) {
-    _ex.bolt_ack(_t, input);
+    _ex->bolt_ack(_t, input);
 }
 void bolt_collector_impl::fail(const tuple& input) {
-    _ex.bolt_fail(_t, input);
+    _ex->bolt_fail(_t, input);
 }
 void bolt_collector_impl::report_error(std::string_view message) {
-    _ex.report(_t, std::string(message));
+    _ex->report(_t, std::string(message));
 }
 
 // ---------------------------------------------------------------- building and wiring
 
 executor_core::executor_core(shared_state& shared, const topology_plan& plan,
-                             const std::vector<int>& execs, const component_registry& registry)
+                             const std::vector<int>& execs, const component_registry& registry,
+                             task_handover* handover)
     : _shared(shared),
       _plan(plan),
       _is_spout(plan.components()[plan.executors()[execs.front()].component].is_spout),
@@ -100,11 +102,29 @@ executor_core::executor_core(shared_state& shared, const topology_plan& plan,
         const executor_plan& ep = plan.executors()[ei];
         const component_plan& comp = plan.components()[ep.component];
         for (int id = ep.first_task; id <= ep.last_task; ++id) {
-            auto t = make_task_state(*this, plan, comp, id, ei != self, self, registry);
+            std::unique_ptr<task_state> t;
+            prebuilt_component* pre = nullptr;
+            if (handover != nullptr) {
+                if (auto kept = handover->kept.find(id); kept != handover->kept.end()) {
+                    t = std::move(kept->second);
+                    handover->kept.erase(kept);
+                    rebind_task_state(*t, *this, plan, comp, ei != self, self);
+                } else if (auto built = handover->built.find(id); built != handover->built.end()) {
+                    pre = &built->second;
+                }
+            }
+            if (!t) {
+                t = make_task_state(*this, plan, comp, id, ei != self, self, registry, pre);
+            }
             _task_index[id] = t.get();
             _tasks.push_back(std::move(t));
         }
     }
+}
+
+std::vector<std::unique_ptr<task_state>> executor_core::release_tasks() {
+    std::fill(_task_index.begin(), _task_index.end(), nullptr);
+    return std::exchange(_tasks, {});
 }
 
 std::vector<int> executor_core::task_ids() const {

@@ -36,15 +36,20 @@ class executor_core {
     using ring_t = spsc_ring<tuple>;
 
     // `execs`: plan executor indices, the thread's own first, then those chained into it.
-    // Builds every task's component from `registry`; throws what the registry throws.
+    // Builds every task's component from `registry`; throws what the registry throws. With
+    // `handover` (topology_runtime::reassign), a task listed there is taken from it instead:
+    // kept ones rebound (rebind_task_state), prebuilt components used.
     executor_core(shared_state& shared, const topology_plan& plan, const std::vector<int>& execs,
-                  const component_registry& registry);
+                  const component_registry& registry, task_handover* handover = nullptr);
     executor_core(const executor_core&) = delete;
     executor_core& operator=(const executor_core&) = delete;
 
     const std::vector<std::unique_ptr<task_state>>& tasks() const { return _tasks; }
     // The tasks this thread runs, chained ones included.
     std::vector<int> task_ids() const;
+    // Gives up the tasks (for the next generation, or to be destroyed there). Requires: the
+    // executor's thread has ended.
+    std::vector<std::unique_ptr<task_state>> release_tasks();
     output_links& out() { return _out; }
     const std::vector<ring_t*>& inputs() const { return _inputs; }
     // topology.producer.batch.size: tuples per ring publication, next_tuple() calls per pass.

@@ -40,6 +40,10 @@ struct shared_state {
 
     std::atomic<bool> stop{false};
     std::atomic<bool> active{true};
+    // Spouts call no next_tuple() while set (their acks still come in): the runtime lets the
+    // worker's queues drain before it changes its executors (topology_runtime::reassign).
+    // Unlike `active`, no user code hears of it.
+    std::atomic<bool> paused{false};
     std::atomic<std::uint64_t> epoch{0};
 
     // Every task's user metrics (topology_context::register_*); read by the heartbeat.

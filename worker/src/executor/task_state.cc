@@ -25,11 +25,46 @@ multilang::shell_settings shell_settings_of(const topology_plan& plan, const com
     return s;
 }
 
+// The targets of `e` that run on plan executor `self`'s thread, which a local_or_shuffle
+// grouping prefers (into `out`, cleared first).
+void same_thread_targets(const topology_plan& plan, const edge_plan& e, int self,
+                         std::vector<int>& out) {
+    out.clear();
+    if (e.group.type != grouping_type::local_or_shuffle) {
+        return;
+    }
+    for (int target : e.targets) {
+        if (plan.in_worker(target) && plan.task_thread(target) == self) {
+            out.push_back(target);
+        }
+    }
+}
+
+bool is_shell(const component_plan& comp) {
+    return comp.def != nullptr &&
+           (comp.def->class_name == shell_spout_class || comp.def->class_name == shell_bolt_class);
+}
+
 }  // namespace
+
+prebuilt_component prebuild_component(const component_plan& comp,
+                                      const component_registry& registry) {
+    prebuilt_component pre;
+    if (comp.is_acker || is_shell(comp)) {
+        return pre;
+    }
+    if (comp.is_spout) {
+        pre.sp = registry.make_spout(comp.def->class_name, comp.def->args);
+    } else {
+        pre.bl = registry.make_bolt(comp.def->class_name, comp.def->args);
+    }
+    return pre;
+}
 
 std::unique_ptr<task_state> make_task_state(executor_core& ex, const topology_plan& plan,
                                             const component_plan& comp, int id, bool chained,
-                                            int self, const component_registry& registry) {
+                                            int self, const component_registry& registry,
+                                            prebuilt_component* pre) {
     auto t = std::make_unique<task_state>();
     t->id = id;
     t->comp = &comp;
@@ -48,7 +83,9 @@ std::unique_ptr<task_state> make_task_state(executor_core& ex, const topology_pl
         s->core().set_capture(&t->capture_targets);
         t->sp = std::move(s);
     } else if (comp.is_spout) {
-        t->sp = registry.make_spout(comp.def->class_name, comp.def->args);
+        t->sp = pre != nullptr && pre->sp
+                    ? std::move(pre->sp)
+                    : registry.make_spout(comp.def->class_name, comp.def->args);
     }
     if (comp.is_spout) {
         t->spout_out = std::make_unique<spout_collector_impl>(ex, *t);
@@ -62,7 +99,9 @@ std::unique_ptr<task_state> make_task_state(executor_core& ex, const topology_pl
         t->bl = std::move(b);
         t->bolt_out = std::make_unique<bolt_collector_impl>(ex, *t);
     } else if (!comp.is_acker) {
-        t->bl = registry.make_bolt(comp.def->class_name, comp.def->args);
+        t->bl = pre != nullptr && pre->bl
+                    ? std::move(pre->bl)
+                    : registry.make_bolt(comp.def->class_name, comp.def->args);
         t->bolt_out = std::make_unique<bolt_collector_impl>(ex, *t);
     }
     std::vector<int> same_thread;
@@ -70,14 +109,7 @@ std::unique_ptr<task_state> make_task_state(executor_core& ex, const topology_pl
         stream_route route;
         route.plan = &sp;
         for (const edge_plan& e : sp.edges) {
-            same_thread.clear();
-            if (e.group.type == grouping_type::local_or_shuffle) {
-                for (int target : e.targets) {
-                    if (plan.in_worker(target) && plan.task_thread(target) == self) {
-                        same_thread.push_back(target);
-                    }
-                }
-            }
+            same_thread_targets(plan, e, self, same_thread);
             std::unique_ptr<custom_stream_grouping> custom;
             if (e.group.type == grouping_type::custom) {
                 custom = registry.make_grouping(e.group.custom_class, e.group.custom_args);
@@ -89,7 +121,40 @@ std::unique_ptr<task_state> make_task_state(executor_core& ex, const topology_pl
     return t;
 }
 
+void rebind_task_state(task_state& t, executor_core& ex, const topology_plan& plan,
+                       const component_plan& comp, bool chained, int self) {
+    t.comp = &comp;
+    t.chained = chained;
+    *t.ctx = topology_context(plan.layout(), t.id, ex.shared().metrics);
+    t.input_base = comp.inputs.empty() ? nullptr : comp.input_base.data();
+    if (t.spout_out) {
+        static_cast<spout_collector_impl&>(*t.spout_out).rebind(ex);
+    }
+    if (t.bolt_out) {
+        static_cast<bolt_collector_impl&>(*t.bolt_out).rebind(ex);
+    }
+    // The same topology: the same streams and edges in the same order, so each route (and its
+    // counters) stays and only its targets on this worker and thread are redone.
+    std::vector<int> same_thread;
+    auto& streams = t.routes.streams();
+    for (std::size_t si = 0; si < streams.size(); ++si) {
+        stream_route& r = streams[si];
+        const stream_plan& sp = comp.streams[si];
+        r.plan = &sp;
+        for (std::size_t k = 0; k < sp.edges.size(); ++k) {
+            same_thread_targets(plan, sp.edges[k], self, same_thread);
+            r.edges[k] =
+                make_edge_route(sp.edges[k], t.id, same_thread, std::move(r.edges[k].custom));
+        }
+    }
+    t.kept = false;
+}
+
 void start_task(task_state& t, shared_state& shared) {
+    if (t.opened) {
+        return;
+    }
+    t.opened = true;
     for (auto& s : t.routes.streams()) {
         for (auto& e : s.edges) {
             if (e.custom) {
@@ -107,9 +172,10 @@ void start_task(task_state& t, shared_state& shared) {
 }
 
 void set_task_active(task_state& t, bool active, shared_state& shared) {
-    if (!t.sp) {
+    if (!t.sp || t.activated == active) {
         return;
     }
+    t.activated = active;
     if (active) {
         guarded(shared, t, "activate", [&] { t.sp->activate(); });
     } else {
@@ -117,9 +183,10 @@ void set_task_active(task_state& t, bool active, shared_state& shared) {
     }
 }
 
-void stop_task(task_state& t, bool active, shared_state& shared) {
+void stop_task(task_state& t, shared_state& shared) {
     if (t.sp) {
-        if (active) {
+        if (t.activated) {
+            t.activated = false;
             guarded(shared, t, "deactivate", [&] { t.sp->deactivate(); });
         }
         guarded(shared, t, "close", [&] { t.sp->close(); });

@@ -23,6 +23,7 @@
 #include <array>
 #include <cstdint>
 #include <exception>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -65,6 +66,33 @@ struct task_state {
     pending_messages pending;   // spouts
     latency_histogram latency;  // spouts: complete latency of the sampled messages
     acker_table acks;           // ackers
+
+    // The lifecycle, kept with the task when it moves to the next generation of executors
+    // (topology_runtime::reassign): open()/prepare() ran; a spout's last call was activate()
+    // rather than deactivate(); and `kept`, set by the runtime before it detaches the task's
+    // executor (executor::detach), so that the executor's end() leaves the task open for the
+    // next generation instead of closing it.
+    bool opened = false;
+    bool activated = false;
+    bool kept = false;
+};
+
+// A task's spout or bolt built ahead of its task_state: topology_runtime::reassign builds the
+// components of the tasks a worker gains before it stops any executor, so that one that cannot
+// be built leaves the running worker as it was. Empty for the acker and shell components (those
+// are built with their task).
+struct prebuilt_component {
+    std::unique_ptr<spout> sp;
+    std::unique_ptr<bolt> bl;
+};
+
+// What one generation of a runtime's executors hands to the next, by task id: the tasks that
+// stay in the worker (with their component instances, counters, pending messages and acker
+// tables) and the components built ahead for the tasks it gains. The executor_core that runs a
+// task takes its entry out.
+struct task_handover {
+    std::map<int, std::unique_ptr<task_state>> kept;
+    std::map<int, prebuilt_component> built;
 };
 
 // The input slot of tuple `m` for task `t`. Requires: `m` is a data tuple the runtime built (a
@@ -83,13 +111,29 @@ inline input_stats& acked_input_of(const task_state& t, const tuple& m) noexcept
 
 class executor_core;
 
-// Builds task `id` of `comp`: its component from `registry`, its collector (forwarding to `ex`)
-// and its routes. `self`: the plan executor whose thread runs the task (local_or_shuffle prefers
-// the targets on it); `chained`: the task runs by direct calls from its producer. Throws what
-// the registry throws.
+// Builds task `id` of `comp`: its component from `registry` (or `pre`'s, when it holds one),
+// its collector (forwarding to `ex`) and its routes. `self`: the plan executor whose thread runs
+// the task (local_or_shuffle prefers the targets on it); `chained`: the task runs by direct
+// calls from its producer. Throws what the registry throws.
 std::unique_ptr<task_state> make_task_state(executor_core& ex, const topology_plan& plan,
                                             const component_plan& comp, int id, bool chained,
-                                            int self, const component_registry& registry);
+                                            int self, const component_registry& registry,
+                                            prebuilt_component* pre = nullptr);
+
+// Builds the spout or bolt of one task of `comp` ahead (prebuilt_component). Throws what the
+// registry throws.
+prebuilt_component prebuild_component(const component_plan& comp,
+                                      const component_registry& registry);
+
+// Moves a task of the previous generation to executor `ex` of `plan`, the next one, which must
+// be a plan of the same topology (the same components, streams and tasks). What the user's code
+// holds stays where it is: the component instance, its collector (now forwarding to `ex`) and
+// its topology_context (now over `plan`'s layout, so get_this_worker_tasks() is the new list);
+// so do the counters, pending messages, acker table and custom grouping instances. The plan
+// pointers, the routes' targets and the chaining are rebuilt from `plan`. Requires: no thread
+// runs the task.
+void rebind_task_state(task_state& t, executor_core& ex, const topology_plan& plan,
+                       const component_plan& comp, bool chained, int self);
 
 // Runs fn(); an exception from the user's code becomes an error of task `t` naming `what`.
 template <typename Fn>
@@ -104,11 +148,12 @@ void guarded(shared_state& shared, const task_state& t, const char* what, Fn&& f
 }
 
 // The start of a task on its thread: prepares its custom groupings, then open() (spouts) or
-// prepare() (bolts). Errors are reported, not thrown.
+// prepare() (bolts). Errors are reported, not thrown. A no-op for a task already opened (one the
+// previous generation of executors handed over).
 void start_task(task_state& t, shared_state& shared);
-// Spouts only (a no-op for others): activate() or deactivate().
+// Spouts only (a no-op for others): activate() or deactivate(), unless that was the last call.
 void set_task_active(task_state& t, bool active, shared_state& shared);
-// The end of a task on its thread: deactivate() (an active spout) and close(), or cleanup().
-void stop_task(task_state& t, bool active, shared_state& shared);
+// The end of a task on its thread: deactivate() (an activated spout) and close(), or cleanup().
+void stop_task(task_state& t, shared_state& shared);
 
 }  // namespace tempest::worker

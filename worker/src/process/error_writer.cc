@@ -28,6 +28,11 @@ error_writer::error_writer(common::zk_paths paths, error_writer_options options,
     std::sort(_executors.begin(), _executors.end());
 }
 
+void error_writer::set_executors(std::vector<common::executor_info> executors) {
+    _executors = std::move(executors);
+    std::sort(_executors.begin(), _executors.end());
+}
+
 common::result<void> error_writer::start(common::cluster_state& state) {
     return common::ensure_path(state, _paths.errors(_options.topology_id));
 }

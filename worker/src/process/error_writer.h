@@ -64,6 +64,9 @@ class error_writer {
     error_writer(common::zk_paths paths, error_writer_options options,
                  const std::vector<common::executor_info>& executors);
 
+    // This worker's executors changed (in place): throttles of executors that stay are kept.
+    void set_executors(std::vector<common::executor_info> executors);
+
     // Makes errors/<topology> if missing. Errors: those of ensure_path.
     [[nodiscard]] common::result<void> start(common::cluster_state& state);
 

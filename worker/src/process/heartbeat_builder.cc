@@ -34,7 +34,7 @@ common::worker_heartbeat heartbeat_builder::build(const heartbeat_input& in) {
     static const std::vector<executor_totals> none;
     const std::vector<executor_totals>& totals = in.totals ? *in.totals : none;
     beat.records = _windows.sample(in.now_ms, totals);
-    beat.metrics = _metrics.points(in.now_ms, in.metrics, totals, in.worker);
+    beat.metrics = _metrics.points(in.now_ms, in.metrics, totals, in.worker, in.tasks);
     return beat;
 }
 

@@ -51,6 +51,8 @@ struct heartbeat_input {
     double sample_rate = 0.05;  // topology.stats.sample.rate
     const std::vector<executor_totals>* totals = nullptr;
     const metric_registry* metrics = nullptr;
+    // The tasks the worker runs now, ascending: only their user metrics are reported. Null: all.
+    const std::vector<int>* tasks = nullptr;
     worker_figures worker;
 };
 

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "metric_points.h"
 
+#include <algorithm>
 #include <array>
 #include <cmath>
 #include <exception>
@@ -85,7 +86,8 @@ void metric_reporter::add_user_points(std::int64_t now_ms, const metric_registry
 
 std::vector<common::metric_point> metric_reporter::points(
     std::int64_t now_ms, const metric_registry* registry,
-    const std::vector<executor_totals>& totals, const worker_figures& worker) {
+    const std::vector<executor_totals>& totals, const worker_figures& worker,
+    const std::vector<int>* tasks) {
     std::vector<common::metric_point> out;
     if (registry != nullptr) {
         // Copied under the registry's lock, read outside it: a gauge's function may take locks
@@ -96,7 +98,9 @@ std::vector<common::metric_point> metric_reporter::points(
             m.seen = false;
         }
         for (const auto& e : entries) {
-            add_user_points(now_ms, e, out);
+            if (tasks == nullptr || std::binary_search(tasks->begin(), tasks->end(), e.task)) {
+                add_user_points(now_ms, e, out);
+            }
         }
         std::erase_if(_meters, [](const auto& m) { return !m.second.seen; });
     }

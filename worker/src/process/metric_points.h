@@ -54,10 +54,13 @@ class metric_reporter {
   public:
     // Every point at `now_ms` (any monotonic milliseconds, for meter rates): the user metrics
     // of `registry` (null: none), the built-ins of each executor in `totals`, and `worker`'s.
-    // A gauge whose function throws is left out.
+    // A gauge whose function throws is left out. `tasks`, when given: the user metrics of
+    // other tasks are left out (tasks that left the worker in a change of its executors, whose
+    // gauges must not be called any more).
     std::vector<common::metric_point> points(std::int64_t now_ms, const metric_registry* registry,
                                              const std::vector<executor_totals>& totals,
-                                             const worker_figures& worker);
+                                             const worker_figures& worker,
+                                             const std::vector<int>* tasks = nullptr);
 
   private:
     struct meter_state {

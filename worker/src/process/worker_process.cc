@@ -56,6 +56,20 @@ executor_set executors_here(const common::assignment& a, const worker_identity& 
     return {v.begin(), v.end()};
 }
 
+// "[1-2] [3] [4]", for the log.
+std::string listed(const executor_set& executors) {
+    std::string s;
+    for (const auto& e : executors) {
+        s += s.empty() ? "[" : " [";
+        s += std::to_string(e.task_start);
+        if (e.task_end != e.task_start) {
+            s += "-" + std::to_string(e.task_end);
+        }
+        s += "]";
+    }
+    return s;
+}
+
 }  // namespace
 
 struct worker_process::impl {
@@ -75,6 +89,8 @@ struct worker_process::impl {
 
     std::optional<common::package_loader> package;
     component_registry registry;
+    th::stored_topology stored;  // the topology and conf as submitted (the supervisor's copy)
+    common::storm_base base;     // the topology record as last read (its parallelism)
     std::unique_ptr<topology_runtime> runtime;
     executor_set mine;  // this slot's executors
     bool beat_parent_ok = true;
@@ -148,7 +164,76 @@ struct worker_process::impl {
     void write_heartbeats();
     // Hands the errors reported since the last call to the error writer.
     void report_errors();
+
+    // The plan of `executors` under the topology record `base`: the layout Nimbus made (the
+    // stored topology, the daemon config under the topology's, the record's parallelism).
+    // Throws std::runtime_error naming an executor that is not one of that layout's.
+    std::shared_ptr<const topology_plan> plan_for(const executor_set& executors) const;
+    // Takes the executors `a` now gives this slot in place (topology_runtime::reassign). False,
+    // with the reason logged, when the worker must exit so that its supervisor starts a fresh
+    // one: no executors left here, a layout that does not have them, a component that cannot
+    // be built.
+    bool change_executors(const common::assignment& a);
 };
+
+std::shared_ptr<const topology_plan> worker_process::impl::plan_for(
+    const executor_set& executors) const {
+    common::topology_layout layout =
+        common::lay_out_topology(stored.topo, daemon_conf, stored.conf, base);
+    // Shell components run in the resources the package carried (docs/MULTILANG.md).
+    multilang::use_installed_resources(layout.conf, code_dir / common::stormdist::resources_dir);
+    const auto all = layout.executors();
+    const executor_set laid_out(all.begin(), all.end());
+    std::vector<int> tasks;
+    for (const auto& e : executors) {
+        if (!laid_out.contains(e)) {
+            throw std::runtime_error(
+                "the assignment gives this worker executor [" + std::to_string(e.task_start) + "-" +
+                std::to_string(e.task_end) + "], which is not an executor of topology " +
+                id.topology_id + " as laid out here");
+        }
+        for (int task = e.task_start; task <= e.task_end; ++task) {
+            tasks.push_back(task);
+        }
+    }
+    return std::make_shared<const topology_plan>(id.topology_id, std::move(layout.topo),
+                                                 std::move(layout.conf), std::move(tasks));
+}
+
+bool worker_process::impl::change_executors(const common::assignment& a) {
+    const executor_set next = executors_here(a, id);
+    if (next.empty()) {
+        log().info("the assignment of {} gives slot {}:{} no executors any more; stopping",
+                   id.topology_id, id.supervisor_id, id.port);
+        return false;
+    }
+    const char* fallback = "stopping so that the supervisor starts a fresh worker for them";
+    log().info("this slot's executors change from {} to {}; taking the change in place",
+               listed(mine), listed(next));
+    topology_runtime::reassign_report r;
+    try {
+        r = runtime->reassign(plan_for(next), registry);
+    } catch (const std::exception& e) {
+        r.error = e.what();  // plan_for: the layout does not have them (nothing was touched)
+    }
+    if (!r.applied) {
+        log().error("cannot take this slot's new executors {} in place: {}; {}", listed(next),
+                    r.error, fallback);
+        return false;
+    }
+    log().info(
+        "took this slot's new executors in place: tasks {} kept (with their state), {} added, {} "
+        "removed; spouts paused {} ms ({} ms draining); {} queued tuples dropped (acking replays "
+        "them)",
+        r.kept, r.added, r.removed, r.paused.count(), r.drained.count(), r.dropped);
+    mine = next;
+    runtime->set_task_endpoints(endpoints(a));
+    if (errors) {
+        errors->set_executors({mine.begin(), mine.end()});
+    }
+    last_zk_beat.reset();  // the cluster heartbeat lists the new executors at once
+    return true;
+}
 
 worker_process::worker_process(config daemon_conf, worker_identity id)
     : _impl(std::make_unique<impl>()) {
@@ -196,7 +281,8 @@ bool worker_process::start() {
         return false;
     }
     // The first refresh of a node always reads it.
-    const common::storm_base base = std::move(**base_read);
+    w.base = std::move(**base_read);
+    const common::storm_base& base = w.base;
     const common::assignment assignment = std::move(**assignment_read);
     w.mine = executors_here(assignment, w.id);
     if (w.mine.empty()) {
@@ -207,36 +293,17 @@ bool worker_process::start() {
 
     // The topology as Nimbus laid it out: its parallelism record, the daemon config under the
     // topology's.
-    th::stored_topology stored;
     try {
-        stored = th::read_stored_topology(w.code_dir);
+        w.stored = th::read_stored_topology(w.code_dir);
     } catch (const std::system_error& e) {
         throw std::runtime_error(std::string(e.what()) +
                                  " (has the supervisor downloaded the topology's code?)");
     }
-    common::topology_layout layout =
-        common::lay_out_topology(std::move(stored.topo), w.daemon_conf, stored.conf, base);
-    // Shell components run in the resources the package carried (docs/MULTILANG.md).
-    multilang::use_installed_resources(layout.conf, w.code_dir / common::stormdist::resources_dir);
-    const auto all = layout.executors();
-    const executor_set laid_out(all.begin(), all.end());
-    std::vector<int> tasks;
-    for (const auto& e : w.mine) {
-        if (!laid_out.contains(e)) {
-            throw std::runtime_error(
-                "the assignment gives this worker executor [" + std::to_string(e.task_start) + "-" +
-                std::to_string(e.task_end) + "], which is not an executor of topology " +
-                w.id.topology_id + " as laid out here");
-        }
-        for (int task = e.task_start; task <= e.task_end; ++task) {
-            tasks.push_back(task);
-        }
-    }
+    auto plan = w.plan_for(w.mine);
+    const std::size_t task_count = plan->layout()->worker_tasks.size();
 
     w.package.emplace(w.code_dir / common::stormdist::package_file);
     w.package->register_components(w.registry);
-    auto plan = std::make_shared<const topology_plan>(w.id.topology_id, std::move(layout.topo),
-                                                      std::move(layout.conf), tasks);
     remote_options ro;
     ro.port = static_cast<std::uint16_t>(w.id.port);
     w.runtime = std::make_unique<topology_runtime>(plan, w.registry, ro);
@@ -246,7 +313,7 @@ bool worker_process::start() {
     }
     w.runtime->start();
     log().info("running {} executors ({} tasks); listening for tuples on port {}", w.mine.size(),
-               tasks.size(), w.runtime->port());
+               task_count, w.runtime->port());
     if (auto r = common::ensure_path(*w.session(), w.paths.workerbeats(w.id.topology_id)); !r) {
         log().warn("creating {}: {}", w.paths.workerbeats(w.id.topology_id), r.error().message());
     }
@@ -326,6 +393,8 @@ void worker_process::impl::write_heartbeats() {
     in.sample_rate = sample_rate;
     in.totals = &totals;
     in.metrics = metrics.get();
+    const std::vector<int>& tasks = runtime->plan().layout()->worker_tasks;
+    in.tasks = &tasks;
     if (auto usage = common::read_process_usage(); usage) {
         in.worker.usage = *usage;
     }
@@ -365,21 +434,28 @@ bool worker_process::tick() {
             log().info("topology {} was removed; stopping", w.id.topology_id);
             return false;
         }
+        std::optional<common::assignment> reassigned;
         if (*assignment) {
             const common::assignment& a = **assignment;
             if (executors_here(a, w.id) != w.mine) {
-                log().info(
-                    "this slot's executors were reassigned; stopping so the supervisor "
-                    "starts a worker for the new assignment");
-                return false;
+                reassigned = a;  // taken below, with the topology record it was made from
+            } else {
+                log().info("assignment of {} changed; updating where remote tasks run",
+                           w.id.topology_id);
+                w.runtime->set_task_endpoints(w.endpoints(a));
             }
-            log().info("assignment of {} changed; updating where remote tasks run",
-                       w.id.topology_id);
-            w.runtime->set_task_endpoints(w.endpoints(a));
         }
+        // Read after the assignment: Nimbus writes the record (a rebalance's parallelism) first,
+        // so this one is at least as new as the assignment.
         auto base = w.refresh(w.storm_node, th::decode_storm_base);
         if (!base) {
             log().info("topology {} was removed; stopping", w.id.topology_id);
+            return false;
+        }
+        if (*base) {
+            w.base = **base;
+        }
+        if (reassigned && !w.change_executors(*reassigned)) {
             return false;
         }
         if (*base) {

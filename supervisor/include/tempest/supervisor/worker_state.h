@@ -8,12 +8,16 @@
 //      │                      ├─ launched ≤ start timeout ago ──▶ not_started
 //      │                      └─ otherwise ───────────────────▶ timed_out
 //      ├─ unreadable ──────────────────────────────────────────▶ timed_out
-//      ├─ (topology, port, executors) ≠ the assignment of its port ─▶ disallowed
+//      ├─ (topology, port) ≠ the assignment of its port ───────▶ disallowed
+//      ├─ executors ≠ the port's, for longer than `heartbeat` ──▶ disallowed
 //      ├─ written more than `timeout` ago ─────────────────────▶ timed_out
 //      └─ otherwise ───────────────────────────────────────────▶ valid
 //
 // Whether the process still exists is checked separately (a dead worker is cleaned up whatever
-// its heartbeat says).
+// its heartbeat says). A worker takes a change of its slot's executors in place (worker_process:
+// it keeps running and its next heartbeat lists the new executors), so a heartbeat that lists
+// other executors than the assignment is given the heartbeat timeout to catch up before it
+// counts as disallowed; a worker that cannot take the change exits by itself.
 #pragma once
 
 #include "tempest/supervisor/local_assignment.h"
@@ -57,11 +61,18 @@ struct heartbeat_reading {
     bool unreadable = false;
 };
 
-// Classifies a worker (see the diagram above). Boundaries: a heartbeat exactly `timeouts.heartbeat`
-// old is still valid; a worker launched exactly `timeouts.start` ago without a heartbeat is still
-// not_started.
+// True when the heartbeat is of its port's topology but lists other executors than the port's
+// assignment (the worker has not yet taken a change of them).
+bool executors_differ(const heartbeat_reading& hb, const port_assignments& assigned);
+
+// Classifies a worker (see the diagram above). `differs_since_ms`: since when the supervisor has
+// seen executors_differ() for this worker (unix ms), unset when it does not; a worker whose
+// executors differ is disallowed unless that began at most `timeouts.heartbeat` ago.
+// Boundaries: a heartbeat exactly `timeouts.heartbeat` old is still valid; a worker launched
+// exactly `timeouts.start` ago without a heartbeat is still not_started.
 worker_state classify_worker(const heartbeat_reading& hb, const worker_launch& launch,
                              const port_assignments& assigned, std::int64_t now_ms,
-                             const worker_timeouts& timeouts);
+                             const worker_timeouts& timeouts,
+                             std::optional<std::int64_t> differs_since_ms = std::nullopt);
 
 }  // namespace tempest::supervisor

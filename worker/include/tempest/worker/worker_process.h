@@ -17,8 +17,11 @@
 // worker.heartbeat.frequency.secs, writes the local heartbeat and the errors reported since the
 // last tick, and every task.heartbeat.frequency.secs the cluster heartbeat (throttled per executor,
 // process/error_writer.h), follows the topology's status (active/inactive) and moves of other
-// workers' executors, and says when to exit: the assignment is gone (topology killed) or no longer
-// gives this slot the same executors (the supervisor starts a fresh worker for the new ones).
+// workers' executors, takes a change of this slot's own executors in place
+// (topology_runtime::reassign: the tasks that stay keep running with their state), and says when
+// to exit: the assignment is gone (topology killed), gives this slot nothing, or gives it
+// executors it cannot take in place (the supervisor then starts a fresh worker for them; see
+// docs/ARCHITECTURE.md, "Scheduling, and what still needs a fresh worker process").
 // stop() deactivates the spouts, lets in-flight tuples drain for a bounded time and stops.
 // Single-threaded: one owner drives it.
 #pragma once
