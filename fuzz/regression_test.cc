@@ -13,6 +13,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -42,6 +43,15 @@ std::string read_file(const fs::path& p) {
     std::ifstream in(p, std::ios::binary);
     return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
+
+}  // namespace
+
+// ctest and gtest name a case by its target, not by the struct's bytes.
+void PrintTo(const target& t, std::ostream* os) {
+    *os << t.name;
+}
+
+namespace {
 
 class fuzz_regression_test : public ::testing::TestWithParam<target> {};
 
