@@ -51,6 +51,7 @@ class reader {
         return true;
     }
     bool done() const { return _pos == _b.size(); }
+    std::size_t left() const { return _b.size() - _pos; }
 
   private:
     std::string_view _b;
@@ -119,7 +120,9 @@ result<stats_record> decode_stats(std::string_view bytes) {
     }
     stats_record r;
     std::uint64_t nkeys = 0;
-    if (!in.varint(nkeys) || nkeys > max_count) {
+    // A key takes at least 2 bytes (two lengths), an entry at least 6 (kind, key, four values):
+    // a count the bytes left cannot back is refused before anything is sized for it.
+    if (!in.varint(nkeys) || nkeys > max_count || nkeys > in.left() / 2) {
         return bad;
     }
     r.keys.resize(nkeys);
@@ -129,7 +132,7 @@ result<stats_record> decode_stats(std::string_view bytes) {
         }
     }
     std::uint64_t nentries = 0;
-    if (!in.varint(nentries) || nentries > max_count) {
+    if (!in.varint(nentries) || nentries > max_count || nentries > in.left() / 6) {
         return bad;
     }
     r.entries.resize(nentries);

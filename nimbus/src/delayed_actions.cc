@@ -25,7 +25,9 @@ std::string delayed_actions::kill(const std::string& name, std::optional<int> wa
     auto [id, base] = _store.find_alive(name);
     int wait = std::max(0, wait_secs ? *wait_secs : _store.default_wait_secs(id));
     if (wait == 0) {
-        std::erase_if(_pending, [&](const pending_action& a) { return a.topology_id == id; });
+        // An init-capture: clang 14 (the fuzz build) cannot capture a structured binding.
+        std::erase_if(_pending,
+                      [&tid = id](const pending_action& a) { return a.topology_id == tid; });
         _store.remove(id);
         log().info("killed topology '{}' ({})", name, id);
         return id;
@@ -76,7 +78,8 @@ std::string delayed_actions::rebalance(const std::string& name, rebalance_option
     _store.write(id, base);
     log().info("rebalancing topology '{}' ({}) in {} s", name, id, wait);
     if (wait == 0) {
-        std::erase_if(_pending, [&](const pending_action& a) { return a.topology_id == id; });
+        std::erase_if(_pending,
+                      [&tid = id](const pending_action& a) { return a.topology_id == tid; });
         run_rebalance(id);
     } else {
         schedule(id, kind::rebalance, wait, now);
@@ -125,7 +128,7 @@ void delayed_actions::recover(const std::map<std::string, storm_base>& storms, t
     });
     for (const auto& [id, base] : storms) {
         if (std::any_of(_pending.begin(), _pending.end(),
-                        [&](const pending_action& a) { return a.topology_id == id; })) {
+                        [&tid = id](const pending_action& a) { return a.topology_id == tid; })) {
             continue;
         }
         if (base.status == topology_status::killed) {

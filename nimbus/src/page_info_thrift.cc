@@ -147,7 +147,10 @@ th::TopologyPageInfo topology_queries::topology_page(const std::string& id, cons
         if (!include_sys && is_system_component(component)) {
             continue;
         }
-        auto of_component = [&](const executor_report& e) { return e.component == component; };
+        // An init-capture: clang 14 cannot capture a structured binding (C++20 allows it).
+        auto of_component = [&name = component](const executor_report& e) {
+            return e.component == name;
+        };
         auto all = figures(v, of_component, true);
         auto f = figures(v, of_component);
         bool is_spout = v.spouts.contains(component);
