@@ -316,5 +316,29 @@ TEST_F(stats_test, a_spout_ahead_of_its_consumer_counts_time_backpressured) {
     EXPECT_LT(sleepy[0].backpressure_ns, 50'000'000u);  // its own output never fills
 }
 
+// A consumer's receive buffer is shared by the rings of its producer threads, so memory grows
+// with executors, not with their square (201 executors fields-grouped took 873 MiB before).
+TEST_F(stats_test, a_consumers_receive_buffer_is_shared_by_its_producers_rings) {
+    topology_builder b(_registry);
+    b.set_spout<paced_spout>("spout", 32, 1000);
+    b.set_bolt<sleepy_bolt>("sleepy", 1, 0).shuffle_grouping("spout");
+    b.set_spout<paced_spout>("one", 1, 1000);
+    b.set_bolt<sleepy_bolt>("few", 1, 0).shuffle_grouping("one");
+    config conf;
+    conf.set_num_ackers(0);
+    conf.set(config::topology_executor_receive_buffer_size, 1024);
+    conf.set(config::topology_producer_batch_size, 64);
+    run(b.create_topology(), conf);
+
+    auto sleepy = of(_runtime->totals(), "sleepy");
+    ASSERT_EQ(sleepy.size(), 1u);
+    // 32 producers: 1024 / 32 = 32 each, raised to one batch (64): 32 rings of 64.
+    EXPECT_EQ(sleepy[0].queue_capacity, 32u * 64u);
+    // One producer: the whole buffer.
+    auto few = of(_runtime->totals(), "few");
+    ASSERT_EQ(few.size(), 1u);
+    EXPECT_EQ(few[0].queue_capacity, 1024u);
+}
+
 }  // namespace
 }  // namespace tempest::cluster_tests

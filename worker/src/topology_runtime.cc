@@ -11,6 +11,7 @@
 #include "tempest/worker/latency_histogram.h"
 #include "tempest/worker/spsc_ring.h"
 
+#include <algorithm>
 #include <array>
 #include <chrono>
 #include <map>
@@ -140,15 +141,35 @@ void topology_runtime::impl::build(const component_registry& registry, task_hand
         round_pow2(conf_int(p.conf(), config::topology_executor_receive_buffer_size));
     // One ring for every ordered pair of threads that can exchange tuples: from X to Y when a
     // component running on X sends to Y's own component (chained tasks take direct calls).
+    std::vector<std::vector<bool>> sends(threads_of.size());
+    std::vector<std::size_t> producers_of(threads_of.size(), remote_opts ? 1 : 0);
     for (std::size_t x = 0; x < threads_of.size(); ++x) {
-        std::vector<bool> to_component = sends_to(p, threads_of[x]);
+        sends[x] = sends_to(p, threads_of[x]);
+        for (std::size_t y = 0; y < threads_of.size(); ++y) {
+            producers_of[y] += sends[x][p.executors()[threads_of[y].front()].component] ? 1 : 0;
+        }
+    }
+    // A consumer's receive buffer is shared by its input rings: with n producer threads each
+    // ring holds capacity / n (rounded up to a power of two), but at least one producer batch.
+    // Without this, two fields-grouped components of E executors each cost E^2 full rings
+    // (201 executors: 842 MiB of 873; docs/PERFORMANCE.md, "Worker memory").
+    std::size_t batch = round_pow2(
+        std::max<std::int64_t>(2, conf_int(p.conf(), config::topology_producer_batch_size)));
+    auto ring_capacity = [&](std::size_t consumer) {
+        std::size_t n = std::max<std::size_t>(1, producers_of[consumer]);
+        std::size_t share = round_pow2(static_cast<std::int64_t>((capacity + n - 1) / n));
+        return std::min(capacity, std::max(share, batch));
+    };
+    for (std::size_t x = 0; x < threads_of.size(); ++x) {
+        const std::vector<bool>& to_component = sends[x];
         for (std::size_t y = 0; y < threads_of.size(); ++y) {
             if (!to_component[p.executors()[threads_of[y].front()].component]) {
                 continue;
             }
             executor& producer = *executors[x];
             executor& consumer = *executors[y];
-            auto ring = std::make_unique<ring_t>(capacity, &consumer.park(), &producer.park());
+            auto ring =
+                std::make_unique<ring_t>(ring_capacity(y), &consumer.park(), &producer.park());
             producer.add_output(ring.get(), consumer);
             consumer.add_input(ring.get());
             rings.push_back(std::move(ring));
@@ -160,9 +181,10 @@ void topology_runtime::impl::build(const component_registry& registry, task_hand
         // remote spouts) through its outbound ring, and receives from remote workers through
         // an inbound ring that remote_io's I/O thread produces into.
         remote = std::make_unique<remote_io>(p, *remote_opts);
-        for (auto& ex : executors) {
+        for (std::size_t y = 0; y < executors.size(); ++y) {
+            auto& ex = executors[y];
             ex->add_remote_output(remote->add_outbound(capacity, &ex->park()));
-            auto ring = std::make_unique<ring_t>(capacity, &ex->park(), &remote->park());
+            auto ring = std::make_unique<ring_t>(ring_capacity(y), &ex->park(), &remote->park());
             ex->add_input(ring.get());
             remote->add_inbound(ring.get(), ex->task_ids());
             rings.push_back(std::move(ring));
