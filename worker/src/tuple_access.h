@@ -93,6 +93,11 @@ struct tuple_access {
         return (static_cast<std::uint32_t>(now_us) - static_cast<std::uint32_t>(t._dest_task)) &
                0x7fffffffu;
     }
+    // An ack message merged from several (executor_core::send_ack): how many besides the
+    // first, kept in the anchor count, which system messages do not use otherwise (0 after
+    // set_system; the transport never carries it).
+    static void set_sys_merged(tuple& t, std::uint32_t n) noexcept { t._anchor_count = n; }
+    static std::uint32_t sys_merged(const tuple& t) noexcept { return t._anchor_count; }
     static std::uint64_t sys_root(const tuple& t) noexcept { return sys_word(t, 0); }
     static std::uint64_t sys_val(const tuple& t) noexcept { return sys_word(t, 8); }
 
