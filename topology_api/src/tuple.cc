@@ -28,10 +28,10 @@ tuple::tuple(const tuple& o)
       _dest_task(o._dest_task),
       _anchor_count(o._anchor_count),
       _kind(o._kind),
+      _values(o._values),
       _anchor(o._anchor),
       _more(copy_more(o._more, o._anchor_count)),
-      _ack_val(o._ack_val),
-      _values(o._values) {}
+      _ack_val(o._ack_val) {}
 
 tuple::tuple(tuple&& o) noexcept
     : _schema(o._schema),
@@ -39,10 +39,10 @@ tuple::tuple(tuple&& o) noexcept
       _dest_task(o._dest_task),
       _anchor_count(o._anchor_count),
       _kind(o._kind),
+      _values(std::move(o._values)),
       _anchor(o._anchor),
       _more(std::move(o._more)),
-      _ack_val(o._ack_val),
-      _values(std::move(o._values)) {
+      _ack_val(o._ack_val) {
     o._anchor_count = 0;
 }
 

@@ -5,7 +5,9 @@
 
 #include "tempest/topology_api/tuple.h"
 
+#include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <memory>
 
 namespace tempest::detail {
@@ -65,11 +67,17 @@ struct tuple_access {
     static int dest_task(const tuple& t) noexcept { return t._dest_task; }
     static const stream_schema* schema(const tuple& t) noexcept { return t._schema; }
     static values& vals(tuple& t) noexcept { return t._values; }
-    // System messages: (root, value) in the first anchor slot.
+    // System messages: (root, value) as 16 raw bytes in the values' buffer, with no fields
+    // (size() is 0; the bytes are no encoding and are read only by sys_root/sys_val). They sit
+    // in the tuple's first cache line, beside the header the consumer reads anyway, and copies,
+    // moves and swaps keep them (those copy the values' bytes).
     static void set_system(tuple& t, std::uint64_t root, std::uint64_t val) noexcept {
         clear_anchors(t);
-        t._anchor = {root, val};
-        t._values.clear();
+        std::byte raw[16];
+        std::memcpy(raw, &root, 8);
+        std::memcpy(raw + 8, &val, 8);
+        // Cannot allocate: 16 bytes fit the inline buffer, and any buffer is at least that big.
+        t._values.assign_trusted(raw, 16, 0);
     }
     // Process-latency sampling (executor_core): once a data tuple has been dispatched to its
     // task, its destination is never read again, so the executor marks a sampled tuple there
@@ -85,8 +93,20 @@ struct tuple_access {
         return (static_cast<std::uint32_t>(now_us) - static_cast<std::uint32_t>(t._dest_task)) &
                0x7fffffffu;
     }
-    static std::uint64_t sys_root(const tuple& t) noexcept { return t._anchor.root; }
-    static std::uint64_t sys_val(const tuple& t) noexcept { return t._anchor.edge; }
+    // An ack message merged from several (executor_core::send_ack): how many besides the
+    // first, kept in the anchor count, which system messages do not use otherwise (0 after
+    // set_system; the transport never carries it).
+    static void set_sys_merged(tuple& t, std::uint32_t n) noexcept { t._anchor_count = n; }
+    static std::uint32_t sys_merged(const tuple& t) noexcept { return t._anchor_count; }
+    static std::uint64_t sys_root(const tuple& t) noexcept { return sys_word(t, 0); }
+    static std::uint64_t sys_val(const tuple& t) noexcept { return sys_word(t, 8); }
+
+  private:
+    static std::uint64_t sys_word(const tuple& t, std::size_t at) noexcept {
+        std::uint64_t w;
+        std::memcpy(&w, t._values.encoded().data() + at, 8);
+        return w;
+    }
 };
 
 }  // namespace tempest::detail

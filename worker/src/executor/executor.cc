@@ -152,6 +152,10 @@ void executor::idle_wait() {
         sched_yield();
         return;
     }
+    // Nothing may wait in this thread while it sleeps: a held ack or tuples a timer's tick
+    // emitted after the pass published its rings.
+    _core.flush_held_ack();
+    _core.out().flush();
     _park.announce();
     bool ready = _shared.stop.load(std::memory_order_relaxed) ||
                  _detach.load(std::memory_order_relaxed) ||
@@ -268,6 +272,7 @@ bool executor::pass() {
     if (_is_spout && _active && !_shared.paused.load(std::memory_order_relaxed)) {
         work |= run_spouts();
     }
+    _core.flush_held_ack();
     if (_core.out().overflowed()) {
         work |= _core.out().drain_overflow();
     }
@@ -306,6 +311,7 @@ std::uint64_t executor::queue_capacity() const {
 }
 
 void executor::end() {
+    _core.flush_held_ack();
     _core.out().flush();
     stop_tasks();
 }

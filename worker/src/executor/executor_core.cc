@@ -152,7 +152,7 @@ void executor_core::add_remote_output(ring_t* ring) {
             tasks.push_back(task);
         }
     }
-    _out.add(ring, tasks);
+    _out.add(ring, tasks, true);
 }
 
 // ---------------------------------------------------------------- emit path
@@ -177,9 +177,39 @@ void executor_core::send(int target, Fill&& fill) {
 
 void executor_core::send_system(int target, message_kind kind, std::uint64_t root,
                                 std::uint64_t val, int source_task) {
+    flush_held_ack();  // the acker sees one task's messages for a root in the order sent
     send(target, [&](tuple& slot) {
         tuple_access::set_header(slot, nullptr, source_task, target, kind);
         tuple_access::set_system(slot, root, val);
+    });
+}
+
+void executor_core::send_ack(int acker, std::uint64_t root, std::uint64_t val, int source_task) {
+    if (_held.root == root && _held.source == source_task) {
+        _held.val ^= val;
+        ++_held.merged;
+        return;
+    }
+    flush_held_ack();
+    out_link* l = _out.link_for(acker);
+    if (l == nullptr || l->remote) {
+        // Chained, or to another worker (whose frames carry no merge count): sent as it is.
+        send_system(acker, message_kind::ack, root, val, source_task);
+        return;
+    }
+    _held = {root, val, acker, source_task, 0};
+}
+
+void executor_core::flush_held_ack() {
+    if (_held.root == 0) {
+        return;
+    }
+    held_ack h = _held;
+    _held.root = 0;
+    send(h.acker, [&](tuple& slot) {
+        tuple_access::set_header(slot, nullptr, h.source, h.acker, message_kind::ack);
+        tuple_access::set_system(slot, h.root, h.val);
+        tuple_access::set_sys_merged(slot, h.merged);
     });
 }
 
@@ -252,6 +282,19 @@ void executor_core::bolt_emit(task_state& t, std::string_view stream,
                 return;
             }
             // A fresh edge id per (target, anchor); the anchor remembers it for its ack.
+            if (anchors.size() == 1 && tuple_access::anchor_count(*anchors[0]) == 1) [[likely]] {
+                // One anchor with one root (a bolt anchoring to its input): anchor_child's
+                // result without its scratch vector.
+                const tuple& a = *anchors[0];
+                const std::uint64_t edge = _rng.next_id();
+                tuple_access::ack_val(a) ^= edge;
+                const std::uint64_t root = tuple_access::anchor_at(a, 0).root;
+                send(target, [&](tuple& slot) {
+                    fill_data(slot, schema, t.id, target, v);
+                    tuple_access::set_anchor(slot, root, edge);
+                });
+                return;
+            }
             anchor_child(anchors, _rng, _scratch_anchors);
             send(target, [&](tuple& slot) {
                 fill_data(slot, schema, t.id, target, v);
@@ -277,7 +320,7 @@ void executor_core::bolt_ack(task_state& t, const tuple& in) {
         tuple_access::anchor_count(in));
     for (std::uint32_t i = 0; i < tuple_access::anchor_count(in); ++i) {
         const detail::anchor& a = tuple_access::anchor_at(in, i);
-        send_system(acker_for(a.root), message_kind::ack, a.root, a.edge ^ ack_val, t.id);
+        send_ack(acker_for(a.root), a.root, a.edge ^ ack_val, t.id);
     }
 }
 
@@ -388,7 +431,7 @@ void executor_core::handle_acker(task_state& t, const tuple& m) {
     // acked, and the execute latency for the process latency (topology_runtime::totals()).
     input_stats& st = t.inputs[t.input_base[m.get_source_task()] +
                                static_cast<std::uint32_t>(tuple_access::kind(m)) - 1];
-    st.executed.add();
+    st.executed.add(1 + tuple_access::sys_merged(m));
     if (t.sample.next()) [[unlikely]] {
         handle_acker_sampled(t, st, m);
         return;

@@ -84,6 +84,9 @@ class executor_core {
     shared_state& shared() const noexcept { return _shared; }
 
     // ---- called by the loop ----
+    // Sends the ack held back for merging (below), if any. The loop calls it before it
+    // publishes its rings at the end of a pass.
+    void flush_held_ack();
     // A tick tuple for bolt task `t`, executed and counted as any input (on __system/__tick).
     void execute_tick(task_state& t, tuple& tick);
 
@@ -94,6 +97,12 @@ class executor_core {
     void send(int target, Fill&& fill);
     void send_system(int target, detail::message_kind kind, std::uint64_t root, std::uint64_t val,
                      int source_task);
+    // An ack message to `acker`. Consecutive acks of one task for one root (a bolt acking the
+    // ten words of one sentence) are merged into one message, the XOR of their values, carrying
+    // how many it stands for (the acker counts each as executed). Held back until an ack of
+    // another root or task, any other acking message, or the end of the pass. Only acks to an
+    // acker in this worker are held (between workers the frame has no room for the count).
+    void send_ack(int acker, std::uint64_t root, std::uint64_t val, int source_task);
     int acker_for(std::uint64_t root) const {
         const auto& a = _plan.acker_tasks();
         return a[root % a.size()];
@@ -128,6 +137,14 @@ class executor_core {
     std::vector<task_state*> _task_index;               // index = task id; tasks run by this thread
     std::vector<std::unique_ptr<tuple>> _direct_slots;  // one per chaining depth
     std::vector<detail::anchor> _scratch_anchors;
+    struct held_ack {
+        std::uint64_t root = 0;  // 0 = none held
+        std::uint64_t val = 0;
+        int acker = 0;
+        int source = 0;
+        std::uint32_t merged = 0;  // acks merged into it besides the first
+    };
+    held_ack _held;
     std::vector<int> _scratch_targets;
 };
 

@@ -30,7 +30,8 @@ struct out_link {
     // freed) once drained, so a backpressured link stops allocating after it has warmed up.
     std::vector<tuple> overflow;
     std::size_t overflow_head = 0;
-    bool dirty = false;  // has unpublished tuples; listed for flush()
+    bool dirty = false;   // has unpublished tuples; listed for flush()
+    bool remote = false;  // the ring to remote_io (tasks outside this worker)
 
     bool has_overflow() const noexcept { return overflow_head < overflow.size(); }
 };
@@ -43,9 +44,10 @@ class output_links {
         : _task_link(static_cast<std::size_t>(num_tasks) + 1, nullptr), _batch(batch) {}
 
     // Wiring, before start: tuples for `tasks` go into `ring`.
-    void add(spsc_ring<tuple>* ring, std::span<const int> tasks) {
+    void add(spsc_ring<tuple>* ring, std::span<const int> tasks, bool remote = false) {
         auto link = std::make_unique<out_link>();
         link->ring = ring;
+        link->remote = remote;
         for (int task : tasks) {
             _task_link[task] = link.get();
         }

@@ -35,7 +35,9 @@ concept encodable =
 
 class values {
   public:
-    static constexpr std::uint32_t inline_capacity = 112;
+    // The object is 136 bytes; its header (heap pointer, sizes) comes first, so that in a tuple
+    // the first encoded bytes share the tuple's first cache line (tuple.h).
+    static constexpr std::uint32_t inline_capacity = 118;
 
     values() noexcept {}
     // values{"fox", 3, 2.5}: encodes each argument in order.
@@ -156,9 +158,7 @@ class values {
             clear();
             grow(size);
         }
-        if (size > 0) {
-            std::memmove(data(), bytes, size);  // the source may be our own buffer
-        }
+        copy_encoded(data(), bytes, size);
         _size = size;
         _count = count;
     }
@@ -169,6 +169,33 @@ class values {
     }
 
   private:
+    // Copies n bytes from `src` to `dst`, which are either disjoint or the same buffer (a
+    // values assigned its own bytes). Encodings up to 128 bytes are copied inline in 8- and
+    // 16-byte moves (the tail by an overlapping move) instead of a call to memmove.
+    static void copy_encoded(std::byte* dst, const std::byte* src, std::uint32_t n) noexcept {
+        struct chunk {
+            std::uint64_t a, b;
+        };
+        auto move16 = [](std::byte* d, const std::byte* s) {
+            chunk c;
+            std::memcpy(&c, s, 16);
+            std::memcpy(d, &c, 16);
+        };
+        if (n >= 16 && n <= 128) [[likely]] {
+            for (std::uint32_t off = 0; off + 16 < n; off += 16) {
+                move16(dst + off, src + off);
+            }
+            move16(dst + n - 16, src + n - 16);
+        } else if (n >= 8 && n < 16) {
+            std::uint64_t a, b;
+            std::memcpy(&a, src, 8);
+            std::memcpy(&b, src + n - 8, 8);
+            std::memcpy(dst, &a, 8);
+            std::memcpy(dst + n - 8, &b, 8);
+        } else if (n > 0) {
+            std::memmove(dst, src, n);
+        }
+    }
     const std::byte* data() const noexcept { return _heap ? _heap : _inline; }
     std::byte* data() noexcept { return _heap ? _heap : _inline; }
     // Reserves 1 + n bytes, writes the tag and returns where the n payload bytes go.
@@ -208,11 +235,13 @@ class values {
     void grow(std::uint32_t need);
     void release() noexcept;
 
+    std::byte* _heap = nullptr;
     std::uint32_t _size = 0;
     std::uint32_t _capacity = inline_capacity;
     std::uint16_t _count = 0;
-    std::byte* _heap = nullptr;
     std::byte _inline[inline_capacity];
 };
+
+static_assert(sizeof(values) == 136);
 
 }  // namespace tempest

@@ -37,7 +37,7 @@ class spsc_ring {
 
     // ---- producer side (one thread) ----
     // The next free slot, or nullptr when the ring is full.
-    T* try_claim() noexcept {
+    [[gnu::always_inline]] T* try_claim() noexcept {
         if (_w.tail - _w.cached_head > _mask) [[unlikely]] {
             _w.cached_head = _head.load(std::memory_order_acquire);
             if (_w.tail - _w.cached_head > _mask) {
@@ -121,21 +121,18 @@ class spsc_ring {
   private:
     static constexpr std::uint64_t prefetch_distance = 4;
 
-    // Asks for the first two lines of a slot (a small tuple's header and values) in a state
-    // that can be written. x86's PREFETCHW decodes as a no-op on processors without it.
+    // Asks for every line of a slot in a state that can be written (a tuple is 64-byte aligned,
+    // three lines; the consumer reads and writes some of them, so they may be in its cache).
+    // x86's PREFETCHW decodes as a no-op on processors without it.
     static void prefetch_for_write(const T* slot) noexcept {
         const char* p = reinterpret_cast<const char*>(slot);
+        for (std::size_t off = 0; off < sizeof(T) && off < 4 * 64; off += 64) {
 #if defined(__x86_64__)
-        asm volatile("prefetchw %0" : : "m"(*p));
-        if constexpr (sizeof(T) > 64) {
-            asm volatile("prefetchw %0" : : "m"(*(p + 64)));
-        }
+            asm volatile("prefetchw %0" : : "m"(*(p + off)));
 #else
-        __builtin_prefetch(p, 1, 3);
-        if constexpr (sizeof(T) > 64) {
-            __builtin_prefetch(p + 64, 1, 3);
-        }
+            __builtin_prefetch(p + off, 1, 3);
 #endif
+        }
     }
 
     struct alignas(64) writer_state {
