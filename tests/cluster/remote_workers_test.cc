@@ -536,11 +536,13 @@ TEST_F(remote_workers_test, a_workers_thread_count_does_not_grow_with_its_peers)
         wait_until([&] { return live_peers() == peers && accepting_peers() == peers; }, 20s))
         << live_peers() << " peers got tuples, " << accepting_peers() << " accepted";
     const std::size_t with_eight = thread_count();
-    const std::int64_t before_stop = outcome::counted.load();
+    // A peer that accepted a frame may not have executed a tuple of it yet (slow under TSan):
+    // await the count rather than read it once.
+    const bool counted = wait_until([] { return outcome::counted.load() > 0; }, 20s);
     for (auto& w : workers) {
         w->stop();
     }
-    EXPECT_GT(before_stop, 0);
+    EXPECT_TRUE(counted) << "no counter task executed a tuple";
     EXPECT_EQ(with_eight, with_one)
         << "threads with 1 peer: " << with_one << ", with 8: " << with_eight;
     std::cout << "process threads (9 runtimes): " << with_one << " with 1 peer, " << with_eight
