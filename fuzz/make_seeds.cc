@@ -210,6 +210,7 @@ void record_seeds() {
     a.executor_start_time_secs = {{{1, 2}, 1'800'000'000}};
     a.owner = "fuzz";
     record_seed("assignment", 1, th::encode(a));
+    record_seed("routes", 8, th::encode(common::routes_of(a)));
 
     common::supervisor_record s;
     s.supervisor_id = "sup-1";

@@ -44,6 +44,12 @@ std::string zk_paths::assignments() const {
 std::string zk_paths::assignment(std::string_view id) const {
     return join_path(assignments(), checked("topology id", id));
 }
+std::string zk_paths::routes() const {
+    return join_path(_root, "routes");
+}
+std::string zk_paths::routes(std::string_view id) const {
+    return join_path(routes(), checked("topology id", id));
+}
 std::string zk_paths::supervisors() const {
     return join_path(_root, "supervisors");
 }
@@ -79,7 +85,7 @@ std::string zk_paths::leader() const {
 }
 
 std::vector<std::string> zk_paths::top_level() const {
-    return {_root,         storms(), assignments(), supervisors(),
+    return {_root,         storms(), assignments(), routes(), supervisors(),
             workerbeats(), errors(), nimbuses(),    leader()};
 }
 

@@ -9,6 +9,7 @@
 // Nodes under storm.zookeeper.root and what they hold:
 //   storms/<topology-id>                       StormBaseRecord
 //   assignments/<topology-id>                  AssignmentRecord
+//   routes/<topology-id>                       RoutesRecord
 //   supervisors/<supervisor-id>                SupervisorRecord
 //   workerbeats/<topology-id>/<node>-<port>    WorkerHeartbeatRecord
 //   errors/<topology-id>/<component>/...       tempest.thrift ErrorInfo (shared with the service)
@@ -59,6 +60,25 @@ struct AssignmentRecord {
   3: required map<nimbus.ExecutorInfo, NodePort> executor_node_port;
   4: required map<nimbus.ExecutorInfo, i64> executor_start_time_secs;
   5: optional string owner;
+}
+
+// Where each executor runs and nothing more: the part of an AssignmentRecord a worker needs,
+// written by Nimbus beside the assignment and before it (so a worker started for an assignment
+// reads routes at least as new). A worker reads this on every change instead of the assignment:
+// ~3 bytes per executor instead of ~90 (no start times, no node id per executor). Tempest only.
+// The varints are unsigned LEB128.
+struct RoutesRecord {
+  1: required list<string> nodes;              // the slots' node ids, sorted, distinct
+  2: required list<string> hosts;              // hosts[i]: nodes[i]'s hostname, "" if unknown
+  3: required i32 slot_count;
+  // slot_count slots sorted by node, then port, distinct: each two varints, the index of its
+  // node in nodes and its port (0-65535).
+  4: required binary slots;
+  5: required i32 executor_count;
+  // executor_count executors in task order, each three varints: task_start minus the previous
+  // executor's task_end minus 1 (the first: task_start - 1), task_end minus task_start, and the
+  // index of its slot among the slots.
+  6: required binary executors;
 }
 
 // A supervisor's heartbeat (an ephemeral node), rewritten every

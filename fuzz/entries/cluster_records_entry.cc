@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
-// Cluster-state records as Nimbus, supervisors and the UI read them from ZooKeeper (and the
-// worker's local heartbeat file). The first input byte picks the decoder, the rest are the
+// Cluster-state records as Nimbus, supervisors, workers and the UI read them from ZooKeeper (and
+// the worker's local heartbeat file). The first input byte picks the decoder, the rest are the
 // node's bytes. Decoding must never throw; a record that decodes must survive a round trip
 // (encoding it, decoding that and encoding again gives the same bytes).
 #include "fuzz_check.h"
@@ -45,7 +45,7 @@ int cluster_records_entry(const std::uint8_t* data, std::size_t size) {
     }
     const std::string_view bytes(reinterpret_cast<const char*>(data) + 1, size - 1);
     const auto enc = [](const auto& r) { return thrift::encode(r); };
-    switch (data[0] % 8) {
+    switch (data[0] % 9) {
         case 0:
             round_trip(bytes, thrift::decode_storm_base, enc);
             break;
@@ -67,8 +67,11 @@ int cluster_records_entry(const std::uint8_t* data, std::size_t size) {
         case 6:
             thrift_round_trip<thrift::ErrorInfo>(bytes);  // errors/<id>/<component>
             break;
-        default:
+        case 7:
             thrift_round_trip<thrift::NimbusSummary>(bytes);  // nimbuses/<id>, leader
+            break;
+        default:
+            round_trip(bytes, thrift::decode_routes, enc);
             break;
     }
     return 0;

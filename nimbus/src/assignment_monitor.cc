@@ -188,10 +188,16 @@ int assignment_monitor::reschedule(const std::string* rebalanced) {
     int written = 0;
     for (const auto& [id, a] : result) {
         auto it = existing.find(id);
-        if (it != existing.end() && it->second == a && recorded.contains(id)) {
+        const bool unchanged = it != existing.end() && it->second == a && recorded.contains(id);
+        const common::assignment record = to_record(a, (_store.stormdist() / id).string());
+        // The routes first: a supervisor that starts a worker for this assignment finds routes
+        // at least as new. An unchanged assignment gets them when they are missing (written by
+        // an older Nimbus) or differ (a Nimbus that stopped between the two writes).
+        write_routes(id, record, unchanged);
+        if (unchanged) {
             continue;
         }
-        auto bytes = thrift::encode(to_record(a, (_store.stormdist() / id).string()));
+        auto bytes = thrift::encode(record);
         auto path = paths.assignment(id);
         auto r = recorded.contains(id) ? _state.set(path, bytes).error()
                                        : _state.create(path, bytes).error();
@@ -203,6 +209,29 @@ int assignment_monitor::reschedule(const std::string* rebalanced) {
         ++written;
     }
     return written;
+}
+
+void assignment_monitor::write_routes(const std::string& id, const common::assignment& record,
+                                      bool only_if_stale) {
+    const auto path = _store.paths().routes(id);
+    const common::routes routes = common::routes_of(record);
+    std::optional<common::node_data> now;
+    if (auto data = _state.get(path); data) {
+        now = std::move(*data);
+    } else if (data.error() != common::errc::no_node) {
+        throw_state_error("reading " + path, data.error());
+    }
+    if (only_if_stale && now) {
+        auto current = thrift::decode_routes(now->data);
+        if (current && *current == routes) {
+            return;
+        }
+    }
+    const std::string bytes = thrift::encode(routes);
+    auto r = now ? _state.set(path, bytes).error() : _state.create(path, bytes).error();
+    if (r) {
+        throw_state_error("writing " + path, r);
+    }
 }
 
 }  // namespace tempest::nimbus

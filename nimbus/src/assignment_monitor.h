@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
 // assignment_monitor: Nimbus' scheduling round — which supervisors and executors are alive
 // (heartbeat_tracker, by Nimbus' own clock), the even scheduler over them (scheduler.h), and
-// the assignments/<id> records it writes.
+// the assignments/<id> records it writes, each with its routes/<id> (the compact copy workers
+// read, cluster_records.h), written just before it.
 //
 //   storms/ + stormdist (topology_store) ──┐
-//   supervisors/<id>  ─▶ live_supervisors ─┼─▶ schedule() ─▶ assignments/<id> that changed
+//   supervisors/<id>  ─▶ live_supervisors ─┼─▶ schedule() ─▶ routes/<id>, assignments/<id>
+//                                          │                 that changed
 //   workerbeats/<id>/<node>-<port> ─▶ dead slots
 //
 // Liveness:
@@ -52,9 +54,10 @@ class assignment_monitor {
     void set_clocks(nimbus_clocks clocks);
 
     // Reschedules every topology in storms/ against the live supervisors and executors and
-    // writes the assignments that changed (or were missing). `rebalanced` names a topology to
-    // bring to its even layout with the fewest moves (topology_request::rebalance); every other
-    // one only has its orphans placed. Returns how many were written. Throws
+    // writes the assignments that changed (or were missing), each after its routes; routes
+    // missing or differing beside an unchanged assignment are written again. `rebalanced` names a
+    // topology to bring to its even layout with the fewest moves (topology_request::rebalance);
+    // every other one only has its orphans placed. Returns how many were written. Throws
     // std::runtime_error when the cluster state fails.
     int reschedule(const std::string* rebalanced = nullptr);
 
@@ -66,6 +69,10 @@ class assignment_monitor {
                                      const std::set<std::string>& offered);
 
   private:
+    // Writes routes/<id> for `record`; with `only_if_stale`, only when the node is missing or
+    // holds other routes. Throws std::runtime_error when the cluster state fails.
+    void write_routes(const std::string& id, const common::assignment& record, bool only_if_stale);
+
     common::cluster_state& _state;
     topology_store& _store;
     timeouts _timeouts;

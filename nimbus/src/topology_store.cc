@@ -134,6 +134,7 @@ std::string topology_store::create(const validated_topology& v, const std::strin
 void topology_store::discard(const std::string& id, const fs::path& package) {
     _loaded.erase(id);
     (void)_state.remove(_paths.assignment(id));  // may not exist; undo as far as we can
+    (void)_state.remove(_paths.routes(id));
     (void)_state.remove(_paths.storm(id));
     auto dir = sd::topology_dir(_stormdist, id);
     std::error_code ec;
@@ -142,8 +143,8 @@ void topology_store::discard(const std::string& id, const fs::path& package) {
 }
 
 void topology_store::remove(const std::string& id) {
-    for (const auto& path :
-         {_paths.assignment(id), _paths.storm(id), _paths.workerbeats(id), _paths.errors(id)}) {
+    for (const auto& path : {_paths.assignment(id), _paths.routes(id), _paths.storm(id),
+                             _paths.workerbeats(id), _paths.errors(id)}) {
         if (auto r = common::remove_recursive(_state, path); !r) {
             log().warn("removing {}: {}", path, r.error().message());
         }

@@ -3,13 +3,17 @@
 // no Nimbus and no supervisor run, so that only the worker's own behaviour counts. The test plays
 // both: it writes the topology's code where a supervisor would have downloaded it
 // (<storm.local.dir>/supervisor/stormdist/<id>/, made exactly as `tempest jar` and Nimbus make
-// it), the topology record (storms/<id>) and the assignments (assignments/<id>) itself, starts
+// it), the topology record (storms/<id>) and the assignments (routes/<id> and assignments/<id>,
+// as Nimbus writes them) itself, starts
 // `tempest worker` processes with the arguments a supervisor gives them, and watches what they
 // write: their exit, their log, their ZooKeeper heartbeat (workerbeats/<id>/<node>-<port>, its
 // metric points) and the topology's output (packages/worker_test_package.cc: a paced stream of
 // numbers into a sink that appends "<pid> <n>" lines to a file per task).
 //
 //   - a removed topology stops the worker within ~2 s (it polls every second, then drains);
+//   - a worker reads where tasks run from routes/<id> alone (an unreadable assignment beside
+//     them changes nothing), and from assignments/<id> where there are no routes (a topology
+//     assigned by an older Nimbus);
 //   - a change of its own executors is taken in place: the worker that loses one keeps its
 //     process and its other task's output, the one that gains one (a lost slot's orphan) runs
 //     it in the same process, and a worker whose executors stay re-points its remote task to the
@@ -211,17 +215,8 @@ class worker_process_test : public ::testing::Test {
         ASSERT_TRUE(_zk->set(_paths.storm(_tid), thrift::encode(_base)));
     }
 
-    // Writes assignments/<id>: each executor on its slot; every node on 127.0.0.1.
-    void assign(const std::map<executor_info, node_port>& where) {
-        common::assignment a;
-        a.code_dir = "/nimbus/stormdist/" + _tid;
-        a.executor_node_port = where;
-        for (const auto& [e, np] : where) {
-            a.node_host[np.node] = "127.0.0.1";
-            a.executor_start_time_secs[e] = std::time(nullptr);
-        }
-        auto bytes = thrift::encode(a);
-        auto path = _paths.assignment(_tid);
+    // Writes `bytes` at `path`, creating the node when missing.
+    void put(const std::string& path, const std::string& bytes) {
         auto r = _zk->set(path, bytes);
         if (!r && r.error() == common::errc::no_node) {
             ASSERT_TRUE(_zk->create(path, bytes)) << path;
@@ -230,10 +225,28 @@ class worker_process_test : public ::testing::Test {
         }
     }
 
+    // Writes routes/<id> and then assignments/<id>, as Nimbus does: each executor on its slot;
+    // every node on 127.0.0.1. Without `routes`, only the assignment (as a Nimbus older than
+    // routes).
+    void assign(const std::map<executor_info, node_port>& where, bool routes = true) {
+        common::assignment a;
+        a.code_dir = "/nimbus/stormdist/" + _tid;
+        a.executor_node_port = where;
+        for (const auto& [e, np] : where) {
+            a.node_host[np.node] = "127.0.0.1";
+            a.executor_start_time_secs[e] = std::time(nullptr);
+        }
+        if (routes) {
+            ASSERT_TRUE(common::ensure_path(*_zk, _paths.routes()));
+            ASSERT_NO_FATAL_FAILURE(put(_paths.routes(_tid), thrift::encode(common::routes_of(a))));
+        }
+        ASSERT_NO_FATAL_FAILURE(put(_paths.assignment(_tid), thrift::encode(a)));
+    }
+
     // Removes the topology as Nimbus does after a kill.
     void remove_topology() {
-        for (const auto& p : {_paths.assignment(_tid), _paths.storm(_tid), _paths.workerbeats(_tid),
-                              _paths.errors(_tid)}) {
+        for (const auto& p : {_paths.assignment(_tid), _paths.routes(_tid), _paths.storm(_tid),
+                              _paths.workerbeats(_tid), _paths.errors(_tid)}) {
             ASSERT_TRUE(common::remove_recursive(*_zk, p)) << p;
         }
     }
@@ -356,6 +369,42 @@ TEST_F(worker_process_test, removed_topology_stops_the_worker_within_two_seconds
     auto beats = _zk->exists(_paths.workerbeats(_tid));
     ASSERT_TRUE(beats);
     EXPECT_FALSE(beats->has_value());
+}
+
+TEST_F(worker_process_test, a_worker_reads_where_tasks_run_from_the_routes_alone) {
+    const node_port a{"n1", _ports[0]};
+    assign({{numbers, a}, {sink2, a}, {sink3, a}});
+    // The assignment is unreadable: a worker that read it would fail to start.
+    ASSERT_TRUE(_zk->set(_paths.assignment(_tid), "not an AssignmentRecord"));
+    worker& w = start_worker(a.node, a.port);
+    ASSERT_TRUE(wait_until([&] { return lines_of(2, w) > 0 && lines_of(3, w) > 0; }, 20s))
+        << "the worker ran nothing from its routes";
+    EXPECT_EQ(w.log_text().find("corrupt record"), std::string::npos);
+    EXPECT_EQ(w.log_text().find("has no routes record"), std::string::npos);
+
+    ASSERT_NO_FATAL_FAILURE(remove_topology());
+    EXPECT_EQ(w.process->wait(15s), 0) << "the worker did not stop when its routes went";
+}
+
+TEST_F(worker_process_test, without_routes_a_worker_reads_the_assignment) {
+    // A topology assigned by a Nimbus older than routes/ (an upgrade in progress).
+    const node_port a{"n1", _ports[0]};
+    assign({{numbers, a}, {sink2, a}, {sink3, a}}, false);
+    worker& w = start_worker(a.node, a.port);
+    ASSERT_TRUE(wait_until([&] { return lines_of(2, w) > 0 && lines_of(3, w) > 0; }, 20s))
+        << "the worker ran nothing from its assignment";
+    EXPECT_NE(w.log_text().find("has no routes record (written by an older Nimbus)"),
+              std::string::npos);
+
+    // The upgraded Nimbus writes routes beside the assignment: the worker goes on (same
+    // executors) and follows them.
+    ASSERT_NO_FATAL_FAILURE(assign({{numbers, a}, {sink2, a}, {sink3, a}}));
+    const std::size_t at = lines_of(2, w);
+    EXPECT_TRUE(wait_until([&] { return lines_of(2, w) >= at + 100; }, 10s));
+    EXPECT_FALSE(w.process->exited());
+
+    ASSERT_NO_FATAL_FAILURE(remove_topology());
+    EXPECT_EQ(w.process->wait(15s), 0);
 }
 
 TEST_F(worker_process_test, own_executors_changing_are_taken_in_place_and_others_repoint) {

@@ -202,8 +202,8 @@ class worker_sigterm_test : public ::testing::Test {
                                       thrift::to_binary(thrift::to_thrift(c.topo)));
         common::write_file_atomically(dir / common::stormdist::conf_file, thrift::to_json(stored));
 
-        for (const auto& p :
-             {_paths.storms(), _paths.assignments(), _paths.workerbeats(), _paths.errors()}) {
+        for (const auto& p : {_paths.storms(), _paths.assignments(), _paths.routes(),
+                              _paths.workerbeats(), _paths.errors()}) {
             ASSERT_TRUE(common::ensure_path(*_zk, p)) << p;
         }
         ASSERT_TRUE(_zk->create(_paths.storm(_tid), thrift::encode(base)));
@@ -218,6 +218,7 @@ class worker_sigterm_test : public ::testing::Test {
             a.node_host[np.node] = "127.0.0.1";
             a.executor_start_time_secs[executors[i]] = std::time(nullptr);
         }
+        ASSERT_TRUE(_zk->create(_paths.routes(_tid), thrift::encode(common::routes_of(a))));
         ASSERT_TRUE(_zk->create(_paths.assignment(_tid), thrift::encode(a)));
     }
 

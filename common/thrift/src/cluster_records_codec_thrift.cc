@@ -7,6 +7,9 @@
 
 #include <cstdint>
 #include <cstring>
+#include <limits>
+#include <optional>
+#include <stdexcept>
 #include <string>
 
 namespace tempest::thrift {
@@ -136,6 +139,8 @@ std::string_view record_name(record_kind k) noexcept {
             return "WorkerHeartbeatRecord";
         case record_kind::local_worker_heartbeat:
             return "LocalWorkerHeartbeatRecord";
+        case record_kind::routes:
+            return "RoutesRecord";
     }
     return "record";
 }
@@ -327,6 +332,136 @@ common::assignment from_thrift(const rec::AssignmentRecord& r) {
     return out;
 }
 
+namespace {
+
+void put_varint(std::string& out, std::uint64_t v) {
+    while (v >= 0x80) {
+        out.push_back(static_cast<char>((v & 0x7f) | 0x80));
+        v >>= 7;
+    }
+    out.push_back(static_cast<char>(v));
+}
+
+// The next varint of `in` (at most five bytes, a value below 2^32), advancing `in`; nullopt
+// for a truncated or longer one.
+std::optional<std::uint32_t> take_varint(std::string_view& in) {
+    std::uint64_t v = 0;
+    for (int i = 0; i < 5 && !in.empty(); ++i) {
+        auto byte = static_cast<std::uint8_t>(in.front());
+        in.remove_prefix(1);
+        v |= static_cast<std::uint64_t>(byte & 0x7f) << (7 * i);
+        if ((byte & 0x80) == 0) {
+            if (v > std::numeric_limits<std::uint32_t>::max()) {
+                return std::nullopt;
+            }
+            return static_cast<std::uint32_t>(v);
+        }
+    }
+    return std::nullopt;
+}
+
+}  // namespace
+
+rec::RoutesRecord to_thrift(const common::routes& r) {
+    auto refuse = [](const std::string& what) { throw std::invalid_argument("routes: " + what); };
+    rec::RoutesRecord out;
+    for (const auto& slot : r.slots) {
+        if (out.nodes.empty() || out.nodes.back() != slot.node) {
+            out.nodes.push_back(slot.node);
+        }
+    }
+    out.hosts.reserve(out.nodes.size());
+    for (const auto& node : out.nodes) {
+        auto h = r.node_host.find(node);
+        out.hosts.push_back(h != r.node_host.end() ? h->second : std::string());
+    }
+    out.slot_count = static_cast<std::int32_t>(r.slots.size());
+    out.slots.reserve(r.slots.size() * 3);
+    std::size_t node = 0;
+    for (std::size_t i = 0; i < r.slots.size(); ++i) {
+        const auto& slot = r.slots[i];
+        if ((i > 0 && !(r.slots[i - 1] < slot)) || slot.port < 0 || slot.port > 65535) {
+            refuse("slot " + slot.node + ":" + std::to_string(slot.port) +
+                   " out of order, repeated, or not a port");
+        }
+        while (out.nodes[node] != slot.node) {
+            ++node;
+        }
+        put_varint(out.slots, node);
+        put_varint(out.slots, static_cast<std::uint64_t>(slot.port));
+    }
+    out.executor_count = static_cast<std::int32_t>(r.executors.size());
+    out.executors.reserve(r.executors.size() * 3);
+    std::int64_t previous_end = 0;
+    for (const auto& [e, slot] : r.executors) {
+        if (e.task_start <= previous_end || e.task_end < e.task_start || slot >= r.slots.size()) {
+            refuse("executor [" + std::to_string(e.task_start) + "-" + std::to_string(e.task_end) +
+                   "] out of task order, overlapping, or on slot " + std::to_string(slot) + " of " +
+                   std::to_string(r.slots.size()));
+        }
+        put_varint(out.executors, static_cast<std::uint64_t>(e.task_start - previous_end - 1));
+        put_varint(out.executors, static_cast<std::uint64_t>(e.task_end - e.task_start));
+        put_varint(out.executors, slot);
+        previous_end = e.task_end;
+    }
+    return out;
+}
+
+std::optional<common::routes> from_thrift(const rec::RoutesRecord& r) {
+    // Each slot takes at least two bytes and each executor three: a count above that cannot be
+    // honest, and would otherwise size the reservations below.
+    if (r.nodes.size() != r.hosts.size() || r.slot_count < 0 ||
+        static_cast<std::size_t>(r.slot_count) > r.slots.size() / 2 || r.executor_count < 0 ||
+        static_cast<std::size_t>(r.executor_count) > r.executors.size() / 3) {
+        return std::nullopt;
+    }
+    common::routes out;
+    for (std::size_t i = 0; i < r.nodes.size(); ++i) {
+        if (i > 0 && !(r.nodes[i - 1] < r.nodes[i])) {
+            return std::nullopt;
+        }
+        if (!r.hosts[i].empty()) {
+            out.node_host.emplace_hint(out.node_host.end(), r.nodes[i], r.hosts[i]);
+        }
+    }
+    out.slots.reserve(static_cast<std::size_t>(r.slot_count));
+    std::string_view slots = r.slots;
+    for (std::int32_t i = 0; i < r.slot_count; ++i) {
+        auto node = take_varint(slots);
+        auto port = node ? take_varint(slots) : std::nullopt;
+        if (!port || *node >= r.nodes.size() || *port > 65535) {
+            return std::nullopt;
+        }
+        out.slots.push_back({r.nodes[*node], static_cast<int>(*port)});
+        if (out.slots.size() > 1 && !(out.slots[out.slots.size() - 2] < out.slots.back())) {
+            return std::nullopt;  // executors_of() searches them: sorted, distinct
+        }
+    }
+    out.executors.reserve(static_cast<std::size_t>(r.executor_count));
+    std::string_view in = r.executors;
+    std::int64_t previous_end = 0;
+    constexpr std::int64_t max_task = std::numeric_limits<std::int32_t>::max();
+    for (std::int32_t i = 0; i < r.executor_count; ++i) {
+        auto gap = take_varint(in);
+        auto width = gap ? take_varint(in) : std::nullopt;
+        auto slot = width ? take_varint(in) : std::nullopt;
+        if (!slot || *slot >= out.slots.size()) {
+            return std::nullopt;
+        }
+        std::int64_t start = previous_end + 1 + *gap;
+        std::int64_t end = start + *width;
+        if (end > max_task) {
+            return std::nullopt;
+        }
+        out.executors.push_back({{static_cast<int>(start), static_cast<int>(end)}, *slot});
+        previous_end = end;
+    }
+    if (!slots.empty() || !in.empty()) {
+        return std::nullopt;
+    }
+    return out;
+}
+
 rec::SupervisorRecord to_thrift(const common::supervisor_record& r) {
     rec::SupervisorRecord out;
     out.supervisor_id = r.supervisor_id;
@@ -454,6 +589,9 @@ std::string encode(const common::storm_base& r) {
 std::string encode(const common::assignment& r) {
     return to_binary(to_thrift(r));
 }
+std::string encode(const common::routes& r) {
+    return to_binary(to_thrift(r));
+}
 std::string encode(const common::supervisor_record& r) {
     return to_binary(to_thrift(r));
 }
@@ -476,6 +614,11 @@ common::result<common::assignment> decode_assignment(std::string_view bytes) {
     return decode<rec::AssignmentRecord>(
         bytes, record_kind::assignment,
         [](const rec::AssignmentRecord& r) { return std::optional(from_thrift(r)); });
+}
+
+common::result<common::routes> decode_routes(std::string_view bytes) {
+    return decode<rec::RoutesRecord>(bytes, record_kind::routes,
+                                     [](const rec::RoutesRecord& r) { return from_thrift(r); });
 }
 
 common::result<common::supervisor_record> decode_supervisor_record(std::string_view bytes) {

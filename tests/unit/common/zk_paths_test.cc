@@ -15,6 +15,7 @@ TEST(zk_paths_test, paths_follow_the_design_layout) {
     zk_paths p("/tempest");
     EXPECT_EQ(p.storm("wc-1-1700000000"), "/tempest/storms/wc-1-1700000000");
     EXPECT_EQ(p.assignment("wc-1"), "/tempest/assignments/wc-1");
+    EXPECT_EQ(p.routes("wc-1"), "/tempest/routes/wc-1");
     EXPECT_EQ(p.supervisor("sup-a"), "/tempest/supervisors/sup-a");
     EXPECT_EQ(p.workerbeats("wc-1"), "/tempest/workerbeats/wc-1");
     EXPECT_EQ(p.workerbeat("wc-1", "node1", 6700), "/tempest/workerbeats/wc-1/node1-6700");
@@ -45,7 +46,7 @@ TEST(zk_paths_test, top_level_directories_can_be_created_in_order) {
         ASSERT_TRUE(is_valid_path(dir)) << dir;
         ASSERT_TRUE(ensure_path(s, dir)) << dir;
     }
-    EXPECT_EQ(s.children("/x/tempest")->size(), 7u);
+    EXPECT_EQ(s.children("/x/tempest")->size(), 8u);
 }
 
 }  // namespace

@@ -124,6 +124,17 @@ class nimbus_handler_test : public ::testing::Test {
             .value();
     }
 
+    // routes/<id> as stored, and as they must be: the routes of the stored assignment.
+    common::routes stored_routes(const std::string& id) {
+        auto data = _state->get(_paths.routes(id));
+        EXPECT_TRUE(data) << _paths.routes(id);
+        return data ? th::decode_routes(data->data).value() : common::routes{};
+    }
+    common::routes expected_routes(const std::string& id) {
+        return common::routes_of(
+            th::decode_assignment(_state->get(_paths.assignment(id))->data).value());
+    }
+
     void add_supervisor(const std::string& id, std::vector<int> ports) {
         rec::SupervisorRecord s;
         s.supervisor_id = id;
@@ -176,6 +187,7 @@ class nimbus_handler_test : public ::testing::Test {
     void expect_nothing_stored() {
         EXPECT_TRUE(children(_paths.storms()).empty());
         EXPECT_TRUE(children(_paths.assignments()).empty());
+        EXPECT_TRUE(children(_paths.routes()).empty());
         EXPECT_TRUE(fs::is_empty(_handler->stormdist_dir()));
     }
 
@@ -286,6 +298,45 @@ TEST_F(nimbus_handler_test, submit_spreads_executors_over_live_supervisors) {
     EXPECT_TRUE(cluster.nimbuses[0].isLeader);
 }
 
+TEST_F(nimbus_handler_test, routes_beside_each_assignment_follow_it_and_are_restored) {
+    add_supervisor("sup-a", {6700, 6701});
+    add_supervisor("sup-b", {6700});
+    submit("wc");
+    const auto id = only_id();
+    common::routes r = stored_routes(id);
+    EXPECT_EQ(r, expected_routes(id));
+    EXPECT_EQ(r.executors.size(), 6U);
+    EXPECT_EQ(r.slots.size(), 2U);  // topology.workers 2
+    EXPECT_EQ(r.node_host.size(), 2U);
+
+    // A move rewrites both.
+    ASSERT_TRUE(_state->remove(_paths.supervisor("sup-b")));
+    EXPECT_EQ(_handler->monitor_once(), 1);
+    EXPECT_EQ(stored_routes(id), expected_routes(id));
+    EXPECT_EQ(stored_routes(id).node_host.size(), 1U);
+
+    // An unchanged assignment is not written again, nor are its routes.
+    const auto version = _state->get(_paths.routes(id))->stat.version;
+    EXPECT_EQ(_handler->monitor_once(), 0);
+    EXPECT_EQ(_state->get(_paths.routes(id))->stat.version, version);
+
+    // Routes missing (an older Nimbus wrote the assignment), unreadable, or of another layout (a
+    // Nimbus stopped between the two writes) are written again; the assignment is not.
+    const auto assigned = assignment_version(id);
+    ASSERT_TRUE(_state->remove(_paths.routes(id)));
+    EXPECT_EQ(_handler->monitor_once(), 0);
+    EXPECT_EQ(stored_routes(id), expected_routes(id));
+    ASSERT_TRUE(_state->set(_paths.routes(id), "garbage"));
+    EXPECT_EQ(_handler->monitor_once(), 0);
+    EXPECT_EQ(stored_routes(id), expected_routes(id));
+    common::routes other = expected_routes(id);
+    other.executors.pop_back();
+    ASSERT_TRUE(_state->set(_paths.routes(id), th::encode(other)));
+    EXPECT_EQ(_handler->monitor_once(), 0);
+    EXPECT_EQ(stored_routes(id), expected_routes(id));
+    EXPECT_EQ(assignment_version(id), assigned);
+}
+
 TEST_F(nimbus_handler_test, duplicate_name_is_already_alive) {
     submit("wc");
     expect_throw_with<th::AlreadyAliveException>([&] { submit("wc"); },
@@ -387,6 +438,7 @@ TEST_F(nimbus_handler_test, kill_with_wait_deactivates_then_removes_everything) 
         _handler->run_due_actions(std::chrono::steady_clock::now() + std::chrono::seconds(31)), 1);
     EXPECT_TRUE(children(_paths.storms()).empty());
     EXPECT_TRUE(children(_paths.assignments()).empty());
+    EXPECT_TRUE(children(_paths.routes()).empty());
     EXPECT_FALSE(_state->exists(_paths.workerbeats(id))->has_value());
     EXPECT_FALSE(_state->exists(_paths.errors(id))->has_value());
     EXPECT_FALSE(fs::exists(_handler->stormdist_dir() / id));

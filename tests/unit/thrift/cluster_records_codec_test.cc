@@ -9,6 +9,9 @@
 
 #include <gtest/gtest.h>
 
+#include <iostream>
+#include <stdexcept>
+
 namespace tempest::thrift {
 namespace {
 
@@ -209,6 +212,129 @@ TEST(cluster_records_codec_test, unknown_status_is_invalid_data) {
     // prev_status (field 7, ACTIVE in the sample) is checked too.
     EXPECT_FALSE(decode_storm_base(with_i32_field(base, 7, records::TopologyStatus::ACTIVE, 0)));
     EXPECT_TRUE(decode_storm_base(to_binary(base)));
+}
+
+// An assignment of `executors` single-task executors dealt round-robin over `workers` slots of
+// ten nodes, as Nimbus writes them (36-character node ids, a start time each).
+common::assignment dealt(int executors, int workers) {
+    common::assignment a;
+    a.code_dir = "/var/tempest/nimbus/stormdist/wc-1-1800000000";
+    for (int e = 1; e <= executors; ++e) {
+        const int w = (e - 1) % workers;
+        std::string node = "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f" + std::to_string(w % 10);
+        a.node_host[node] = "host-" + std::to_string(w % 10) + ".example";
+        a.executor_node_port[{e, e}] = {node, 6700 + w / 10};
+        a.executor_start_time_secs[{e, e}] = 1'800'000'000;
+    }
+    return a;
+}
+
+TEST(cluster_records_codec_test, routes_round_trip_in_a_few_bytes_per_executor) {
+    const common::assignment a = dealt(2100, 100);
+    const common::routes r = common::routes_of(a);
+    const std::string bytes = encode(r);
+    auto back = decode_routes(bytes);
+    ASSERT_TRUE(back) << back.error().message();
+    EXPECT_EQ(*back, r);
+    // What a worker reads against what it read before: 2,100 executors on 100 workers.
+    const std::size_t whole = encode(a).size();
+    EXPECT_LT(bytes.size() * 20, whole)
+        << bytes.size() << " bytes of routes, " << whole << " of the assignment";
+    EXPECT_LT(bytes.size(), 2100U * 4 + 100U * 60);
+    std::cout << "2100 executors on 100 workers: routes " << bytes.size() << " bytes, assignment "
+              << whole << " bytes\n";
+
+    // Executors with gaps between their tasks and several tasks each keep them.
+    common::routes sparse;
+    sparse.slots = {{"a", 1}, {"b", 2}};
+    sparse.node_host = {{"a", "h"}};
+    sparse.executors = {{{3, 5}, 1}, {{200, 200}, 0}, {{70'000, 2'000'000'000}, 1}};
+    auto sparse_back = decode_routes(encode(sparse));
+    ASSERT_TRUE(sparse_back) << sparse_back.error().message();
+    EXPECT_EQ(*sparse_back, sparse);
+    EXPECT_TRUE(decode_routes(encode(common::routes{})));
+}
+
+TEST(cluster_records_codec_test, routes_that_are_not_a_layout_are_refused_both_ways) {
+    common::routes r;
+    r.slots = {{"a", 1}, {"b", 2}};
+    r.node_host = {{"a", "host-a"}};
+    r.executors = {{{1, 2}, 0}, {{3, 3}, 1}};
+    ASSERT_TRUE(decode_routes(encode(r)));
+
+    auto refused = [](const common::routes& bad) {
+        EXPECT_THROW((void)encode(bad), std::invalid_argument);
+    };
+    auto port_past = r;
+    port_past.slots[1].port = 70'000;
+    refused(port_past);
+    auto overlapping = r;
+    overlapping.executors[1].executor = {2, 3};
+    refused(overlapping);
+    auto unordered = r;
+    std::swap(unordered.executors[0], unordered.executors[1]);
+    refused(unordered);
+    auto past_slots = r;
+    past_slots.executors[1].slot = 2;
+    refused(past_slots);
+    auto task_zero = r;
+    task_zero.executors[0].executor = {0, 2};
+    refused(task_zero);
+    auto unsorted_slots = r;
+    std::swap(unsorted_slots.slots[0], unsorted_slots.slots[1]);
+    refused(unsorted_slots);
+
+    // The same faults in bytes: each decodes to invalid_data naming the record.
+    auto invalid = [](const records::RoutesRecord& wire) {
+        auto d = decode_routes(to_binary(wire));
+        ASSERT_FALSE(d);
+        EXPECT_EQ(codec_cause(d.error()), codec_errc::invalid_data);
+        EXPECT_NE(d.error().message().find("malformed RoutesRecord"), std::string::npos)
+            << d.error().message();
+    };
+    const records::RoutesRecord good = to_thrift(r);
+    auto bad_slot = good;
+    bad_slot.executors.back() = '\x02';  // the last executor on slot 2 of 2
+    invalid(bad_slot);
+    auto more_counted = good;
+    more_counted.executor_count = 3;
+    invalid(more_counted);
+    auto huge_count = good;
+    huge_count.executor_count = 1'000'000'000;  // must not size anything
+    invalid(huge_count);
+    auto negative = good;
+    negative.executor_count = -1;
+    invalid(negative);
+    auto fewer_counted = good;  // bytes left over
+    fewer_counted.executor_count = 1;
+    invalid(fewer_counted);
+    auto truncated_varint = good;
+    truncated_varint.executors = std::string("\x00\x00\x80", 3);  // the slot's varint goes on
+    truncated_varint.executor_count = 1;
+    invalid(truncated_varint);
+    auto past_int32 = good;  // task_end = 1 + 2^31 - 1 + ... > INT32_MAX
+    past_int32.executors = std::string("\x00\xff\xff\xff\xff\x07\x00", 7);
+    past_int32.executor_count = 1;
+    invalid(past_int32);
+    ASSERT_EQ(good.slots, std::string("\x00\x01\x01\x02", 4));  // a:1, b:2
+    auto duplicate_slots = good;
+    duplicate_slots.slots = std::string("\x00\x01\x00\x01", 4);
+    invalid(duplicate_slots);
+    auto unknown_node = good;
+    unknown_node.slots = std::string("\x00\x01\x02\x02", 4);
+    invalid(unknown_node);
+    auto not_a_port = good;
+    not_a_port.slots = std::string("\x00\x01\x01\x80\x80\x04", 6);  // port 65536
+    invalid(not_a_port);
+    auto hosts_short = good;
+    hosts_short.hosts.pop_back();
+    invalid(hosts_short);
+    auto unsorted_nodes = good;
+    std::swap(unsorted_nodes.nodes[0], unsorted_nodes.nodes[1]);
+    invalid(unsorted_nodes);
+    auto huge_slots = good;
+    huge_slots.slot_count = 1'000'000'000;
+    invalid(huge_slots);
 }
 
 TEST(cluster_records_codec_test, executor_stats_convert_both_ways) {

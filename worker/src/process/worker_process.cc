@@ -50,9 +50,9 @@ std::int64_t unix_ms() {
 
 using executor_set = std::set<common::executor_info>;
 
-// The executors `a` gives the slot (node, port).
-executor_set executors_here(const common::assignment& a, const worker_identity& id) {
-    auto v = common::executors_of(a, id.supervisor_id, id.port);
+// The executors `r` gives the slot (node, port).
+executor_set executors_here(const common::routes& r, const worker_identity& id) {
+    auto v = common::executors_of(r, id.supervisor_id, id.port);
     return {v.begin(), v.end()};
 }
 
@@ -115,16 +115,21 @@ struct worker_process::impl {
     }
 
     // Where every task runs.
-    std::vector<task_endpoint> endpoints(const common::assignment& a) const {
+    std::vector<task_endpoint> endpoints(const common::routes& r) const {
         std::vector<task_endpoint> where(
             static_cast<std::size_t>(runtime ? runtime->plan().num_tasks() : 0) + 1);
-        for (const auto& [e, np] : a.executor_node_port) {
-            auto host = a.node_host.find(np.node);
-            if (host == a.node_host.end()) {
+        std::vector<const std::string*> slot_host(r.slots.size(), nullptr);
+        for (std::size_t i = 0; i < r.slots.size(); ++i) {
+            auto host = r.node_host.find(r.slots[i].node);
+            slot_host[i] = host != r.node_host.end() ? &host->second : nullptr;
+        }
+        for (const auto& [e, slot] : r.executors) {
+            if (slot_host[slot] == nullptr) {
                 continue;
             }
+            const auto port = static_cast<std::uint16_t>(r.slots[slot].port);
             for (int t = e.task_start; t <= e.task_end && t < static_cast<int>(where.size()); ++t) {
-                where[t] = {host->second, static_cast<std::uint16_t>(np.port)};
+                where[t] = {*slot_host[slot], port};
             }
         }
         return where;
@@ -132,8 +137,11 @@ struct worker_process::impl {
 
     // The topology's records as last read: polled every tick, their data read again only when
     // the node's version changed (versioned_node.h), so an idle worker costs ZooKeeper one stat
-    // per record per tick rather than the whole assignment.
+    // per record per tick. Where the executors run comes from routes/<id>, a few bytes per
+    // executor (docs/ARCHITECTURE.md, "What a worker reads"); assignments/<id> is read only
+    // where Nimbus wrote no routes (a Nimbus older than them).
     common::versioned_node storm_node{"/"};
+    common::versioned_node routes_node{"/"};
     common::versioned_node assignment_node{"/"};
 
     // Brings `node` up to date: the decoded record when it changed since the last call (or is
@@ -161,6 +169,29 @@ struct worker_process::impl {
         return std::optional<record>(std::move(*r));
     }
 
+    // Where the executors run, from routes/<id> or, where there is no such node, from
+    // assignments/<id>: as refresh() (nullopt inside when unchanged since the last call; an
+    // empty outer optional when neither node exists: the topology is gone).
+    std::optional<std::optional<common::routes>> refresh_routes() {
+        if (auto r = refresh(routes_node, th::decode_routes)) {
+            return r;
+        }
+        auto a = refresh(assignment_node, th::decode_assignment);
+        if (!a) {
+            return std::nullopt;
+        }
+        if (!*a) {
+            return std::optional<common::routes>();
+        }
+        if (!read_assignment_logged) {
+            read_assignment_logged = true;
+            log().info("{} has no routes record (written by an older Nimbus); reading {}",
+                       paths.routes(id.topology_id), assignment_node.path());
+        }
+        return std::optional(common::routes_of(**a));
+    }
+    bool read_assignment_logged = false;
+
     void write_heartbeats();
     // Hands the errors reported since the last call to the error writer.
     void report_errors();
@@ -173,7 +204,7 @@ struct worker_process::impl {
     // with the reason logged, when the worker must exit so that its supervisor starts a fresh
     // one: no executors left here, a layout that does not have them, a component that cannot
     // be built.
-    bool change_executors(const common::assignment& a);
+    bool change_executors(const common::routes& r);
 };
 
 std::shared_ptr<const topology_plan> worker_process::impl::plan_for(
@@ -200,7 +231,7 @@ std::shared_ptr<const topology_plan> worker_process::impl::plan_for(
                                                  std::move(layout.conf), std::move(tasks));
 }
 
-bool worker_process::impl::change_executors(const common::assignment& a) {
+bool worker_process::impl::change_executors(const common::routes& a) {
     const executor_set next = executors_here(a, id);
     if (next.empty()) {
         log().info("the assignment of {} gives slot {}:{} no executors any more; stopping",
@@ -273,9 +304,10 @@ bool worker_process::start() {
         w.heartbeat_file.string(), zk->options().servers);
 
     w.storm_node = common::versioned_node(w.paths.storm(w.id.topology_id));
+    w.routes_node = common::versioned_node(w.paths.routes(w.id.topology_id));
     w.assignment_node = common::versioned_node(w.paths.assignment(w.id.topology_id));
     auto base_read = w.refresh(w.storm_node, th::decode_storm_base);
-    auto assignment_read = w.refresh(w.assignment_node, th::decode_assignment);
+    auto assignment_read = w.refresh_routes();
     if (!base_read || !assignment_read) {
         log().warn("topology {} is gone; nothing to run", w.id.topology_id);
         return false;
@@ -283,7 +315,7 @@ bool worker_process::start() {
     // The first refresh of a node always reads it.
     w.base = std::move(**base_read);
     const common::storm_base& base = w.base;
-    const common::assignment assignment = std::move(**assignment_read);
+    const common::routes assignment = std::move(**assignment_read);
     w.mine = executors_here(assignment, w.id);
     if (w.mine.empty()) {
         log().warn("the assignment of {} gives slot {}:{} no executors; nothing to run",
@@ -429,14 +461,14 @@ bool worker_process::tick() {
         return false;
     }
     try {
-        auto assignment = w.refresh(w.assignment_node, th::decode_assignment);
+        auto assignment = w.refresh_routes();
         if (!assignment) {
             log().info("topology {} was removed; stopping", w.id.topology_id);
             return false;
         }
-        std::optional<common::assignment> reassigned;
+        std::optional<common::routes> reassigned;
         if (*assignment) {
-            const common::assignment& a = **assignment;
+            const common::routes& a = **assignment;
             if (executors_here(a, w.id) != w.mine) {
                 reassigned = a;  // taken below, with the topology record it was made from
             } else {

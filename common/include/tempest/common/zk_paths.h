@@ -3,6 +3,8 @@
 //
 //   <root>/storms/<topology-id>                    topology record (name, status, owner, launch)
 //   <root>/assignments/<topology-id>               executor -> node+port, node -> host, starts
+//   <root>/routes/<topology-id>                    executor -> slot, compact: what workers read
+//                                                  (Tempest's addition to DESIGN.md's layout)
 //   <root>/supervisors/<supervisor-id>             supervisor info (ephemeral)
 //   <root>/workerbeats/<topology-id>/<node>-<port> worker heartbeat and stats
 //   <root>/errors/<topology-id>/<component>        errors reported by a component
@@ -10,7 +12,7 @@
 //   <root>/leader                                  leader election: ephemeral sequential
 //                                                  children, the lowest one leads
 //
-// Only Nimbus writes storms/ and assignments/. Plain value type; thread-safe to share.
+// Only Nimbus writes storms/, assignments/ and routes/. Plain value type; thread-safe to share.
 #pragma once
 
 #include <string>
@@ -31,6 +33,8 @@ class zk_paths {
     std::string storm(std::string_view topology_id) const;
     std::string assignments() const;
     std::string assignment(std::string_view topology_id) const;
+    std::string routes() const;
+    std::string routes(std::string_view topology_id) const;
     std::string supervisors() const;
     std::string supervisor(std::string_view supervisor_id) const;
     std::string workerbeats() const;

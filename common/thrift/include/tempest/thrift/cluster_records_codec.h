@@ -30,6 +30,7 @@ enum class record_kind : int {
     supervisor,              // SupervisorRecord
     worker_heartbeat,        // WorkerHeartbeatRecord
     local_worker_heartbeat,  // LocalWorkerHeartbeatRecord
+    routes,                  // RoutesRecord
 };
 
 // The Thrift name of the record ("AssignmentRecord").
@@ -47,6 +48,9 @@ codec_errc codec_cause(std::error_code ec) noexcept;
 // Encodings (never fail).
 std::string encode(const common::storm_base& r);
 std::string encode(const common::assignment& r);
+// Requires r's executors sorted with disjoint ranges of positive task ids and each slot index
+// below r.slots.size() (as routes_of() makes them); throws std::invalid_argument otherwise.
+std::string encode(const common::routes& r);
 std::string encode(const common::supervisor_record& r);
 std::string encode(const common::worker_heartbeat& r);
 std::string encode(const common::local_worker_heartbeat& r);
@@ -55,6 +59,9 @@ std::string encode(const common::local_worker_heartbeat& r);
 // outside topology_status is codec_errc::invalid_data.
 [[nodiscard]] common::result<common::storm_base> decode_storm_base(std::string_view bytes);
 [[nodiscard]] common::result<common::assignment> decode_assignment(std::string_view bytes);
+// Also invalid_data: executors out of task order or overlapping, a slot index past the slots,
+// an executor count other than the executors' bytes hold, a task id past INT32_MAX.
+[[nodiscard]] common::result<common::routes> decode_routes(std::string_view bytes);
 [[nodiscard]] common::result<common::supervisor_record> decode_supervisor_record(
     std::string_view bytes);
 [[nodiscard]] common::result<common::worker_heartbeat> decode_worker_heartbeat(

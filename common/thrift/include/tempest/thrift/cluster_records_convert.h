@@ -26,6 +26,8 @@ common::executor_stats from_thrift(const ExecutorStats& s);
 
 records::StormBaseRecord to_thrift(const common::storm_base& r);
 records::AssignmentRecord to_thrift(const common::assignment& r);
+// Throws std::invalid_argument for executors encode(const routes&) refuses.
+records::RoutesRecord to_thrift(const common::routes& r);
 records::SupervisorRecord to_thrift(const common::supervisor_record& r);
 records::WorkerHeartbeatRecord to_thrift(const common::worker_heartbeat& r);
 records::LocalWorkerHeartbeatRecord to_thrift(const common::local_worker_heartbeat& r);
@@ -33,6 +35,8 @@ records::LocalWorkerHeartbeatRecord to_thrift(const common::local_worker_heartbe
 // Errors: codec_errc::invalid_data for a status outside topology_status.
 [[nodiscard]] common::result<common::storm_base> from_thrift(const records::StormBaseRecord& r);
 common::assignment from_thrift(const records::AssignmentRecord& r);
+// nullopt for executors decode_routes() refuses.
+std::optional<common::routes> from_thrift(const records::RoutesRecord& r);
 common::supervisor_record from_thrift(const records::SupervisorRecord& r);
 // nullopt when an executor's stats record is malformed.
 std::optional<common::worker_heartbeat> from_thrift(const records::WorkerHeartbeatRecord& r);
