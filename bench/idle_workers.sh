@@ -31,6 +31,7 @@
 # from /proc/<pid>/smaps), HEARTBEAT_FREQ (task.heartbeat.frequency.secs, the period of the
 # workers' ZooKeeper heartbeats; default the cluster's, 3 s), WORKER_ENV (VAR=value pairs given
 # to the supervisor and so to the workers, e.g. MALLOC_ARENA_MAX=2).
+# CHANGE_TEST=1 (what one assignment change costs ZooKeeper: see the block near the end).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -287,6 +288,36 @@ fi
 if [[ ${STRACE:-0} == 1 ]] && command -v strace >/dev/null; then
     echo "  system calls of worker $w0 in $secs s:"
     timeout -s INT "$secs" strace -f -c -p "$w0" 2>&1 | grep -v '^strace: Process' | sed -n '1,14p' | sed 's/^/    /' || true
+fi
+
+# With CHANGE_TEST=1: what one assignment change costs ZooKeeper. Prints the sizes of the
+# topology's assignment and routes nodes, rebalances its count bolt by one executor less (`-w 0
+# -e count=N-1`: a few workers take the change in place, every worker sees the new layout), and
+# reports the bytes ZooKeeper sent its clients over the CHANGE_SECS (default 10) seconds from the
+# rebalance, and the same less the idle rate measured above.
+if [[ ${CHANGE_TEST:-0} == 1 ]]; then
+    tid=$(ls "$dir"/local/supervisor/stormdist 2>/dev/null | head -n 1)
+    if [[ -x $zkcli && -n $tid ]]; then
+        for node in assignments routes; do
+            echo "  $node/$tid: $("$zkcli" -server "127.0.0.1:$zk_port" stat "$zk_root/$node/$tid" 2>/dev/null |
+                sed -n 's/^dataLength = //p') bytes"
+        done
+    fi
+    count_executors=${per_component:-$parallelism}
+    change_secs=${CHANGE_SECS:-10}
+    zk_conn_bytes >"$dir/zk-bytes-2"
+    "$tempest" rebalance --config "$conf" -w 0 -e "count=$((count_executors - 1))" "$name" >/dev/null
+    sleep "$change_secs"
+    zk_conn_bytes >"$dir/zk-bytes-3"
+    awk -v secs="$change_secs" -v idle_secs="$secs" '
+        FILENAME == ARGV[1] { rx0[$1] = $2; tx0[$1] = $3; next }
+        FILENAME == ARGV[2] { if ($1 in rx0) { idle += $3 - tx0[$1] }; next }
+        FILENAME == ARGV[3] { tx2[$1] = $3; next }
+        ($1 in tx2) { n++; sent += $3 - tx2[$1] }
+        END { printf "  after a rebalance of count to one executor less: zookeeper sent %.1f KB over %d s to %d connections (%.1f KB above its idle rate)\n", sent / 1000, secs, n, (sent - idle / idle_secs * secs) / 1000 }
+    ' "$dir/zk-bytes-0" "$dir/zk-bytes-1" "$dir/zk-bytes-2" "$dir/zk-bytes-3"
+    workers_after=$(worker_pids | wc -l)
+    echo "  workers running $change_secs s after the rebalance: $workers_after"
 fi
 
 if [[ ${STOP_TEST:-1} == 0 ]]; then

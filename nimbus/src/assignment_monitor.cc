@@ -184,6 +184,7 @@ int assignment_monitor::reschedule(const std::string* rebalanced) {
         }
     }
     _worker_beats.sweep();
+    remove_orphans(storms);
     auto result = schedule(requests, supervisors, existing, _clocks.unix_secs());
     int written = 0;
     for (const auto& [id, a] : result) {
@@ -209,6 +210,29 @@ int assignment_monitor::reschedule(const std::string* rebalanced) {
         ++written;
     }
     return written;
+}
+
+void assignment_monitor::remove_orphans(const std::map<std::string, storm_base>& storms) {
+    const auto& paths = _store.paths();
+    for (const auto& dir : {paths.assignments(), paths.routes()}) {
+        auto ids = _state.children(dir);
+        if (!ids) {
+            continue;  // a missing folder holds nothing; a failure is retried next round
+        }
+        for (const auto& id : *ids) {
+            if (storms.contains(id)) {
+                continue;
+            }
+            // Left by a kill whose removal failed part way (ZooKeeper unreachable for a moment)
+            // or by a Nimbus stopped in the middle of one: supervisors would run its workers.
+            const auto path = dir + "/" + id;
+            if (auto r = common::remove_recursive(_state, path); r) {
+                log().info("removed {}: its topology is gone", path);
+            } else {
+                log().warn("removing {} (its topology is gone): {}", path, r.error().message());
+            }
+        }
+    }
 }
 
 void assignment_monitor::write_routes(const std::string& id, const common::assignment& record,

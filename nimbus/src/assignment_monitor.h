@@ -33,6 +33,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <set>
 #include <string>
 #include <vector>
@@ -55,7 +56,9 @@ class assignment_monitor {
 
     // Reschedules every topology in storms/ against the live supervisors and executors and
     // writes the assignments that changed (or were missing), each after its routes; routes
-    // missing or differing beside an unchanged assignment are written again. `rebalanced` names a
+    // missing or differing beside an unchanged assignment are written again, and assignments and
+    // routes of topologies without a storms/ record (a kill's removal that failed part way) are
+    // removed, as Storm's Nimbus cleans up. `rebalanced` names a
     // topology to bring to its even layout with the fewest moves (topology_request::rebalance);
     // every other one only has its orphans placed. Returns how many were written. Throws
     // std::runtime_error when the cluster state fails.
@@ -69,6 +72,8 @@ class assignment_monitor {
                                      const std::set<std::string>& offered);
 
   private:
+    // Removes the assignments and routes of topologies that have no storms/ record.
+    void remove_orphans(const std::map<std::string, storm_base>& storms);
     // Writes routes/<id> for `record`; with `only_if_stale`, only when the node is missing or
     // holds other routes. Throws std::runtime_error when the cluster state fails.
     void write_routes(const std::string& id, const common::assignment& record, bool only_if_stale);

@@ -337,6 +337,24 @@ TEST_F(nimbus_handler_test, routes_beside_each_assignment_follow_it_and_are_rest
     EXPECT_EQ(assignment_version(id), assigned);
 }
 
+TEST_F(nimbus_handler_test, assignments_and_routes_of_a_gone_topology_are_removed) {
+    add_supervisor("sup-a", {6700, 6701});
+    submit("wc");
+    submit("other");
+    std::string gone, kept;
+    for (const auto& id : children(_paths.storms())) {
+        (storm(id).name == "wc" ? gone : kept) = id;
+    }
+    // A kill whose removal stopped after the topology record (ZooKeeper lost for a moment): the
+    // supervisors would go on running its workers.
+    ASSERT_TRUE(_state->remove(_paths.storm(gone)));
+    ASSERT_TRUE(_state->exists(_paths.assignment(gone))->has_value());
+    _handler->monitor_once();
+    EXPECT_EQ(children(_paths.assignments()), std::vector<std::string>{kept});
+    EXPECT_EQ(children(_paths.routes()), std::vector<std::string>{kept});
+    EXPECT_EQ(stored_routes(kept), expected_routes(kept));
+}
+
 TEST_F(nimbus_handler_test, duplicate_name_is_already_alive) {
     submit("wc");
     expect_throw_with<th::AlreadyAliveException>([&] { submit("wc"); },
