@@ -241,6 +241,21 @@ awk -v secs="$secs" '
     ($1 in rx) { n++; drx += $2 - rx[$1]; dtx += $3 - tx[$1] }
     END { printf "  zookeeper traffic over %d client connections: %.1f KB/s received, %.1f KB/s sent\n", n, drx / secs / 1000, dtx / secs / 1000 }
 ' "$dir/zk-bytes-0" "$dir/zk-bytes-1"
+# Who ZooKeeper sends the most to: the three connections with the most bytes, by process.
+awk -v secs="$secs" '
+    FNR == NR { tx[$1] = $3; next }
+    ($1 in tx) { print $3 - tx[$1], $1 }
+' "$dir/zk-bytes-0" "$dir/zk-bytes-1" | sort -rn | head -n 3 | while read -r sent peer; do
+    port=${peer##*:}
+    who=$(ss -tnpH state established "( sport = :$port )" 2>/dev/null |
+        sed -n 's/.*users:(("\([^"]*\)",pid=\([0-9]*\).*/\1 \2/p' | head -n 1)
+    pid=${who##* }
+    role=
+    if [[ -n $pid ]]; then
+        role=$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | awk '{ print $2 }')
+    fi
+    echo "    to ${role:-?} (pid ${pid:-?}): $(echo "scale=1; $sent / $secs / 1000" | bc) KB/s"
+done
 echo "  threads of worker $w0 by name: $(cat /proc/"$w0"/task/*/comm 2>/dev/null | sed 's/:[0-9]*$//' |
     sort | uniq -c | sort -rn | awk '{ printf "%s%s %d", (NR > 1 ? ", " : ""), $2, $1 }')"
 echo "  threads of worker $w0 that used CPU (ticks of 1/$hz s):"

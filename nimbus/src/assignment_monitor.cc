@@ -105,12 +105,13 @@ std::set<worker_slot> assignment_monitor::dead_slots(const std::string& id, cons
         }
         auto path = _store.paths().workerbeat(id, slot.node, slot.port);
         std::optional<heartbeat_tracker::clock::duration> unchanged;
-        if (auto data = _state.get(path); data) {
+        // The stat, not the data: whether the worker rewrote it is all that counts here.
+        if (auto stat = _state.exists(path); !stat) {
+            throw_state_error("reading " + path, stat.error());
+        } else if (*stat) {
             unchanged =
                 _worker_beats.observe(id + "/" + slot.node + "-" + std::to_string(slot.port),
-                                      heartbeat_tracker::of(*data), now);
-        } else if (data.error() != common::errc::no_node) {
-            throw_state_error("reading " + path, data.error());
+                                      heartbeat_tracker::of(**stat), now);
         }
         if (unchanged && *unchanged < _timeouts.task_timeout) {
             continue;

@@ -6,9 +6,8 @@
 
 namespace tempest::nimbus {
 
-heartbeat_tracker::fingerprint heartbeat_tracker::of(const common::node_data& node) {
-    return {node.stat.ctime_ms, node.stat.version, std::hash<std::string_view>{}(node.data),
-            node.data.size()};
+heartbeat_tracker::fingerprint heartbeat_tracker::of(const common::node_stat& stat) {
+    return {stat.ctime_ms, stat.version, stat.mtime_ms, stat.data_length};
 }
 
 heartbeat_tracker::clock::duration heartbeat_tracker::observe(const std::string& key,

@@ -34,7 +34,15 @@ TEST(heartbeat_tracker_test, any_new_write_restarts_the_count) {
     EXPECT_EQ(t.observe("k", heartbeat_tracker::of(node("a", 1)), t0), 0s);
     // Same bytes, new version: the writer rewrote it (a frozen clock on its host).
     EXPECT_EQ(t.observe("k", heartbeat_tracker::of(node("a", 2)), t0 + 20s), 0s);
-    EXPECT_EQ(t.observe("k", heartbeat_tracker::of(node("b", 2)), t0 + 30s), 0s);
+    EXPECT_EQ(t.observe("k", heartbeat_tracker::of(node("b", 3)), t0 + 30s), 0s);
+    // The stat is what counts (Nimbus reads no heartbeat's data): other bytes under the same
+    // stat read as the same write, and the stat of a node_data as the node_stat's.
+    EXPECT_EQ(t.observe("k", heartbeat_tracker::of(node("c", 3)), t0 + 35s), 5s);
+    EXPECT_EQ(t.observe("k", heartbeat_tracker::of(node("c", 3).stat), t0 + 36s), 6s);
+    common::node_data rewritten = node("c", 3);
+    rewritten.stat.mtime_ms = 7;
+    EXPECT_EQ(t.observe("k", heartbeat_tracker::of(rewritten), t0 + 37s), 0s);
+    EXPECT_EQ(t.observe("k", heartbeat_tracker::of(node("b", 3)), t0 + 38s), 0s);
     // Re-created: version back to 0 with a new ctime.
     EXPECT_EQ(t.observe("k", heartbeat_tracker::of(node("b", 0, 2)), t0 + 40s), 0s);
     EXPECT_EQ(t.observe("k", heartbeat_tracker::of(node("b", 0, 2)), t0 + 45s), 5s);

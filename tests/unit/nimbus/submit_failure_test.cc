@@ -62,6 +62,7 @@ class submit_failure_test : public nimbus_part_test {
         SCOPED_TRACE(what);
         EXPECT_EQ(children(paths.storms()), std::vector<std::string>{other_id});
         EXPECT_EQ(children(paths.assignments()), std::vector<std::string>{other_id});
+        EXPECT_EQ(children(paths.routes()), std::vector<std::string>{other_id});
         EXPECT_EQ(state.get(paths.assignment(other_id))->data, other_assignment);
         std::vector<std::string> dirs;
         std::error_code ec;
@@ -76,6 +77,7 @@ class submit_failure_test : public nimbus_part_test {
     void expect_stored(const std::string& id) {
         EXPECT_TRUE(store.read(id));
         EXPECT_TRUE(state.get(paths.assignment(id)));
+        EXPECT_TRUE(state.get(paths.routes(id)));
         EXPECT_TRUE(fs::is_regular_file(service_stormdist() / id / "stormjar.so"));
         EXPECT_TRUE(fs::is_regular_file(service_stormdist() / id / "stormcode.ser"));
     }
@@ -86,12 +88,12 @@ class submit_failure_test : public nimbus_part_test {
     std::string other_assignment;
 };
 
-// The writes a submission makes: the record, then the assignment.
+// The writes a submission makes: the record, the routes, then the assignment.
 TEST_F(submit_failure_test, a_submission_writes_its_record_then_its_assignment) {
     failing.count_writes();
     auto id = service->submit(submission("wc", upload()));
     EXPECT_EQ(failing.written_paths(),
-              (std::vector<std::string>{paths.storm(id), paths.assignment(id)}));
+              (std::vector<std::string>{paths.storm(id), paths.routes(id), paths.assignment(id)}));
 }
 
 TEST_F(submit_failure_test, each_failing_write_leaves_nothing_behind_and_a_retry_succeeds) {
