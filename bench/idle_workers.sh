@@ -328,11 +328,13 @@ if [[ ${CHANGE_TEST:-0} == 1 ]]; then
         FILENAME == ARGV[1] { rx0[$1] = $2; tx0[$1] = $3; next }
         FILENAME == ARGV[2] { if ($1 in rx0) { idle += $3 - tx0[$1] }; next }
         FILENAME == ARGV[3] { tx2[$1] = $3; next }
-        ($1 in tx2) { n++; sent += $3 - tx2[$1] }
-        END { printf "  after a rebalance of count to one executor less: zookeeper sent %.1f KB over %d s to %d connections (%.1f KB above its idle rate)\n", sent / 1000, secs, n, (sent - idle / idle_secs * secs) / 1000 }
+        ($1 in tx2) { n++; sent += $3 - tx2[$1]; next }
+        { fresh++; sent += $3 }  # opened during the window: all its bytes are of the window
+        END { printf "  after a rebalance of count to one executor less: zookeeper sent %.1f KB over %d s to %d connections, %d of them opened meanwhile (%.1f KB above its idle rate; connections closed meanwhile not counted)\n", sent / 1000, secs, n + fresh, fresh, (sent - idle / idle_secs * secs) / 1000 }
     ' "$dir/zk-bytes-0" "$dir/zk-bytes-1" "$dir/zk-bytes-2" "$dir/zk-bytes-3"
     workers_after=$(worker_pids | wc -l)
-    echo "  workers running $change_secs s after the rebalance: $workers_after"
+    expired=$(grep -rl "ZooKeeper session expired" "$dir" 2>/dev/null | wc -l)
+    echo "  workers running $change_secs s after the rebalance: $workers_after; log files that name an expired ZooKeeper session: $expired"
 fi
 
 if [[ ${STOP_TEST:-1} == 0 ]]; then
