@@ -25,7 +25,9 @@
 
 #include "heartbeat_tracker.h"
 #include "nimbus_clocks.h"
+#include "tempest/common/cluster_records.h"
 #include "tempest/common/cluster_state.h"
+#include "tempest/common/versioned_node.h"
 #include "tempest/common/zk_paths.h"
 #include "tempest/nimbus/scheduler.h"
 #include "topology_store.h"
@@ -34,6 +36,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -87,6 +90,18 @@ class assignment_monitor {
     heartbeat_tracker _worker_beats;
     heartbeat_tracker _supervisor_beats;
     std::set<std::string> _timed_out_supervisors;
+    // Each topology's assignment as last read, and its schedule (nullopt when unreadable); its
+    // routes node as last read, and those routes (empty when unreadable; nullopt before the
+    // first check).
+    struct recorded_assignment {
+        common::versioned_node node;
+        std::optional<assignment> schedule;
+        common::versioned_node routes_node;
+        std::optional<common::routes> routes;
+    };
+    std::map<std::string, recorded_assignment> _assignments;
+    // The entry of topology `id`, made on first use.
+    recorded_assignment& record_of(const std::string& id);
 };
 
 }  // namespace tempest::nimbus

@@ -4,8 +4,9 @@
 // a ZooKeeper client gives when it cannot tell whether the write happened. Two ways: the write
 // is refused (not applied), or it is applied and still reported as failed (the reply was lost).
 // It counts writes, so that a test can run an operation once to learn how many writes it makes
-// and then fail each of them in turn. Test-only: Nimbus' code knows nothing of it.
-// Thread-safe (the counters are under a mutex; the inner state is thread-safe itself).
+// and then fail each of them in turn, and records the paths whose data were read (get()).
+// Test-only: Nimbus' code knows nothing of it. Thread-safe (the counters are under a mutex; the
+// inner state is thread-safe itself).
 #pragma once
 
 #include "tempest/common/cluster_state.h"
@@ -41,7 +42,13 @@ class failing_cluster_state final : public common::cluster_state {
         std::scoped_lock lock(_mu);
         _writes = 0;
         _paths.clear();
+        _reads.clear();
         _fail_at.reset();
+    }
+    // The path of each get() since count_writes(), in order.
+    std::vector<std::string> read_paths() const {
+        std::scoped_lock lock(_mu);
+        return _reads;
     }
     int writes() const {
         std::scoped_lock lock(_mu);
@@ -62,6 +69,10 @@ class failing_cluster_state final : public common::cluster_state {
         return write(path, [&] { return _inner.create(path, data, mode); });
     }
     common::result<common::node_data> get(std::string_view path, common::watcher w) override {
+        {
+            std::scoped_lock lock(_mu);
+            _reads.emplace_back(path);
+        }
         return _inner.get(path, std::move(w));
     }
     common::result<common::node_stat> set(std::string_view path, std::string_view data,
@@ -114,6 +125,7 @@ class failing_cluster_state final : public common::cluster_state {
     failure _how = failure::refused;
     bool _failed = false;
     std::vector<std::string> _paths;
+    std::vector<std::string> _reads;
 };
 
 }  // namespace tempest::nimbus::testing

@@ -96,6 +96,31 @@ TEST_F(submit_failure_test, a_submission_writes_its_record_then_its_assignment) 
               (std::vector<std::string>{paths.storm(id), paths.routes(id), paths.assignment(id)}));
 }
 
+// A monitor round over an unchanged topology reads no record's data: the assignment and the
+// routes only when their nodes changed, the workers' heartbeats never (their stats tell).
+TEST_F(submit_failure_test, a_quiet_monitor_round_reads_no_assignment_routes_or_heartbeat) {
+    for (int port : {6700, 6701, 6702, 6703}) {
+        ASSERT_TRUE(common::ensure_path(state, paths.workerbeat(other_id, "sup-a", port)));
+        ASSERT_TRUE(state.set(paths.workerbeat(other_id, "sup-a", port), std::string(4096, 'b')));
+    }
+    service->monitor_once();  // sees the submission's own writes
+    failing.count_writes();
+    service->monitor_once();
+    service->monitor_once();
+    for (const auto& path : failing.read_paths()) {
+        EXPECT_NE(path, paths.assignment(other_id));
+        EXPECT_NE(path, paths.routes(other_id));
+        EXPECT_NE(path.rfind(paths.workerbeats(other_id), 0), 0U) << path;
+    }
+    EXPECT_EQ(failing.writes(), 0);
+
+    // A change is read: routes removed behind Nimbus' back are written again.
+    ASSERT_TRUE(state.remove(paths.routes(other_id)));
+    service->monitor_once();
+    EXPECT_TRUE(state.get(paths.routes(other_id)));
+    EXPECT_EQ(failing.written_paths(), std::vector<std::string>{paths.routes(other_id)});
+}
+
 TEST_F(submit_failure_test, each_failing_write_leaves_nothing_behind_and_a_retry_succeeds) {
     failing.count_writes();
     (void)service->submit(submission("probe", upload()));
