@@ -234,6 +234,11 @@ void assignment_monitor::remove_orphans(const std::map<std::string, storm_base>&
             if (storms.contains(id)) {
                 continue;
             }
+            // Only a record that is gone, not one that could not be read (a newer Nimbus'):
+            // its topology runs on.
+            if (auto record = _state.exists(paths.storm(id)); !record || *record) {
+                continue;
+            }
             // Left by a kill whose removal failed part way (ZooKeeper unreachable for a moment)
             // or by a Nimbus stopped in the middle of one: supervisors would run its workers.
             const auto path = dir + "/" + id;

@@ -353,6 +353,13 @@ TEST_F(nimbus_handler_test, assignments_and_routes_of_a_gone_topology_are_remove
     EXPECT_EQ(children(_paths.assignments()), std::vector<std::string>{kept});
     EXPECT_EQ(children(_paths.routes()), std::vector<std::string>{kept});
     EXPECT_EQ(stored_routes(kept), expected_routes(kept));
+
+    // A topology record that cannot be read (written by a newer Nimbus, say) is not a gone
+    // one: its assignment stays.
+    ASSERT_TRUE(_state->set(_paths.storm(kept), "not a StormBaseRecord"));
+    _handler->monitor_once();
+    EXPECT_EQ(children(_paths.assignments()), std::vector<std::string>{kept});
+    EXPECT_EQ(children(_paths.routes()), std::vector<std::string>{kept});
 }
 
 TEST_F(nimbus_handler_test, duplicate_name_is_already_alive) {
