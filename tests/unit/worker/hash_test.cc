@@ -5,6 +5,7 @@
 
 #include <set>
 #include <string>
+#include <vector>
 
 namespace tempest::worker {
 namespace {
@@ -55,6 +56,33 @@ TEST(hash_test, distinguishes_types_with_equal_bytes) {
     values s{"1"};
     values i{std::int64_t{1}};
     EXPECT_NE(hash_value(s, 0, 0), hash_value(i, 0, 0));
+}
+
+TEST(hash_test, first_value_from_the_encoded_bytes_is_hash_value) {
+    // Fields grouping on the first value hashes its encoded bytes in place (hash_first_value):
+    // it must give hash_value's result for every value, so that a key still reaches the task
+    // it reached before and the same task as a grouping on any other position list.
+    std::vector<values> all;
+    std::string s;
+    for (std::size_t n = 0; n <= 40; ++n) {
+        all.push_back(values{s, std::int64_t{7}});
+        all.push_back(values{s});
+        s += static_cast<char>('a' + n % 26);
+    }
+    all.push_back(values{std::int64_t{42}, "x"});
+    all.push_back(values{2.5});
+    all.push_back(values{true});
+    all.push_back(values{nullptr});
+    all.push_back(values{bytes{std::string("\x01\x02", 2)}});
+    all.push_back(values{value::list{value("a"), value(std::int64_t{1})}});
+    for (const values& v : all) {
+        for (std::uint64_t seed : {std::uint64_t{0}, std::uint64_t{0x51ed27057d1f3a9bULL}}) {
+            EXPECT_EQ(hash_first_value(v, seed), hash_value(v, 0, seed)) << v.to_string();
+        }
+    }
+    EXPECT_EQ(hash_first_value(values{"fox", std::int64_t{42}}, 0), 0xc5a8f7a226bef162ULL);
+    // No first value: the same error as hash_value's.
+    EXPECT_THROW((void)hash_first_value(values{}, 0), type_error);
 }
 
 }  // namespace
