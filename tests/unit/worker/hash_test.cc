@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cstring>
 #include <set>
 #include <string>
 #include <vector>
@@ -56,6 +57,36 @@ TEST(hash_test, distinguishes_types_with_equal_bytes) {
     values s{"1"};
     values i{std::int64_t{1}};
     EXPECT_NE(hash_value(s, 0, 0), hash_value(i, 0, 0));
+}
+
+// The byte hash as first written, one 8-byte word at a time then the tail: hash_bytes, whose
+// short keys take an unrolled inline path, must keep giving exactly this.
+std::uint64_t reference_hash_bytes(const unsigned char* p, std::size_t n, std::uint64_t seed) {
+    std::uint64_t h = seed ^ (n * 0x9e3779b97f4a7c15ULL);
+    while (n >= 8) {
+        std::uint64_t k;
+        std::memcpy(&k, p, 8);
+        h = (h ^ mix64(k)) * 0x9e3779b97f4a7c15ULL;
+        p += 8;
+        n -= 8;
+    }
+    if (n > 0) {
+        std::uint64_t k = 0;
+        std::memcpy(&k, p, n);
+        h = (h ^ mix64(k)) * 0x9e3779b97f4a7c15ULL;
+    }
+    return mix64(h);
+}
+
+TEST(hash_test, byte_hash_of_every_length_is_unchanged) {
+    std::string s;
+    for (std::size_t n = 0; n <= 48; ++n) {
+        const auto* p = reinterpret_cast<const unsigned char*>(s.data());
+        for (std::uint64_t seed : {std::uint64_t{0}, std::uint64_t{4}, ~std::uint64_t{0}}) {
+            EXPECT_EQ(hash_bytes(s.data(), n, seed), reference_hash_bytes(p, n, seed)) << n;
+        }
+        s += static_cast<char>(0x61 + (n * 7) % 26);
+    }
 }
 
 TEST(hash_test, first_value_from_the_encoded_bytes_is_hash_value) {

@@ -38,10 +38,19 @@ inline std::uint64_t load_tail(const unsigned char* p, std::size_t n) noexcept {
            (static_cast<std::uint64_t>(p[n - 1]) << (8 * (n - 1)));
 }
 
-inline std::uint64_t hash_bytes(const void* data, std::size_t n, std::uint64_t seed) noexcept {
+// hash_bytes of 16 bytes or more, out of line: `h` is the state after the length was mixed in.
+std::uint64_t hash_bytes_long(const unsigned char* p, std::size_t n, std::uint64_t h) noexcept;
+
+// Each 8-byte word, then the tail, mixed in; inline up to 15 bytes (a word as a key), where the
+// loop is unrolled into at most one word and a tail.
+[[gnu::always_inline]] inline std::uint64_t hash_bytes(const void* data, std::size_t n,
+                                                       std::uint64_t seed) noexcept {
     const auto* p = static_cast<const unsigned char*>(data);
     std::uint64_t h = seed ^ (n * 0x9e3779b97f4a7c15ULL);
-    while (n >= 8) {
+    if (n >= 16) [[unlikely]] {
+        return hash_bytes_long(p, n, h);
+    }
+    if (n >= 8) {
         std::uint64_t k;
         std::memcpy(&k, p, 8);
         h = (h ^ mix64(k)) * 0x9e3779b97f4a7c15ULL;
@@ -71,7 +80,7 @@ inline std::uint64_t hash_value(const values& v, std::size_t i, std::uint64_t se
 // common fields-grouping key) its bytes are hashed where they lie, without locating the value or
 // checking its type again; any other first value (or none: hash_value throws) goes the general
 // way. The same hash for the same values as hash_value, so a key reaches the same task.
-inline std::uint64_t hash_first_value(const values& v, std::uint64_t seed) {
+[[gnu::always_inline]] inline std::uint64_t hash_first_value(const values& v, std::uint64_t seed) {
     auto enc = v.encoded();
     // A well-formed encoding whose first tag is string holds at least the tag and the length.
     if (enc.size() >= 5 && enc[0] == static_cast<std::byte>(value_type::string)) [[likely]] {
