@@ -257,21 +257,39 @@ void executor_core::spout_emit(task_state& t, std::string_view stream, const val
     stream_route& s = t.routes.resolve(stream, direct, t.comp->id);
     s.stats.emitted.add();
     ++t.emit_calls;
-    if (s.one_target && (id == nullptr || !_has_ackers) && !t.debug && t.capture_targets == nullptr)
-        [[likely]] {
-        // Untracked, one target, nothing to log or capture: no loop over edges.
+    if (s.one_target && !t.debug && t.capture_targets == nullptr) [[likely]] {
+        // One target, nothing to log or capture: no loop over edges.
         const detail::stream_schema* schema = s.plan->schema.get();
         const int target = pick_one(s.edges.front(), v);
         s.stats.transferred.add();
-        if (!put_in_ring(t.id, target, schema, v, 0, 0)) [[unlikely]] {
-            send_one(t.id, target, schema, v, 0, 0);
+        const bool track = id != nullptr && _has_ackers;
+        // Drawn in the general path's order: the root, then the edge.
+        const std::uint64_t root = track ? _rng.next_id() : 0;
+        const std::uint64_t edge = track ? _rng.next_id() : 0;
+        if (!put_in_ring(t.id, target, schema, v, root, edge)) [[unlikely]] {
+            send_one(t.id, target, schema, v, root, edge);
         }
         if (id != nullptr) {
-            t.pending.add_immediate(*id, schema->stream_index);
+            pend_spout_tuple(t, *id, schema, root, edge);
         }
         return;
     }
     route_spout_tuple(t, s, v, id, direct);
+}
+
+void executor_core::pend_spout_tuple(task_state& t, message_id id,
+                                     const detail::stream_schema* schema, std::uint64_t root,
+                                     std::uint64_t xor_all) {
+    if (root == 0) {
+        t.pending.add_immediate(id, schema->stream_index);
+        return;
+    }
+    // The loop's clock (refreshed before next_tuple() runs) is precise enough for the
+    // timeout; a sampled message's complete latency needs the exact emit time.
+    bool sampled = t.sample.next();
+    t.pending.add(root, id.id, sampled ? now_ns() : _now, schema->stream_index, sampled);
+    count_acking(t, message_kind::ack_init);
+    send_system(acker_for(root), message_kind::ack_init, root, xor_all, t.id);
 }
 
 void executor_core::route_spout_tuple(task_state& t, stream_route& s, const values& v,
@@ -302,18 +320,8 @@ void executor_core::route_spout_tuple(task_state& t, stream_route& s, const valu
         });
     }
     s.stats.transferred.add(sent);
-    if (id == nullptr) {
-        return;
-    }
-    if (track) {
-        // The loop's clock (refreshed before next_tuple() runs) is precise enough for the
-        // timeout; a sampled message's complete latency needs the exact emit time.
-        bool sampled = t.sample.next();
-        t.pending.add(root, id->id, sampled ? now_ns() : _now, schema->stream_index, sampled);
-        count_acking(t, message_kind::ack_init);
-        send_system(acker_for(root), message_kind::ack_init, root, xor_all, t.id);
-    } else {
-        t.pending.add_immediate(*id, schema->stream_index);
+    if (id != nullptr) {
+        pend_spout_tuple(t, *id, schema, root, xor_all);
     }
 }
 

@@ -113,6 +113,10 @@ class executor_core {
                            int direct);
     void route_bolt_tuple(task_state& t, stream_route& s, std::span<const tuple* const> anchors,
                           const values& v, int direct);
+    // After a spout's emit with a message id: pending until acked (root != 0: tracked, the
+    // acker told its first edges' XOR by ack_init) or acked at once (root 0: no ackers).
+    void pend_spout_tuple(task_state& t, message_id id, const detail::stream_schema* schema,
+                          std::uint64_t root, std::uint64_t xor_all);
     void send_system(int target, detail::message_kind kind, std::uint64_t root, std::uint64_t val,
                      int source_task);
     // An ack message to `acker`. Consecutive acks of one task for one root (a bolt acking the
