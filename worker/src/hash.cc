@@ -3,6 +3,20 @@
 
 namespace tempest::worker {
 
+std::uint64_t hash_bytes_long(const unsigned char* p, std::size_t n, std::uint64_t h) noexcept {
+    while (n >= 8) {
+        std::uint64_t k;
+        std::memcpy(&k, p, 8);
+        h = (h ^ mix64(k)) * 0x9e3779b97f4a7c15ULL;
+        p += 8;
+        n -= 8;
+    }
+    if (n > 0) {
+        h = (h ^ mix64(load_tail(p, n))) * 0x9e3779b97f4a7c15ULL;
+    }
+    return mix64(h);
+}
+
 std::uint64_t hash_non_string(const values& v, std::size_t i, std::uint64_t seed) {
     switch (v.type_at(i)) {
         case value_type::string:

@@ -281,6 +281,38 @@ TEST(values_test, assign_trusted_copies_bytes) {
     EXPECT_EQ(dst, src);
 }
 
+TEST(values_test, short_strings_and_encodings_copy_every_byte_at_every_length) {
+    // Strings under 16 bytes and encodings under 16 bytes are copied inline in overlapping
+    // moves: each length must carry every byte, in place, and nothing past the end.
+    std::string s;
+    for (std::size_t n = 0; n <= 20; ++n) {
+        values v;
+        v.add(s);
+        v.add(std::int64_t{-1});
+        EXPECT_EQ(v.get_string(0), s) << n;
+        EXPECT_EQ(v.get_int(1), -1) << n;
+        values one;
+        one.add(s);
+        values dst{"previous contents, longer than any of these"};
+        auto e = one.encoded();
+        dst.assign_trusted(e.data(), static_cast<std::uint32_t>(e.size()), 1);
+        EXPECT_EQ(dst, one) << n;
+        EXPECT_EQ(dst.get_string(0), s) << n;
+        s += static_cast<char>('A' + n);
+    }
+    for (const values& small : {values{nullptr}, values{true}, values{std::int64_t{7}}}) {
+        values dst{"previous"};
+        auto e = small.encoded();
+        dst.assign_trusted(e.data(), static_cast<std::uint32_t>(e.size()), 1);
+        EXPECT_EQ(dst, small);
+    }
+    // A values assigned its own bytes (the same buffer) keeps them.
+    values self{"fox"};
+    auto e = self.encoded();
+    self.assign_trusted(e.data(), static_cast<std::uint32_t>(e.size()), 1);
+    EXPECT_EQ(self.get_string(0), "fox");
+}
+
 // Expects assign_encoded to refuse `bytes` and to leave the target empty.
 void expect_rejected(std::span<const std::byte> bytes, std::uint16_t count) {
     values v{"previous", 1};

@@ -89,6 +89,44 @@ TEST(routing_test, fields_sends_equal_keys_to_the_same_target) {
     EXPECT_EQ(used, (std::set<int>{10, 11, 12, 13, 14}));
 }
 
+TEST(routing_test, fields_on_the_first_value_routes_as_the_hash_of_its_position) {
+    // An edge keyed on the first value alone reads its hash from the encoded bytes; the task
+    // must be the one the general path (hash_value by position) and the pinned hash choose.
+    for (grouping_type type : {grouping_type::fields, grouping_type::partial_key}) {
+        edge_plan p = make_plan(type, {3, 4, 5, 6, 7}, {0});
+        edge_route fast = make_edge_route(p, 1, {});
+        edge_route general = make_edge_route(p, 1, {});
+        ASSERT_TRUE(fast.first_value_key);
+        general.first_value_key = false;
+        for (int i = 0; i < 300; ++i) {
+            values v{"key " + std::to_string(i % 40), i};
+            EXPECT_EQ(route(fast, v), route(general, v)) << v.to_string();
+            if (type == grouping_type::fields) {
+                std::size_t pos = reduce_range(hash_value(v, 0, 0), p.targets.size());
+                EXPECT_EQ(route(fast, v), std::vector<int>{p.targets[pos]});
+            }
+        }
+        // A first value of another type goes the general way, with the same result.
+        EXPECT_EQ(route(fast, values{std::int64_t{9}}), route(general, values{std::int64_t{9}}));
+    }
+    // The key on another position, or on two, is not read from the first value.
+    EXPECT_FALSE(
+        make_edge_route(make_plan(grouping_type::fields, {1, 2}, {1}), 1, {}).first_value_key);
+    EXPECT_FALSE(
+        make_edge_route(make_plan(grouping_type::fields, {1, 2}, {0, 1}), 1, {}).first_value_key);
+}
+
+TEST(routing_test, picks_one_for_exactly_the_one_target_groupings) {
+    for (grouping_type t :
+         {grouping_type::shuffle, grouping_type::none, grouping_type::local_or_shuffle,
+          grouping_type::fields, grouping_type::global, grouping_type::partial_key}) {
+        EXPECT_TRUE(picks_one(t)) << static_cast<int>(t);
+    }
+    for (grouping_type t : {grouping_type::all, grouping_type::direct, grouping_type::custom}) {
+        EXPECT_FALSE(picks_one(t)) << static_cast<int>(t);
+    }
+}
+
 TEST(routing_test, fields_uses_every_key_position) {
     edge_plan p = make_plan(grouping_type::fields, {1, 2, 3, 4, 5, 6, 7, 8}, {0, 1});
     edge_route r = make_edge_route(p, 1, {});
@@ -293,6 +331,65 @@ TEST_F(task_routes_test, resolve_throws_for_an_undeclared_stream) {
 TEST_F(task_routes_test, resolve_throws_when_direct_does_not_match_the_declaration) {
     EXPECT_THROW((void)_routes.resolve("default", 3, _component), std::invalid_argument);
     EXPECT_THROW((void)_routes.resolve("to_one", -1, _component), std::invalid_argument);
+    // Also right after the same stream resolved the right way (the remembered stream).
+    EXPECT_EQ(_routes.resolve("default", -1, _component).plan, _plans[0].get());
+    EXPECT_THROW((void)_routes.resolve("default", 3, _component), std::invalid_argument);
+    EXPECT_EQ(_routes.resolve("to_one", 2, _component).plan, _plans[2].get());
+    EXPECT_THROW((void)_routes.resolve("to_one", -1, _component), std::invalid_argument);
+    EXPECT_EQ(_routes.resolve("to_one", 2, _component).plan, _plans[2].get());
+}
+
+TEST_F(task_routes_test, resolve_compares_the_name_not_its_address) {
+    // A caller may emit with one buffer holding different names of the same length: the
+    // remembered stream is matched by the name's bytes.
+    std::string name = "side";
+    EXPECT_EQ(_routes.resolve(name, -1, _component).plan, _plans[1].get());
+    name = "nope";
+    EXPECT_THROW((void)_routes.resolve(name, -1, _component), std::invalid_argument);
+    name = "side";
+    EXPECT_EQ(_routes.resolve(name, -1, _component).plan, _plans[1].get());
+    name.assign("defaulx");
+    EXPECT_THROW((void)_routes.resolve(name, -1, _component), std::invalid_argument);
+    name.assign("default");
+    EXPECT_EQ(_routes.resolve(name, -1, _component).plan, _plans[0].get());
+    // Alternating streams, as a bolt emitting on two streams in one execute().
+    for (int i = 0; i < 4; ++i) {
+        EXPECT_EQ(_routes.resolve("side", -1, _component).plan, _plans[1].get());
+        EXPECT_EQ(_routes.resolve("default", -1, _component).plan, _plans[0].get());
+    }
+}
+
+TEST_F(task_routes_test, forget_last_drops_the_remembered_stream) {
+    EXPECT_EQ(_routes.resolve("side", -1, _component).plan, _plans[1].get());
+    _routes.forget_last();  // e.g. the plan it points into is replaced
+    EXPECT_EQ(_routes.resolve("side", -1, _component).plan, _plans[1].get());
+    EXPECT_EQ(_routes.resolve("default", -1, _component).plan, _plans[0].get());
+}
+
+TEST(task_routes_one_target_test, set_for_one_edge_that_picks_one_target) {
+    edge_plan fields = make_plan(grouping_type::fields, {2, 3}, {0});
+    edge_plan all = make_plan(grouping_type::all, {2, 3});
+    stream_plan sp;
+    sp.schema = std::make_unique<detail::stream_schema>();
+    sp.schema->stream = "default";
+    task_routes routes;
+    auto add = [&](std::vector<const edge_plan*> edges) {
+        stream_route r;
+        r.plan = &sp;
+        for (const edge_plan* e : edges) {
+            r.edges.push_back(make_edge_route(*e, 1, {}));
+        }
+        routes.add(std::move(r));
+    };
+    add({&fields});
+    add({&all});
+    add({&fields, &fields});
+    add({});
+    ASSERT_EQ(routes.streams().size(), 4u);
+    EXPECT_TRUE(routes.streams()[0].one_target);
+    EXPECT_FALSE(routes.streams()[1].one_target);
+    EXPECT_FALSE(routes.streams()[2].one_target);
+    EXPECT_FALSE(routes.streams()[3].one_target);
 }
 
 TEST(same_name_test, compares_names_of_every_length) {

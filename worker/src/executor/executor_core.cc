@@ -57,32 +57,6 @@ void log_emit(const task_state& t, std::string_view stream, const values& v) {
 
 }  // namespace
 
-// ---------------------------------------------------------------- collectors
-
-void spout_collector_impl::do_emit(std::string_view stream, const values& v, const message_id* id,
-                                   int direct_task) {
-    _ex->spout_emit(_t, stream, v, id, direct_task);
-}
-void spout_collector_impl::report_error(std::string_view message) {
-    _ex->report(_t, std::string(message));
-}
-std::size_t spout_collector_impl::get_pending_count() const {
-    return _t.pending.size();
-}
-void bolt_collector_impl::do_emit(std::string_view stream, std::span<const tuple* const> anchors,
-                                  const values& v, int direct_task) {
-    _ex->bolt_emit(_t, stream, anchors, v, direct_task);
-}
-void bolt_collector_impl::ack(const tuple& input) {
-    _ex->bolt_ack(_t, input);
-}
-void bolt_collector_impl::fail(const tuple& input) {
-    _ex->bolt_fail(_t, input);
-}
-void bolt_collector_impl::report_error(std::string_view message) {
-    _ex->report(_t, std::string(message));
-}
-
 // ---------------------------------------------------------------- building and wiring
 
 executor_core::executor_core(shared_state& shared, const topology_plan& plan,
@@ -213,14 +187,116 @@ void executor_core::flush_held_ack() {
     });
 }
 
+[[gnu::always_inline]] inline bool executor_core::put_in_ring(int source, int target,
+                                                              const detail::stream_schema* schema,
+                                                              const values& v, std::uint64_t root,
+                                                              std::uint64_t edge) {
+    out_link* l = _out.link_for(target);
+    if (l == nullptr) {
+        return false;
+    }
+    tuple* slot = _out.try_claim(*l);
+    if (slot == nullptr) [[unlikely]] {
+        return false;
+    }
+    fill_data(*slot, schema, source, target, v);
+    if (root == 0) {
+        tuple_access::clear_anchors(*slot);
+    } else {
+        tuple_access::set_anchor(*slot, root, edge);
+    }
+    _out.commit(*l);
+    return true;
+}
+
+void executor_core::send_one(int source, int target, const detail::stream_schema* schema,
+                             const values& v, std::uint64_t root, std::uint64_t edge) {
+    send(target, [&](tuple& slot) {
+        fill_data(slot, schema, source, target, v);
+        if (root == 0) {
+            tuple_access::clear_anchors(slot);
+        } else {
+            tuple_access::set_anchor(slot, root, edge);
+        }
+    });
+}
+
+void executor_core::send_data(task_state& t, int target, const detail::stream_schema* schema,
+                              std::span<const tuple* const> anchors, const values& v, bool track) {
+    if (!track) {
+        send(target, [&](tuple& slot) {
+            fill_data(slot, schema, t.id, target, v);
+            tuple_access::clear_anchors(slot);
+        });
+        return;
+    }
+    // A fresh edge id per (target, anchor); the anchor remembers it for its ack.
+    if (anchors.size() == 1 && tuple_access::anchor_count(*anchors[0]) == 1) [[likely]] {
+        // One anchor with one root (a bolt anchoring to its input): anchor_child's result
+        // without its scratch vector.
+        const tuple& a = *anchors[0];
+        const std::uint64_t edge = _rng.next_id();
+        tuple_access::ack_val(a) ^= edge;
+        const std::uint64_t root = tuple_access::anchor_at(a, 0).root;
+        send(target, [&](tuple& slot) {
+            fill_data(slot, schema, t.id, target, v);
+            tuple_access::set_anchor(slot, root, edge);
+        });
+        return;
+    }
+    anchor_child(anchors, _rng, _scratch_anchors);
+    send(target, [&](tuple& slot) {
+        fill_data(slot, schema, t.id, target, v);
+        tuple_access::set_anchors(slot, _scratch_anchors.data(),
+                                  static_cast<std::uint32_t>(_scratch_anchors.size()));
+    });
+}
+
 void executor_core::spout_emit(task_state& t, std::string_view stream, const values& v,
                                const message_id* id, int direct) {
     stream_route& s = t.routes.resolve(stream, direct, t.comp->id);
-    const detail::stream_schema* schema = s.plan->schema.get();
     s.stats.emitted.add();
     ++t.emit_calls;
+    if (s.one_target && !t.debug && t.capture_targets == nullptr) [[likely]] {
+        // One target, nothing to log or capture: no loop over edges.
+        const detail::stream_schema* schema = s.plan->schema.get();
+        const int target = pick_one(s.edges.front(), v);
+        s.stats.transferred.add();
+        const bool track = id != nullptr && _has_ackers;
+        // Drawn in the general path's order: the root, then the edge.
+        const std::uint64_t root = track ? _rng.next_id() : 0;
+        const std::uint64_t edge = track ? _rng.next_id() : 0;
+        if (!put_in_ring(t.id, target, schema, v, root, edge)) [[unlikely]] {
+            send_one(t.id, target, schema, v, root, edge);
+        }
+        if (id != nullptr) {
+            pend_spout_tuple(t, *id, schema, root, edge);
+        }
+        return;
+    }
+    route_spout_tuple(t, s, v, id, direct);
+}
+
+void executor_core::pend_spout_tuple(task_state& t, message_id id,
+                                     const detail::stream_schema* schema, std::uint64_t root,
+                                     std::uint64_t xor_all) {
+    if (root == 0) {
+        t.pending.add_immediate(id, schema->stream_index);
+        return;
+    }
+    // The loop's clock (refreshed before next_tuple() runs) is precise enough for the
+    // timeout; a sampled message's complete latency needs the exact emit time.
+    bool sampled = t.sample.next();
+    t.pending.add(root, id.id, sampled ? now_ns() : _now, schema->stream_index, sampled);
+    count_acking(t, message_kind::ack_init);
+    send_system(acker_for(root), message_kind::ack_init, root, xor_all, t.id);
+}
+
+void executor_core::route_spout_tuple(task_state& t, stream_route& s, const values& v,
+                                      const message_id* id, int direct) {
+    const detail::stream_schema* schema = s.plan->schema.get();
     if (t.debug) [[unlikely]] {
-        log_emit(t, stream, v);
+        log_emit(t, schema->stream, v);
     }
     bool track = id != nullptr && _has_ackers;
     std::uint64_t root = track ? _rng.next_id() : 0;
@@ -244,28 +320,51 @@ void executor_core::spout_emit(task_state& t, std::string_view stream, const val
         });
     }
     s.stats.transferred.add(sent);
-    if (id == nullptr) {
-        return;
-    }
-    if (track) {
-        // The loop's clock (refreshed before next_tuple() runs) is precise enough for the
-        // timeout; a sampled message's complete latency needs the exact emit time.
-        bool sampled = t.sample.next();
-        t.pending.add(root, id->id, sampled ? now_ns() : _now, schema->stream_index, sampled);
-        count_acking(t, message_kind::ack_init);
-        send_system(acker_for(root), message_kind::ack_init, root, xor_all, t.id);
-    } else {
-        t.pending.add_immediate(*id, schema->stream_index);
+    if (id != nullptr) {
+        pend_spout_tuple(t, *id, schema, root, xor_all);
     }
 }
 
-void executor_core::bolt_emit(task_state& t, std::string_view stream,
-                              std::span<const tuple* const> anchors, const values& v, int direct) {
+[[gnu::always_inline]] inline void executor_core::bolt_emit(task_state& t, std::string_view stream,
+                                                            std::span<const tuple* const> anchors,
+                                                            const values& v, int direct) {
     stream_route& s = t.routes.resolve(stream, direct, t.comp->id);
-    const detail::stream_schema* schema = s.plan->schema.get();
     s.stats.emitted.add();
+    if (s.one_target && !t.debug && t.capture_targets == nullptr) [[likely]] {
+        // One target, nothing to log or capture: no loop over edges.
+        const detail::stream_schema* schema = s.plan->schema.get();
+        const int target = pick_one(s.edges.front(), v);
+        s.stats.transferred.add();
+        std::uint64_t root = 0;
+        std::uint64_t edge = 0;
+        if (_has_ackers && !anchors.empty()) {
+            if (anchors.size() == 1 && tuple_access::anchor_count(*anchors[0]) == 1) [[likely]] {
+                // One anchor with one root (a bolt anchoring to its input): a fresh edge id,
+                // which the anchor remembers for its ack (anchor_child's result without its
+                // scratch vector).
+                const tuple& a = *anchors[0];
+                edge = _rng.next_id();
+                tuple_access::ack_val(a) ^= edge;
+                root = tuple_access::anchor_at(a, 0).root;
+            } else if (any_tracked(anchors)) {
+                send_data(t, target, schema, anchors, v, true);
+                return;
+            }
+        }
+        if (!put_in_ring(t.id, target, schema, v, root, edge)) [[unlikely]] {
+            send_one(t.id, target, schema, v, root, edge);
+        }
+        return;
+    }
+    route_bolt_tuple(t, s, anchors, v, direct);
+}
+
+void executor_core::route_bolt_tuple(task_state& t, stream_route& s,
+                                     std::span<const tuple* const> anchors, const values& v,
+                                     int direct) {
+    const detail::stream_schema* schema = s.plan->schema.get();
     if (t.debug) [[unlikely]] {
-        log_emit(t, stream, v);
+        log_emit(t, schema->stream, v);
     }
     bool track = _has_ackers && any_tracked(anchors);
     std::uint64_t sent = 0;
@@ -274,36 +373,38 @@ void executor_core::bolt_emit(task_state& t, std::string_view stream,
             if (t.capture_targets != nullptr) [[unlikely]] {
                 t.capture_targets->push_back(target);  // a shell bolt's need_task_ids
             }
-            if (!track) {
-                send(target, [&](tuple& slot) {
-                    fill_data(slot, schema, t.id, target, v);
-                    tuple_access::clear_anchors(slot);
-                });
-                return;
-            }
-            // A fresh edge id per (target, anchor); the anchor remembers it for its ack.
-            if (anchors.size() == 1 && tuple_access::anchor_count(*anchors[0]) == 1) [[likely]] {
-                // One anchor with one root (a bolt anchoring to its input): anchor_child's
-                // result without its scratch vector.
-                const tuple& a = *anchors[0];
-                const std::uint64_t edge = _rng.next_id();
-                tuple_access::ack_val(a) ^= edge;
-                const std::uint64_t root = tuple_access::anchor_at(a, 0).root;
-                send(target, [&](tuple& slot) {
-                    fill_data(slot, schema, t.id, target, v);
-                    tuple_access::set_anchor(slot, root, edge);
-                });
-                return;
-            }
-            anchor_child(anchors, _rng, _scratch_anchors);
-            send(target, [&](tuple& slot) {
-                fill_data(slot, schema, t.id, target, v);
-                tuple_access::set_anchors(slot, _scratch_anchors.data(),
-                                          static_cast<std::uint32_t>(_scratch_anchors.size()));
-            });
+            send_data(t, target, schema, anchors, v, track);
         });
     }
     s.stats.transferred.add(sent);
+}
+
+// ---------------------------------------------------------------- collectors
+// After the emit path, so that bolt_emit inlines into do_emit: a bolt's emit is one virtual
+// call.
+
+void spout_collector_impl::do_emit(std::string_view stream, const values& v, const message_id* id,
+                                   int direct_task) {
+    _ex->spout_emit(_t, stream, v, id, direct_task);
+}
+void spout_collector_impl::report_error(std::string_view message) {
+    _ex->report(_t, std::string(message));
+}
+std::size_t spout_collector_impl::get_pending_count() const {
+    return _t.pending.size();
+}
+void bolt_collector_impl::do_emit(std::string_view stream, std::span<const tuple* const> anchors,
+                                  const values& v, int direct_task) {
+    _ex->bolt_emit(_t, stream, anchors, v, direct_task);
+}
+void bolt_collector_impl::ack(const tuple& input) {
+    _ex->bolt_ack(_t, input);
+}
+void bolt_collector_impl::fail(const tuple& input) {
+    _ex->bolt_fail(_t, input);
+}
+void bolt_collector_impl::report_error(std::string_view message) {
+    _ex->report(_t, std::string(message));
 }
 
 void executor_core::bolt_ack(task_state& t, const tuple& in) {

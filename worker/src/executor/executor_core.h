@@ -4,8 +4,10 @@
 // ring slot, or a direct call into a chained task), and the messages taken from the input rings
 // (data for bolts, acking messages for acker tasks, ack_done/fail_done for spout tasks).
 //
-//   collector.emit ─▶ spout_emit/bolt_emit ─▶ for_each_target ─▶ send ─▶ output_links (ring)
-//                                                                    └─▶ execute_bolt (chained)
+//   collector.emit ─▶ spout_emit/bolt_emit ─┬▶ pick_one ─▶ put_in_ring ─▶ ring slot
+//                    (one edge, one target) │                  └ else ─▶ send_one ─▶ send
+//                                           └▶ route_*_tuple ─▶ for_each_target ─▶ send
+//   send ─▶ output_links (ring, or its overflow) └─▶ execute_bolt (chained)
 //   input rings ─▶ drain_inputs ─▶ handle ─▶ execute_bolt / handle_acker / handle_spout_done
 //
 // Owned by its executor (executor.h), which runs the loop around it. Built and wired on the
@@ -95,6 +97,26 @@ class executor_core {
     // task in this depth's slot, then executes it by a direct call.
     template <typename Fill>
     void send(int target, Fill&& fill);
+    // The common emit: a data tuple of `source` for `target` (anchored to (root, edge) unless
+    // root is 0) built in place in the next slot of the target's ring. False, doing nothing,
+    // when it cannot: a chained target, or a full or overflowed ring; send_one() then.
+    bool put_in_ring(int source, int target, const detail::stream_schema* schema, const values& v,
+                     std::uint64_t root, std::uint64_t edge);
+    void send_one(int source, int target, const detail::stream_schema* schema, const values& v,
+                  std::uint64_t root, std::uint64_t edge);
+    // One data tuple of task `t` for `target`, anchored to `anchors` when `track`.
+    void send_data(task_state& t, int target, const detail::stream_schema* schema,
+                   std::span<const tuple* const> anchors, const values& v, bool track);
+    // The emits the fast path of spout_emit / bolt_emit does not take: several edges or
+    // targets, tracked spout tuples, topology.debug, a shell component's capture.
+    void route_spout_tuple(task_state& t, stream_route& s, const values& v, const message_id* id,
+                           int direct);
+    void route_bolt_tuple(task_state& t, stream_route& s, std::span<const tuple* const> anchors,
+                          const values& v, int direct);
+    // After a spout's emit with a message id: pending until acked (root != 0: tracked, the
+    // acker told its first edges' XOR by ack_init) or acked at once (root 0: no ackers).
+    void pend_spout_tuple(task_state& t, message_id id, const detail::stream_schema* schema,
+                          std::uint64_t root, std::uint64_t xor_all);
     void send_system(int target, detail::message_kind kind, std::uint64_t root, std::uint64_t val,
                      int source_task);
     // An ack message to `acker`. Consecutive acks of one task for one root (a bolt acking the

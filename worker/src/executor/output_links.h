@@ -30,10 +30,11 @@ struct out_link {
     // freed) once drained, so a backpressured link stops allocating after it has warmed up.
     std::vector<tuple> overflow;
     std::size_t overflow_head = 0;
-    bool dirty = false;   // has unpublished tuples; listed for flush()
-    bool remote = false;  // the ring to remote_io (tasks outside this worker)
+    bool overflowing = false;  // overflow_head < overflow.size(), kept so (read per tuple)
+    bool dirty = false;        // has unpublished tuples; listed for flush()
+    bool remote = false;       // the ring to remote_io (tasks outside this worker)
 
-    bool has_overflow() const noexcept { return overflow_head < overflow.size(); }
+    bool has_overflow() const noexcept { return overflowing; }
 };
 
 class output_links {
@@ -57,21 +58,30 @@ class output_links {
     // The link to `task`, or null when no ring leads there (a task on this thread).
     out_link* link_for(int task) const noexcept { return _task_link[task]; }
 
-    // Builds one tuple with fill(tuple&) in `l`'s next ring slot, or at the end of its overflow
-    // when the ring is full or already has overflow (order is kept). Publishes the ring once
+    // `l`'s next ring slot when a tuple can go there now (the ring has room and no overflow
+    // waits before it), else null. A slot returned must be filled and then commit()ted.
+    [[gnu::always_inline]] tuple* try_claim(out_link& l) noexcept {
+        return l.has_overflow() ? nullptr : l.ring->try_claim();
+    }
+    // Adds the slot try_claim() gave to the ring's unpublished tuples: publishes the ring once
     // `batch` tuples wait; otherwise lists it for flush().
+    [[gnu::always_inline]] void commit(out_link& l) {
+        l.ring->commit();
+        if (l.ring->unpublished() >= _batch) {
+            l.ring->publish();
+        } else if (!l.dirty) {
+            l.dirty = true;
+            _dirty.push_back(&l);
+        }
+    }
+
+    // Builds one tuple with fill(tuple&) in `l`'s next ring slot, or at the end of its overflow
+    // when the ring is full or already has overflow (order is kept).
     template <typename Fill>
     void send(out_link& l, Fill&& fill) {
-        tuple* slot = l.has_overflow() ? nullptr : l.ring->try_claim();
-        if (slot != nullptr) [[likely]] {
+        if (tuple* slot = try_claim(l); slot != nullptr) [[likely]] {
             fill(*slot);
-            l.ring->commit();
-            if (l.ring->unpublished() >= _batch) {
-                l.ring->publish();
-            } else if (!l.dirty) {
-                l.dirty = true;
-                _dirty.push_back(&l);
-            }
+            commit(l);
             return;
         }
         if (!l.has_overflow()) {
@@ -79,6 +89,7 @@ class output_links {
             l.overflow_head = 0;
         }
         fill(l.overflow.emplace_back());
+        l.overflowing = true;
         _overflowed = true;
     }
 
@@ -98,7 +109,7 @@ class output_links {
         bool moved = false;
         bool left = false;
         for (auto& l : _links) {
-            while (l->has_overflow()) {
+            while (l->overflow_head < l->overflow.size()) {
                 tuple* slot = l->ring->try_claim();
                 if (slot == nullptr) {
                     break;
@@ -108,6 +119,7 @@ class output_links {
                 l->ring->commit();
                 moved = true;
             }
+            l->overflowing = l->overflow_head < l->overflow.size();
             if (l->has_overflow()) {
                 left = true;
             }

@@ -26,10 +26,33 @@ edge_route make_edge_route(const edge_plan& e, int task, std::span<const int> sa
     if (e.group.type == grouping_type::partial_key) {
         r.load.assign(e.targets.size(), 0);
     }
+    r.first_value_key =
+        (e.group.type == grouping_type::fields || e.group.type == grouping_type::partial_key) &&
+        e.field_positions.size() == 1 && e.field_positions.front() == 0;
     if (e.group.type == grouping_type::custom) {
         r.custom = std::move(custom);
     }
     return r;
+}
+
+std::uint64_t key_hash_by_position(const edge_route& e, const values& v, std::uint64_t seed) {
+    std::uint64_t h = seed;
+    for (int pos : e.plan->field_positions) {
+        h = hash_value(v, static_cast<std::size_t>(pos), h);
+    }
+    return h;
+}
+
+int pick_one_other(edge_route& e, const values& v) {
+    const edge_plan& p = *e.plan;
+    if (p.group.type == grouping_type::partial_key) {
+        std::size_t a = reduce_range(key_hash(e, v, 0), p.targets.size());
+        std::size_t b = reduce_range(key_hash(e, v, 0x51ed27057d1f3a9bULL), p.targets.size());
+        std::size_t pick = e.load[a] <= e.load[b] ? a : b;
+        ++e.load[pick];
+        return p.targets[pick];
+    }
+    return p.targets.front();  // global
 }
 
 void throw_bad_custom_target(const edge_plan& e, int target) {
@@ -37,11 +60,18 @@ void throw_bad_custom_target(const edge_plan& e, int target) {
                                 std::to_string(target) + ", which is not a target of the stream");
 }
 
-int task_routes::find(std::string_view stream, const std::string& component) {
-    for (std::size_t k = 0; k < _streams.size(); ++k) {
-        if (_streams[k].plan->schema->stream == stream) {
-            _last = static_cast<int>(k);
-            return _last;
+stream_route& task_routes::resolve_slow(std::string_view stream, int direct,
+                                        const std::string& component) {
+    for (stream_route& s : _streams) {
+        const detail::stream_schema& schema = *s.plan->schema;
+        if (schema.stream == stream) {
+            if ((direct >= 0) != schema.direct) {
+                throw_direct_mismatch(stream, direct, component);
+            }
+            _last = &s;
+            _last_name = schema.stream;
+            _last_direct = schema.direct;
+            return s;
         }
     }
     throw std::invalid_argument("component '" + component + "' emitted on undeclared stream '" +

@@ -6,8 +6,9 @@
 //   emit(stream, values) ─▶ task_routes::resolve(stream) ─▶ stream_route
 //                                   for each edge_route: for_each_target(values) ─▶ fn(task)
 //
-// The per-tuple part (resolve's cached hit and for_each_target) is inline: no map lookup, no
-// virtual call (except a user's custom grouping, which is one by nature), no allocation.
+// The per-tuple part (resolve's remembered stream, pick_one for the one-target groupings and
+// for_each_target) is inline: no map lookup, no virtual call (except a user's custom grouping,
+// which is one by nature), no allocation.
 #pragma once
 
 #include "executor/stat_counters.h"
@@ -56,6 +57,9 @@ struct edge_route {
     std::uint32_t next = 0;
     std::unique_ptr<custom_stream_grouping> custom;
     std::vector<std::uint64_t> load;  // partial key: tuples sent per target position
+    // fields / partial key on the first value alone: its hash is read from the encoded bytes
+    // (hash_first_value) instead of locating the value by position.
+    bool first_value_key = false;
 };
 
 // Builds the route of edge `e` for producing task `task`. `same_thread`: the targets that run on
@@ -69,12 +73,69 @@ edge_route make_edge_route(const edge_plan& e, int task, std::span<const int> sa
 // Throws std::invalid_argument: a custom grouping chose `target`, which the edge does not feed.
 [[noreturn]] void throw_bad_custom_target(const edge_plan& e, int target);
 
-// Calls fn(target task) for each task edge `e` sends `v` to, as its grouping chooses:
+// key_hash's general case, out of line: each field position located in turn.
+std::uint64_t key_hash_by_position(const edge_route& e, const values& v, std::uint64_t seed);
+
+// The fields-grouping hash of `v` for edge `e`: hash_value over the edge's field positions in
+// order, chained from `seed`.
+[[gnu::always_inline]] inline std::uint64_t key_hash(const edge_route& e, const values& v,
+                                                     std::uint64_t seed) {
+    if (e.first_value_key) [[likely]] {
+        return hash_first_value(v, seed);
+    }
+    return key_hash_by_position(e, v, seed);
+}
+
+// True for the groupings that send each tuple to exactly one target, chosen by pick_one().
+inline bool picks_one(grouping_type type) noexcept {
+    switch (type) {
+        case grouping_type::shuffle:
+        case grouping_type::none:
+        case grouping_type::local_or_shuffle:
+        case grouping_type::fields:
+        case grouping_type::global:
+        case grouping_type::partial_key:
+            return true;
+        case grouping_type::all:
+        case grouping_type::direct:
+        case grouping_type::custom:
+            return false;
+    }
+    return false;
+}
+
+// pick_one for global and partial_key, out of line.
+int pick_one_other(edge_route& e, const values& v);
+
+// The one target edge `e` sends `v` to. Requires: picks_one(e's grouping).
 //   shuffle, none, local_or_shuffle: the next task of the per-task shuffled order (round robin);
 //   fields: targets[hash of the field positions' values], the same task for equal keys;
-//   all: every target, ascending; global: the lowest target;
+//   global: the lowest target;
+//   partial_key: the less loaded of the key's two hash choices.
+// Inline for fields and the shuffle family, the per-tuple groupings of most topologies.
+[[gnu::always_inline]] inline int pick_one(edge_route& e, const values& v) {
+    const edge_plan& p = *e.plan;
+    switch (p.group.type) {
+        case grouping_type::fields:
+            return p.targets[reduce_range(key_hash(e, v, 0), p.targets.size())];
+        case grouping_type::shuffle:
+        case grouping_type::none:
+        case grouping_type::local_or_shuffle: {
+            int target = e.order[e.next];
+            if (++e.next == e.order.size()) {
+                e.next = 0;
+            }
+            return target;
+        }
+        default:
+            return pick_one_other(e, v);
+    }
+}
+
+// Calls fn(target task) for each task edge `e` sends `v` to, as its grouping chooses:
+//   shuffle, none, local_or_shuffle, fields, global, partial_key: pick_one's target;
+//   all: every target, ascending;
 //   direct: `direct` when it is a target, nothing otherwise;
-//   partial_key: the less loaded of the key's two hash choices;
 //   custom: what the instance chooses (all checked before fn is called; throws
 //           std::invalid_argument for a task that is not a target).
 // `scratch` is a vector the caller lends for the custom grouping's choice; it is swapped out while
@@ -89,50 +150,23 @@ inline std::size_t for_each_target(edge_route& e, int source_task, const values&
     switch (p.group.type) {
         case grouping_type::shuffle:
         case grouping_type::none:
-        case grouping_type::local_or_shuffle: {
-            int target = e.order[e.next];
-            if (++e.next == e.order.size()) {
-                e.next = 0;
-            }
-            fn(target);
+        case grouping_type::local_or_shuffle:
+        case grouping_type::fields:
+        case grouping_type::global:
+        case grouping_type::partial_key:
+            fn(pick_one(e, v));
             return 1;
-        }
-        case grouping_type::fields: {
-            std::uint64_t h = 0;
-            for (int pos : p.field_positions) {
-                h = hash_value(v, static_cast<std::size_t>(pos), h);
-            }
-            fn(p.targets[reduce_range(h, p.targets.size())]);
-            return 1;
-        }
         case grouping_type::all:
             for (int target : p.targets) {
                 fn(target);
             }
             return p.targets.size();
-        case grouping_type::global:
-            fn(p.targets.front());
-            return 1;
         case grouping_type::direct:
             if (direct >= p.targets.front() && direct <= p.targets.back()) {
                 fn(direct);
                 return 1;
             }
             return 0;
-        case grouping_type::partial_key: {
-            std::uint64_t h1 = 0;
-            std::uint64_t h2 = 0x51ed27057d1f3a9bULL;
-            for (int pos : p.field_positions) {
-                h1 = hash_value(v, static_cast<std::size_t>(pos), h1);
-                h2 = hash_value(v, static_cast<std::size_t>(pos), h2);
-            }
-            std::size_t a = reduce_range(h1, p.targets.size());
-            std::size_t b = reduce_range(h2, p.targets.size());
-            std::size_t pick = e.load[a] <= e.load[b] ? a : b;
-            ++e.load[pick];
-            fn(p.targets[pick]);
-            return 1;
-        }
         case grouping_type::custom: {
             // Swapped out while in use: a chained consumer may emit through a custom grouping
             // from inside fn().
@@ -158,12 +192,14 @@ inline std::size_t for_each_target(edge_route& e, int source_task, const values&
 }
 
 // A stream of one task: its plan, one route per edge, and the stream's counters (resolved with
-// the route, so that counting an emit costs no lookup). Aligned so that its size is a power of
-// two: resolve()'s bounds check stays a shift.
+// the route, so that counting an emit costs no lookup). Aligned to a cache line.
 struct alignas(64) stream_route {
     const stream_plan* plan = nullptr;
     std::vector<edge_route> edges;
     output_stats stats;
+    // Exactly one edge, whose grouping sends each tuple to one target (picks_one): an emit
+    // takes pick_one(edges.front()) without the general loop. Set by task_routes::add.
+    bool one_target = false;
 };
 
 // The routes of every stream one task declares, found by name on each emit. Owned by the
@@ -171,35 +207,41 @@ struct alignas(64) stream_route {
 class task_routes {
   public:
     // Wiring, before start: the next declared stream (in plan order).
-    void add(stream_route s) { _streams.push_back(std::move(s)); }
+    void add(stream_route s) {
+        s.one_target = s.edges.size() == 1 && picks_one(s.edges.front().plan->group.type);
+        _streams.push_back(std::move(s));
+        _last = nullptr;  // the vector may have moved
+    }
     std::vector<stream_route>& streams() noexcept { return _streams; }
+    // Forgets the last stream resolved: called when the plan the routes point into is replaced
+    // (rebind_task_state), since the remembered name is the old plan's string.
+    void forget_last() noexcept { _last = nullptr; }
     const std::vector<stream_route>& streams() const noexcept { return _streams; }
 
     // The stream named `stream`, checked against how it is emitted (`direct` >= 0: emit_direct).
-    // The last stream found is tried first with an inline compare, so a task emitting on one
-    // stream never searches. Throws std::invalid_argument naming `component` for an undeclared
-    // stream or a direct/non-direct mismatch.
+    // The last stream resolved is kept with its name and direct flag, so that an emit on the
+    // same stream as the one before costs one inline compare of the name (its bytes, not its
+    // address: a caller may reuse a buffer for another name). Throws std::invalid_argument
+    // naming `component` for an undeclared stream or a direct/non-direct mismatch.
     stream_route& resolve(std::string_view stream, int direct, const std::string& component) {
-        int i = _last;
-        if (i >= static_cast<int>(_streams.size()) ||
-            !same_name(_streams[i].plan->schema->stream, stream)) [[unlikely]] {
-            i = find(stream, component);
+        if (_last != nullptr && (direct >= 0) == _last_direct && same_name(_last_name, stream))
+            [[likely]] {
+            return *_last;
         }
-        stream_route& s = _streams[i];
-        if ((direct >= 0) != s.plan->schema->direct) [[unlikely]] {
-            throw_direct_mismatch(stream, direct, component);
-        }
-        return s;
+        return resolve_slow(stream, direct, component);
     }
 
   private:
-    // The slow path: searches, remembers the index, throws for an undeclared stream.
-    int find(std::string_view stream, const std::string& component);
+    // The slow path: searches, checks, remembers the stream; throws for an undeclared stream
+    // or a direct/non-direct mismatch (remembering nothing then).
+    stream_route& resolve_slow(std::string_view stream, int direct, const std::string& component);
     [[noreturn]] static void throw_direct_mismatch(std::string_view stream, int direct,
                                                    const std::string& component);
 
     std::vector<stream_route> _streams;
-    int _last = 0;
+    stream_route* _last = nullptr;  // the last stream resolved; null before the first
+    std::string_view _last_name;    // its name (the plan's string)
+    bool _last_direct = false;      // whether it is declared direct
 };
 
 }  // namespace tempest::worker

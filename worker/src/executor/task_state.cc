@@ -136,6 +136,7 @@ void rebind_task_state(task_state& t, executor_core& ex, const topology_plan& pl
     // The same topology: the same streams and edges in the same order, so each route (and its
     // counters) stays and only its targets on this worker and thread are redone.
     std::vector<int> same_thread;
+    t.routes.forget_last();
     auto& streams = t.routes.streams();
     for (std::size_t si = 0; si < streams.size(); ++si) {
         stream_route& r = streams[si];

@@ -186,14 +186,31 @@ class values {
                 move16(dst + off, src + off);
             }
             move16(dst + n - 16, src + n - 16);
-        } else if (n >= 8 && n < 16) {
-            std::uint64_t a, b;
-            std::memcpy(&a, src, 8);
-            std::memcpy(&b, src + n - 8, 8);
-            std::memcpy(dst, &a, 8);
-            std::memcpy(dst + n - 8, &b, 8);
-        } else if (n > 0) {
+        } else if (n < 16) {
+            copy_short(dst, src, n);
+        } else {
             std::memmove(dst, src, n);
+        }
+    }
+    // Copies n < 16 bytes with at most two loads and two stores, both loads first (so `dst` may
+    // be `src`): what memcpy does for short sizes, without the call. Strings and encodings of a
+    // word are this short.
+    static void copy_short(std::byte* dst, const std::byte* src, std::size_t n) noexcept {
+        auto move2 = [&](auto word) {
+            decltype(word) a, b;
+            std::memcpy(&a, src, sizeof(word));
+            std::memcpy(&b, src + n - sizeof(word), sizeof(word));
+            std::memcpy(dst, &a, sizeof(word));
+            std::memcpy(dst + n - sizeof(word), &b, sizeof(word));
+        };
+        if (n >= 8) {
+            move2(std::uint64_t{});
+        } else if (n >= 4) {
+            move2(std::uint32_t{});
+        } else if (n >= 2) {
+            move2(std::uint16_t{});
+        } else if (n == 1) {
+            dst[0] = src[0];
         }
     }
     const std::byte* data() const noexcept { return _heap ? _heap : _inline; }
@@ -213,7 +230,9 @@ class values {
         std::byte* p = put_tag(t, static_cast<std::uint32_t>(4 + n));
         auto len = static_cast<std::uint32_t>(n);
         std::memcpy(p, &len, 4);
-        if (n > 0) {
+        if (n < 16) [[likely]] {
+            copy_short(p + 4, static_cast<const std::byte*>(src), n);
+        } else {
             std::memcpy(p + 4, src, n);
         }
     }

@@ -38,10 +38,19 @@ inline std::uint64_t load_tail(const unsigned char* p, std::size_t n) noexcept {
            (static_cast<std::uint64_t>(p[n - 1]) << (8 * (n - 1)));
 }
 
-inline std::uint64_t hash_bytes(const void* data, std::size_t n, std::uint64_t seed) noexcept {
+// hash_bytes of 16 bytes or more, out of line: `h` is the state after the length was mixed in.
+std::uint64_t hash_bytes_long(const unsigned char* p, std::size_t n, std::uint64_t h) noexcept;
+
+// Each 8-byte word, then the tail, mixed in; inline up to 15 bytes (a word as a key), where the
+// loop is unrolled into at most one word and a tail.
+[[gnu::always_inline]] inline std::uint64_t hash_bytes(const void* data, std::size_t n,
+                                                       std::uint64_t seed) noexcept {
     const auto* p = static_cast<const unsigned char*>(data);
     std::uint64_t h = seed ^ (n * 0x9e3779b97f4a7c15ULL);
-    while (n >= 8) {
+    if (n >= 16) [[unlikely]] {
+        return hash_bytes_long(p, n, h);
+    }
+    if (n >= 8) {
         std::uint64_t k;
         std::memcpy(&k, p, 8);
         h = (h ^ mix64(k)) * 0x9e3779b97f4a7c15ULL;
@@ -54,7 +63,8 @@ inline std::uint64_t hash_bytes(const void* data, std::size_t n, std::uint64_t s
     return mix64(h);
 }
 
-// Hash of a value of any type but string (hash_value's slow path).
+// Hash of the value at position i, out of line: hash_value's slow path for any type but
+// string (strings too give hash_value's result).
 std::uint64_t hash_non_string(const values& v, std::size_t i, std::uint64_t seed);
 
 // Hash of the value at position i, by its type and content. Inline for strings, the common key.
@@ -64,6 +74,21 @@ inline std::uint64_t hash_value(const values& v, std::size_t i, std::uint64_t se
         return hash_bytes(s.data(), s.size(), seed ^ 0x4);
     }
     return hash_non_string(v, i, seed);
+}
+
+// hash_value(v, 0, seed), read from v's encoded bytes: when the first value is a string (the
+// common fields-grouping key) its bytes are hashed where they lie, without locating the value or
+// checking its type again; any other first value (or none: hash_value throws) goes the general
+// way. The same hash for the same values as hash_value, so a key reaches the same task.
+[[gnu::always_inline]] inline std::uint64_t hash_first_value(const values& v, std::uint64_t seed) {
+    auto enc = v.encoded();
+    // A well-formed encoding whose first tag is string holds at least the tag and the length.
+    if (enc.size() >= 5 && enc[0] == static_cast<std::byte>(value_type::string)) [[likely]] {
+        std::uint32_t n;
+        std::memcpy(&n, enc.data() + 1, 4);
+        return hash_bytes(enc.data() + 5, n, seed ^ 0x4);
+    }
+    return hash_non_string(v, 0, seed);
 }
 
 // Maps a hash onto [0, n) by the high half of h * n: as even as h % n for a good hash, and a
