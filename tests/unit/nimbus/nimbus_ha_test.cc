@@ -284,7 +284,10 @@ TEST_F(nimbus_ha_test, the_new_leader_carries_out_a_kill_pending_when_the_leader
                            failover_deadline + 4s + 5s))
         << "the new leader did not carry out the pending kill";
     EXPECT_FALSE(observer.exists(paths.assignment(id)).value().has_value());
-    EXPECT_FALSE(fs::exists(stormdist(dir_b.path, id)));
+    // The code goes after the records (topology_store::remove): the record seen gone here may
+    // be a few milliseconds ahead of it.
+    EXPECT_TRUE(wait_until([&] { return !fs::exists(stormdist(dir_b.path, id)); }, 5s))
+        << "the new leader kept the code of the killed topology";
     std::vector<th::TopologySummary> list;
     cb.nimbus->getTopologySummaries(list);
     ASSERT_EQ(list.size(), 1U);
