@@ -182,7 +182,9 @@ zk_zxid() {
 # "peer bytes_received bytes_acked" per connection to ZooKeeper's port.
 zk_conn_bytes() {
     ss -tinH state established "( sport = :$zk_port )" 2>/dev/null | awk '
-        /^[0-9]|^ESTAB/ || $4 ~ /:/ { peer = $NF }
+        # A connection line starts in column one; its details follow on indented lines
+        # (whose fields hold colons too: they must not be taken for the peer).
+        /^[^ \t]/ { peer = $NF }
         { for (i = 1; i <= NF; ++i) {
               if ($i ~ /^bytes_received:/) { split($i, a, ":"); rx = a[2] }
               if ($i ~ /^bytes_acked:/) { split($i, b, ":"); tx = b[2] }
@@ -241,21 +243,24 @@ awk -v secs="$secs" '
     ($1 in rx) { n++; drx += $2 - rx[$1]; dtx += $3 - tx[$1] }
     END { printf "  zookeeper traffic over %d client connections: %.1f KB/s received, %.1f KB/s sent\n", n, drx / secs / 1000, dtx / secs / 1000 }
 ' "$dir/zk-bytes-0" "$dir/zk-bytes-1"
-# Who ZooKeeper sends the most to: the three connections with the most bytes, by process.
-awk -v secs="$secs" '
-    FNR == NR { tx[$1] = $3; next }
-    ($1 in tx) { print $3 - tx[$1], $1 }
-' "$dir/zk-bytes-0" "$dir/zk-bytes-1" | sort -rn | head -n 3 | while read -r sent peer; do
-    port=${peer##*:}
-    who=$(ss -tnpH state established "( sport = :$port )" 2>/dev/null |
-        sed -n 's/.*users:(("\([^"]*\)",pid=\([0-9]*\).*/\1 \2/p' | head -n 1)
-    pid=${who##* }
-    role=
-    if [[ -n $pid ]]; then
-        role=$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | awk '{ print $2 }')
-    fi
-    echo "    to ${role:-?} (pid ${pid:-?}): $(echo "scale=1; $sent / $secs / 1000" | bc) KB/s"
-done
+# Who ZooKeeper sent the most to between two zk_conn_bytes files ($1, $2) over $3 seconds: the
+# three connections with the most bytes, by process (a connection opened meanwhile counts whole).
+top_receivers() {
+    awk -v secs="$3" '
+        FNR == NR { tx[$1] = $3; next }
+        { print $3 - ($1 in tx ? tx[$1] : 0), $1 }
+    ' "$1" "$2" | sort -rn | head -n 3 | while read -r sent peer; do
+        local port=${peer##*:} who pid role=
+        who=$(ss -tnpH state established "( sport = :$port )" 2>/dev/null |
+            sed -n 's/.*users:(("\([^"]*\)",pid=\([0-9]*\).*/\1 \2/p' | head -n 1)
+        pid=${who##* }
+        if [[ -n $pid ]]; then
+            role=$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | awk '{ print $2 }')
+        fi
+        echo "    to ${role:-?} (pid ${pid:-?}, port $port): $(echo "scale=1; $sent / $3 / 1000" | bc) KB/s"
+    done
+}
+top_receivers "$dir/zk-bytes-0" "$dir/zk-bytes-1" "$secs"
 echo "  threads of worker $w0 by name: $(cat /proc/"$w0"/task/*/comm 2>/dev/null | sed 's/:[0-9]*$//' |
     sort | uniq -c | sort -rn | awk '{ printf "%s%s %d", (NR > 1 ? ", " : ""), $2, $1 }')"
 echo "  threads of worker $w0 that used CPU (ticks of 1/$hz s):"
@@ -332,8 +337,9 @@ if [[ ${CHANGE_TEST:-0} == 1 ]]; then
         { fresh++; sent += $3 }  # opened during the window: all its bytes are of the window
         END { printf "  after a rebalance of count to one executor less: zookeeper sent %.1f KB over %d s to %d connections, %d of them opened meanwhile (%.1f KB above its idle rate; connections closed meanwhile not counted)\n", sent / 1000, secs, n + fresh, fresh, (sent - idle / idle_secs * secs) / 1000 }
     ' "$dir/zk-bytes-0" "$dir/zk-bytes-1" "$dir/zk-bytes-2" "$dir/zk-bytes-3"
+    top_receivers "$dir/zk-bytes-2" "$dir/zk-bytes-3" "$change_secs"
     workers_after=$(worker_pids | wc -l)
-    expired=$(grep -rl "ZooKeeper session expired" "$dir" 2>/dev/null | wc -l)
+    expired=$( (grep -rl "ZooKeeper session expired" "$dir" 2>/dev/null || true) | wc -l)
     echo "  workers running $change_secs s after the rebalance: $workers_after; log files that name an expired ZooKeeper session: $expired"
 fi
 
