@@ -251,7 +251,8 @@ top_receivers() {
         { print $3 - ($1 in tx ? tx[$1] : 0), $1 }
     ' "$1" "$2" | sort -rn | head -n 3 | while read -r sent peer; do
         local port=${peer##*:} who pid role=
-        who=$(ss -tnpH state established "( sport = :$port )" 2>/dev/null |
+        # By both ends: a worker's connection to another worker may share the local port.
+        who=$(ss -tnpH state established "( sport = :$port and dport = :$zk_port )" 2>/dev/null |
             sed -n 's/.*users:(("\([^"]*\)",pid=\([0-9]*\).*/\1 \2/p' | head -n 1)
         pid=${who##* }
         if [[ -n $pid ]]; then
