@@ -150,44 +150,53 @@ TEST_F(backpressure_test, the_spout_acker_cycle_with_full_queues_and_no_pending_
     // bolt fills too. With no pending limit the spout emits whenever its output has room, so the
     // cycle stays full; only the spout reading acks while it is backpressured keeps it turning.
     constexpr std::int64_t total = 3'000;
-    g_emitted = 0;
-    g_executed = 0;
-    ledger::reset(total);
-    topology_builder b(registry());
-    b.set_spout<reliable_flood_spout>("flood", 1, total, std::int64_t{100'000});
-    b.set_bolt<slow_bolt>("slow", 1, std::int64_t{5'000}).shuffle_grouping("flood");
-    config conf;
-    conf.set_num_ackers(1);
-    conf.set(config::topology_executor_receive_buffer_size, 4);
-    conf.set(config::topology_producer_batch_size, 4);
-    // No topology.max.spout.pending: nothing but backpressure holds the spout back.
-    cluster().submit_topology("cycle", conf, b.create_topology());
+    // Whether the acker or the bolt overflows inside the cycle depends on the threads' schedule:
+    // on a loaded machine the spout sometimes drains every ack in time, and only its own output
+    // overflows (about one run in six with three such tests sharing two cores). Every run must
+    // ack everything; the overflow inside the cycle must show in one of up to five runs.
+    constexpr int attempts = 5;
+    bool cycle_overflowed = false;
+    for (int attempt = 1; attempt <= attempts && !cycle_overflowed; ++attempt) {
+        SCOPED_TRACE("run " + std::to_string(attempt));
+        g_emitted = 0;
+        g_executed = 0;
+        ledger::reset(total);
+        topology_builder b(registry());
+        b.set_spout<reliable_flood_spout>("flood", 1, total, std::int64_t{100'000});
+        b.set_bolt<slow_bolt>("slow", 1, std::int64_t{5'000}).shuffle_grouping("flood");
+        config conf;
+        conf.set_num_ackers(1);
+        conf.set(config::topology_executor_receive_buffer_size, 4);
+        conf.set(config::topology_producer_batch_size, 4);
+        // No topology.max.spout.pending: nothing but backpressure holds the spout back.
+        const std::string name = "cycle-" + std::to_string(attempt);
+        cluster().submit_topology(name, conf, b.create_topology());
 
-    bool done = wait_until([] { return ledger::distinct_acked() == total; }, 60s);
-    cluster().kill_topology("cycle");
-    auto totals = cluster().totals("cycle");
+        bool done = wait_until([] { return ledger::distinct_acked() == total; }, 60s);
+        cluster().kill_topology(name);
+        auto totals = cluster().totals(name);
 
-    std::map<std::string, std::uint64_t> backpressured_ns;
-    for (const auto& e : totals) {
-        backpressured_ns[e.component] += e.backpressure_ns;
-        RecordProperty(e.component + "_backpressured_ms",
-                       std::to_string(e.backpressure_ns / 1'000'000));
+        std::map<std::string, std::uint64_t> backpressured_ns;
+        for (const auto& e : totals) {
+            backpressured_ns[e.component] += e.backpressure_ns;
+            RecordProperty(name + "_" + e.component + "_backpressured_ms",
+                           std::to_string(e.backpressure_ns / 1'000'000));
+        }
+        std::scoped_lock lock(ledger::mu);
+        ASSERT_TRUE(done) << ledger::acked << " of " << total << " messages acked ("
+                          << g_emitted.load() << " emitted, " << g_executed.load() << " executed, "
+                          << ledger::fails << " failed)";
+        for (std::int64_t n = 0; n < total; ++n) {
+            ASSERT_EQ(ledger::acks[static_cast<std::size_t>(n)], 1) << "message " << n;
+        }
+        EXPECT_EQ(ledger::fails, 0) << "messages timed out although every queue is bounded";
+        // The pause path ran at the spout, and (in this run or a later one) inside the cycle
+        // behind it: the acker's output or the bolt's.
+        EXPECT_GT(backpressured_ns["flood"], 0u) << "the spout's output never overflowed";
+        cycle_overflowed = backpressured_ns["__acker"] + backpressured_ns["slow"] > 0;
     }
-    std::scoped_lock lock(ledger::mu);
-    ASSERT_TRUE(done) << ledger::acked << " of " << total << " messages acked (" << g_emitted.load()
-                      << " emitted, " << g_executed.load() << " executed, " << ledger::fails
-                      << " failed)";
-    for (std::int64_t n = 0; n < total; ++n) {
-        ASSERT_EQ(ledger::acks[static_cast<std::size_t>(n)], 1) << "message " << n;
-    }
-    EXPECT_EQ(ledger::fails, 0) << "messages timed out although every queue is bounded";
-    // The pause path ran at the spout and inside the cycle behind it. Which of the acker and the
-    // bolt overflows depends on the threads' schedule (in about one run in forty the acker's
-    // ring to the spout never fills because the spout drained it in time, while the bolt's ring
-    // to the acker did), so the check is that at least one of them did.
-    EXPECT_GT(backpressured_ns["flood"], 0u) << "the spout's output never overflowed";
-    EXPECT_GT(backpressured_ns["__acker"] + backpressured_ns["slow"], 0u)
-        << "neither the acker's output nor the bolt's ever overflowed";
+    EXPECT_TRUE(cycle_overflowed) << "in " << attempts
+                                  << " runs neither the acker's output nor the bolt's overflowed";
 }
 
 TEST_F(backpressure_test, slow_bolt_slows_the_spout_without_losing_tuples_or_growing_memory) {
