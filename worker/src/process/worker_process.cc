@@ -204,7 +204,7 @@ struct worker_process::impl {
     // with the reason logged, when the worker must exit so that its supervisor starts a fresh
     // one: no executors left here, a layout that does not have them, a component that cannot
     // be built.
-    bool change_executors(const common::routes& r);
+    bool change_executors(const common::routes& routes);
 };
 
 std::shared_ptr<const topology_plan> worker_process::impl::plan_for(
@@ -231,8 +231,8 @@ std::shared_ptr<const topology_plan> worker_process::impl::plan_for(
                                                  std::move(layout.conf), std::move(tasks));
 }
 
-bool worker_process::impl::change_executors(const common::routes& a) {
-    const executor_set next = executors_here(a, id);
+bool worker_process::impl::change_executors(const common::routes& routes) {
+    const executor_set next = executors_here(routes, id);
     if (next.empty()) {
         log().info("the assignment of {} gives slot {}:{} no executors any more; stopping",
                    id.topology_id, id.supervisor_id, id.port);
@@ -258,7 +258,7 @@ bool worker_process::impl::change_executors(const common::routes& a) {
         "them)",
         r.kept, r.added, r.removed, r.paused.count(), r.drained.count(), r.dropped);
     mine = next;
-    runtime->set_task_endpoints(endpoints(a));
+    runtime->set_task_endpoints(endpoints(routes));
     if (errors) {
         errors->set_executors({mine.begin(), mine.end()});
     }
@@ -307,16 +307,16 @@ bool worker_process::start() {
     w.routes_node = common::versioned_node(w.paths.routes(w.id.topology_id));
     w.assignment_node = common::versioned_node(w.paths.assignment(w.id.topology_id));
     auto base_read = w.refresh(w.storm_node, th::decode_storm_base);
-    auto assignment_read = w.refresh_routes();
-    if (!base_read || !assignment_read) {
+    auto routes_read = w.refresh_routes();
+    if (!base_read || !routes_read) {
         log().warn("topology {} is gone; nothing to run", w.id.topology_id);
         return false;
     }
     // The first refresh of a node always reads it.
     w.base = std::move(**base_read);
     const common::storm_base& base = w.base;
-    const common::routes assignment = std::move(**assignment_read);
-    w.mine = executors_here(assignment, w.id);
+    const common::routes routes = std::move(**routes_read);
+    w.mine = executors_here(routes, w.id);
     if (w.mine.empty()) {
         log().warn("the assignment of {} gives slot {}:{} no executors; nothing to run",
                    w.id.topology_id, w.id.supervisor_id, w.id.port);
@@ -339,7 +339,7 @@ bool worker_process::start() {
     remote_options ro;
     ro.port = static_cast<std::uint16_t>(w.id.port);
     w.runtime = std::make_unique<topology_runtime>(plan, w.registry, ro);
-    w.runtime->set_task_endpoints(w.endpoints(assignment));
+    w.runtime->set_task_endpoints(w.endpoints(routes));
     if (base.status != common::topology_status::active) {
         w.runtime->set_active(false);
     }
@@ -356,8 +356,8 @@ bool worker_process::start() {
     eo.topology_id = w.id.topology_id;
     eo.host = common::conf_string_or_empty(w.daemon_conf, common::keys::storm_local_hostname);
     if (eo.host.empty()) {
-        auto h = assignment.node_host.find(w.id.supervisor_id);
-        eo.host = h != assignment.node_host.end() ? h->second : w.id.supervisor_id;
+        auto h = routes.node_host.find(w.id.supervisor_id);
+        eo.host = h != routes.node_host.end() ? h->second : w.id.supervisor_id;
     }
     eo.port = w.id.port;
     eo.throttle_interval_ms =
@@ -461,24 +461,24 @@ bool worker_process::tick() {
         return false;
     }
     try {
-        auto assignment = w.refresh_routes();
-        if (!assignment) {
+        auto routes = w.refresh_routes();
+        if (!routes) {
             log().info("topology {} was removed; stopping", w.id.topology_id);
             return false;
         }
         std::optional<common::routes> reassigned;
-        if (*assignment) {
-            const common::routes& a = **assignment;
-            if (executors_here(a, w.id) != w.mine) {
-                reassigned = a;  // taken below, with the topology record it was made from
+        if (*routes) {
+            const common::routes& r = **routes;
+            if (executors_here(r, w.id) != w.mine) {
+                reassigned = r;  // taken below, with the topology record it was made from
             } else {
                 log().info("assignment of {} changed; updating where remote tasks run",
                            w.id.topology_id);
-                w.runtime->set_task_endpoints(w.endpoints(a));
+                w.runtime->set_task_endpoints(w.endpoints(r));
             }
         }
-        // Read after the assignment: Nimbus writes the record (a rebalance's parallelism) first,
-        // so this one is at least as new as the assignment.
+        // Read after the routes: Nimbus writes the record (a rebalance's parallelism) first, so
+        // this one is at least as new as the routes.
         auto base = w.refresh(w.storm_node, th::decode_storm_base);
         if (!base) {
             log().info("topology {} was removed; stopping", w.id.topology_id);
