@@ -236,7 +236,12 @@ void record_seeds() {
     hb.host = "sup-1.example";
     hb.port = 6700;
     hb.records = {{{1, 2}, stats}};
-    hb.metrics = {{"__receive.population", "__system", -1, 3.0}};
+    // Packed, as workers write them now; the corpus' worker_heartbeat_list has them as the list
+    // older workers wrote.
+    hb.metrics = {{"__receive.population", "words", 1, 3.0},
+                  {"transport.out.sup-2.example:6701.bytes", "__system", -1, 123456.0},
+                  {"transport.out.sup-2.example:6701.tuples", "__system", -1, 789.0},
+                  {"worker.cpu_seconds", "__system", -1, 1.25}};
     hb.sample_rate = 0.05;
     record_seed("worker_heartbeat", 3, th::encode(hb));
 

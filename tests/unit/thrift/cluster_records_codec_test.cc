@@ -9,7 +9,9 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <iostream>
+#include <limits>
 #include <stdexcept>
 
 namespace tempest::thrift {
@@ -335,6 +337,146 @@ TEST(cluster_records_codec_test, routes_that_are_not_a_layout_are_refused_both_w
     auto huge_slots = good;
     huge_slots.slot_count = 1'000'000'000;
     invalid(huge_slots);
+}
+
+// The metric points of a worker with 21 executors among 100 workers that all talk to each
+// other: per peer three outbound and two inbound transport points, per executor three queue
+// points, and the worker's own.
+std::vector<common::metric_point> busy_worker_points() {
+    std::vector<common::metric_point> points;
+    for (int e = 0; e < 21; ++e) {
+        const std::string component = e < 7 ? "sentences" : e < 14 ? "split" : "count";
+        points.push_back({"__receive.population", component, 100 + e, double(e * 37)});
+        points.push_back({"__receive.capacity", component, 100 + e, 1024});
+        points.push_back({"__backpressure.seconds", component, 100 + e, 0.25 * e});
+    }
+    points.push_back({"worker.rss_bytes", "__system", -1, 29884416});
+    points.push_back({"worker.cpu_seconds", "__system", -1, 1234.56});
+    for (int peer = 1; peer < 100; ++peer) {
+        const std::string out = "transport.out.host-" + std::to_string(peer % 10) +
+                                ".example:" + std::to_string(6700 + peer / 10);
+        points.push_back({out + ".bytes", "__system", -1, 123456789.0 + peer});
+        points.push_back({out + ".tuples", "__system", -1, 2345678.0 * peer});
+        points.push_back({out + ".credit_waits", "__system", -1, double(peer % 3)});
+        const std::string in = "transport.in.10.0." + std::to_string(peer % 10) + "." +
+                               std::to_string(peer) + ":" + std::to_string(40000 + peer);
+        points.push_back({in + ".bytes", "__system", -1, 98765432.0 + peer});
+        points.push_back({in + ".tuples", "__system", -1, 1876543.0 * peer});
+    }
+    return points;
+}
+
+TEST(cluster_records_codec_test, metric_points_are_packed_in_a_fraction_of_the_bytes) {
+    common::worker_heartbeat hb;
+    hb.topology_id = "wc-1-1700000000";
+    hb.executors = {{1, 1}};
+    hb.metrics = busy_worker_points();
+    const std::string packed = encode(hb);
+    auto back = decode_worker_heartbeat(packed);
+    ASSERT_TRUE(back) << back.error().message();
+    EXPECT_EQ(*back, hb);  // every point, in order
+
+    // The same heartbeat as older workers wrote it, with the points as a list of structs.
+    auto wire = from_binary<records::WorkerHeartbeatRecord>(packed);
+    ASSERT_TRUE(wire);
+    ASSERT_TRUE(wire->__isset.metrics_packed);
+    EXPECT_FALSE(wire->__isset.metrics);
+    wire->__isset.metrics_packed = false;
+    for (const auto& m : hb.metrics) {
+        records::MetricPointRecord p;
+        p.name = m.name;
+        p.component = m.component;
+        p.task = m.task;
+        p.value = m.value;
+        wire->metrics.push_back(p);
+    }
+    wire->__isset.metrics = true;
+    const std::string listed = to_binary(*wire);
+    EXPECT_LT(packed.size() * 3, listed.size()) << packed.size() << " against " << listed.size();
+    std::cout << hb.metrics.size() << " metric points of a worker among 100: packed "
+              << packed.size() << " bytes, as a list " << listed.size() << " bytes\n";
+
+    // Older workers' heartbeats are read as before.
+    auto old = decode_worker_heartbeat(listed);
+    ASSERT_TRUE(old) << old.error().message();
+    EXPECT_EQ(*old, hb);
+}
+
+TEST(cluster_records_codec_test, any_value_and_task_survive_packing) {
+    const std::vector<common::metric_point> points = {
+        {"", "", 0, 0},
+        {"no_dot", "c", -1, -0.0},
+        {"trailing.", "c", 2147483647, 9007199254740991.0},      // 2^53 - 1: an integer
+        {".leading", "c", -2147483647 - 1, 9007199254740992.0},  // 2^53: a double
+        {"a.b.c", "c", 7, -3},
+        {"a.b.c", "c", 7, 0.5},
+        {"a.b.d", "d", 7, 1e300},
+        {"inf", "c", 1, std::numeric_limits<double>::infinity()},
+        {"tiny", "c", 1, std::numeric_limits<double>::denorm_min()},
+    };
+    auto back = unpack_metric_points(pack_metric_points(points));
+    ASSERT_TRUE(back);
+    ASSERT_EQ(*back, points);
+    EXPECT_TRUE(std::signbit((*back)[1].value) || (*back)[1].value == 0);
+    auto nan = unpack_metric_points(
+        pack_metric_points({{"n", "c", 1, std::numeric_limits<double>::quiet_NaN()}}));
+    ASSERT_TRUE(nan && nan->size() == 1);
+    EXPECT_TRUE(std::isnan((*nan)[0].value));
+    auto none = unpack_metric_points(pack_metric_points({}));
+    ASSERT_TRUE(none);
+    EXPECT_TRUE(none->empty());
+}
+
+TEST(cluster_records_codec_test, packed_metrics_that_are_not_a_list_make_the_heartbeat_malformed) {
+    const std::string good = pack_metric_points({{"a.b", "c", -1, 5}, {"a.d", "c", 3, 0.5}});
+    ASSERT_TRUE(unpack_metric_points(good));
+    // strings "a", ".b", "c", ".d"; then 2 points: (0, 1, 2, task 1, tag 0, 5) and
+    // (0, 3, 2, task 6, tag 1, 8 bytes).
+    ASSERT_EQ(good.substr(0, 13), std::string("\x04\x01"
+                                              "a\x02.b\x01"
+                                              "c\x02.d\x02",
+                                              13));
+    const std::vector<std::string> bad = {
+        good.substr(0, good.size() - 1),         // the last double cut short
+        good + "x",                              // bytes after the last point
+        std::string("\xff\xff\xff\xff\x0f", 5),  // 2^32 - 1 strings in five bytes
+        std::string("\x01\x05"
+                    "ab",
+                    4),                          // a string longer than the bytes
+        std::string("\x00\xff\xff\xff\x0f", 5),  // 2^32 - 1 points in no bytes
+        std::string("\x01\x01"
+                    "a\x01\x00\x00\x01\x02\x00\x05",
+                    10),  // component index 1 of 1
+        std::string("\x01\x01"
+                    "a\x01\x00\x00\x00\x02\x07\x05",
+                    10),  // value tag 7
+        std::string("\x01\x01"
+                    "a\x01\x00\x00\x00\x02\x00\x80\x80\x80\x80\x80\x80\x80\x80\x80"
+                    "\x01",
+                    19),  // an integer of 64 bits or more
+        std::string("\x01\x01"
+                    "a\x01\x00\x00\x00\x02\x00\x80\x80\x80\x80\x80\x80\x80\x10",
+                    17),
+        // 2^53: not an integer slot's value
+        std::string("\x01\x01"
+                    "a\x01\x00\x00\x00\x80\x80\x80\x80\x80\x80",
+                    13),
+        // a task's varint of over five bytes
+    };
+    common::worker_heartbeat hb;
+    hb.topology_id = "wc-1";
+    hb.metrics = {{"x", "y", 1, 2}};
+    auto wire = from_binary<records::WorkerHeartbeatRecord>(encode(hb));
+    ASSERT_TRUE(wire);
+    for (std::size_t i = 0; i < bad.size(); ++i) {
+        EXPECT_FALSE(unpack_metric_points(bad[i])) << "case " << i;
+        wire->metrics_packed = bad[i];
+        auto d = decode_worker_heartbeat(to_binary(*wire));
+        ASSERT_FALSE(d) << "case " << i;
+        EXPECT_EQ(codec_cause(d.error()), codec_errc::invalid_data) << "case " << i;
+        EXPECT_NE(d.error().message().find("malformed WorkerHeartbeatRecord"), std::string::npos)
+            << d.error().message();
+    }
 }
 
 TEST(cluster_records_codec_test, executor_stats_convert_both_ways) {

@@ -2,6 +2,7 @@
 #include "samples.h"
 
 #include "tempest/common/stats_record.h"
+#include "tempest/thrift/cluster_records_codec.h"
 
 namespace tempest::thrift::testing {
 
@@ -446,12 +447,9 @@ void fill(records::WorkerHeartbeatRecord& v) {
     r.add(common::stat_kind::emitted, {"", "default"}, {20, 60, 60, 60});
     r.add(common::stat_kind::executed, {"spout", "default"}, {5, 5, 5, 5});
     v.__set_executor_records({{full<ExecutorInfo>(), common::encode_stats(r)}});
-    records::MetricPointRecord m;
-    m.name = "worker.rss_bytes";
-    m.component = "__system";
-    m.task = -1;
-    m.value = 1048576;
-    v.__set_metrics({m});
+    // As current workers write them: packed (older workers' `metrics` list is left unset).
+    v.__set_metrics_packed(pack_metric_points(
+        {{"worker.rss_bytes", "__system", -1, 1048576}, {"__receive.population", "split", 3, 17}}));
     v.__set_stats_sample_rate(0.05);
 }
 

@@ -17,9 +17,11 @@
 #include "tempest/common/result.h"
 #include "tempest/thrift/binary_codec.h"
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <system_error>
+#include <vector>
 
 namespace tempest::thrift {
 
@@ -57,6 +59,12 @@ std::string encode(const common::local_worker_heartbeat& r);
 
 // Decodings of exactly one record. Errors: record_category(), naming the record; a status
 // outside topology_status is codec_errc::invalid_data.
+// A worker heartbeat's metric points in WorkerHeartbeatRecord.metrics_packed's layout
+// (cluster_records.thrift), and back; nullopt for bytes that are not such a list.
+std::string pack_metric_points(const std::vector<common::metric_point>& points);
+[[nodiscard]] std::optional<std::vector<common::metric_point>> unpack_metric_points(
+    std::string_view bytes);
+
 [[nodiscard]] common::result<common::storm_base> decode_storm_base(std::string_view bytes);
 [[nodiscard]] common::result<common::assignment> decode_assignment(std::string_view bytes);
 // Also invalid_data: executors out of task order or overlapping, a slot index past the slots,
