@@ -118,6 +118,9 @@ void window_manager::advance_watermark() {
             newest = std::min(newest, m);
         }
     }
+    if (newest < none + _s.lag_ms) {
+        return;  // timestamps at the bottom of int64: no watermark below them
+    }
     const std::int64_t wm = newest - _s.lag_ms;
     if (_watermark != none && wm <= _watermark) {
         return;
