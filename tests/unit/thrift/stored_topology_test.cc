@@ -7,6 +7,7 @@
 #include "tempest/common/random_id.h"
 #include "tempest/thrift/binary_codec.h"
 #include "tempest/thrift/topology_convert.h"
+#include "tempest/topology_api/windowing.h"
 
 #include <gtest/gtest.h>
 
