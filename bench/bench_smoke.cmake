@@ -77,6 +77,14 @@ file(READ "${svg}" plot)
 if(NOT plot MATCHES "^<svg " OR NOT plot MATCHES "<polyline " OR NOT plot MATCHES "end of warm-up")
     message(FATAL_ERROR "--plot wrote no throughput plot to ${svg}: ${plot}")
 endif()
+# windowed-agg: a windowed bolt (sliding count window) with acking, its tuples acked as they
+# leave the window.
+execute_process(
+    COMMAND "${BENCH}" windowed-agg --acking --keys 1000 --duration 0.5 --warmup 0.3
+    RESULT_VARIABLE rc OUTPUT_VARIABLE out7 ERROR_VARIABLE err TIMEOUT 20)
+if(NOT rc EQUAL 0 OR NOT out7 MATCHES "windowed-agg acking=on: [1-9][0-9.]*[kM]? tuples/s")
+    message(FATAL_ERROR "tempest-bench windowed-agg exited with '${rc}'\nstdout: ${out7}\nstderr: ${err}")
+endif()
 execute_process(
     COMMAND "${BENCH}" ConstSpoutNullBoltTopo --duration 0.5 --warmup 0.2
     RESULT_VARIABLE rc OUTPUT_VARIABLE out5 ERROR_VARIABLE err TIMEOUT 20)

@@ -79,7 +79,7 @@ std::string usage_text() {
            "       tempest-bench throughput-vs-latency [--workload W] [--rates R1,R2,...]\n"
            "                     [--cluster [--config FILE] [--workers N]]\n"
            "workloads: const-null (ConstSpoutNullBoltTopo), const-id-null\n"
-           "           (ConstSpoutIdBoltNullBoltTopo), word-count, zipf-agg\n"
+           "           (ConstSpoutIdBoltNullBoltTopo), word-count, zipf-agg, windowed-agg\n"
            "  --acking        one acker; the spout emits with message ids, bolts anchor and ack\n"
            "  --duration S    measured seconds after the warm-up (default 10)\n"
            "  --warmup S      seconds run before measuring (default 3)\n"
@@ -95,8 +95,9 @@ std::string usage_text() {
            "  --executors N   executors per component (default: --workers)\n"
            "  --rate R        tuples/s offered by the spouts together (e.g. 200k; default: no\n"
            "                  limit)\n"
-           "  --keys N        zipf-agg: number of keys (default 10000)\n"
-           "  --skew S        zipf-agg: Zipf exponent, P(key k) ~ 1/k^S (default 1.0)\n"
+           "  --keys N        zipf-agg, windowed-agg: number of keys (default 10000)\n"
+           "  --skew S        zipf-agg, windowed-agg: Zipf exponent, P(key k) ~ 1/k^S\n"
+           "                  (default 1.0)\n"
            "  --plot FILE.svg draw throughput over time (throughput-vs-latency: latency and\n"
            "                  achieved rate against offered rate) into FILE.svg\n"
            "  --cluster       submit WORKLOAD to a running cluster through Nimbus, measure it\n"
@@ -239,7 +240,7 @@ bench_options parse_bench_options(int argc, const char* const* argv) {
     }
     if (!have_workload && !o.help) {
         throw usage_error(
-            "missing WORKLOAD (const-null, const-id-null, word-count, zipf-agg or "
+            "missing WORKLOAD (const-null, const-id-null, word-count, zipf-agg, windowed-agg or "
             "throughput-vs-latency)");
     }
     if (workers_text) {

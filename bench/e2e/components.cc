@@ -345,6 +345,48 @@ class sum_bolt final : public bolt {
     std::vector<std::int64_t> _sums;
 };
 
+// A windowed bolt: the sum of `value` per key over a sliding window (the workload sets it: a count
+// window of 1000 tuples sliding by 100), kept incrementally from each window's new and expired
+// tuples, as a Storm user would write it. Emits one digest per window (its end, the window's
+// total and the hottest key's sum); nothing subscribes, so the figure is the window's own cost.
+class window_sum_bolt final : public windowed_bolt {
+  public:
+    explicit window_sum_bolt(const std::vector<value>& a)
+        : _sums(static_cast<std::size_t>(arg_int(a, 1)), 0) {}
+    void declare_output_fields(output_fields_declarer& d) override {
+        d.declare({"end", "total", "hot"});
+    }
+    void prepare(const config&, const topology_context&, output_collector& out) override {
+        _out = &out;
+    }
+    void execute(const tuple_window& w) override {
+        for (const tuple* t : w.get_new()) {
+            add(t->get_int(0), t->get_int(1));
+        }
+        for (const tuple* t : w.get_expired()) {
+            add(t->get_int(0), -t->get_int(1));
+        }
+        _digest.clear();
+        _digest.add(w.get_end_timestamp());
+        _digest.add(_total);
+        _digest.add(_sums.empty() ? 0 : _sums[0]);  // key 0 is the most frequent
+        _out->emit(_digest);
+    }
+
+  private:
+    void add(std::int64_t key, std::int64_t v) {
+        if (key >= 0 && static_cast<std::size_t>(key) < _sums.size()) {
+            _sums[static_cast<std::size_t>(key)] += v;
+            _total += v;
+        }
+    }
+
+    output_collector* _out = nullptr;
+    std::vector<std::int64_t> _sums;
+    std::int64_t _total = 0;
+    values _digest;
+};
+
 }  // namespace
 
 void register_bench_components(component_registry& r) {
@@ -356,6 +398,7 @@ void register_bench_components(component_registry& r) {
     r.add_bolt<split_bolt>("bench.split_bolt");
     r.add_bolt<count_bolt>("bench.count_bolt");
     r.add_bolt<sum_bolt>("bench.sum_bolt");
+    r.add_bolt<window_sum_bolt>("bench.window_sum_bolt");
 }
 
 latency_board& latency_board::instance() {

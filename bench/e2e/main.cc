@@ -248,9 +248,10 @@ int main(int argc, char** argv) {
             return 0;
         }
         if (!is_workload(o.workload)) {
-            throw usage_error("unknown workload '" + o.workload +
-                              "' (const-null, const-id-null, word-count, zipf-agg, their "
-                              "storm-perf names or throughput-vs-latency)");
+            throw usage_error(
+                "unknown workload '" + o.workload +
+                "' (const-null, const-id-null, word-count, zipf-agg, windowed-agg, their "
+                "storm-perf names or throughput-vs-latency)");
         }
         o.workload = canonical_workload(o.workload);
         if (o.cluster && o.pipelines > 1 && !o.throughput_vs_latency) {

@@ -22,7 +22,7 @@ constexpr std::pair<std::string_view, std::string_view> storm_perf_names[] = {
 
 const std::vector<std::string_view>& workload_names() {
     static const std::vector<std::string_view> names = {"const-null", "const-id-null", "word-count",
-                                                        "zipf-agg"};
+                                                        "zipf-agg", "windowed-agg"};
     return names;
 }
 
@@ -133,6 +133,18 @@ workload make_workload(const workload_params& p) {
             w.last_bolt = id("sum");
             w.unit = "keys";
             w.components.insert(w.components.end(), {id("keys"), id("sum")});
+        } else if (p.name == "windowed-agg") {
+            const std::vector<value> args = {p.acking, task_rate, p.record_after_s, p.keys, p.skew};
+            b.set_spout(id("keys"), "bench.zipf_spout", args, n);
+            // Per task: the newest 1000 tuples, evaluated every 100 (with acking, each tuple is
+            // acked as it leaves; 1100 stays under the default max spout pending, 4096).
+            b.set_bolt(id("window"), "bench.window_sum_bolt", {p.acking, p.keys}, n)
+                .fields_grouping(id("keys"), {"key"})
+                .with_window(window_count(1000), window_count(100));
+            w.spout = id("keys");
+            w.last_bolt = id("window");
+            w.unit = "tuples";
+            w.components.insert(w.components.end(), {id("keys"), id("window")});
         } else {
             throw std::invalid_argument("unknown workload '" + p.name + "'");
         }

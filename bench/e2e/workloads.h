@@ -9,6 +9,8 @@
 //   word-count     sentence_spout ──shuffle──▶ split_bolt ──fields(word)──▶ count_bolt
 //                  (local_or_shuffle into split when parallelism > 1)
 //   zipf-agg       zipf_spout ──fields(key)──▶ sum_bolt   (keys Zipf-distributed: --keys, --skew)
+//   windowed-agg   zipf_spout ──fields(key)──▶ window_sum_bolt: a windowed bolt, sliding count
+//                  window of 1000 tuples by 100 per task, summing per key (--keys, --skew)
 //
 // With `pipelines` P > 1 (--pipelines) the topology holds P copies of the workload's chain,
 // unconnected, their component ids ending in "-0" ... "-(P-1)" ("sentences-3", "count-3"); the

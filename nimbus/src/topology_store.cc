@@ -70,7 +70,8 @@ validated_topology topology_store::validate(const std::string& name, const std::
         for (const auto& c : v.topo.components) {
             common::validate_topology_config(c.conf, "component '" + c.id + "' of " + source);
         }
-        v.topo.validate();
+        // With the conf: a windowed bolt whose window outlasts the message timeout is refused.
+        v.topo.validate(common::effective_config(_conf, v.conf));
         v.num_workers = common::worker_count(common::effective_config(_conf, v.conf));
         v.conf = common::submitted_conf(std::move(v.conf), _conf, name);
     } catch (const invalid_topology& e) {

@@ -222,6 +222,7 @@ std::vector<std::string> topology_problems(const topology& t,
     }
     for (const component_def& c : t.components) {
         check_component(c, problems);
+        window_problems(c, describe(c), problems);
         if (c.kind == component_kind::bolt) {
             for (std::size_t i = 0; i < c.inputs.size(); ++i) {
                 check_input(t, c, i, unbuilt, problems);

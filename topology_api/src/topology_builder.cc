@@ -55,6 +55,31 @@ bool complete_shell_def(component_def& def, const std::string& who,
     return true;
 }
 
+// A windowed bolt: it must have a window, and its late tuple stream (if any) is declared for it,
+// as Storm's windowed bolt executor does. Window settings on any other bolt are a mistake.
+void complete_window_def(component_def& def, bool windowed, const std::string& who,
+                         std::vector<std::string>& problems) {
+    const bool has_keys = window_settings::has_window_keys(def.conf);
+    if (!windowed) {
+        if (has_keys && def.kind == component_kind::bolt) {
+            problems.push_back(who + ": window settings (topology.bolts.*) are set but class " +
+                               quoted(def.class_name) + " is not a windowed_bolt");
+        }
+        return;
+    }
+    if (!has_keys) {
+        problems.push_back(who +
+                           ": windowed bolt has no window: set one with with_window or "
+                           "with_tumbling_window");
+        return;
+    }
+    const value* late = def.conf.find(windowed_bolt::keys::late_tuple_stream);
+    if (late != nullptr && late->type() == value_type::string && !late->as_string().empty() &&
+        def.find_stream(late->as_string()) == nullptr) {
+        def.outputs.push_back({late->as_string(), fields{windowed_bolt::late_tuple_field}, false});
+    }
+}
+
 // Builds one instance of `def`'s class to learn its declared streams and component config,
 // filling def.outputs and def.conf. Returns false, with the reasons in `problems`, when the
 // class is unknown, of the wrong kind or cannot be built.
@@ -80,6 +105,7 @@ bool complete_def(const component_registry& reg, component_def& def,
     }
     output_fields_declarer declarer;
     config conf;
+    bool windowed = false;
     try {
         std::unique_ptr<component> instance;
         if (is_spout) {
@@ -89,6 +115,7 @@ bool complete_def(const component_registry& reg, component_def& def,
         }
         instance->declare_output_fields(declarer);
         conf = instance->get_component_configuration();
+        windowed = dynamic_cast<const windowed_bolt_adapter*>(instance.get()) != nullptr;
     } catch (const std::exception& e) {
         problems.push_back(who + ": cannot build class " + quoted(def.class_name) + ": " +
                            e.what());
@@ -98,9 +125,21 @@ bool complete_def(const component_registry& reg, component_def& def,
         problems.push_back(who + ": declares stream " + quoted(dup) + " more than once");
     }
     def.outputs = declarer.streams();
-    // Keys set on the declarer (add_configuration) win over the class's own.
+    // Keys set on the declarer (add_configuration) win over the class's own; a window length
+    // or sliding interval set there replaces the class's, whether a count or a duration.
+    for (auto [count_key, ms_key] :
+         {std::pair{windowed_bolt::keys::window_length_count,
+                    windowed_bolt::keys::window_length_duration_ms},
+          std::pair{windowed_bolt::keys::sliding_interval_count,
+                    windowed_bolt::keys::sliding_interval_duration_ms}}) {
+        if (def.conf.contains(count_key) || def.conf.contains(ms_key)) {
+            conf.erase(count_key);
+            conf.erase(ms_key);
+        }
+    }
     conf.merge(def.conf);
     def.conf = std::move(conf);
+    complete_window_def(def, windowed, who, problems);
     return true;
 }
 

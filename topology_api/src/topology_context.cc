@@ -25,6 +25,12 @@ const std::string& topology_context::get_component_id(int task) const {
     return _layout->task_component[static_cast<std::size_t>(task)];
 }
 
+const std::vector<global_stream_id>& topology_context::get_this_sources() const {
+    static const std::vector<global_stream_id> none;
+    auto it = _layout->sources.find(get_this_component_id());
+    return it == _layout->sources.end() ? none : it->second;
+}
+
 const fields& topology_context::get_component_output_fields(std::string_view component,
                                                             std::string_view stream) const {
     static const fields none;

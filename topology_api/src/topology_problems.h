@@ -17,6 +17,13 @@ namespace tempest::detail {
 std::vector<std::string> topology_problems(const topology& t,
                                            const std::set<std::string, std::less<>>& unbuilt);
 
+// The window settings of `c` (windowed_bolt.cc), named `who` in each line.
+void window_problems(const component_def& c, const std::string& who,
+                     std::vector<std::string>& problems);
+// Windows that outlast the message timeout or exceed max spout pending under `topology_conf`.
+void window_timeout_problems(const topology& t, const config& topology_conf,
+                             std::vector<std::string>& problems);
+
 // The problems joined one per line.
 std::string join_lines(const std::vector<std::string>& lines);
 

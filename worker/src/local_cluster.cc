@@ -73,6 +73,8 @@ void local_cluster::submit_topology(const std::string& name, const config& conf,
     config effective = _impl->daemon_conf;
     effective.merge(conf);
     effective.set(config::topology_name, name);
+    // What needs the conf (a window that outlasts the message timeout), before anything runs.
+    t.validate(effective);
     auto plan = std::make_shared<const topology_plan>(id, t, effective);
     auto runtime = std::make_shared<topology_runtime>(plan, *_impl->registry);
     {

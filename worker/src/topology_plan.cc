@@ -64,6 +64,9 @@ topology_plan::topology_plan(std::string topology_id, topology t, config conf,
             cp.streams.push_back(std::move(sp));
             streams[s.id] = s.fields;
         }
+        for (const input_def& in : def.inputs) {
+            layout->sources[cp.id].push_back({in.component, in.stream});
+        }
         _components.push_back(std::move(cp));
     }
 

@@ -7,9 +7,11 @@
 #include "tempest/common/random_id.h"
 #include "tempest/thrift/binary_codec.h"
 #include "tempest/thrift/topology_convert.h"
+#include "tempest/topology_api/windowing.h"
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <filesystem>
 #include <system_error>
 
@@ -40,6 +42,38 @@ TEST(stored_topology_test, decodes_the_topology_and_its_conf) {
     EXPECT_EQ(st.topo.components[0].parallelism, 2);
     EXPECT_EQ(st.topo.components[0].num_tasks, 4);
     EXPECT_EQ(st.conf.get_int(config::topology_acker_executors, -1), 2);
+}
+
+// A windowed bolt's settings are Storm's keys in its component config: they cross the wire
+// with it, and the submit-time check still sees them on the other side.
+TEST(stored_topology_test, a_windowed_bolts_keys_and_late_stream_cross_the_wire) {
+    tempest::topology t = one_spout();
+    component_def win;
+    win.id = "win";
+    win.kind = component_kind::bolt;
+    win.class_name = "my.window_bolt";
+    win.inputs = {{"spout", "default", {grouping_type::shuffle}}};
+    win.outputs = {{"default", fields{"sum"}, false},
+                   {"late", fields{windowed_bolt::late_tuple_field}, false}};
+    set_window_config(win.conf, window_duration(std::chrono::seconds(20)),
+                      window_duration(std::chrono::seconds(15)));
+    win.conf.set(windowed_bolt::keys::timestamp_field, "ts");
+    win.conf.set(windowed_bolt::keys::late_tuple_stream, "late");
+    t.components.push_back(win);
+
+    auto st = decode_stored_topology(to_binary(to_thrift(t)), to_json(config{}));
+    const component_def* got = st.topo.find("win");
+    ASSERT_NE(got, nullptr);
+    using k = windowed_bolt::keys;
+    EXPECT_EQ(got->conf.get_int(k::window_length_duration_ms, 0), 20000);
+    EXPECT_EQ(got->conf.get_int(k::sliding_interval_duration_ms, 0), 15000);
+    EXPECT_EQ(got->conf.get_string(k::timestamp_field, ""), "ts");
+    EXPECT_EQ(got->conf.get_string(k::late_tuple_stream, ""), "late");
+    EXPECT_NE(got->find_stream("late"), nullptr);
+    EXPECT_THROW(st.topo.validate(st.conf), invalid_topology);  // 35 s > the default 30 s
+    config longer;
+    longer.set_message_timeout_secs(60);
+    EXPECT_NO_THROW(st.topo.validate(longer));
 }
 
 TEST(stored_topology_test, corrupt_code_names_the_file) {

@@ -15,3 +15,4 @@
 #include "tempest/topology_api/tuple.h"
 #include "tempest/topology_api/value.h"
 #include "tempest/topology_api/values.h"
+#include "tempest/topology_api/windowing.h"

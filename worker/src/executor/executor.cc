@@ -51,6 +51,7 @@ executor::executor(shared_state& shared, const topology_plan& plan, const std::v
             _polled.push_back(tp.get());
         }
     }
+    _timed.collect(_core.tasks());
 }
 
 // ---------------------------------------------------------------- loop
@@ -125,6 +126,7 @@ void executor::timers() {
             _next_tick = _next_tick == 0 ? t.next_tick : std::min(_next_tick, t.next_tick);
         }
     }
+    _timed.run(_now, _shared);
 }
 
 void executor::apply_control() {
@@ -198,6 +200,9 @@ void executor::idle_wait() {
     if (_next_tick > 0) {
         timeout = std::clamp<std::int64_t>(_next_tick - now, 1000, timeout);
     }
+    if (_timed.next_due_ns() >= 0) {
+        timeout = std::clamp<std::int64_t>(_timed.next_due_ns() - now, 1000, timeout);
+    }
     _park.park(std::chrono::nanoseconds(timeout));
 }
 
@@ -261,6 +266,7 @@ void executor::begin() {
         }
     }
     _next_sweep = _now + 1'000'000'000;
+    _timed.start(_now, _shared);
 }
 
 bool executor::pass() {

@@ -28,6 +28,7 @@
 #include "executor/executor_core.h"
 #include "executor/shared_state.h"
 #include "executor/task_state.h"
+#include "executor/timed_tasks.h"
 #include "tempest/topology_api/component_registry.h"
 #include "tempest/worker/parker.h"
 #include "tempest/worker/topology_plan.h"
@@ -133,6 +134,7 @@ class executor {
     std::int64_t _bp_since = 0;  // pass end at which the output was overflowed; 0 = it was not
     counter _bp_ns;
     std::vector<task_state*> _polled;  // tasks with a polled_task; empty for C++ components
+    timed_tasks _timed;                // windowed bolts' time-driven triggers (timed_tasks.h)
     parker _park;
     std::atomic<std::uint64_t> _seen_epoch{0};
     std::atomic<bool> _detach{false};

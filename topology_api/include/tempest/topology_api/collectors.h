@@ -82,6 +82,10 @@ class output_collector {
         const tuple* a = &anchor;
         do_emit(stream, {&a, 1}, v, task);
     }
+    void emit_direct(int task, std::string_view stream, std::span<const tuple* const> anchors,
+                     const values& v) {
+        do_emit(stream, anchors, v, task);
+    }
     void emit_direct(int task, const values& v) { do_emit(default_stream, {}, v, task); }
     void emit_direct(int task, std::string_view stream, const values& v) {
         do_emit(stream, {}, v, task);

@@ -8,6 +8,7 @@
 
 #include "tempest/topology_api/component.h"
 #include "tempest/topology_api/value.h"
+#include "tempest/topology_api/windowing.h"
 
 #include <cxxabi.h>
 
@@ -73,7 +74,8 @@ class component_registry {
         return name;
     }
     template <typename T>
-    requires(std::derived_from<T, bolt> || std::derived_from<T, basic_bolt>) std::string
+    requires(std::derived_from<T, bolt> || std::derived_from<T, basic_bolt> ||
+             std::derived_from<T, windowed_bolt>) std::string
         add_bolt(std::string name = type_name<T>()) {
         register_bolt(name, [](const args& a) { return wrap_bolt(construct<T, T>(a)); });
         return name;
@@ -92,7 +94,8 @@ class component_registry {
         return name;
     }
     template <typename T, typename... A>
-    requires(std::derived_from<T, bolt> || std::derived_from<T, basic_bolt>) std::string
+    requires(std::derived_from<T, bolt> || std::derived_from<T, basic_bolt> ||
+             std::derived_from<T, windowed_bolt>) std::string
         add_bolt_with(std::string name = type_name<T>()) {
         register_bolt(name, [name](const args& a) -> std::unique_ptr<bolt> {
             return wrap_bolt(typed<T, A...>(a, name, std::index_sequence_for<A...>{}));
@@ -141,6 +144,8 @@ class component_registry {
     static std::unique_ptr<bolt> wrap_bolt(std::unique_ptr<T> b) {
         if constexpr (std::derived_from<T, basic_bolt>) {
             return std::make_unique<basic_bolt_adapter>(std::move(b));
+        } else if constexpr (std::derived_from<T, windowed_bolt>) {
+            return std::make_unique<windowed_bolt_adapter>(std::move(b));
         } else {
             return b;
         }

@@ -79,6 +79,11 @@ struct topology {
     // counts, subscriptions against declared streams and fields, at least one spout. Throws
     // invalid_topology with every problem found, one per line.
     void validate() const;
+    // validate(), and what needs the topology's config (`topology_conf`, merged under each
+    // component's own): a windowed bolt whose window outlasts topology.message.timeout.secs
+    // (default 30) or, counted in tuples, exceeds topology.max.spout.pending. Local mode and
+    // Nimbus call it at submit.
+    void validate(const config& topology_conf) const;
     friend bool operator==(const topology&, const topology&) = default;
 };
 

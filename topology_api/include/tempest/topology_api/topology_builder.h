@@ -97,6 +97,27 @@ class bolt_declarer : public component_declarer<bolt_declarer> {
         return add(std::move(component), std::move(stream),
                    {grouping_type::custom, {}, std::move(class_name), std::move(args)});
     }
+    // Window settings for a windowed_bolt (windowing.h), as Storm's BaseWindowedBolt.with*:
+    // Storm's config keys in this component's config, winning over the bolt's own.
+    bolt_declarer& with_window(window_span length, window_span sliding) {
+        set_window_config(_def->conf, length, sliding);
+        return *this;
+    }
+    bolt_declarer& with_window(window_span length) { return with_window(length, window_count(1)); }
+    bolt_declarer& with_tumbling_window(window_span length) { return with_window(length, length); }
+    bolt_declarer& with_timestamp_field(std::string field) {
+        return add_configuration(windowed_bolt::keys::timestamp_field, std::move(field));
+    }
+    bolt_declarer& with_lag(window_duration lag) {
+        return add_configuration(windowed_bolt::keys::max_lag_ms, lag.ms);
+    }
+    bolt_declarer& with_watermark_interval(window_duration interval) {
+        return add_configuration(windowed_bolt::keys::watermark_interval_ms, interval.ms);
+    }
+    bolt_declarer& with_late_tuple_stream(std::string stream) {
+        return add_configuration(windowed_bolt::keys::late_tuple_stream, std::move(stream));
+    }
+
     template <std::derived_from<custom_stream_grouping> T>
     bolt_declarer& custom_grouping(std::string component, std::string stream = "default") {
         std::string name = type_name<T>();
@@ -153,8 +174,10 @@ class topology_builder {
                          parallelism);
     }
     template <typename T, typename... A>
-    requires(std::derived_from<T, bolt> || std::derived_from<T, basic_bolt>)
-        bolt_declarer& set_bolt(std::string id, int parallelism = 1, A&&... args) {
+    requires(std::derived_from<T, bolt> || std::derived_from<T, basic_bolt> ||
+             std::derived_from<T, windowed_bolt>) bolt_declarer& set_bolt(std::string id,
+                                                                          int parallelism = 1,
+                                                                          A&&... args) {
         std::string name = type_name<T>();
         if (!_registry->contains(name)) {
             if constexpr (sizeof...(A) == 0 ||

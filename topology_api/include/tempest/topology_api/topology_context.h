@@ -16,6 +16,13 @@
 
 namespace tempest {
 
+// A stream of a component, as Storm's GlobalStreamId.
+struct global_stream_id {
+    std::string component;
+    std::string stream;
+    friend bool operator==(const global_stream_id&, const global_stream_id&) = default;
+};
+
 namespace detail {
 // The shared, immutable task layout of one topology in one worker.
 struct task_layout {
@@ -25,6 +32,8 @@ struct task_layout {
     // component -> stream -> fields
     std::map<std::string, std::map<std::string, fields, std::less<>>, std::less<>> streams;
     std::vector<int> worker_tasks;  // tasks that run in this process, ascending
+    // component -> the streams it subscribes to, in declaration order
+    std::map<std::string, std::vector<global_stream_id>, std::less<>> sources;
 };
 }  // namespace detail
 
@@ -50,6 +59,9 @@ class topology_context {
     // Declared fields of `component`'s `stream`; empty for an unknown stream.
     const fields& get_component_output_fields(std::string_view component,
                                               std::string_view stream) const;
+    // The streams this task's component subscribes to (Storm's getThisSources); empty for a
+    // spout.
+    const std::vector<global_stream_id>& get_this_sources() const;
     // Tasks running in this worker process.
     const std::vector<int>& get_this_worker_tasks() const { return _layout->worker_tasks; }
 
