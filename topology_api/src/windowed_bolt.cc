@@ -279,6 +279,8 @@ void window_timeout_problems(const topology& t, const config& topology_conf,
     }
 }
 
+timed_component::~timed_component() = default;
+
 // ---------------------------------------------------------------- the adapter's inside
 
 namespace {
