@@ -62,7 +62,7 @@ install(FILES ${CMAKE_CURRENT_BINARY_DIR}/TempestConfig.cmake
 
 # The example packages (the multilang one with its scripts beside it, as `tempest local` and
 # `tempest jar` look for them).
-foreach(example word_count reliable_word_count exclamation multilang)
+foreach(example word_count reliable_word_count exclamation multilang sliding_window)
     if(TARGET example_${example})
         install(TARGETS example_${example}
             LIBRARY DESTINATION ${TEMPEST_INSTALL_PRIVATE_LIBDIR}/examples)

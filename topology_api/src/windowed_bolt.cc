@@ -6,6 +6,7 @@
 #include "window_manager.h"
 
 #include <chrono>
+#include <limits>
 #include <map>
 #include <stdexcept>
 #include <string>
@@ -77,6 +78,12 @@ void read_span(const config& conf, const char* count_key, const char* ms_key, co
                                     std::to_string(out) + ": a " + what + " must be at least 1" +
                                     (is_count ? " tuple" : " ms"));
     }
+}
+
+// a + b, saturating (user settings may be anything up to int64's limit).
+std::int64_t sat_add(std::int64_t a, std::int64_t b) {
+    std::int64_t r = 0;
+    return __builtin_add_overflow(a, b, &r) ? std::numeric_limits<std::int64_t>::max() : r;
 }
 
 std::int64_t now_epoch_ms() {
@@ -228,7 +235,7 @@ void window_timeout_problems(const topology& t, const config& topology_conf,
         std::int64_t ms = 0;
         std::string what;
         if (!s.length_is_count && !s.sliding_is_count) {
-            ms = s.length + s.sliding;
+            ms = sat_add(s.length, s.sliding);
             what = "window length " + std::to_string(s.length) + " ms + sliding interval " +
                    std::to_string(s.sliding) + " ms = " + std::to_string(ms) + " ms";
         } else if (!s.length_is_count) {
@@ -243,7 +250,8 @@ void window_timeout_problems(const topology& t, const config& topology_conf,
             v != nullptr && v->type() == value_type::int64) {
             timeout_s = v->as_int();
         }
-        if (ms > 0 && ms > timeout_s * 1000) {
+        // Compared in seconds, rounded up: no product that could overflow.
+        if (ms > 0 && (ms / 1000 + (ms % 1000 != 0 ? 1 : 0)) > timeout_s) {
             problems.push_back(
                 who + ": " + what + " is more than " + config::topology_message_timeout_secs +
                 " (" + std::to_string(timeout_s) + " s = " + std::to_string(timeout_s * 1000) +
@@ -252,7 +260,7 @@ void window_timeout_problems(const topology& t, const config& topology_conf,
         // And a count: the spouts stop at max.spout.pending before the window can fill.
         std::int64_t count = 0;
         if (s.length_is_count && s.sliding_is_count) {
-            count = s.length + s.sliding;
+            count = sat_add(s.length, s.sliding);
             what = "window length " + std::to_string(s.length) + " + sliding interval " +
                    std::to_string(s.sliding) + " = " + std::to_string(count) + " tuples";
         } else if (s.length_is_count) {
@@ -270,6 +278,8 @@ void window_timeout_problems(const topology& t, const config& topology_conf,
         }
     }
 }
+
+timed_component::~timed_component() = default;
 
 // ---------------------------------------------------------------- the adapter's inside
 

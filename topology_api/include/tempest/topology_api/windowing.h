@@ -194,7 +194,9 @@ namespace detail {
 // milliseconds have passed, on the executor's thread.
 class timed_component {
   public:
-    virtual ~timed_component() = default;
+    // Out of line: the type's identity lives in libtempest_topology_api, so the runtime's
+    // dynamic_cast finds it in a bolt built by a package compiled with hidden visibility.
+    virtual ~timed_component();
     // Milliseconds until on_timer() should run (0: at once), or -1 for never.
     virtual std::int64_t next_timer_ms() = 0;
     virtual void on_timer() = 0;
