@@ -379,6 +379,47 @@ void executor_core::route_bolt_tuple(task_state& t, stream_route& s,
     s.stats.transferred.add(sent);
 }
 
+// Inline into the collector's ack() below, as bolt_emit into do_emit: a bolt's ack is one
+// virtual call, and the common ack (one anchor, merged into the held ack) makes no other call.
+[[gnu::always_inline]] inline void executor_core::bolt_ack(task_state& t, const tuple& in) {
+    input_stats& st = acked_input_of(t, in);
+    st.acked.add();
+    if (tuple_access::process_sampled(in)) [[unlikely]] {
+        end_process_sample(st, in);
+    }
+    if (!_has_ackers) {
+        return;
+    }
+    const std::uint32_t n = tuple_access::anchor_count(in);
+    if (n != 1) [[unlikely]] {
+        bolt_ack_anchors(t, in);  // untracked (none) or several roots
+        return;
+    }
+    t.acking_sent[static_cast<std::size_t>(message_kind::ack) - 1].add();
+    const detail::anchor& a = tuple_access::anchor_at(in, 0);
+    const std::uint64_t val = a.edge ^ tuple_access::ack_val(in);
+    if (_held.root == a.root && _held.source == t.id) [[likely]] {
+        // The same task's ack of the same root as the last one: merged (send_ack).
+        _held.val ^= val;
+        ++_held.merged;
+        return;
+    }
+    send_ack(acker_for(a.root), a.root, val, t.id);
+}
+
+void executor_core::bolt_ack_anchors(task_state& t, const tuple& in) {
+    const std::uint32_t n = tuple_access::anchor_count(in);
+    if (n == 0) {
+        return;
+    }
+    std::uint64_t ack_val = tuple_access::ack_val(in);
+    t.acking_sent[static_cast<std::size_t>(message_kind::ack) - 1].add(n);
+    for (std::uint32_t i = 0; i < n; ++i) {
+        const detail::anchor& a = tuple_access::anchor_at(in, i);
+        send_ack(acker_for(a.root), a.root, a.edge ^ ack_val, t.id);
+    }
+}
+
 // ---------------------------------------------------------------- collectors
 // After the emit path, so that bolt_emit inlines into do_emit: a bolt's emit is one virtual
 // call.
@@ -405,24 +446,6 @@ void bolt_collector_impl::fail(const tuple& input) {
 }
 void bolt_collector_impl::report_error(std::string_view message) {
     _ex->report(_t, std::string(message));
-}
-
-void executor_core::bolt_ack(task_state& t, const tuple& in) {
-    input_stats& st = acked_input_of(t, in);
-    st.acked.add();
-    if (tuple_access::process_sampled(in)) [[unlikely]] {
-        end_process_sample(st, in);
-    }
-    if (!_has_ackers) {
-        return;
-    }
-    std::uint64_t ack_val = tuple_access::ack_val(in);
-    t.acking_sent[static_cast<std::size_t>(message_kind::ack) - 1].add(
-        tuple_access::anchor_count(in));
-    for (std::uint32_t i = 0; i < tuple_access::anchor_count(in); ++i) {
-        const detail::anchor& a = tuple_access::anchor_at(in, i);
-        send_ack(acker_for(a.root), a.root, a.edge ^ ack_val, t.id);
-    }
 }
 
 void executor_core::bolt_fail(task_state& t, const tuple& in) {

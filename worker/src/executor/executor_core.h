@@ -125,10 +125,13 @@ class executor_core {
     // another root or task, any other acking message, or the end of the pass. Only acks to an
     // acker in this worker are held (between workers the frame has no room for the count).
     void send_ack(int acker, std::uint64_t root, std::uint64_t val, int source_task);
+    // The acker of `root`: root modulo the number of ackers (no division with one acker).
     int acker_for(std::uint64_t root) const {
         const auto& a = _plan.acker_tasks();
-        return a[root % a.size()];
+        return a.size() == 1 ? a[0] : a[root % a.size()];
     }
+    // bolt_ack of a tuple with no anchor or several (kept out of line).
+    [[gnu::noinline]] void bolt_ack_anchors(task_state& t, const tuple& in);
     // Counts `m` on its input slot and runs execute(), timed when the task's sampler picks it.
     void execute_bolt(task_state& t, tuple& m);
     // The user's execute(); an exception is reported and fails the tuple.
