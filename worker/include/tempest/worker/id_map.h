@@ -92,10 +92,10 @@ class id_map {
             if (_slots[j].key == 0) {
                 break;
             }
-            std::size_t home = _slots[j].key & _mask;
-            // Entry j may fill the hole if its home is not in (hole, j] cyclically.
-            bool between = hole <= j ? (home > hole && home <= j) : (home > hole || home <= j);
-            if (!between) {
+            // Entry j may fill the hole if its home is not in (hole, j] cyclically: if it is
+            // at least as far from its home as the hole is from j.
+            const std::size_t home = _slots[j].key & _mask;
+            if (((j - home) & _mask) >= ((j - hole) & _mask)) {
                 _slots[hole] = std::move(_slots[j]);
                 hole = j;
             }
