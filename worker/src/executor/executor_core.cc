@@ -435,7 +435,7 @@ void executor_core::route_bolt_tuple(task_state& t, stream_route& s,
         ++_pack.merged;
         return;
     }
-    send_ack(acker_for(a.root), a.root, val, t.id);
+    hold_system(acker_for(a.root), message_kind::ack, a.root, val, t.id);  // a new entry
 }
 
 void executor_core::bolt_ack_anchors(task_state& t, const tuple& in) {
@@ -606,15 +606,9 @@ void executor_core::handle_acker_sampled(task_state& t, input_stats& st, const t
     st.execute_samples.add();
 }
 
-void executor_core::handle_spout_done(task_state& t, const tuple& m) {
-    const std::uint32_t n = tuple_access::sys_entries(m);  // 1 unless a pack
-    const bool acked = tuple_access::kind(m) == message_kind::ack_done;
-    for (std::uint32_t i = 0; i < n; ++i) {
-        complete_spout_tuple(t, tuple_access::sys_root_at(m, i), acked);
-    }
-}
-
-void executor_core::complete_spout_tuple(task_state& t, std::uint64_t root, bool acked) {
+[[gnu::always_inline]] inline void executor_core::complete_spout_tuple(task_state& t,
+                                                                       std::uint64_t root,
+                                                                       bool acked) {
     auto p = t.pending.complete(root);
     if (!p) {
         return;  // already timed out and failed
@@ -633,6 +627,14 @@ void executor_core::complete_spout_tuple(task_state& t, std::uint64_t root, bool
     } else {
         st.failed.add();
         guarded(_shared, t, "fail", [&] { t.sp->fail(id); });
+    }
+}
+
+void executor_core::handle_spout_done(task_state& t, const tuple& m) {
+    const std::uint32_t n = tuple_access::sys_entries(m);  // 1 unless a pack
+    const bool acked = tuple_access::kind(m) == message_kind::ack_done;
+    for (std::uint32_t i = 0; i < n; ++i) {
+        complete_spout_tuple(t, tuple_access::sys_root_at(m, i), acked);
     }
 }
 
