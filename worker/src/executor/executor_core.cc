@@ -160,22 +160,22 @@ void executor_core::send_system(int target, message_kind kind, std::uint64_t roo
 
 [[gnu::always_inline]] inline void executor_core::hold_system(int target, message_kind kind,
                                                               std::uint64_t root, std::uint64_t val,
-                                                              int source_task) {
+                                                              task_state& src) {
     held_pack& p = _pack;
     // 1 <= n < the most a pack holds, and the same kind, source and target: appended.
     if (p.n - 1 < detail::tuple_access::sys_max_entries - 1 && p.target == target &&
-        p.kind == kind && p.source == source_task) [[likely]] {
+        p.kind == kind && p.src == &src) [[likely]] {
         p.words[2 * p.n] = root;
         p.words[2 * p.n + 1] = val;
         ++p.n;
         p.ack_root = kind == message_kind::ack ? root : 0;
         return;
     }
-    hold_in_new_pack(target, kind, root, val, source_task);
+    hold_in_new_pack(target, kind, root, val, src);
 }
 
 void executor_core::hold_in_new_pack(int target, message_kind kind, std::uint64_t root,
-                                     std::uint64_t val, int source_task) {
+                                     std::uint64_t val, task_state& src) {
     held_pack& p = _pack;
     if (p.n != 0) {
         send_pack();
@@ -183,13 +183,14 @@ void executor_core::hold_in_new_pack(int target, message_kind kind, std::uint64_
     out_link* l = _out.link_for(target);
     if (l == nullptr || l->remote) [[unlikely]] {
         // Chained, or to another worker (whose frames carry one message): sent as it is.
-        send_system(target, kind, root, val, source_task);
+        count_acking(src, kind);
+        send_system(target, kind, root, val, src.id);
         return;
     }
     p.link = l;
     p.target = target;
     p.kind = kind;
-    p.source = source_task;
+    p.src = &src;
     p.merged = 0;
     p.words[0] = root;
     p.words[1] = val;
@@ -197,13 +198,13 @@ void executor_core::hold_in_new_pack(int target, message_kind kind, std::uint64_
     p.ack_root = kind == message_kind::ack ? root : 0;
 }
 
-void executor_core::send_ack(int acker, std::uint64_t root, std::uint64_t val, int source_task) {
-    if (_pack.ack_root == root && _pack.source == source_task) {
+void executor_core::send_ack(int acker, std::uint64_t root, std::uint64_t val, task_state& src) {
+    if (_pack.ack_root == root && _pack.src == &src) {
         _pack.words[2 * _pack.n - 1] ^= val;
         ++_pack.merged;
         return;
     }
-    hold_system(acker, message_kind::ack, root, val, source_task);
+    hold_system(acker, message_kind::ack, root, val, src);
 }
 
 void executor_core::send_pack() {
@@ -211,8 +212,10 @@ void executor_core::send_pack() {
     const std::uint32_t n = p.n;
     p.n = 0;
     p.ack_root = 0;
+    // The messages it stands for are counted as sent here, not one by one as they are held.
+    p.src->acking_sent[static_cast<std::size_t>(p.kind) - 1].add(n + p.merged);
     _out.send(*p.link, [&](tuple& slot) {
-        tuple_access::set_header(slot, nullptr, p.source, p.target, p.kind);
+        tuple_access::set_header(slot, nullptr, p.src->id, p.target, p.kind);
         tuple_access::set_system_entries(slot, p.words, n);
         tuple_access::set_sys_merged(slot, n - 1 + p.merged);
     });
@@ -319,8 +322,7 @@ void executor_core::pend_spout_tuple(task_state& t, message_id id,
     // timeout; a sampled message's complete latency needs the exact emit time.
     bool sampled = t.sample.next();
     t.pending.add(root, id.id, sampled ? now_ns() : _now, schema->stream_index, sampled);
-    count_acking(t, message_kind::ack_init);
-    hold_system(acker_for(root), message_kind::ack_init, root, xor_all, t.id);
+    hold_system(acker_for(root), message_kind::ack_init, root, xor_all, t);
 }
 
 void executor_core::route_spout_tuple(task_state& t, stream_route& s, const values& v,
@@ -426,16 +428,15 @@ void executor_core::route_bolt_tuple(task_state& t, stream_route& s,
         bolt_ack_anchors(t, in);  // untracked (none) or several roots
         return;
     }
-    t.acking_sent[static_cast<std::size_t>(message_kind::ack) - 1].add();
     const detail::anchor& a = tuple_access::anchor_at(in, 0);
     const std::uint64_t val = a.edge ^ tuple_access::ack_val(in);
-    if (_pack.ack_root == a.root && _pack.source == t.id) [[likely]] {
+    if (_pack.ack_root == a.root && _pack.src == &t) [[likely]] {
         // The same task's ack of the same root as the last one: merged (send_ack).
         _pack.words[2 * _pack.n - 1] ^= val;
         ++_pack.merged;
         return;
     }
-    hold_system(acker_for(a.root), message_kind::ack, a.root, val, t.id);  // a new entry
+    hold_system(acker_for(a.root), message_kind::ack, a.root, val, t);  // a new entry
 }
 
 void executor_core::bolt_ack_anchors(task_state& t, const tuple& in) {
@@ -444,10 +445,9 @@ void executor_core::bolt_ack_anchors(task_state& t, const tuple& in) {
         return;
     }
     std::uint64_t ack_val = tuple_access::ack_val(in);
-    t.acking_sent[static_cast<std::size_t>(message_kind::ack) - 1].add(n);
     for (std::uint32_t i = 0; i < n; ++i) {
         const detail::anchor& a = tuple_access::anchor_at(in, i);
-        send_ack(acker_for(a.root), a.root, a.edge ^ ack_val, t.id);
+        send_ack(acker_for(a.root), a.root, a.edge ^ ack_val, t);
     }
 }
 
@@ -580,8 +580,7 @@ void executor_core::execute_tick(task_state& t, tuple& tick) {
         auto done = t.acks.apply(kind, tuple_access::sys_root_at(m, i),
                                  tuple_access::sys_val_at(m, i), source, _now);
         if (done) {
-            count_acking(t, done->kind);
-            hold_system(done->spout_task, done->kind, done->root, 0, t.id);
+            hold_system(done->spout_task, done->kind, done->root, 0, t);
         }
     }
 }

@@ -131,16 +131,17 @@ class executor_core {
     // message send_system sends, and at the end of the pass (flush_held_ack). Only messages to
     // an executor of this worker are held (between workers a frame carries one message); others
     // go out at once. Per root, one task's messages reach the acker in the order sent.
+    // Counted in src's acking_sent when the pack is sent (send_pack) or, when not held, here.
     void hold_system(int target, detail::message_kind kind, std::uint64_t root, std::uint64_t val,
-                     int source_task);
+                     task_state& src);
     // An ack message to `acker`. Consecutive acks of one task for one root (a bolt acking the
     // ten words of one sentence) merge into the pack's last entry, the XOR of their values,
     // counted in the pack's merged figure (the acker counts each as executed).
-    void send_ack(int acker, std::uint64_t root, std::uint64_t val, int source_task);
+    void send_ack(int acker, std::uint64_t root, std::uint64_t val, task_state& src);
     // hold_system's start of a pack (out of line): sends the held one, if any, then holds this
     // message alone, or sends it at once when it cannot be held.
     [[gnu::noinline]] void hold_in_new_pack(int target, detail::message_kind kind,
-                                            std::uint64_t root, std::uint64_t val, int source_task);
+                                            std::uint64_t root, std::uint64_t val, task_state& src);
     // Writes the held pack into its ring. Requires: _pack.n != 0.
     [[gnu::noinline]] void send_pack();
     // The acker of `root`: root modulo the number of ackers (no division with one acker).
@@ -184,8 +185,8 @@ class executor_core {
     std::vector<detail::anchor> _scratch_anchors;
     // The acking messages held back (hold_system): (root, value) pairs in `words`.
     struct held_pack {
-        std::uint32_t n = 0;  // entries held; 0 = none
-        int source = 0;
+        std::uint32_t n = 0;        // entries held; 0 = none
+        task_state* src = nullptr;  // the task sending them
         // Kind ack: the last entry's root, which the same task's next ack of that root merges
         // into (bolt_ack); 0 otherwise.
         std::uint64_t ack_root = 0;
