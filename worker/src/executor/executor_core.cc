@@ -286,6 +286,21 @@ void executor_core::send_data(task_state& t, int target, const detail::stream_sc
     });
 }
 
+// Inline into the spout's emit: it runs once per tracked tuple.
+[[gnu::always_inline]] inline void executor_core::pend_spout_tuple(
+    task_state& t, message_id id, const detail::stream_schema* schema, std::uint64_t root,
+    std::uint64_t xor_all) {
+    if (root == 0) {
+        t.pending.add_immediate(id, schema->stream_index);
+        return;
+    }
+    // The loop's clock (refreshed before next_tuple() runs) is precise enough for the
+    // timeout; a sampled message's complete latency needs the exact emit time.
+    bool sampled = t.sample.next();
+    t.pending.add(root, id.id, sampled ? now_ns() : _now, schema->stream_index, sampled);
+    hold_system(acker_for(root), message_kind::ack_init, root, xor_all, t);
+}
+
 void executor_core::spout_emit(task_state& t, std::string_view stream, const values& v,
                                const message_id* id, int direct) {
     stream_route& s = t.routes.resolve(stream, direct, t.comp->id);
@@ -309,20 +324,6 @@ void executor_core::spout_emit(task_state& t, std::string_view stream, const val
         return;
     }
     route_spout_tuple(t, s, v, id, direct);
-}
-
-void executor_core::pend_spout_tuple(task_state& t, message_id id,
-                                     const detail::stream_schema* schema, std::uint64_t root,
-                                     std::uint64_t xor_all) {
-    if (root == 0) {
-        t.pending.add_immediate(id, schema->stream_index);
-        return;
-    }
-    // The loop's clock (refreshed before next_tuple() runs) is precise enough for the
-    // timeout; a sampled message's complete latency needs the exact emit time.
-    bool sampled = t.sample.next();
-    t.pending.add(root, id.id, sampled ? now_ns() : _now, schema->stream_index, sampled);
-    hold_system(acker_for(root), message_kind::ack_init, root, xor_all, t);
 }
 
 void executor_core::route_spout_tuple(task_state& t, stream_route& s, const values& v,
