@@ -421,9 +421,6 @@ void executor_core::route_bolt_tuple(task_state& t, stream_route& s,
     if (tuple_access::process_sampled(in)) [[unlikely]] {
         end_process_sample(st, in);
     }
-    if (!_has_ackers) {
-        return;
-    }
     const std::uint32_t n = tuple_access::anchor_count(in);
     if (n != 1) [[unlikely]] {
         bolt_ack_anchors(t, in);  // untracked (none) or several roots
@@ -431,18 +428,21 @@ void executor_core::route_bolt_tuple(task_state& t, stream_route& s,
     }
     const detail::anchor& a = tuple_access::anchor_at(in, 0);
     const std::uint64_t val = a.edge ^ tuple_access::ack_val(in);
+    // A held ack's root (non-zero) means ackers; the merge needs no other test.
     if (_pack.ack_root == a.root && _pack.src == &t) [[likely]] {
         // The same task's ack of the same root as the last one: merged (send_ack).
         _pack.words[2 * _pack.n - 1] ^= val;
         ++_pack.merged;
         return;
     }
-    hold_system(acker_for(a.root), message_kind::ack, a.root, val, t);  // a new entry
+    if (_has_ackers) [[likely]] {  // only tuples of a topology with ackers have anchors
+        hold_system(acker_for(a.root), message_kind::ack, a.root, val, t);  // a new entry
+    }
 }
 
 void executor_core::bolt_ack_anchors(task_state& t, const tuple& in) {
     const std::uint32_t n = tuple_access::anchor_count(in);
-    if (n == 0) {
+    if (n == 0 || !_has_ackers) {
         return;
     }
     std::uint64_t ack_val = tuple_access::ack_val(in);
