@@ -93,13 +93,36 @@ struct tuple_access {
         return (static_cast<std::uint32_t>(now_us) - static_cast<std::uint32_t>(t._dest_task)) &
                0x7fffffffu;
     }
-    // An ack message merged from several (executor_core::send_ack): how many besides the
-    // first, kept in the anchor count, which system messages do not use otherwise (0 after
-    // set_system; the transport never carries it).
+    // Several system messages of one kind from one task to one task in one slot (a pack,
+    // executor_core::hold_system): `n` (root, value) pairs of `words`, 16 bytes each, as
+    // set_system writes one. Only between executors of one worker: the transport carries one.
+    static constexpr std::uint32_t sys_max_entries = 7;
+    static_assert(sys_max_entries * 16 <= values::inline_capacity);
+    // Requires: 1 <= n <= sys_max_entries.
+    static void set_system_entries(tuple& t, const std::uint64_t* words, std::uint32_t n) noexcept {
+        clear_anchors(t);
+        // Cannot allocate: 112 bytes fit the inline buffer, and a heap buffer is bigger.
+        t._values.assign_trusted(reinterpret_cast<const std::byte*>(words), 16 * n, 0);
+    }
+    // The messages in a system message's slot (1 unless a pack).
+    static std::uint32_t sys_entries(const tuple& t) noexcept {
+        return static_cast<std::uint32_t>(t._values.encoded().size() / 16);
+    }
+    // A system message merged from several (acks of one root, executor_core::bolt_ack, or the
+    // messages of a pack): how many it stands for besides the first, kept in the anchor count,
+    // which system messages do not use otherwise (0 after set_system; the transport never
+    // carries it).
     static void set_sys_merged(tuple& t, std::uint32_t n) noexcept { t._anchor_count = n; }
     static std::uint32_t sys_merged(const tuple& t) noexcept { return t._anchor_count; }
     static std::uint64_t sys_root(const tuple& t) noexcept { return sys_word(t, 0); }
     static std::uint64_t sys_val(const tuple& t) noexcept { return sys_word(t, 8); }
+    // Entry `i` of a pack (entry 0 is sys_root/sys_val). Requires: i < sys_entries(t).
+    static std::uint64_t sys_root_at(const tuple& t, std::uint32_t i) noexcept {
+        return sys_word(t, 16 * std::size_t{i});
+    }
+    static std::uint64_t sys_val_at(const tuple& t, std::uint32_t i) noexcept {
+        return sys_word(t, 16 * std::size_t{i} + 8);
+    }
 
   private:
     static std::uint64_t sys_word(const tuple& t, std::size_t at) noexcept {

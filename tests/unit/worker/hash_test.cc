@@ -116,5 +116,33 @@ TEST(hash_test, first_value_from_the_encoded_bytes_is_hash_value) {
     EXPECT_THROW((void)hash_first_value(values{}, 0), type_error);
 }
 
+TEST(hash_test, fast_random_ids_are_distinct_non_zero_and_balanced) {
+    // Edge and root ids: no zero (it means "none"), no repeat among 100,000 draws of one
+    // generator or across seeds a few bits apart, and every bit set in
+    // close to half of the draws.
+    std::set<std::uint64_t> seen;
+    std::vector<int> ones(64, 0);
+    constexpr int draws = 1'000'000;
+    for (std::uint64_t seed : {0ull, 1ull, 2ull}) {
+        fast_random rng(seed);
+        for (int i = 0; i < 100'000; ++i) {
+            const std::uint64_t id = rng.next_id();
+            ASSERT_NE(id, 0u);
+            ASSERT_TRUE(seen.insert(id).second) << "repeated id " << id << " seed " << seed;
+        }
+    }
+    fast_random rng(42);
+    for (int i = 0; i < draws; ++i) {
+        const std::uint64_t id = rng.next_id();
+        for (int b = 0; b < 64; ++b) {
+            ones[b] += static_cast<int>((id >> b) & 1);
+        }
+    }
+    for (int b = 0; b < 64; ++b) {
+        // Binomial(1e6, 1/2): the standard deviation is 500; 3000 is six of them.
+        EXPECT_NEAR(ones[b], draws / 2, 3000) << "bit " << b;
+    }
+}
+
 }  // namespace
 }  // namespace tempest::worker

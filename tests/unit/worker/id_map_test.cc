@@ -33,6 +33,38 @@ TEST(id_map_test, matches_a_reference_map_under_random_inserts_and_erases) {
     }
 }
 
+TEST(id_map_test, slot_operations_match_a_reference_map_while_the_table_grows) {
+    // The acker and the spout's pending table find a slot once and erase it by index: the same
+    // behaviour as by key, across growth (from 16 slots) and wrapped probe runs.
+    id_map<std::uint64_t> m(16);
+    std::unordered_map<std::uint64_t, std::uint64_t> ref;
+    std::mt19937_64 rng(7);
+    for (int i = 0; i < 200'000; ++i) {
+        std::uint64_t key = 1 + rng() % 3000;
+        if (rng() % 3 == 0) {
+            std::size_t at = m.index_of(key);
+            ASSERT_EQ(at != id_map<std::uint64_t>::npos, ref.count(key) == 1) << "key " << key;
+            if (at != id_map<std::uint64_t>::npos) {
+                EXPECT_EQ(m.value_at(at), ref[key]);
+                m.erase_at(at);
+                ref.erase(key);
+            }
+        } else {
+            bool added = false;
+            std::size_t at = m.slot_of(key, added);
+            EXPECT_EQ(added, ref.find(key) == ref.end());
+            m.value_at(at) += key;
+            ref[key] += key;
+        }
+        ASSERT_EQ(m.size(), ref.size());
+    }
+    for (auto& [k, v] : ref) {
+        std::uint64_t* found = m.find(k);
+        ASSERT_NE(found, nullptr) << k;
+        EXPECT_EQ(*found, v);
+    }
+}
+
 TEST(id_map_test, erase_if_removes_exactly_the_chosen_entries) {
     id_map<int> m;
     for (std::uint64_t k = 1; k <= 1000; ++k)

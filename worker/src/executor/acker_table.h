@@ -40,7 +40,8 @@ class acker_table {
     std::optional<reply> apply(detail::message_kind kind, std::uint64_t root, std::uint64_t val,
                                int source_task, std::int64_t now_ns) {
         bool inserted = false;
-        entry& e = _entries.get_or_insert(root, &inserted);
+        const std::size_t slot = _entries.slot_of(root, inserted);
+        entry& e = _entries.value_at(slot);
         if (inserted) {
             e.start_ns = now_ns;
         }
@@ -62,7 +63,7 @@ class acker_table {
         }
         reply r{e.spout_task,
                 e.failed ? detail::message_kind::fail_done : detail::message_kind::ack_done, root};
-        _entries.erase(root);
+        _entries.erase_at(slot);  // found above: no second probe
         return r;
     }
 

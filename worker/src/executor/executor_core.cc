@@ -158,32 +158,66 @@ void executor_core::send_system(int target, message_kind kind, std::uint64_t roo
     });
 }
 
-void executor_core::send_ack(int acker, std::uint64_t root, std::uint64_t val, int source_task) {
-    if (_held.root == root && _held.source == source_task) {
-        _held.val ^= val;
-        ++_held.merged;
+[[gnu::always_inline]] inline void executor_core::hold_system(int target, message_kind kind,
+                                                              std::uint64_t root, std::uint64_t val,
+                                                              task_state& src) {
+    held_pack& p = _pack;
+    // 1 <= n < the most a pack holds, and the same kind, source and target: appended.
+    if (p.n - 1 < detail::tuple_access::sys_max_entries - 1 && p.target == target &&
+        p.kind == kind && p.src == &src) [[likely]] {
+        p.words[2 * p.n] = root;
+        p.words[2 * p.n + 1] = val;
+        ++p.n;
+        p.ack_root = kind == message_kind::ack ? root : 0;
         return;
     }
-    flush_held_ack();
-    out_link* l = _out.link_for(acker);
-    if (l == nullptr || l->remote) {
-        // Chained, or to another worker (whose frames carry no merge count): sent as it is.
-        send_system(acker, message_kind::ack, root, val, source_task);
-        return;
-    }
-    _held = {root, val, acker, source_task, 0};
+    hold_in_new_pack(target, kind, root, val, src);
 }
 
-void executor_core::flush_held_ack() {
-    if (_held.root == 0) {
+void executor_core::hold_in_new_pack(int target, message_kind kind, std::uint64_t root,
+                                     std::uint64_t val, task_state& src) {
+    held_pack& p = _pack;
+    if (p.n != 0) {
+        send_pack();
+    }
+    out_link* l = _out.link_for(target);
+    if (l == nullptr || l->remote) [[unlikely]] {
+        // Chained, or to another worker (whose frames carry one message): sent as it is.
+        count_acking(src, kind);
+        send_system(target, kind, root, val, src.id);
         return;
     }
-    held_ack h = _held;
-    _held.root = 0;
-    send(h.acker, [&](tuple& slot) {
-        tuple_access::set_header(slot, nullptr, h.source, h.acker, message_kind::ack);
-        tuple_access::set_system(slot, h.root, h.val);
-        tuple_access::set_sys_merged(slot, h.merged);
+    p.link = l;
+    p.target = target;
+    p.kind = kind;
+    p.src = &src;
+    p.merged = 0;
+    p.words[0] = root;
+    p.words[1] = val;
+    p.n = 1;
+    p.ack_root = kind == message_kind::ack ? root : 0;
+}
+
+void executor_core::send_ack(int acker, std::uint64_t root, std::uint64_t val, task_state& src) {
+    if (_pack.ack_root == root && _pack.src == &src) {
+        _pack.words[2 * _pack.n - 1] ^= val;
+        ++_pack.merged;
+        return;
+    }
+    hold_system(acker, message_kind::ack, root, val, src);
+}
+
+void executor_core::send_pack() {
+    held_pack& p = _pack;
+    const std::uint32_t n = p.n;
+    p.n = 0;
+    p.ack_root = 0;
+    // The messages it stands for are counted as sent here, not one by one as they are held.
+    p.src->acking_sent[static_cast<std::size_t>(p.kind) - 1].add(n + p.merged);
+    _out.send(*p.link, [&](tuple& slot) {
+        tuple_access::set_header(slot, nullptr, p.src->id, p.target, p.kind);
+        tuple_access::set_system_entries(slot, p.words, n);
+        tuple_access::set_sys_merged(slot, n - 1 + p.merged);
     });
 }
 
@@ -252,6 +286,21 @@ void executor_core::send_data(task_state& t, int target, const detail::stream_sc
     });
 }
 
+// Inline into the spout's emit: it runs once per tracked tuple.
+[[gnu::always_inline]] inline void executor_core::pend_spout_tuple(
+    task_state& t, message_id id, const detail::stream_schema* schema, std::uint64_t root,
+    std::uint64_t xor_all) {
+    if (root == 0) {
+        t.pending.add_immediate(id, schema->stream_index);
+        return;
+    }
+    // The loop's clock (refreshed before next_tuple() runs) is precise enough for the
+    // timeout; a sampled message's complete latency needs the exact emit time.
+    bool sampled = t.sample.next();
+    t.pending.add(root, id.id, sampled ? now_ns() : _now, schema->stream_index, sampled);
+    hold_system(acker_for(root), message_kind::ack_init, root, xor_all, t);
+}
+
 void executor_core::spout_emit(task_state& t, std::string_view stream, const values& v,
                                const message_id* id, int direct) {
     stream_route& s = t.routes.resolve(stream, direct, t.comp->id);
@@ -275,21 +324,6 @@ void executor_core::spout_emit(task_state& t, std::string_view stream, const val
         return;
     }
     route_spout_tuple(t, s, v, id, direct);
-}
-
-void executor_core::pend_spout_tuple(task_state& t, message_id id,
-                                     const detail::stream_schema* schema, std::uint64_t root,
-                                     std::uint64_t xor_all) {
-    if (root == 0) {
-        t.pending.add_immediate(id, schema->stream_index);
-        return;
-    }
-    // The loop's clock (refreshed before next_tuple() runs) is precise enough for the
-    // timeout; a sampled message's complete latency needs the exact emit time.
-    bool sampled = t.sample.next();
-    t.pending.add(root, id.id, sampled ? now_ns() : _now, schema->stream_index, sampled);
-    count_acking(t, message_kind::ack_init);
-    send_system(acker_for(root), message_kind::ack_init, root, xor_all, t.id);
 }
 
 void executor_core::route_spout_tuple(task_state& t, stream_route& s, const values& v,
@@ -379,6 +413,45 @@ void executor_core::route_bolt_tuple(task_state& t, stream_route& s,
     s.stats.transferred.add(sent);
 }
 
+// Inline into the collector's ack() below, as bolt_emit into do_emit: a bolt's ack is one
+// virtual call, and the common ack (one anchor, merged into the held ack) makes no other call.
+[[gnu::always_inline]] inline void executor_core::bolt_ack(task_state& t, const tuple& in) {
+    input_stats& st = acked_input_of(t, in);
+    st.acked.add();
+    if (tuple_access::process_sampled(in)) [[unlikely]] {
+        end_process_sample(st, in);
+    }
+    const std::uint32_t n = tuple_access::anchor_count(in);
+    if (n != 1) [[unlikely]] {
+        bolt_ack_anchors(t, in);  // untracked (none) or several roots
+        return;
+    }
+    const detail::anchor& a = tuple_access::anchor_at(in, 0);
+    const std::uint64_t val = a.edge ^ tuple_access::ack_val(in);
+    // A held ack's root (non-zero) means ackers; the merge needs no other test.
+    if (_pack.ack_root == a.root && _pack.src == &t) [[likely]] {
+        // The same task's ack of the same root as the last one: merged (send_ack).
+        _pack.words[2 * _pack.n - 1] ^= val;
+        ++_pack.merged;
+        return;
+    }
+    if (_has_ackers) [[likely]] {  // only tuples of a topology with ackers have anchors
+        hold_system(acker_for(a.root), message_kind::ack, a.root, val, t);  // a new entry
+    }
+}
+
+void executor_core::bolt_ack_anchors(task_state& t, const tuple& in) {
+    const std::uint32_t n = tuple_access::anchor_count(in);
+    if (n == 0 || !_has_ackers) {
+        return;
+    }
+    std::uint64_t ack_val = tuple_access::ack_val(in);
+    for (std::uint32_t i = 0; i < n; ++i) {
+        const detail::anchor& a = tuple_access::anchor_at(in, i);
+        send_ack(acker_for(a.root), a.root, a.edge ^ ack_val, t);
+    }
+}
+
 // ---------------------------------------------------------------- collectors
 // After the emit path, so that bolt_emit inlines into do_emit: a bolt's emit is one virtual
 // call.
@@ -405,24 +478,6 @@ void bolt_collector_impl::fail(const tuple& input) {
 }
 void bolt_collector_impl::report_error(std::string_view message) {
     _ex->report(_t, std::string(message));
-}
-
-void executor_core::bolt_ack(task_state& t, const tuple& in) {
-    input_stats& st = acked_input_of(t, in);
-    st.acked.add();
-    if (tuple_access::process_sampled(in)) [[unlikely]] {
-        end_process_sample(st, in);
-    }
-    if (!_has_ackers) {
-        return;
-    }
-    std::uint64_t ack_val = tuple_access::ack_val(in);
-    t.acking_sent[static_cast<std::size_t>(message_kind::ack) - 1].add(
-        tuple_access::anchor_count(in));
-    for (std::uint32_t i = 0; i < tuple_access::anchor_count(in); ++i) {
-        const detail::anchor& a = tuple_access::anchor_at(in, i);
-        send_ack(acker_for(a.root), a.root, a.edge ^ ack_val, t.id);
-    }
 }
 
 void executor_core::bolt_fail(task_state& t, const tuple& in) {
@@ -519,11 +574,15 @@ void executor_core::execute_tick(task_state& t, tuple& tick) {
 
 // Inline into both callers below, as call_execute.
 [[gnu::always_inline]] inline void executor_core::apply_acker(task_state& t, const tuple& m) {
-    auto done = t.acks.apply(tuple_access::kind(m), tuple_access::sys_root(m),
-                             tuple_access::sys_val(m), m.get_source_task(), _now);
-    if (done) {
-        count_acking(t, done->kind);
-        send_system(done->spout_task, done->kind, done->root, 0, t.id);
+    const message_kind kind = tuple_access::kind(m);
+    const int source = m.get_source_task();
+    const std::uint32_t n = tuple_access::sys_entries(m);  // 1 unless a pack
+    for (std::uint32_t i = 0; i < n; ++i) {
+        auto done = t.acks.apply(kind, tuple_access::sys_root_at(m, i),
+                                 tuple_access::sys_val_at(m, i), source, _now);
+        if (done) {
+            hold_system(done->spout_task, done->kind, done->root, 0, t);
+        }
     }
 }
 
@@ -547,14 +606,16 @@ void executor_core::handle_acker_sampled(task_state& t, input_stats& st, const t
     st.execute_samples.add();
 }
 
-void executor_core::handle_spout_done(task_state& t, const tuple& m) {
-    auto p = t.pending.complete(tuple_access::sys_root(m));
+[[gnu::always_inline]] inline void executor_core::complete_spout_tuple(task_state& t,
+                                                                       std::uint64_t root,
+                                                                       bool acked) {
+    auto p = t.pending.complete(root);
     if (!p) {
         return;  // already timed out and failed
     }
     message_id id{p->msg};
     output_stats& st = t.routes.streams()[p->stream].stats;
-    if (tuple_access::kind(m) == message_kind::ack_done) {
+    if (acked) {
         if (p->sampled) {
             std::uint64_t ns = elapsed_ns(p->emit_ns);
             st.complete_ns.add(ns);
@@ -566,6 +627,14 @@ void executor_core::handle_spout_done(task_state& t, const tuple& m) {
     } else {
         st.failed.add();
         guarded(_shared, t, "fail", [&] { t.sp->fail(id); });
+    }
+}
+
+void executor_core::handle_spout_done(task_state& t, const tuple& m) {
+    const std::uint32_t n = tuple_access::sys_entries(m);  // 1 unless a pack
+    const bool acked = tuple_access::kind(m) == message_kind::ack_done;
+    for (std::uint32_t i = 0; i < n; ++i) {
+        complete_spout_tuple(t, tuple_access::sys_root_at(m, i), acked);
     }
 }
 

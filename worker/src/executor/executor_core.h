@@ -86,9 +86,13 @@ class executor_core {
     shared_state& shared() const noexcept { return _shared; }
 
     // ---- called by the loop ----
-    // Sends the ack held back for merging (below), if any. The loop calls it before it
-    // publishes its rings at the end of a pass.
-    void flush_held_ack();
+    // Sends the acking messages held back (hold_system, below), if any. The loop calls it
+    // before it publishes its rings at the end of a pass, and before it parks.
+    void flush_held_ack() {
+        if (_pack.n != 0) {
+            send_pack();
+        }
+    }
     // A tick tuple for bolt task `t`, executed and counted as any input (on __system/__tick).
     void execute_tick(task_state& t, tuple& tick);
 
@@ -117,18 +121,36 @@ class executor_core {
     // acker told its first edges' XOR by ack_init) or acked at once (root 0: no ackers).
     void pend_spout_tuple(task_state& t, message_id id, const detail::stream_schema* schema,
                           std::uint64_t root, std::uint64_t xor_all);
+    // An acking message sent now, after the held ones (a fail, or one hold_system cannot hold).
     void send_system(int target, detail::message_kind kind, std::uint64_t root, std::uint64_t val,
                      int source_task);
+    // An acking message (ack_init, ack, ack_done, fail_done) held back to share one ring slot
+    // with the next ones of the same kind from the same task to the same task (a pack of up to
+    // tuple_access::sys_max_entries; the receiver applies them in order and counts each). The
+    // pack is sent when full, before a message of another kind, source or target, before any
+    // message send_system sends, and at the end of the pass (flush_held_ack). Only messages to
+    // an executor of this worker are held (between workers a frame carries one message); others
+    // go out at once. Per root, one task's messages reach the acker in the order sent.
+    // Counted in src's acking_sent when the pack is sent (send_pack) or, when not held, here.
+    void hold_system(int target, detail::message_kind kind, std::uint64_t root, std::uint64_t val,
+                     task_state& src);
     // An ack message to `acker`. Consecutive acks of one task for one root (a bolt acking the
-    // ten words of one sentence) are merged into one message, the XOR of their values, carrying
-    // how many it stands for (the acker counts each as executed). Held back until an ack of
-    // another root or task, any other acking message, or the end of the pass. Only acks to an
-    // acker in this worker are held (between workers the frame has no room for the count).
-    void send_ack(int acker, std::uint64_t root, std::uint64_t val, int source_task);
+    // ten words of one sentence) merge into the pack's last entry, the XOR of their values,
+    // counted in the pack's merged figure (the acker counts each as executed).
+    void send_ack(int acker, std::uint64_t root, std::uint64_t val, task_state& src);
+    // hold_system's start of a pack (out of line): sends the held one, if any, then holds this
+    // message alone, or sends it at once when it cannot be held.
+    [[gnu::noinline]] void hold_in_new_pack(int target, detail::message_kind kind,
+                                            std::uint64_t root, std::uint64_t val, task_state& src);
+    // Writes the held pack into its ring. Requires: _pack.n != 0.
+    [[gnu::noinline]] void send_pack();
+    // The acker of `root`: root modulo the number of ackers (no division with one acker).
     int acker_for(std::uint64_t root) const {
         const auto& a = _plan.acker_tasks();
-        return a[root % a.size()];
+        return a.size() == 1 ? a[0] : a[root % a.size()];
     }
+    // bolt_ack of a tuple with no anchor or several (kept out of line).
+    [[gnu::noinline]] void bolt_ack_anchors(task_state& t, const tuple& in);
     // Counts `m` on its input slot and runs execute(), timed when the task's sampler picks it.
     void execute_bolt(task_state& t, tuple& m);
     // The user's execute(); an exception is reported and fails the tuple.
@@ -143,6 +165,8 @@ class executor_core {
     void apply_acker(task_state& t, const tuple& m);
     [[gnu::noinline]] void handle_acker_sampled(task_state& t, input_stats& st, const tuple& m);
     void handle_spout_done(task_state& t, const tuple& m);
+    // One tree of spout task `t` done: the spout's ack() (`acked`) or fail().
+    void complete_spout_tuple(task_state& t, std::uint64_t root, bool acked);
 
     shared_state& _shared;
     const topology_plan& _plan;
@@ -159,14 +183,20 @@ class executor_core {
     std::vector<task_state*> _task_index;               // index = task id; tasks run by this thread
     std::vector<std::unique_ptr<tuple>> _direct_slots;  // one per chaining depth
     std::vector<detail::anchor> _scratch_anchors;
-    struct held_ack {
-        std::uint64_t root = 0;  // 0 = none held
-        std::uint64_t val = 0;
-        int acker = 0;
-        int source = 0;
-        std::uint32_t merged = 0;  // acks merged into it besides the first
+    // The acking messages held back (hold_system): (root, value) pairs in `words`.
+    struct held_pack {
+        std::uint32_t n = 0;        // entries held; 0 = none
+        task_state* src = nullptr;  // the task sending them
+        // Kind ack: the last entry's root, which the same task's next ack of that root merges
+        // into (bolt_ack); 0 otherwise.
+        std::uint64_t ack_root = 0;
+        std::uint32_t merged = 0;  // acks merged into entries, besides one per entry
+        detail::message_kind kind = detail::message_kind::ack;
+        int target = 0;
+        out_link* link = nullptr;
+        std::uint64_t words[2 * detail::tuple_access::sys_max_entries] = {};
     };
-    held_ack _held;
+    held_pack _pack;
     std::vector<int> _scratch_targets;
 };
 

@@ -44,12 +44,12 @@ class pending_messages {
     }
     // The message of `root`, removed; nothing when it is not pending (it has timed out already).
     std::optional<message> complete(std::uint64_t root) {
-        message* p = _pending.find(root);
-        if (p == nullptr) {
+        const std::size_t i = _pending.index_of(root);
+        if (i == id_map<message>::npos) {
             return std::nullopt;
         }
-        message m = *p;
-        _pending.erase(root);
+        message m = _pending.value_at(i);
+        _pending.erase_at(i);  // found above: no second probe
         return m;
     }
     // Messages tracked by ackers and not yet completed.

@@ -98,15 +98,19 @@ inline std::size_t reduce_range(std::uint64_t h, std::size_t n) noexcept {
     return static_cast<std::size_t>((static_cast<unsigned __int128>(h) * n) >> 64);
 }
 
-// splitmix64: the per-executor generator for edge ids, root ids and shuffle starts.
+// The per-executor generator for edge ids and root ids: a Weyl sequence folded by one 64×64→128
+// multiply of the state with a masked copy of itself, the two halves XORed (the "wyrand"
+// construction). One multiply and no shifts where splitmix64 took two multiplies and three
+// shifts: an anchored emit draws one per child. The ids need only be well-mixed 64-bit values
+// (Storm draws random longs); hash_test checks their spread.
 class fast_random {
   public:
     explicit fast_random(std::uint64_t seed) noexcept : _s(seed) {}
     std::uint64_t next() noexcept {
-        std::uint64_t z = (_s += 0x9e3779b97f4a7c15ULL);
-        z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-        z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-        return z ^ (z >> 31);
+        _s += 0xa0761d6478bd642fULL;
+        const unsigned __int128 m =
+            static_cast<unsigned __int128>(_s) * (_s ^ 0xe7037ed1a0b428dbULL);
+        return static_cast<std::uint64_t>(m >> 64) ^ static_cast<std::uint64_t>(m);
     }
     // A non-zero id (zero means "none" in the acking tables).
     std::uint64_t next_id() noexcept {

@@ -18,54 +18,72 @@ class id_map {
     bool empty() const noexcept { return _size == 0; }
 
     V* find(std::uint64_t key) noexcept {
-        std::size_t i = key & _mask;
-        while (true) {
-            slot& s = _slots[i];
-            if (s.key == key) {
-                return &s.val;
-            }
-            if (s.key == 0) {
-                return nullptr;
-            }
-            i = (i + 1) & _mask;
-        }
+        std::size_t i = index_of(key);
+        return i == npos ? nullptr : &_slots[i].val;
     }
     // The value for key, default-constructed (and `*inserted` set) when new.
     // Requires: key != 0.
     V& get_or_insert(std::uint64_t key, bool* inserted = nullptr) {
-        if ((_size + 1) * 4 > _slots.size() * 3) {
-            rehash(_slots.size() * 2);
+        bool added = false;
+        V& v = _slots[slot_of(key, added)].val;
+        if (inserted) {
+            *inserted = added;
         }
+        return v;
+    }
+    bool erase(std::uint64_t key) noexcept {
+        std::size_t i = index_of(key);
+        if (i == npos) {
+            return false;
+        }
+        erase_at(i);
+        return true;
+    }
+
+    // By slot, for a caller that finds an entry and then erases it (one probe, not two). A slot
+    // index stays valid until the next insert or erase.
+    static constexpr std::size_t npos = static_cast<std::size_t>(-1);
+    // The slot of `key`, or npos.
+    std::size_t index_of(std::uint64_t key) const noexcept {
         std::size_t i = key & _mask;
         while (true) {
-            slot& s = _slots[i];
-            if (s.key == key) {
-                if (inserted)
-                    *inserted = false;
-                return s.val;
+            const std::uint64_t k = _slots[i].key;
+            if (k == key) [[likely]] {
+                return i;
             }
-            if (s.key == 0) {
-                s.key = key;
-                s.val = V{};
-                ++_size;
-                if (inserted)
-                    *inserted = true;
-                return s.val;
+            if (k == 0) {
+                return npos;
             }
             i = (i + 1) & _mask;
         }
     }
-    bool erase(std::uint64_t key) noexcept {
+    // The slot of `key`, inserted (value default-constructed, `added` set) when new.
+    // Requires: key != 0.
+    std::size_t slot_of(std::uint64_t key, bool& added) {
         std::size_t i = key & _mask;
         while (true) {
-            if (_slots[i].key == key) {
-                break;
+            slot& s = _slots[i];
+            if (s.key == key) {
+                added = false;
+                return i;
             }
-            if (_slots[i].key == 0) {
-                return false;
+            if (s.key == 0) {
+                break;
             }
             i = (i + 1) & _mask;
         }
+        if ((_size + 1) * 4 > (_mask + 1) * 3) [[unlikely]] {
+            i = grow_for(key);
+        }
+        _slots[i].key = key;
+        _slots[i].val = V{};
+        ++_size;
+        added = true;
+        return i;
+    }
+    V& value_at(std::size_t i) noexcept { return _slots[i].val; }
+    // Removes the entry in slot `i`. Requires: slot `i` holds an entry.
+    void erase_at(std::size_t i) noexcept {
         // Backward-shift: move later entries of the probe run into the hole.
         std::size_t hole = i;
         std::size_t j = i;
@@ -74,10 +92,10 @@ class id_map {
             if (_slots[j].key == 0) {
                 break;
             }
-            std::size_t home = _slots[j].key & _mask;
-            // Entry j may fill the hole if its home is not in (hole, j] cyclically.
-            bool between = hole <= j ? (home > hole && home <= j) : (home > hole || home <= j);
-            if (!between) {
+            // Entry j may fill the hole if its home is not in (hole, j] cyclically: if it is
+            // at least as far from its home as the hole is from j.
+            const std::size_t home = _slots[j].key & _mask;
+            if (((j - home) & _mask) >= ((j - hole) & _mask)) {
                 _slots[hole] = std::move(_slots[j]);
                 hole = j;
             }
@@ -85,7 +103,6 @@ class id_map {
         _slots[hole].key = 0;
         _slots[hole].val = V{};
         --_size;
-        return true;
     }
     // Calls fn(key, V&) for every entry; fn returns true to erase it.
     template <typename Fn>
@@ -111,6 +128,16 @@ class id_map {
         while (c < n)
             c <<= 1;
         return c;
+    }
+    // Doubles the table (out of line: the lookups inline without its registers) and returns
+    // the empty slot where `key` goes. Requires: key is not in the table.
+    [[gnu::noinline]] std::size_t grow_for(std::uint64_t key) {
+        rehash((_mask + 1) * 2);
+        std::size_t i = key & _mask;
+        while (_slots[i].key != 0) {
+            i = (i + 1) & _mask;
+        }
+        return i;
     }
     void rehash(std::size_t cap) {
         std::vector<slot> old = std::move(_slots);
