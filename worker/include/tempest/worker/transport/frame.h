@@ -90,14 +90,17 @@ class frame_encoder {
     void add(const tuple& t);
     std::uint32_t message_count() const noexcept { return _count; }
     // Bytes so far, header included.
-    std::size_t size() const noexcept { return _buf.size(); }
+    std::size_t size() const noexcept { return _len; }
     // Writes the length and count; returns the whole frame, valid until the next begin()/add().
     std::span<const std::byte> finish();
     // Gives the buffer away (finish() first) and starts a new frame in `replacement`'s storage.
     std::vector<std::byte> take(std::vector<std::byte>&& replacement);
 
   private:
-    std::vector<std::byte> _buf;
+    void grow(std::size_t need);
+
+    std::vector<std::byte> _buf;  // sized to its capacity; the frame is the first _len bytes
+    std::size_t _len = 0;
     std::uint32_t _count = 0;
 };
 
