@@ -72,10 +72,10 @@ void remote_io::start() {
     so.bind_address = _options.bind_address;
     so.port = _options.port;
     _pool->start();
-    _server = std::make_unique<transport::tcp_server>(
-        so, _schemas,
-        [this](std::uint32_t connection, std::span<tuple> tuples) { on_batch(connection, tuples); },
-        *_pool);
+    _server = std::make_unique<transport::tcp_server>(so, _schemas, nullptr, *_pool);
+    _server->set_frame_handler([this](std::uint32_t connection, std::span<const std::byte> body) {
+        return on_frame(connection, body);
+    });
     _server->set_timer_handler([this] { on_timer(); });
     _server->set_close_handler(
         [this](std::uint32_t connection) { _receiver.on_close(connection); });
@@ -335,12 +335,14 @@ void remote_io::transfer_loop() {
     }
 }
 
-void remote_io::on_batch(std::uint32_t connection, std::span<tuple> tuples) {
+transport::frame_error remote_io::on_frame(std::uint32_t connection,
+                                           std::span<const std::byte> body) {
     if (!_receiving.load(std::memory_order_acquire)) {
-        return;  // stopping: the frame is dropped
+        return transport::frame_error::none;  // stopping: the frame is dropped
     }
-    _receiver.on_batch(connection, tuples);
+    const transport::frame_error e = _receiver.on_frame(connection, body, _schemas);
     schedule();
+    return e;
 }
 
 void remote_io::on_timer() {

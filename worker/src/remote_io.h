@@ -17,8 +17,8 @@
 // transfer thread when a write or a grant makes room. A tuple whose task has no known location
 // yet waits in its ring too. The transfer thread does nothing else; idle, it parks until an
 // executor publishes (no timer).
-// Inbound: the server's strand (the "I/O thread" below) decodes each frame and puts its tuples
-// straight into one ring per executor thread (remote_receiver.h; Storm's
+// Inbound: the server's strand (the "I/O thread" below) decodes each frame's tuples straight into
+// the slots of one ring per executor thread (remote_receiver.h; Storm's
 // WorkerState.transferLocalBatch), parking what does not fit in that executor's overflow. The I/O
 // thread never waits for an executor, so one full executor does not hold up tuples for the others
 // (with workers exchanging tuples both ways, a blocked reader on each side would wait on the other
@@ -99,7 +99,7 @@ class remote_io {
     void on_room() noexcept;
     void apply_endpoints();
     // Server I/O thread: a frame, the timer, and what to do after either.
-    void on_batch(std::uint32_t connection, std::span<tuple> tuples);
+    transport::frame_error on_frame(std::uint32_t connection, std::span<const std::byte> body);
     void on_timer();
     void schedule();
 

@@ -104,6 +104,43 @@ class frame_encoder {
     std::uint32_t _count = 0;
 };
 
+// The fixed fields of one message, read and checked by frame_reader::head().
+struct message_head {
+    std::uint32_t dest = 0;
+    std::uint32_t source = 0;
+    std::uint16_t stream = 0;
+    std::uint8_t kind = 0;  // a detail::message_kind, checked to be a known one
+    std::uint32_t anchors = 0;
+};
+
+// Decodes one frame body message by message into tuples the caller chooses, so that a receiver
+// can decode each message straight into the ring slot of its destination's executor (no batch,
+// no copy): open(), then per message head() and body(out), then finish(). It checks exactly
+// what decode_frame_body checks, in the same order, and never reads outside the body; after an
+// error it must not be used further (the messages before it are decoded, so a receiver that
+// delivers as it goes has delivered those: the frame's sender is cut off all the same).
+class frame_reader {
+  public:
+    // The body's version and message count. Returns none, truncated, bad_version or
+    // too_many_messages.
+    frame_error open(std::span<const std::byte> body) noexcept;
+    // Messages of the frame not yet read.
+    std::uint32_t left() const noexcept { return _left; }
+    // Reads the next message's fixed fields and checks them against `schemas`' task range (dest
+    // and source below num_tasks()). Requires: left() > 0.
+    frame_error head(const schema_table& schemas, message_head& h) noexcept;
+    // Reads the rest of the message `h` (head() just returned it) into `out`.
+    frame_error body(const schema_table& schemas, const message_head& h, tuple& out);
+    // After the last message: no bytes may be left.
+    frame_error finish() const noexcept;
+
+  private:
+    const std::byte* _p = nullptr;
+    std::size_t _n = 0;
+    std::uint32_t _left = 0;
+    std::vector<detail::anchor> _anchors;  // scratch for messages with several anchors
+};
+
 // The tuples of one decoded frame. The tuple objects are reused from frame to frame (their value
 // buffers and anchor arrays keep their storage), so steady-state decoding allocates nothing.
 // Owned by one thread at a time.
@@ -117,7 +154,7 @@ class decoded_batch {
     friend frame_error decode_frame_body(std::span<const std::byte>, const schema_table&,
                                          decoded_batch&);
     std::vector<tuple> _pool;
-    std::vector<detail::anchor> _anchors;  // scratch for messages with several anchors
+    frame_reader _reader;
     std::size_t _size = 0;
 };
 
