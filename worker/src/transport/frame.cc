@@ -28,7 +28,7 @@ struct writer {
 };
 
 template <typename T>
-void put_at(std::vector<std::byte>& buf, std::size_t at, T v) {
+void put_at(frame_bytes& buf, std::size_t at, T v) {
     std::memcpy(buf.data() + at, &v, sizeof(T));
 }
 
@@ -113,9 +113,8 @@ void schema_table::set(std::uint32_t task, std::uint16_t stream_index,
 }
 
 void frame_encoder::begin() {
-    // The whole capacity is usable: add() writes past _len without a resize per message (a
-    // resize value-initialises what it adds, and a spare buffer comes back the size of its
-    // last frame).
+    // The buffer's bytes past _len are writable: add() writes there without a resize per
+    // message, and growing fills nothing (frame_bytes' allocator).
     if (_buf.size() < _buf.capacity()) {
         _buf.resize(_buf.capacity());
     }
@@ -180,9 +179,9 @@ std::span<const std::byte> frame_encoder::finish() {
     return {_buf.data(), _len};
 }
 
-std::vector<std::byte> frame_encoder::take(std::vector<std::byte>&& replacement) {
+frame_bytes frame_encoder::take(frame_bytes&& replacement) {
     _buf.resize(_len);  // shrinking: nothing is written
-    std::vector<std::byte> out = std::move(_buf);
+    frame_bytes out = std::move(_buf);
     _buf = std::move(replacement);
     begin();
     return out;

@@ -44,7 +44,7 @@ struct tcp_server::impl {
         }
 
         // Credit frames back to the client, in order, one write at a time.
-        void write(std::vector<std::byte> frame) {
+        void write(frame_bytes frame) {
             out.push_back(std::move(frame));
             if (out.size() == 1) {
                 write_front();
@@ -197,7 +197,7 @@ struct tcp_server::impl {
         tcp::socket socket;
         std::uint32_t id;
         std::string peer;
-        std::deque<std::vector<std::byte>> out;  // credit frames; the front one is being written
+        std::deque<frame_bytes> out;  // credit frames; the front one is being written
         // Bytes read; [rpos, rend) not handed over yet (the start of a frame not read whole).
         static constexpr std::size_t read_buffer_bytes = 128 * 1024;
         std::vector<std::byte> rbuf;
@@ -467,7 +467,7 @@ void tcp_server::grant(std::uint32_t connection, std::span<const credit_grant> g
     if (grants.empty()) {
         return;
     }
-    std::vector<std::byte> frame;
+    frame_bytes frame;
     std::shared_ptr<void> token;
     {
         std::scoped_lock lock(s.grant_mu);

@@ -20,8 +20,12 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
+#include <new>
 #include <span>
 #include <string_view>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 namespace tempest::worker::transport {
@@ -77,6 +81,31 @@ class schema_table {
     std::vector<std::vector<const detail::stream_schema*>> _by_task;
 };
 
+// An allocator whose value-initialisation leaves bytes uninitialised: a frame buffer grows
+// without being zero-filled first (the encoder writes every byte of the frame).
+template <typename T>
+struct uninitialised_allocator : std::allocator<T> {
+    using value_type = T;
+    template <typename U>
+    struct rebind {
+        using other = uninitialised_allocator<U>;
+    };
+    uninitialised_allocator() noexcept = default;
+    template <typename U>
+    uninitialised_allocator(const uninitialised_allocator<U>&) noexcept {}
+    template <typename U>
+    void construct(U* p) noexcept(std::is_nothrow_default_constructible_v<U>) {
+        ::new (static_cast<void*>(p)) U;  // default-, not value-initialised
+    }
+    template <typename U, typename... Args>
+    void construct(U* p, Args&&... args) {
+        ::new (static_cast<void*>(p)) U(std::forward<Args>(args)...);
+    }
+};
+
+// The bytes of one encoded frame.
+using frame_bytes = std::vector<std::byte, uninitialised_allocator<std::byte>>;
+
 // Encodes tuples into one frame in a reusable buffer: begin(), add() per tuple, finish().
 // Owned and used by one thread at a time; after warm-up encoding allocates nothing.
 class frame_encoder {
@@ -94,12 +123,12 @@ class frame_encoder {
     // Writes the length and count; returns the whole frame, valid until the next begin()/add().
     std::span<const std::byte> finish();
     // Gives the buffer away (finish() first) and starts a new frame in `replacement`'s storage.
-    std::vector<std::byte> take(std::vector<std::byte>&& replacement);
+    frame_bytes take(frame_bytes&& replacement);
 
   private:
     void grow(std::size_t need);
 
-    std::vector<std::byte> _buf;  // sized to its capacity; the frame is the first _len bytes
+    frame_bytes _buf;  // the frame is the first _len bytes; the rest is writable
     std::size_t _len = 0;
     std::uint32_t _count = 0;
 };
