@@ -111,7 +111,11 @@ void remote_io::stop() {
 
 void remote_io::on_room() noexcept {
     _room_seq.fetch_add(1, std::memory_order_seq_cst);
-    _park.wake_if_parked();
+    // Only a transfer thread that waits for room is woken: one parked because the executors
+    // published nothing has no use for it (a write completes for every frame).
+    if (_wants_room.load(std::memory_order_seq_cst)) {
+        _park.wake_if_parked();
+    }
 }
 
 void remote_io::set_task_endpoints(std::vector<task_endpoint> endpoints) {
@@ -296,8 +300,10 @@ void remote_io::transfer_loop() {
             sched_yield();
             continue;
         }
-        _park.announce();
         const bool waits_for_room = any_blocked || open_frames;
+        // Before the re-check of _room_seq: a room event after it sees this and wakes us.
+        _wants_room.store(waits_for_room, std::memory_order_seq_cst);
+        _park.announce();
         bool ready = _stop.load(std::memory_order_relaxed) ||
                      _endpoints_changed.load(std::memory_order_seq_cst) ||
                      (waits_for_room && _room_seq.load(std::memory_order_seq_cst) != room_seen);

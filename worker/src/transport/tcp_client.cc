@@ -336,7 +336,7 @@ struct tcp_client::impl {
     frame_encoder encoder;
     std::deque<frame_bytes> queue;   // sealed frames; the front ones may be in flight
     std::vector<frame_bytes> spare;  // written frames' buffers, reused
-    send_credits credits;                       // by task, and what each unwritten frame holds
+    send_credits credits;            // by task, and what each unwritten frame holds
     bool kick_posted = false;
     bool flush_armed = false;
     bool closed = true;  // not started, or stopping: nothing is posted any more
