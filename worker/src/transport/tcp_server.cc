@@ -456,9 +456,13 @@ void tcp_server::resume_reading() {
     auto waiting = std::move(s.paused_connections);
     s.paused_connections.clear();
     for (const auto& c : waiting) {
-        if (c->socket.is_open()) {
-            c->process();  // the frames it read before the pause first
-        }
+        // Later on the strand, not from inside the handler that resumed (which may be another
+        // connection's frame): the frames it read before the pause first, then more.
+        asio::post(s.strand, [c] {
+            if (c->socket.is_open()) {
+                c->process();
+            }
+        });
     }
 }
 
