@@ -354,7 +354,16 @@ transport::frame_error remote_io::on_frame(std::uint32_t connection,
 void remote_io::on_timer() {
     const bool was_held = _receiver.held() > 0;
     if (_receiver.retry() > 0) {
-        _retry_interval = retry_min;
+        // While an executor keeps its ring full, come back when it has taken about half of it:
+        // sooner when it took most of the ring since the last try (it nearly ran dry), later
+        // when it took little (each wake-up of this thread costs a context switch and two
+        // timer system calls; a frame that arrives meanwhile drains the overflow anyway).
+        const unsigned pct = _receiver.last_refill_percent();
+        if (pct > 75 || pct == 0) {
+            _retry_interval = std::max(_retry_interval / 2, retry_min);
+        } else if (pct < 25) {
+            _retry_interval = std::min(_retry_interval * 2, retry_max);
+        }
     } else if (was_held) {
         // The executors took nothing since the last try: do not keep the I/O thread busy for a
         // blocked one.

@@ -22,18 +22,20 @@
 // that executor's overflow. The I/O thread never waits for an executor, so one full executor does
 // not hold up tuples for the others (with workers exchanging tuples both ways, a blocked reader on
 // each side would wait on the other forever). Overflows are retried before each new frame and on a
-// server timer while any is held: every 50 us, backing off to 1 ms while the executors take nothing
-// (a blocked executor does not keep the I/O thread busy). Flow control is by credits
-// (tcp_transport.h): a sender may have remote_options::credit_window tuples per destination task on
-// their way; the I/O thread owes credits to the connection a tuple came by once that tuple is in
-// its executor's ring (or dropped), grants them as soon as a task is owed a quarter of the window,
-// and the rest on the timer (1 ms after a frame, and at most every 1 ms while tuples wait in an
-// overflow). What a worker holds beyond its rings is thus bounded by window x tasks x sending
-// peers, however slow its executors or however late its threads are scheduled; a sender without
-// credit leaves tuples in its executors' rings and backpressure stops its spouts. Only when
-// inbound_limit tuples are held anyway (a peer that ignores credits) does the server stop reading,
-// until the overflows are below it again. Tuples for tasks that do not run here (a sender with a
-// stale assignment) are dropped and counted; acking replays them.
+// server timer while any is held: every 50 us to 1 ms, halved when an executor whose ring stays
+// full took more than three quarters of it since the last try and doubled when it took less than
+// a quarter (each wake-up costs the I/O thread a context switch), and backing off to 1 ms while
+// the executors take nothing (a blocked executor does not keep the I/O thread busy). Flow control
+// is by credits (tcp_transport.h): a sender may have remote_options::credit_window tuples per
+// destination task on their way; the I/O thread owes credits to the connection a tuple came by once
+// that tuple is in its executor's ring (or dropped), grants them as soon as a task is owed a
+// quarter of the window, and the rest on the timer (1 ms after a frame, and at most every 1 ms
+// while tuples wait in an overflow). What a worker holds beyond its rings is thus bounded by window
+// x tasks x sending peers, however slow its executors or however late its threads are scheduled; a
+// sender without credit leaves tuples in its executors' rings and backpressure stops its spouts.
+// Only when inbound_limit tuples are held anyway (a peer that ignores credits) does the server stop
+// reading, until the overflows are below it again. Tuples for tasks that do not run here (a sender
+// with a stale assignment) are dropped and counted; acking replays them.
 #pragma once
 
 #include "remote_receiver.h"

@@ -236,10 +236,20 @@ transport::frame_error remote_receiver::on_frame(std::uint32_t connection,
 
 std::size_t remote_receiver::retry() {
     std::size_t moved = 0;
+    _refill_percent = 0;
     if (_held > 0) {
-        const std::size_t before = _held;
-        drain_all();
-        moved = before - _held;
+        for (auto& in : _inbound) {
+            if (!in->has_overflow()) {
+                continue;
+            }
+            const std::size_t m = drain(*in);
+            moved += m;
+            if (in->has_overflow()) {
+                // Its ring is full again: `m` is what its executor took since the last drain.
+                const auto pct = static_cast<unsigned>(m * 100 / in->ring->capacity());
+                _refill_percent = std::max(_refill_percent, pct);
+            }
+        }
         publish();
     }
     grant(false);

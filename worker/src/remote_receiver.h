@@ -62,6 +62,10 @@ class remote_receiver {
     // Moves overflowed tuples into rings that have room now, publishes and grants what is due.
     // Returns how many it moved.
     std::size_t retry();
+    // Of the rings the last retry() refilled and left full (their overflow still holds
+    // tuples), the largest share it refilled, in percent: how much of its ring that executor
+    // took since the previous drain. 0 when none.
+    unsigned last_refill_percent() const noexcept { return _refill_percent; }
     // Grants every credit owed now (the receiver is between bursts).
     void grant_all();
     // The connection closed: nothing more is owed to it.
@@ -116,6 +120,7 @@ class remote_receiver {
     std::vector<std::unique_ptr<inbound>> _inbound;
     std::vector<inbound*> _task_inbound;  // index = task id; null = not in this worker
     std::size_t _held = 0;
+    unsigned _refill_percent = 0;
     transport::frame_reader _reader;
     tuple _scratch;  // a dropped message is decoded (checked) here
 

@@ -297,6 +297,36 @@ TEST(remote_receiver_test, a_long_overflow_wraps_and_grows_and_keeps_the_order) 
     EXPECT_EQ(f.credit(1, 1), 4200u);
 }
 
+TEST(remote_receiver_test, a_retry_says_how_much_of_a_full_ring_its_executor_took) {
+    frame_fixture f;
+    remote_receiver rx(task_limit, 1024, f.grant_fn());
+    ring_t ring(8);
+    rx.add_inbound(&ring, {1});
+    std::vector<std::pair<int, std::int64_t>> msgs;
+    for (std::int64_t n = 0; n < 40; ++n) {
+        msgs.emplace_back(1, n);
+    }
+    ASSERT_EQ(rx.on_frame(1, f.body(msgs), f.table), transport::frame_error::none);
+    EXPECT_EQ(rx.held(), 32u);
+    ring.consume(2, [](tuple&) { return true; });  // the executor took a quarter
+    EXPECT_EQ(rx.retry(), 2u);
+    EXPECT_EQ(rx.last_refill_percent(), 25u);
+    // ... then all of it (a consumer sees newly published slots on its next call).
+    while (ring.consume(8, [](tuple&) { return true; }) > 0) {
+    }
+    EXPECT_EQ(rx.retry(), 8u);
+    EXPECT_EQ(rx.last_refill_percent(), 100u);
+    EXPECT_EQ(rx.retry(), 0u);  // nothing taken: the ring is still full
+    EXPECT_EQ(rx.last_refill_percent(), 0u);
+    while (rx.held() > 0) {
+        while (ring.consume(8, [](tuple&) { return true; }) > 0) {
+        }
+        rx.retry();
+    }
+    // The last drain emptied the overflow: no ring is left full, so no share is given.
+    EXPECT_EQ(rx.last_refill_percent(), 0u);
+}
+
 TEST(remote_receiver_test, a_bad_message_ends_its_frame_after_the_messages_before_it) {
     frame_fixture f;
     remote_receiver rx(task_limit, 1024, f.grant_fn());
