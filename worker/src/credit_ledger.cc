@@ -34,9 +34,9 @@ void credit_ledger::open(std::uint32_t connection) {
     _last_id = connection;
 }
 
-void credit_ledger::owe(std::uint32_t connection, std::uint32_t task) {
+void credit_ledger::owe(std::uint32_t connection, std::uint32_t task, std::uint32_t count) {
     owed* o = find(connection);
-    if (o == nullptr) {
+    if (o == nullptr || count == 0) {
         return;
     }
     std::uint32_t& n = o->by_task[task];
@@ -46,7 +46,8 @@ void credit_ledger::owe(std::uint32_t connection, std::uint32_t task) {
         }
         o->tasks.push_back(task);
     }
-    if (++n == _threshold) {
+    n += count;
+    if (n >= _threshold) {
         o->due = true;
     }
 }

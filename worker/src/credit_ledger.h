@@ -30,10 +30,10 @@ class credit_ledger {
 
     // `connection` delivered a frame: credits may be owed to it from now on (until forget()).
     void open(std::uint32_t connection);
-    // One tuple that came by `connection` for `task` has left the receiver's hands. Nothing is
-    // owed to a connection that is not open (it closed while its tuples waited in an overflow).
+    // `count` tuples that came by `connection` for `task` have left the receiver's hands. Nothing
+    // is owed to a connection that is not open (it closed while its tuples waited in an overflow).
     // Requires: task < task_limit.
-    void owe(std::uint32_t connection, std::uint32_t task);
+    void owe(std::uint32_t connection, std::uint32_t task, std::uint32_t count = 1);
     // Grants what is owed to the connections with a task past the threshold, or with `all` to
     // every connection owed anything. Returns the credits granted.
     std::uint64_t grant(bool all);

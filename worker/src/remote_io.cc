@@ -72,10 +72,10 @@ void remote_io::start() {
     so.bind_address = _options.bind_address;
     so.port = _options.port;
     _pool->start();
-    _server = std::make_unique<transport::tcp_server>(
-        so, _schemas,
-        [this](std::uint32_t connection, std::span<tuple> tuples) { on_batch(connection, tuples); },
-        *_pool);
+    _server = std::make_unique<transport::tcp_server>(so, _schemas, nullptr, *_pool);
+    _server->set_frame_handler([this](std::uint32_t connection, std::span<const std::byte> body) {
+        return on_frame(connection, body);
+    });
     _server->set_timer_handler([this] { on_timer(); });
     _server->set_close_handler(
         [this](std::uint32_t connection) { _receiver.on_close(connection); });
@@ -111,7 +111,11 @@ void remote_io::stop() {
 
 void remote_io::on_room() noexcept {
     _room_seq.fetch_add(1, std::memory_order_seq_cst);
-    _park.wake_if_parked();
+    // Only a transfer thread that waits for room is woken: one parked because the executors
+    // published nothing has no use for it (a write completes for every frame).
+    if (_wants_room.load(std::memory_order_seq_cst)) {
+        _park.wake_if_parked();
+    }
 }
 
 void remote_io::set_task_endpoints(std::vector<task_endpoint> endpoints) {
@@ -296,8 +300,10 @@ void remote_io::transfer_loop() {
             sched_yield();
             continue;
         }
-        _park.announce();
         const bool waits_for_room = any_blocked || open_frames;
+        // Before the re-check of _room_seq: a room event after it sees this and wakes us.
+        _wants_room.store(waits_for_room, std::memory_order_seq_cst);
+        _park.announce();
         bool ready = _stop.load(std::memory_order_relaxed) ||
                      _endpoints_changed.load(std::memory_order_seq_cst) ||
                      (waits_for_room && _room_seq.load(std::memory_order_seq_cst) != room_seen);
@@ -335,18 +341,29 @@ void remote_io::transfer_loop() {
     }
 }
 
-void remote_io::on_batch(std::uint32_t connection, std::span<tuple> tuples) {
+transport::frame_error remote_io::on_frame(std::uint32_t connection,
+                                           std::span<const std::byte> body) {
     if (!_receiving.load(std::memory_order_acquire)) {
-        return;  // stopping: the frame is dropped
+        return transport::frame_error::none;  // stopping: the frame is dropped
     }
-    _receiver.on_batch(connection, tuples);
+    const transport::frame_error e = _receiver.on_frame(connection, body, _schemas);
     schedule();
+    return e;
 }
 
 void remote_io::on_timer() {
     const bool was_held = _receiver.held() > 0;
     if (_receiver.retry() > 0) {
-        _retry_interval = retry_min;
+        // While an executor keeps its ring full, come back when it has taken about half of it:
+        // sooner when it took most of the ring since the last try (it nearly ran dry), later
+        // when it took little (each wake-up of this thread costs a context switch and two
+        // timer system calls; a frame that arrives meanwhile drains the overflow anyway).
+        const unsigned pct = _receiver.last_refill_percent();
+        if (pct > 75 || pct == 0) {
+            _retry_interval = std::max(_retry_interval / 2, retry_min);
+        } else if (pct < 25) {
+            _retry_interval = std::min(_retry_interval * 2, retry_max);
+        }
     } else if (was_held) {
         // The executors took nothing since the last try: do not keep the I/O thread busy for a
         // blocked one.

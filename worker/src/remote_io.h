@@ -14,27 +14,28 @@
 // destination task, a run of tuples for one worker under one lock of its client. A full client
 // queue or a task out of credit leaves the tuple in its ring, so the executor's link overflows
 // and backpressure reaches the spouts exactly as for a local queue; the client wakes the
-// transfer thread when a write or a grant makes room. A tuple whose task has no known location
-// yet waits in its ring too. The transfer thread does nothing else; idle, it parks until an
-// executor publishes (no timer).
-// Inbound: the server's strand (the "I/O thread" below) decodes each frame and puts its tuples
-// straight into one ring per executor thread (remote_receiver.h; Storm's
-// WorkerState.transferLocalBatch), parking what does not fit in that executor's overflow. The I/O
-// thread never waits for an executor, so one full executor does not hold up tuples for the others
-// (with workers exchanging tuples both ways, a blocked reader on each side would wait on the other
-// forever). Overflows are retried before each new frame and on a server timer while any is held:
-// every 50 us, backing off to 1 ms while the executors take nothing (a blocked executor does not
-// keep the I/O thread busy). Flow control is by credits (tcp_transport.h): a sender may have
-// remote_options::credit_window tuples per destination task on their way; the I/O thread owes
-// credits to the connection a tuple came by once that tuple is in its executor's ring (or dropped),
-// grants them as soon as a task is owed a quarter of the window, and the rest on the timer (1 ms
-// after a frame, and at most every 1 ms while tuples wait in an overflow). What a worker holds
-// beyond its rings is thus bounded by window x tasks x sending peers, however slow its executors or
-// however late its threads are scheduled; a sender without credit leaves tuples in its executors'
-// rings and backpressure stops its spouts. Only when inbound_limit tuples are held anyway (a peer
-// that ignores credits) does the server stop reading, until the overflows are below it again.
-// Tuples for tasks that do not run here (a sender with a stale assignment) are dropped and
-// counted; acking replays them.
+// transfer thread when a write or a grant makes room, if it parked waiting for room. A tuple whose
+// task has no known location yet waits in its ring too. The transfer thread does nothing else;
+// idle, it parks until an executor publishes (no timer). Inbound: the server's strand (the "I/O
+// thread" below) decodes each frame's tuples straight into the slots of one ring per executor
+// thread (remote_receiver.h; Storm's WorkerState.transferLocalBatch), parking what does not fit in
+// that executor's overflow. The I/O thread never waits for an executor, so one full executor does
+// not hold up tuples for the others (with workers exchanging tuples both ways, a blocked reader on
+// each side would wait on the other forever). Overflows are retried before each new frame and on a
+// server timer while any is held: every 50 us to 1 ms, halved when an executor whose ring stays
+// full took more than three quarters of it since the last try and doubled when it took less than
+// a quarter (each wake-up costs the I/O thread a context switch), and backing off to 1 ms while
+// the executors take nothing (a blocked executor does not keep the I/O thread busy). Flow control
+// is by credits (tcp_transport.h): a sender may have remote_options::credit_window tuples per
+// destination task on their way; the I/O thread owes credits to the connection a tuple came by once
+// that tuple is in its executor's ring (or dropped), grants them as soon as a task is owed a
+// quarter of the window, and the rest on the timer (1 ms after a frame, and at most every 1 ms
+// while tuples wait in an overflow). What a worker holds beyond its rings is thus bounded by window
+// x tasks x sending peers, however slow its executors or however late its threads are scheduled; a
+// sender without credit leaves tuples in its executors' rings and backpressure stops its spouts.
+// Only when inbound_limit tuples are held anyway (a peer that ignores credits) does the server stop
+// reading, until the overflows are below it again. Tuples for tasks that do not run here (a sender
+// with a stale assignment) are dropped and counted; acking replays them.
 #pragma once
 
 #include "remote_receiver.h"
@@ -95,11 +96,11 @@ class remote_io {
     void transfer_loop();
     std::size_t send_from(ring_t& ring, bool& blocked);
     // A client made room (a write completed, credits came): wakes the transfer thread if it
-    // waits. On a client's strand.
+    // parked waiting for room. On a client's strand.
     void on_room() noexcept;
     void apply_endpoints();
     // Server I/O thread: a frame, the timer, and what to do after either.
-    void on_batch(std::uint32_t connection, std::span<tuple> tuples);
+    transport::frame_error on_frame(std::uint32_t connection, std::span<const std::byte> body);
     void on_timer();
     void schedule();
 
@@ -114,6 +115,7 @@ class remote_io {
     std::vector<std::unique_ptr<ring_t>> _outbound;
     parker _park;
     std::atomic<std::uint64_t> _room_seq{0};  // on_room() calls
+    std::atomic<bool> _wants_room{false};     // the transfer thread parks waiting for room
     std::vector<char> _ring_blocked;          // by outbound ring: its head waited for room
     std::thread _transfer;
     std::atomic<bool> _stop{false};

@@ -24,6 +24,7 @@
 #include "credit_ledger.h"
 #include "tempest/topology_api/tuple.h"
 #include "tempest/worker/spsc_ring.h"
+#include "tempest/worker/transport/frame.h"
 
 #include <atomic>
 #include <cstdint>
@@ -52,9 +53,19 @@ class remote_receiver {
     // into the rings or overflows, publishes the rings and grants the credits that are due.
     // Requires: every tuple's dest task is below task_limit (the decoder checks it).
     void on_batch(std::uint32_t connection, std::span<tuple> tuples);
+    // The same for one frame body, decoded message by message straight into the ring slot (or
+    // overflow entry) of its destination's executor: no batch and no copy. Returns what was
+    // wrong with the frame (the server closes that connection); the messages before the fault
+    // are delivered and owed for as usual.
+    transport::frame_error on_frame(std::uint32_t connection, std::span<const std::byte> body,
+                                    const transport::schema_table& schemas);
     // Moves overflowed tuples into rings that have room now, publishes and grants what is due.
     // Returns how many it moved.
     std::size_t retry();
+    // Of the rings the last retry() refilled and left full (their overflow still holds
+    // tuples), the largest share it refilled, in percent: how much of its ring that executor
+    // took since the previous drain. 0 when none.
+    unsigned last_refill_percent() const noexcept { return _refill_percent; }
     // Grants every credit owed now (the receiver is between bursts).
     void grant_all();
     // The connection closed: nothing more is owed to it.
@@ -73,23 +84,45 @@ class remote_receiver {
   private:
     struct inbound {
         ring_t* ring = nullptr;
-        // Tuples waiting for room, oldest at `head`, and the connection each came by; reset
-        // (not freed) once drained.
+        // Tuples waiting for room, `count` of them from the oldest at `head`, in a circle whose
+        // size is zero or a power of two, and the connection each came by. The slots are reused
+        // with their buffers (a tuple is decoded into one and later swapped into the ring): it
+        // grows, never shrinks, and is bounded by the credits peers may use.
         std::vector<tuple> overflow;
         std::vector<std::uint32_t> origin;
         std::size_t head = 0;
+        std::size_t count = 0;
         bool dirty = false;  // committed slots not yet published
-        bool has_overflow() const noexcept { return head < overflow.size(); }
+        bool has_overflow() const noexcept { return count > 0; }
+        // The slot the next overflowed tuple is written into; push() adds it to the overflow.
+        tuple& next_slot() {
+            if (count == overflow.size()) {
+                grow();
+            }
+            return overflow[(head + count) & (overflow.size() - 1)];
+        }
+        void push(std::uint32_t connection) noexcept {
+            origin[(head + count) & (overflow.size() - 1)] = connection;
+            ++count;
+        }
+        void grow();
     };
     // Moves what fits of `in`'s overflow into its ring. Returns how many.
     std::size_t drain(inbound& in);
     void publish();
     void grant(bool all);
+    // Drains every overflow (older tuples first, before a new frame's).
+    void drain_all();
+    // Owes for a tuple the receiver will not deliver and warns now and then.
+    void drop(std::uint32_t connection, std::uint32_t task, bool stray_grant);
 
     credit_ledger _ledger;
     std::vector<std::unique_ptr<inbound>> _inbound;
     std::vector<inbound*> _task_inbound;  // index = task id; null = not in this worker
     std::size_t _held = 0;
+    unsigned _refill_percent = 0;
+    transport::frame_reader _reader;
+    tuple _scratch;  // a dropped message is decoded (checked) here
 
     std::atomic<std::uint64_t> _received{0};
     std::atomic<std::uint64_t> _dropped{0};

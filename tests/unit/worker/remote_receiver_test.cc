@@ -209,5 +209,165 @@ TEST(remote_receiver_test, a_closed_connection_is_owed_nothing) {
     EXPECT_EQ(f.credit(4, 1), 1u);
 }
 
+// ---- frames decoded straight into the rings (on_frame, as the worker's server calls it) ----
+
+// The body (after the length prefix) of a frame holding `msgs`.
+std::vector<std::byte> body_of(std::vector<tuple>& msgs) {
+    transport::frame_encoder enc;
+    for (const tuple& t : msgs) {
+        enc.add(t);
+    }
+    const auto frame = enc.finish();
+    return {frame.begin() + transport::frame_length_bytes, frame.end()};
+}
+
+struct frame_fixture : fixture {
+    frame_fixture() : table(task_limit) { table.set(0, 0, &schema); }
+    std::vector<std::byte> body(const std::vector<std::pair<int, std::int64_t>>& msgs) {
+        auto ts = frame(msgs);
+        return body_of(ts);
+    }
+    transport::schema_table table;
+};
+
+TEST(remote_receiver_test, a_frame_goes_straight_into_the_rings_behind_the_overflow_in_order) {
+    frame_fixture f;
+    remote_receiver rx(task_limit, 1024, f.grant_fn());
+    ring_t full(4);
+    ring_t free(64);
+    rx.add_inbound(&full, {1});
+    rx.add_inbound(&free, {2});
+    std::vector<std::pair<int, std::int64_t>> msgs;
+    for (std::int64_t n = 0; n < 10; ++n) {
+        msgs.emplace_back(n % 3 == 2 ? 2 : 1, n);
+    }
+    EXPECT_EQ(rx.on_frame(5, f.body(msgs), f.table), transport::frame_error::none);
+    EXPECT_EQ(rx.received(), 10u);
+    EXPECT_EQ(rx.held(), 3u);  // seven for task 1, four fit
+    EXPECT_EQ(take_all(free), (std::vector<std::pair<int, std::int64_t>>{{2, 2}, {2, 5}, {2, 8}}));
+    rx.grant_all();
+    EXPECT_EQ(f.credit(5, 1), 4u);  // only what is in a ring is owed
+    EXPECT_EQ(f.credit(5, 2), 3u);
+    std::vector<std::pair<int, std::int64_t>> got = take_all(full);
+    EXPECT_EQ(rx.on_frame(5, f.body({{1, 10}, {2, 11}}), f.table), transport::frame_error::none);
+    EXPECT_EQ(rx.held(), 0u);  // the overflow went first, then the new frame
+    for (auto& g : take_all(full)) {
+        got.push_back(g);
+    }
+    EXPECT_EQ(got, (std::vector<std::pair<int, std::int64_t>>{
+                       {1, 0}, {1, 1}, {1, 3}, {1, 4}, {1, 6}, {1, 7}, {1, 9}, {1, 10}}));
+    rx.grant_all();
+    EXPECT_EQ(f.credit(5, 1), 8u);
+    EXPECT_EQ(f.credit(5, 2), 4u);
+}
+
+TEST(remote_receiver_test, a_long_overflow_wraps_and_grows_and_keeps_the_order) {
+    frame_fixture f;
+    remote_receiver rx(task_limit, 1u << 20, f.grant_fn());
+    ring_t ring(8);
+    rx.add_inbound(&ring, {1});
+    std::int64_t next = 0;
+    std::vector<std::int64_t> got;
+    // Frames of 700 while the executor takes a few each time: the overflow's circle wraps
+    // around and grows past its first 1024 slots with its oldest tuple in the middle.
+    for (int round = 0; round < 6; ++round) {
+        std::vector<std::pair<int, std::int64_t>> msgs;
+        for (int i = 0; i < 700; ++i) {
+            msgs.emplace_back(1, next++);
+        }
+        ASSERT_EQ(rx.on_frame(1, f.body(msgs), f.table), transport::frame_error::none);
+        for (int k = 0; k < 40; ++k) {
+            for (auto& g : take_all(ring)) {
+                got.push_back(g.second);
+            }
+            rx.retry();
+        }
+    }
+    while (rx.held() > 0 || ring.size_approx() > 0) {
+        for (auto& g : take_all(ring)) {
+            got.push_back(g.second);
+        }
+        rx.retry();
+    }
+    ASSERT_EQ(got.size(), 4200u);
+    for (std::size_t i = 0; i < got.size(); ++i) {
+        ASSERT_EQ(got[i], static_cast<std::int64_t>(i));
+    }
+    rx.grant_all();
+    EXPECT_EQ(f.credit(1, 1), 4200u);
+}
+
+TEST(remote_receiver_test, a_retry_says_how_much_of_a_full_ring_its_executor_took) {
+    frame_fixture f;
+    remote_receiver rx(task_limit, 1024, f.grant_fn());
+    ring_t ring(8);
+    rx.add_inbound(&ring, {1});
+    std::vector<std::pair<int, std::int64_t>> msgs;
+    for (std::int64_t n = 0; n < 40; ++n) {
+        msgs.emplace_back(1, n);
+    }
+    ASSERT_EQ(rx.on_frame(1, f.body(msgs), f.table), transport::frame_error::none);
+    EXPECT_EQ(rx.held(), 32u);
+    ring.consume(2, [](tuple&) { return true; });  // the executor took a quarter
+    EXPECT_EQ(rx.retry(), 2u);
+    EXPECT_EQ(rx.last_refill_percent(), 25u);
+    // ... then all of it (a consumer sees newly published slots on its next call).
+    while (ring.consume(8, [](tuple&) { return true; }) > 0) {
+    }
+    EXPECT_EQ(rx.retry(), 8u);
+    EXPECT_EQ(rx.last_refill_percent(), 100u);
+    EXPECT_EQ(rx.retry(), 0u);  // nothing taken: the ring is still full
+    EXPECT_EQ(rx.last_refill_percent(), 0u);
+    while (rx.held() > 0) {
+        while (ring.consume(8, [](tuple&) { return true; }) > 0) {
+        }
+        rx.retry();
+    }
+    // The last drain emptied the overflow: no ring is left full, so no share is given.
+    EXPECT_EQ(rx.last_refill_percent(), 0u);
+}
+
+TEST(remote_receiver_test, a_bad_message_ends_its_frame_after_the_messages_before_it) {
+    frame_fixture f;
+    remote_receiver rx(task_limit, 1024, f.grant_fn());
+    ring_t ring(16);
+    rx.add_inbound(&ring, {1});
+    auto ts = f.frame({{1, 0}, {1, 1}, {1, 2}});
+    // The third message names a stream task 0 does not have.
+    detail::stream_schema other = f.schema;
+    other.stream_index = 3;
+    tuple_access::set_header(ts[2], &other, 0, 1, message_kind::data);
+    auto body = body_of(ts);
+    EXPECT_EQ(rx.on_frame(6, body, f.table), transport::frame_error::unknown_stream);
+    EXPECT_EQ(take_all(ring), (std::vector<std::pair<int, std::int64_t>>{{1, 0}, {1, 1}}));
+    EXPECT_EQ(rx.received(), 2u);
+    rx.grant_all();
+    EXPECT_EQ(f.credit(6, 1), 2u);
+    // A body cut short is refused at the message it cuts.
+    auto whole = f.body({{1, 3}, {1, 4}});
+    body.assign(whole.begin(), whole.end() - 3);
+    EXPECT_EQ(rx.on_frame(6, body, f.table), transport::frame_error::truncated);
+    EXPECT_EQ(take_all(ring), (std::vector<std::pair<int, std::int64_t>>{{1, 3}}));
+}
+
+TEST(remote_receiver_test, a_frame_for_tasks_elsewhere_and_stray_grants_is_dropped_and_credited) {
+    frame_fixture f;
+    remote_receiver rx(task_limit, 1024, f.grant_fn());
+    ring_t ring(16);
+    rx.add_inbound(&ring, {1});
+    auto ts = f.frame({{1, 0}, {3, 1}});
+    tuple grant;
+    tuple_access::set_header(grant, nullptr, 0, 1, message_kind::flow);
+    tuple_access::set_system(grant, 0, 5);
+    ts.push_back(std::move(grant));
+    EXPECT_EQ(rx.on_frame(2, body_of(ts), f.table), transport::frame_error::none);
+    EXPECT_EQ(take_all(ring), (std::vector<std::pair<int, std::int64_t>>{{1, 0}}));
+    EXPECT_EQ(rx.received(), 1u);
+    EXPECT_EQ(rx.dropped(), 2u);
+    rx.grant_all();
+    EXPECT_EQ(f.credit(2, 1), 2u);
+    EXPECT_EQ(f.credit(2, 3), 1u);
+}
+
 }  // namespace
 }  // namespace tempest::worker

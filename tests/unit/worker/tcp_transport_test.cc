@@ -183,6 +183,77 @@ TEST(tcp_transport_test, both_ends_count_bytes_and_messages_per_connection) {
     ASSERT_TRUE(wait_until([&] { return server.connections().empty(); }));
 }
 
+// A frame handler (as a worker's receiver uses it) decodes each body itself: frames smaller and
+// larger than the server's read buffer arrive whole and in order, and an error it returns
+// closes the connection as a malformed frame does.
+TEST(tcp_transport_test, a_frame_handler_gets_every_body_whole_and_in_order) {
+    topology_fixture f;
+    std::mutex mu;
+    std::vector<std::int64_t> got;  // an int, or minus a string's length
+    tcp_server server(server_options{"127.0.0.1", 0}, f.table, nullptr);
+    server.set_frame_handler([&](std::uint32_t, std::span<const std::byte> body) {
+        frame_reader rd;
+        tuple t;
+        message_head h;
+        frame_error e = rd.open(body);
+        std::lock_guard lock(mu);
+        while (e == frame_error::none && rd.left() > 0) {
+            e = rd.head(f.table, h);
+            if (e == frame_error::none) {
+                e = rd.body(f.table, h, t);
+            }
+            if (e == frame_error::none) {
+                const bool text = t.type_at(0) == value_type::string;
+                got.push_back(text ? -static_cast<std::int64_t>(t.get_string(0).size())
+                                   : t.get_int(0));
+                if (!text && t.get_int(0) == -13) {
+                    return frame_error::bad_values;  // the handler refuses this one
+                }
+            }
+        }
+        return e == frame_error::none ? rd.finish() : e;
+    });
+    ASSERT_TRUE(server.start());
+    auto opts = client_to(server.port());
+    opts.batch_bytes = 1 << 20;
+    tcp_client client(opts);
+    client.start();
+    std::vector<std::int64_t> want;
+    for (std::int64_t i = 0; i < 5000; ++i) {
+        send(client, f.make(i));
+        want.push_back(i);
+    }
+    ASSERT_TRUE(wait_until([&] { return client.flush(); }));
+    for (int i = 0; i < 3; ++i) {  // one frame of ~900 KiB: larger than a read
+        tuple big = f.make(0);
+        tuple_access::vals(big) = values{std::string(300 * 1024, 'x')};
+        send(client, big);
+        want.push_back(-300 * 1024);
+    }
+    ASSERT_TRUE(wait_until([&] { return client.flush(); }));
+    for (std::int64_t i = 5000; i < 10000; ++i) {
+        send(client, f.make(i));
+        want.push_back(i);
+    }
+    ASSERT_TRUE(wait_until([&] {
+        std::lock_guard lock(mu);
+        return got.size() >= want.size();
+    }));
+    {
+        std::lock_guard lock(mu);
+        EXPECT_EQ(got, want);
+    }
+    auto in = server.connections();
+    ASSERT_EQ(in.size(), 1u);
+    EXPECT_EQ(in[0].messages, want.size());
+    EXPECT_EQ(server.rejected_frames(), 0u);
+
+    send(client, f.make(-13));
+    ASSERT_TRUE(wait_until([&] { return client.flush(); }));
+    ASSERT_TRUE(wait_until([&] { return server.rejected_frames() == 1; }));
+    EXPECT_TRUE(wait_until([&] { return client.connects() == 2; }));
+}
+
 TEST(tcp_transport_test, flush_interval_sends_a_trickle) {
     topology_fixture f;
     receiver r;

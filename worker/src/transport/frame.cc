@@ -3,6 +3,7 @@
 
 #include "tuple_access.h"
 
+#include <algorithm>
 #include <bit>
 #include <cstring>
 
@@ -27,7 +28,7 @@ struct writer {
 };
 
 template <typename T>
-void put_at(std::vector<std::byte>& buf, std::size_t at, T v) {
+void put_at(frame_bytes& buf, std::size_t at, T v) {
     std::memcpy(buf.data() + at, &v, sizeof(T));
 }
 
@@ -112,14 +113,25 @@ void schema_table::set(std::uint32_t task, std::uint16_t stream_index,
 }
 
 void frame_encoder::begin() {
-    _buf.clear();
-    _buf.resize(frame_header_bytes);
+    // The buffer's bytes past _len are writable: add() writes there without a resize per
+    // message, and growing fills nothing (frame_bytes' allocator).
+    if (_buf.size() < _buf.capacity()) {
+        _buf.resize(_buf.capacity());
+    }
+    if (_buf.size() < frame_header_bytes) {
+        _buf.resize(4096);
+    }
+    _len = frame_header_bytes;
     _count = 0;
 }
 
+void frame_encoder::grow(std::size_t need) {
+    _buf.resize(std::max(need, 2 * _buf.size()));
+}
+
 void frame_encoder::add(const tuple& t) {
-    // One resize for the whole message, then plain stores: this runs once per tuple sent to
-    // another worker, and a resize per field cost ~270 instructions per tuple.
+    // One bounds check for the whole message, then plain stores: this runs once per tuple sent
+    // to another worker.
     constexpr std::size_t head_bytes = 4 + 4 + 2 + 1 + 4;  // dest, source, stream, kind, anchors
     constexpr std::size_t anchor_bytes = 8 + 8;            // root, edge (or root, value)
     constexpr std::size_t values_head_bytes = 2 + 4;       // field count, encoded length
@@ -128,9 +140,13 @@ void frame_encoder::add(const tuple& t) {
     const bool data = kind == message_kind::data;
     const std::uint32_t anchors = data ? tuple_access::anchor_count(t) : 1;
     const auto enc = data ? t.get_values().encoded() : std::span<const std::byte>{};
-    const std::size_t at = _buf.size();
-    _buf.resize(at + head_bytes + anchors * anchor_bytes + values_head_bytes + enc.size());
-    writer w{_buf.data() + at};
+    const std::size_t need =
+        _len + head_bytes + anchors * anchor_bytes + values_head_bytes + enc.size();
+    if (need > _buf.size()) [[unlikely]] {
+        grow(need);
+    }
+    writer w{_buf.data() + _len};
+    _len = need;
     w.put(static_cast<std::uint32_t>(tuple_access::dest_task(t)));
     w.put(static_cast<std::uint32_t>(t.get_source_task()));
     w.put(schema != nullptr ? schema->stream_index : std::uint16_t{0});
@@ -157,14 +173,15 @@ void frame_encoder::add(const tuple& t) {
 }
 
 std::span<const std::byte> frame_encoder::finish() {
-    put_at<std::uint32_t>(_buf, 0, static_cast<std::uint32_t>(_buf.size() - frame_length_bytes));
+    put_at<std::uint32_t>(_buf, 0, static_cast<std::uint32_t>(_len - frame_length_bytes));
     put_at<std::uint16_t>(_buf, 4, frame_version);
     put_at<std::uint32_t>(_buf, 6, _count);
-    return {_buf.data(), _buf.size()};
+    return {_buf.data(), _len};
 }
 
-std::vector<std::byte> frame_encoder::take(std::vector<std::byte>&& replacement) {
-    std::vector<std::byte> out = std::move(_buf);
+frame_bytes frame_encoder::take(frame_bytes&& replacement) {
+    _buf.resize(_len);  // shrinking: nothing is written
+    frame_bytes out = std::move(_buf);
     _buf = std::move(replacement);
     begin();
     return out;
@@ -177,12 +194,11 @@ frame_error check_frame_length(std::uint32_t length, std::uint32_t max_frame_byt
     return frame_error::none;
 }
 
-frame_error decode_frame_body(std::span<const std::byte> body, const schema_table& schemas,
-                              decoded_batch& out) {
-    out._size = 0;
+frame_error frame_reader::open(std::span<const std::byte> body) noexcept {
     reader r(body);
     std::uint16_t version = 0;
     std::uint32_t count = 0;
+    _left = 0;
     if (!r.get(version) || !r.get(count)) {
         return frame_error::truncated;
     }
@@ -192,93 +208,135 @@ frame_error decode_frame_body(std::span<const std::byte> body, const schema_tabl
     if (count > max_messages_per_frame) {
         return frame_error::too_many_messages;
     }
-    // Each message needs at least its fixed fields: reject an impossible count before sizing
-    // the pool for it.
+    // Each message needs at least its fixed fields: reject an impossible count before anything
+    // is sized for it.
     if (count > r.left() / fixed_message_bytes) {
         return frame_error::truncated;
     }
+    _p = body.data() + (body.size() - r.left());
+    _n = r.left();
+    _left = count;
+    return frame_error::none;
+}
+
+frame_error frame_reader::head(const schema_table& schemas, message_head& h) noexcept {
+    constexpr std::size_t head_bytes = 4 + 4 + 2 + 1 + 4;
+    if (_n < head_bytes) {
+        return frame_error::truncated;
+    }
+    std::memcpy(&h.dest, _p, 4);
+    std::memcpy(&h.source, _p + 4, 4);
+    std::memcpy(&h.stream, _p + 8, 2);
+    std::memcpy(&h.kind, _p + 10, 1);
+    std::memcpy(&h.anchors, _p + 11, 4);
+    _p += head_bytes;
+    _n -= head_bytes;
+    --_left;
+    if (!is_known_kind(h.kind)) {
+        return frame_error::bad_kind;
+    }
+    if (h.dest >= schemas.num_tasks() || h.source >= schemas.num_tasks()) {
+        return frame_error::bad_task;
+    }
+    if (h.anchors > max_anchors_per_message) {
+        return frame_error::too_many_anchors;
+    }
+    if (h.anchors > _n / 16) {
+        return frame_error::truncated;
+    }
+    return frame_error::none;
+}
+
+frame_error frame_reader::body(const schema_table& schemas, const message_head& h, tuple& t) {
+    reader r(std::span<const std::byte>(_p, _n));
+    const auto kind = static_cast<message_kind>(h.kind);
+    const auto advance = [&] {
+        _p += _n - r.left();
+        _n = r.left();
+    };
+    if (kind != message_kind::data) {
+        std::uint64_t root = 0;
+        std::uint64_t val = 0;
+        std::uint16_t n_values = 0;
+        std::uint32_t n_bytes = 0;
+        if (h.anchors != 1 || h.stream != 0) {
+            return frame_error::bad_system_message;
+        }
+        if (!r.get(root) || !r.get(val) || !r.get(n_values) || !r.get(n_bytes)) {
+            return frame_error::truncated;
+        }
+        if (n_values != 0 || n_bytes != 0) {
+            return frame_error::bad_system_message;
+        }
+        tuple_access::set_header(t, nullptr, static_cast<int>(h.source), static_cast<int>(h.dest),
+                                 kind);
+        tuple_access::set_system(t, root, val);
+        advance();
+        return frame_error::none;
+    }
+    const detail::stream_schema* schema = schemas.find(h.source, h.stream);
+    if (schema == nullptr) {
+        return frame_error::unknown_stream;
+    }
+    tuple_access::set_header(t, schema, static_cast<int>(h.source), static_cast<int>(h.dest), kind);
+    if (h.anchors == 0) {
+        tuple_access::clear_anchors(t);
+    } else if (h.anchors == 1) {
+        detail::anchor a;
+        (void)r.get(a.root);  // cannot fail: anchors * 16 <= left was checked by head()
+        (void)r.get(a.edge);
+        tuple_access::set_anchor(t, a.root, a.edge);
+    } else {
+        _anchors.resize(h.anchors);
+        for (auto& a : _anchors) {
+            (void)r.get(a.root);  // cannot fail, as above
+            (void)r.get(a.edge);
+        }
+        tuple_access::set_anchors(t, _anchors.data(), h.anchors);
+    }
+    std::uint16_t n_values = 0;
+    std::uint32_t n_bytes = 0;
+    std::span<const std::byte> bytes;
+    if (!r.get(n_values) || !r.get(n_bytes) || !r.take(n_bytes, bytes)) {
+        return frame_error::truncated;
+    }
+    if (n_values != schema->fields.size()) {
+        return frame_error::value_count_mismatch;
+    }
+    if (!tuple_access::vals(t).assign_encoded(bytes, n_values)) {
+        return frame_error::bad_values;
+    }
+    advance();
+    return frame_error::none;
+}
+
+frame_error frame_reader::finish() const noexcept {
+    return _n != 0 ? frame_error::trailing_bytes : frame_error::none;
+}
+
+frame_error decode_frame_body(std::span<const std::byte> body, const schema_table& schemas,
+                              decoded_batch& out) {
+    out._size = 0;
+    frame_reader& rd = out._reader;
+    if (const frame_error e = rd.open(body); e != frame_error::none) {
+        return e;
+    }
+    const std::uint32_t count = rd.left();
     if (out._pool.size() < count) {
         out._pool.resize(count);
     }
-    std::vector<detail::anchor>& anchors = out._anchors;
+    message_head h;
     for (std::uint32_t i = 0; i < count; ++i) {
-        tuple& t = out._pool[i];
-        std::uint32_t dest = 0;
-        std::uint32_t source = 0;
-        std::uint16_t stream = 0;
-        std::uint8_t kind_byte = 0;
-        std::uint32_t n_anchors = 0;
-        if (!r.get(dest) || !r.get(source) || !r.get(stream) || !r.get(kind_byte) ||
-            !r.get(n_anchors)) {
-            return frame_error::truncated;
+        frame_error e = rd.head(schemas, h);
+        if (e == frame_error::none) {
+            e = rd.body(schemas, h, out._pool[i]);
         }
-        if (!is_known_kind(kind_byte)) {
-            return frame_error::bad_kind;
-        }
-        if (dest >= schemas.num_tasks() || source >= schemas.num_tasks()) {
-            return frame_error::bad_task;
-        }
-        if (n_anchors > max_anchors_per_message) {
-            return frame_error::too_many_anchors;
-        }
-        if (n_anchors > r.left() / 16) {
-            return frame_error::truncated;
-        }
-        const auto kind = static_cast<message_kind>(kind_byte);
-        if (kind != message_kind::data) {
-            std::uint64_t root = 0;
-            std::uint64_t val = 0;
-            std::uint16_t n_values = 0;
-            std::uint32_t n_bytes = 0;
-            if (n_anchors != 1 || stream != 0) {
-                return frame_error::bad_system_message;
-            }
-            if (!r.get(root) || !r.get(val) || !r.get(n_values) || !r.get(n_bytes)) {
-                return frame_error::truncated;
-            }
-            if (n_values != 0 || n_bytes != 0) {
-                return frame_error::bad_system_message;
-            }
-            tuple_access::set_header(t, nullptr, static_cast<int>(source), static_cast<int>(dest),
-                                     kind);
-            tuple_access::set_system(t, root, val);
-            continue;
-        }
-        const detail::stream_schema* schema = schemas.find(source, stream);
-        if (schema == nullptr) {
-            return frame_error::unknown_stream;
-        }
-        tuple_access::set_header(t, schema, static_cast<int>(source), static_cast<int>(dest), kind);
-        if (n_anchors == 0) {
-            tuple_access::clear_anchors(t);
-        } else if (n_anchors == 1) {
-            detail::anchor a;
-            (void)r.get(a.root);  // cannot fail: n_anchors * 16 <= left was checked
-            (void)r.get(a.edge);
-            tuple_access::set_anchor(t, a.root, a.edge);
-        } else {
-            anchors.resize(n_anchors);
-            for (auto& a : anchors) {
-                (void)r.get(a.root);  // cannot fail, as above
-                (void)r.get(a.edge);
-            }
-            tuple_access::set_anchors(t, anchors.data(), n_anchors);
-        }
-        std::uint16_t n_values = 0;
-        std::uint32_t n_bytes = 0;
-        std::span<const std::byte> bytes;
-        if (!r.get(n_values) || !r.get(n_bytes) || !r.take(n_bytes, bytes)) {
-            return frame_error::truncated;
-        }
-        if (n_values != schema->fields.size()) {
-            return frame_error::value_count_mismatch;
-        }
-        if (!tuple_access::vals(t).assign_encoded(bytes, n_values)) {
-            return frame_error::bad_values;
+        if (e != frame_error::none) {
+            return e;
         }
     }
-    if (r.left() != 0) {
-        return frame_error::trailing_bytes;
+    if (const frame_error e = rd.finish(); e != frame_error::none) {
+        return e;
     }
     out._size = count;
     return frame_error::none;

@@ -11,16 +11,13 @@ send_credits::send_credits(std::uint32_t window, std::uint32_t task_limit, std::
       _max_spare(max_spare),
       _credits(window > 0 ? task_limit : 0, static_cast<std::int64_t>(window)) {}
 
-void send_credits::take(std::uint32_t task) {
-    --_credits[task];
-    if (_open.empty() || _open.back().task != task) {
-        auto it = std::find_if(_open.begin(), _open.end(),
-                               [&](const credit_grant& g) { return g.task == task; });
-        if (it == _open.end()) {
-            _open.push_back({task, 0});
-        } else {
-            std::iter_swap(it, _open.end() - 1);  // the last one is looked at first
-        }
+void send_credits::take_other(std::uint32_t task) {
+    auto it = std::find_if(_open.begin(), _open.end(),
+                           [&](const credit_grant& g) { return g.task == task; });
+    if (it == _open.end()) {
+        _open.push_back({task, 0});
+    } else {
+        std::iter_swap(it, _open.end() - 1);  // the last one is looked at first
     }
     ++_open.back().count;
 }

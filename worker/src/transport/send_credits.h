@@ -32,7 +32,14 @@ class send_credits {
     }
     // Takes one credit of `task` for a message added to the open frame.
     // Requires: has_credit(task).
-    void take(std::uint32_t task);
+    void take(std::uint32_t task) {
+        --_credits[task];
+        if (!_open.empty() && _open.back().task == task) [[likely]] {
+            ++_open.back().count;  // a run of messages for one task: the common case
+            return;
+        }
+        take_other(task);
+    }
     // The open frame was sealed and queued (behind every frame queued before it).
     void seal();
     // The oldest queued frame was written; with `refund`, its messages' credits come back (it
@@ -48,6 +55,9 @@ class send_credits {
     void drop_frames();
 
   private:
+    // take() for a task other than the open frame's last one.
+    void take_other(std::uint32_t task);
+
     std::uint32_t _window;
     std::size_t _max_spare;
     std::vector<std::int64_t> _credits;             // by task; empty = no flow control

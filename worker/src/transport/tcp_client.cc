@@ -44,7 +44,7 @@ struct tcp_client::impl {
             sealed_messages.load(std::memory_order_relaxed) + encoder.message_count(),
             std::memory_order_relaxed);
         encoder.finish();
-        std::vector<std::byte> fresh;
+        frame_bytes fresh;
         if (!spare.empty()) {
             fresh = std::move(spare.back());
             spare.pop_back();
@@ -334,9 +334,9 @@ struct tcp_client::impl {
     // Guarded by mu.
     std::mutex mu;
     frame_encoder encoder;
-    std::deque<std::vector<std::byte>> queue;   // sealed frames; the front ones may be in flight
-    std::vector<std::vector<std::byte>> spare;  // written frames' buffers, reused
-    send_credits credits;                       // by task, and what each unwritten frame holds
+    std::deque<frame_bytes> queue;   // sealed frames; the front ones may be in flight
+    std::vector<frame_bytes> spare;  // written frames' buffers, reused
+    send_credits credits;            // by task, and what each unwritten frame holds
     bool kick_posted = false;
     bool flush_armed = false;
     bool closed = true;  // not started, or stopping: nothing is posted any more

@@ -44,7 +44,7 @@ struct tcp_server::impl {
         }
 
         // Credit frames back to the client, in order, one write at a time.
-        void write(std::vector<std::byte> frame) {
+        void write(frame_bytes frame) {
             out.push_back(std::move(frame));
             if (out.size() == 1) {
                 write_front();
@@ -65,66 +65,111 @@ struct tcp_server::impl {
                               });
         }
 
-        void read_header() {
-            asio::async_read(socket, asio::buffer(length_bytes),
-                             [self = shared_from_this()](const error_code& ec, std::size_t) {
-                                 self->on_header(ec);
-                             });
+        // Reads as much as the socket has (many frames per system call when they queue up),
+        // into the free end of the read buffer.
+        void read_more() {
+            if (rpos > 0) {
+                // Keep the part of a frame that has not arrived whole at the front.
+                std::memmove(rbuf.data(), rbuf.data() + rpos, rend - rpos);
+                rend -= rpos;
+                rpos = 0;
+            }
+            if (rbuf.size() < read_buffer_bytes) {
+                rbuf.resize(read_buffer_bytes);
+            }
+            socket.async_read_some(
+                asio::buffer(rbuf.data() + rend, rbuf.size() - rend),
+                [self = shared_from_this()](const error_code& ec, std::size_t n) {
+                    self->on_read(ec, n);
+                });
         }
 
-        void on_header(const error_code& ec) {
+        void on_read(const error_code& ec, std::size_t n) {
             if (ec) {
                 close_quietly(ec);
                 return;
             }
-            std::uint32_t length = 0;
-            std::memcpy(&length, length_bytes.data(), 4);
-            if (const frame_error e = check_frame_length(length, server.options.max_frame_bytes);
-                e != frame_error::none) {
-                reject(e, length);
-                return;
-            }
-            body.resize(length);
-            asio::async_read(socket, asio::buffer(body),
-                             [self = shared_from_this()](const error_code& ec2, std::size_t) {
-                                 self->on_body(ec2);
-                             });
+            rend += n;
+            process();
         }
 
-        void on_body(const error_code& ec) {
-            if (ec) {
-                close_quietly(ec);
-                return;
+        // Hands over every whole frame in the read buffer, then reads more (unless reading is
+        // paused, the server stops or the connection closed).
+        void process() {
+            while (rend - rpos >= 4) {
+                if (server.stopping) {
+                    return;  // read in full just before stop(): dropped, as stop() says
+                }
+                std::uint32_t length = 0;
+                std::memcpy(&length, rbuf.data() + rpos, 4);
+                if (const frame_error e =
+                        check_frame_length(length, server.options.max_frame_bytes);
+                    e != frame_error::none) {
+                    reject(e, length);
+                    return;
+                }
+                if (rend - rpos - 4 < length) {
+                    if (std::size_t{4} + length > rbuf.size() - rpos) {
+                        // A frame larger than the buffer's free part: make room for it whole.
+                        std::memmove(rbuf.data(), rbuf.data() + rpos, rend - rpos);
+                        rend -= rpos;
+                        rpos = 0;
+                        if (std::size_t{4} + length > rbuf.size()) {
+                            rbuf.resize(std::size_t{4} + length);
+                        }
+                    }
+                    break;
+                }
+                const std::span<const std::byte> body(rbuf.data() + rpos + 4, length);
+                rpos += 4 + std::size_t{length};
+                if (!hand_over(body)) {
+                    return;  // closed
+                }
+                if (server.paused) {
+                    server.paused_connections.push_back(shared_from_this());
+                    return;
+                }
             }
-            if (server.stopping) {
-                return;  // read in full just before stop(): dropped, as stop() says
+            if (rpos == rend) {
+                rpos = rend = 0;
             }
-            const frame_error e = decode_frame_body(body, server.schemas, batch);
-            if (e != frame_error::none) {
-                reject(e, static_cast<std::uint32_t>(body.size()));
-                return;
-            }
-            figures->bytes.store(
-                figures->bytes.load(std::memory_order_relaxed) + length_bytes.size() + body.size(),
-                std::memory_order_relaxed);
-            figures->messages.store(
-                figures->messages.load(std::memory_order_relaxed) + batch.size(),
-                std::memory_order_relaxed);
+            read_more();
+        }
+
+        // One frame body to the frame or batch handler. False when the connection was closed.
+        bool hand_over(std::span<const std::byte> body) {
+            frame_error e = frame_error::none;
+            std::uint32_t messages = 0;
             try {
-                server.on_batch(id, batch.tuples());
+                if (server.on_frame) {
+                    e = server.on_frame(id, body);
+                    if (e == frame_error::none) {
+                        std::memcpy(&messages, body.data() + 2, 4);  // after the version
+                    }
+                } else {
+                    e = decode_frame_body(body, server.schemas, batch);
+                    if (e == frame_error::none) {
+                        messages = static_cast<std::uint32_t>(batch.size());
+                        server.on_batch(id, batch.tuples());
+                    }
+                }
             } catch (const std::exception& ex) {
                 log().error(
                     "transport: batch handler threw for a frame from {}: {}; closing "
                     "the connection",
                     peer, ex.what());
                 close();
-                return;
+                return false;
             }
-            if (server.paused) {
-                server.paused_connections.push_back(shared_from_this());
-                return;
+            if (e != frame_error::none) {
+                reject(e, static_cast<std::uint32_t>(body.size()));
+                return false;
             }
-            read_header();
+            figures->bytes.store(figures->bytes.load(std::memory_order_relaxed) + 4 + body.size(),
+                                 std::memory_order_relaxed);
+            figures->messages.store(figures->messages.load(std::memory_order_relaxed) + messages,
+                                    std::memory_order_relaxed);
+            return true;
         }
 
         void reject(frame_error e, std::uint32_t length) {
@@ -152,9 +197,12 @@ struct tcp_server::impl {
         tcp::socket socket;
         std::uint32_t id;
         std::string peer;
-        std::deque<std::vector<std::byte>> out;  // credit frames; the front one is being written
-        std::array<std::byte, 4> length_bytes{};
-        std::vector<std::byte> body;
+        std::deque<frame_bytes> out;  // credit frames; the front one is being written
+        // Bytes read; [rpos, rend) not handed over yet (the start of a frame not read whole).
+        static constexpr std::size_t read_buffer_bytes = 128 * 1024;
+        std::vector<std::byte> rbuf;
+        std::size_t rpos = 0;
+        std::size_t rend = 0;
         decoded_batch batch;
         std::shared_ptr<counters> figures;
         std::shared_ptr<void> token;
@@ -202,7 +250,7 @@ struct tcp_server::impl {
                 std::scoped_lock lock(figures_mu);
                 figures.emplace(c->id, c->figures);
             }
-            c->read_header();
+            c->read_more();
             accept();
         });
     }
@@ -234,6 +282,7 @@ struct tcp_server::impl {
     server_options options;
     const schema_table& schemas;
     batch_handler on_batch;
+    frame_handler on_frame;  // when set, instead of on_batch
     std::optional<tcp::acceptor> acceptor;
     std::optional<asio::steady_timer> accept_retry;
     std::set<std::shared_ptr<connection>> connections;  // strand only
@@ -369,6 +418,10 @@ void tcp_server::set_close_handler(close_handler h) {
     _impl->on_close = std::move(h);
 }
 
+void tcp_server::set_frame_handler(frame_handler h) {
+    _impl->on_frame = std::move(h);
+}
+
 void tcp_server::set_timer_handler(timer_handler h) {
     _impl->on_timer = std::move(h);
 }
@@ -403,9 +456,13 @@ void tcp_server::resume_reading() {
     auto waiting = std::move(s.paused_connections);
     s.paused_connections.clear();
     for (const auto& c : waiting) {
-        if (c->socket.is_open()) {
-            c->read_header();
-        }
+        // Later on the strand, not from inside the handler that resumed (which may be another
+        // connection's frame): the frames it read before the pause first, then more.
+        asio::post(s.strand, [c] {
+            if (c->socket.is_open()) {
+                c->process();
+            }
+        });
     }
 }
 
@@ -414,7 +471,7 @@ void tcp_server::grant(std::uint32_t connection, std::span<const credit_grant> g
     if (grants.empty()) {
         return;
     }
-    std::vector<std::byte> frame;
+    frame_bytes frame;
     std::shared_ptr<void> token;
     {
         std::scoped_lock lock(s.grant_mu);

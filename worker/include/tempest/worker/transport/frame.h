@@ -20,8 +20,12 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
+#include <new>
 #include <span>
 #include <string_view>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 namespace tempest::worker::transport {
@@ -77,6 +81,31 @@ class schema_table {
     std::vector<std::vector<const detail::stream_schema*>> _by_task;
 };
 
+// An allocator whose value-initialisation leaves bytes uninitialised: a frame buffer grows
+// without being zero-filled first (the encoder writes every byte of the frame).
+template <typename T>
+struct uninitialised_allocator : std::allocator<T> {
+    using value_type = T;
+    template <typename U>
+    struct rebind {
+        using other = uninitialised_allocator<U>;
+    };
+    uninitialised_allocator() noexcept = default;
+    template <typename U>
+    uninitialised_allocator(const uninitialised_allocator<U>&) noexcept {}
+    template <typename U>
+    void construct(U* p) noexcept(std::is_nothrow_default_constructible_v<U>) {
+        ::new (static_cast<void*>(p)) U;  // default-, not value-initialised
+    }
+    template <typename U, typename... Args>
+    void construct(U* p, Args&&... args) {
+        ::new (static_cast<void*>(p)) U(std::forward<Args>(args)...);
+    }
+};
+
+// The bytes of one encoded frame.
+using frame_bytes = std::vector<std::byte, uninitialised_allocator<std::byte>>;
+
 // Encodes tuples into one frame in a reusable buffer: begin(), add() per tuple, finish().
 // Owned and used by one thread at a time; after warm-up encoding allocates nothing.
 class frame_encoder {
@@ -90,15 +119,55 @@ class frame_encoder {
     void add(const tuple& t);
     std::uint32_t message_count() const noexcept { return _count; }
     // Bytes so far, header included.
-    std::size_t size() const noexcept { return _buf.size(); }
+    std::size_t size() const noexcept { return _len; }
     // Writes the length and count; returns the whole frame, valid until the next begin()/add().
     std::span<const std::byte> finish();
     // Gives the buffer away (finish() first) and starts a new frame in `replacement`'s storage.
-    std::vector<std::byte> take(std::vector<std::byte>&& replacement);
+    frame_bytes take(frame_bytes&& replacement);
 
   private:
-    std::vector<std::byte> _buf;
+    void grow(std::size_t need);
+
+    frame_bytes _buf;  // the frame is the first _len bytes; the rest is writable
+    std::size_t _len = 0;
     std::uint32_t _count = 0;
+};
+
+// The fixed fields of one message, read and checked by frame_reader::head().
+struct message_head {
+    std::uint32_t dest = 0;
+    std::uint32_t source = 0;
+    std::uint16_t stream = 0;
+    std::uint8_t kind = 0;  // a detail::message_kind, checked to be a known one
+    std::uint32_t anchors = 0;
+};
+
+// Decodes one frame body message by message into tuples the caller chooses, so that a receiver
+// can decode each message straight into the ring slot of its destination's executor (no batch,
+// no copy): open(), then per message head() and body(out), then finish(). It checks exactly
+// what decode_frame_body checks, in the same order, and never reads outside the body; after an
+// error it must not be used further (the messages before it are decoded, so a receiver that
+// delivers as it goes has delivered those: the frame's sender is cut off all the same).
+class frame_reader {
+  public:
+    // The body's version and message count. Returns none, truncated, bad_version or
+    // too_many_messages.
+    frame_error open(std::span<const std::byte> body) noexcept;
+    // Messages of the frame not yet read.
+    std::uint32_t left() const noexcept { return _left; }
+    // Reads the next message's fixed fields and checks them against `schemas`' task range (dest
+    // and source below num_tasks()). Requires: left() > 0.
+    frame_error head(const schema_table& schemas, message_head& h) noexcept;
+    // Reads the rest of the message `h` (head() just returned it) into `out`.
+    frame_error body(const schema_table& schemas, const message_head& h, tuple& out);
+    // After the last message: no bytes may be left.
+    frame_error finish() const noexcept;
+
+  private:
+    const std::byte* _p = nullptr;
+    std::size_t _n = 0;
+    std::uint32_t _left = 0;
+    std::vector<detail::anchor> _anchors;  // scratch for messages with several anchors
 };
 
 // The tuples of one decoded frame. The tuple objects are reused from frame to frame (their value
@@ -114,7 +183,7 @@ class decoded_batch {
     friend frame_error decode_frame_body(std::span<const std::byte>, const schema_table&,
                                          decoded_batch&);
     std::vector<tuple> _pool;
-    std::vector<detail::anchor> _anchors;  // scratch for messages with several anchors
+    frame_reader _reader;
     std::size_t _size = 0;
 };
 

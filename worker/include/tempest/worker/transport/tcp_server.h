@@ -33,6 +33,12 @@ class tcp_server {
     // server runs). The tuples are reused after it returns: take them by swapping. It must not
     // throw (an exception is logged and closes that connection).
     using batch_handler = std::function<void(std::uint32_t connection, std::span<tuple> tuples)>;
+    // Instead of a batch handler (set_frame_handler): called once per frame with its body (the
+    // bytes after the length prefix), which it decodes itself (frame_reader), e.g. straight into
+    // its executors' rings. Returns what was wrong with the body (frame_error::none when nothing):
+    // an error closes the connection as for a malformed frame. Same rules as batch_handler.
+    using frame_handler =
+        std::function<frame_error(std::uint32_t connection, std::span<const std::byte> body)>;
     // Called once when a connection that was accepted closes (error, bad frame or stop()).
     using close_handler = std::function<void(std::uint32_t connection)>;
     // Called when the timer armed with arm_timer() expires.
@@ -50,6 +56,8 @@ class tcp_server {
     // Optional handlers. Requires: not running (before start()).
     void set_close_handler(close_handler h);
     void set_timer_handler(timer_handler h);
+    // Frames go to `h` undecoded instead of to the batch handler (which may then be empty).
+    void set_frame_handler(frame_handler h);
 
     // Binds and listens (and starts its own pool's thread). Returns false (and logs why) when
     // the address cannot be bound or the server runs already.
