@@ -7,6 +7,7 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
 #include <vector>
 
 namespace tempest::worker {
@@ -67,6 +68,38 @@ TEST(anchoring_test, anchors_sharing_a_root_give_the_child_that_root_once) {
     std::uint64_t eb = tuple_access::ack_val(b);
     EXPECT_EQ(child[0].edge, ea ^ eb);  // root 7 through both parents
     EXPECT_EQ(child[1].edge, ea);       // root 9 through a only
+}
+
+TEST(anchoring_test, a_window_of_anchors_is_merged_by_root) {
+    // A windowed bolt's emit anchored to 3,000 tuples of 1,000 trees: one anchor per root, each
+    // with the XOR of the edges given to that root's tuples; the same as merging one by one.
+    std::vector<tuple> window;
+    window.reserve(3000);
+    for (std::uint64_t i = 0; i < 3000; ++i) {
+        window.push_back(anchored({{1000 + (i * 7919) % 1000, i}}));
+    }
+    window.push_back(anchored({{5, 1}, {1000, 2}}));  // two roots, one shared
+    window.push_back(anchored({}));                   // untracked
+    std::vector<const tuple*> anchors;
+    for (const tuple& t : window) {
+        anchors.push_back(&t);
+    }
+    fast_random rng(9);
+    std::vector<anchor> child;
+    anchor_child(anchors, rng, child);
+    std::map<std::uint64_t, std::uint64_t> expected;
+    for (const tuple& t : window) {
+        for (std::uint32_t i = 0; i < tuple_access::anchor_count(t); ++i) {
+            expected[tuple_access::anchor_at(t, i).root] ^= tuple_access::ack_val(t);
+        }
+    }
+    ASSERT_EQ(child.size(), 1001u);
+    for (const anchor& a : child) {
+        ASSERT_TRUE(expected.contains(a.root)) << a.root;
+        EXPECT_EQ(a.edge, expected[a.root]) << a.root;
+        expected.erase(a.root);  // each root once
+    }
+    EXPECT_TRUE(expected.empty());
 }
 
 // What a bolt's ack(input) sends: per anchor of the input, edge ^ the input's ack value.

@@ -32,7 +32,12 @@ inline bool any_tracked(std::span<const tuple* const> anchors) noexcept {
 
 // The anchors of one child of `anchors` (for one target): one new edge id per tracked anchor,
 // XORed into that anchor's ack value, and in `out` one (root, XOR of its new edges) per distinct
-// root. `out` is cleared first; it is the caller's reusable buffer.
+// root. `out` is cleared first; it is the caller's reusable buffer. A few roots keep the order
+// they first appear in; past anchor_child_linear of them (a windowed bolt anchors to its whole
+// window) they are merged by sorting, so an emit anchored to L tuples costs O(L log L), not
+// O(L^2).
+inline constexpr std::size_t anchor_child_linear = 16;
+
 inline void anchor_child(std::span<const tuple* const> anchors, fast_random& rng,
                          std::vector<detail::anchor>& out) {
     using detail::tuple_access;
@@ -45,16 +50,35 @@ inline void anchor_child(std::span<const tuple* const> anchors, fast_random& rng
         std::uint64_t edge = rng.next_id();
         tuple_access::ack_val(*a) ^= edge;
         for (std::uint32_t i = 0; i < n; ++i) {
-            std::uint64_t root = tuple_access::anchor_at(*a, i).root;
-            auto it = std::find_if(out.begin(), out.end(),
-                                   [&](const detail::anchor& x) { return x.root == root; });
-            if (it == out.end()) {
-                out.push_back({root, edge});
+            out.push_back({tuple_access::anchor_at(*a, i).root, edge});
+        }
+    }
+    if (out.size() <= 1) {
+        return;
+    }
+    auto kept = out.begin();
+    if (out.size() <= anchor_child_linear) {
+        for (auto it = out.begin(); it != out.end(); ++it) {
+            auto same = std::find_if(out.begin(), kept,
+                                     [&](const detail::anchor& x) { return x.root == it->root; });
+            if (same == kept) {
+                *kept++ = *it;
             } else {
-                it->edge ^= edge;
+                same->edge ^= it->edge;
+            }
+        }
+    } else {
+        std::sort(out.begin(), out.end(),
+                  [](const detail::anchor& x, const detail::anchor& y) { return x.root < y.root; });
+        for (auto it = out.begin(); it != out.end(); ++it) {
+            if (kept != out.begin() && (kept - 1)->root == it->root) {
+                (kept - 1)->edge ^= it->edge;
+            } else {
+                *kept++ = *it;
             }
         }
     }
+    out.erase(kept, out.end());
 }
 
 }  // namespace tempest::worker
