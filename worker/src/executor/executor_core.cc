@@ -423,7 +423,9 @@ void executor_core::route_bolt_tuple(task_state& t, stream_route& s,
     }
     const std::uint32_t n = tuple_access::anchor_count(in);
     if (n != 1) [[unlikely]] {
-        bolt_ack_anchors(t, in);  // untracked (none) or several roots
+        if (n != 0) {                 // none: untracked, or no ackers
+            bolt_ack_anchors(t, in);  // several roots
+        }
         return;
     }
     const detail::anchor& a = tuple_access::anchor_at(in, 0);
@@ -442,7 +444,7 @@ void executor_core::route_bolt_tuple(task_state& t, stream_route& s,
 
 void executor_core::bolt_ack_anchors(task_state& t, const tuple& in) {
     const std::uint32_t n = tuple_access::anchor_count(in);
-    if (n == 0 || !_has_ackers) {
+    if (!_has_ackers) {
         return;
     }
     std::uint64_t ack_val = tuple_access::ack_val(in);

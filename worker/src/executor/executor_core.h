@@ -149,7 +149,7 @@ class executor_core {
         const auto& a = _plan.acker_tasks();
         return a.size() == 1 ? a[0] : a[root % a.size()];
     }
-    // bolt_ack of a tuple with no anchor or several (kept out of line).
+    // bolt_ack of a tuple with several anchors (kept out of line).
     [[gnu::noinline]] void bolt_ack_anchors(task_state& t, const tuple& in);
     // Counts `m` on its input slot and runs execute(), timed when the task's sampler picks it.
     void execute_bolt(task_state& t, tuple& m);
