@@ -293,24 +293,32 @@ TEST_F(worker_sigterm_test, a_worker_under_full_load_exits_promptly_on_sigterm) 
         },
         30s))
         << "tuples did not cross between the workers";
-    const double cpu0 = cpu_seconds(a.process->pid()) + cpu_seconds(b.process->pid());
-    const auto t0 = clock::now();
-    ASSERT_TRUE(wait_until(
-        [&] {
-            return received(a).value_or(0) > a0 + 1000 && received(b).value_or(0) > b0 + 10000 &&
-                   clock::now() - t0 >= 2s;
-        },
-        20s))
-        << "the traffic between the workers did not keep up";
-    const double secs = std::chrono::duration<double>(clock::now() - t0).count();
-    const double cores =
-        (cpu_seconds(a.process->pid()) + cpu_seconds(b.process->pid()) - cpu0) / secs;
+    // Busy: at least half a core between them over some two-second window. On a machine shared
+    // with other work a window can fall short, so windows are measured until one shows the load
+    // (or 30 s pass).
+    double cores = 0;
+    double secs = 0;
+    const auto give_up = clock::now() + 30s;
+    while (cores <= 0.5 && clock::now() < give_up) {
+        a0 = received(a).value_or(0);
+        b0 = received(b).value_or(0);
+        const double cpu0 = cpu_seconds(a.process->pid()) + cpu_seconds(b.process->pid());
+        const auto t0 = clock::now();
+        ASSERT_TRUE(wait_until(
+            [&] {
+                return received(a).value_or(0) > a0 + 1000 &&
+                       received(b).value_or(0) > b0 + 10000 && clock::now() - t0 >= 2s;
+            },
+            20s))
+            << "the traffic between the workers did not keep up";
+        secs = std::chrono::duration<double>(clock::now() - t0).count();
+        cores = (cpu_seconds(a.process->pid()) + cpu_seconds(b.process->pid()) - cpu0) / secs;
+    }
     std::cout << "threads: worker 1 " << thread_count(a.process->pid()) << ", worker 2 "
               << thread_count(b.process->pid()) << " (one peer each)\n";
     std::cout << "before SIGTERM: the two workers used " << cores << " cores; worker 2 received "
               << (received(b).value_or(0) - b0) / secs << " messages/s\n";
-    // Busy: at least half a core between them even on a machine shared with others.
-    EXPECT_GT(cores, 0.5) << "the workers were not under load";
+    EXPECT_GT(cores, 0.5) << "the workers were not under load in any window of 30 s";
 
     // First the worker without the spout: its peer keeps sending to it at full speed while it
     // drains and stops.
