@@ -184,7 +184,12 @@ void topology_runtime::impl::build(const component_registry& registry, task_hand
         for (std::size_t y = 0; y < executors.size(); ++y) {
             auto& ex = executors[y];
             ex->add_remote_output(remote->add_outbound(capacity, &ex->park()));
-            auto ring = std::make_unique<ring_t>(ring_capacity(y), &ex->park(), &remote->park());
+            // The inbound ring keeps the whole buffer, not a producer's share: its producer is
+            // the I/O thread, which cannot wait and parks what does not fit in the executor's
+            // overflow, and a sender may have thousands of tuples in flight (credits). With a
+            // share, most received tuples went through the overflow (docs/PERFORMANCE.md, "Two
+            // workers over TCP, per word"); 192 bytes a slot more per executor thread.
+            auto ring = std::make_unique<ring_t>(capacity, &ex->park(), &remote->park());
             ex->add_input(ring.get());
             remote->add_inbound(ring.get(), ex->task_ids());
             rings.push_back(std::move(ring));
