@@ -239,6 +239,33 @@ TEST_F(remote_workers_test, tuples_and_acks_cross_workers_and_every_message_is_a
     EXPECT_EQ(a.rejected_frames + b_stats.rejected_frames, 0u);
 }
 
+TEST_F(remote_workers_test, the_inbound_ring_from_other_workers_keeps_the_whole_buffer) {
+    // Executors dealt alternately: numbers#1 in worker 0, numbers#2 in worker 1, the counter in
+    // worker 0, fed by a local spout thread and by the other worker. The local ring gets a
+    // producer's share of the buffer (the receiver counts as a producer); the inbound ring from
+    // the receiver, whose I/O thread cannot wait, keeps the whole buffer.
+    topology_builder b(_registry);
+    b.set_spout<number_spout>("numbers", 2, 500, false);
+    b.set_bolt<counter>("counter", 1).shuffle_grouping("numbers");
+    config conf;
+    conf.set_num_ackers(0);
+    conf.set(config::topology_executor_receive_buffer_size, 1024);
+    conf.set(config::topology_producer_batch_size, 64);
+    two_workers workers(_registry, b.create_topology(), conf);
+    ASSERT_TRUE(wait_until([&] { return outcome::counted.load() == 1000; }, 30s))
+        << outcome::counted.load() << " of 1000 counted";
+    const auto totals = workers[0].totals();
+    workers.stop();
+    int found = 0;
+    for (const auto& t : totals) {
+        if (t.component == "counter") {
+            ++found;
+            EXPECT_EQ(t.queue_capacity, 512u + 1024u) << "a local share and the whole buffer";
+        }
+    }
+    EXPECT_EQ(found, 1);
+}
+
 TEST_F(remote_workers_test, a_blocked_consumer_in_another_worker_stops_the_spout) {
     // Spout and relay in worker 0, the (blocked) sink in worker 1; no ackers, so only
     // backpressure can stop the spout.
