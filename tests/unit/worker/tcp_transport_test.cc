@@ -11,15 +11,20 @@
 // clang-format on
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <sstream>
+#include <string>
 #include <thread>
 #include <utility>
 #include <vector>
@@ -129,6 +134,62 @@ void expect_sequence(receiver& r, std::int64_t from, std::int64_t to) {
         ASSERT_EQ(r.got[static_cast<std::size_t>(i - from)], i);
     }
     EXPECT_TRUE(r.ok);
+}
+
+// The sockets of this machine's established IPv4 connections with an end on `port`, as
+// /proc/net/tcp lists them: the timer each has armed (2: keepalive) and the clock ticks (1/100
+// s) until it fires.
+struct socket_timer {
+    int kind = 0;
+    long ticks = 0;
+};
+std::vector<socket_timer> established_on(std::uint16_t port) {
+    std::vector<socket_timer> out;
+    std::ifstream in("/proc/net/tcp");
+    std::string line;
+    std::getline(in, line);  // the header
+    char hex_port[8];
+    std::snprintf(hex_port, sizeof hex_port, ":%04X", port);
+    while (std::getline(in, line)) {
+        std::istringstream fields(line);
+        std::string slot, local, remote, state, queues, timer;
+        fields >> slot >> local >> remote >> state >> queues >> timer;
+        if (state != "01" || (!local.ends_with(hex_port) && !remote.ends_with(hex_port))) {
+            continue;
+        }
+        const auto colon = timer.find(':');
+        out.push_back({std::stoi(timer.substr(0, colon), nullptr, 16),
+                       std::stol(timer.substr(colon + 1), nullptr, 16)});
+    }
+    return out;
+}
+
+TEST(tcp_transport_test, idle_connections_are_probed_by_keepalive_within_seconds) {
+    // A peer whose host vanishes without a word must not leave the connection (and its
+    // buffers) open for the kernel's default of two hours of silence: both ends arm keepalive
+    // with a 10 s idle time.
+    if (!std::ifstream("/proc/net/tcp")) {
+        GTEST_SKIP() << "no /proc/net/tcp to read the sockets' timers from";
+    }
+    topology_fixture f;
+    receiver r;
+    tcp_server server(server_options{"127.0.0.1", 0}, f.table, r.handler());
+    ASSERT_TRUE(server.start());
+    tcp_client client(client_to(server.port()));
+    client.start();
+    send(client, f.make(1));
+    ASSERT_TRUE(client.flush());
+    ASSERT_TRUE(wait_until([&] { return r.count() == 1; }));
+    std::vector<socket_timer> ends;
+    const bool armed = wait_until([&] {
+        ends = established_on(server.port());
+        return ends.size() == 2 && std::all_of(ends.begin(), ends.end(), [](socket_timer t) {
+                   return t.kind == 2 && t.ticks <= 10 * 100;
+               });
+    });
+    ASSERT_TRUE(armed) << ends.size() << " ends found; first timer "
+                       << (ends.empty() ? -1 : ends[0].kind) << " in "
+                       << (ends.empty() ? -1 : ends[0].ticks) << " ticks";
 }
 
 TEST(tcp_transport_test, delivers_batches_in_order) {

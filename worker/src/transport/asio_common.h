@@ -11,6 +11,9 @@
 #include <boost/asio.hpp>
 // clang-format on
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+
 #include <string>
 
 namespace tempest::worker::transport {
@@ -21,6 +24,23 @@ using boost::system::error_code;
 
 inline spdlog::logger& log() {
     return common::logger("worker");
+}
+
+// Keeps a connection to a peer that vanished without a word (its host lost power or its link)
+// from lingering with its buffers until the kernel gives up (~15 minutes of retransmits, or
+// never for an idle connection): TCP keepalive probes an idle connection after 10 s, every 5 s,
+// 3 times, and TCP_USER_TIMEOUT drops one whose sent bytes stay unacknowledged for 30 s. A
+// peer that is stopped but whose kernel still answers (SIGSTOP, a full receive window) keeps
+// its connection. Nimbus moves a lost host's executors after nimbus.task.timeout.secs (30 s);
+// the client side then reconnects with back-off to wherever its tasks now run.
+inline void set_liveness_options(tcp::socket& s) {
+    error_code ignored;  // (void): each option is a hint; the connection works without it
+    s.set_option(asio::socket_base::keep_alive(true), ignored);
+    s.set_option(asio::detail::socket_option::integer<IPPROTO_TCP, TCP_KEEPIDLE>(10), ignored);
+    s.set_option(asio::detail::socket_option::integer<IPPROTO_TCP, TCP_KEEPINTVL>(5), ignored);
+    s.set_option(asio::detail::socket_option::integer<IPPROTO_TCP, TCP_KEEPCNT>(3), ignored);
+    s.set_option(asio::detail::socket_option::integer<IPPROTO_TCP, TCP_USER_TIMEOUT>(30'000),
+                 ignored);
 }
 
 // "address:port" of the socket's peer, or "unknown peer".

@@ -117,6 +117,7 @@ struct tcp_client::impl {
         }
         error_code ignored;
         socket.set_option(tcp::no_delay(true), ignored);  // (void): only a latency hint
+        set_liveness_options(socket);
         ++generation;
         backoff = options.initial_backoff;
         {

@@ -242,6 +242,7 @@ struct tcp_server::impl {
             }
             error_code ignored;
             sock.set_option(tcp::no_delay(true), ignored);  // (void): only a latency hint
+            set_liveness_options(sock);
             ++next_id;
             auto c = std::make_shared<connection>(*this, std::move(sock), next_id);
             connections.insert(c);
