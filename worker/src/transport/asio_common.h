@@ -13,6 +13,7 @@
 
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <sys/socket.h>
 
 #include <string>
 
@@ -36,11 +37,11 @@ inline spdlog::logger& log() {
 inline void set_liveness_options(tcp::socket& s) {
     error_code ignored;  // (void): each option is a hint; the connection works without it
     s.set_option(asio::socket_base::keep_alive(true), ignored);
-    s.set_option(asio::detail::socket_option::integer<IPPROTO_TCP, TCP_KEEPIDLE>(10), ignored);
-    s.set_option(asio::detail::socket_option::integer<IPPROTO_TCP, TCP_KEEPINTVL>(5), ignored);
-    s.set_option(asio::detail::socket_option::integer<IPPROTO_TCP, TCP_KEEPCNT>(3), ignored);
-    s.set_option(asio::detail::socket_option::integer<IPPROTO_TCP, TCP_USER_TIMEOUT>(30'000),
-                 ignored);
+    const int fd = s.native_handle();
+    for (auto [option, value] : {std::pair{TCP_KEEPIDLE, 10}, std::pair{TCP_KEEPINTVL, 5},
+                                 std::pair{TCP_KEEPCNT, 3}, std::pair{TCP_USER_TIMEOUT, 30'000}}) {
+        (void)::setsockopt(fd, IPPROTO_TCP, option, &value, sizeof value);
+    }
 }
 
 // "address:port" of the socket's peer, or "unknown peer".
