@@ -310,7 +310,8 @@ TEST(tcp_transport_test, a_frame_handler_gets_every_body_whole_and_in_order) {
     EXPECT_TRUE(wait_until([&] {
         in = server.connections();
         return in.size() == 1 && in[0].messages == want.size();
-    })) << "server counted " << (in.empty() ? 0 : in[0].messages) << " of " << want.size();
+    })) << "server counted "
+        << (in.empty() ? 0 : in[0].messages) << " of " << want.size();
     EXPECT_EQ(server.rejected_frames(), 0u);
 
     send(client, f.make(-13));
