@@ -108,16 +108,13 @@ workload make_workload(const workload_params& p) {
             w.components.insert(w.components.end(), {id("spout"), id("identity"), id("null")});
         } else if (p.name == "word-count") {
             b.set_spout(id("sentences"), "bench.sentence_spout", spout_args, n);
-            // With several executors the spout feeds the split of its own worker
-            // (local-or-shuffle), so only the fields-grouped words cross between workers, as a
-            // deployment would arrange it. bench/README.md ("Two workers") has the figures of a
-            // plain shuffle there.
+            // Local-or-shuffle: each spout feeds the split of its own worker, so only the
+            // fields-grouped words cross between workers, as a deployment would arrange it
+            // (bench/README.md, "Two workers", has the figures of a plain shuffle there); and
+            // with chaining (on by default) split runs on its spout's thread, as the reference
+            // wc2 splits on its source's thread. --no-chaining gives each its own thread.
             auto& split = b.set_bolt(id("split"), "bench.split_bolt", bolt_args, n);
-            if (n == 1) {
-                split.shuffle_grouping(id("sentences"));
-            } else {
-                split.local_or_shuffle_grouping(id("sentences"));
-            }
+            split.local_or_shuffle_grouping(id("sentences"));
             b.set_bolt(id("count"), "bench.count_bolt", bolt_args, n)
                 .fields_grouping(id("split"), {"word"});
             w.spout = id("sentences");

@@ -23,10 +23,11 @@ namespace tempest::worker {
 namespace {
 
 // Words of every length class the hash reads differently (under 4, 4 to 7, 8 and more, over
-// 16 bytes), repeated; "bad" makes the bolt emit on an undeclared stream.
+// 16 bytes), repeated; "bad" makes the bolt emit on an undeclared stream, "none" emit no value
+// where the key should be.
 const std::vector<std::string> g_words = {
-    "a",   "fox", "over",  "jumps", "the", "quickest", "a",   "bad",     "extraordinarily-long",
-    "fox", "the", "jumps", "over",  "a",   "bad",      "the", "quickest"};
+    "a",   "fox",  "over", "jumps", "the",  "quickest", "a",   "bad", "extraordinarily-long",
+    "fox", "none", "the",  "jumps", "over", "a",        "bad", "the", "quickest"};
 
 struct received {
     std::map<std::string, std::vector<int>> word_tasks;  // word -> counting task, per arrival
@@ -51,7 +52,8 @@ struct word_spout : spout {
 
 // Per input word: "words" (the word), "sizes" (its length), "words" again, emitted through one
 // std::string buffer holding both names (same length, same address). "bad" first emits on
-// "words", then on the undeclared "nope", which throws out of execute().
+// "words", then on the undeclared "nope", which throws out of execute(). "none" emits a tuple
+// without values on "words", whose fields grouping finds no key: that throws too.
 struct fan_bolt : bolt {
     output_collector* out = nullptr;
     std::string name;
@@ -63,6 +65,9 @@ struct fan_bolt : bolt {
     void execute(const tuple& t) override {
         std::string w(t.get_string(0));
         name.assign("words");
+        if (w == "none") {
+            out->emit(name, values{});
+        }
         out->emit(name, values{w});
         if (w == "bad") {
             out->emit("nope", values{w});
@@ -97,7 +102,9 @@ struct size_bolt : bolt {
 
 class emit_path_test : public ::testing::Test {
   protected:
-    emit_path_test() {
+    // `count_tasks`: the parallelism of the fields-grouped consumer (with one, the emit picks
+    // it without hashing the key).
+    explicit emit_path_test(int count_tasks = 3) {
         g = {};
         _registry.add_spout<word_spout>("word_spout");
         _registry.add_bolt<fan_bolt>("fan_bolt");
@@ -106,7 +113,8 @@ class emit_path_test : public ::testing::Test {
         topology_builder b(_registry);
         b.set_spout("s", "word_spout", {}, 1);
         b.set_bolt("fan", "fan_bolt", {}, 1).shuffle_grouping("s");
-        b.set_bolt("count", "count_bolt", {}, 3).fields_grouping("fan", "words", {"word"});
+        b.set_bolt("count", "count_bolt", {}, count_tasks)
+            .fields_grouping("fan", "words", {"word"});
         b.set_bolt("size", "size_bolt", {}, 1).global_grouping("fan", "sizes");
         config conf;
         conf.set(config::topology_acker_executors, 0);
@@ -164,22 +172,30 @@ class emit_path_test : public ::testing::Test {
     std::vector<int> _count_tasks;
 };
 
-TEST_F(emit_path_test, each_stream_reaches_its_consumer_and_a_key_its_hashed_task) {
-    run_until_idle();
-    ASSERT_EQ(_count_tasks.size(), 3u);
+// The same topology with one counting task: every key reaches it.
+class emit_path_one_count_test : public emit_path_test {
+  protected:
+    emit_path_one_count_test() : emit_path_test(1) {}
+};
+
+void expect_routed(const std::vector<int>& count_tasks) {
     std::map<std::string, int> expected_arrivals;
     std::vector<std::int64_t> expected_sizes;
     for (const std::string& w : g_words) {
+        if (w == "none") {
+            continue;  // threw at its first emit
+        }
         expected_arrivals[w] += w == "bad" ? 1 : 2;  // "bad" threw before its other emits
         if (w != "bad") {
             expected_sizes.push_back(static_cast<std::int64_t>(w.size()));
         }
     }
     ASSERT_EQ(g.word_tasks.size(), expected_arrivals.size());
+    const std::size_t n = count_tasks.size();
     for (const auto& [word, tasks] : g.word_tasks) {
         EXPECT_EQ(static_cast<int>(tasks.size()), expected_arrivals[word]) << word;
         // The task the pinned hash of the word chooses, on every arrival.
-        int want = _count_tasks[reduce_range(hash_value(values{word}, 0, 0), 3)];
+        int want = count_tasks[reduce_range(hash_value(values{word}, 0, 0), n)];
         for (int task : tasks) {
             EXPECT_EQ(task, want) << word;
         }
@@ -190,15 +206,43 @@ TEST_F(emit_path_test, each_stream_reaches_its_consumer_and_a_key_its_hashed_tas
     }
 }
 
-TEST_F(emit_path_test, an_undeclared_stream_is_reported_with_its_name) {
-    run_until_idle();
-    error_batch b = _shared.errors_since(0);
-    ASSERT_EQ(b.errors.size(), 2u);  // "bad" twice
+// "bad" twice, then "none" once: the same errors whether the key is hashed or not.
+void expect_errors(shared_state& shared) {
+    error_batch b = shared.errors_since(0);
+    ASSERT_EQ(b.errors.size(), 3u);
+    std::vector<std::string> messages;
     for (const error_record& e : b.errors) {
         EXPECT_EQ(e.component, "fan");
-        EXPECT_EQ(e.message,
-                  "exception in execute: component 'fan' emitted on undeclared stream 'nope'");
+        messages.push_back(e.message);
     }
+    const std::string undeclared =
+        "exception in execute: component 'fan' emitted on undeclared stream 'nope'";
+    EXPECT_EQ(messages[0], undeclared);
+    EXPECT_EQ(messages[2], undeclared);
+    EXPECT_EQ(messages[1].rfind("exception in execute: ", 0), 0u) << messages[1];
+    EXPECT_NE(messages[1].find("index 0"), std::string::npos) << messages[1];
+}
+
+TEST_F(emit_path_test, each_stream_reaches_its_consumer_and_a_key_its_hashed_task) {
+    run_until_idle();
+    ASSERT_EQ(_count_tasks.size(), 3u);
+    expect_routed(_count_tasks);
+}
+
+TEST_F(emit_path_test, an_undeclared_stream_or_a_missing_key_is_reported) {
+    run_until_idle();
+    expect_errors(_shared);
+}
+
+TEST_F(emit_path_one_count_test, every_key_reaches_the_one_task) {
+    run_until_idle();
+    ASSERT_EQ(_count_tasks.size(), 1u);
+    expect_routed(_count_tasks);
+}
+
+TEST_F(emit_path_one_count_test, a_missing_key_is_reported_without_a_hash_too) {
+    run_until_idle();
+    expect_errors(_shared);
 }
 
 }  // namespace

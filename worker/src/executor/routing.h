@@ -117,6 +117,11 @@ int pick_one_other(edge_route& e, const values& v);
     const edge_plan& p = *e.plan;
     switch (p.group.type) {
         case grouping_type::fields:
+            // One target takes every key: no hash (a key on the first value needs one value,
+            // as the hash would; other keys are hashed, which checks their positions).
+            if (p.targets.size() == 1 && e.first_value_key && !v.empty()) {
+                return p.targets[0];
+            }
             return p.targets[reduce_range(key_hash(e, v, 0), p.targets.size())];
         case grouping_type::shuffle:
         case grouping_type::none:
