@@ -222,6 +222,12 @@ void topology_plan::chain() {
         }
         return true;
     };
+    // With ackers a spout's thread also takes its acks and fails back, times pending tuples out
+    // and holds max.spout.pending: a bolt chained onto it would make that thread the pipeline's
+    // bottleneck (measured: word count 12.7M words/s chained against 16M unchained, const ->
+    // null 4-7M against 5.5-7.4M; docs/PERFORMANCE.md). So with ackers no bolt is chained onto
+    // a spout; bolts still chain onto bolts.
+    const bool ackers = !_acker_tasks.empty();
     // Repeat until nothing changes so that chains of any length settle (a -> b -> c).
     for (bool changed = true; changed;) {
         changed = false;
@@ -233,8 +239,9 @@ void topology_plan::chain() {
             if (in.grouping.type != grouping_type::local_or_shuffle)
                 continue;
             int pi = component_index(in.component);
-            if (pi == ci || !one_task_per_executor(ci) || !one_task_per_executor(pi) ||
-                _components[pi].tasks.size() != c.tasks.size() || !all_here(ci) || !all_here(pi)) {
+            if (pi == ci || (ackers && _components[pi].is_spout) || !one_task_per_executor(ci) ||
+                !one_task_per_executor(pi) || _components[pi].tasks.size() != c.tasks.size() ||
+                !all_here(ci) || !all_here(pi)) {
                 continue;
             }
             for (std::size_t k = 0; k < c.tasks.size(); ++k) {

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // Chaining: a bolt fed only by local_or_shuffle from a component of equal parallelism runs on
 // its producer's thread, and everything else about the topology (acking, counts) is unchanged.
+// With ackers a spout keeps its thread to itself; bolts still chain onto bolts.
 #include "tempest/topology.h"
 #include "tempest/worker/local_cluster.h"
 #include "tempest/worker/topology_plan.h"
@@ -98,13 +99,15 @@ bool wait_until(Pred pred, std::chrono::seconds limit) {
     return true;
 }
 
-void run(const topology& t, bool chaining) {
+// Without ackers a spout's emits with message ids are acked at once; with them, once the sink
+// acked the tree.
+void run(const topology& t, bool chaining, int ackers = 1) {
     g_threads.clear();
     g_acked = 0;
     g_sunk = 0;
     local_cluster cluster;
     config conf;
-    conf.set_num_ackers(1);
+    conf.set_num_ackers(ackers);
     conf.set("topology.chaining", chaining);
     cluster.submit_topology("chain", conf, t);
     ASSERT_TRUE(wait_until([] { return g_acked.load() == 2 * messages_per_task; },
@@ -115,7 +118,7 @@ void run(const topology& t, bool chaining) {
 }
 
 TEST(chaining_test, chained_bolts_run_on_their_producers_thread_and_ack) {
-    run(chain_topology(2), true);
+    run(chain_topology(2), true, 0);
     std::scoped_lock lock(g_mu);
     for (int k = 0; k < 2; ++k) {
         std::string i = std::to_string(k);
@@ -126,13 +129,24 @@ TEST(chaining_test, chained_bolts_run_on_their_producers_thread_and_ack) {
     EXPECT_NE(g_threads["spout/0"], g_threads["spout/1"]);
 }
 
+TEST(chaining_test, with_ackers_a_spout_keeps_its_thread_and_bolts_chain_onto_bolts) {
+    run(chain_topology(2), true, 1);
+    std::scoped_lock lock(g_mu);
+    for (int k = 0; k < 2; ++k) {
+        std::string i = std::to_string(k);
+        ASSERT_EQ(g_threads["pass/" + i].size(), 1u);
+        EXPECT_NE(g_threads["pass/" + i], g_threads["spout/" + i]) << "task index " << k;
+        EXPECT_EQ(g_threads["sink/" + i], g_threads["pass/" + i]) << "task index " << k;
+    }
+}
+
 TEST(chaining_test, is_off_when_configured_off_or_parallelism_differs) {
-    run(chain_topology(2), false);
+    run(chain_topology(2), false, 0);
     {
         std::scoped_lock lock(g_mu);
         EXPECT_NE(g_threads["pass/0"], g_threads["spout/0"]);
     }
-    run(chain_topology(1), true);  // pass (2) -> sink (1): sink keeps its own thread
+    run(chain_topology(1), true, 0);  // pass (2) -> sink (1): sink keeps its own thread
     std::scoped_lock lock(g_mu);
     EXPECT_EQ(g_threads["pass/0"], g_threads["spout/0"]);
     EXPECT_NE(g_threads["sink/0"], g_threads["pass/0"]);
@@ -141,6 +155,7 @@ TEST(chaining_test, is_off_when_configured_off_or_parallelism_differs) {
 
 TEST(chaining_test, plan_marks_hosts_transitively) {
     config conf;
+    conf.set_num_ackers(0);
     topology_plan p("t", chain_topology(2), conf);
     int chained = 0;
     for (const executor_plan& e : p.executors()) {
@@ -151,6 +166,22 @@ TEST(chaining_test, plan_marks_hosts_transitively) {
         }
     }
     EXPECT_EQ(chained, 4);  // pass x2 and sink x2, all onto the spout executors
+}
+
+TEST(chaining_test, plan_with_ackers_chains_nothing_onto_a_spout) {
+    config conf;
+    conf.set_num_ackers(1);
+    topology_plan p("t", chain_topology(2), conf);
+    int chained = 0;
+    for (const executor_plan& e : p.executors()) {
+        if (e.host >= 0) {
+            ++chained;
+            const component_plan& host = p.components()[p.executors()[e.host].component];
+            EXPECT_EQ(host.id, "pass");
+            EXPECT_EQ(p.components()[e.component].id, "sink");
+        }
+    }
+    EXPECT_EQ(chained, 2);  // sink x2 onto pass; pass keeps its own threads
 }
 
 }  // namespace

@@ -153,8 +153,13 @@ class executor_core {
     [[gnu::noinline]] void bolt_ack_anchors(task_state& t, const tuple& in);
     // Counts `m` on its input slot and runs execute(), timed when the task's sampler picks it.
     void execute_bolt(task_state& t, tuple& m);
+    // execute_bolt's body, inline into handle().
+    void run_bolt(task_state& t, tuple& m);
     // The user's execute(); an exception is reported and fails the tuple.
     void call_execute(task_state& t, tuple& m);
+    // What an exception out of execute() (`what`, or null for one not from std::exception)
+    // leads to: reported, and the tuple failed. Out of line, off the inlined loop.
+    [[gnu::noinline, gnu::cold]] void execute_threw(task_state& t, tuple& m, const char* what);
     // Sampled tuples only (kept out of line): execute() timed, the process latency's start
     // marked; and at the ack, the process latency.
     [[gnu::noinline]] void execute_sampled(task_state& t, input_stats& st, tuple& m);
