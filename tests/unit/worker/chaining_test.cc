@@ -110,11 +110,17 @@ void run(const topology& t, bool chaining, int ackers = 1) {
     conf.set_num_ackers(ackers);
     conf.set("topology.chaining", chaining);
     cluster.submit_topology("chain", conf, t);
-    ASSERT_TRUE(wait_until([] { return g_acked.load() == 2 * messages_per_task; },
-                           std::chrono::seconds(20)))
-        << "acked " << g_acked.load();
+    // Without ackers a tuple is acked before it reaches the sink: wait for both.
+    ASSERT_TRUE(wait_until(
+        [] {
+            return g_acked.load() == 2 * messages_per_task &&
+                   g_sunk.load() == 2 * messages_per_task;
+        },
+        std::chrono::seconds(20)))
+        << "acked " << g_acked.load() << ", sunk " << g_sunk.load();
     cluster.kill_topology("chain");
     EXPECT_EQ(g_sunk.load(), 2 * messages_per_task);
+    EXPECT_EQ(g_acked.load(), 2 * messages_per_task);
 }
 
 TEST(chaining_test, chained_bolts_run_on_their_producers_thread_and_ack) {
