@@ -24,10 +24,11 @@ namespace {
 
 // Words of every length class the hash reads differently (under 4, 4 to 7, 8 and more, over
 // 16 bytes), repeated; "bad" makes the bolt emit on an undeclared stream, "none" emit no value
-// where the key should be.
+// where the key should be, "odd" throw what is not a std::exception.
 const std::vector<std::string> g_words = {
-    "a",   "fox",  "over", "jumps", "the",  "quickest", "a",   "bad", "extraordinarily-long",
-    "fox", "none", "the",  "jumps", "over", "a",        "bad", "the", "quickest"};
+    "a",       "fox",  "over", "jumps", "the",   "quickest", "a", "bad", "extraordinarily-long",
+    "fox",     "none", "odd",  "the",   "jumps", "over",     "a", "bad", "the",
+    "quickest"};
 
 struct received {
     std::map<std::string, std::vector<int>> word_tasks;  // word -> counting task, per arrival
@@ -67,6 +68,9 @@ struct fan_bolt : bolt {
         name.assign("words");
         if (w == "none") {
             out->emit(name, values{});
+        }
+        if (w == "odd") {
+            throw 7;  // reported as an unknown exception
         }
         out->emit(name, values{w});
         if (w == "bad") {
@@ -182,8 +186,8 @@ void expect_routed(const std::vector<int>& count_tasks) {
     std::map<std::string, int> expected_arrivals;
     std::vector<std::int64_t> expected_sizes;
     for (const std::string& w : g_words) {
-        if (w == "none") {
-            continue;  // threw at its first emit
+        if (w == "none" || w == "odd") {
+            continue;  // threw before or at its first emit
         }
         expected_arrivals[w] += w == "bad" ? 1 : 2;  // "bad" threw before its other emits
         if (w != "bad") {
@@ -206,10 +210,10 @@ void expect_routed(const std::vector<int>& count_tasks) {
     }
 }
 
-// "bad" twice, then "none" once: the same errors whether the key is hashed or not.
+// "bad", "none", "odd", "bad": the same errors whether the key is hashed or not.
 void expect_errors(shared_state& shared) {
     error_batch b = shared.errors_since(0);
-    ASSERT_EQ(b.errors.size(), 3u);
+    ASSERT_EQ(b.errors.size(), 4u);
     std::vector<std::string> messages;
     for (const error_record& e : b.errors) {
         EXPECT_EQ(e.component, "fan");
@@ -218,7 +222,8 @@ void expect_errors(shared_state& shared) {
     const std::string undeclared =
         "exception in execute: component 'fan' emitted on undeclared stream 'nope'";
     EXPECT_EQ(messages[0], undeclared);
-    EXPECT_EQ(messages[2], undeclared);
+    EXPECT_EQ(messages[2], "unknown exception in execute");
+    EXPECT_EQ(messages[3], undeclared);
     EXPECT_EQ(messages[1].rfind("exception in execute: ", 0), 0u) << messages[1];
     EXPECT_NE(messages[1].find("index 0"), std::string::npos) << messages[1];
 }
