@@ -366,6 +366,20 @@ TEST(values_test, assign_encoded_rejects_wrong_counts_and_trailing_bytes) {
     expect_rejected(encoder().tag(value_type::null).byte(0).span(), 1);  // a stray byte
 }
 
+// One string, the common tuple, is checked by a shortcut: accepted exactly when its length is
+// the rest of the bytes, as the general check would.
+TEST(values_test, assign_encoded_takes_one_string_exactly_when_its_length_is_the_rest) {
+    values v;
+    ASSERT_TRUE(v.assign_encoded(encoder().tag(value_type::string).u32(3).text("abc").span(), 1));
+    EXPECT_EQ(v.get_string(0), "abc");
+    ASSERT_TRUE(v.assign_encoded(encoder().tag(value_type::string).u32(0).span(), 1));
+    EXPECT_EQ(v.get_string(0), "");
+    expect_rejected(encoder().tag(value_type::string).u32(2).text("abc").span(), 1);  // stray
+    expect_rejected(encoder().tag(value_type::string).u32(4).text("abc").span(), 1);  // short
+    expect_rejected(encoder().tag(value_type::string).u32(3).text("abc").span(), 2);  // count
+    expect_rejected(encoder().tag(value_type::string).text("abc").span(), 1);         // no length
+}
+
 TEST(values_test, assign_encoded_rejects_non_canonical_bool) {
     expect_rejected(encoder().tag(value_type::boolean).byte(2).span(), 1);
 }

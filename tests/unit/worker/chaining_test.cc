@@ -190,5 +190,46 @@ TEST(chaining_test, plan_with_ackers_chains_nothing_onto_a_spout) {
     EXPECT_EQ(chained, 2);  // sink x2 onto pass; pass keeps its own threads
 }
 
+// Task `k` (index among the component's tasks) of component `id` in plan `p`.
+int task_of(const topology_plan& p, const char* id, int k) {
+    return p.components()[p.component_index(id)].tasks[k];
+}
+
+// A worker that runs the executors of index 0 of every component chains them onto its spout
+// executor; those of index 1 run elsewhere and are not chained here.
+TEST(chaining_test, plan_chains_the_pairs_whose_executors_are_both_in_this_worker) {
+    config conf;
+    conf.set_num_ackers(0);
+    topology_plan all("t", chain_topology(2), conf);
+    const int spout0 = task_of(all, "spout", 0);
+    topology_plan p("t", chain_topology(2), conf,
+                    {spout0, task_of(all, "pass", 0), task_of(all, "sink", 0)});
+    int chained = 0;
+    for (const executor_plan& e : p.executors()) {
+        if (e.host >= 0) {
+            ++chained;
+            EXPECT_EQ(p.executors()[e.host].first_task, spout0) << "task " << e.first_task;
+        }
+    }
+    EXPECT_EQ(chained, 2);  // pass and sink of index 0 onto spout 0
+    EXPECT_EQ(p.task_thread(task_of(p, "pass", 0)), p.task_executor(spout0));
+    EXPECT_EQ(p.task_thread(task_of(p, "sink", 0)), p.task_executor(spout0));
+}
+
+// A pair split between workers is not chained: here spout 0 and pass 1, whose partners run
+// elsewhere, keep their own threads; sink 1 still chains onto pass 1.
+TEST(chaining_test, plan_leaves_pairs_split_between_workers_unchained) {
+    config conf;
+    conf.set_num_ackers(0);
+    topology_plan all("t", chain_topology(2), conf);
+    const int spout0 = task_of(all, "spout", 0);
+    const int pass1 = task_of(all, "pass", 1);
+    const int sink1 = task_of(all, "sink", 1);
+    topology_plan p("t", chain_topology(2), conf, {spout0, pass1, sink1});
+    EXPECT_EQ(p.task_thread(spout0), p.task_executor(spout0));
+    EXPECT_EQ(p.task_thread(pass1), p.task_executor(pass1));
+    EXPECT_EQ(p.task_thread(sink1), p.task_executor(pass1));
+}
+
 }  // namespace
 }  // namespace tempest::worker

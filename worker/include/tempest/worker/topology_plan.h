@@ -9,8 +9,10 @@
 // Chaining (topology.chaining, on by default): a bolt whose only input is a local_or_shuffle
 // subscription to a component of equal parallelism, one task per executor on both sides, runs
 // in its producer's executor thread: executor i of the producer calls task i of the bolt
-// directly instead of going through a queue, as Flink chains operators. In a topology with
-// ackers, bolts are not chained onto spouts (whose threads carry the acking's spout side).
+// directly instead of going through a queue, as Flink chains operators. Pairs are chained where
+// both executors run in this worker, so a worker holding some of the executors chains its own
+// pairs. In a topology with ackers, bolts are not chained onto spouts (whose threads carry the
+// acking's spout side).
 #pragma once
 
 #include "tempest/common/stats_record.h"
