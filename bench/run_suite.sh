@@ -160,6 +160,7 @@ awk -F'\t' -v interleave="${INTERLEAVE:-0}" 'NR > 1 {
         rate[key] = rate[key] " " $9; rss[key] = rss[key] " " $12
         if ($10 != "-") { p50[key] = p50[key] " " $10; p99[key] = p99[key] " " $11 }
         by_round[key, $3] = $9
+        if ($3 + 0 > rounds) rounds = $3 + 0
     }
     if ($16 == "yes") { ref[key] = ref[key] " " $14 }
 }
@@ -182,7 +183,7 @@ END {
         printf "== per round: each case over %s in the same round (both runs kept)\n", first
         for (i = 2; i <= n; i++) {
             key = order[i]; q = ""
-            for (round = 1; round <= 1000; round++) {
+            for (round = 1; round <= rounds; round++) {
                 if (((key, round) in by_round) && ((first, round) in by_round) && by_round[first, round] > 0)
                     q = q " " sprintf("%.3f", by_round[key, round] / by_round[first, round])
             }
