@@ -32,22 +32,29 @@ struct tuple_access {
         t._source_task = source_task;
         t._dest_task = dest_task;
         t._kind = static_cast<std::uint32_t>(kind);
-        t._ack_val = 0;
     }
+    // Neither this nor set_header touches the anchors' line (the third) unless the slot held
+    // several anchors: an untracked tuple is written in its first lines only (slot_lines).
+    // _more is set only with an anchor count above 1 (a system message's merged count may be
+    // above 1 with no _more).
     static void clear_anchors(tuple& t) noexcept {
-        if (t._more != nullptr) {
+        if (t._anchor_count > 1 && t._more != nullptr) [[unlikely]] {
             t._more.reset();
         }
         t._anchor_count = 0;
     }
+    // A tracked tuple's ack value starts at 0 (ack_val: the XOR of the edges emitted anchored to
+    // it); an untracked tuple's is never read.
     static void set_anchor(tuple& t, std::uint64_t root, std::uint64_t edge) noexcept {
         clear_anchors(t);
         t._anchor = {root, edge};
         t._anchor_count = 1;
+        t._ack_val = 0;
     }
     // Requires: n >= 1.
     static void set_anchors(tuple& t, const anchor* a, std::uint32_t n) {
         clear_anchors(t);
+        t._ack_val = 0;
         t._anchor = a[0];
         if (n > 1) {
             // For overwrite: every element is written just below.
@@ -57,6 +64,26 @@ struct tuple_access {
             }
         }
         t._anchor_count = n;
+    }
+    // The cache lines of a tuple (bit i = line i) that a data tuple filled with `encoded_size`
+    // bytes of inline values, anchored or not, was written in: the header's line, the lines the
+    // encoded bytes reach (they start at values_offset; heap-held bytes leave only the values'
+    // header in the slot), and the anchors' line when anchored. For spsc_ring::commit(lines).
+    static constexpr std::uint32_t values_offset = 42;  // 24 bytes of header, 18 of values header
+    static constexpr std::uint32_t anchor_line = 2;
+    static std::uint32_t slot_lines(std::uint32_t encoded_size, bool anchored) noexcept {
+        const std::uint32_t last =
+            encoded_size > values::inline_capacity ? 0 : (values_offset - 1 + encoded_size) / 64;
+        return ((2u << last) - 1) | (anchored ? 1u << anchor_line : 0u);
+    }
+    // Where values_offset and anchor_line come from: for the test that pins them.
+    static std::size_t values_offset_of(const tuple& t) noexcept {
+        return static_cast<std::size_t>(t._values.encoded().data() -
+                                        reinterpret_cast<const std::byte*>(&t));
+    }
+    static std::size_t anchor_offset_of(const tuple& t) noexcept {
+        return static_cast<std::size_t>(reinterpret_cast<const std::byte*>(&t._anchor) -
+                                        reinterpret_cast<const std::byte*>(&t));
     }
     static std::uint32_t anchor_count(const tuple& t) noexcept { return t._anchor_count; }
     static const anchor& anchor_at(const tuple& t, std::uint32_t i) noexcept {

@@ -239,7 +239,8 @@ void executor_core::send_pack() {
     } else {
         tuple_access::set_anchor(*slot, root, edge);
     }
-    _out.commit(*l);
+    _out.commit(
+        *l, tuple_access::slot_lines(static_cast<std::uint32_t>(v.encoded().size()), root != 0));
     return true;
 }
 

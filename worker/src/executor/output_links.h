@@ -65,8 +65,10 @@ class output_links {
     }
     // Adds the slot try_claim() gave to the ring's unpublished tuples: publishes the ring once
     // `batch` tuples wait; otherwise lists it for flush().
-    [[gnu::always_inline]] void commit(out_link& l) {
-        l.ring->commit();
+    // `lines`: the slot's lines written (spsc_ring::commit).
+    [[gnu::always_inline]] void commit(out_link& l,
+                                       std::uint32_t lines = spsc_ring<tuple>::all_lines) {
+        l.ring->commit(lines);
         if (l.ring->unpublished() >= _batch) {
             l.ring->publish();
         } else if (!l.dirty) {

@@ -10,6 +10,11 @@
 //
 // Slots are reused, not destroyed: a T keeps its heap buffers between uses, so large tuples
 // allocate only until the ring has warmed up.
+//
+// The producer asks for the lines of the slots a few ahead in a writable state before it fills
+// them, but only the lines it wrote into the last slot (commit(lines)): a line of a slot it does
+// not write stays shared with the consumer, whose reads past the end of a small tuple (a
+// vector compare of a short string) then cost no second line moving between cores per slot.
 #pragma once
 
 #include "tempest/worker/parker.h"
@@ -44,13 +49,19 @@ class spsc_ring {
                 return nullptr;
             }
         }
-        // The slot a few ahead was last touched by the consumer's core: ask for it now so that
-        // filling it later does not wait for the line.
-        prefetch_for_write(&_slots[(_w.tail + prefetch_distance) & _mask]);
+        // The slot a few ahead was last touched by the consumer's core: ask for its lines now so
+        // that filling it later does not wait for them.
+        prefetch_for_write(&_slots[(_w.tail + prefetch_distance) & _mask], _w.lines);
         return &_slots[_w.tail & _mask];
     }
-    // Makes the claimed slot part of the next publish().
-    void commit() noexcept { ++_w.tail; }
+    // Makes the claimed slot part of the next publish(). `lines`: the slot's cache lines the
+    // producer wrote (bit i = line i), the guess for the slots it fills next; commit() without
+    // it means every line.
+    void commit() noexcept { commit(all_lines); }
+    void commit(std::uint32_t lines) noexcept {
+        _w.lines = lines;
+        ++_w.tail;
+    }
     std::uint64_t unpublished() const noexcept { return _w.tail - _w.published; }
     // Makes every committed slot visible to the consumer and wakes it if it sleeps.
     void publish() noexcept {
@@ -120,18 +131,26 @@ class spsc_ring {
 
   private:
     static constexpr std::uint64_t prefetch_distance = 4;
+    static constexpr std::size_t prefetch_lines = sizeof(T) < 4 * 64 ? (sizeof(T) + 63) / 64 : 4;
 
-    // Asks for every line of a slot in a state that can be written (a tuple is 64-byte aligned,
-    // three lines; the consumer reads and writes some of them, so they may be in its cache).
-    // x86's PREFETCHW decodes as a no-op on processors without it.
-    static void prefetch_for_write(const T* slot) noexcept {
+  public:
+    // commit()'s `lines` for a slot whose every line (up to the four prefetched) was written.
+    static constexpr std::uint32_t all_lines = (1u << prefetch_lines) - 1;
+
+  private:
+    // Asks for the lines of a slot in `lines` in a state that can be written (a tuple is 64-byte
+    // aligned, three lines; the consumer reads and writes some of them, so they may be in its
+    // cache). x86's PREFETCHW decodes as a no-op on processors without it.
+    static void prefetch_for_write(const T* slot, std::uint32_t lines) noexcept {
         const char* p = reinterpret_cast<const char*>(slot);
-        for (std::size_t off = 0; off < sizeof(T) && off < 4 * 64; off += 64) {
+        for (std::size_t i = 0; i < prefetch_lines; ++i) {
+            if ((lines & (1u << i)) != 0) {
 #if defined(__x86_64__)
-            asm volatile("prefetchw %0" : : "m"(*(p + off)));
+                asm volatile("prefetchw %0" : : "m"(*(p + 64 * i)));
 #else
-            __builtin_prefetch(p + off, 1, 3);
+                __builtin_prefetch(p + 64 * i, 1, 3);
 #endif
+            }
         }
     }
 
@@ -139,6 +158,7 @@ class spsc_ring {
         std::uint64_t tail = 0;
         std::uint64_t cached_head = 0;
         std::uint64_t published = 0;
+        std::uint32_t lines = all_lines;  // the lines written into the last slot committed
     };
     struct alignas(64) reader_state {
         std::uint64_t head = 0;

@@ -1,0 +1,87 @@
+// SPDX-License-Identifier: Apache-2.0
+// How the runtime writes a tuple into a queue slot: which cache lines a fill touches (the
+// producer prefetches only those, spsc_ring::commit(lines)), and the anchor bookkeeping that
+// keeps an untracked fill out of the anchors' line.
+#include "tuple_access.h"
+#include "tempest/worker/spsc_ring.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+namespace tempest::worker {
+namespace {
+
+using detail::anchor;
+using detail::message_kind;
+using detail::tuple_access;
+
+TEST(tuple_slot_test, the_layout_constants_are_where_the_fields_are) {
+    tuple t;
+    tuple_access::vals(t).add(std::string_view("fox"));
+    EXPECT_EQ(tuple_access::values_offset_of(t), tuple_access::values_offset);
+    EXPECT_EQ(tuple_access::anchor_offset_of(t) / 64, tuple_access::anchor_line);
+    EXPECT_EQ(spsc_ring<tuple>::all_lines, 0b111u);  // a tuple is three lines
+}
+
+TEST(tuple_slot_test, slot_lines_follow_the_encoded_bytes_and_the_anchor) {
+    // Line 0 holds the first 64 - 42 = 22 encoded bytes.
+    EXPECT_EQ(tuple_access::slot_lines(0, false), 0b001u);
+    EXPECT_EQ(tuple_access::slot_lines(8, false), 0b001u);  // "the": tag, length, 3 bytes
+    EXPECT_EQ(tuple_access::slot_lines(22, false), 0b001u);
+    EXPECT_EQ(tuple_access::slot_lines(23, false), 0b011u);
+    EXPECT_EQ(tuple_access::slot_lines(86, false), 0b011u);
+    EXPECT_EQ(tuple_access::slot_lines(87, false), 0b111u);
+    EXPECT_EQ(tuple_access::slot_lines(105, false), 0b111u);  // const-null's 100-byte string
+    EXPECT_EQ(tuple_access::slot_lines(values::inline_capacity, false), 0b111u);
+    // On the heap: only the values' header in the slot.
+    EXPECT_EQ(tuple_access::slot_lines(values::inline_capacity + 1, false), 0b001u);
+    EXPECT_EQ(tuple_access::slot_lines(8, true), 0b101u);
+    EXPECT_EQ(tuple_access::slot_lines(30, true), 0b111u);
+    EXPECT_EQ(tuple_access::slot_lines(1000, true), 0b101u);
+}
+
+TEST(tuple_slot_test, a_tracked_fill_starts_its_ack_value_at_zero_whatever_the_slot_held) {
+    tuple slot;
+    tuple_access::set_header(slot, nullptr, 1, 2, message_kind::data);
+    tuple_access::set_anchor(slot, 7, 9);
+    tuple_access::ack_val(slot) ^= 0x55;  // a bolt emitted anchored to it
+    // Reused for an untracked tuple, then a tracked one.
+    tuple_access::set_header(slot, nullptr, 1, 2, message_kind::data);
+    tuple_access::clear_anchors(slot);
+    EXPECT_EQ(tuple_access::anchor_count(slot), 0u);
+    tuple_access::set_header(slot, nullptr, 1, 2, message_kind::data);
+    tuple_access::set_anchor(slot, 11, 13);
+    EXPECT_EQ(tuple_access::ack_val(slot), 0u);
+    EXPECT_EQ(tuple_access::anchor_at(slot, 0).root, 11u);
+
+    tuple_access::ack_val(slot) ^= 0x66;
+    const anchor several[] = {{1, 2}, {3, 4}, {5, 6}};
+    tuple_access::set_anchors(slot, several, 3);
+    EXPECT_EQ(tuple_access::ack_val(slot), 0u);
+    EXPECT_EQ(tuple_access::anchor_count(slot), 3u);
+    EXPECT_EQ(tuple_access::anchor_at(slot, 2).edge, 6u);
+}
+
+TEST(tuple_slot_test, clearing_several_anchors_frees_them_and_a_system_count_needs_no_free) {
+    tuple slot;
+    const anchor several[] = {{1, 2}, {3, 4}};
+    tuple_access::set_anchors(slot, several, 2);
+    tuple_access::clear_anchors(slot);
+    EXPECT_EQ(tuple_access::anchor_count(slot), 0u);
+    // A copy of the cleared slot has nothing after the first anchor to copy (ASan would see
+    // a use after free or a leak if _more were left behind).
+    tuple copy = slot;
+    EXPECT_EQ(tuple_access::anchor_count(copy), 0u);
+    tuple_access::set_anchors(slot, several, 2);
+    tuple_access::set_header(slot, nullptr, 1, 2, message_kind::ack);
+    tuple_access::set_system(slot, 5, 6);
+    EXPECT_EQ(tuple_access::anchor_count(slot), 0u);
+    tuple_access::set_sys_merged(slot, 4);  // the anchor count holds a pack's merged count
+    tuple_access::clear_anchors(slot);      // with no anchors to free
+    EXPECT_EQ(tuple_access::sys_merged(slot), 0u);
+    EXPECT_EQ(tuple_access::sys_root(slot), 5u);
+}
+
+}  // namespace
+}  // namespace tempest::worker
