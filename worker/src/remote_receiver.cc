@@ -214,7 +214,7 @@ transport::frame_error remote_receiver::on_frame(std::uint32_t connection,
         if (e = rd.body(schemas, h, *slot); e != frame_error::none) {
             break;  // not committed: the slot is filled again later
         }
-        in->ring->commit();
+        in->ring->commit(tuple_access::filled_lines(*slot));
         in->dirty = true;
         ++delivered;
         if (h.dest != run_task) {

@@ -76,6 +76,12 @@ struct tuple_access {
             encoded_size > values::inline_capacity ? 0 : (values_offset - 1 + encoded_size) / 64;
         return ((2u << last) - 1) | (anchored ? 1u << anchor_line : 0u);
     }
+    // The lines a fill wrote, read back from the filled tuple (a system message's anchor count
+    // is its merged count, not anchors).
+    static std::uint32_t filled_lines(const tuple& t) noexcept {
+        return slot_lines(static_cast<std::uint32_t>(t._values.encoded().size()),
+                          kind(t) == message_kind::data && t._anchor_count != 0);
+    }
     // Where values_offset and anchor_line come from: for the test that pins them.
     static std::size_t values_offset_of(const tuple& t) noexcept {
         return static_cast<std::size_t>(t._values.encoded().data() -

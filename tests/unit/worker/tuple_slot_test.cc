@@ -2,8 +2,8 @@
 // How the runtime writes a tuple into a queue slot: which cache lines a fill touches (the
 // producer prefetches only those, spsc_ring::commit(lines)), and the anchor bookkeeping that
 // keeps an untracked fill out of the anchors' line.
-#include "tuple_access.h"
 #include "tempest/worker/spsc_ring.h"
+#include "tuple_access.h"
 
 #include <gtest/gtest.h>
 
@@ -39,6 +39,27 @@ TEST(tuple_slot_test, slot_lines_follow_the_encoded_bytes_and_the_anchor) {
     EXPECT_EQ(tuple_access::slot_lines(8, true), 0b101u);
     EXPECT_EQ(tuple_access::slot_lines(30, true), 0b111u);
     EXPECT_EQ(tuple_access::slot_lines(1000, true), 0b101u);
+}
+
+TEST(tuple_slot_test, filled_lines_reads_the_lines_back_from_a_filled_tuple) {
+    tuple t;
+    tuple_access::set_header(t, nullptr, 1, 2, message_kind::data);
+    tuple_access::vals(t).add(std::string_view("the"));
+    tuple_access::clear_anchors(t);
+    EXPECT_EQ(tuple_access::filled_lines(t), 0b001u);
+    tuple_access::set_anchor(t, 3, 4);
+    EXPECT_EQ(tuple_access::filled_lines(t), 0b101u);
+    tuple_access::vals(t).add(std::string(40, 'x'));
+    EXPECT_EQ(tuple_access::filled_lines(t), 0b111u);
+    // A system message: (root, value) in the first line; a merged count is no anchor.
+    tuple_access::set_header(t, nullptr, 1, 2, message_kind::ack);
+    tuple_access::set_system(t, 5, 6);
+    tuple_access::set_sys_merged(t, 3);
+    EXPECT_EQ(tuple_access::filled_lines(t), 0b001u);
+    // A pack of seven (112 bytes) reaches the third line.
+    std::uint64_t words[2 * tuple_access::sys_max_entries] = {};
+    tuple_access::set_system_entries(t, words, tuple_access::sys_max_entries);
+    EXPECT_EQ(tuple_access::filled_lines(t), 0b111u);
 }
 
 TEST(tuple_slot_test, a_tracked_fill_starts_its_ack_value_at_zero_whatever_the_slot_held) {

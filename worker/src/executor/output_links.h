@@ -15,6 +15,7 @@
 
 #include "tempest/topology_api/tuple.h"
 #include "tempest/worker/spsc_ring.h"
+#include "tuple_access.h"
 
 #include <cstdint>
 #include <memory>
@@ -83,7 +84,7 @@ class output_links {
     void send(out_link& l, Fill&& fill) {
         if (tuple* slot = try_claim(l); slot != nullptr) [[likely]] {
             fill(*slot);
-            commit(l);
+            commit(l, detail::tuple_access::filled_lines(*slot));
             return;
         }
         if (!l.has_overflow()) {
