@@ -43,6 +43,47 @@ TEST(spsc_ring_test, reports_full_and_keeps_fifo_order_across_wraps) {
     EXPECT_GT(next_out, 200);
 }
 
+// The producer looks up to a quarter of the ring (at most 64 slots) ahead of its write index
+// and refreshes its copy of the read index there: at every capacity, kept nearly full or nearly
+// empty, the ring still holds exactly its capacity and hands every item out once, in order.
+TEST(spsc_ring_test, every_capacity_fills_to_capacity_and_keeps_order_nearly_full_or_empty) {
+    for (std::size_t capacity : {2u, 4u, 8u, 64u, 256u, 1024u}) {
+        for (std::size_t take_per_round : {std::size_t{1}, capacity / 2 + 1, capacity}) {
+            spsc_ring<std::uint64_t> ring(capacity);
+            std::uint64_t next_in = 0;
+            std::uint64_t next_out = 0;
+            for (int round = 0; round < 40; ++round) {
+                while (std::uint64_t* slot = ring.try_claim()) {
+                    *slot = next_in++;
+                    ring.commit();
+                }
+                ASSERT_EQ(next_in - next_out, capacity)
+                    << "capacity " << capacity << ", round " << round;
+                ring.publish();
+                // A consume stops at the end of the run it last saw published: take in turns.
+                std::size_t taken = 0;
+                while (taken < take_per_round) {
+                    const std::size_t got =
+                        ring.consume(take_per_round - taken, [&](std::uint64_t& v) {
+                            EXPECT_EQ(v, next_out) << "capacity " << capacity;
+                            ++next_out;
+                            return true;
+                        });
+                    ASSERT_GT(got, 0u) << "capacity " << capacity << ", round " << round;
+                    taken += got;
+                }
+                ASSERT_EQ(ring.free_slots(), std::min(take_per_round, capacity));
+            }
+            while (ring.consume(capacity, [&](std::uint64_t& v) {
+                EXPECT_EQ(v, next_out++);
+                return true;
+            }) > 0) {
+            }
+            EXPECT_EQ(next_out, next_in) << "capacity " << capacity;
+        }
+    }
+}
+
 TEST(spsc_ring_test, consume_stops_where_the_callback_says_and_resumes_there) {
     spsc_ring<int> ring(16);
     for (int i = 0; i < 10; ++i) {

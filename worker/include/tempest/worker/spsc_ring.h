@@ -11,14 +11,16 @@
 // Slots are reused, not destroyed: a T keeps its heap buffers between uses, so large tuples
 // allocate only until the ring has warmed up.
 //
-// The producer asks for the lines of the slots a few ahead in a writable state before it fills
-// them, but only the lines it wrote into the last slot (commit(lines)): a line of a slot it does
-// not write stays shared with the consumer, whose reads past the end of a small tuple (a
-// vector compare of a short string) then cost no second line moving between cores per slot.
+// The producer asks for the lines of a slot up to 64 ahead in a writable state before it fills
+// it (when the consumer is done with it), but only the lines it wrote into the last slot
+// (commit(lines)): a line of a slot it does not write stays shared with the consumer, whose reads
+// past the end of a small tuple (a vector compare of a short string) then cost no second line
+// moving between cores per slot.
 #pragma once
 
 #include "tempest/worker/parker.h"
 
+#include <algorithm>
 #include <atomic>
 #include <cstdint>
 #include <memory>
@@ -36,7 +38,9 @@ class spsc_ring {
         : _slots(std::make_unique<T[]>(capacity)),
           _mask(capacity - 1),
           _consumer_parker(consumer_parker),
-          _producer_parker(producer_parker) {}
+          _producer_parker(producer_parker) {
+        _w.ahead = std::clamp<std::uint64_t>(capacity / 4, 1, write_ahead);
+    }
 
     std::size_t capacity() const noexcept { return _mask + 1; }
 
@@ -49,9 +53,14 @@ class spsc_ring {
                 return nullptr;
             }
         }
-        // The slot a few ahead was last touched by the consumer's core: ask for its lines now so
-        // that filling it later does not wait for them.
-        prefetch_for_write(&_slots[(_w.tail + prefetch_distance) & _mask], _w.lines);
+        // The slot `ahead` on was last touched by the consumer's core: ask for its lines now so
+        // that filling it later does not wait for them. Not while the consumer may still have to
+        // read it (a ring nearly full): taking its lines then would make the consumer wait.
+        const std::uint64_t ahead = _w.tail + _w.ahead;
+        if (ahead - _w.cached_head <= _mask ||
+            ahead - (_w.cached_head = _head.load(std::memory_order_acquire)) <= _mask) [[likely]] {
+            prefetch_for_write(&_slots[ahead & _mask], _w.lines);
+        }
         return &_slots[_w.tail & _mask];
     }
     // Makes the claimed slot part of the next publish(). `lines`: the slot's cache lines the
@@ -131,6 +140,11 @@ class spsc_ring {
 
   private:
     static constexpr std::uint64_t prefetch_distance = 4;
+    // How far ahead the producer asks for a slot's lines: at most a quarter of the ring, and
+    // at most 64 slots. Between far cores of this VM a line takes 200 ns and more to move, and a
+    // small tuple ~25 ns to emit: 4 slots ahead hid about 100 ns of it (docs/PERFORMANCE.md,
+    // "Prefetching further ahead", session 15).
+    static constexpr std::uint64_t write_ahead = 64;
     static constexpr std::size_t prefetch_lines = sizeof(T) < 4 * 64 ? (sizeof(T) + 63) / 64 : 4;
 
   public:
@@ -159,6 +173,7 @@ class spsc_ring {
         std::uint64_t cached_head = 0;
         std::uint64_t published = 0;
         std::uint32_t lines = all_lines;  // the lines written into the last slot committed
+        std::uint64_t ahead = 1;          // slots ahead prefetched (write_ahead, capped)
     };
     struct alignas(64) reader_state {
         std::uint64_t head = 0;
