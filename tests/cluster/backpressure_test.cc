@@ -143,18 +143,22 @@ class reliable_flood_spout final : public spout {
 class backpressure_test : public cluster_test {};
 
 TEST_F(backpressure_test, the_spout_acker_cycle_with_full_queues_and_no_pending_limit_acks_all) {
-    // Rings of 4 slots; the spout takes 100 us per ack, twenty times the bolt's 5 us per tuple.
-    // Acks come back faster than the spout takes them, so the acker's ring to the spout fills
-    // and the acker overflows and stops reading; then the spout's ring to the acker (ack_init)
-    // and the bolt's (acks) fill behind it, the bolt stops reading and the spout's ring to the
-    // bolt fills too. With no pending limit the spout emits whenever its output has room, so the
+    // Rings of 4 slots; the spout takes 100 us per ack and the bolt no time per tuple. Acks come
+    // back faster than the spout takes them, so the acker's ring to the spout fills and the
+    // acker overflows and stops reading; then the spout's ring to the acker (ack_init) and the
+    // bolt's (acks) fill behind it, the bolt stops reading and the spout's ring to the bolt
+    // fills too. With no pending limit the spout emits whenever its output has room, so the
     // cycle stays full; only the spout reading acks while it is backpressured keeps it turning.
     constexpr std::int64_t total = 3'000;
     // Whether the acker or the bolt overflows inside the cycle depends on the threads' schedule:
-    // on a loaded machine the spout sometimes drains every ack in time, and only its own output
-    // overflows (about one run in six with three such tests sharing two cores). Every run must
-    // ack everything; the overflow inside the cycle must show in one of up to five runs.
-    constexpr int attempts = 5;
+    // the spout emits up to 8 per pass (producer batch 8) into a bolt that keeps its ring
+    // empty, so more trees are in flight than the acker's ring holds ack_done packs, but a pass
+    // may still end before it emitted enough. With a bolt of 5 us per tuple and batches of 4
+    // (before session 15) an idle machine showed no overflow in five runs in half the tests; now
+    // the first run shows it in nearly every test (the second in a few, with three such tests
+    // sharing two cores). Every run must ack everything; the overflow inside the cycle must show
+    // in one of up to eight runs.
+    constexpr int attempts = 8;
     bool cycle_overflowed = false;
     for (int attempt = 1; attempt <= attempts && !cycle_overflowed; ++attempt) {
         SCOPED_TRACE("run " + std::to_string(attempt));
@@ -163,11 +167,11 @@ TEST_F(backpressure_test, the_spout_acker_cycle_with_full_queues_and_no_pending_
         ledger::reset(total);
         topology_builder b(registry());
         b.set_spout<reliable_flood_spout>("flood", 1, total, std::int64_t{100'000});
-        b.set_bolt<slow_bolt>("slow", 1, std::int64_t{5'000}).shuffle_grouping("flood");
+        b.set_bolt<slow_bolt>("slow", 1, std::int64_t{0}).shuffle_grouping("flood");
         config conf;
         conf.set_num_ackers(1);
         conf.set(config::topology_executor_receive_buffer_size, 4);
-        conf.set(config::topology_producer_batch_size, 4);
+        conf.set(config::topology_producer_batch_size, 8);
         // No topology.max.spout.pending: nothing but backpressure holds the spout back.
         const std::string name = "cycle-" + std::to_string(attempt);
         cluster().submit_topology(name, conf, b.create_topology());
