@@ -43,7 +43,7 @@ TEST(spsc_ring_test, reports_full_and_keeps_fifo_order_across_wraps) {
     EXPECT_GT(next_out, 200);
 }
 
-// The producer looks up to a quarter of the ring (at most 64 slots) ahead of its write index
+// The producer looks up to a quarter of the ring (at most 16 slots) ahead of its write index
 // and refreshes its copy of the read index there: at every capacity, kept nearly full or nearly
 // empty, the ring still holds exactly its capacity and hands every item out once, in order.
 TEST(spsc_ring_test, every_capacity_fills_to_capacity_and_keeps_order_nearly_full_or_empty) {

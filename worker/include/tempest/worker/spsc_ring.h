@@ -11,7 +11,7 @@
 // Slots are reused, not destroyed: a T keeps its heap buffers between uses, so large tuples
 // allocate only until the ring has warmed up.
 //
-// The producer asks for the lines of a slot up to 64 ahead in a writable state before it fills
+// The producer asks for the lines of a slot up to 16 ahead in a writable state before it fills
 // it (when the consumer is done with it), but only the lines it wrote into the last slot
 // (commit(lines)): a line of a slot it does not write stays shared with the consumer, whose reads
 // past the end of a small tuple (a vector compare of a short string) then cost no second line
@@ -141,10 +141,11 @@ class spsc_ring {
   private:
     static constexpr std::uint64_t prefetch_distance = 4;
     // How far ahead the producer asks for a slot's lines: at most a quarter of the ring, and
-    // at most 64 slots. Between far cores of this VM a line takes 200 ns and more to move, and a
-    // small tuple ~25 ns to emit: 4 slots ahead hid about 100 ns of it (docs/PERFORMANCE.md,
-    // "Prefetching further ahead", session 15).
-    static constexpr std::uint64_t write_ahead = 64;
+    // at most 16 slots. Between far cores of this VM a line takes 200 ns and more to move, and a
+    // small tuple ~25 ns to emit: 4 slots ahead hid about 100 ns of it. 64 gained a little more
+    // far apart but lost 30% on const-null in some windows with the cores near
+    // (docs/PERFORMANCE.md, "Prefetching further ahead", session 15).
+    static constexpr std::uint64_t write_ahead = 16;
     static constexpr std::size_t prefetch_lines = sizeof(T) < 4 * 64 ? (sizeof(T) + 63) / 64 : 4;
 
   public:
