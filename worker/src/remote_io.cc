@@ -296,7 +296,11 @@ void remote_io::transfer_loop() {
                 }
             }
         }
-        if (++idle < 64) {
+        // A few yields, then park: with two workers on two vCPUs eight busy threads share them,
+        // and each yield of an idle transfer thread is a system call and often a context switch
+        // that the executors' threads pay for (64 yields: --workers 2 ~8% slower;
+        // docs/PERFORMANCE.md, "Two workers: where the CPU goes", session 16).
+        if (++idle < 8) {
             sched_yield();
             continue;
         }
