@@ -298,7 +298,7 @@ void remote_io::transfer_loop() {
         }
         // A few yields, then park: with two workers on two vCPUs eight busy threads share them,
         // and each yield of an idle transfer thread is a system call and often a context switch
-        // that the executors' threads pay for (64 yields: --workers 2 ~8% slower;
+        // that the executors' threads pay for (64 yields: --workers 2 ~6% slower;
         // docs/PERFORMANCE.md, "Two workers: where the CPU goes", session 16).
         if (++idle < 8) {
             sched_yield();
