@@ -68,13 +68,18 @@ class spout_pacing {
 
     bool acking() const noexcept { return _acking; }
 
-    // True when a tuple is due now; `id` is then its message id (its due time in ns). Unpaced
-    // and without acking the id is never used, so no clock is read: a clock read per tuple
-    // (~20 ns on this VM) would be most of an unchained const-null's per-tuple cost.
+    // True when a tuple is due now; `id` is then its message id: its due time in ns, or
+    // unpaced a count with the top bit set (unsampled). Unpaced and without acking the id is
+    // never used, so no clock is read: a clock read per tuple (~20 ns on this VM) would be most
+    // of an unchained const-null's per-tuple cost. Unpaced with acking one tuple in
+    // unpaced_sample_every carries its emit time and is timed at its ack: two clock reads per
+    // tuple were 11% of word count's spout thread (docs/PERFORMANCE.md, session 17), and a
+    // benchmark should not pay for its own stopwatch more than the engine's sampled metrics do.
     bool due(std::uint64_t& id) noexcept {
         if (_rate <= 0) {
-            if (!_acking) {
-                id = ++_last_id;
+            ++_n;
+            if (!_acking || (_n & (unpaced_sample_every - 1)) != 0) {
+                id = unsampled_bit | _n;
                 return true;
             }
             id = std::max(now_ns(), _last_id + 1);
@@ -92,13 +97,16 @@ class spout_pacing {
     }
 
     void acked(std::uint64_t id) noexcept {
-        if (_latency != nullptr && id >= _record_from) {
+        if (_latency != nullptr && (id & unsampled_bit) == 0 && id >= _record_from) {
             const std::uint64_t t = now_ns();
             _latency->update(static_cast<std::int64_t>(t > id ? (t - id) / 1000 : 0));
         }
     }
 
   private:
+    static constexpr std::uint64_t unpaced_sample_every = 16;  // a power of two
+    static constexpr std::uint64_t unsampled_bit = std::uint64_t{1} << 63;
+
     bool _acking;
     double _rate;
     double _record_after_s;

@@ -118,6 +118,7 @@ constexpr std::array schema{
     // 0: never rotate; at most 1 TiB.
     config_key{.name = "tempest.log.max.size.mb", .type = t::number, .min = 0, .max = 1 << 20},
     config_key{.name = "topology.acker.executors", .type = t::integer, .nullable = true, .min = 0},
+    config_key{.name = "topology.acker.on.spout.thread", .type = t::boolean},
     config_key{.name = "topology.batch.flush.interval.millis",
                .type = t::integer,
                .min = 1,

@@ -24,40 +24,38 @@ std::unique_ptr<detail::anchor[]> copy_more(const std::unique_ptr<detail::anchor
 
 tuple::tuple(const tuple& o)
     : _schema(o._schema),
+      _anchor(o._anchor),
       _source_task(o._source_task),
       _dest_task(o._dest_task),
-      _anchor_count(o._anchor_count),
-      _kind(o._kind),
+      _kind_anchors(o._kind_anchors),
       _values(o._values),
-      _anchor(o._anchor),
-      _more(copy_more(o._more, o._anchor_count)),
+      _more(copy_more(o._more, o._kind_anchors >> detail::anchors_shift)),
       _ack_val(o._ack_val) {}
 
 tuple::tuple(tuple&& o) noexcept
     : _schema(o._schema),
+      _anchor(o._anchor),
       _source_task(o._source_task),
       _dest_task(o._dest_task),
-      _anchor_count(o._anchor_count),
-      _kind(o._kind),
+      _kind_anchors(o._kind_anchors),
       _values(std::move(o._values)),
-      _anchor(o._anchor),
       _more(std::move(o._more)),
       _ack_val(o._ack_val) {
-    o._anchor_count = 0;
+    o._kind_anchors &= detail::kind_mask;  // no anchors left there
 }
 
 tuple& tuple::operator=(const tuple& o) {
     if (this == &o) {
         return *this;
     }
-    std::unique_ptr<detail::anchor[]> more = copy_more(o._more, o._anchor_count);
+    std::unique_ptr<detail::anchor[]> more =
+        copy_more(o._more, o._kind_anchors >> detail::anchors_shift);
     _values = o._values;  // may throw (allocation): nothing else has changed yet
     _more = std::move(more);
     _schema = o._schema;
     _source_task = o._source_task;
     _dest_task = o._dest_task;
-    _anchor_count = o._anchor_count;
-    _kind = o._kind;
+    _kind_anchors = o._kind_anchors;
     _anchor = o._anchor;
     _ack_val = o._ack_val;
     return *this;
@@ -71,9 +69,8 @@ tuple& tuple::operator=(tuple&& o) noexcept {
     _schema = o._schema;
     _source_task = o._source_task;
     _dest_task = o._dest_task;
-    _anchor_count = o._anchor_count;
-    o._anchor_count = 0;
-    _kind = o._kind;
+    _kind_anchors = o._kind_anchors;
+    o._kind_anchors &= detail::kind_mask;  // no anchors left there
     _anchor = o._anchor;
     _ack_val = o._ack_val;
     _values = std::move(o._values);

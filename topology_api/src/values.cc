@@ -181,8 +181,7 @@ std::unique_ptr<std::byte[]> allocate(std::uint32_t n) {
 
 values::values(const values& o) {
     if (o._size > inline_capacity) {
-        _heap = allocate(o._size).release();
-        _capacity = o._size;
+        set_heap(allocate(o._size).release(), o._size);
     }
     if (o._size > 0) {
         std::memcpy(data(), o.data(), o._size);
@@ -192,10 +191,8 @@ values::values(const values& o) {
 }
 
 values::values(values&& o) noexcept {
-    if (o._heap != nullptr) {
-        _heap = o._heap;
-        _capacity = o._capacity;
-        o._heap = nullptr;
+    if (o.on_heap()) {
+        set_heap(o.heap(), o._capacity);
         o._capacity = inline_capacity;
     } else if (o._size > 0) {
         std::memcpy(_inline, o._inline, o._size);
@@ -213,8 +210,7 @@ values& values::operator=(const values& o) {
     if (o._size > _capacity) {
         std::unique_ptr<std::byte[]> fresh = allocate(o._size);
         release();
-        _heap = fresh.release();
-        _capacity = o._size;
+        set_heap(fresh.release(), o._size);
     }
     if (o._size > 0) {
         std::memcpy(data(), o.data(), o._size);
@@ -228,11 +224,9 @@ values& values::operator=(values&& o) noexcept {
     if (this == &o) {
         return *this;
     }
-    if (o._heap != nullptr) {
+    if (o.on_heap()) {
         release();
-        _heap = o._heap;
-        _capacity = o._capacity;
-        o._heap = nullptr;
+        set_heap(o.heap(), o._capacity);
         o._capacity = inline_capacity;
     } else if (o._size > 0) {
         // Fits inline, hence in whatever buffer we have.
@@ -253,15 +247,15 @@ void values::grow(std::uint32_t need) {
         std::memcpy(fresh.get(), data(), _size);
     }
     release();
-    _heap = fresh.release();
-    _capacity = static_cast<std::uint32_t>(cap);
+    set_heap(fresh.release(), static_cast<std::uint32_t>(cap));
 }
 
 void values::release() noexcept {
     // Owned through the raw pointer so that the object stays a plain buffer; see allocate().
-    std::unique_ptr<std::byte[]> owned(_heap);
-    _heap = nullptr;
-    _capacity = inline_capacity;
+    if (on_heap()) {
+        std::unique_ptr<std::byte[]> owned(heap());
+        _capacity = inline_capacity;
+    }
 }
 
 void values::add(const value& v) {

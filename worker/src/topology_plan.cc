@@ -143,7 +143,10 @@ topology_plan::topology_plan(std::string topology_id, topology t, config conf,
     }
 
     if (_conf.get_bool("topology.chaining", true)) {
-        chain();
+        chain(!_acker_tasks.empty() && !_conf.get_bool("topology.acker.on.spout.thread", true));
+    }
+    if (!_acker_tasks.empty() && _conf.get_bool("topology.acker.on.spout.thread", true)) {
+        host_ackers();
     }
 
     _tick_schema = std::make_unique<detail::stream_schema>();
@@ -205,7 +208,7 @@ void topology_plan::plan_inputs() {
     }
 }
 
-void topology_plan::chain() {
+void topology_plan::chain(bool spouts_alone) {
     // First executor index of each component (executors are laid out component by component).
     std::vector<int> first_exec(_components.size(), -1);
     for (int i = static_cast<int>(_executors.size()) - 1; i >= 0; --i) {
@@ -215,12 +218,15 @@ void topology_plan::chain() {
         const component_plan& c = _components[ci];
         return c.def != nullptr && c.def->parallelism == static_cast<int>(c.tasks.size());
     };
-    // With ackers a spout's thread also takes its acks and fails back, times pending tuples out
-    // and holds max.spout.pending: a bolt chained onto it would make that thread the pipeline's
-    // bottleneck (measured: word count 12.7M words/s chained against 16M unchained, const ->
-    // null 4-7M against 5.5-7.4M; docs/PERFORMANCE.md). So with ackers no bolt is chained onto
-    // a spout; bolts still chain onto bolts.
-    const bool ackers = !_acker_tasks.empty();
+    // `spouts_alone`: with ackers on threads of their own (topology.acker.on.spout.thread
+    // false) a spout's thread also takes its acks and fails back, times pending tuples out and
+    // holds max.spout.pending, and a bolt chained onto it made that thread the pipeline's
+    // bottleneck (word count 12.7M words/s chained against 16M unchained, session 12; again
+    // 16M against 20M in session 17). Then no bolt is chained onto a spout; bolts still chain
+    // onto bolts. With the acker on the spout's thread (host_ackers) chaining onto the spout
+    // is what measured best: two threads for word count instead of four (docs/PERFORMANCE.md,
+    // session 17).
+    const bool ackers = spouts_alone;
     // Repeat until nothing changes so that chains of any length settle (a -> b -> c).
     for (bool changed = true; changed;) {
         changed = false;
@@ -261,6 +267,24 @@ void topology_plan::chain() {
     for (executor_plan& e : _executors) {
         while (e.host >= 0 && _executors[e.host].host >= 0) {
             e.host = _executors[e.host].host;
+        }
+    }
+}
+
+void topology_plan::host_ackers() {
+    // Acker executor k of this worker runs on the thread of spout executor k of this worker;
+    // ackers beyond the spout executors keep threads of their own.
+    std::vector<int> spouts;
+    for (int i = 0; i < static_cast<int>(_executors.size()); ++i) {
+        const executor_plan& e = _executors[i];
+        if (_components[e.component].is_spout && e.host < 0 && _in_worker[e.first_task]) {
+            spouts.push_back(i);
+        }
+    }
+    std::size_t k = 0;
+    for (executor_plan& e : _executors) {
+        if (k < spouts.size() && _components[e.component].is_acker && _in_worker[e.first_task]) {
+            e.host = spouts[k++];
         }
     }
 }

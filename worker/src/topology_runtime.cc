@@ -114,6 +114,20 @@ std::vector<bool> sends_to(const topology_plan& p, const std::vector<int>& threa
     return to_component;
 }
 
+// True when a thread sending to the components in `to_component` needs a ring into `thread`:
+// when it sends to the thread's own component or to an acker hosted there (chained bolts take
+// direct calls).
+bool takes_from(const topology_plan& p, const std::vector<int>& thread,
+                const std::vector<bool>& to_component) {
+    for (std::size_t i = 0; i < thread.size(); ++i) {
+        int c = p.executors()[thread[i]].component;
+        if ((i == 0 || p.components()[c].is_acker) && to_component[c]) {
+            return true;
+        }
+    }
+    return false;
+}
+
 }  // namespace
 
 topology_runtime::topology_runtime(std::shared_ptr<const topology_plan> plan,
@@ -146,7 +160,7 @@ void topology_runtime::impl::build(const component_registry& registry, task_hand
     for (std::size_t x = 0; x < threads_of.size(); ++x) {
         sends[x] = sends_to(p, threads_of[x]);
         for (std::size_t y = 0; y < threads_of.size(); ++y) {
-            producers_of[y] += sends[x][p.executors()[threads_of[y].front()].component] ? 1 : 0;
+            producers_of[y] += takes_from(p, threads_of[y], sends[x]) ? 1 : 0;
         }
     }
     // A consumer's receive buffer is shared by its input rings: with n producer threads each
@@ -163,7 +177,7 @@ void topology_runtime::impl::build(const component_registry& registry, task_hand
     for (std::size_t x = 0; x < threads_of.size(); ++x) {
         const std::vector<bool>& to_component = sends[x];
         for (std::size_t y = 0; y < threads_of.size(); ++y) {
-            if (!to_component[p.executors()[threads_of[y].front()].component]) {
+            if (!takes_from(p, threads_of[y], to_component)) {
                 continue;
             }
             executor& producer = *executors[x];
@@ -640,7 +654,8 @@ std::vector<executor_totals> collect_totals(const topology_plan& p,
             }
         }
         et.figures = b.take();
-        // A chained executor shares its host's thread: backpressured when it is; no queue.
+        // A chained executor, or an acker on a spout's thread, shares its host's thread:
+        // backpressured when it is; no queue of its own (its messages are counted there).
         const executor& thread = *thread_of[e.first_task];
         et.backpressure_ns = thread.backpressure_ns();
         if (e.host < 0) {

@@ -24,6 +24,7 @@ enum class message_kind : std::uint32_t {
     // messages for the destination task (a credit grant).
     flow = 6,
 };
+static_assert(static_cast<std::uint32_t>(message_kind::flow) <= kind_mask);
 
 struct tuple_access {
     static void set_header(tuple& t, const stream_schema* schema, int source_task, int dest_task,
@@ -31,30 +32,40 @@ struct tuple_access {
         t._schema = schema;
         t._source_task = source_task;
         t._dest_task = dest_task;
-        t._kind = static_cast<std::uint32_t>(kind);
+        t._kind_anchors = (t._kind_anchors & ~kind_mask) | static_cast<std::uint32_t>(kind);
     }
-    // Neither this nor set_header touches the anchors' line (the third) unless the slot held
-    // several anchors: an untracked tuple is written in its first lines only (slot_lines).
-    // _more is set only with an anchor count above 1 (a system message's merged count may be
-    // above 1 with no _more).
+    // Neither this nor set_header touches the third line (_more) unless the slot held several
+    // anchors: an untracked tuple is written in its first lines only (slot_lines). _more is set
+    // only with an anchor count above 1 (a system message's merged count may be above 1 with no
+    // _more).
     static void clear_anchors(tuple& t) noexcept {
-        if (t._anchor_count > 1 && t._more != nullptr) [[unlikely]] {
+        if (anchor_count(t) > 1 && t._more != nullptr) [[unlikely]] {
             t._more.reset();
         }
-        t._anchor_count = 0;
+        set_count(t, 0);
     }
-    // A tracked tuple's ack value starts at 0 (ack_val: the XOR of the edges emitted anchored to
-    // it); an untracked tuple's is never read.
+    // Neither this nor set_anchors writes the ack value (the XOR of the edges emitted anchored
+    // to the tuple), which sits in the third line: they mark it not started, and it reads as 0
+    // until the first xor_ack_val writes it (tuple.h).
     static void set_anchor(tuple& t, std::uint64_t root, std::uint64_t edge) noexcept {
         clear_anchors(t);
         t._anchor = {root, edge};
-        t._anchor_count = 1;
-        t._ack_val = 0;
+        set_count(t, 1);
+    }
+    static std::uint64_t ack_val(const tuple& t) noexcept {
+        return (t._kind_anchors & ack_unset_bit) != 0 ? 0 : t._ack_val;
+    }
+    static void xor_ack_val(const tuple& t, std::uint64_t edge) noexcept {
+        if ((t._kind_anchors & ack_unset_bit) != 0) {
+            t._kind_anchors &= ~ack_unset_bit;
+            t._ack_val = edge;
+        } else {
+            t._ack_val ^= edge;
+        }
     }
     // Requires: n >= 1.
     static void set_anchors(tuple& t, const anchor* a, std::uint32_t n) {
         clear_anchors(t);
-        t._ack_val = 0;
         t._anchor = a[0];
         if (n > 1) {
             // For overwrite: every element is written just below.
@@ -63,24 +74,26 @@ struct tuple_access {
                 t._more[i - 1] = a[i];
             }
         }
-        t._anchor_count = n;
+        set_count(t, n);
     }
     // The cache lines of a tuple (bit i = line i) that a data tuple filled with `encoded_size`
-    // bytes of inline values, anchored or not, was written in: the header's line, the lines the
-    // encoded bytes reach (they start at values_offset; heap-held bytes leave only the values'
-    // header in the slot), and the anchors' line when anchored. For spsc_ring::commit(lines).
-    static constexpr std::uint32_t values_offset = 42;  // 24 bytes of header, 18 of values header
-    static constexpr std::uint32_t anchor_line = 2;
-    static std::uint32_t slot_lines(std::uint32_t encoded_size, bool anchored) noexcept {
+    // bytes of inline values was written in: the header's line (with the first anchor), the
+    // lines the encoded bytes reach (they start at values_offset; heap-held bytes leave only the
+    // values' header in the slot), and _more's line with several anchors. For
+    // spsc_ring::commit(lines).
+    static constexpr std::uint32_t values_offset = 46;  // 36 bytes of header, 10 of values header
+    static constexpr std::uint32_t anchor_line = 0;
+    static constexpr std::uint32_t more_line = 2;
+    static std::uint32_t slot_lines(std::uint32_t encoded_size, bool more_anchors) noexcept {
         const std::uint32_t last =
             encoded_size > values::inline_capacity ? 0 : (values_offset - 1 + encoded_size) / 64;
-        return ((2u << last) - 1) | (anchored ? 1u << anchor_line : 0u);
+        return ((2u << last) - 1) | (more_anchors ? 1u << more_line : 0u);
     }
     // The lines a fill wrote, read back from the filled tuple (a system message's anchor count
     // is its merged count, not anchors).
     static std::uint32_t filled_lines(const tuple& t) noexcept {
         return slot_lines(static_cast<std::uint32_t>(t._values.encoded().size()),
-                          kind(t) == message_kind::data && t._anchor_count != 0);
+                          kind(t) == message_kind::data && anchor_count(t) > 1);
     }
     // Where values_offset and anchor_line come from: for the test that pins them.
     static std::size_t values_offset_of(const tuple& t) noexcept {
@@ -91,12 +104,19 @@ struct tuple_access {
         return static_cast<std::size_t>(reinterpret_cast<const std::byte*>(&t._anchor) -
                                         reinterpret_cast<const std::byte*>(&t));
     }
-    static std::uint32_t anchor_count(const tuple& t) noexcept { return t._anchor_count; }
+    static std::uint32_t anchor_count(const tuple& t) noexcept {
+        return t._kind_anchors >> anchors_shift;
+    }
+    static std::size_t more_offset_of(const tuple& t) noexcept {
+        return static_cast<std::size_t>(reinterpret_cast<const std::byte*>(&t._more) -
+                                        reinterpret_cast<const std::byte*>(&t));
+    }
     static const anchor& anchor_at(const tuple& t, std::uint32_t i) noexcept {
         return i == 0 ? t._anchor : t._more[i - 1];
     }
-    static std::uint64_t& ack_val(const tuple& t) noexcept { return t._ack_val; }
-    static message_kind kind(const tuple& t) noexcept { return static_cast<message_kind>(t._kind); }
+    static message_kind kind(const tuple& t) noexcept {
+        return static_cast<message_kind>(t._kind_anchors & kind_mask);
+    }
     static int dest_task(const tuple& t) noexcept { return t._dest_task; }
     static const stream_schema* schema(const tuple& t) noexcept { return t._schema; }
     static values& vals(tuple& t) noexcept { return t._values; }
@@ -145,8 +165,8 @@ struct tuple_access {
     // messages of a pack): how many it stands for besides the first, kept in the anchor count,
     // which system messages do not use otherwise (0 after set_system; the transport never
     // carries it).
-    static void set_sys_merged(tuple& t, std::uint32_t n) noexcept { t._anchor_count = n; }
-    static std::uint32_t sys_merged(const tuple& t) noexcept { return t._anchor_count; }
+    static void set_sys_merged(tuple& t, std::uint32_t n) noexcept { set_count(t, n); }
+    static std::uint32_t sys_merged(const tuple& t) noexcept { return anchor_count(t); }
     static std::uint64_t sys_root(const tuple& t) noexcept { return sys_word(t, 0); }
     static std::uint64_t sys_val(const tuple& t) noexcept { return sys_word(t, 8); }
     // Entry `i` of a pack (entry 0 is sys_root/sys_val). Requires: i < sys_entries(t).
@@ -158,6 +178,11 @@ struct tuple_access {
     }
 
   private:
+    // The anchor count (or a system message's merged count), below 2^28; the ack value not
+    // started.
+    static void set_count(tuple& t, std::uint32_t n) noexcept {
+        t._kind_anchors = (t._kind_anchors & kind_mask) | ack_unset_bit | (n << anchors_shift);
+    }
     static std::uint64_t sys_word(const tuple& t, std::size_t at) noexcept {
         std::uint64_t w;
         std::memcpy(&w, t._values.encoded().data() + at, 8);

@@ -17,7 +17,8 @@ struct tuple_access {
     }
     static void set_anchors(tuple& t, const std::vector<anchor>& anchors) {
         t._more.reset();  // frees the previous array
-        t._anchor_count = static_cast<std::uint32_t>(anchors.size());
+        t._kind_anchors = (t._kind_anchors & kind_mask) |
+                          (static_cast<std::uint32_t>(anchors.size()) << anchors_shift);
         if (anchors.empty()) {
             return;
         }
@@ -30,10 +31,11 @@ struct tuple_access {
     }
     static std::vector<anchor> anchors(const tuple& t) {
         std::vector<anchor> out;
-        if (t._anchor_count > 0) {
+        const std::uint32_t n = t._kind_anchors >> anchors_shift;
+        if (n > 0) {
             out.push_back(t._anchor);
         }
-        for (std::uint32_t i = 1; i < t._anchor_count; ++i) {
+        for (std::uint32_t i = 1; i < n; ++i) {
             out.push_back(t._more[i - 1]);
         }
         return out;

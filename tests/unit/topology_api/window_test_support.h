@@ -19,7 +19,7 @@ struct tuple_access {
     }
     static void set_anchor(tuple& t, std::uint64_t root, std::uint64_t edge) {
         t._anchor = {root, edge};
-        t._anchor_count = 1;
+        t._kind_anchors = (t._kind_anchors & kind_mask) | (1u << anchors_shift);
     }
 };
 }  // namespace detail

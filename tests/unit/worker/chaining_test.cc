@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 // Chaining: a bolt fed only by local_or_shuffle from a component of equal parallelism runs on
 // its producer's thread, and everything else about the topology (acking, counts) is unchanged.
-// With ackers a spout keeps its thread to itself; bolts still chain onto bolts.
+// With ackers on the spouts' threads (topology.acker.on.spout.thread, the default) bolts chain
+// onto spouts as without ackers; with ackers on threads of their own a spout keeps its thread to
+// itself and bolts still chain onto bolts.
 #include "tempest/topology.h"
 #include "tempest/worker/local_cluster.h"
 #include "tempest/worker/topology_plan.h"
@@ -101,7 +103,7 @@ bool wait_until(Pred pred, std::chrono::seconds limit) {
 
 // Without ackers a spout's emits with message ids are acked at once; with them, once the sink
 // acked the tree.
-void run(const topology& t, bool chaining, int ackers = 1) {
+void run(const topology& t, bool chaining, int ackers = 1, bool acker_on_spout_thread = true) {
     g_threads.clear();
     g_acked = 0;
     g_sunk = 0;
@@ -109,6 +111,7 @@ void run(const topology& t, bool chaining, int ackers = 1) {
     config conf;
     conf.set_num_ackers(ackers);
     conf.set("topology.chaining", chaining);
+    conf.set("topology.acker.on.spout.thread", acker_on_spout_thread);
     cluster.submit_topology("chain", conf, t);
     // Without ackers a tuple is acked before it reaches the sink: wait for both.
     ASSERT_TRUE(wait_until(
@@ -135,8 +138,26 @@ TEST(chaining_test, chained_bolts_run_on_their_producers_thread_and_ack) {
     EXPECT_NE(g_threads["spout/0"], g_threads["spout/1"]);
 }
 
-TEST(chaining_test, with_ackers_a_spout_keeps_its_thread_and_bolts_chain_onto_bolts) {
-    run(chain_topology(2), true, 1);
+TEST(chaining_test, with_ackers_on_spout_threads_bolts_chain_onto_spouts_and_trees_complete) {
+    run(chain_topology(2), true, 2);  // one acker on each spout's thread
+    std::scoped_lock lock(g_mu);
+    for (int k = 0; k < 2; ++k) {
+        std::string i = std::to_string(k);
+        ASSERT_EQ(g_threads["spout/" + i].size(), 1u);
+        EXPECT_EQ(g_threads["pass/" + i], g_threads["spout/" + i]) << "task index " << k;
+        EXPECT_EQ(g_threads["sink/" + i], g_threads["spout/" + i]) << "task index " << k;
+    }
+}
+
+TEST(chaining_test, an_acker_on_one_spouts_thread_serves_the_other_spouts_too) {
+    run(chain_topology(1), true, 1);  // sink (1) unchained: acks cross threads to the acker
+    std::scoped_lock lock(g_mu);
+    EXPECT_EQ(g_threads["pass/1"], g_threads["spout/1"]);
+    EXPECT_NE(g_threads["sink/0"], g_threads["spout/0"]);
+}
+
+TEST(chaining_test, with_ackers_on_threads_of_their_own_a_spout_keeps_its_thread) {
+    run(chain_topology(2), true, 1, false);
     std::scoped_lock lock(g_mu);
     for (int k = 0; k < 2; ++k) {
         std::string i = std::to_string(k);
@@ -174,9 +195,43 @@ TEST(chaining_test, plan_marks_hosts_transitively) {
     EXPECT_EQ(chained, 4);  // pass x2 and sink x2, all onto the spout executors
 }
 
-TEST(chaining_test, plan_with_ackers_chains_nothing_onto_a_spout) {
+TEST(chaining_test, plan_puts_ackers_on_spout_threads_and_the_rest_on_their_own) {
+    config conf;
+    conf.set_num_ackers(3);  // two spout executors: the third acker keeps its own thread
+    topology_plan p("t", chain_topology(2), conf);
+    std::vector<int> spout_execs;
+    for (std::size_t i = 0; i < p.executors().size(); ++i) {
+        if (p.components()[p.executors()[i].component].is_spout) {
+            spout_execs.push_back(static_cast<int>(i));
+        }
+    }
+    ASSERT_EQ(spout_execs.size(), 2u);
+    std::vector<int> acker_hosts;
+    int chained_onto_spouts = 0;
+    for (const executor_plan& e : p.executors()) {
+        if (p.components()[e.component].is_acker) {
+            acker_hosts.push_back(e.host);
+        } else if (e.host >= 0) {
+            EXPECT_TRUE(p.components()[p.executors()[e.host].component].is_spout);
+            ++chained_onto_spouts;
+        }
+    }
+    EXPECT_EQ(acker_hosts, (std::vector<int>{spout_execs[0], spout_execs[1], -1}));
+    EXPECT_EQ(chained_onto_spouts, 4);  // pass x2 and sink x2, as without ackers
+
+    conf.set("topology.acker.on.spout.thread", false);
+    topology_plan off("t", chain_topology(2), conf);
+    for (const executor_plan& e : off.executors()) {
+        if (off.components()[e.component].is_acker) {
+            EXPECT_EQ(e.host, -1);
+        }
+    }
+}
+
+TEST(chaining_test, plan_with_ackers_on_their_own_threads_chains_nothing_onto_a_spout) {
     config conf;
     conf.set_num_ackers(1);
+    conf.set("topology.acker.on.spout.thread", false);
     topology_plan p("t", chain_topology(2), conf);
     int chained = 0;
     for (const executor_plan& e : p.executors()) {

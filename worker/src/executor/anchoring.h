@@ -48,7 +48,7 @@ inline void anchor_child(std::span<const tuple* const> anchors, fast_random& rng
             continue;
         }
         std::uint64_t edge = rng.next_id();
-        tuple_access::ack_val(*a) ^= edge;
+        tuple_access::xor_ack_val(*a, edge);
         for (std::uint32_t i = 0; i < n; ++i) {
             out.push_back({tuple_access::anchor_at(*a, i).root, edge});
         }

@@ -82,13 +82,14 @@ executor_core::executor_core(shared_state& shared, const topology_plan& plan,
                 if (auto kept = handover->kept.find(id); kept != handover->kept.end()) {
                     t = std::move(kept->second);
                     handover->kept.erase(kept);
-                    rebind_task_state(*t, *this, plan, comp, ei != self, self);
+                    rebind_task_state(*t, *this, plan, comp, ei != self && !comp.is_acker, self);
                 } else if (auto built = handover->built.find(id); built != handover->built.end()) {
                     pre = &built->second;
                 }
             }
             if (!t) {
-                t = make_task_state(*this, plan, comp, id, ei != self, self, registry, pre);
+                t = make_task_state(*this, plan, comp, id, ei != self && !comp.is_acker, self,
+                                    registry, pre);
             }
             _task_index[id] = t.get();
             _tasks.push_back(std::move(t));
@@ -187,6 +188,19 @@ void executor_core::hold_in_new_pack(int target, message_kind kind, std::uint64_
         send_system(target, kind, root, val, src.id);
         return;
     }
+    if (task_state* a = _task_index[target]; a != nullptr && a->comp->is_acker) {
+        // An acker on this thread (topology_plan::host_ackers): applied now, no slot. A tree it
+        // completes is held for its spout like any acking message, and reaches the spout
+        // through a ring into this thread, so a spout never sees ack() inside its own emit.
+        count_acking(src, kind);
+        input_stats& st = a->inputs[a->input_base[src.id] + static_cast<std::uint32_t>(kind) - 1];
+        st.executed.add();
+        auto done = a->acks.apply(kind, root, val, src.id, _now);
+        if (done) {
+            hold_system(done->spout_task, done->kind, done->root, 0, *a);
+        }
+        return;
+    }
     p.link = l;
     p.target = target;
     p.kind = kind;
@@ -271,7 +285,7 @@ void executor_core::send_data(task_state& t, int target, const detail::stream_sc
         // without its scratch vector.
         const tuple& a = *anchors[0];
         const std::uint64_t edge = _rng.next_id();
-        tuple_access::ack_val(a) ^= edge;
+        tuple_access::xor_ack_val(a, edge);
         const std::uint64_t root = tuple_access::anchor_at(a, 0).root;
         send(target, [&](tuple& slot) {
             fill_data(slot, schema, t.id, target, v);
@@ -379,7 +393,7 @@ void executor_core::route_spout_tuple(task_state& t, stream_route& s, const valu
                 // scratch vector).
                 const tuple& a = *anchors[0];
                 edge = _rng.next_id();
-                tuple_access::ack_val(a) ^= edge;
+                tuple_access::xor_ack_val(a, edge);
                 root = tuple_access::anchor_at(a, 0).root;
             } else if (any_tracked(anchors)) {
                 send_data(t, target, schema, anchors, v, true);

@@ -34,6 +34,13 @@ struct anchor {
     std::uint64_t edge = 0;
 };
 
+// tuple::_kind_anchors: the message kind in the low kind_bits, then the bit that says the ack
+// value is not started yet (it reads as 0), then the anchor count.
+inline constexpr std::uint32_t kind_bits = 3;
+inline constexpr std::uint32_t kind_mask = (1u << kind_bits) - 1;
+inline constexpr std::uint32_t ack_unset_bit = 1u << kind_bits;
+inline constexpr std::uint32_t anchors_shift = kind_bits + 1;
+
 struct tuple_access;
 
 }  // namespace detail
@@ -43,9 +50,13 @@ struct tuple_access;
 static_assert(sizeof(std::unique_ptr<detail::anchor[]>) == sizeof(detail::anchor*));
 
 // Aligned to a cache line, 192 bytes (three lines). The fields a consumer reads for the common
-// messages come first: the header and the values' header with their first 22 encoded bytes in
-// line 0 (a word, or an acking message's (root, value), crosses threads as one line); the
-// anchors and ack value, read only for tracked tuples, follow the values.
+// messages come first: the header, the first anchor and the values' header with their first 18
+// encoded bytes in line 0, so that a word, tracked or not, or an acking message's (root, value)
+// crosses threads as one line. The anchors after the first and the ack value follow the values.
+// The producer of a tracked tuple does not write the ack value: a bit beside the kind says it
+// is not started (reads as 0), and the first anchored emit of the receiving task writes it, so
+// neither side touches that line for a short tuple that is only acked. (With the anchor and the
+// ack value in line 2 a tracked word cost two lines; docs/PERFORMANCE.md, session 17.)
 class alignas(64) tuple {
   public:
     tuple() noexcept = default;
@@ -60,8 +71,7 @@ class alignas(64) tuple {
         std::swap(_schema, o._schema);
         std::swap(_source_task, o._source_task);
         std::swap(_dest_task, o._dest_task);
-        std::swap(_anchor_count, o._anchor_count);
-        std::swap(_kind, o._kind);
+        std::swap(_kind_anchors, o._kind_anchors);
         std::swap(_anchor, o._anchor);
         std::swap(_more, o._more);
         std::swap(_ack_val, o._ack_val);
@@ -103,13 +113,15 @@ class alignas(64) tuple {
     std::size_t index(std::string_view field) const;
 
     const detail::stream_schema* _schema = nullptr;
+    detail::anchor _anchor{};  // the first (root, edge) pair
     std::int32_t _source_task = 0;
     std::int32_t _dest_task = 0;
-    std::uint32_t _anchor_count = 0;  // number of (root, edge) pairs; 0 = not tracked
-    std::uint32_t _kind = 0;          // runtime message kind; 0 = user data
+    // The runtime message kind (0 = user data) in the low kind_bits, the ack value's not-started
+    // bit, and the number of (root, edge) pairs (0 = not tracked); tuple_access reads and writes
+    // them. Mutable with _ack_val: anchoring to a received `const tuple&` starts its ack value.
+    mutable std::uint32_t _kind_anchors = 0;
     values _values;
-    detail::anchor _anchor{};  // the first pair
-    // Pairs after the first, _anchor_count - 1 of them; null for the common 0 or 1 anchor.
+    // Pairs after the first, anchor count - 1 of them; null for the common 0 or 1 anchor.
     std::unique_ptr<detail::anchor[]> _more;
     mutable std::uint64_t _ack_val = 0;  // XOR of the edges emitted anchored to this tuple
 };

@@ -35,9 +35,10 @@ concept encodable =
 
 class values {
   public:
-    // The object is 136 bytes; its header (heap pointer, sizes) comes first, so that in a tuple
-    // the first encoded bytes share the tuple's first cache line (tuple.h).
-    static constexpr std::uint32_t inline_capacity = 118;
+    // The object is 140 bytes; its 10-byte header (sizes) comes first, so that in a tuple the
+    // first encoded bytes share the tuple's first cache line (tuple.h). Past inline_capacity
+    // the bytes live on the heap, and the first 8 inline bytes hold the heap pointer.
+    static constexpr std::uint32_t inline_capacity = 130;
 
     values() noexcept {}
     // values{"fox", 3, 2.5}: encodes each argument in order.
@@ -54,23 +55,25 @@ class values {
     // heap-sized content; inline content moves by its used bytes only. The runtime swaps tuples
     // between queue slots with it, so both keep their buffers for reuse.
     void swap(values& o) noexcept {
-        if (_heap != nullptr && o._heap != nullptr) {
-            std::swap(_heap, o._heap);
-            std::swap(_capacity, o._capacity);
-        } else if (_heap == nullptr && o._heap == nullptr) {
+        if (on_heap() && o.on_heap()) {
+            std::byte* mine = heap();
+            std::uint32_t cap = _capacity;
+            set_heap(o.heap(), o._capacity);
+            o.set_heap(mine, cap);
+        } else if (!on_heap() && !o.on_heap()) {
             std::byte tmp[inline_capacity];
             std::memcpy(tmp, _inline, _size);
             std::memcpy(_inline, o._inline, o._size);
             std::memcpy(o._inline, tmp, _size);
         } else {
             // One heap buffer: it goes with the heap content, the inline bytes the other way.
-            values& h = _heap != nullptr ? *this : o;
-            values& i = _heap != nullptr ? o : *this;
+            values& h = on_heap() ? *this : o;
+            values& i = on_heap() ? o : *this;
+            std::byte* buf = h.heap();  // before the inline bytes overwrite it
+            std::uint32_t cap = h._capacity;
             std::memcpy(h._inline, i._inline, i._size);
-            i._heap = h._heap;
-            i._capacity = h._capacity;
-            h._heap = nullptr;
             h._capacity = inline_capacity;
+            i.set_heap(buf, cap);
         }
         std::swap(_size, o._size);
         std::swap(_count, o._count);
@@ -213,8 +216,20 @@ class values {
             dst[0] = src[0];
         }
     }
-    const std::byte* data() const noexcept { return _heap ? _heap : _inline; }
-    std::byte* data() noexcept { return _heap ? _heap : _inline; }
+    // On the heap exactly when the capacity exceeds the inline buffer's.
+    bool on_heap() const noexcept { return _capacity > inline_capacity; }
+    std::byte* heap() const noexcept {
+        std::byte* p;
+        std::memcpy(&p, _inline, sizeof p);
+        return p;
+    }
+    // Requires: cap > inline_capacity; the inline bytes are no longer needed.
+    void set_heap(std::byte* p, std::uint32_t cap) noexcept {
+        std::memcpy(_inline, &p, sizeof p);
+        _capacity = cap;
+    }
+    const std::byte* data() const noexcept { return on_heap() ? heap() : _inline; }
+    std::byte* data() noexcept { return on_heap() ? heap() : _inline; }
     // Reserves 1 + n bytes, writes the tag and returns where the n payload bytes go.
     std::byte* put_tag(value_type t, std::uint32_t n) {
         if (_size + 1 + n > _capacity) [[unlikely]] {
@@ -254,13 +269,12 @@ class values {
     void grow(std::uint32_t need);
     void release() noexcept;
 
-    std::byte* _heap = nullptr;
     std::uint32_t _size = 0;
     std::uint32_t _capacity = inline_capacity;
     std::uint16_t _count = 0;
-    std::byte _inline[inline_capacity];
+    std::byte _inline[inline_capacity];  // the bytes, or on the heap the heap pointer
 };
 
-static_assert(sizeof(values) == 136);
+static_assert(sizeof(values) == 140 && alignof(values) == 4);
 
 }  // namespace tempest

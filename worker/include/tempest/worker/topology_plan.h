@@ -11,8 +11,15 @@
 // in its producer's executor thread: executor i of the producer calls task i of the bolt
 // directly instead of going through a queue, as Flink chains operators. Pairs are chained where
 // both executors run in this worker, so a worker holding some of the executors chains its own
-// pairs. In a topology with ackers, bolts are not chained onto spouts (whose threads carry the
-// acking's spout side).
+// pairs.
+//
+// Ackers on spout threads (topology.acker.on.spout.thread, on by default; ours, not Storm's):
+// acker executor k of a worker runs on the thread of the worker's spout executor k, where it
+// takes the acking messages of other threads from its rings and those of its own thread
+// directly (executor_core::hold_in_new_pack), and tells the spout a tree is done through a ring
+// into its own thread, never by a call nested in the spout's emit. With the option off the
+// ackers have threads of their own, and bolts are not chained onto spouts (whose threads then
+// carry the acking's spout side alone).
 #pragma once
 
 #include "tempest/common/stats_record.h"
@@ -78,8 +85,9 @@ struct executor_plan {
     int component = 0;  // index into components
     int first_task = 0;
     int last_task = 0;  // inclusive
-    // Chaining: the executor whose thread runs this one's tasks by direct calls, or -1 when it
-    // has a thread of its own. Always an executor with host == -1.
+    // The executor whose thread runs this one's tasks, or -1 when it has a thread of its own:
+    // a chained bolt (called directly by its producer) or an acker on a spout's thread (taking
+    // its messages from that thread's rings). Always an executor with host == -1.
     int host = -1;
 };
 
@@ -111,7 +119,10 @@ class topology_plan {
     int component_index(std::string_view id) const;
 
   private:
-    void chain();
+    // `spouts_alone`: chain nothing onto a spout.
+    void chain(bool spouts_alone);
+    // Puts the worker's ackers on its spouts' threads (executor_plan::host).
+    void host_ackers();
     void plan_inputs();
 
     topology _topology;
