@@ -112,8 +112,16 @@ class spsc_ring {
             end = _r.head + max;
         }
         std::uint64_t h = _r.head;
+        // Only published slots are prefetched: a slot past the tail may be the one the
+        // producer is filling, and reading it takes the line away from the producer mid-write.
+        // (Alternated runs in one window of session 17: word count without acking 25-26M
+        // words/s with that prefetch, 44-48M without; in other minutes both ran at ~45M.
+        // docs/PERFORMANCE.md.)
+        const std::uint64_t published = _r.cached_tail;
         while (h != end) {
-            __builtin_prefetch(&_slots[(h + prefetch_distance) & _mask], 0, 3);
+            if (h + prefetch_distance < published) {
+                __builtin_prefetch(&_slots[(h + prefetch_distance) & _mask], 0, 3);
+            }
             if (!fn(_slots[h & _mask])) {
                 break;
             }
