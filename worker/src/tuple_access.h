@@ -38,9 +38,9 @@ struct tuple_access {
     // anchors: an untracked tuple is written in its first lines only (slot_lines). _more is set
     // only with an anchor count above 1 (a system message's merged count may be above 1 with no
     // _more).
-    static void clear_anchors(tuple& t) noexcept {
-        if (anchor_count(t) > 1 && t._more != nullptr) [[unlikely]] {
-            t._more.reset();
+    [[gnu::always_inline]] static void clear_anchors(tuple& t) noexcept {
+        if (anchor_count(t) > 1) [[unlikely]] {
+            free_more(t);
         }
         set_count(t, 0);
     }
@@ -178,6 +178,9 @@ struct tuple_access {
     }
 
   private:
+    // Out of line: clear_anchors inlines into every fill, and this runs only after a tuple with
+    // several anchors.
+    [[gnu::noinline]] static void free_more(tuple& t) noexcept { t._more.reset(); }
     // The anchor count (or a system message's merged count), below 2^28; the ack value not
     // started.
     static void set_count(tuple& t, std::uint32_t n) noexcept {
