@@ -142,10 +142,11 @@ topology_plan::topology_plan(std::string topology_id, topology t, config conf,
         }
     }
 
+    const bool ackers_on_spouts = _conf.get_bool("topology.acker.on.spout.thread", true);
     if (_conf.get_bool("topology.chaining", true)) {
-        chain(!_acker_tasks.empty() && !_conf.get_bool("topology.acker.on.spout.thread", true));
+        chain(!_acker_tasks.empty() && !ackers_on_spouts);
     }
-    if (!_acker_tasks.empty() && _conf.get_bool("topology.acker.on.spout.thread", true)) {
+    if (!_acker_tasks.empty() && ackers_on_spouts) {
         host_ackers();
     }
 
@@ -226,7 +227,6 @@ void topology_plan::chain(bool spouts_alone) {
     // onto bolts. With the acker on the spout's thread (host_ackers) chaining onto the spout
     // is what measured best: two threads for word count instead of four (docs/PERFORMANCE.md,
     // session 17).
-    const bool ackers = spouts_alone;
     // Repeat until nothing changes so that chains of any length settle (a -> b -> c).
     for (bool changed = true; changed;) {
         changed = false;
@@ -238,8 +238,9 @@ void topology_plan::chain(bool spouts_alone) {
             if (in.grouping.type != grouping_type::local_or_shuffle)
                 continue;
             int pi = component_index(in.component);
-            if (pi == ci || (ackers && _components[pi].is_spout) || !one_task_per_executor(ci) ||
-                !one_task_per_executor(pi) || _components[pi].tasks.size() != c.tasks.size()) {
+            if (pi == ci || (spouts_alone && _components[pi].is_spout) ||
+                !one_task_per_executor(ci) || !one_task_per_executor(pi) ||
+                _components[pi].tasks.size() != c.tasks.size()) {
                 continue;
             }
             for (std::size_t k = 0; k < c.tasks.size(); ++k) {
