@@ -75,6 +75,9 @@ executor_core::executor_core(shared_state& shared, const topology_plan& plan,
     for (int ei : execs) {
         const executor_plan& ep = plan.executors()[ei];
         const component_plan& comp = plan.components()[ep.component];
+        // Called directly by its producer on this thread; an acker hosted here is not (it takes
+        // its messages from the rings, or at once from this thread: hold_in_new_pack).
+        const bool chained = ei != self && !comp.is_acker;
         for (int id = ep.first_task; id <= ep.last_task; ++id) {
             std::unique_ptr<task_state> t;
             prebuilt_component* pre = nullptr;
@@ -82,14 +85,13 @@ executor_core::executor_core(shared_state& shared, const topology_plan& plan,
                 if (auto kept = handover->kept.find(id); kept != handover->kept.end()) {
                     t = std::move(kept->second);
                     handover->kept.erase(kept);
-                    rebind_task_state(*t, *this, plan, comp, ei != self && !comp.is_acker, self);
+                    rebind_task_state(*t, *this, plan, comp, chained, self);
                 } else if (auto built = handover->built.find(id); built != handover->built.end()) {
                     pre = &built->second;
                 }
             }
             if (!t) {
-                t = make_task_state(*this, plan, comp, id, ei != self && !comp.is_acker, self,
-                                    registry, pre);
+                t = make_task_state(*this, plan, comp, id, chained, self, registry, pre);
             }
             _task_index[id] = t.get();
             _tasks.push_back(std::move(t));
@@ -193,12 +195,8 @@ void executor_core::hold_in_new_pack(int target, message_kind kind, std::uint64_
         // completes is held for its spout like any acking message, and reaches the spout
         // through a ring into this thread, so a spout never sees ack() inside its own emit.
         count_acking(src, kind);
-        input_stats& st = a->inputs[a->input_base[src.id] + static_cast<std::uint32_t>(kind) - 1];
-        st.executed.add();
-        auto done = a->acks.apply(kind, root, val, src.id, _now);
-        if (done) {
-            hold_system(done->spout_task, done->kind, done->root, 0, *a);
-        }
+        acking_input(*a, src.id, kind).executed.add();
+        apply_acker_entry(*a, kind, root, val, src.id);
         return;
     }
     p.link = l;
@@ -599,25 +597,32 @@ void executor_core::execute_tick(task_state& t, tuple& tick) {
     execute_bolt(t, tick);
 }
 
+// One (root, value) of an acking message to acker task `t`; a tree it completes is held for its
+// spout (hold_system). Inline into apply_acker and hold_in_new_pack.
+[[gnu::always_inline]] inline void executor_core::apply_acker_entry(task_state& t,
+                                                                    message_kind kind,
+                                                                    std::uint64_t root,
+                                                                    std::uint64_t val, int source) {
+    if (auto done = t.acks.apply(kind, root, val, source, _now)) {
+        hold_system(done->spout_task, done->kind, done->root, 0, t);
+    }
+}
+
 // Inline into both callers below, as call_execute.
 [[gnu::always_inline]] inline void executor_core::apply_acker(task_state& t, const tuple& m) {
     const message_kind kind = tuple_access::kind(m);
     const int source = m.get_source_task();
     const std::uint32_t n = tuple_access::sys_entries(m);  // 1 unless a pack
     for (std::uint32_t i = 0; i < n; ++i) {
-        auto done = t.acks.apply(kind, tuple_access::sys_root_at(m, i),
-                                 tuple_access::sys_val_at(m, i), source, _now);
-        if (done) {
-            hold_system(done->spout_task, done->kind, done->root, 0, t);
-        }
+        apply_acker_entry(t, kind, tuple_access::sys_root_at(m, i), tuple_access::sys_val_at(m, i),
+                          source);
     }
 }
 
 void executor_core::handle_acker(task_state& t, const tuple& m) {
     // The acker acks every input once it has applied it (Storm's Acker): executed stands for
     // acked, and the execute latency for the process latency (topology_runtime::totals()).
-    input_stats& st = t.inputs[t.input_base[m.get_source_task()] +
-                               static_cast<std::uint32_t>(tuple_access::kind(m)) - 1];
+    input_stats& st = acking_input(t, m.get_source_task(), tuple_access::kind(m));
     st.executed.add(1 + tuple_access::sys_merged(m));
     if (t.sample.next()) [[unlikely]] {
         handle_acker_sampled(t, st, m);

@@ -168,6 +168,12 @@ class executor_core {
     bool handle(tuple& m);
     void handle_acker(task_state& t, const tuple& m);
     void apply_acker(task_state& t, const tuple& m);
+    void apply_acker_entry(task_state& t, detail::message_kind kind, std::uint64_t root,
+                           std::uint64_t val, int source);
+    // Acker task t's statistics for the messages of `kind` from task `source`.
+    static input_stats& acking_input(task_state& t, int source, detail::message_kind kind) {
+        return t.inputs[t.input_base[source] + static_cast<std::uint32_t>(kind) - 1];
+    }
     [[gnu::noinline]] void handle_acker_sampled(task_state& t, input_stats& st, const tuple& m);
     void handle_spout_done(task_state& t, const tuple& m);
     // One tree of spout task `t` done: the spout's ack() (`acked`) or fail().
