@@ -251,8 +251,9 @@ void executor_core::send_pack() {
     } else {
         tuple_access::set_anchor(*slot, root, edge);
     }
-    _out.commit(
-        *l, tuple_access::slot_lines(static_cast<std::uint32_t>(v.encoded().size()), root != 0));
+    // The lines written, as send() takes them (filled_lines): the header's line holds the one
+    // anchor, so a tracked word is one line like an untracked one.
+    _out.commit(*l, tuple_access::filled_lines(*slot));
     return true;
 }
 

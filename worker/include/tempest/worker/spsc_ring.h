@@ -72,6 +72,8 @@ class spsc_ring {
         ++_w.tail;
     }
     std::uint64_t unpublished() const noexcept { return _w.tail - _w.published; }
+    // The lines the last commit() said were written: those prefetched for the next slots.
+    std::uint32_t committed_lines() const noexcept { return _w.lines; }
     // Makes every committed slot visible to the consumer and wakes it if it sleeps.
     void publish() noexcept {
         if (_w.tail == _w.published) {
