@@ -333,13 +333,21 @@ TEST(emit_path_tracked_test, a_tracked_word_commits_one_line_and_its_tree_comple
     }
     EXPECT_EQ(words.committed_lines(), 0b001u);
     const tracked_spout* s = nullptr;
+    const task_state* acker = nullptr;
     for (const auto& t : spout_thread.tasks()) {
         if (t->sp != nullptr) {
             s = dynamic_cast<const tracked_spout*>(t->sp.get());
+        } else if (t->comp->is_acker) {
+            acker = t.get();
         }
     }
     ASSERT_NE(s, nullptr);
+    ASSERT_NE(acker, nullptr);
     EXPECT_EQ(s->acked, 3);  // every tree completed through the acker on the spout's thread
+    // The sink's acks came through a ring, so the acker completed each tree at once (no
+    // ack_done through the spout's ring); each is still counted as an ack_done it sent.
+    const auto ack_done = static_cast<std::size_t>(detail::message_kind::ack_done) - 1;
+    EXPECT_EQ(acker->acking_sent[ack_done].get(), 3u);
     spout_thread.end();
     sink_thread.end();
 }

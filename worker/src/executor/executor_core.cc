@@ -196,7 +196,7 @@ void executor_core::hold_in_new_pack(int target, message_kind kind, std::uint64_
         // through a ring into this thread, so a spout never sees ack() inside its own emit.
         count_acking(src, kind);
         acking_input(*a, src.id, kind).executed.add();
-        apply_acker_entry(*a, kind, root, val, src.id);
+        apply_acker_entry(*a, kind, root, val, src.id, false);
         return;
     }
     p.link = l;
@@ -603,8 +603,17 @@ void executor_core::execute_tick(task_state& t, tuple& tick) {
 [[gnu::always_inline]] inline void executor_core::apply_acker_entry(task_state& t,
                                                                     message_kind kind,
                                                                     std::uint64_t root,
-                                                                    std::uint64_t val, int source) {
+                                                                    std::uint64_t val, int source,
+                                                                    bool from_ring) {
     if (auto done = t.acks.apply(kind, root, val, source, _now)) {
+        if (from_ring) {
+            if (task_state* s = _task_index[done->spout_task]; s != nullptr && s->sp != nullptr) {
+                // The spout shares this thread (host_ackers): no ack_done through its ring.
+                count_acking(t, done->kind);
+                complete_spout_tuple(*s, done->root, done->kind == message_kind::ack_done);
+                return;
+            }
+        }
         hold_system(done->spout_task, done->kind, done->root, 0, t);
     }
 }
@@ -616,7 +625,7 @@ void executor_core::execute_tick(task_state& t, tuple& tick) {
     const std::uint32_t n = tuple_access::sys_entries(m);  // 1 unless a pack
     for (std::uint32_t i = 0; i < n; ++i) {
         apply_acker_entry(t, kind, tuple_access::sys_root_at(m, i), tuple_access::sys_val_at(m, i),
-                          source);
+                          source, true);
     }
 }
 

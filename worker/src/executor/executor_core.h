@@ -168,8 +168,12 @@ class executor_core {
     bool handle(tuple& m);
     void handle_acker(task_state& t, const tuple& m);
     void apply_acker(task_state& t, const tuple& m);
+    // One acking message applied to acker task t's table. A tree it finishes goes to its spout
+    // task: at once when that task runs on this thread and the message came from an input ring
+    // (`from_ring`: drain_inputs, never inside the spout's own calls); otherwise held for the
+    // spout (hold_system), which takes it from its ring after next_tuple() has returned.
     void apply_acker_entry(task_state& t, detail::message_kind kind, std::uint64_t root,
-                           std::uint64_t val, int source);
+                           std::uint64_t val, int source, bool from_ring);
     // Acker task t's statistics for the messages of `kind` from task `source`.
     static input_stats& acking_input(task_state& t, int source, detail::message_kind kind) {
         return t.inputs[t.input_base[source] + static_cast<std::uint32_t>(kind) - 1];
