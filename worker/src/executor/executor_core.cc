@@ -192,8 +192,9 @@ void executor_core::hold_in_new_pack(int target, message_kind kind, std::uint64_
     }
     if (task_state* a = _task_index[target]; a != nullptr && a->comp->is_acker) {
         // An acker on this thread (topology_plan::host_ackers): applied now, no slot. A tree it
-        // completes is held for its spout like any acking message, and reaches the spout
-        // through a ring into this thread, so a spout never sees ack() inside its own emit.
+        // completes here (inside an emit) is held for its spout like any acking message, and
+        // reaches the spout through a ring into this thread, so a spout never sees ack() inside
+        // its own emit (apply_acker_entry).
         count_acking(src, kind);
         acking_input(*a, src.id, kind).executed.add();
         apply_acker_entry(*a, kind, root, val, src.id, false);
