@@ -32,7 +32,12 @@ tid=$(ps -L -o tid=,comm= -p "$runner" | awk -v n="$thread" '$2 == n { print $1;
 }
 perf record -F "$freq" -t "$tid" -o "$out/perf.data" -- sleep "$seconds" > /dev/null 2>&1
 wait "$runner"
-rate=$(grep -oE '[0-9.]+M [a-z]+/s' "$out/run.txt" | head -1)
+rate=$(grep -oE '[0-9.]+M [a-z]+/s' "$out/run.txt" | head -1 || true)
+[[ -n $rate ]] || {
+    echo "thread_profile: tempest-bench printed no rate:" >&2
+    cat "$out/run.txt" >&2
+    exit 1
+}
 echo "$thread: tempest-bench $* -> $rate"
 perf report -i "$out/perf.data" --sort sym --stdio -n 2> /dev/null | grep -v '^#' | grep -v '^$' |
     head -"${TOP:-20}" | awk -v r="${rate%%M*}" -v f="$freq" -v s="$seconds" \
