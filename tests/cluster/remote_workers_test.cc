@@ -453,10 +453,11 @@ std::map<std::string, std::uint64_t> sleeps_of(const std::string& name) {
     return out;
 }
 
-TEST_F(remote_workers_test, an_idle_workers_transfer_thread_stays_parked) {
+TEST_F(remote_workers_test,
+       an_idle_workers_io_thread_stays_parked_and_there_is_no_transfer_thread) {
     // Tuples and acks cross both ways until every message is acked; then nothing is sent, and
-    // each worker's transfer thread sleeps until an executor publishes (it used to wake every
-    // 100 ms).
+    // each worker's I/O thread sleeps: no flush, grant or retry timer keeps it waking. The
+    // executors send to other workers themselves: no transfer thread.
     constexpr std::int64_t per_task = 500;
     topology_builder b(_registry);
     b.set_spout<number_spout>("numbers", 2, per_task, true);
@@ -468,28 +469,33 @@ TEST_F(remote_workers_test, an_idle_workers_transfer_thread_stays_parked) {
     ASSERT_TRUE(wait_until([&] { return outcome::distinct_acked() == 2 * per_task; }, 30s));
     const std::uint64_t sent = workers[0].remote().sent + workers[1].remote().sent;
     ASSERT_GT(sent, 0u);
+    EXPECT_TRUE(sleeps_of("transfer").empty()) << "a transfer thread";
 
-    // Let the last flushes and grants settle, then watch the transfer threads for a second.
-    auto before = sleeps_of("transfer");
+    // Let the last flushes and grants settle (the remainder of the credits is granted 20 ms
+    // after the last frame): no wake-up for 100 ms. Then watch the I/O threads for a second.
+    auto before = sleeps_of("net-io:0");
+    auto changed_at = std::chrono::steady_clock::now();
     ASSERT_TRUE(wait_until(
         [&] {
-            auto now = sleeps_of("transfer");
-            const bool settled = now == before;
-            before = std::move(now);
-            return settled;
+            auto now = sleeps_of("net-io:0");
+            if (now != before) {
+                before = std::move(now);
+                changed_at = std::chrono::steady_clock::now();
+            }
+            return std::chrono::steady_clock::now() - changed_at >= 100ms;
         },
         10s))
-        << "the transfer threads kept waking";
-    ASSERT_EQ(before.size(), 2u) << "one transfer thread per worker";
+        << "the I/O threads kept waking";
+    ASSERT_EQ(before.size(), 2u) << "one I/O thread per worker";
     const auto t0 = std::chrono::steady_clock::now();
     (void)wait_until([] { return false; }, 1s);  // the observation window, not a wait for an event
-    const auto after = sleeps_of("transfer");
+    const auto after = sleeps_of("net-io:0");
     const double secs =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     for (const auto& [tid, n] : before) {
         ASSERT_TRUE(after.contains(tid));
-        EXPECT_LE(after.at(tid) - n, 1u) << "transfer thread " << tid << " woke "
-                                         << after.at(tid) - n << " times in " << secs << " s idle";
+        EXPECT_LE(after.at(tid) - n, 1u) << "I/O thread " << tid << " woke " << after.at(tid) - n
+                                         << " times in " << secs << " s idle";
     }
     EXPECT_EQ(workers[0].remote().sent + workers[1].remote().sent, sent) << "not idle";
 }

@@ -6,10 +6,9 @@
 #include "tempest/common/thread_name.h"
 #include "tuple_access.h"
 
-#include <sched.h>
-
 #include <algorithm>
 #include <stdexcept>
+#include <thread>
 #include <utility>
 
 namespace tempest::worker {
@@ -39,7 +38,7 @@ remote_io::remote_io(const topology_plan& plan, const remote_options& options)
       _options(options),
       _schemas(static_cast<std::uint32_t>(plan.num_tasks()) + 1),
       _pool(std::make_unique<transport::io_pool>(io_thread_count(plan, options))),
-      _receiver(static_cast<std::uint32_t>(plan.num_tasks()) + 1, options.credit_window,
+      _receiver(static_cast<std::uint32_t>(plan.num_tasks()) + 1, _options.credit_window,
                 [this](std::uint32_t connection, std::span<const transport::credit_grant> grants) {
                     _server->grant(connection, grants);  // on its I/O thread: written at once
                 }) {
@@ -58,8 +57,12 @@ remote_io::~remote_io() {
     stop();
 }
 
-remote_io::ring_t* remote_io::add_outbound(std::size_t capacity, parker* producer) {
-    _outbound.push_back(std::make_unique<ring_t>(capacity, &_park, producer));
+remote_outbound* remote_io::add_outbound(std::size_t capacity, parker* producer) {
+    auto o = std::make_unique<remote_outbound>();
+    // No parkers on the ring: its consumer is its producer's own thread.
+    o->ring = std::make_unique<ring_t>(capacity);
+    o->producer = producer;
+    _outbound.push_back(std::move(o));
     return _outbound.back().get();
 }
 
@@ -85,12 +88,12 @@ void remote_io::start() {
         throw std::runtime_error("cannot listen for tuples on " + _options.bind_address + ":" +
                                  std::to_string(_options.port));
     }
-    _stop.store(false, std::memory_order_release);
-    _ring_blocked.assign(_outbound.size(), 0);
-    _transfer = std::thread([this] {
-        common::set_thread_name("transfer");
-        transfer_loop();
-    });
+    std::scoped_lock lock(_route_mu);
+    _started = true;
+    if (_pending_endpoints) {
+        apply_endpoints(std::move(*_pending_endpoints));
+        _pending_endpoints.reset();
+    }
 }
 
 void remote_io::stop() {
@@ -98,33 +101,65 @@ void remote_io::stop() {
     if (_server) {
         _server->stop();
     }
-    _stop.store(true, std::memory_order_release);
-    _park.wake();
-    if (_transfer.joinable()) {
-        _transfer.join();
+    std::unique_lock lock(_route_mu);
+    if (_started) {
+        // The executors have stopped: send what they left, for a bounded time.
+        const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(500);
+        bool left = true;
+        while (left && std::chrono::steady_clock::now() < deadline) {
+            left = false;
+            for (auto& o : _outbound) {
+                bool blocked = false;
+                _sent.fetch_add(send_from(*o->ring, blocked), std::memory_order_relaxed);
+                left |= o->ring->has_published();
+            }
+            flush_clients();
+            if (left) {
+                // Room comes from the I/O thread (a write, a grant); it does not take this lock.
+                lock.unlock();
+                std::this_thread::sleep_for(std::chrono::milliseconds(1));
+                lock.lock();
+            }
+        }
+        _started = false;
     }
-    for (auto& [name, c] : _clients) {
-        c->stop();
+    {
+        std::scoped_lock clients(_clients_mu);
+        for (auto& [name, c] : _clients) {
+            c->stop();
+        }
     }
     _pool->stop();  // after every client and the server: nothing of theirs is left to run
 }
 
 void remote_io::on_room() noexcept {
     _room_seq.fetch_add(1, std::memory_order_seq_cst);
-    // Only a transfer thread that waits for room is woken: one parked because the executors
-    // published nothing has no use for it (a write completes for every frame).
-    if (_wants_room.load(std::memory_order_seq_cst)) {
-        _park.wake_if_parked();
+    wake_waiting(false);
+}
+
+// Wakes the executors whose first outbound tuple waits (all of them with `all`), if parked.
+// Their re-check before parking sends again, after announcing: room made before it is seen
+// there, room made after it sees the announcement.
+void remote_io::wake_waiting(bool all) noexcept {
+    std::atomic_thread_fence(std::memory_order_seq_cst);
+    for (auto& o : _outbound) {
+        if (all || o->waits.load(std::memory_order_relaxed)) {
+            o->producer->wake_if_parked();
+        }
     }
 }
 
 void remote_io::set_task_endpoints(std::vector<task_endpoint> endpoints) {
     {
-        std::scoped_lock lock(_endpoints_mu);
-        _pending_endpoints = std::move(endpoints);
+        std::scoped_lock lock(_route_mu);
+        if (!_started) {
+            _pending_endpoints = std::move(endpoints);  // applied by start()
+            return;
+        }
+        apply_endpoints(std::move(endpoints));
     }
-    _endpoints_changed.store(true, std::memory_order_release);
-    _park.wake();
+    _room_seq.fetch_add(1, std::memory_order_seq_cst);
+    wake_waiting(true);  // tuples that waited for a location may go now
 }
 
 std::vector<connection_stats> remote_io::connections() const {
@@ -149,8 +184,15 @@ remote_stats remote_io::stats() const noexcept {
     s.received = _receiver.received();
     s.dropped = _receiver.dropped();
     s.credits_granted = _receiver.credits_granted();
-    s.credits_received = _credits_received.load(std::memory_order_relaxed);
-    s.credit_waits = _credit_waits.load(std::memory_order_relaxed);
+    {
+        std::scoped_lock lock(_clients_mu);
+        s.credits_received = _retired_credits_received;
+        s.credit_waits = _retired_credit_waits;
+        for (const auto& [key, c] : _clients) {
+            s.credits_received += c->credits_granted();
+            s.credit_waits += c->credit_waits();
+        }
+    }
     if (_server) {
         s.rejected_frames = _server->rejected_frames();
         s.connections_in = _server->connection_count();
@@ -158,16 +200,11 @@ remote_stats remote_io::stats() const noexcept {
     return s;
 }
 
-// On the transfer thread: point each remote task at the client of its worker, creating clients
-// for new peers and stopping those no task uses any more.
-void remote_io::apply_endpoints() {
-    std::vector<task_endpoint> eps;
-    {
-        std::scoped_lock lock(_endpoints_mu);
-        eps.swap(_pending_endpoints);
-    }
+// Points each remote task at the client of its worker, creating clients for new peers and
+// stopping those no task uses any more. Rare: only when the assignment changes.
+void remote_io::apply_endpoints(std::vector<task_endpoint> eps) {
     std::map<std::string, std::unique_ptr<transport::tcp_client>> keep;
-    std::scoped_lock lock(_clients_mu);  // rare: only when the assignment changes
+    std::scoped_lock lock(_clients_mu);
     std::fill(_task_client.begin(), _task_client.end(), nullptr);
     for (std::size_t task = 1; task < eps.size() && task < _task_client.size(); ++task) {
         const task_endpoint& e = eps[task];
@@ -187,7 +224,7 @@ void remote_io::apply_endpoints() {
                 co.host = e.host;
                 co.port = e.port;
                 co.batch_bytes = _options.batch_bytes;
-                co.flush_interval = _options.flush_interval;
+                co.flush_interval = {};  // the executors queue frames (send_outbound)
                 co.max_queued_frames = _options.max_queued_frames;
                 co.credit_window = _options.credit_window;
                 co.task_limit = static_cast<std::uint32_t>(_plan.num_tasks()) + 1;
@@ -208,23 +245,11 @@ void remote_io::apply_endpoints() {
         _retired_credit_waits += c->credit_waits();
     }
     _clients = std::move(keep);
-    publish_client_stats();
-}
-
-void remote_io::publish_client_stats() {
-    std::uint64_t received = _retired_credits_received;
-    std::uint64_t waits = _retired_credit_waits;
-    for (const auto& [key, c] : _clients) {
-        received += c->credits_granted();
-        waits += c->credit_waits();
-    }
-    _credits_received.store(received, std::memory_order_relaxed);
-    _credit_waits.store(waits, std::memory_order_relaxed);
 }
 
 // Hands what `ring` holds to the clients of its tuples' workers, taking a client's lock once per
 // run of tuples for the same worker. Stops at the first tuple that cannot go (no known location,
-// a full queue or no credit) and says so in `blocked`. Transfer thread.
+// a full queue or no credit) and says so in `blocked`.
 std::size_t remote_io::send_from(ring_t& ring, bool& blocked) {
     struct held_lock {
         transport::tcp_client* client = nullptr;
@@ -234,115 +259,97 @@ std::size_t remote_io::send_from(ring_t& ring, bool& blocked) {
             }
         }
     } held;
-    return ring.consume(512, [&](tuple& t) {
-        transport::tcp_client* c = _task_client[tuple_access::dest_task(t)];
-        if (c == nullptr) [[unlikely]] {
-            blocked = true;  // no known location yet
-            return false;
-        }
-        if (c != held.client) {
-            if (held.client != nullptr) {
-                held.client->unlock();
-                held.client = nullptr;
+    std::size_t sent = 0;
+    for (;;) {
+        const std::size_t n = ring.consume(512, [&](tuple& t) {
+            transport::tcp_client* c = _task_client[tuple_access::dest_task(t)];
+            if (c == nullptr) [[unlikely]] {
+                blocked = true;  // no known location yet
+                return false;
             }
-            c->lock();
-            held.client = c;
+            if (c != held.client) {
+                if (held.client != nullptr) {
+                    held.client->unlock();
+                    held.client = nullptr;
+                }
+                c->lock();
+                held.client = c;
+            }
+            if (!c->try_send_locked(t)) {
+                blocked = true;  // a full peer queue or no credit: retried on room
+                return false;
+            }
+            return true;
+        });
+        sent += n;
+        if (n < 512 || blocked) {
+            return sent;
         }
-        if (!c->try_send_locked(t)) {
-            blocked = true;  // a full peer queue or no credit: retried on room
-            return false;
-        }
-        return true;
-    });
+    }
 }
 
-void remote_io::transfer_loop() {
-    int idle = 0;
-    std::uint64_t passes = 0;
-    bool open_frames = false;
-    while (!_stop.load(std::memory_order_acquire)) {
-        if (_endpoints_changed.exchange(false, std::memory_order_acq_rel)) {
-            apply_endpoints();
-        }
-        // A room event after this load (a write done, credits granted) is seen before parking.
-        const std::uint64_t room_seen = _room_seq.load(std::memory_order_seq_cst);
-        bool any_blocked = false;
-        bool work = false;
-        for (std::size_t i = 0; i < _outbound.size(); ++i) {
-            bool blocked = false;
-            const std::size_t n = send_from(*_outbound[i], blocked);
-            _ring_blocked[i] = blocked ? 1 : 0;
-            any_blocked |= blocked;
-            if (n > 0) {
-                _sent.fetch_add(n, std::memory_order_relaxed);
-                work = true;
-                open_frames = true;
-            }
-        }
-        if (work) {
-            if ((++passes & 255) == 0) {
-                publish_client_stats();
-            }
-            idle = 0;
-            continue;
-        }
-        // Nothing new: send what is batched now instead of waiting for the flush timer.
-        publish_client_stats();
-        if (open_frames) {
-            open_frames = false;
-            for (auto& [key, c] : _clients) {
-                if (!c->flush()) {
-                    open_frames = true;  // a full queue: retried when a write frees room
-                }
-            }
-        }
-        // A few yields, then park: with two workers on two vCPUs eight busy threads share them,
-        // and each yield of an idle transfer thread is a system call and often a context switch
-        // that the executors' threads pay for (64 yields: --workers 2 ~6% slower;
-        // docs/PERFORMANCE.md, "Two workers: where the CPU goes", session 16).
-        if (++idle < 8) {
-            sched_yield();
-            continue;
-        }
-        const bool waits_for_room = any_blocked || open_frames;
-        // Before the re-check of _room_seq: a room event after it sees this and wakes us.
-        _wants_room.store(waits_for_room, std::memory_order_seq_cst);
-        _park.announce();
-        bool ready = _stop.load(std::memory_order_relaxed) ||
-                     _endpoints_changed.load(std::memory_order_seq_cst) ||
-                     (waits_for_room && _room_seq.load(std::memory_order_seq_cst) != room_seen);
-        for (std::size_t i = 0; i < _outbound.size() && !ready; ++i) {
-            // A ring whose tuple could not go is retried on room (or a location), not because
-            // it holds tuples.
-            ready = _ring_blocked[i] == 0 && _outbound[i]->has_published();
-        }
-        if (ready) {
-            _park.cancel();
-            continue;
-        }
-        // Parked until an executor publishes, a write or grant makes room (on_room), the
-        // locations change or stop() is called. While tuples wait for room, a backstop of
-        // 100 ms; otherwise none: an idle worker's transfer thread does not wake.
-        _park.park(waits_for_room ? std::chrono::nanoseconds(std::chrono::milliseconds(100))
-                                  : std::chrono::nanoseconds(std::chrono::hours(24)));
+bool remote_io::flush_clients(std::optional<std::chrono::steady_clock::time_point> cutoff) {
+    bool all = true;
+    for (auto& [key, c] : _clients) {
+        all &= cutoff ? c->flush_older_than(*cutoff) : c->flush();
     }
-    // Stopping (the executors have stopped): send what they left, for a bounded time.
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(500);
-    bool left = true;
-    while (left && std::chrono::steady_clock::now() < deadline) {
-        left = false;
-        for (auto& ring : _outbound) {
-            bool blocked = false;
-            _sent.fetch_add(send_from(*ring, blocked), std::memory_order_relaxed);
-            left |= ring->has_published();
+    return all;
+}
+
+bool remote_io::send_outbound(remote_outbound& o) {
+    // Room events so far: what could not go is tried again only after another (a try per pass
+    // would take the client's lock and count a credit wait each time).
+    const std::uint64_t room = _room_seq.load(std::memory_order_seq_cst);
+    const bool waiting = o.waits.load(std::memory_order_relaxed) && room == o.room_seen;
+    if (!o.ring->has_published()) {
+        if (o.unflushed && !waiting) {
+            // Nothing new since a pass that sent: what is batched goes now (the clients have
+            // no flush timer). A full queue keeps a frame open: tried again on room.
+            bool all = false;
+            {
+                std::scoped_lock lock(_route_mu);
+                all = !_started || flush_clients();
+            }
+            o.unflushed = !all;
+            o.room_seen = room;
+            o.waits.store(!all, std::memory_order_seq_cst);
         }
-        for (auto& [key, c] : _clients) {
-            (void)c->flush();
+        return false;
+    }
+    if (waiting) {
+        return false;
+    }
+    bool blocked = false;
+    std::size_t n = 0;
+    {
+        std::scoped_lock lock(_route_mu);
+        if (!_started) {
+            return false;  // stopped: stop() sent what it could
         }
-        if (left) {
-            std::this_thread::sleep_for(std::chrono::milliseconds(1));
+        n = send_from(*o.ring, blocked);
+    }
+    // Before the executor's re-check (seq_cst, as parker's protocol): a room event after it
+    // sees the flag and wakes the executor; one since `room` makes the next call try again.
+    o.room_seen = room;
+    if (blocked != o.waits.load(std::memory_order_relaxed)) {
+        o.waits.store(blocked, std::memory_order_seq_cst);
+    }
+    if (n == 0) {
+        return false;
+    }
+    _sent.fetch_add(n, std::memory_order_relaxed);
+    o.unflushed = true;
+    // An executor that sends on every pass never has a pass without: frames it shares with
+    // others are queued once flush_interval old, checked every half interval.
+    const auto now = std::chrono::steady_clock::now();
+    if (now >= o.next_age_check) {
+        o.next_age_check = now + _options.flush_interval / 2;
+        std::scoped_lock lock(_route_mu);
+        if (_started) {
+            (void)flush_clients(now - _options.flush_interval);  // full: the next check retries
         }
     }
+    return true;
 }
 
 transport::frame_error remote_io::on_frame(std::uint32_t connection,

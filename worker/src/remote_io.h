@@ -1,22 +1,28 @@
 // SPDX-License-Identifier: Apache-2.0
 // remote_io: the part of a topology_runtime that reaches tasks in other worker processes.
 //
-//   executor ──ring──▶ transfer thread ──tcp_client (one per peer worker)──▶ peer's tcp_server
+//   executor ──ring──▶ (same thread) send_outbound ──tcp_client (one per peer worker)──▶ peer
 //   executor ◀──ring── tcp_server strand (remote_receiver) ◀─── frames from peer workers
 //                  ▲              │ ring full
 //                  └── overflow ◀─┘ (retried on every frame and on a timer)
 //
-// Threads: the transfer thread, and one io_pool (worker.transport.io.threads threads, default 1)
-// that runs the server and every client, each on its own strand: a worker's thread count does
-// not grow with its number of peers.
-// Outbound: every executor thread has one ring to the transfer thread (it is the ring's only
-// consumer); the transfer thread hands each tuple to the client of the worker that runs its
-// destination task, a run of tuples for one worker under one lock of its client. A full client
-// queue or a task out of credit leaves the tuple in its ring, so the executor's link overflows
-// and backpressure reaches the spouts exactly as for a local queue; the client wakes the
-// transfer thread when a write or a grant makes room, if it parked waiting for room. A tuple whose
-// task has no known location yet waits in its ring too. The transfer thread does nothing else;
-// idle, it parks until an executor publishes (no timer). Inbound: the server's strand (the "I/O
+// Threads: one io_pool (worker.transport.io.threads threads, default 1) that runs the server
+// and every client, each on its own strand: a worker's thread count does not grow with its
+// number of peers. There is no transfer thread.
+// Outbound: every executor thread has one ring for remote tasks (remote_outbound), and hands what
+// it published there to the client of the worker that runs each tuple's destination task itself,
+// at the end of each pass (send_outbound): a run of tuples for one worker under one lock of its
+// client, encoded while the slots are still in the thread's cache. No thread hand-off and no
+// wake-up per batch: with a transfer thread between the executors and the clients, two workers
+// on two vCPUs spent about a fifth of their CPU in its yields, parks and wake-ups
+// (docs/PERFORMANCE.md, "Two workers without a transfer thread"). A full client queue or a task
+// out of credit leaves the tuple in the ring, so the executor's link overflows and backpressure
+// reaches the spouts exactly as for a local queue; the executor is marked as waiting for room,
+// and the client's write completion or the peer's grant wakes it if it parked (on_room). A tuple
+// whose task has no known location yet waits in the ring too, until set_task_endpoints() wakes
+// the executors. When a pass sends nothing after one that did, the executor queues the open
+// frames for writing instead of leaving them for the client's flush timer (an idle pipeline's
+// last tuples go at once). Inbound: the server's strand (the "I/O
 // thread" below) decodes each frame's tuples straight into the slots of one ring per executor
 // thread (remote_receiver.h; Storm's WorkerState.transferLocalBatch), parking what does not fit in
 // that executor's overflow. The I/O thread never waits for an executor, so one full executor does
@@ -29,13 +35,15 @@
 // is by credits (tcp_transport.h): a sender may have remote_options::credit_window tuples per
 // destination task on their way; the I/O thread owes credits to the connection a tuple came by once
 // that tuple is in its executor's ring (or dropped), grants them as soon as a task is owed a
-// quarter of the window, and the rest on the timer (1 ms after a frame, and at most every 1 ms
-// while tuples wait in an overflow). What a worker holds beyond its rings is thus bounded by window
-// x tasks x sending peers, however slow its executors or however late its threads are scheduled; a
-// sender without credit leaves tuples in its executors' rings and backpressure stops its spouts.
-// Only when inbound_limit tuples are held anyway (a peer that ignores credits) does the server stop
-// reading, until the overflows are below it again. Tuples for tasks that do not run here (a sender
-// with a stale assignment) are dropped and counted; acking replays them.
+// quarter of the window, and the rest on the timer (20 ms after a frame, and at most every 20 ms
+// while tuples wait in an overflow; a sender out of credit has at least three quarters of its
+// window owed, in flight or held here, so the quarter grants alone keep it going). What a worker
+// holds beyond its rings is thus bounded by window x tasks x sending peers, however slow its
+// executors or however late its threads are scheduled; a sender without credit leaves tuples in its
+// executors' rings and backpressure stops its spouts. Only when inbound_limit tuples are held
+// anyway (a peer that ignores credits) does the server stop reading, until the overflows are below
+// it again. Tuples for tasks that do not run here (a sender with a stale assignment) are dropped
+// and counted; acking replays them.
 #pragma once
 
 #include "remote_receiver.h"
@@ -51,10 +59,23 @@
 #include <map>
 #include <memory>
 #include <mutex>
-#include <thread>
+#include <optional>
 #include <vector>
 
 namespace tempest::worker {
+
+// One executor thread's way to remote tasks: the ring it fills (it is the ring's producer and,
+// through remote_io::send_outbound, its consumer), and what remote_io knows of that thread.
+struct remote_outbound {
+    std::unique_ptr<spsc_ring<tuple>> ring;
+    parker* producer = nullptr;  // the executor's: woken when room comes for a waiting tuple
+    // Its first tuple could not go (no credit, a full queue, no known location): a write,
+    // grant or new set of locations wakes the executor.
+    std::atomic<bool> waits{false};
+    std::uint64_t room_seen = 0;  // remote_io's room events when it was last tried
+    bool unflushed = false;       // the executor's thread: sent since the frames were last queued
+    std::chrono::steady_clock::time_point next_age_check{};  // the executor's thread
+};
 
 class remote_io {
   public:
@@ -65,24 +86,31 @@ class remote_io {
     remote_io(const remote_io&) = delete;
     remote_io& operator=(const remote_io&) = delete;
 
-    // Wiring, before start(): a ring an executor thread (parking on `producer`) fills for
-    // remote tasks (remote_io consumes it), and the ring remote tuples for the tasks in `tasks`
-    // go to (remote_io produces it, on the server's I/O thread; give it park() as the ring's
-    // producer parker).
-    ring_t* add_outbound(std::size_t capacity, parker* producer);
+    // Wiring, before start(): the ring an executor thread (parking on `producer`) fills for
+    // remote tasks and empties with send_outbound(), and the ring remote tuples for the tasks in
+    // `tasks` go to (remote_io produces it, on the server's I/O thread; give it park() as the
+    // ring's producer parker).
+    remote_outbound* add_outbound(std::size_t capacity, parker* producer);
     // The inbound rings' producer parker. Nobody parks on it: the I/O thread retries overflows
     // on a timer instead, so an executor's wake costs a load and no system call.
     parker& park() noexcept { return _inbound_park; }
     void add_inbound(ring_t* ring, const std::vector<int>& tasks);
 
-    // Listens and starts the transfer thread. Throws std::runtime_error when the port cannot be
-    // bound.
+    // On the thread of the executor that fills `o`, after it published: hands the ring's tuples
+    // to the connections of their workers, up to the first that cannot go yet (that one waits,
+    // and the executor is woken when it may go: see remote_outbound::waits). A call that finds
+    // nothing to send after one that sent queues the open frames for writing. True when it sent
+    // any tuple.
+    bool send_outbound(remote_outbound& o);
+
+    // Listens. Throws std::runtime_error when the port cannot be bound.
     void start();
     // Stops handing received tuples to executors: frames that arrive from now on are dropped.
     // Call before stopping the executors.
     void stop_receiving() noexcept { _receiving.store(false, std::memory_order_release); }
-    // Stops the server; the transfer thread sends what the executors left in their rings (for at
-    // most a short while), then it and the clients stop (frames not yet written are dropped).
+    // Stops the server, sends what the executors left in their rings (for at most a short
+    // while), then stops the clients (frames not yet written are dropped). Call after the
+    // executors' threads have stopped.
     void stop();
 
     std::uint16_t port() const noexcept { return _server ? _server->port() : 0; }
@@ -93,12 +121,17 @@ class remote_io {
     std::vector<connection_stats> connections() const;
 
   private:
-    void transfer_loop();
+    // Requires: _route_mu held.
     std::size_t send_from(ring_t& ring, bool& blocked);
-    // A client made room (a write completed, credits came): wakes the transfer thread if it
-    // parked waiting for room. On a client's strand.
+    // Queues every client's open frame (only those opened before `cutoff`, if given). False
+    // when a full queue kept one open. Requires: _route_mu held.
+    bool flush_clients(std::optional<std::chrono::steady_clock::time_point> cutoff = {});
+    // A client made room (a write completed, credits came): wakes the executors that wait for
+    // it. On a client's strand.
     void on_room() noexcept;
-    void apply_endpoints();
+    void wake_waiting(bool all) noexcept;
+    // Requires: _route_mu held.
+    void apply_endpoints(std::vector<task_endpoint> eps);
     // Server I/O thread: a frame, the timer, and what to do after either.
     transport::frame_error on_frame(std::uint32_t connection, std::span<const std::byte> body);
     void on_timer();
@@ -111,28 +144,29 @@ class remote_io {
     std::unique_ptr<transport::io_pool> _pool;
     std::unique_ptr<transport::tcp_server> _server;
 
-    // outbound (transfer thread)
-    std::vector<std::unique_ptr<ring_t>> _outbound;
-    parker _park;
-    std::atomic<std::uint64_t> _room_seq{0};  // on_room() calls
-    std::atomic<bool> _wants_room{false};     // the transfer thread parks waiting for room
-    std::vector<char> _ring_blocked;          // by outbound ring: its head waited for room
-    std::thread _transfer;
-    std::atomic<bool> _stop{false};
-    // By "host:port". Changed only by the transfer thread, under _clients_mu; read by it
-    // without the lock, by other threads (connections()) with it.
+    // outbound (the executors' threads)
+    std::vector<std::unique_ptr<remote_outbound>> _outbound;
+    // Guards the routes (_task_client, _clients) the executors send by, against a change of
+    // locations and stop(). Held by an executor for one send_outbound().
+    std::mutex _route_mu;
+    bool _started = false;  // under _route_mu
+    // Room events: writes done, grants received, locations changed (on_room, endpoints).
+    std::atomic<std::uint64_t> _room_seq{0};
+    // By "host:port". Changed under _route_mu and _clients_mu; read by senders under the
+    // first, by other threads (connections(), stats()) under the second.
     std::map<std::string, std::unique_ptr<transport::tcp_client>> _clients;
     mutable std::mutex _clients_mu;
     std::vector<transport::tcp_client*> _task_client;  // index = task id; null = unknown
-    std::mutex _endpoints_mu;                          // guards _pending_endpoints
-    std::vector<task_endpoint> _pending_endpoints;
-    std::atomic<bool> _endpoints_changed{false};
+    std::optional<std::vector<task_endpoint>> _pending_endpoints;  // before start(); _route_mu
 
     // inbound (server I/O thread)
     static constexpr std::size_t inbound_limit = 4 * 1024 * 1024;  // overflowed tuples
     static constexpr std::chrono::microseconds retry_min{50};
     static constexpr std::chrono::microseconds retry_max{1000};
-    static constexpr std::chrono::microseconds grant_delay{1000};
+    // Credits owed below a quarter of the window are granted this long after a frame (or an
+    // overflow retry): they are never needed to keep a sender going (the quarter grants are:
+    // remote_receiver.h), so a sender's I/O thread is not woken for them every millisecond.
+    static constexpr std::chrono::microseconds grant_delay{20000};
     parker _inbound_park;
     remote_receiver _receiver;
     std::chrono::microseconds _retry_interval = retry_min;
@@ -141,12 +175,9 @@ class remote_io {
     std::atomic<bool> _receiving{false};
 
     std::atomic<std::uint64_t> _sent{0};
-    // Peers' grants and credit waits summed over the clients, published by the transfer thread.
-    void publish_client_stats();
-    std::uint64_t _retired_credits_received = 0;  // of stopped clients; transfer thread
+    // Peers' grants and credit waits of stopped clients (under _clients_mu).
+    std::uint64_t _retired_credits_received = 0;
     std::uint64_t _retired_credit_waits = 0;
-    std::atomic<std::uint64_t> _credits_received{0};
-    std::atomic<std::uint64_t> _credit_waits{0};
 };
 
 }  // namespace tempest::worker

@@ -169,7 +169,7 @@ void topology_runtime::impl::build(const component_registry& registry, task_hand
         remote = std::make_unique<remote_io>(p, *remote_opts);
         for (std::size_t y = 0; y < executors.size(); ++y) {
             auto& ex = executors[y];
-            ex->add_remote_output(remote->add_outbound(capacity, &ex->park()));
+            ex->add_remote_output(*remote, *remote->add_outbound(capacity, &ex->park()));
             // The inbound ring keeps the whole buffer, not a producer's share: its producer is
             // the I/O thread, which cannot wait and parks what does not fit in the executor's
             // overflow, and a sender may have thousands of tuples in flight (credits). With a

@@ -334,6 +334,34 @@ TEST(tcp_transport_test, flush_interval_sends_a_trickle) {
     expect_sequence(r, 0, 2);
 }
 
+TEST(tcp_transport_test, without_a_flush_interval_the_sender_queues_frames_by_age) {
+    // flush_interval 0 (remote_io's clients): no timer; a frame goes when the sender asks, and
+    // flush_older_than() leaves a frame younger than the cutoff open.
+    topology_fixture f;
+    receiver r;
+    tcp_server server(server_options{"127.0.0.1", 0}, f.table, r.handler());
+    ASSERT_TRUE(server.start());
+    client_options o = client_to(server.port());
+    o.flush_interval = {};
+    tcp_client client(o);
+    client.start();
+    ASSERT_TRUE(wait_until([&] { return client.connected(); }));
+    const auto before_first = std::chrono::steady_clock::now();
+    send(client, f.make(0));
+    // A window in which a timer (1 ms by default) would have sent it: nothing arrives.
+    (void)wait_until([&] { return r.count() > 0; }, std::chrono::milliseconds(50));
+    EXPECT_EQ(r.count(), 0u) << "a frame went without being asked to";
+    EXPECT_TRUE(client.flush_older_than(before_first - std::chrono::milliseconds(1)));
+    (void)wait_until([&] { return r.count() > 0; }, std::chrono::milliseconds(50));
+    EXPECT_EQ(r.count(), 0u) << "a frame younger than the cutoff went";
+    EXPECT_TRUE(client.flush_older_than(std::chrono::steady_clock::now()));
+    ASSERT_TRUE(wait_until([&] { return r.count() == 1; }));
+    send(client, f.make(1));
+    EXPECT_TRUE(client.flush());
+    ASSERT_TRUE(wait_until([&] { return r.count() == 2; }));
+    expect_sequence(r, 0, 2);
+}
+
 TEST(tcp_transport_test, garbage_closes_only_that_connection) {
     namespace asio = boost::asio;
     topology_fixture f;

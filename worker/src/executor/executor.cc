@@ -6,6 +6,7 @@
 
 #include "executor/config_defaults.h"
 #include "multilang/shell_components.h"
+#include "remote_io.h"
 
 #include <sched.h>
 
@@ -52,6 +53,12 @@ executor::executor(shared_state& shared, const topology_plan& plan, const std::v
         }
     }
     _timed.collect(_core.tasks());
+}
+
+void executor::add_remote_output(remote_io& io, remote_outbound& out) {
+    _core.add_remote_output(out.ring.get());
+    _remote_io = &io;
+    _remote = &out;
 }
 
 // ---------------------------------------------------------------- loop
@@ -159,7 +166,10 @@ void executor::idle_wait() {
     _core.flush_held_ack();
     _core.out().flush();
     _park.announce();
-    bool ready = _shared.stop.load(std::memory_order_relaxed) ||
+    // Tuples for other workers that waited for room go now if room came before the
+    // announcement; room after it wakes this thread (remote_io::on_room).
+    bool ready = (_remote != nullptr && _remote_io->send_outbound(*_remote)) ||
+                 _shared.stop.load(std::memory_order_relaxed) ||
                  _detach.load(std::memory_order_relaxed) ||
                  _shared.epoch.load(std::memory_order_relaxed) !=
                      _seen_epoch.load(std::memory_order_relaxed);
@@ -283,6 +293,9 @@ bool executor::pass() {
         work |= _core.out().drain_overflow();
     }
     _core.out().flush();
+    if (_remote != nullptr) {
+        work |= _remote_io->send_outbound(*_remote);
+    }
     _now = now_ns();
     _core.set_now(_now);
     account_backpressure();
@@ -319,6 +332,9 @@ std::uint64_t executor::queue_capacity() const {
 void executor::end() {
     _core.flush_held_ack();
     _core.out().flush();
+    if (_remote != nullptr) {
+        (void)_remote_io->send_outbound(*_remote);  // what cannot go now, remote_io::stop() sends
+    }
     stop_tasks();
 }
 

@@ -41,6 +41,9 @@
 
 namespace tempest::worker {
 
+class remote_io;
+struct remote_outbound;
+
 class executor {
   public:
     using ring_t = executor_core::ring_t;
@@ -71,8 +74,9 @@ class executor {
     void add_output(ring_t* ring, const executor& consumer) {
         _core.add_output(ring, consumer._core);
     }
-    // Tuples for tasks outside this worker go into `ring` (remote_io).
-    void add_remote_output(ring_t* ring) { _core.add_remote_output(ring); }
+    // Tuples for tasks outside this worker go into `out`'s ring, and this thread hands them to
+    // `io`'s connections at the end of each pass (remote_io::send_outbound).
+    void add_remote_output(remote_io& io, remote_outbound& out);
     void add_input(ring_t* ring) { _core.add_input(ring); }
 
     // The thread's body: begin(), then pass() until shared_state::stop (waiting, spinning
@@ -136,6 +140,8 @@ class executor {
     std::vector<task_state*> _polled;  // tasks with a polled_task; empty for C++ components
     timed_tasks _timed;                // windowed bolts' time-driven triggers (timed_tasks.h)
     parker _park;
+    remote_io* _remote_io = nullptr;  // a cluster worker's; null in local mode
+    remote_outbound* _remote = nullptr;
     std::atomic<std::uint64_t> _seen_epoch{0};
     std::atomic<bool> _detach{false};
 };

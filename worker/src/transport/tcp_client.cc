@@ -52,17 +52,38 @@ struct tcp_client::impl {
         queue.push_back(encoder.take(std::move(fresh)));
         credits.seal();
         queued.store(queue.size(), std::memory_order_relaxed);
-        if (!kick_posted && !closed) {
+        // A write in flight takes this frame when it completes: no wake-up of the I/O thread.
+        if (!kick_posted && !write_in_flight && !closed) {
             kick_posted = true;
             asio::post(strand, [this, t = handlers.token()] {
+                bool arm = false;
                 {
                     std::lock_guard lock(mu);
                     kick_posted = false;
+                    arm = std::exchange(arm_on_kick, false);
                 }
                 start_write();
+                if (arm) {
+                    arm_flush(options.flush_interval);
+                }
             });
         }
         return true;
+    }
+
+    // A frame got its first tuple: the flush timer must run. A kick already on its way to the
+    // strand arms it there; otherwise a post does (a wake-up of the I/O thread when it sleeps).
+    void frame_started_locked() {
+        frame_started = std::chrono::steady_clock::now();
+        if (flush_armed || closed || options.flush_interval.count() == 0) {
+            return;  // the timer looks at the frame's age when it fires
+        }
+        flush_armed = true;
+        if (kick_posted) {
+            arm_on_kick = true;
+            return;
+        }
+        asio::post(strand, [this, tok = handlers.token()] { arm_flush(options.flush_interval); });
     }
 
     // The transfer side may retry: a write freed queue room or a grant brought credit.
@@ -225,6 +246,10 @@ struct tcp_client::impl {
         socket.close(ignored);  // (void): the connection is already broken
         is_connected.store(false, std::memory_order_release);
         writing = false;
+        {
+            std::lock_guard lock(mu);
+            write_in_flight = false;  // frames sealed from now on kick; on_connect writes them
+        }
         log().warn("transport: connection to {}:{} lost: {}; reconnecting", options.host,
                    options.port, ec.message());
         retry_later(ec);
@@ -243,6 +268,9 @@ struct tcp_client::impl {
             for (std::size_t i = 0; i < n; ++i) {
                 write_buffers.emplace_back(queue[i].data(), queue[i].size());
             }
+            // While a write is in flight its completion comes back here: frames sealed
+            // meanwhile need no kick.
+            write_in_flight = n > 0;
         }
         if (write_buffers.empty()) {
             return;
@@ -290,21 +318,36 @@ struct tcp_client::impl {
         queued.store(queue.size(), std::memory_order_relaxed);
     }
 
-    void arm_flush() {
+    // The open frame is sealed once its first tuple is flush_interval old. One timer per
+    // client, re-armed for the frame open when it fires; frames sealed by size (or by the
+    // sender's flush()) before then just move the age check to the next frame.
+    void arm_flush(std::chrono::steady_clock::duration delay) {
         if (stopping) {
             return;
         }
-        flush_timer.expires_after(options.flush_interval);
+        flush_timer.expires_after(delay);
         flush_timer.async_wait([this, t = handlers.token()](const error_code& ec) {
             if (ec || stopping) {
                 return;
             }
-            std::lock_guard lock(mu);
-            flush_armed = false;
-            if (encoder.message_count() > 0 && !seal_locked()) {
-                flush_armed = true;  // queue full: try again after another interval
-                asio::post(strand, [this, t] { arm_flush(); });
+            std::chrono::steady_clock::duration next{};
+            {
+                std::lock_guard lock(mu);
+                if (encoder.message_count() == 0) {
+                    flush_armed = false;  // the next frame's first tuple arms it again
+                    return;
+                }
+                const auto age = std::chrono::steady_clock::now() - frame_started;
+                if (age < options.flush_interval) {
+                    next = options.flush_interval - age;
+                } else if (!seal_locked()) {
+                    next = options.flush_interval;  // queue full: try again after an interval
+                } else {
+                    flush_armed = false;
+                    return;
+                }
             }
+            arm_flush(next);
         });
     }
 
@@ -339,7 +382,10 @@ struct tcp_client::impl {
     std::vector<frame_bytes> spare;  // written frames' buffers, reused
     send_credits credits;            // by task, and what each unwritten frame holds
     bool kick_posted = false;
-    bool flush_armed = false;
+    bool write_in_flight = false;  // the strand calls start_write() again when a write completes
+    bool flush_armed = false;      // the flush timer runs, or a post or kick will arm it
+    bool arm_on_kick = false;      // the kick arms the flush timer
+    std::chrono::steady_clock::time_point frame_started{};  // the open frame's first tuple
     bool closed = true;  // not started, or stopping: nothing is posted any more
 
     std::atomic<bool> is_connected{false};
@@ -412,7 +458,9 @@ void tcp_client::stop() {
     c.queued.store(0, std::memory_order_relaxed);
     c.encoder.begin();
     c.kick_posted = false;
+    c.write_in_flight = false;
     c.flush_armed = false;
+    c.arm_on_kick = false;
 }
 
 void tcp_client::lock() {
@@ -446,9 +494,8 @@ bool tcp_client::try_send_locked(const tuple& t) {
     c.encoder.add(t);
     if (c.encoder.size() >= c.options.batch_bytes) {
         (void)c.seal_locked();  // a full queue leaves the frame open; the next call reports it
-    } else if (was_empty && !c.flush_armed && !c.closed) {
-        c.flush_armed = true;
-        asio::post(c.strand, [&c, tok = c.handlers.token()] { c.arm_flush(); });
+    } else if (was_empty) {
+        c.frame_started_locked();
     }
     return true;
 }
@@ -457,6 +504,15 @@ bool tcp_client::flush() {
     impl& c = *_impl;
     std::lock_guard lock(c.mu);
     if (c.encoder.message_count() == 0) {
+        return true;
+    }
+    return c.seal_locked();
+}
+
+bool tcp_client::flush_older_than(std::chrono::steady_clock::time_point cutoff) {
+    impl& c = *_impl;
+    std::lock_guard lock(c.mu);
+    if (c.encoder.message_count() == 0 || c.frame_started > cutoff) {
         return true;
     }
     return c.seal_locked();

@@ -17,7 +17,8 @@ struct client_options {
     std::string host = "127.0.0.1";
     std::uint16_t port = 0;
     // A frame is queued once it holds this many bytes, or when flush_interval has passed since
-    // its first tuple.
+    // its first tuple. flush_interval 0: no timer; the sender queues frames itself (flush(),
+    // flush_older_than()), as remote_io's executors do.
     std::size_t batch_bytes = 64 * 1024;
     std::chrono::microseconds flush_interval{1000};
     // Encoded frames waiting to be written (the frame being filled not counted).
@@ -69,8 +70,11 @@ class tcp_client {
     void unlock();
     [[nodiscard]] bool try_send_locked(const tuple& t);
     // Queues the frame being filled now instead of waiting for the flush interval. Returns false
-    // when the queue is full (the frame stays open and the timer retries).
+    // when the queue is full (the frame stays open; the timer, or the caller, retries).
     bool flush();
+    // flush() if the frame being filled got its first tuple at or before `cutoff`. Returns false
+    // when that frame could not be queued (a full queue).
+    bool flush_older_than(std::chrono::steady_clock::time_point cutoff);
 
     bool connected() const noexcept;
     // Frames queued and not yet fully written (the open frame not counted).
