@@ -564,14 +564,23 @@ TEST(tcp_transport_test, a_peer_sending_other_than_grants_is_dropped_and_reconne
     tcp_client client(credit_client_to(acceptor.local_endpoint().port(), 10));
     client.start();
 
-    // First connection: a data tuple where only grants may come. Second: a bad frame length.
+    // First connection: a data tuple where only grants may come. Second: an ack, a system
+    // message that decodes without a schema but is not a grant. Third: a bad frame length.
     frame_encoder enc;
     enc.add(f.make(1));
     const auto data_frame = enc.finish();
+    frame_encoder ack_enc;
+    tuple ack;
+    tuple_access::set_header(ack, nullptr, 1, 1, detail::message_kind::ack);
+    tuple_access::set_system(ack, 42, 7);
+    ack_enc.add(ack);
+    const auto ack_frame = ack_enc.finish();
     std::vector<std::byte> bad_length(8, std::byte{0});
     const std::uint32_t huge = 0xfffffff0u;
     std::memcpy(bad_length.data(), &huge, 4);
-    for (std::span<const std::byte> junk : {data_frame, std::span<const std::byte>(bad_length)}) {
+    for (std::span<const std::byte> junk :
+         {std::span<const std::byte>(data_frame), std::span<const std::byte>(ack_frame),
+          std::span<const std::byte>(bad_length)}) {
         asio::ip::tcp::socket peer(io);
         acceptor.accept(peer);
         asio::write(peer, asio::buffer(junk.data(), junk.size()));
@@ -583,10 +592,10 @@ TEST(tcp_transport_test, a_peer_sending_other_than_grants_is_dropped_and_reconne
         }
         EXPECT_TRUE(ec == asio::error::eof || ec == asio::error::connection_reset) << ec.message();
     }
-    // And it comes back for a third connection, with no credit granted by the impostor.
-    asio::ip::tcp::socket third(io);
-    acceptor.accept(third);
-    EXPECT_TRUE(wait_until([&] { return client.connects() == 3; }));
+    // And it comes back for a fourth connection, with no credit granted by the impostor.
+    asio::ip::tcp::socket fourth(io);
+    acceptor.accept(fourth);
+    EXPECT_TRUE(wait_until([&] { return client.connects() == 4; }));
     EXPECT_EQ(client.credits_granted(), 0u);
 }
 

@@ -153,7 +153,8 @@ struct tcp_client::impl {
         const auto n = connect_count.fetch_add(1, std::memory_order_relaxed) + 1;
         log().info("transport: connected to {}:{}{}", options.host, options.port,
                    n > 1 ? " (reconnected)" : "");
-        read_header(generation);
+        grant_pos = grant_end = 0;  // nothing of the last connection's stream is kept
+        read_grants(generation);
         start_write();
         notify_room();  // a fresh window: tuples refused for credit may go now
     }
@@ -171,11 +172,21 @@ struct tcp_client::impl {
     }
 
     // The peer sends only credit grants (frames of flow messages); anything else is a protocol
-    // error that closes the connection.
-    void read_header(std::uint64_t gen) {
-        asio::async_read(
-            socket, asio::buffer(grant_length),
-            [this, gen, t = handlers.token()](const error_code& ec, std::size_t) {
+    // error that closes the connection. Reads whatever the socket holds into one buffer and
+    // applies every whole frame in it: one system call per wake-up, where a read of the length
+    // and then of the body took three (the third failing with EAGAIN) per grant frame.
+    void read_grants(std::uint64_t gen) {
+        if (grant_pos > 0) {
+            std::memmove(grant_buf.data(), grant_buf.data() + grant_pos, grant_end - grant_pos);
+            grant_end -= grant_pos;
+            grant_pos = 0;
+        }
+        if (grant_buf.size() - grant_end < grant_read_bytes) {
+            grant_buf.resize(grant_end + grant_read_bytes);
+        }
+        socket.async_read_some(
+            asio::buffer(grant_buf.data() + grant_end, grant_buf.size() - grant_end),
+            [this, gen, t = handlers.token()](const error_code& ec, std::size_t n) {
                 if (gen != generation) {
                     return;
                 }
@@ -183,52 +194,57 @@ struct tcp_client::impl {
                     on_error(gen, ec);
                     return;
                 }
-                std::uint32_t length = 0;
-                std::memcpy(&length, grant_length.data(), 4);
-                if (const frame_error e = check_frame_length(length, max_grant_frame_bytes);
-                    e != frame_error::none) {
-                    on_protocol_error(gen, std::string(to_string(e)));
-                    return;
+                grant_end += n;
+                std::uint64_t granted = 0;
+                while (grant_end - grant_pos >= 4) {
+                    std::uint32_t length = 0;
+                    std::memcpy(&length, grant_buf.data() + grant_pos, 4);
+                    if (const frame_error e = check_frame_length(length, max_grant_frame_bytes);
+                        e != frame_error::none) {
+                        on_protocol_error(gen, std::string(to_string(e)));
+                        return;
+                    }
+                    if (grant_end - grant_pos - 4 < length) {
+                        break;  // the rest of this frame is still on its way
+                    }
+                    const std::span<const std::byte> body(grant_buf.data() + grant_pos + 4, length);
+                    grant_pos += 4 + std::size_t{length};
+                    if (!apply_grants(gen, body, granted)) {
+                        return;  // closed
+                    }
                 }
-                grant_body.resize(length);
-                asio::async_read(socket, asio::buffer(grant_body),
-                                 [this, gen, t](const error_code& ec2, std::size_t) {
-                                     if (gen != generation) {
-                                         return;
-                                     }
-                                     if (ec2) {
-                                         on_error(gen, ec2);
-                                         return;
-                                     }
-                                     on_grants(gen);
-                                 });
+                if (grant_pos == grant_end) {
+                    grant_pos = grant_end = 0;
+                }
+                if (granted > 0) {
+                    granted_total.fetch_add(granted, std::memory_order_relaxed);
+                    notify_room();
+                }
+                read_grants(gen);
             });
     }
 
-    void on_grants(std::uint64_t gen) {
-        if (const frame_error e = decode_frame_body(grant_body, grant_schemas, grant_batch);
+    // One grant frame's credits; false (the connection closed) on anything but grants.
+    bool apply_grants(std::uint64_t gen, std::span<const std::byte> body, std::uint64_t& granted) {
+        if (const frame_error e = decode_frame_body(body, grant_schemas, grant_batch);
             e != frame_error::none) {
             on_protocol_error(gen, std::string(to_string(e)));
-            return;
+            return false;
         }
-        std::uint64_t granted = 0;
-        {
-            std::lock_guard lock(mu);
-            for (const tuple& t : grant_batch.tuples()) {
-                if (detail::tuple_access::kind(t) != detail::message_kind::flow) {
-                    on_protocol_error(gen, "a message other than a credit grant");
-                    return;
-                }
-                const std::uint64_t n = detail::tuple_access::sys_val(t);
-                granted += n;
-                credits.grant(static_cast<std::uint32_t>(detail::tuple_access::dest_task(t)), n);
+        for (const tuple& t : grant_batch.tuples()) {
+            if (detail::tuple_access::kind(t) != detail::message_kind::flow) {
+                // Before any credit is applied, and outside mu (on_error takes it).
+                on_protocol_error(gen, "a message other than a credit grant");
+                return false;
             }
         }
-        granted_total.fetch_add(granted, std::memory_order_relaxed);
-        if (granted > 0) {
-            notify_room();
+        std::lock_guard lock(mu);
+        for (const tuple& t : grant_batch.tuples()) {
+            const std::uint64_t n = detail::tuple_access::sys_val(t);
+            granted += n;
+            credits.grant(static_cast<std::uint32_t>(detail::tuple_access::dest_task(t)), n);
         }
-        read_header(gen);
+        return true;
     }
 
     void on_protocol_error(std::uint64_t gen, const std::string& why) {
@@ -370,8 +386,10 @@ struct tcp_client::impl {
     bool stopping = false;
     std::vector<asio::const_buffer> write_buffers;
     static constexpr std::uint32_t max_grant_frame_bytes = 1u << 20;
-    std::array<std::byte, 4> grant_length{};
-    std::vector<std::byte> grant_body;
+    static constexpr std::size_t grant_read_bytes = 4096;
+    std::vector<std::byte> grant_buf;  // [grant_pos, grant_end): received, not yet applied
+    std::size_t grant_pos = 0;
+    std::size_t grant_end = 0;
     schema_table grant_schemas;  // no schemas: only the task range, for grant frames
     decoded_batch grant_batch;
 
