@@ -644,6 +644,61 @@ TEST(tcp_transport_test, a_paused_server_reads_nothing_until_resumed) {
     expect_sequence(r, 0, 100);
 }
 
+TEST(tcp_transport_test, a_sender_writes_a_free_socket_itself_and_the_strand_finishes_the_rest) {
+    // While nothing is in flight, flush() writes the frame on the caller's thread: its bytes are
+    // on the socket when it returns. A reader that stops makes a sender's write end partway
+    // (the socket takes no more); the strand writes the rest when the reader resumes, and every
+    // tuple arrives whole and in order.
+    topology_fixture f;
+    receiver r;
+    tcp_server* srv = nullptr;
+    std::atomic<bool> pause_now{false};
+    std::atomic<bool> resume_now{false};
+    bool paused = false;  // I/O thread only
+    std::function<void()> on_timer = [&] {
+        if (!resume_now.load()) {
+            srv->arm_timer(1ms);
+            return;
+        }
+        srv->resume_reading();
+    };
+    tcp_server server(server_options{"127.0.0.1", 0}, f.table,
+                      [&](std::uint32_t conn, std::span<tuple> ts) {
+                          r.on_batch(conn, ts);
+                          if (pause_now.load() && !paused) {
+                              paused = true;
+                              srv->pause_reading();
+                              srv->arm_timer(1ms);
+                          }
+                      });
+    srv = &server;
+    server.set_timer_handler([&] { on_timer(); });
+    ASSERT_TRUE(server.start());
+    auto opts = client_to(server.port());
+    opts.max_queued_frames = 4;
+    opts.flush_interval = 1h;  // frames go by size or flush() only
+    tcp_client client(opts);
+    client.start();
+    ASSERT_TRUE(wait_until([&] { return client.connected(); }));
+    send(client, f.make(0));
+    ASSERT_TRUE(client.flush());
+    EXPECT_GT(client.bytes_written(), 0u) << "flush() left the write to the I/O thread";
+    ASSERT_TRUE(wait_until([&] { return r.count() == 1; }));
+
+    // The next frame pauses the reader; send until the socket and then the queue are full.
+    pause_now = true;
+    std::int64_t n = 1;
+    while (n < 4'000'000 && client.try_send(f.make(n))) {
+        ++n;
+    }
+    ASSERT_LT(n, 4'000'000) << "the client never refused: the socket kept taking frames";
+    resume_now = true;
+    ASSERT_TRUE(client.flush() || wait_until([&] { return client.flush(); }));
+    ASSERT_TRUE(wait_until([&] { return r.count() == static_cast<std::size_t>(n); }))
+        << "received " << r.count() << " of " << n;
+    expect_sequence(r, 0, n);
+}
+
 TEST(tcp_transport_test, the_close_handler_hears_of_each_connection_once) {
     topology_fixture f;
     receiver r;

@@ -6,13 +6,18 @@
 #include "send_credits.h"
 #include "tuple_access.h"
 
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <array>
 #include <atomic>
+#include <cerrno>
 #include <cstring>
 #include <deque>
 #include <mutex>
 #include <optional>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -34,8 +39,10 @@ struct tcp_client::impl {
 
     // --- any thread, under mu
 
-    // Moves the open frame to the queue; false when the queue is full.
-    bool seal_locked() {
+    // Moves the open frame to the queue; false when the queue is full. `by_sender`: called by a
+    // sender (not the strand), which writes the frame itself when it unlocks if the socket is
+    // free (no write in flight, nothing older queued): no post, no wake-up of the I/O thread.
+    bool seal_locked(bool by_sender = false) {
         if (queue.size() >= options.max_queued_frames) {
             return false;
         }
@@ -52,8 +59,22 @@ struct tcp_client::impl {
         queue.push_back(encoder.take(std::move(fresh)));
         credits.seal();
         queued.store(queue.size(), std::memory_order_relaxed);
+        if (direct_pending || direct_busy) {
+            return true;  // the sender writing takes it after the frames before it
+        }
+        if (by_sender && direct_fd >= 0 && queue.size() == 1 && !write_in_flight && !kick_posted) {
+            direct_pending = true;  // written by the sender when it unlocks (direct_write)
+            return true;
+        }
         // A write in flight takes this frame when it completes: no wake-up of the I/O thread.
         if (!kick_posted && !write_in_flight && !closed) {
+            post_kick_locked();
+        }
+        return true;
+    }
+
+    void post_kick_locked() {
+        {
             kick_posted = true;
             asio::post(strand, [this, t = handlers.token()] {
                 bool arm = false;
@@ -68,7 +89,104 @@ struct tcp_client::impl {
                 }
             });
         }
-        return true;
+    }
+
+    // --- the sender's direct write (any thread but the strand's handlers)
+
+    struct direct_job {
+        int fd = -1;
+        const std::byte* data = nullptr;
+        std::size_t size = 0;
+    };
+
+    // Under mu: the frame a sender is to write itself now, if seal_locked() chose that.
+    std::optional<direct_job> take_direct_locked() {
+        if (!direct_pending) {
+            return std::nullopt;
+        }
+        direct_pending = false;
+        if (direct_fd < 0 || write_in_flight || queue.empty()) {
+            // The connection ended since (or the strand took over): the strand writes it.
+            if (!queue.empty() && !kick_posted && !write_in_flight && !closed) {
+                post_kick_locked();
+            }
+            return std::nullopt;
+        }
+        direct_busy = true;
+        const frame_bytes& f = queue.front();
+        return direct_job{direct_fd, f.data() + front_written, f.size() - front_written};
+    }
+
+    // Writes `job` on the connection without waiting (outside mu), then, under mu, drops the
+    // frame if it went whole and goes on with frames sealed meanwhile, or hands what is left to
+    // the strand (the socket was full, or failed: the strand's write sees the failure and
+    // reconnects).
+    void direct_write(direct_job job) {
+        bool room = false;
+        for (int round = 0;; ++round) {
+            std::size_t done = 0;
+            bool failed = false;
+            while (done < job.size) {
+                const ssize_t n =
+                    ::send(job.fd, job.data + done, job.size - done, MSG_DONTWAIT | MSG_NOSIGNAL);
+                if (n > 0) {
+                    done += static_cast<std::size_t>(n);
+                } else if (n < 0 && errno == EINTR) {
+                    continue;
+                } else {
+                    failed = n < 0 && errno != EAGAIN && errno != EWOULDBLOCK;
+                    break;
+                }
+            }
+            std::lock_guard lock(mu);
+            direct_busy = false;
+            written_bytes.fetch_add(done, std::memory_order_relaxed);
+            const bool ended = direct_fd != job.fd;  // retired meanwhile: the writer closes it
+            if (ended) {
+                ::close(job.fd);
+            }
+            if (done == job.size) {
+                front_written = 0;
+                if (spare.size() < options.max_queued_frames) {
+                    spare.push_back(std::move(queue.front()));
+                }
+                queue.pop_front();
+                // Written whole before its connection ended: not written again. A connection
+                // open since counted it against its window: given back, as drop_written does.
+                credits.written(ended && is_connected.load(std::memory_order_relaxed));
+                queued.store(queue.size(), std::memory_order_relaxed);
+                room = true;
+            } else {
+                // A part of a frame on a connection that ended is worth nothing: written whole
+                // on the next one.
+                front_written = ended || failed ? 0 : front_written + done;
+            }
+            const bool more = !queue.empty();
+            if (more && done == job.size && !ended && !failed && round < 4 && !write_in_flight &&
+                !kick_posted && !closed && direct_fd >= 0) {
+                direct_busy = true;
+                const frame_bytes& f = queue.front();
+                job = direct_job{direct_fd, f.data(), f.size()};
+                continue;
+            }
+            if (more && !write_in_flight && !kick_posted && !closed) {
+                post_kick_locked();
+            }
+            break;
+        }
+        if (room) {
+            notify_room();
+        }
+    }
+
+    // Under mu: the connection's duplicate for direct writes is closed now, or by the sender
+    // writing on it when it is done.
+    void retire_direct_fd_locked() {
+        if (direct_fd >= 0 && !direct_busy) {
+            ::close(direct_fd);
+        }
+        direct_fd = -1;
+        front_written = 0;  // a part written on the old connection: the frame goes whole again
     }
 
     // A frame got its first tuple: the flush timer must run. A kick already on its way to the
@@ -148,6 +266,10 @@ struct tcp_client::impl {
             // so, so that a caller who waits for the connection sees its window.
             std::lock_guard lock(mu);
             credits.reset_for_new_connection();
+            // Senders write sealed frames on a duplicate of the socket when it is free
+            // (direct_write); without one (dup failed) every frame goes through the strand.
+            retire_direct_fd_locked();
+            direct_fd = ::dup(socket.native_handle());
         }
         is_connected.store(true, std::memory_order_release);
         const auto n = connect_count.fetch_add(1, std::memory_order_relaxed) + 1;
@@ -265,6 +387,7 @@ struct tcp_client::impl {
         {
             std::lock_guard lock(mu);
             write_in_flight = false;  // frames sealed from now on kick; on_connect writes them
+            retire_direct_fd_locked();
         }
         log().warn("transport: connection to {}:{} lost: {}; reconnecting", options.host,
                    options.port, ec.message());
@@ -279,10 +402,14 @@ struct tcp_client::impl {
         write_buffers.clear();
         {
             std::lock_guard lock(mu);
+            if (direct_busy || direct_pending) {
+                return;  // a sender writes; it hands what is left back with a kick
+            }
             n = std::min<std::size_t>(queue.size(), 64);
             // Deque elements do not move on push_back, so these pointers stay valid.
             for (std::size_t i = 0; i < n; ++i) {
-                write_buffers.emplace_back(queue[i].data(), queue[i].size());
+                const std::size_t skip = i == 0 ? front_written : 0;  // a sender wrote that much
+                write_buffers.emplace_back(queue[i].data() + skip, queue[i].size() - skip);
             }
             // While a write is in flight its completion comes back here: frames sealed
             // meanwhile need no kick.
@@ -296,9 +423,8 @@ struct tcp_client::impl {
         asio::async_write(
             socket, write_buffers,
             [this, gen, n, t = handlers.token()](const error_code& ec, std::size_t bytes) {
-                // Single writer (the strand); what reached the socket, also of a failed write.
-                written_bytes.store(written_bytes.load(std::memory_order_relaxed) + bytes,
-                                    std::memory_order_relaxed);
+                // What reached the socket, also of a failed write.
+                written_bytes.fetch_add(bytes, std::memory_order_relaxed);
                 if (gen != generation) {
                     // The connection failed (its read saw EOF first) after this write completed. A
                     // frame written in full is not written again, unless a write on the next
@@ -324,6 +450,13 @@ struct tcp_client::impl {
     // `refund`, their messages go back to the credit of the connection now open.
     void drop_written(std::size_t n, bool refund) {
         std::lock_guard lock(mu);
+        if (direct_busy || direct_pending) {
+            // Only after a failed connection (a strand write in flight excludes a sender's): a
+            // sender writes the front frame on the next one. The frames go again, counted
+            // against that connection's window as they were (at least once).
+            return;
+        }
+        front_written = 0;
         for (std::size_t i = 0; i < n && !queue.empty(); ++i) {
             if (spare.size() < options.max_queued_frames) {
                 spare.push_back(std::move(queue.front()));
@@ -400,9 +533,13 @@ struct tcp_client::impl {
     std::vector<frame_bytes> spare;  // written frames' buffers, reused
     send_credits credits;            // by task, and what each unwritten frame holds
     bool kick_posted = false;
-    bool write_in_flight = false;  // the strand calls start_write() again when a write completes
-    bool flush_armed = false;      // the flush timer runs, or a post or kick will arm it
-    bool arm_on_kick = false;      // the kick arms the flush timer
+    bool write_in_flight = false;   // the strand calls start_write() again when a write completes
+    int direct_fd = -1;             // a duplicate of the connected socket, for direct_write()
+    bool direct_pending = false;    // a sender writes the front frame when it unlocks
+    bool direct_busy = false;       // a sender writes on direct_fd, outside mu
+    std::size_t front_written = 0;  // bytes of the front frame a direct write got out
+    bool flush_armed = false;       // the flush timer runs, or a post or kick will arm it
+    bool arm_on_kick = false;       // the kick arms the flush timer
     std::chrono::steady_clock::time_point frame_started{};  // the open frame's first tuple
     bool closed = true;  // not started, or stopping: nothing is posted any more
 
@@ -412,7 +549,7 @@ struct tcp_client::impl {
     std::atomic<std::uint64_t> waits{0};
     std::atomic<std::uint64_t> granted_total{0};
     std::atomic<std::uint64_t> sealed_messages{0};  // written under mu
-    std::atomic<std::uint64_t> written_bytes{0};    // written on the strand
+    std::atomic<std::uint64_t> written_bytes{0};    // by the strand and direct writes
 };
 
 tcp_client::tcp_client(client_options options)
@@ -460,6 +597,12 @@ void tcp_client::stop() {
         c.resolver.cancel();
         c.backoff_timer.cancel();
         c.flush_timer.cancel();
+        {
+            std::lock_guard lock(c.mu);
+            c.retire_direct_fd_locked();
+        }
+        // Down for the duplicate too, should a sender still be writing on it.
+        c.socket.shutdown(tcp::socket::shutdown_both, ignored);  // (void): may not be connected
         c.socket.close(ignored);  // (void): shutting down; nothing to report
         c.is_connected.store(false, std::memory_order_release);
         c.writing = false;
@@ -470,13 +613,22 @@ void tcp_client::stop() {
     if (c.own_pool) {
         c.own_pool->stop();
     }
-    std::lock_guard lock(c.mu);
+    std::unique_lock lock(c.mu);
+    while (c.direct_busy) {
+        // A sender on another thread is in its direct write (a non-blocking send): it ends
+        // soon, and closes the duplicate it wrote on.
+        lock.unlock();
+        std::this_thread::yield();
+        lock.lock();
+    }
     c.queue.clear();
     c.credits.drop_frames();
     c.queued.store(0, std::memory_order_relaxed);
     c.encoder.begin();
     c.kick_posted = false;
     c.write_in_flight = false;
+    c.direct_pending = false;
+    c.front_written = 0;
     c.flush_armed = false;
     c.arm_on_kick = false;
 }
@@ -486,12 +638,19 @@ void tcp_client::lock() {
 }
 
 void tcp_client::unlock() {
-    _impl->mu.unlock();
+    impl& c = *_impl;
+    auto job = c.take_direct_locked();
+    c.mu.unlock();
+    if (job) {
+        c.direct_write(*job);
+    }
 }
 
 bool tcp_client::try_send(const tuple& t) {
-    std::lock_guard lock(_impl->mu);
-    return try_send_locked(t);
+    lock();
+    const bool sent = try_send_locked(t);
+    unlock();
+    return sent;
 }
 
 bool tcp_client::try_send_locked(const tuple& t) {
@@ -502,7 +661,7 @@ bool tcp_client::try_send_locked(const tuple& t) {
         return false;
     }
     if (c.encoder.message_count() > 0 && c.encoder.size() >= c.options.batch_bytes &&
-        !c.seal_locked()) {
+        !c.seal_locked(true)) {
         return false;
     }
     if (c.credits.enabled()) {
@@ -511,7 +670,7 @@ bool tcp_client::try_send_locked(const tuple& t) {
     const bool was_empty = c.encoder.message_count() == 0;
     c.encoder.add(t);
     if (c.encoder.size() >= c.options.batch_bytes) {
-        (void)c.seal_locked();  // a full queue leaves the frame open; the next call reports it
+        (void)c.seal_locked(true);  // a full queue leaves the frame open; the next call says so
     } else if (was_empty) {
         c.frame_started_locked();
     }
@@ -520,20 +679,19 @@ bool tcp_client::try_send_locked(const tuple& t) {
 
 bool tcp_client::flush() {
     impl& c = *_impl;
-    std::lock_guard lock(c.mu);
-    if (c.encoder.message_count() == 0) {
-        return true;
-    }
-    return c.seal_locked();
+    lock();
+    const bool queued = c.encoder.message_count() == 0 || c.seal_locked(true);
+    unlock();
+    return queued;
 }
 
 bool tcp_client::flush_older_than(std::chrono::steady_clock::time_point cutoff) {
     impl& c = *_impl;
-    std::lock_guard lock(c.mu);
-    if (c.encoder.message_count() == 0 || c.frame_started > cutoff) {
-        return true;
-    }
-    return c.seal_locked();
+    lock();
+    const bool queued =
+        c.encoder.message_count() == 0 || c.frame_started > cutoff || c.seal_locked(true);
+    unlock();
+    return queued;
 }
 
 bool tcp_client::connected() const noexcept {

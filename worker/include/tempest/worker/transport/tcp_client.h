@@ -30,18 +30,22 @@ struct client_options {
     std::uint32_t credit_window = 0;
     // Task ids the peer may grant credits for are below this (checked on every grant frame).
     std::uint32_t task_limit = 0;
-    // Called on the I/O strand when a write completed (queue room) or the peer granted
-    // credits: a sender that was refused may try again. Must be cheap and must not call back
-    // into the client.
+    // Called when a write completed (queue room; on the I/O strand, or on the thread of a
+    // sender that wrote a frame itself) or the peer granted credits (on the strand): a sender
+    // that was refused may try again. Must be cheap and must not call back into the client.
     std::function<void()> on_room;
 };
 
 // One persistent connection to one peer worker. try_send()/flush() may be called from any thread
-// (a mutex guards the frame being filled and the queue); writing, connecting and the flush timer
-// run on the client's strand of an io_pool: the worker's shared one, or (made without a pool) a
-// pool of one thread of its own. Frames queued while disconnected are written after the
-// reconnect; frames being written when a connection fails are written again on the next one
-// (at-least-once; acking deals with the rest).
+// (a mutex guards the frame being filled and the queue); connecting, reading grants, the flush
+// timer and writes the socket cannot take at once run on the client's strand of an io_pool: the
+// worker's shared one, or (made without a pool) a pool of one thread of its own. A frame sealed by
+// a sender while the socket is free (no write in flight, nothing older queued) is written by that
+// sender itself, without waiting, on a duplicate of the socket's descriptor, after it released
+// the lock (unlock(), or the end of try_send()/flush()): no post and no wake-up of the I/O
+// thread per frame; what the socket does not take goes on through the strand. Frames queued
+// while disconnected are written after the reconnect; frames being written when a connection
+// fails are written again on the next one (at-least-once; acking deals with the rest).
 class tcp_client {
   public:
     // On a pool of its own (one thread).
