@@ -327,6 +327,15 @@ bool remote_io::send_outbound(remote_outbound& o) {
             return false;  // stopped: stop() sent what it could
         }
         n = send_from(*o.ring, blocked);
+        // An executor that sends on every pass never has a pass without: frames it shares with
+        // others are queued once flush_interval old, checked every half interval.
+        if (n > 0) {
+            const auto now = std::chrono::steady_clock::now();
+            if (now >= o.next_age_check) {
+                o.next_age_check = now + _options.flush_interval / 2;
+                (void)flush_clients(now - _options.flush_interval);  // full: the next check
+            }
+        }
     }
     // Before the executor's re-check (seq_cst, as parker's protocol): a room event after it
     // sees the flag and wakes the executor; one since `room` makes the next call try again.
@@ -339,16 +348,6 @@ bool remote_io::send_outbound(remote_outbound& o) {
     }
     _sent.fetch_add(n, std::memory_order_relaxed);
     o.unflushed = true;
-    // An executor that sends on every pass never has a pass without: frames it shares with
-    // others are queued once flush_interval old, checked every half interval.
-    const auto now = std::chrono::steady_clock::now();
-    if (now >= o.next_age_check) {
-        o.next_age_check = now + _options.flush_interval / 2;
-        std::scoped_lock lock(_route_mu);
-        if (_started) {
-            (void)flush_clients(now - _options.flush_interval);  // full: the next check retries
-        }
-    }
     return true;
 }
 

@@ -20,23 +20,24 @@
 // reaches the spouts exactly as for a local queue; the executor is marked as waiting for room,
 // and the client's write completion or the peer's grant wakes it if it parked (on_room). A tuple
 // whose task has no known location yet waits in the ring too, until set_task_endpoints() wakes
-// the executors. When a pass sends nothing after one that did, the executor queues the open
-// frames for writing instead of leaving them for the client's flush timer (an idle pipeline's
-// last tuples go at once). Inbound: the server's strand (the "I/O
-// thread" below) decodes each frame's tuples straight into the slots of one ring per executor
-// thread (remote_receiver.h; Storm's WorkerState.transferLocalBatch), parking what does not fit in
-// that executor's overflow. The I/O thread never waits for an executor, so one full executor does
-// not hold up tuples for the others (with workers exchanging tuples both ways, a blocked reader on
-// each side would wait on the other forever). Overflows are retried before each new frame and on a
-// server timer while any is held: every 50 us to 1 ms, halved when an executor whose ring stays
-// full took more than three quarters of it since the last try and doubled when it took less than
-// a quarter (each wake-up costs the I/O thread a context switch), and backing off to 1 ms while
-// the executors take nothing (a blocked executor does not keep the I/O thread busy). Flow control
-// is by credits (tcp_transport.h): a sender may have remote_options::credit_window tuples per
-// destination task on their way; the I/O thread owes credits to the connection a tuple came by once
-// that tuple is in its executor's ring (or dropped), grants them as soon as a task is owed a
-// quarter of the window, and the rest on the timer (20 ms after a frame, and at most every 20 ms
-// while tuples wait in an overflow; a sender out of credit has at least three quarters of its
+// the executors. The clients have no flush timer: when a pass sends nothing after one that did,
+// the executor queues the open frames for writing (an idle pipeline's last tuples go at once),
+// and one that sends on every pass queues frames older than flush_interval. A frame sealed while
+// its socket is free is written by the executor itself (tcp_client.h). Inbound: the server's strand
+// (the "I/O thread" below) decodes each frame's tuples straight into the slots of one ring per
+// executor thread (remote_receiver.h; Storm's WorkerState.transferLocalBatch), parking what does
+// not fit in that executor's overflow. The I/O thread never waits for an executor, so one full
+// executor does not hold up tuples for the others (with workers exchanging tuples both ways, a
+// blocked reader on each side would wait on the other forever). Overflows are retried before each
+// new frame and on a server timer while any is held: every 50 us to 1 ms, halved when an executor
+// whose ring stays full took more than three quarters of it since the last try and doubled when it
+// took less than a quarter (each wake-up costs the I/O thread a context switch), and backing off to
+// 1 ms while the executors take nothing (a blocked executor does not keep the I/O thread busy).
+// Flow control is by credits (tcp_transport.h): a sender may have remote_options::credit_window
+// tuples per destination task on their way; the I/O thread owes credits to the connection a tuple
+// came by once that tuple is in its executor's ring (or dropped), grants them as soon as a task is
+// owed a quarter of the window, and the rest on the timer (20 ms after a frame, and at most every
+// 20 ms while tuples wait in an overflow; a sender out of credit has at least three quarters of its
 // window owed, in flight or held here, so the quarter grants alone keep it going). What a worker
 // holds beyond its rings is thus bounded by window x tasks x sending peers, however slow its
 // executors or however late its threads are scheduled; a sender without credit leaves tuples in its
