@@ -85,7 +85,7 @@ std::string usage_text() {
            "  --warmup S      seconds run before measuring (default 3)\n"
            "  --json FILE     also write the result as a JSON object to FILE\n"
            "  --max-pending N topology.max.spout.pending with --acking (default 4096)\n"
-           "  --queue-size N  topology.executor.receive.buffer.size (default 1024)\n"
+           "  --queue-size N  topology.executor.receive.buffer.size (default 4096)\n"
            "  --batch-size N  topology.producer.batch.size (default 64)\n"
            "  --no-chaining   topology.chaining = false: no bolt runs on its producer's thread\n"
            "  --rss-every S   print the resident set size every S seconds (--workers 1 only)\n"

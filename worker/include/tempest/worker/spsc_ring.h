@@ -9,7 +9,8 @@
 //   consumer: consume(max, [](T& t) { ...; return true; });
 //
 // Slots are reused, not destroyed: a T keeps its heap buffers between uses, so large tuples
-// allocate only until the ring has warmed up.
+// allocate only until the ring has warmed up. They are built on the ring's first lap, as the
+// producer reaches them, so the pages of slots no tuple has reached yet stay untouched.
 //
 // The producer asks for the lines of a slot up to 16 ahead in a writable state before it fills
 // it (when the consumer is done with it), but only the lines it wrote into the last slot
@@ -24,6 +25,7 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <new>
 
 namespace tempest::worker {
 
@@ -35,12 +37,22 @@ class spsc_ring {
     // half full (the producer waits for room only on a full ring; see consume()).
     explicit spsc_ring(std::size_t capacity, parker* consumer_parker = nullptr,
                        parker* producer_parker = nullptr)
-        : _slots(std::make_unique<T[]>(capacity)),
+        : _slots(static_cast<T*>(
+              ::operator new(capacity * sizeof(T), std::align_val_t{alignof(T)}))),
           _mask(capacity - 1),
           _consumer_parker(consumer_parker),
           _producer_parker(producer_parker) {
         _w.ahead = std::clamp<std::uint64_t>(capacity / 4, 1, write_ahead);
     }
+    ~spsc_ring() {
+        const std::uint64_t built = std::min<std::uint64_t>(_w.constructed, capacity());
+        for (std::uint64_t i = 0; i < built; ++i) {
+            _slots[i].~T();
+        }
+        ::operator delete(_slots, std::align_val_t{alignof(T)});
+    }
+    spsc_ring(const spsc_ring&) = delete;
+    spsc_ring& operator=(const spsc_ring&) = delete;
 
     std::size_t capacity() const noexcept { return _mask + 1; }
 
@@ -52,6 +64,9 @@ class spsc_ring {
             if (_w.tail - _w.cached_head > _mask) {
                 return nullptr;
             }
+        }
+        if (_w.tail >= _w.constructed) [[unlikely]] {
+            construct_more();
         }
         // The slot `ahead` on was last touched by the consumer's core: ask for its lines now so
         // that filling it later does not wait for them. Not while the consumer may still have to
@@ -158,6 +173,19 @@ class spsc_ring {
     static constexpr std::uint64_t write_ahead = 16;
     static constexpr std::size_t prefetch_lines = sizeof(T) < 4 * 64 ? (sizeof(T) + 63) / 64 : 4;
 
+    // Slots are built on the ring's first lap, a page's worth at a time, as the producer reaches
+    // them: the memory of a ring that never fills stays untouched (not resident), so a large
+    // receive buffer costs only what the traffic uses.
+    [[gnu::noinline]] void construct_more() noexcept {
+        const std::uint64_t from = _w.constructed;
+        const std::uint64_t to =
+            std::min<std::uint64_t>(capacity(), from + std::max<std::size_t>(1, 4096 / sizeof(T)));
+        for (std::uint64_t i = from; i < to; ++i) {
+            ::new (static_cast<void*>(&_slots[i])) T();
+        }
+        _w.constructed = to == capacity() ? ~std::uint64_t{0} : to;
+    }
+
   public:
     // commit()'s `lines` for a slot whose every line (up to the four prefetched) was written.
     static constexpr std::uint32_t all_lines = (1u << prefetch_lines) - 1;
@@ -185,6 +213,8 @@ class spsc_ring {
         std::uint64_t published = 0;
         std::uint32_t lines = all_lines;  // the lines written into the last slot committed
         std::uint64_t ahead = 1;          // slots ahead prefetched (write_ahead, capped)
+        // Slots built so far (construct_more()); all ones once every slot is.
+        std::uint64_t constructed = 0;
     };
     struct alignas(64) reader_state {
         std::uint64_t head = 0;
@@ -195,7 +225,7 @@ class spsc_ring {
     alignas(64) std::atomic<std::uint64_t> _tail{0};  // written by the producer
     writer_state _w;
     reader_state _r;
-    std::unique_ptr<T[]> _slots;
+    T* _slots;  // capacity() slots, the first `_w.constructed` of them built
     std::uint64_t _mask;
     parker* _consumer_parker;
     parker* _producer_parker;
