@@ -275,6 +275,7 @@ TEST_F(remote_workers_test, a_blocked_consumer_in_another_worker_stops_the_spout
     b.set_bolt<sink>("sink", 1).shuffle_grouping("numbers");
     config conf;
     conf.set_num_ackers(0);
+    conf.set(config::topology_executor_receive_buffer_size, 1024);  // the bound below counts it
     two_workers workers(_registry, b.create_topology(), conf);
 
     // The spout fills the rings, the transfer queue and the sockets, then stops.

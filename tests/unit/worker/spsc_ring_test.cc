@@ -84,6 +84,66 @@ TEST(spsc_ring_test, every_capacity_fills_to_capacity_and_keeps_order_nearly_ful
     }
 }
 
+// Slots are built as the producer first reaches them, not up front (so the pages of a large
+// ring that carries little stay untouched), and every built slot is destroyed with the ring.
+struct counted_slot {
+    static inline int alive = 0;
+    static inline int built = 0;
+    counted_slot() noexcept {
+        ++alive;
+        ++built;
+    }
+    ~counted_slot() { --alive; }
+    counted_slot(const counted_slot&) = delete;
+    counted_slot& operator=(const counted_slot&) = delete;
+    std::uint64_t value = 0;
+};
+
+TEST(spsc_ring_test, slots_are_built_on_the_first_lap_as_the_producer_reaches_them) {
+    counted_slot::alive = 0;
+    counted_slot::built = 0;
+    {
+        spsc_ring<counted_slot> ring(4096);
+        EXPECT_EQ(counted_slot::built, 0) << "slots built before any was claimed";
+        std::uint64_t next_in = 0;
+        std::uint64_t next_out = 0;
+        for (int i = 0; i < 10; ++i) {
+            counted_slot* s = ring.try_claim();
+            ASSERT_NE(s, nullptr);
+            EXPECT_EQ(s->value, 0u) << "a slot of the first lap starts out value-initialised";
+            s->value = ++next_in;
+            ring.commit();
+        }
+        ring.publish();
+        // A page's worth at a time: far fewer than the ring's 4096.
+        EXPECT_GE(counted_slot::built, 10);
+        EXPECT_LE(counted_slot::built, 512);
+        // Three laps: every slot built exactly once, values handed over in order.
+        while (next_out < 3 * 4096) {
+            while (counted_slot* s = ring.try_claim()) {
+                s->value = ++next_in;
+                ring.commit();
+            }
+            ring.publish();
+            ring.consume(1000, [&](counted_slot& s) {
+                EXPECT_EQ(s.value, ++next_out);
+                return true;
+            });
+        }
+        EXPECT_EQ(counted_slot::built, 4096);
+        EXPECT_EQ(counted_slot::alive, 4096);
+    }
+    EXPECT_EQ(counted_slot::alive, 0) << "built slots not destroyed with the ring";
+}
+
+TEST(spsc_ring_test, a_ring_never_used_builds_and_destroys_nothing) {
+    counted_slot::alive = 0;
+    counted_slot::built = 0;
+    { spsc_ring<counted_slot> ring(1024); }
+    EXPECT_EQ(counted_slot::built, 0);
+    EXPECT_EQ(counted_slot::alive, 0);
+}
+
 TEST(spsc_ring_test, consume_stops_where_the_callback_says_and_resumes_there) {
     spsc_ring<int> ring(16);
     for (int i = 0; i < 10; ++i) {

@@ -37,8 +37,8 @@ class spsc_ring {
     // half full (the producer waits for room only on a full ring; see consume()).
     explicit spsc_ring(std::size_t capacity, parker* consumer_parker = nullptr,
                        parker* producer_parker = nullptr)
-        : _slots(static_cast<T*>(
-              ::operator new(capacity * sizeof(T), std::align_val_t{alignof(T)}))),
+        : _slots(
+              static_cast<T*>(::operator new (capacity * sizeof(T), std::align_val_t{alignof(T)}))),
           _mask(capacity - 1),
           _consumer_parker(consumer_parker),
           _producer_parker(producer_parker) {
@@ -49,7 +49,7 @@ class spsc_ring {
         for (std::uint64_t i = 0; i < built; ++i) {
             _slots[i].~T();
         }
-        ::operator delete(_slots, std::align_val_t{alignof(T)});
+        ::operator delete (_slots, std::align_val_t{alignof(T)});
     }
     spsc_ring(const spsc_ring&) = delete;
     spsc_ring& operator=(const spsc_ring&) = delete;
