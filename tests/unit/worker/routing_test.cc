@@ -392,6 +392,82 @@ TEST(task_routes_one_target_test, set_for_one_edge_that_picks_one_target) {
     EXPECT_FALSE(routes.streams()[3].one_target);
 }
 
+// A single-target edge whose grouping needs nothing of the tuple is taken without pick_one:
+// fixed_target is that task, and pick_one_target() returns what pick_one would. Groupings that
+// read the tuple (fields, partial key) and edges with several targets keep pick_one.
+TEST(task_routes_one_target_test,
+     fixed_target_only_for_one_task_and_a_grouping_that_ignores_the_tuple) {
+    stream_plan sp;
+    sp.schema = std::make_unique<detail::stream_schema>();
+    sp.schema->stream = "default";
+    struct case_t {
+        grouping_type type;
+        std::vector<int> targets;
+        int fixed;
+    };
+    const std::vector<case_t> cases = {
+        {grouping_type::shuffle, {7}, 7},
+        {grouping_type::none, {7}, 7},
+        {grouping_type::local_or_shuffle, {7}, 7},
+        {grouping_type::global, {7}, 7},
+        {grouping_type::shuffle, {7, 8}, 0},
+        {grouping_type::global, {7, 8}, 0},
+        {grouping_type::fields, {7}, 0},
+        {grouping_type::partial_key, {7}, 0},
+        {grouping_type::all, {7}, 0},
+        {grouping_type::direct, {7}, 0},
+    };
+    for (const case_t& c : cases) {
+        edge_plan e = make_plan(c.type, c.targets, {0});
+        stream_route r;
+        r.plan = &sp;
+        r.edges.push_back(make_edge_route(e, 1, {}));
+        task_routes routes;
+        routes.add(std::move(r));
+        stream_route& s = routes.streams()[0];
+        EXPECT_EQ(s.fixed_target, c.fixed) << "grouping " << static_cast<int>(c.type);
+        if (s.one_target) {
+            values v{std::string("k")};
+            for (int i = 0; i < 4; ++i) {
+                const int picked = s.pick_one_target(v);
+                EXPECT_TRUE(std::find(c.targets.begin(), c.targets.end(), picked) !=
+                            c.targets.end());
+            }
+        }
+    }
+}
+
+// refresh() follows new targets (rebind_task_state after a rebalance): one target becomes two,
+// and the fixed target is dropped; back to one, and it is that task.
+TEST(task_routes_one_target_test, refresh_follows_the_edges_targets) {
+    stream_plan sp;
+    sp.schema = std::make_unique<detail::stream_schema>();
+    sp.schema->stream = "default";
+    edge_plan one = make_plan(grouping_type::shuffle, {4});
+    edge_plan two = make_plan(grouping_type::shuffle, {4, 5});
+    edge_plan other = make_plan(grouping_type::shuffle, {6});
+    stream_route r;
+    r.plan = &sp;
+    r.edges.push_back(make_edge_route(one, 1, {}));
+    task_routes routes;
+    routes.add(std::move(r));
+    stream_route& s = routes.streams()[0];
+    EXPECT_EQ(s.fixed_target, 4);
+    s.edges[0] = make_edge_route(two, 1, {});
+    task_routes::refresh(s);
+    EXPECT_EQ(s.fixed_target, 0);
+    std::set<int> seen;
+    values v{std::string("k")};
+    for (int i = 0; i < 4; ++i) {
+        seen.insert(s.pick_one_target(v));
+    }
+    EXPECT_EQ(seen, (std::set<int>{4, 5}));
+    s.edges[0] = make_edge_route(other, 1, {});
+    task_routes::refresh(s);
+    EXPECT_EQ(s.fixed_target, 6);
+    EXPECT_EQ(s.pick_one_target(v), 6);
+}
+
 TEST(same_name_test, compares_names_of_every_length) {
     const std::string a = "abcdefghijklmnopqrstu";
     for (std::size_t n = 0; n <= a.size(); ++n) {

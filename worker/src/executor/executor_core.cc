@@ -316,15 +316,17 @@ void executor_core::send_data(task_state& t, int target, const detail::stream_sc
     hold_system(acker_for(root), message_kind::ack_init, root, xor_all, t);
 }
 
-void executor_core::spout_emit(task_state& t, std::string_view stream, const values& v,
-                               const message_id* id, int direct) {
+// Inline into the collector's do_emit, as bolt_emit: a spout's emit is one virtual call.
+[[gnu::always_inline]] inline void executor_core::spout_emit(task_state& t, std::string_view stream,
+                                                             const values& v, const message_id* id,
+                                                             int direct) {
     stream_route& s = t.routes.resolve(stream, direct, t.comp->id);
     s.stats.emitted.add();
     ++t.emit_calls;
     if (s.one_target && !t.debug && t.capture_targets == nullptr) [[likely]] {
         // One target, nothing to log or capture: no loop over edges.
         const detail::stream_schema* schema = s.plan->schema.get();
-        const int target = pick_one(s.edges.front(), v);
+        const int target = s.pick_one_target(v);
         s.stats.transferred.add();
         const bool track = id != nullptr && _has_ackers;
         // Drawn in the general path's order: the root, then the edge.
@@ -382,7 +384,7 @@ void executor_core::route_spout_tuple(task_state& t, stream_route& s, const valu
     if (s.one_target && !t.debug && t.capture_targets == nullptr) [[likely]] {
         // One target, nothing to log or capture: no loop over edges.
         const detail::stream_schema* schema = s.plan->schema.get();
-        const int target = pick_one(s.edges.front(), v);
+        const int target = s.pick_one_target(v);
         s.stats.transferred.add();
         std::uint64_t root = 0;
         std::uint64_t edge = 0;

@@ -205,6 +205,15 @@ struct alignas(64) stream_route {
     // Exactly one edge, whose grouping sends each tuple to one target (picks_one): an emit
     // takes pick_one(edges.front()) without the general loop. Set by task_routes::add.
     bool one_target = false;
+    // With one_target, when that edge has a single target task and its grouping needs nothing
+    // of the tuple to pick it (the shuffle family, global): that task, taken without pick_one;
+    // otherwise 0 (task ids start at 1). Set by task_routes::add and refresh.
+    int fixed_target = 0;
+
+    // The tuple's one target when one_target: fixed_target, or the grouping's pick.
+    [[gnu::always_inline]] int pick_one_target(const values& v) {
+        return fixed_target != 0 ? fixed_target : pick_one(edges.front(), v);
+    }
 };
 
 // The routes of every stream one task declares, found by name on each emit. Owned by the
@@ -213,9 +222,23 @@ class task_routes {
   public:
     // Wiring, before start: the next declared stream (in plan order).
     void add(stream_route s) {
-        s.one_target = s.edges.size() == 1 && picks_one(s.edges.front().plan->group.type);
+        refresh(s);
         _streams.push_back(std::move(s));
         _last = nullptr;  // the vector may have moved
+    }
+    // Recomputes what add() derives from a route's edges (one_target, fixed_target); called
+    // after the edges are rebuilt for new targets (rebind_task_state).
+    static void refresh(stream_route& s) noexcept {
+        s.one_target = s.edges.size() == 1 && picks_one(s.edges.front().plan->group.type);
+        s.fixed_target = 0;
+        if (s.one_target) {
+            const edge_plan& p = *s.edges.front().plan;
+            const bool needs_tuple =
+                p.group.type == grouping_type::fields || p.group.type == grouping_type::partial_key;
+            if (!needs_tuple && p.targets.size() == 1) {
+                s.fixed_target = p.targets.front();
+            }
+        }
     }
     std::vector<stream_route>& streams() noexcept { return _streams; }
     // Forgets the last stream resolved: called when the plan the routes point into is replaced

@@ -147,6 +147,7 @@ void rebind_task_state(task_state& t, executor_core& ex, const topology_plan& pl
             r.edges[k] =
                 make_edge_route(sp.edges[k], t.id, same_thread, std::move(r.edges[k].custom));
         }
+        task_routes::refresh(r);
     }
     t.kept = false;
 }
