@@ -366,6 +366,67 @@ TEST_F(task_routes_test, forget_last_drops_the_remembered_stream) {
     EXPECT_EQ(_routes.resolve("default", -1, _component).plan, _plans[0].get());
 }
 
+TEST_F(task_routes_test, resolve_default_finds_the_default_stream_and_keeps_checking_direct) {
+    EXPECT_EQ(&_routes.resolve_default(-1, _component), &_routes.streams()[0]);
+    EXPECT_EQ(&_routes.resolve_default(-1, _component), &_routes.streams()[0]);
+    // The kept route still checks emit_direct against the declaration, on every emit.
+    EXPECT_THROW((void)_routes.resolve_default(3, _component), std::invalid_argument);
+    EXPECT_EQ(&_routes.resolve_default(-1, _component), &_routes.streams()[0]);
+    EXPECT_THROW((void)_routes.resolve_default(3, _component), std::invalid_argument);
+    // Interleaved with named emits, each finds its own stream.
+    EXPECT_EQ(_routes.resolve("side", -1, _component).plan, _plans[1].get());
+    EXPECT_EQ(&_routes.resolve_default(-1, _component), &_routes.streams()[0]);
+    EXPECT_EQ(_routes.resolve("side", -1, _component).plan, _plans[1].get());
+}
+
+TEST(task_routes_default_test, resolve_default_throws_when_no_default_stream_is_declared) {
+    stream_plan sp;
+    sp.schema = std::make_unique<detail::stream_schema>();
+    sp.schema->stream = "side";
+    stream_route r;
+    r.plan = &sp;
+    task_routes routes;
+    routes.add(std::move(r));
+    for (int i = 0; i < 2; ++i) {
+        try {
+            (void)routes.resolve_default(-1, "comp");
+            FAIL() << "expected std::invalid_argument";
+        } catch (const std::invalid_argument& e) {
+            EXPECT_STREQ(e.what(), "component 'comp' emitted on undeclared stream 'default'");
+        }
+    }
+}
+
+TEST(task_routes_default_test, add_and_forget_last_drop_the_kept_default_route) {
+    std::vector<std::unique_ptr<stream_plan>> plans;
+    auto plan = [&](const char* name) {
+        plans.push_back(std::make_unique<stream_plan>());
+        plans.back()->schema = std::make_unique<detail::stream_schema>();
+        plans.back()->schema->stream = name;
+        stream_route r;
+        r.plan = plans.back().get();
+        return r;
+    };
+    task_routes routes;
+    routes.add(plan("default"));
+    EXPECT_EQ(routes.resolve_default(-1, "comp").plan, plans[0].get());
+    // More streams may move the vector: the route is found again, not kept dangling (ASan
+    // reports a use after free here if it were).
+    for (int i = 0; i < 16; ++i) {
+        routes.add(plan("s"));
+    }
+    EXPECT_EQ(&routes.resolve_default(-1, "comp"), &routes.streams()[0]);
+    // A plan replaced in place (rebind_task_state): the route is looked up again.
+    auto replacement = std::make_unique<stream_plan>();
+    replacement->schema = std::make_unique<detail::stream_schema>();
+    replacement->schema->stream = "default";
+    replacement->schema->direct = true;
+    routes.streams()[0].plan = replacement.get();
+    routes.forget_last();
+    EXPECT_THROW((void)routes.resolve_default(-1, "comp"), std::invalid_argument);
+    EXPECT_EQ(routes.resolve_default(5, "comp").plan, replacement.get());
+}
+
 TEST(task_routes_one_target_test, set_for_one_edge_that_picks_one_target) {
     edge_plan fields = make_plan(grouping_type::fields, {2, 3}, {0});
     edge_plan all = make_plan(grouping_type::all, {2, 3});

@@ -31,6 +31,7 @@ class spout_collector_impl final : public spout_output_collector {
   protected:
     void do_emit(std::string_view stream, const values& v, const message_id* id,
                  int direct_task) override;
+    void do_emit_default(const values& v, const message_id* id, int direct_task) override;
 
   private:
     executor_core* _ex;
@@ -53,6 +54,8 @@ class bolt_collector_impl final : public output_collector {
   protected:
     void do_emit(std::string_view stream, std::span<const tuple* const> anchors, const values& v,
                  int direct_task) override;
+    void do_emit_default(std::span<const tuple* const> anchors, const values& v,
+                         int direct_task) override;
 
   private:
     executor_core* _ex;

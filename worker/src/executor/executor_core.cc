@@ -317,10 +317,9 @@ void executor_core::send_data(task_state& t, int target, const detail::stream_sc
 }
 
 // Inline into the collector's do_emit, as bolt_emit: a spout's emit is one virtual call.
-[[gnu::always_inline]] inline void executor_core::spout_emit(task_state& t, std::string_view stream,
+[[gnu::always_inline]] inline void executor_core::spout_emit(task_state& t, stream_route& s,
                                                              const values& v, const message_id* id,
                                                              int direct) {
-    stream_route& s = t.routes.resolve(stream, direct, t.comp->id);
     s.stats.emitted.add();
     ++t.emit_calls;
     if (s.one_target && !t.debug && t.capture_targets == nullptr) [[likely]] {
@@ -376,10 +375,9 @@ void executor_core::route_spout_tuple(task_state& t, stream_route& s, const valu
     }
 }
 
-[[gnu::always_inline]] inline void executor_core::bolt_emit(task_state& t, std::string_view stream,
+[[gnu::always_inline]] inline void executor_core::bolt_emit(task_state& t, stream_route& s,
                                                             std::span<const tuple* const> anchors,
                                                             const values& v, int direct) {
-    stream_route& s = t.routes.resolve(stream, direct, t.comp->id);
     s.stats.emitted.add();
     if (s.one_target && !t.debug && t.capture_targets == nullptr) [[likely]] {
         // One target, nothing to log or capture: no loop over edges.
@@ -477,7 +475,10 @@ void executor_core::bolt_ack_anchors(task_state& t, const tuple& in) {
 
 void spout_collector_impl::do_emit(std::string_view stream, const values& v, const message_id* id,
                                    int direct_task) {
-    _ex->spout_emit(_t, stream, v, id, direct_task);
+    _ex->spout_emit(_t, _t.routes.resolve(stream, direct_task, _t.comp->id), v, id, direct_task);
+}
+void spout_collector_impl::do_emit_default(const values& v, const message_id* id, int direct_task) {
+    _ex->spout_emit(_t, _t.routes.resolve_default(direct_task, _t.comp->id), v, id, direct_task);
 }
 void spout_collector_impl::report_error(std::string_view message) {
     _ex->report(_t, std::string(message));
@@ -487,7 +488,13 @@ std::size_t spout_collector_impl::get_pending_count() const {
 }
 void bolt_collector_impl::do_emit(std::string_view stream, std::span<const tuple* const> anchors,
                                   const values& v, int direct_task) {
-    _ex->bolt_emit(_t, stream, anchors, v, direct_task);
+    _ex->bolt_emit(_t, _t.routes.resolve(stream, direct_task, _t.comp->id), anchors, v,
+                   direct_task);
+}
+void bolt_collector_impl::do_emit_default(std::span<const tuple* const> anchors, const values& v,
+                                          int direct_task) {
+    _ex->bolt_emit(_t, _t.routes.resolve_default(direct_task, _t.comp->id), anchors, v,
+                   direct_task);
 }
 void bolt_collector_impl::ack(const tuple& input) {
     _ex->bolt_ack(_t, input);

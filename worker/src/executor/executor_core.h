@@ -74,9 +74,11 @@ class executor_core {
     bool drain_inputs();
 
     // ---- called by the collectors ----
-    void spout_emit(task_state& t, std::string_view stream, const values& v, const message_id* id,
+    // An emit on stream `s` of task `t`, resolved by the caller (task_routes::resolve, or
+    // resolve_default for the emits that name no stream).
+    void spout_emit(task_state& t, stream_route& s, const values& v, const message_id* id,
                     int direct);
-    void bolt_emit(task_state& t, std::string_view stream, std::span<const tuple* const> anchors,
+    void bolt_emit(task_state& t, stream_route& s, std::span<const tuple* const> anchors,
                    const values& v, int direct);
     void bolt_ack(task_state& t, const tuple& in);
     void bolt_fail(task_state& t, const tuple& in);

@@ -78,6 +78,13 @@ stream_route& task_routes::resolve_slow(std::string_view stream, int direct,
                                 std::string(stream) + "'");
 }
 
+stream_route& task_routes::resolve_default_slow(int direct, const std::string& component) {
+    stream_route& s = resolve_slow(default_stream, direct, component);
+    _default = &s;
+    _default_direct = s.plan->schema->direct;
+    return s;
+}
+
 void task_routes::throw_direct_mismatch(std::string_view stream, int direct,
                                         const std::string& component) {
     throw std::invalid_argument(direct >= 0

@@ -225,6 +225,7 @@ class task_routes {
         refresh(s);
         _streams.push_back(std::move(s));
         _last = nullptr;  // the vector may have moved
+        _default = nullptr;
     }
     // Recomputes what add() derives from a route's edges (one_target, fixed_target); called
     // after the edges are rebuilt for new targets (rebind_task_state).
@@ -243,7 +244,10 @@ class task_routes {
     std::vector<stream_route>& streams() noexcept { return _streams; }
     // Forgets the last stream resolved: called when the plan the routes point into is replaced
     // (rebind_task_state), since the remembered name is the old plan's string.
-    void forget_last() noexcept { _last = nullptr; }
+    void forget_last() noexcept {
+        _last = nullptr;
+        _default = nullptr;
+    }
     const std::vector<stream_route>& streams() const noexcept { return _streams; }
 
     // The stream named `stream`, checked against how it is emitted (`direct` >= 0: emit_direct).
@@ -258,18 +262,29 @@ class task_routes {
         }
         return resolve_slow(stream, direct, component);
     }
+    // resolve(default_stream, ...), for the emits that name no stream: the default stream's
+    // route is kept from the first such emit on, so these cost no compare of the name.
+    stream_route& resolve_default(int direct, const std::string& component) {
+        if (_default != nullptr && (direct >= 0) == _default_direct) [[likely]] {
+            return *_default;
+        }
+        return resolve_default_slow(direct, component);
+    }
 
   private:
     // The slow path: searches, checks, remembers the stream; throws for an undeclared stream
     // or a direct/non-direct mismatch (remembering nothing then).
     stream_route& resolve_slow(std::string_view stream, int direct, const std::string& component);
+    stream_route& resolve_default_slow(int direct, const std::string& component);
     [[noreturn]] static void throw_direct_mismatch(std::string_view stream, int direct,
                                                    const std::string& component);
 
     std::vector<stream_route> _streams;
-    stream_route* _last = nullptr;  // the last stream resolved; null before the first
-    std::string_view _last_name;    // its name (the plan's string)
-    bool _last_direct = false;      // whether it is declared direct
+    stream_route* _last = nullptr;     // the last stream resolved; null before the first
+    std::string_view _last_name;       // its name (the plan's string)
+    bool _last_direct = false;         // whether it is declared direct
+    stream_route* _default = nullptr;  // the default stream, once resolved (resolve_default)
+    bool _default_direct = false;      // whether it is declared direct
 };
 
 }  // namespace tempest::worker

@@ -27,17 +27,15 @@ class spout_output_collector {
   public:
     virtual ~spout_output_collector() = default;
 
-    void emit(const values& v) { do_emit(default_stream, v, nullptr, -1); }
-    void emit(const values& v, message_id id) { do_emit(default_stream, v, &id, -1); }
+    void emit(const values& v) { do_emit_default(v, nullptr, -1); }
+    void emit(const values& v, message_id id) { do_emit_default(v, &id, -1); }
     void emit(std::string_view stream, const values& v) { do_emit(stream, v, nullptr, -1); }
     void emit(std::string_view stream, const values& v, message_id id) {
         do_emit(stream, v, &id, -1);
     }
     // To one task of a consumer that subscribed with direct grouping on a direct stream.
-    void emit_direct(int task, const values& v) { do_emit(default_stream, v, nullptr, task); }
-    void emit_direct(int task, const values& v, message_id id) {
-        do_emit(default_stream, v, &id, task);
-    }
+    void emit_direct(int task, const values& v) { do_emit_default(v, nullptr, task); }
+    void emit_direct(int task, const values& v, message_id id) { do_emit_default(v, &id, task); }
     void emit_direct(int task, std::string_view stream, const values& v) {
         do_emit(stream, v, nullptr, task);
     }
@@ -53,6 +51,12 @@ class spout_output_collector {
     // Requires: stream declared by this spout (else std::invalid_argument naming it).
     virtual void do_emit(std::string_view stream, const values& v, const message_id* id,
                          int direct_task) = 0;
+    // do_emit on default_stream. The emits without a stream name come here, so that a
+    // collector can keep the default stream's route at hand instead of looking the name up
+    // on every emit; by default it is do_emit.
+    virtual void do_emit_default(const values& v, const message_id* id, int direct_task) {
+        do_emit(default_stream, v, id, direct_task);
+    }
 };
 
 class output_collector {
@@ -60,23 +64,27 @@ class output_collector {
     virtual ~output_collector() = default;
 
     // Anchored: the new tuple joins the tuple tree of `anchor`.
-    void emit(const tuple& anchor, const values& v) { emit(default_stream, anchor, v); }
+    void emit(const tuple& anchor, const values& v) {
+        const tuple* a = &anchor;
+        do_emit_default({&a, 1}, v, -1);
+    }
     void emit(std::string_view stream, const tuple& anchor, const values& v) {
         const tuple* a = &anchor;
         do_emit(stream, {&a, 1}, v, -1);
     }
     void emit(std::initializer_list<const tuple*> anchors, const values& v) {
-        do_emit(default_stream, {anchors.begin(), anchors.size()}, v, -1);
+        do_emit_default({anchors.begin(), anchors.size()}, v, -1);
     }
     void emit(std::string_view stream, std::span<const tuple* const> anchors, const values& v) {
         do_emit(stream, anchors, v, -1);
     }
     // Unanchored: not part of any tuple tree.
-    void emit(const values& v) { do_emit(default_stream, {}, v, -1); }
+    void emit(const values& v) { do_emit_default({}, v, -1); }
     void emit(std::string_view stream, const values& v) { do_emit(stream, {}, v, -1); }
 
     void emit_direct(int task, const tuple& anchor, const values& v) {
-        emit_direct(task, default_stream, anchor, v);
+        const tuple* a = &anchor;
+        do_emit_default({&a, 1}, v, task);
     }
     void emit_direct(int task, std::string_view stream, const tuple& anchor, const values& v) {
         const tuple* a = &anchor;
@@ -86,7 +94,7 @@ class output_collector {
                      const values& v) {
         do_emit(stream, anchors, v, task);
     }
-    void emit_direct(int task, const values& v) { do_emit(default_stream, {}, v, task); }
+    void emit_direct(int task, const values& v) { do_emit_default({}, v, task); }
     void emit_direct(int task, std::string_view stream, const values& v) {
         do_emit(stream, {}, v, task);
     }
@@ -99,6 +107,11 @@ class output_collector {
   protected:
     virtual void do_emit(std::string_view stream, std::span<const tuple* const> anchors,
                          const values& v, int direct_task) = 0;
+    // do_emit on default_stream, as spout_output_collector::do_emit_default.
+    virtual void do_emit_default(std::span<const tuple* const> anchors, const values& v,
+                                 int direct_task) {
+        do_emit(default_stream, anchors, v, direct_task);
+    }
 };
 
 // For basic bolts: every emit is anchored to the input being executed, which is acked when
@@ -108,7 +121,7 @@ class basic_output_collector {
     basic_output_collector(output_collector& out, const tuple& input) noexcept
         : _out(out), _input(&input) {}
 
-    void emit(const values& v) { _out.emit(default_stream, *_input, v); }
+    void emit(const values& v) { _out.emit(*_input, v); }
     void emit(std::string_view stream, const values& v) { _out.emit(stream, *_input, v); }
     void emit_direct(int task, const values& v) { _out.emit_direct(task, *_input, v); }
     void emit_direct(int task, std::string_view stream, const values& v) {
