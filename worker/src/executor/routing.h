@@ -203,7 +203,7 @@ struct alignas(64) stream_route {
     std::vector<edge_route> edges;
     output_stats stats;
     // Exactly one edge, whose grouping sends each tuple to one target (picks_one): an emit
-    // takes pick_one(edges.front()) without the general loop. Set by task_routes::add.
+    // takes pick_one_target() without the general loop. Set by task_routes::add and refresh.
     bool one_target = false;
     // With one_target, when that edge has a single target task and its grouping needs nothing
     // of the tuple to pick it (the shuffle family, global): that task, taken without pick_one;
