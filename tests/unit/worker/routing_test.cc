@@ -453,6 +453,14 @@ TEST(task_routes_one_target_test, set_for_one_edge_that_picks_one_target) {
     EXPECT_FALSE(routes.streams()[3].one_target);
 }
 
+// A route of stream `sp` with the one edge `e`, as producing task 1 builds it.
+stream_route one_edge_route(const stream_plan& sp, const edge_plan& e) {
+    stream_route r;
+    r.plan = &sp;
+    r.edges.push_back(make_edge_route(e, 1, {}));
+    return r;
+}
+
 // A single-target edge whose grouping needs nothing of the tuple is taken without pick_one:
 // fixed_target is that task, and pick_one_target() returns what pick_one would. Groupings that
 // read the tuple (fields, partial key) and edges with several targets keep pick_one.
@@ -480,11 +488,8 @@ TEST(task_routes_one_target_test,
     };
     for (const case_t& c : cases) {
         edge_plan e = make_plan(c.type, c.targets, {0});
-        stream_route r;
-        r.plan = &sp;
-        r.edges.push_back(make_edge_route(e, 1, {}));
         task_routes routes;
-        routes.add(std::move(r));
+        routes.add(one_edge_route(sp, e));
         stream_route& s = routes.streams()[0];
         EXPECT_EQ(s.fixed_target, c.fixed) << "grouping " << static_cast<int>(c.type);
         if (s.one_target) {
@@ -507,11 +512,8 @@ TEST(task_routes_one_target_test, refresh_follows_the_edges_targets) {
     edge_plan one = make_plan(grouping_type::shuffle, {4});
     edge_plan two = make_plan(grouping_type::shuffle, {4, 5});
     edge_plan other = make_plan(grouping_type::shuffle, {6});
-    stream_route r;
-    r.plan = &sp;
-    r.edges.push_back(make_edge_route(one, 1, {}));
     task_routes routes;
-    routes.add(std::move(r));
+    routes.add(one_edge_route(sp, one));
     stream_route& s = routes.streams()[0];
     EXPECT_EQ(s.fixed_target, 4);
     s.edges[0] = make_edge_route(two, 1, {});
