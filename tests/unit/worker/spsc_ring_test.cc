@@ -171,6 +171,60 @@ TEST(spsc_ring_test, consume_stops_where_the_callback_says_and_resumes_there) {
         EXPECT_EQ(seen[i], i);
 }
 
+// consume()'s second-line hint is asked about every slot before the callback sees it, also
+// about the slot the callback refuses, and changes nothing of what is consumed: slots of three
+// lines, the hint saying yes for every other one, across several wraps of the ring.
+TEST(spsc_ring_test, the_second_line_hint_sees_each_slot_first_and_consumes_the_same) {
+    struct alignas(64) wide_slot {
+        std::uint64_t seq = 0;
+        char pad[184] = {};
+    };
+    static_assert(sizeof(wide_slot) == 192);
+    spsc_ring<wide_slot> ring(32);
+    std::uint64_t next_in = 0;
+    std::uint64_t next_out = 0;
+    std::vector<std::uint64_t> hinted;
+    for (int round = 0; round < 20; ++round) {
+        while (wide_slot* slot = ring.try_claim()) {
+            slot->seq = next_in++;
+            ring.commit();
+        }
+        ring.publish();
+        hinted.clear();
+        const std::uint64_t refuse_at = next_out + 7;  // the callback stops at the 8th slot
+        const std::size_t n = ring.consume(
+            100,
+            [&](wide_slot& s) {
+                EXPECT_FALSE(hinted.empty());
+                EXPECT_EQ(hinted.back(), s.seq) << "hint asked after the callback";
+                if (s.seq == refuse_at) {
+                    return false;
+                }
+                EXPECT_EQ(s.seq, next_out++);
+                return true;
+            },
+            [&](const wide_slot& s) {
+                hinted.push_back(s.seq);
+                return s.seq % 2 == 0;
+            });
+        ASSERT_EQ(n, 7u) << "round " << round;
+        ASSERT_EQ(hinted.size(), 8u) << "the refused slot is asked about too";
+        for (std::size_t i = 0; i < hinted.size(); ++i) {
+            EXPECT_EQ(hinted[i], refuse_at - 7 + i);
+        }
+        // The rest comes out in order with the plain consume().
+        const std::uint64_t queued = next_in - next_out;
+        EXPECT_EQ(ring.consume(100,
+                               [&](wide_slot& s) {
+                                   EXPECT_EQ(s.seq, next_out++);
+                                   return true;
+                               }),
+                  queued);
+    }
+    EXPECT_EQ(next_out, next_in);
+    EXPECT_GT(next_out, 600u);
+}
+
 TEST(spsc_ring_test, two_threads_transfer_every_item_in_order) {
     constexpr std::uint64_t n = 2'000'000;
     parker consumer_parker;

@@ -583,7 +583,10 @@ void executor_core::execute_bolt(task_state& t, tuple& m) {
 bool executor_core::drain_inputs() {
     bool work = false;
     for (ring_t* r : _inputs) {
-        if (r->consume(512, [this](tuple& m) { return handle(m); }) > 0) {
+        // A one-line tuple's reader may read into its unwritten second line (spsc_ring).
+        if (r->consume(
+                512, [this](tuple& m) { return handle(m); },
+                [](const tuple& m) { return tuple_access::filled_lines(m) == 1; })> 0) {
             work = true;
         }
     }

@@ -26,6 +26,7 @@
 #include <cstdint>
 #include <memory>
 #include <new>
+#include <utility>
 
 namespace tempest::worker {
 
@@ -117,6 +118,18 @@ class spsc_ring {
     // a ring far from full do not.
     template <typename Fn>
     std::size_t consume(std::size_t max, Fn&& fn) {
+        return consume(max, std::forward<Fn>(fn), [](const T&) noexcept { return false; });
+    }
+    // The same, where `reads_second_line(const T&)` says whether the consumer's reads of a slot
+    // like this one reach its second line although the producer did not write it (a vector
+    // compare of a short string at the end of a one-line tuple). That line was written a lap
+    // ago or never, and once a ring's lap outgrows the consumer's caches every such read waits
+    // for memory: word count's count bolt spent 68% of its time in memcmp with a 65536-slot
+    // ring far apart (docs/PERFORMANCE.md, session 22). After such a slot the slots ahead are
+    // prefetched two lines deep; after others one line, as a second line the producer wrote
+    // comes with the first, and asking for it too slowed const-null by a third.
+    template <typename Fn, typename SecondLine>
+    std::size_t consume(std::size_t max, Fn&& fn, SecondLine&& reads_second_line) {
         if (_r.head == _r.cached_tail) {
             _r.cached_tail = _tail.load(std::memory_order_acquire);
             if (_r.head == _r.cached_tail) {
@@ -135,15 +148,26 @@ class spsc_ring {
         // words/s with that prefetch, 44-48M without; in other minutes both ran at ~45M.
         // docs/PERFORMANCE.md.)
         const std::uint64_t published = _r.cached_tail;
+        bool second_line = _r.second_line;
         while (h != end) {
             if (h + prefetch_distance < published) {
-                __builtin_prefetch(&_slots[(h + prefetch_distance) & _mask], 0, 3);
+                const char* ahead =
+                    reinterpret_cast<const char*>(&_slots[(h + prefetch_distance) & _mask]);
+                __builtin_prefetch(ahead, 0, 3);
+                if constexpr (sizeof(T) > 64) {
+                    if (second_line) {
+                        __builtin_prefetch(ahead + 64, 0, 3);
+                    }
+                }
             }
-            if (!fn(_slots[h & _mask])) {
+            T& slot = _slots[h & _mask];
+            second_line = reads_second_line(std::as_const(slot));
+            if (!fn(slot)) {
                 break;
             }
             ++h;
         }
+        _r.second_line = second_line;
         std::size_t n = static_cast<std::size_t>(h - _r.head);
         if (n > 0) {
             _r.head = h;
@@ -219,6 +243,7 @@ class spsc_ring {
     struct alignas(64) reader_state {
         std::uint64_t head = 0;
         std::uint64_t cached_tail = 0;
+        bool second_line = false;  // the last slot handled read its unwritten second line
     };
 
     alignas(64) std::atomic<std::uint64_t> _head{0};  // written by the consumer
