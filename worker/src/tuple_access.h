@@ -95,6 +95,11 @@ struct tuple_access {
         return slot_lines(static_cast<std::uint32_t>(t._values.encoded().size()),
                           kind(t) == message_kind::data && anchor_count(t) > 1);
     }
+    // True when the values end in the first line (a one-line tuple, whose reader's vector
+    // compares may read into the second line: spsc_ring::consume's hint). One load.
+    static bool values_end_in_first_line(const tuple& t) noexcept {
+        return t._values.encoded().size() <= 64 - values_offset;
+    }
     // Where values_offset and anchor_line come from: for the test that pins them.
     static std::size_t values_offset_of(const tuple& t) noexcept {
         return static_cast<std::size_t>(t._values.encoded().data() -

@@ -586,7 +586,7 @@ bool executor_core::drain_inputs() {
         // A one-line tuple's reader may read into its unwritten second line (spsc_ring).
         if (r->consume(
                 512, [this](tuple& m) { return handle(m); },
-                [](const tuple& m) { return tuple_access::filled_lines(m) == 1; })> 0) {
+                [](const tuple& m) { return tuple_access::values_end_in_first_line(m); }) > 0) {
             work = true;
         }
     }
