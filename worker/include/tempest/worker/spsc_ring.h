@@ -126,8 +126,8 @@ class spsc_ring {
     // ago or never, and once a ring's lap outgrows the consumer's caches every such read waits
     // for memory: word count's count bolt spent 68% of its time in memcmp with a 65536-slot
     // ring far apart (docs/PERFORMANCE.md, session 22). After such a slot the slots ahead are
-    // prefetched two lines deep; after others one line, as a second line the producer wrote
-    // comes with the first, and asking for it too slowed const-null by a third.
+    // prefetched two lines deep; after others one line: asking for a second line the producer
+    // wrote too slowed const-null's 105-byte tuples by a third with 32768 slots.
     template <typename Fn, typename SecondLine>
     std::size_t consume(std::size_t max, Fn&& fn, SecondLine&& reads_second_line) {
         if (_r.head == _r.cached_tail) {
