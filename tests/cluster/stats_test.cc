@@ -128,6 +128,72 @@ class sleepy_bolt final : public bolt {
     output_collector* _out = nullptr;
 };
 
+// Emits `n` tuples with message ids; counts its ack() and fail() calls, and those that came
+// while its own emit ran (a spout must never see one there).
+class tracked_spout final : public spout {
+  public:
+    static inline std::atomic<int> acked{0};
+    static inline std::atomic<int> failed{0};
+    static inline std::atomic<int> inside_emit{0};
+
+    explicit tracked_spout(int n) : _n(n) {}
+    void declare_output_fields(output_fields_declarer& d) override { d.declare({"n"}); }
+    void open(const config&, const topology_context&, spout_output_collector& out) override {
+        _out = &out;
+    }
+    void next_tuple() override {
+        if (_sent < _n) {
+            _emitting = true;
+            _out->emit({_sent}, message_id{static_cast<std::uint64_t>(_sent)});
+            _emitting = false;
+            ++_sent;
+        }
+    }
+    void ack(message_id) override { note(acked); }
+    void fail(message_id) override { note(failed); }
+
+  private:
+    void note(std::atomic<int>& c) {
+        ++c;
+        if (_emitting) {
+            ++inside_emit;
+        }
+    }
+    std::int64_t _n;
+    std::int64_t _sent = 0;
+    bool _emitting = false;
+    spout_output_collector* _out = nullptr;
+};
+
+// Per input n: n % 5 == 0 emits three anchored words and fails the input; n % 7 == 0 (not a
+// multiple of 5) acks it without emitting (its tree ends at the spout's ack_init); the rest emit
+// three anchored words and ack it.
+class splitting_bolt final : public bolt {
+  public:
+    void declare_output_fields(output_fields_declarer& d) override { d.declare({"word"}); }
+    void prepare(const config&, const topology_context&, output_collector& out) override {
+        _out = &out;
+    }
+    void execute(const tuple& t) override {
+        const std::int64_t n = t.get_int(0);
+        if (n % 5 != 0 && n % 7 == 0) {
+            _out->ack(t);
+            return;
+        }
+        for (int i = 0; i < 3; ++i) {
+            _out->emit(t, {n * 3 + i});
+        }
+        if (n % 5 == 0) {
+            _out->fail(t);
+        } else {
+            _out->ack(t);
+        }
+    }
+
+  private:
+    output_collector* _out = nullptr;
+};
+
 std::uint64_t figure(const worker::executor_totals& t, stat_kind kind, const stream_key& key) {
     for (const auto& f : t.figures) {
         if (f.kind == kind && f.key == key) {
@@ -242,6 +308,74 @@ TEST_F(stats_test, all_grouping_transfers_one_tuple_per_target_and_a_quiet_strea
     EXPECT_EQ(by_id["bolt"].executed, 3 * n);
     EXPECT_EQ(by_id["bolt"].acked, 3 * n);
     EXPECT_EQ(by_id["bolt"].emitted, 0u);
+}
+
+// The acker on the spout's thread, a bolt chained onto the spout that acks (or fails) each input
+// inside the spout's emit, and a bolt on a thread of its own acking what it gets: every tree
+// completes or fails as its bolts said, the spout hears of it only outside its emit, and the
+// acker counts every message as Storm's would, whether the chained bolt's ack was applied on
+// its own or carried by the spout's ack_init.
+TEST_F(stats_test, acks_inside_a_spouts_emit_complete_their_trees_and_are_counted) {
+    constexpr int n = 700;
+    tracked_spout::acked = 0;
+    tracked_spout::failed = 0;
+    tracked_spout::inside_emit = 0;
+    topology_builder b(_registry);
+    b.set_spout<tracked_spout>("spout", 1, n);
+    b.set_bolt<splitting_bolt>("split", 1).local_or_shuffle_grouping("spout");
+    b.set_bolt<acking_bolt>("count", 1).fields_grouping("split", {"word"});
+    config conf;
+    conf.set_num_ackers(1);
+    run(b.create_topology(), conf);
+    // The case this test is for: split and the acker run on the spout's thread.
+    const auto& comps = _plan->components();
+    const int spout_task = comps[_plan->component_index("spout")].tasks.front();
+    ASSERT_EQ(_plan->task_thread(comps[_plan->component_index("split")].tasks.front()),
+              _plan->task_thread(spout_task));
+    ASSERT_EQ(_plan->task_thread(_plan->acker_tasks().front()), _plan->task_thread(spout_task));
+    ASSERT_NE(_plan->task_thread(comps[_plan->component_index("count")].tasks.front()),
+              _plan->task_thread(spout_task));
+
+    constexpr int fails = (n + 4) / 5;  // 0, 5, 10, ...
+    int bare = 0;                       // acked without children
+    for (int i = 0; i < n; ++i) {
+        bare += (i % 5 != 0 && i % 7 == 0) ? 1 : 0;
+    }
+    const std::uint64_t words = 3 * static_cast<std::uint64_t>(n - bare);
+    bool done = wait_until(
+        [&] {
+            return tracked_spout::acked.load() + tracked_spout::failed.load() == n &&
+                   sum(of(_runtime->totals(), "count"), stat_kind::acked, {"split", "default"}) ==
+                       words;
+        },
+        20s);
+    _runtime->stop();
+    ASSERT_TRUE(done) << tracked_spout::acked.load() << " acked and "
+                      << tracked_spout::failed.load() << " failed of " << n;
+    EXPECT_EQ(tracked_spout::failed.load(), fails);
+    EXPECT_EQ(tracked_spout::acked.load(), n - fails);
+    EXPECT_EQ(tracked_spout::inside_emit.load(), 0);
+
+    auto all = _runtime->totals();
+    auto ackers = of(all, "__acker");
+    ASSERT_EQ(ackers.size(), 1u);
+    const std::uint64_t split_acks = n - fails;
+    EXPECT_EQ(figure(ackers[0], stat_kind::executed, {"spout", "__ack_init"}), std::uint64_t{n});
+    EXPECT_EQ(figure(ackers[0], stat_kind::executed, {"split", "__ack_ack"}), split_acks);
+    EXPECT_EQ(figure(ackers[0], stat_kind::executed, {"split", "__ack_fail"}),
+              std::uint64_t{fails});
+    EXPECT_EQ(figure(ackers[0], stat_kind::executed, {"count", "__ack_ack"}), words);
+    EXPECT_EQ(figure(ackers[0], stat_kind::emitted, {"", "__ack_ack"}), std::uint64_t{n - fails});
+    EXPECT_EQ(figure(ackers[0], stat_kind::emitted, {"", "__ack_fail"}), std::uint64_t{fails});
+    auto split = of(all, "split");
+    ASSERT_EQ(split.size(), 1u);
+    EXPECT_EQ(figure(split[0], stat_kind::emitted, {"", "__ack_ack"}), split_acks);
+    EXPECT_EQ(figure(split[0], stat_kind::emitted, {"", "__ack_fail"}), std::uint64_t{fails});
+    auto spout = of(all, "spout");
+    ASSERT_EQ(spout.size(), 1u);
+    EXPECT_EQ(figure(spout[0], stat_kind::emitted, {"", "__ack_init"}), std::uint64_t{n});
+    EXPECT_EQ(figure(spout[0], stat_kind::acked, {"", "default"}), std::uint64_t{n - fails});
+    EXPECT_EQ(figure(spout[0], stat_kind::failed, {"", "default"}), std::uint64_t{fails});
 }
 
 TEST_F(stats_test, a_bolt_sleeping_2ms_shows_its_execute_latency_and_busy_share) {

@@ -85,6 +85,7 @@ bool executor::run_spouts() {
             }
             work = true;
         }
+        _core.close_open_tree();
         // No ackers: a message counts as acked once emitted (at-most-once).
         t.pending.ack_immediate([&](const pending_messages::immediate& m) {
             t.routes.streams()[m.stream].stats.acked.add();

@@ -190,7 +190,7 @@ void executor_core::hold_in_new_pack(int target, message_kind kind, std::uint64_
         send_system(target, kind, root, val, src.id);
         return;
     }
-    if (task_state* a = _task_index[target]; a != nullptr && a->comp->is_acker) {
+    if (task_state* a = local_acker(target); a != nullptr) {
         // An acker on this thread (topology_plan::host_ackers): applied now, no slot. A tree it
         // completes here (inside an emit) is held for its spout like any acking message, and
         // reaches the spout through a ring into this thread, so a spout never sees ack() inside
@@ -211,10 +211,46 @@ void executor_core::hold_in_new_pack(int target, message_kind kind, std::uint64_
     p.ack_root = kind == message_kind::ack ? root : 0;
 }
 
+[[gnu::always_inline]] inline task_state* executor_core::local_acker(int target) const {
+    const out_link* l = _out.link_for(target);
+    if (l == nullptr || l->remote) {
+        return nullptr;
+    }
+    task_state* a = _task_index[target];
+    return a != nullptr && a->comp->is_acker ? a : nullptr;
+}
+
+[[gnu::always_inline]] inline void executor_core::open_tree_for(std::uint64_t root) {
+    task_state* a = local_acker(acker_for(root));
+    _open.acker = a;
+    _open.root = a != nullptr ? root : 0;
+    _open.val = 0;
+}
+
+[[gnu::always_inline]] inline void executor_core::fold_into_open(task_state& src,
+                                                                 std::uint64_t val) {
+    count_acking(src, message_kind::ack);
+    acking_input(*_open.acker, src.id, message_kind::ack).executed.add();
+    _open.val ^= val;
+}
+
+void executor_core::init_open_tree(task_state& t, std::uint64_t xor_all) {
+    const std::uint64_t root = _open.root;
+    _open.root = 0;
+    task_state& a = *_open.acker;
+    count_acking(t, message_kind::ack_init);
+    acking_input(a, t.id, message_kind::ack_init).executed.add();
+    apply_acker_entry(a, message_kind::ack_init, root, xor_all ^ _open.val, t.id, false);
+}
+
 void executor_core::send_ack(int acker, std::uint64_t root, std::uint64_t val, task_state& src) {
     if (_pack.ack_root == root && _pack.src == &src) {
         _pack.words[2 * _pack.n - 1] ^= val;
         ++_pack.merged;
+        return;
+    }
+    if (root == _open.root && _open.root != 0) {
+        fold_into_open(src, val);
         return;
     }
     hold_system(acker, message_kind::ack, root, val, src);
@@ -313,6 +349,11 @@ void executor_core::send_data(task_state& t, int target, const detail::stream_sc
     // timeout; a sampled message's complete latency needs the exact emit time.
     bool sampled = t.sample.next();
     t.pending.add(root, id.id, sampled ? now_ns() : _now, schema->stream_index, sampled);
+    if (_open.root == root) {
+        // The acker runs here (open_tree_for): applied now, with the acks folded meanwhile.
+        init_open_tree(t, xor_all);
+        return;
+    }
     hold_system(acker_for(root), message_kind::ack_init, root, xor_all, t);
 }
 
@@ -331,6 +372,9 @@ void executor_core::send_data(task_state& t, int target, const detail::stream_sc
         // Drawn in the general path's order: the root, then the edge.
         const std::uint64_t root = track ? _rng.next_id() : 0;
         const std::uint64_t edge = track ? _rng.next_id() : 0;
+        if (track) {
+            open_tree_for(root);
+        }
         if (!put_in_ring(t.id, target, schema, v, root, edge)) [[unlikely]] {
             send_one(t.id, target, schema, v, root, edge);
         }
@@ -350,6 +394,9 @@ void executor_core::route_spout_tuple(task_state& t, stream_route& s, const valu
     }
     bool track = id != nullptr && _has_ackers;
     std::uint64_t root = track ? _rng.next_id() : 0;
+    if (track) {
+        open_tree_for(root);
+    }
     std::uint64_t xor_all = 0;
     std::uint64_t sent = 0;
     for (edge_route& e : s.edges) {
@@ -450,6 +497,10 @@ void executor_core::route_bolt_tuple(task_state& t, stream_route& s,
         // The same task's ack of the same root as the last one: merged (send_ack).
         _pack.words[2 * _pack.n - 1] ^= val;
         ++_pack.merged;
+        return;
+    }
+    if (a.root == _open.root && _open.root != 0) {  // an ack inside the spout's emit of its root
+        fold_into_open(t, val);
         return;
     }
     if (_has_ackers) [[likely]] {  // only tuples of a topology with ackers have anchors

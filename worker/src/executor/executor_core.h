@@ -95,6 +95,10 @@ class executor_core {
             send_pack();
         }
     }
+    // After a batch of next_tuple() calls: a tracked emit an exception left (before its
+    // pend_spout_tuple) leaves its tree open; closed here, so that no later ack of that root is
+    // folded (its tree has no pending entry: nothing waits for it).
+    void close_open_tree() { _open.root = 0; }
     // A tick tuple for bolt task `t`, executed and counted as any input (on __system/__tick).
     void execute_tick(task_state& t, tuple& tick);
 
@@ -136,6 +140,17 @@ class executor_core {
     // Counted in src's acking_sent when the pack is sent (send_pack) or, when not held, here.
     void hold_system(int target, detail::message_kind kind, std::uint64_t root, std::uint64_t val,
                      task_state& src);
+    // The acker task `target` when it runs on this thread and takes acking messages by direct
+    // application (hold_in_new_pack), else null.
+    task_state* local_acker(int target) const;
+    // Opens _open for a tracked spout tuple's `root` (root 0 there when its acker is elsewhere).
+    void open_tree_for(std::uint64_t root);
+    // An ack of the open tree's root by task `src` (a bolt chained into the spout's emit):
+    // counted as sent and as executed by the acker, its value kept for the ack_init.
+    void fold_into_open(task_state& src, std::uint64_t val);
+    // The open tree's ack_init from spout task `t`, its value `xor_all` ^ the folded acks,
+    // applied to the acker's table now; closes _open.
+    [[gnu::noinline]] void init_open_tree(task_state& t, std::uint64_t xor_all);
     // An ack message to `acker`. Consecutive acks of one task for one root (a bolt acking the
     // ten words of one sentence) merge into the pack's last entry, the XOR of their values,
     // counted in the pack's merged figure (the acker counts each as executed).
@@ -214,6 +229,20 @@ class executor_core {
         std::uint64_t words[2 * detail::tuple_access::sys_max_entries] = {};
     };
     held_pack _pack;
+    // The tracked spout tuple whose emit runs now (from its root's draw in spout_emit to
+    // pend_spout_tuple), when its acker runs on this thread; root 0 otherwise (also after an
+    // emit an exception left: close_open_tree). The acks that
+    // bolts chained into that emit send for the root meanwhile (a split acking its sentence)
+    // are counted as sent and executed but folded into `val`, and the spout's ack_init carries
+    // them: one update of the acker's table for the tree's first edges instead of one per
+    // message. The acker table's answer is the same (it XORs, and completes only after
+    // ack_init); a fail is not folded.
+    struct open_tree {
+        std::uint64_t root = 0;
+        std::uint64_t val = 0;
+        task_state* acker = nullptr;
+    };
+    open_tree _open;
     std::vector<int> _scratch_targets;
 };
 
