@@ -15,6 +15,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <memory>
 #include <string>
@@ -191,6 +192,33 @@ class splitting_bolt final : public bolt {
     }
 
   private:
+    output_collector* _out = nullptr;
+};
+
+// Emits one anchored copy of each input and acks the input `lag` inputs before it (kept until
+// then), all that it holds at input `last`: a spout tuple's tree is acked inside the spout's emit
+// of a later one, mostly after the acker has applied the copy's ack (the acker takes its ring
+// between batches of next_tuple() calls, 64 by default), so that this ack finishes the tree.
+class lagging_bolt final : public bolt {
+  public:
+    lagging_bolt(int lag, int last) : _lag(static_cast<std::size_t>(lag)), _last(last) {}
+    void declare_output_fields(output_fields_declarer& d) override { d.declare({"n"}); }
+    void prepare(const config&, const topology_context&, output_collector& out) override {
+        _out = &out;
+    }
+    void execute(const tuple& t) override {
+        _out->emit(t, {t.get_int(0)});
+        _held.push_back(t);
+        while (_held.size() > _lag || (!_held.empty() && t.get_int(0) == _last)) {
+            _out->ack(_held.front());
+            _held.pop_front();
+        }
+    }
+
+  private:
+    std::size_t _lag;
+    std::int64_t _last;
+    std::deque<tuple> _held;
     output_collector* _out = nullptr;
 };
 
@@ -376,6 +404,45 @@ TEST_F(stats_test, acks_inside_a_spouts_emit_complete_their_trees_and_are_counte
     EXPECT_EQ(figure(spout[0], stat_kind::emitted, {"", "__ack_init"}), std::uint64_t{n});
     EXPECT_EQ(figure(spout[0], stat_kind::acked, {"", "default"}), std::uint64_t{n - fails});
     EXPECT_EQ(figure(spout[0], stat_kind::failed, {"", "default"}), std::uint64_t{fails});
+}
+
+// As above, but the chained bolt acks each tree inside the spout's emit of a later one, after
+// that tree's ack_init and mostly after its other ack: the acker's answer still reaches the
+// spout outside its emit, and every tree completes once.
+TEST_F(stats_test, an_ack_of_an_earlier_tree_inside_a_spouts_emit_completes_it) {
+    constexpr int n = 2000;
+    tracked_spout::acked = 0;
+    tracked_spout::failed = 0;
+    tracked_spout::inside_emit = 0;
+    topology_builder b(_registry);
+    b.set_spout<tracked_spout>("spout", 1, n);
+    b.set_bolt<lagging_bolt>("lag", 1, 256, n - 1).local_or_shuffle_grouping("spout");
+    b.set_bolt<acking_bolt>("sink", 1).fields_grouping("lag", {"n"});
+    config conf;
+    conf.set_num_ackers(1);
+    run(b.create_topology(), conf);
+    const auto& comps = _plan->components();
+    const int spout_task = comps[_plan->component_index("spout")].tasks.front();
+    ASSERT_EQ(_plan->task_thread(comps[_plan->component_index("lag")].tasks.front()),
+              _plan->task_thread(spout_task));
+    ASSERT_EQ(_plan->task_thread(_plan->acker_tasks().front()), _plan->task_thread(spout_task));
+
+    bool done = wait_until([&] { return tracked_spout::acked.load() == n; }, 20s);
+    _runtime->stop();
+    ASSERT_TRUE(done) << tracked_spout::acked.load() << " acked and "
+                      << tracked_spout::failed.load() << " failed of " << n;
+    EXPECT_EQ(tracked_spout::failed.load(), 0);
+    EXPECT_EQ(tracked_spout::inside_emit.load(), 0);
+    auto all = _runtime->totals();
+    auto ackers = of(all, "__acker");
+    ASSERT_EQ(ackers.size(), 1u);
+    EXPECT_EQ(figure(ackers[0], stat_kind::executed, {"spout", "__ack_init"}), std::uint64_t{n});
+    EXPECT_EQ(figure(ackers[0], stat_kind::executed, {"lag", "__ack_ack"}), std::uint64_t{n});
+    EXPECT_EQ(figure(ackers[0], stat_kind::executed, {"sink", "__ack_ack"}), std::uint64_t{n});
+    EXPECT_EQ(figure(ackers[0], stat_kind::emitted, {"", "__ack_ack"}), std::uint64_t{n});
+    auto spout = of(all, "spout");
+    ASSERT_EQ(spout.size(), 1u);
+    EXPECT_EQ(figure(spout[0], stat_kind::acked, {"", "default"}), std::uint64_t{n});
 }
 
 TEST_F(stats_test, a_bolt_sleeping_2ms_shows_its_execute_latency_and_busy_share) {

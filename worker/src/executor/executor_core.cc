@@ -97,10 +97,24 @@ executor_core::executor_core(shared_state& shared, const topology_plan& plan,
             _tasks.push_back(std::move(t));
         }
     }
+    // The one spout task here, when an acker runs here too: its trees' XOR may live in its
+    // pending table (pend_spout_tuple, apply_fused).
+    int spouts = 0;
+    bool acker = false;
+    task_state* spout = nullptr;
+    for (const auto& t : _tasks) {
+        if (t->sp != nullptr) {
+            ++spouts;
+            spout = t.get();
+        }
+        acker = acker || t->comp->is_acker;
+    }
+    _fuse_spout = spouts == 1 && acker ? spout : nullptr;
 }
 
 std::vector<std::unique_ptr<task_state>> executor_core::release_tasks() {
     std::fill(_task_index.begin(), _task_index.end(), nullptr);
+    _fuse_spout = nullptr;
     return std::exchange(_tasks, {});
 }
 
@@ -345,15 +359,34 @@ void executor_core::send_data(task_state& t, int target, const detail::stream_sc
         t.pending.add_immediate(id, schema->stream_index);
         return;
     }
+    pend_tracked(t, id, schema, root, xor_all);
+}
+
+[[gnu::always_inline]] inline void executor_core::pend_tracked(task_state& t, message_id id,
+                                                               const detail::stream_schema* schema,
+                                                               std::uint64_t root,
+                                                               std::uint64_t xor_all) {
     // The loop's clock (refreshed before next_tuple() runs) is precise enough for the
     // timeout; a sampled message's complete latency needs the exact emit time.
     bool sampled = t.sample.next();
-    t.pending.add(root, id.id, sampled ? now_ns() : _now, schema->stream_index, sampled);
+    const std::int64_t emit_ns = sampled ? now_ns() : _now;
     if (_open.root == root) {
-        // The acker runs here (open_tree_for): applied now, with the acks folded meanwhile.
+        // The acker runs here (open_tree_for): the ack_init, with the acks folded meanwhile,
+        // is applied now; when the tree stays open and this is the thread's one spout, its XOR
+        // is kept in the pending entry instead of the acker's table (apply_fused).
+        const std::uint64_t val = xor_all ^ _open.val;
+        if (val != 0 && &t == _fuse_spout) [[likely]] {
+            _open.root = 0;
+            count_acking(t, message_kind::ack_init);
+            acking_input(*_open.acker, t.id, message_kind::ack_init).executed.add();
+            t.pending.add(root, id.id, emit_ns, schema->stream_index, sampled, val);
+            return;
+        }
+        t.pending.add(root, id.id, emit_ns, schema->stream_index, sampled);
         init_open_tree(t, xor_all);
         return;
     }
+    t.pending.add(root, id.id, emit_ns, schema->stream_index, sampled);
     hold_system(acker_for(root), message_kind::ack_init, root, xor_all, t);
 }
 
@@ -368,22 +401,31 @@ void executor_core::send_data(task_state& t, int target, const detail::stream_sc
         const detail::stream_schema* schema = s.plan->schema.get();
         const int target = s.pick_one_target(v);
         s.stats.transferred.add();
-        const bool track = id != nullptr && _has_ackers;
-        // Drawn in the general path's order: the root, then the edge.
-        const std::uint64_t root = track ? _rng.next_id() : 0;
-        const std::uint64_t edge = track ? _rng.next_id() : 0;
-        if (track) {
-            open_tree_for(root);
+        if (id != nullptr && _has_ackers) {
+            emit_tracked(t, schema, target, v, *id);
+            return;
         }
-        if (!put_in_ring(t.id, target, schema, v, root, edge)) [[unlikely]] {
-            send_one(t.id, target, schema, v, root, edge);
+        if (!put_in_ring(t.id, target, schema, v, 0, 0)) [[unlikely]] {
+            send_one(t.id, target, schema, v, 0, 0);
         }
         if (id != nullptr) {
-            pend_spout_tuple(t, *id, schema, root, edge);
+            t.pending.add_immediate(*id, schema->stream_index);  // no ackers
         }
         return;
     }
     route_spout_tuple(t, s, v, id, direct);
+}
+
+void executor_core::emit_tracked(task_state& t, const detail::stream_schema* schema, int target,
+                                 const values& v, message_id id) {
+    // Drawn in the general path's order: the root, then the edge.
+    const std::uint64_t root = _rng.next_id();
+    const std::uint64_t edge = _rng.next_id();
+    open_tree_for(root);
+    if (!put_in_ring(t.id, target, schema, v, root, edge)) [[unlikely]] {
+        send_one(t.id, target, schema, v, root, edge);
+    }
+    pend_tracked(t, id, schema, root, edge);
 }
 
 void executor_core::route_spout_tuple(task_state& t, stream_route& s, const values& v,
@@ -669,6 +711,9 @@ void executor_core::execute_tick(task_state& t, tuple& tick) {
                                                                     std::uint64_t root,
                                                                     std::uint64_t val, int source,
                                                                     bool from_ring) {
+    if (_fuse_spout != nullptr && apply_fused(t, kind, root, val, from_ring)) {
+        return;
+    }
     if (auto done = t.acks.apply(kind, root, val, source, _now)) {
         if (from_ring) {
             if (task_state* s = _task_index[done->spout_task]; s != nullptr && s->sp != nullptr) {
@@ -680,6 +725,41 @@ void executor_core::execute_tick(task_state& t, tuple& tick) {
         }
         hold_system(done->spout_task, done->kind, done->root, 0, t);
     }
+}
+
+// Inline into apply_acker_entry.
+[[gnu::always_inline]] inline bool executor_core::apply_fused(task_state& t, message_kind kind,
+                                                              std::uint64_t root, std::uint64_t val,
+                                                              bool from_ring) {
+    task_state& s = *_fuse_spout;
+    const std::size_t i = s.pending.index_of(root);
+    if (i == pending_messages::npos) {
+        return false;
+    }
+    pending_messages::message& m = s.pending.at(i);
+    if (m.val == 0 || kind == message_kind::ack_init) [[unlikely]] {
+        return false;  // a tree the acker's table holds
+    }
+    if (kind == message_kind::ack) {
+        m.val ^= val;
+        if (m.val != 0) {
+            return true;
+        }
+    } else {
+        m.val = 0;  // failed: done, as the table's answer once ack_init has come
+    }
+    const bool acked = kind == message_kind::ack;
+    const message_kind done = acked ? message_kind::ack_done : message_kind::fail_done;
+    if (from_ring) {
+        count_acking(t, done);
+        complete_spout_at(s, i, acked);
+    } else {
+        // Inside the spout's own calls, maybe its emit: through its ring, as the table's answer
+        // (the entry, val 0 now, waits for it there).
+        m.val = 0;
+        hold_system(s.id, done, root, 0, t);
+    }
+    return true;
 }
 
 // Inline into both callers below, as call_execute.
@@ -715,15 +795,21 @@ void executor_core::handle_acker_sampled(task_state& t, input_stats& st, const t
 [[gnu::always_inline]] inline void executor_core::complete_spout_tuple(task_state& t,
                                                                        std::uint64_t root,
                                                                        bool acked) {
-    auto p = t.pending.complete(root);
-    if (!p) {
+    const std::size_t i = t.pending.index_of(root);
+    if (i == pending_messages::npos) {
         return;  // already timed out and failed
     }
-    message_id id{p->msg};
-    output_stats& st = t.routes.streams()[p->stream].stats;
+    complete_spout_at(t, i, acked);
+}
+
+[[gnu::always_inline]] inline void executor_core::complete_spout_at(task_state& t, std::size_t i,
+                                                                    bool acked) {
+    const pending_messages::message p = t.pending.take_at(i);
+    message_id id{p.msg};
+    output_stats& st = t.routes.streams()[p.stream].stats;
     if (acked) {
-        if (p->sampled) {
-            std::uint64_t ns = elapsed_ns(p->emit_ns);
+        if (p.sampled) {
+            std::uint64_t ns = elapsed_ns(p.emit_ns);
             st.complete_ns.add(ns);
             st.complete_samples.add();
             t.latency.record(ns / 1000);

@@ -127,6 +127,13 @@ class executor_core {
     // acker told its first edges' XOR by ack_init) or acked at once (root 0: no ackers).
     void pend_spout_tuple(task_state& t, message_id id, const detail::stream_schema* schema,
                           std::uint64_t root, std::uint64_t xor_all);
+    // pend_spout_tuple's tracked case (root != 0).
+    void pend_tracked(task_state& t, message_id id, const detail::stream_schema* schema,
+                      std::uint64_t root, std::uint64_t xor_all);
+    // spout_emit's one-target emit of a tracked tuple, out of line: inline, the tracking made
+    // the untracked emit spill registers.
+    [[gnu::noinline]] void emit_tracked(task_state& t, const detail::stream_schema* schema,
+                                        int target, const values& v, message_id id);
     // An acking message sent now, after the held ones (a fail, or one hold_system cannot hold).
     void send_system(int target, detail::message_kind kind, std::uint64_t root, std::uint64_t val,
                      int source_task);
@@ -191,6 +198,12 @@ class executor_core {
     // spout (hold_system), which takes it from its ring after next_tuple() has returned.
     void apply_acker_entry(task_state& t, detail::message_kind kind, std::uint64_t root,
                            std::uint64_t val, int source, bool from_ring);
+    // apply_acker_entry for a tree whose XOR lives in _fuse_spout's pending entry (val != 0
+    // there): applied to that entry, and a tree it finishes completed as the table's answer
+    // would be (from_ring: the spout's ack() or fail() now; otherwise through its ring). False,
+    // doing nothing, for any other root.
+    bool apply_fused(task_state& t, detail::message_kind kind, std::uint64_t root,
+                     std::uint64_t val, bool from_ring);
     // Acker task t's statistics for the messages of `kind` from task `source`.
     static input_stats& acking_input(task_state& t, int source, detail::message_kind kind) {
         return t.inputs[t.input_base[source] + static_cast<std::uint32_t>(kind) - 1];
@@ -199,6 +212,8 @@ class executor_core {
     void handle_spout_done(task_state& t, const tuple& m);
     // One tree of spout task `t` done: the spout's ack() (`acked`) or fail().
     void complete_spout_tuple(task_state& t, std::uint64_t root, bool acked);
+    // complete_spout_tuple for the pending message in slot `i` (pending_messages::index_of).
+    void complete_spout_at(task_state& t, std::size_t i, bool acked);
 
     shared_state& _shared;
     const topology_plan& _plan;
@@ -243,6 +258,11 @@ class executor_core {
         task_state* acker = nullptr;
     };
     open_tree _open;
+    // The one spout task of this thread when an acker runs here too, else null. A tree of that
+    // spout whose acker is here and that is still open after its ack_init keeps its XOR in the
+    // spout's pending entry rather than in the acker's table: one table, one insert and one
+    // lookup-and-erase per tree instead of two (pend_spout_tuple, apply_fused).
+    task_state* _fuse_spout = nullptr;
     std::vector<int> _scratch_targets;
 };
 

@@ -26,6 +26,9 @@ class pending_messages {
         std::int64_t emit_ns = 0;  // when it was emitted (complete latency, timeout)
         std::uint32_t stream = 0;  // index of the stream it was emitted on (its stats)
         bool sampled = false;      // its complete latency is measured
+        // Non-zero: the tree's XOR, kept here instead of in its acker's table (an acker on the
+        // spout's thread, executor_core::pend_spout_tuple); 0 for a tree an acker table holds.
+        std::uint64_t val = 0;
     };
     // A message acked without an acker.
     struct immediate {
@@ -38,18 +41,28 @@ class pending_messages {
 
     // A message emitted with id `msg` on stream index `stream` under `root` (tracked by an
     // acker); `sampled`: its complete latency is to be measured.
+    // `val`: see message::val.
     void add(std::uint64_t root, std::uint64_t msg, std::int64_t now_ns, std::uint32_t stream = 0,
-             bool sampled = false) {
-        _pending.get_or_insert(root) = {msg, now_ns, stream, sampled};
+             bool sampled = false, std::uint64_t val = 0) {
+        _pending.get_or_insert(root) = {msg, now_ns, stream, sampled, val};
     }
     // The message of `root`, removed; nothing when it is not pending (it has timed out already).
     std::optional<message> complete(std::uint64_t root) {
         const std::size_t i = _pending.index_of(root);
-        if (i == id_map<message>::npos) {
+        if (i == npos) {
             return std::nullopt;
         }
+        return take_at(i);  // found above: no second probe
+    }
+    // By slot, for a caller that looks at a message before it completes it (one probe): the slot
+    // of `root`'s message or npos, the message there, and that message removed. A slot stays
+    // valid until the next add or removal.
+    static constexpr std::size_t npos = id_map<message>::npos;
+    std::size_t index_of(std::uint64_t root) const noexcept { return _pending.index_of(root); }
+    message& at(std::size_t i) noexcept { return _pending.value_at(i); }
+    message take_at(std::size_t i) noexcept {
         message m = _pending.value_at(i);
-        _pending.erase_at(i);  // found above: no second probe
+        _pending.erase_at(i);
         return m;
     }
     // Messages tracked by ackers and not yet completed.
