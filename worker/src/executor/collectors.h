@@ -38,7 +38,10 @@ class spout_collector_impl final : public spout_output_collector {
     task_state& _t;
 };
 
-class bolt_collector_impl final : public output_collector {
+// A bolt's collector in a topology with ackers (its emits may be anchored and tracked);
+// bolt_collector_unacked below without them (the choice is the plan's, fixed for the topology's
+// life: its task ids, the ackers' included, never change).
+class bolt_collector_impl : public output_collector {
   public:
     bolt_collector_impl(executor_core& ex, task_state& t) : _ex(&ex), _t(t) {}
     void rebind(executor_core& ex) noexcept { _ex = &ex; }
@@ -57,9 +60,22 @@ class bolt_collector_impl final : public output_collector {
     void do_emit_default(std::span<const tuple* const> anchors, const values& v,
                          int direct_task) override;
 
-  private:
+  protected:
     executor_core* _ex;
     task_state& _t;
+};
+
+// Without ackers no emit is tracked: the emit skips the anchors altogether (one virtual call
+// chooses, instead of a test in every emit).
+class bolt_collector_unacked final : public bolt_collector_impl {
+  public:
+    using bolt_collector_impl::bolt_collector_impl;
+
+  protected:
+    void do_emit(std::string_view stream, std::span<const tuple* const> anchors, const values& v,
+                 int direct_task) override;
+    void do_emit_default(std::span<const tuple* const> anchors, const values& v,
+                         int direct_task) override;
 };
 
 }  // namespace tempest::worker

@@ -497,6 +497,24 @@ void executor_core::route_spout_tuple(task_state& t, stream_route& s, const valu
     route_bolt_tuple(t, s, anchors, v, direct);
 }
 
+// bolt_emit without ackers (bolt_collector_unacked): no emit is tracked, the anchors are not
+// looked at. Inline into the collector's emit.
+[[gnu::always_inline]] inline void executor_core::bolt_emit_unacked(
+    task_state& t, stream_route& s, std::span<const tuple* const> anchors, const values& v,
+    int direct) {
+    s.stats.emitted.add();
+    if (s.one_target && !t.debug && t.capture_targets == nullptr) [[likely]] {
+        const detail::stream_schema* schema = s.plan->schema.get();
+        const int target = s.pick_one_target(v);
+        s.stats.transferred.add();
+        if (!put_in_ring(t.id, target, schema, v, 0, 0)) [[unlikely]] {
+            send_one(t.id, target, schema, v, 0, 0);
+        }
+        return;
+    }
+    route_bolt_tuple(t, s, anchors, v, direct);  // untracked: no ackers
+}
+
 void executor_core::route_bolt_tuple(task_state& t, stream_route& s,
                                      std::span<const tuple* const> anchors, const values& v,
                                      int direct) {
@@ -588,6 +606,16 @@ void bolt_collector_impl::do_emit_default(std::span<const tuple* const> anchors,
                                           int direct_task) {
     _ex->bolt_emit(_t, _t.routes.resolve_default(direct_task, _t.comp->id), anchors, v,
                    direct_task);
+}
+void bolt_collector_unacked::do_emit(std::string_view stream, std::span<const tuple* const> anchors,
+                                     const values& v, int direct_task) {
+    _ex->bolt_emit_unacked(_t, _t.routes.resolve(stream, direct_task, _t.comp->id), anchors, v,
+                           direct_task);
+}
+void bolt_collector_unacked::do_emit_default(std::span<const tuple* const> anchors, const values& v,
+                                             int direct_task) {
+    _ex->bolt_emit_unacked(_t, _t.routes.resolve_default(direct_task, _t.comp->id), anchors, v,
+                           direct_task);
 }
 void bolt_collector_impl::ack(const tuple& input) {
     _ex->bolt_ack(_t, input);

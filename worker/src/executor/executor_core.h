@@ -80,6 +80,9 @@ class executor_core {
                     int direct);
     void bolt_emit(task_state& t, stream_route& s, std::span<const tuple* const> anchors,
                    const values& v, int direct);
+    // bolt_emit in a topology without ackers (bolt_collector_unacked).
+    void bolt_emit_unacked(task_state& t, stream_route& s, std::span<const tuple* const> anchors,
+                           const values& v, int direct);
     void bolt_ack(task_state& t, const tuple& in);
     void bolt_fail(task_state& t, const tuple& in);
     void report(const task_state& t, std::string message) {

@@ -14,6 +14,15 @@ namespace tempest::worker {
 
 namespace {
 
+// With ackers a bolt's emits may be tracked; without, the collector that ignores anchors.
+std::unique_ptr<output_collector> make_bolt_collector(executor_core& ex, task_state& t,
+                                                      const topology_plan& plan) {
+    if (plan.acker_tasks().empty()) {
+        return std::make_unique<bolt_collector_unacked>(ex, t);
+    }
+    return std::make_unique<bolt_collector_impl>(ex, t);
+}
+
 // A shell component's settings, with the consumers of its streams for the handshake.
 multilang::shell_settings shell_settings_of(const topology_plan& plan, const component_plan& comp) {
     multilang::shell_settings s = multilang::read_shell_settings(*comp.def, comp.conf);
@@ -97,12 +106,12 @@ std::unique_ptr<task_state> make_task_state(executor_core& ex, const topology_pl
         b->core().set_stop_flag(&ex.shared().stop);
         t->polled = b.get();
         t->bl = std::move(b);
-        t->bolt_out = std::make_unique<bolt_collector_impl>(ex, *t);
+        t->bolt_out = make_bolt_collector(ex, *t, plan);
     } else if (!comp.is_acker) {
         t->bl = pre != nullptr && pre->bl
                     ? std::move(pre->bl)
                     : registry.make_bolt(comp.def->class_name, comp.def->args);
-        t->bolt_out = std::make_unique<bolt_collector_impl>(ex, *t);
+        t->bolt_out = make_bolt_collector(ex, *t, plan);
     }
     std::vector<int> same_thread;
     for (const stream_plan& sp : comp.streams) {
