@@ -138,6 +138,11 @@ class tracked_spout final : public spout {
     static inline std::atomic<int> inside_emit{0};
 
     explicit tracked_spout(int n) : _n(n) {}
+    static void reset() {
+        acked = 0;
+        failed = 0;
+        inside_emit = 0;
+    }
     void declare_output_fields(output_fields_declarer& d) override { d.declare({"n"}); }
     void open(const config&, const topology_context&, spout_output_collector& out) override {
         _out = &out;
@@ -259,6 +264,11 @@ class stats_test : public ::testing::Test {
         _runtime->start();
     }
     void TearDown() override { _runtime.reset(); }
+    // The executor whose thread runs `component`'s first task.
+    int thread_of(const std::string& component) const {
+        const auto& c = _plan->components()[_plan->component_index(component)];
+        return _plan->task_thread(c.tasks.front());
+    }
 
     component_registry _registry;
     std::shared_ptr<const worker::topology_plan> _plan;
@@ -345,9 +355,7 @@ TEST_F(stats_test, all_grouping_transfers_one_tuple_per_target_and_a_quiet_strea
 // its own or carried by the spout's ack_init.
 TEST_F(stats_test, acks_inside_a_spouts_emit_complete_their_trees_and_are_counted) {
     constexpr int n = 700;
-    tracked_spout::acked = 0;
-    tracked_spout::failed = 0;
-    tracked_spout::inside_emit = 0;
+    tracked_spout::reset();
     topology_builder b(_registry);
     b.set_spout<tracked_spout>("spout", 1, n);
     b.set_bolt<splitting_bolt>("split", 1).local_or_shuffle_grouping("spout");
@@ -356,13 +364,9 @@ TEST_F(stats_test, acks_inside_a_spouts_emit_complete_their_trees_and_are_counte
     conf.set_num_ackers(1);
     run(b.create_topology(), conf);
     // The case this test is for: split and the acker run on the spout's thread.
-    const auto& comps = _plan->components();
-    const int spout_task = comps[_plan->component_index("spout")].tasks.front();
-    ASSERT_EQ(_plan->task_thread(comps[_plan->component_index("split")].tasks.front()),
-              _plan->task_thread(spout_task));
-    ASSERT_EQ(_plan->task_thread(_plan->acker_tasks().front()), _plan->task_thread(spout_task));
-    ASSERT_NE(_plan->task_thread(comps[_plan->component_index("count")].tasks.front()),
-              _plan->task_thread(spout_task));
+    ASSERT_EQ(thread_of("split"), thread_of("spout"));
+    ASSERT_EQ(_plan->task_thread(_plan->acker_tasks().front()), thread_of("spout"));
+    ASSERT_NE(thread_of("count"), thread_of("spout"));
 
     constexpr int fails = (n + 4) / 5;  // 0, 5, 10, ...
     int bare = 0;                       // acked without children
@@ -411,9 +415,7 @@ TEST_F(stats_test, acks_inside_a_spouts_emit_complete_their_trees_and_are_counte
 // spout outside its emit, and every tree completes once.
 TEST_F(stats_test, an_ack_of_an_earlier_tree_inside_a_spouts_emit_completes_it) {
     constexpr int n = 2000;
-    tracked_spout::acked = 0;
-    tracked_spout::failed = 0;
-    tracked_spout::inside_emit = 0;
+    tracked_spout::reset();
     topology_builder b(_registry);
     b.set_spout<tracked_spout>("spout", 1, n);
     b.set_bolt<lagging_bolt>("lag", 1, 256, n - 1).local_or_shuffle_grouping("spout");
@@ -421,11 +423,8 @@ TEST_F(stats_test, an_ack_of_an_earlier_tree_inside_a_spouts_emit_completes_it) 
     config conf;
     conf.set_num_ackers(1);
     run(b.create_topology(), conf);
-    const auto& comps = _plan->components();
-    const int spout_task = comps[_plan->component_index("spout")].tasks.front();
-    ASSERT_EQ(_plan->task_thread(comps[_plan->component_index("lag")].tasks.front()),
-              _plan->task_thread(spout_task));
-    ASSERT_EQ(_plan->task_thread(_plan->acker_tasks().front()), _plan->task_thread(spout_task));
+    ASSERT_EQ(thread_of("lag"), thread_of("spout"));
+    ASSERT_EQ(_plan->task_thread(_plan->acker_tasks().front()), thread_of("spout"));
 
     bool done = wait_until([&] { return tracked_spout::acked.load() == n; }, 20s);
     _runtime->stop();

@@ -209,8 +209,7 @@ void executor_core::hold_in_new_pack(int target, message_kind kind, std::uint64_
         // completes here (inside an emit) is held for its spout like any acking message, and
         // reaches the spout through a ring into this thread, so a spout never sees ack() inside
         // its own emit (apply_acker_entry).
-        count_acking(src, kind);
-        acking_input(*a, src.id, kind).executed.add();
+        count_applied_here(*a, src, kind);
         apply_acker_entry(*a, kind, root, val, src.id, false);
         return;
     }
@@ -223,6 +222,13 @@ void executor_core::hold_in_new_pack(int target, message_kind kind, std::uint64_
     p.words[1] = val;
     p.n = 1;
     p.ack_root = kind == message_kind::ack ? root : 0;
+}
+
+[[gnu::always_inline]] inline void executor_core::count_applied_here(task_state& acker,
+                                                                     task_state& src,
+                                                                     message_kind kind) {
+    count_acking(src, kind);
+    acking_input(acker, src.id, kind).executed.add();
 }
 
 [[gnu::always_inline]] inline task_state* executor_core::local_acker(int target) const {
@@ -243,8 +249,7 @@ void executor_core::hold_in_new_pack(int target, message_kind kind, std::uint64_
 
 [[gnu::always_inline]] inline void executor_core::fold_into_open(task_state& src,
                                                                  std::uint64_t val) {
-    count_acking(src, message_kind::ack);
-    acking_input(*_open.acker, src.id, message_kind::ack).executed.add();
+    count_applied_here(*_open.acker, src, message_kind::ack);
     _open.val ^= val;
 }
 
@@ -252,8 +257,7 @@ void executor_core::init_open_tree(task_state& t, std::uint64_t xor_all) {
     const std::uint64_t root = _open.root;
     _open.root = 0;
     task_state& a = *_open.acker;
-    count_acking(t, message_kind::ack_init);
-    acking_input(a, t.id, message_kind::ack_init).executed.add();
+    count_applied_here(a, t, message_kind::ack_init);
     apply_acker_entry(a, message_kind::ack_init, root, xor_all ^ _open.val, t.id, false);
 }
 
@@ -370,24 +374,23 @@ void executor_core::send_data(task_state& t, int target, const detail::stream_sc
     // timeout; a sampled message's complete latency needs the exact emit time.
     bool sampled = t.sample.next();
     const std::int64_t emit_ns = sampled ? now_ns() : _now;
-    if (_open.root == root) {
-        // The acker runs here (open_tree_for): the ack_init, with the acks folded meanwhile,
-        // is applied now; when the tree stays open and this is the thread's one spout, its XOR
-        // is kept in the pending entry instead of the acker's table (apply_fused).
-        const std::uint64_t val = xor_all ^ _open.val;
-        if (val != 0 && &t == _fuse_spout) [[likely]] {
-            _open.root = 0;
-            count_acking(t, message_kind::ack_init);
-            acking_input(*_open.acker, t.id, message_kind::ack_init).executed.add();
-            t.pending.add(root, id.id, emit_ns, schema->stream_index, sampled, val);
-            return;
-        }
-        t.pending.add(root, id.id, emit_ns, schema->stream_index, sampled);
-        init_open_tree(t, xor_all);
+    // The acker runs here (open_tree_for): the ack_init, with the acks folded meanwhile, is
+    // applied now; when the tree stays open and this is the thread's one spout, its XOR is kept
+    // in the pending entry instead of the acker's table (apply_fused).
+    const bool here = _open.root == root;
+    const std::uint64_t val = here ? xor_all ^ _open.val : 0;
+    if (val != 0 && &t == _fuse_spout) [[likely]] {
+        t.pending.add(root, id.id, emit_ns, schema->stream_index, sampled, val);
+        _open.root = 0;
+        count_applied_here(*_open.acker, t, message_kind::ack_init);
         return;
     }
     t.pending.add(root, id.id, emit_ns, schema->stream_index, sampled);
-    hold_system(acker_for(root), message_kind::ack_init, root, xor_all, t);
+    if (here) {
+        init_open_tree(t, xor_all);
+    } else {
+        hold_system(acker_for(root), message_kind::ack_init, root, xor_all, t);
+    }
 }
 
 // Inline into the collector's do_emit, as bolt_emit: a spout's emit is one virtual call.
@@ -784,7 +787,6 @@ void executor_core::execute_tick(task_state& t, tuple& tick) {
     } else {
         // Inside the spout's own calls, maybe its emit: through its ring, as the table's answer
         // (the entry, val 0 now, waits for it there).
-        m.val = 0;
         hold_system(s.id, done, root, 0, t);
     }
     return true;

@@ -207,6 +207,9 @@ class executor_core {
     // doing nothing, for any other root.
     bool apply_fused(task_state& t, detail::message_kind kind, std::uint64_t root,
                      std::uint64_t val, bool from_ring);
+    // An acking message of `kind` from task `src` applied by `acker` on this thread without a
+    // ring: counted as sent by src and as executed by the acker, as if it had gone through one.
+    static void count_applied_here(task_state& acker, task_state& src, detail::message_kind kind);
     // Acker task t's statistics for the messages of `kind` from task `source`.
     static input_stats& acking_input(task_state& t, int source, detail::message_kind kind) {
         return t.inputs[t.input_base[source] + static_cast<std::uint32_t>(kind) - 1];
