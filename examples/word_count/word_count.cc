@@ -36,9 +36,12 @@ constexpr std::array<std::string_view, 8> k_sentences = {
 };
 
 // Hashes std::string and std::string_view alike, so lookups by view allocate nothing.
+// Deliberately not noexcept: libstdc++ keeps each node's hash code in the node only for a
+// hasher that may throw or is not marked fast, as std::hash<std::string_view> is not; without
+// the stored code, every step along a bucket's chain hashes the next node's key again.
 struct string_hash {
     using is_transparent = void;
-    std::size_t operator()(std::string_view s) const noexcept {
+    std::size_t operator()(std::string_view s) const {
         return std::hash<std::string_view>{}(s);
     }
 };
