@@ -300,9 +300,7 @@ class split_bolt final : public bolt {
 // the stored code, every step along a bucket's chain hashes the next node's key again.
 struct string_hash {
     using is_transparent = void;
-    std::size_t operator()(std::string_view s) const {
-        return std::hash<std::string_view>{}(s);
-    }
+    std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
 };
 
 // Counts words in a hash map (looked up by string_view; a word allocates only when first seen).

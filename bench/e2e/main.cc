@@ -131,12 +131,14 @@ int run(const bench_options& o) {
                w.last_bolts);
     std::uint64_t c0 = executed_by(cluster, w.last_bolts);
     const double cpu0 = process_cpu_seconds();
+    const auto totals0 = cluster.totals(topology_name);
     auto t0 = clock_type::now();
     wait_until(t0 + to_duration(o.duration_s), start, o.rss_every_s, next_rss, plot, cluster,
                w.last_bolts);
     std::uint64_t c1 = executed_by(cluster, w.last_bolts);
     const double cpu1 = process_cpu_seconds();
     auto t1 = clock_type::now();
+    const auto totals1 = cluster.totals(topology_name);
     auto stats = cluster.stats(topology_name);
     auto errors = cluster.errors(topology_name);
     double peak_rss_mib = proc_status_mib("VmHWM");
@@ -184,6 +186,9 @@ int run(const bench_options& o) {
                     static_cast<unsigned long long>(spout->failed));
     }
     std::printf("\n");
+    // Which thread bounds the run: the one busy all the window and not held back by its consumer.
+    const auto threads = thread_shares(totals0, totals1, elapsed);
+    std::printf("  threads over the window: %s\n", describe(threads).c_str());
     if (c1 == c0) {
         std::fprintf(stderr, "tempest-bench: the last bolt '%s' executed nothing while measured\n",
                      w.last_bolt.c_str());
@@ -223,7 +228,15 @@ int run(const bench_options& o) {
                           max_pending, static_cast<unsigned long long>(spout->failed));
             json << buf;
         }
-        json << "}\n";
+        json << ", \"threads\": [";
+        for (std::size_t i = 0; i < threads.size(); ++i) {
+            std::snprintf(buf, sizeof buf,
+                          "%s{\"name\": \"%s\", \"busy\": %.3f, \"backpressured\": %.3f}",
+                          i == 0 ? "" : ", ", threads[i].name.c_str(), threads[i].busy,
+                          threads[i].backpressured);
+            json << buf;
+        }
+        json << "]}\n";
         json.close();
         if (!json) {
             std::fprintf(stderr, "tempest-bench: writing --json file '%s' failed\n",

@@ -23,4 +23,23 @@ const worker::component_stats* find_stats(const std::vector<worker::component_st
 // "12.34M", "56.7k" or "890".
 std::string human_rate(double per_s);
 
+// What one executor thread did over a window: the share of it spent busy (1 - idle) and
+// backpressured (output full; part of the idle share), from two snapshots of its executor's
+// totals. `name`: the component, with ":<first task>" when it has several threads.
+struct thread_share {
+    std::string name;
+    double busy = 0;
+    double backpressured = 0;
+};
+
+// The threads of `after` (executors running on another's thread are left out: they share its
+// figures), each against its own entry in `before`, over a window of `elapsed_s` seconds.
+std::vector<thread_share> thread_shares(const std::vector<worker::executor_totals>& before,
+                                        const std::vector<worker::executor_totals>& after,
+                                        double elapsed_s);
+
+// "sentences busy 100% (backpressured 31%), count busy 64%": which thread bounds the run is the
+// one that is busy and not held back.
+std::string describe(const std::vector<thread_share>& threads);
+
 }  // namespace tempest::bench

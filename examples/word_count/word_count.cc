@@ -41,9 +41,7 @@ constexpr std::array<std::string_view, 8> k_sentences = {
 // the stored code, every step along a bucket's chain hashes the next node's key again.
 struct string_hash {
     using is_transparent = void;
-    std::size_t operator()(std::string_view s) const {
-        return std::hash<std::string_view>{}(s);
-    }
+    std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
 };
 using count_map = std::unordered_map<std::string, std::int64_t, string_hash, std::equal_to<>>;
 

@@ -516,6 +516,52 @@ TEST_F(stats_test, a_spout_ahead_of_its_consumer_counts_time_backpressured) {
     EXPECT_LT(sleepy[0].backpressure_ns, 50'000'000u);  // its own output never fills
 }
 
+// A thread's idle figure tells a busy executor from a waiting one: a bolt with a queue that never
+// empties (1 ms per tuple, fed as fast as the spout may) is idle for almost none of a window; a
+// bolt whose spout emits twice a second is idle for almost all of it.
+TEST_F(stats_test, a_busy_executor_counts_little_idle_time_and_a_starved_one_most) {
+    topology_builder b(_registry);
+    b.set_spout<paced_spout>("fast", 1, 0);
+    b.set_bolt<sleepy_bolt>("busy", 1, 1).shuffle_grouping("fast");
+    b.set_spout<paced_spout>("slow", 1, 2);
+    b.set_bolt<sleepy_bolt>("starved", 1, 0).shuffle_grouping("slow");
+    config conf;
+    conf.set_num_ackers(0);
+    conf.set(config::topology_executor_receive_buffer_size, 16);
+    run(b.create_topology(), conf);
+
+    struct figures {
+        std::uint64_t busy_idle = 0;
+        std::uint64_t starved_idle = 0;
+        clock_type::time_point at;
+    };
+    auto read = [&] {
+        auto totals = _runtime->totals();
+        auto busy = of(totals, "busy");
+        auto starved = of(totals, "starved");
+        EXPECT_EQ(busy.size(), 1u);
+        EXPECT_EQ(starved.size(), 1u);
+        EXPECT_TRUE(busy.at(0).own_thread);
+        return figures{busy.at(0).idle_ns, starved.at(0).idle_ns, clock_type::now()};
+    };
+    // The busy bolt's queue fills first (16 slots, 1 ms each): from then on it always has input.
+    ASSERT_TRUE(
+        wait_until([&] { return of(_runtime->totals(), "fast")[0].backpressure_ns > 0; }, 20s));
+    const figures from = read();
+    const auto started = clock_type::now();
+    ASSERT_TRUE(wait_until([&] { return clock_type::now() - started >= 1500ms; }, 10s));
+    const figures to = read();
+    const auto window = static_cast<double>(
+        std::chrono::duration_cast<std::chrono::nanoseconds>(to.at - from.at).count());
+    const double busy_idle = static_cast<double>(to.busy_idle - from.busy_idle) / window;
+    const double starved_idle = static_cast<double>(to.starved_idle - from.starved_idle) / window;
+    RecordProperty("busy_idle_share", std::to_string(busy_idle));
+    RecordProperty("starved_idle_share", std::to_string(starved_idle));
+    EXPECT_LT(busy_idle, 0.25);
+    EXPECT_GT(starved_idle, 0.75);
+    EXPECT_LE(starved_idle, 1.05);  // figures read a moment apart from the window's ends
+}
+
 // A consumer's receive buffer is shared by the rings of its producer threads, so memory grows
 // with executors, not with their square (201 executors fields-grouped took 873 MiB before).
 TEST_F(stats_test, a_consumers_receive_buffer_is_shared_by_its_producers_rings) {

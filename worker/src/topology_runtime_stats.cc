@@ -170,6 +170,8 @@ std::vector<executor_totals> collect_totals(const topology_plan& p,
         // backpressured when it is; no queue of its own (its messages are counted there).
         const executor& thread = *thread_of[e.first_task];
         et.backpressure_ns = thread.backpressure_ns();
+        et.idle_ns = thread.idle_ns();
+        et.own_thread = e.host < 0;
         if (e.host < 0) {
             et.queue_population = thread.queue_population();
             et.queue_capacity = thread.queue_capacity();

@@ -103,6 +103,7 @@ TEST(metric_points_test, executors_and_the_worker_have_built_in_points) {
     t.queue_population = 17;
     t.queue_capacity = 1024;
     t.backpressure_ns = 2'500'000'000;
+    t.idle_ns = 750'000'000;
     worker_figures w;
     w.usage = common::process_usage{1 << 20, 2 << 20, 3.5};
     w.connections = {{"node2:6701", true, 1000, 20, 3}, {"10.0.0.2:40000", false, 500, 10, 0}};
@@ -113,6 +114,7 @@ TEST(metric_points_test, executors_and_the_worker_have_built_in_points) {
     EXPECT_EQ(p.at({"__receive.population", "count", 4}), 17);
     EXPECT_EQ(p.at({"__receive.capacity", "count", 4}), 1024);
     EXPECT_DOUBLE_EQ(p.at({"__backpressure.seconds", "count", 4}), 2.5);
+    EXPECT_DOUBLE_EQ(p.at({"__idle.seconds", "count", 4}), 0.75);
     const std::string sys(system_component);
     EXPECT_EQ(p.at({"worker.rss_bytes", sys, -1}), 1 << 20);
     EXPECT_EQ(p.at({"worker.cpu_seconds", sys, -1}), 3.5);
@@ -126,7 +128,7 @@ TEST(metric_points_test, executors_and_the_worker_have_built_in_points) {
     EXPECT_FALSE(p.contains({"transport.in.10.0.0.2:40000.credit_waits", sys, -1}));
     EXPECT_EQ(p.at({"transport.dropped", sys, -1}), 2);
     EXPECT_EQ(p.at({"transport.rejected_frames", sys, -1}), 0);
-    EXPECT_EQ(p.size(), 3u + 4u + 3u + 2u + 2u);
+    EXPECT_EQ(p.size(), 4u + 4u + 3u + 2u + 2u);
 }
 
 }  // namespace

@@ -215,6 +215,10 @@ void executor::idle_wait() {
         timeout = std::clamp<std::int64_t>(_timed.next_due_ns() - now, 1000, timeout);
     }
     _park.park(std::chrono::nanoseconds(timeout));
+    // Parked time is idle whether or not the next pass finds work.
+    _now = now_ns();
+    _idle_ns.add(static_cast<std::uint64_t>(_now - _mark));
+    _mark = _now;
 }
 
 bool executor::awaits_expiry() const {
@@ -250,8 +254,10 @@ void executor::run() {
         if (pass()) {
             _idle = 0;
         } else {
+            _idle_ns.add(static_cast<std::uint64_t>(_now - _mark));
             idle_wait();
         }
+        _mark = _now;
     }
     end();
 }
@@ -277,6 +283,7 @@ void executor::begin() {
         }
     }
     _next_sweep = _now + 1'000'000'000;
+    _mark = _now;
     _timed.start(_now, _shared);
 }
 

@@ -20,9 +20,9 @@
 // Owned by the topology_runtime. Lifecycle: constructed (tasks built) and wired (add_*) on the
 // runtime's thread before start; run() on its own thread until shared_state::stop (or detach(),
 // which hands the tasks marked kept to the next generation of executors); the tasks'
-// close()/cleanup() run at the end of run(). park(), comp(), seen_epoch(), backpressure_ns(), the
-// queue figures, tasks()' counters and detach() may be used from the runtime's thread at any
-// time.
+// close()/cleanup() run at the end of run(). park(), comp(), seen_epoch(), backpressure_ns(),
+// idle_ns(), the queue figures, tasks()' counters and detach() may be used from the runtime's
+// thread at any time.
 #pragma once
 
 #include "executor/executor_core.h"
@@ -65,6 +65,11 @@ class executor {
     // Nanoseconds this thread has spent backpressured (its output overflowed: it took no new
     // work), counted at the end of each pass. Any thread.
     std::uint64_t backpressure_ns() const { return _bp_ns.get(); }
+    // Nanoseconds this thread has spent idle: in passes that found nothing to do (no input,
+    // nothing a spout emitted, or held back by backpressure) and waiting between them. Counted
+    // from pass ends with the clock the pass reads anyway (and once after a park), so the spins
+    // before a pass that finds work count as busy: a few microseconds per idle spell. Any thread.
+    std::uint64_t idle_ns() const { return _idle_ns.get(); }
     // Tuples waiting in its input rings, and their capacity. Any thread (approximate).
     std::uint64_t queue_population() const;
     std::uint64_t queue_capacity() const;
@@ -137,6 +142,8 @@ class executor {
     int _idle = 0;
     std::int64_t _bp_since = 0;  // pass end at which the output was overflowed; 0 = it was not
     counter _bp_ns;
+    std::int64_t _mark = 0;  // the clock at the end of the last pass accounted in _idle_ns
+    counter _idle_ns;
     std::vector<task_state*> _polled;  // tasks with a polled_task; empty for C++ components
     timed_tasks _timed;                // windowed bolts' time-driven triggers (timed_tasks.h)
     parker _park;

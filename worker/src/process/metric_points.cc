@@ -113,6 +113,7 @@ std::vector<common::metric_point> metric_reporter::points(
             static_cast<double>(t.queue_capacity));
         add(out, "__backpressure.seconds", t.component, t.first_task,
             static_cast<double>(t.backpressure_ns) / 1e9);
+        add(out, "__idle.seconds", t.component, t.first_task, static_cast<double>(t.idle_ns) / 1e9);
     }
 
     const std::string_view sys = system_component;

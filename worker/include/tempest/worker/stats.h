@@ -56,6 +56,12 @@ struct executor_totals {
     std::uint64_t backpressure_ns = 0;
     std::uint64_t queue_population = 0;
     std::uint64_t queue_capacity = 0;
+    // Nanoseconds its thread spent idle (passes that found nothing to do, and waits between
+    // them) since it started: with the thread's age, what share of it the thread was busy.
+    std::uint64_t idle_ns = 0;
+    // False for an executor that runs on another's thread (a bolt chained into its producer, an
+    // acker on a spout's thread): its backpressure and idle figures are that thread's.
+    bool own_thread = true;
 };
 
 // An error a component reported (report_error, or an exception out of its code).
