@@ -214,11 +214,23 @@ void executor::idle_wait() {
     if (_timed.next_due_ns() >= 0) {
         timeout = std::clamp<std::int64_t>(_timed.next_due_ns() - now, 1000, timeout);
     }
+    // Parked time is idle whether or not the next pass finds work; while parked, idle_ns()
+    // counts it as it goes.
+    add_idle(now);
+    _idle_word.store(_idle_word.load(std::memory_order_relaxed) - 2 * now + 1,
+                     std::memory_order_relaxed);
     _park.park(std::chrono::nanoseconds(timeout));
-    // Parked time is idle whether or not the next pass finds work.
     _now = now_ns();
-    _idle_ns.add(static_cast<std::uint64_t>(_now - _mark));
+    _idle_word.store(_idle_word.load(std::memory_order_relaxed) - 1 + 2 * _now,
+                     std::memory_order_relaxed);
     _mark = _now;
+}
+
+std::uint64_t executor::idle_ns() const {
+    const std::int64_t v = _idle_word.load(std::memory_order_relaxed);
+    const bool parked = (v & 1) != 0;
+    const std::int64_t total = (v - (parked ? 1 : 0)) / 2 + (parked ? now_ns() : 0);
+    return total > 0 ? static_cast<std::uint64_t>(total) : 0;
 }
 
 bool executor::awaits_expiry() const {
@@ -254,7 +266,8 @@ void executor::run() {
         if (pass()) {
             _idle = 0;
         } else {
-            _idle_ns.add(static_cast<std::uint64_t>(_now - _mark));
+            add_idle(_now);
+            _mark = _now;
             idle_wait();
         }
         _mark = _now;

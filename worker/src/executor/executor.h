@@ -69,7 +69,8 @@ class executor {
     // nothing a spout emitted, or held back by backpressure) and waiting between them. Counted
     // from pass ends with the clock the pass reads anyway (and once after a park), so the spins
     // before a pass that finds work count as busy: a few microseconds per idle spell. Any thread.
-    std::uint64_t idle_ns() const { return _idle_ns.get(); }
+    // A park in progress counts up to the call, so a thread parked for a second reads idle for it.
+    std::uint64_t idle_ns() const;
     // Tuples waiting in its input rings, and their capacity. Any thread (approximate).
     std::uint64_t queue_population() const;
     std::uint64_t queue_capacity() const;
@@ -142,8 +143,17 @@ class executor {
     int _idle = 0;
     std::int64_t _bp_since = 0;  // pass end at which the output was overflowed; 0 = it was not
     counter _bp_ns;
-    std::int64_t _mark = 0;  // the clock at the end of the last pass accounted in _idle_ns
-    counter _idle_ns;
+    // Idle time: adds the spell from _mark (the end of the last pass accounted) to `now`.
+    void add_idle(std::int64_t now) {
+        _idle_word.store(_idle_word.load(std::memory_order_relaxed) + 2 * (now - _mark),
+                         std::memory_order_relaxed);
+    }
+    std::int64_t _mark = 0;
+    // The thread's idle nanoseconds so far, doubled, in one word a reader loads at once: even,
+    // 2 x the total while it runs; odd while it is parked, 2 x (the total at the park's start
+    // minus that start) + 1, so that the reader adds its own clock (idle_ns()). Written only
+    // by the executor's thread.
+    std::atomic<std::int64_t> _idle_word{0};
     std::vector<task_state*> _polled;  // tasks with a polled_task; empty for C++ components
     timed_tasks _timed;                // windowed bolts' time-driven triggers (timed_tasks.h)
     parker _park;
