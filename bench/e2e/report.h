@@ -24,8 +24,9 @@ const worker::component_stats* find_stats(const std::vector<worker::component_st
 std::string human_rate(double per_s);
 
 // What one executor thread did over a window: the share of it spent busy (1 - idle) and
-// backpressured (output full; part of the idle share), from two snapshots of its executor's
-// totals. `name`: the component, with ":<first task>" when it has several threads.
+// backpressured (its output full: it took no new work, though moving what overflowed counts as
+// busy), from two snapshots of its executor's totals. `name`: the component, with ":<first task>"
+// when it has several threads.
 struct thread_share {
     std::string name;
     double busy = 0;

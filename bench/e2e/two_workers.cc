@@ -169,7 +169,16 @@ int serve(int index, const bench_options& o, int cmd_fd, int out_fd) {
             return 1;  // the parent is gone
         }
         if (*cmd == "sample") {
-            write_line(out_fd, "sample " + counters());
+            // The counters, then " |" and per executor thread "component first-task idle-ns
+            // backpressure-ns" (component ids hold no spaces).
+            std::string line = "sample " + counters() + " |";
+            for (const auto& t : runtime.totals()) {
+                if (t.own_thread) {
+                    line += " " + t.component + " " + std::to_string(t.first_task) + " " +
+                            std::to_string(t.idle_ns) + " " + std::to_string(t.backpressure_ns);
+                }
+            }
+            write_line(out_fd, line);
         } else if (*cmd == "deactivate") {
             (void)runtime.set_active(false);  // a late spout only delays stop(); nothing to do
             // Close our connections to the peer and wait, briefly, for it to close its own: a
@@ -233,6 +242,8 @@ struct sample {
     std::uint64_t executed = 0;
     std::uint64_t sent = 0;
     std::uint64_t received = 0;
+    // The worker's executor threads: component, first task, idle and backpressured ns.
+    std::vector<worker::executor_totals> threads;
 };
 
 struct final_report {
@@ -356,7 +367,14 @@ class coordinator {
                 throw std::runtime_error("worker " + std::to_string(w) + " sent a bad sample '" +
                                          rest + "'");
             }
-            s[w] = {e, se, re};
+            s[w] = {e, se, re, {}};
+            if (auto bar = rest.find(" |"); bar != std::string::npos) {
+                std::istringstream in(rest.substr(bar + 2));
+                worker::executor_totals t;
+                while (in >> t.component >> t.first_task >> t.idle_ns >> t.backpressure_ns) {
+                    s[w].threads.push_back(t);
+                }
+            }
         }
         auto after = clock_type::now();
         return {s, before + (after - before) / 2};
@@ -386,7 +404,7 @@ class coordinator {
                 throw std::runtime_error("worker " + std::to_string(w) + " sent a bad report '" +
                                          rest + "'");
             }
-            f[w].counters = {e, se, re};
+            f[w].counters = {e, se, re, {}};
             if (f[w].errors > 0) {
                 f[w].first_error = expect(w, "error ");
             }
@@ -593,6 +611,13 @@ int run_two_workers(const bench_options& o) {
             ", complete latency p50 %.0f / %.0f us p99 %.0f / %.0f us, "
             "max.spout.pending %d per spout task, failed %llu",
             fin[0].p50_us, fin[1].p50_us, fin[0].p99_us, fin[1].p99_us, max_pending, failed);
+    }
+    std::printf("\n");
+    // Which thread bounds the run (as for one process; the I/O threads are not executors).
+    std::printf("  threads over the window:");
+    for (int w = 0; w < num_workers; ++w) {
+        std::printf("%s worker %d: %s", w == 0 ? "" : ";", w,
+                    describe(thread_shares(s0[w].threads, s1[w].threads, elapsed)).c_str());
     }
     std::printf("\n");
     if (counted == 0) {
