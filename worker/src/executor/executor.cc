@@ -267,10 +267,9 @@ void executor::run() {
             _idle = 0;
         } else {
             add_idle(_now);
-            _mark = _now;
             idle_wait();
         }
-        _mark = _now;
+        _mark = _now;  // a pass that found work was busy (and a park's end is accounted)
     }
     end();
 }

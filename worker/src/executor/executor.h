@@ -121,6 +121,12 @@ class executor {
     // sweep in timers() has work. Requires: the executor's thread.
     bool awaits_expiry() const;
     void account_backpressure();
+    // Counts the time from _mark to `now` as idle, and moves _mark there.
+    void add_idle(std::int64_t now) {
+        _idle_word.store(_idle_word.load(std::memory_order_relaxed) + 2 * (now - _mark),
+                         std::memory_order_relaxed);
+        _mark = now;
+    }
     void start_tasks();
     void stop_tasks();
     // Runs fn(); an exception from the user's code becomes a reported error naming `what`.
@@ -143,12 +149,7 @@ class executor {
     int _idle = 0;
     std::int64_t _bp_since = 0;  // pass end at which the output was overflowed; 0 = it was not
     counter _bp_ns;
-    // Idle time: adds the spell from _mark (the end of the last pass accounted) to `now`.
-    void add_idle(std::int64_t now) {
-        _idle_word.store(_idle_word.load(std::memory_order_relaxed) + 2 * (now - _mark),
-                         std::memory_order_relaxed);
-    }
-    std::int64_t _mark = 0;
+    std::int64_t _mark = 0;  // the clock up to which this thread's time is accounted
     // The thread's idle nanoseconds so far, doubled, in one word a reader loads at once: even,
     // 2 x the total while it runs; odd while it is parked, 2 x (the total at the park's start
     // minus that start) + 1, so that the reader adds its own clock (idle_ns()). Written only
