@@ -97,6 +97,20 @@ void frames() {
     ts.push_back(system_tuple(message_kind::fail_done, 3, 0, 5, 0));
     write("frame", "mixed", frame_of(ts));
     write("frame", "empty", frame_of({}));
+    // Runs of one head (written as repeats): data with and without anchors, and system messages.
+    std::vector<tuple> runs;
+    for (int i = 0; i < 3; ++i) {
+        runs.push_back(data_tuple(&s.one, 0, 1, values{std::string(1 + i, 'w')}));
+    }
+    for (int i = 0; i < 2; ++i) {
+        runs.push_back(data_tuple(&s.three, 0, 2, values{"a", std::int64_t{i}, 0.5}));
+        tuple_access::set_anchor(runs.back(), 20 + i, 30 + i);
+    }
+    runs.push_back(data_tuple(&s.none, 1, 2, values{}));
+    runs.push_back(data_tuple(&s.none, 1, 2, values{}));
+    runs.push_back(system_tuple(message_kind::ack, 1, 0, 7, 8));
+    runs.push_back(system_tuple(message_kind::ack, 1, 0, 9, 10));
+    write("frame", "runs", frame_of(runs));
     std::vector<tuple> one;
     one.push_back(data_tuple(&s.three, 0, 2, values{true, false, "x"}));
     write("frame", "two_frames", frame_of(one) + frame_of(ts));

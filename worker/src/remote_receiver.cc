@@ -187,6 +187,7 @@ transport::frame_error remote_receiver::on_frame(std::uint32_t connection,
     std::uint32_t run_task = 0;
     std::uint32_t run = 0;
     constexpr auto flow = static_cast<std::uint8_t>(detail::message_kind::flow);
+    constexpr auto data = static_cast<std::uint8_t>(detail::message_kind::data);
     transport::message_head h;
     while (rd.left() > 0) {
         if (e = rd.head(schemas, h); e != frame_error::none) {
@@ -223,6 +224,29 @@ transport::frame_error remote_receiver::on_frame(std::uint32_t connection,
             run = 0;
         }
         ++run;
+        if (h.kind == data && h.anchors == 0) {
+            // The rest of its run (repeats of this head, most of a frame), while the ring has
+            // room: a repeat's values are all there is to read.
+            const detail::stream_schema* schema = rd.last_schema();
+            const auto n_values = static_cast<std::uint16_t>(schema->fields.size());
+            const auto source = static_cast<int>(h.source);
+            const auto dest = static_cast<int>(h.dest);
+            std::span<const std::byte> bytes;
+            while ((slot = in->ring->try_claim()) != nullptr && rd.next_plain_repeat(bytes)) {
+                tuple_access::set_header(*slot, schema, source, dest, detail::message_kind::data);
+                tuple_access::clear_anchors(*slot);
+                if (!tuple_access::vals(*slot).assign_encoded(bytes, n_values)) {
+                    e = frame_error::bad_values;  // not committed, as above
+                    break;
+                }
+                in->ring->commit(tuple_access::filled_lines(*slot));
+                ++delivered;
+                ++run;
+            }
+            if (e != frame_error::none) {
+                break;
+            }
+        }
     }
     _ledger.owe(connection, run_task, run);
     if (e == frame_error::none) {

@@ -65,9 +65,15 @@ std::vector<tuple> sample_batch(const fixture& f) {
     ts.push_back(data_tuple(&f.side, 0, 3, values{"side value"}));
     const detail::anchor three[] = {{1, 2}, {3, 4}, {5, 6}};
     tuple_access::set_anchors(ts.back(), three, 3);
+    // The same head again: a repeat, with its own anchors.
+    ts.push_back(data_tuple(&f.side, 0, 3, values{"again"}));
+    const detail::anchor other_three[] = {{7, 8}, {9, 10}, {11, 12}};
+    tuple_access::set_anchors(ts.back(), other_three, 3);
     ts.push_back(data_tuple(&f.other, 1, 0, values{std::string(500, 'z')}));  // heap-sized
+    ts.push_back(data_tuple(&f.other, 1, 0, values{"short"}));  // a repeat without anchors
     ts.push_back(system_tuple(message_kind::ack_init, 0, 3, 0xdeadbeefcafef00dULL, 77));
     ts.push_back(system_tuple(message_kind::fail_done, 3, 0, 5, 0));
+    ts.push_back(system_tuple(message_kind::fail_done, 3, 0, 6, 1));  // a system repeat
     return ts;
 }
 
@@ -143,6 +149,46 @@ TEST(frame_test, decoding_reuses_tuples_and_resets_their_headers) {
     EXPECT_EQ(tuple_access::anchor_count(out.tuples()[1]), 0u);
 }
 
+TEST(frame_test, a_run_of_one_head_is_written_as_repeats) {
+    fixture f;
+    std::vector<tuple> run;
+    for (int i = 0; i < 100; ++i) {
+        run.push_back(data_tuple(&f.other, 1, 2, values{std::string(1 + i % 9, 'w')}));
+    }
+    const auto bytes = encode(run);
+    // The first message whole (15 head + 6 value head + its values), each other one its tag,
+    // its values' length and its values.
+    std::size_t want = frame_header_bytes + 15 + 6 + run[0].get_values().encoded().size();
+    for (std::size_t i = 1; i < run.size(); ++i) {
+        want += 1 + 4 + run[i].get_values().encoded().size();
+    }
+    EXPECT_EQ(bytes.size(), want);
+    decoded_batch out;
+    ASSERT_EQ(decode_frame(bytes, f.table, out), frame_error::none);
+    ASSERT_EQ(out.size(), run.size());
+    for (std::size_t i = 0; i < run.size(); ++i) {
+        expect_same(run[i], out.tuples()[i]);
+        EXPECT_EQ(out.tuples()[i].get_source_component(), "bolt");
+    }
+    // Another dest, source or kind in between breaks the run: each change is written whole.
+    std::vector<tuple> mixed;
+    mixed.push_back(data_tuple(&f.other, 1, 2, values{"a"}));
+    mixed.push_back(data_tuple(&f.other, 1, 3, values{"b"}));
+    mixed.push_back(system_tuple(message_kind::ack, 1, 3, 4, 5));
+    mixed.push_back(data_tuple(&f.other, 1, 3, values{"c"}));
+    const auto whole = encode(mixed);
+    std::size_t all_whole = frame_header_bytes + 15 + 16 + 6;  // the ack
+    for (const std::size_t k : {0u, 1u, 3u}) {
+        all_whole += 15 + 6 + mixed[k].get_values().encoded().size();
+    }
+    EXPECT_EQ(whole.size(), all_whole);
+    ASSERT_EQ(decode_frame(whole, f.table, out), frame_error::none);
+    ASSERT_EQ(out.size(), mixed.size());
+    for (std::size_t i = 0; i < mixed.size(); ++i) {
+        expect_same(mixed[i], out.tuples()[i]);
+    }
+}
+
 TEST(frame_test, empty_frame_round_trips) {
     fixture f;
     decoded_batch out;
@@ -189,7 +235,7 @@ TEST(frame_test, names_each_kind_of_malformed_message) {
     fixture f;
     decoded_batch out;
     const auto one = [&](const tuple& t) { return encode(std::vector<tuple>{t}); };
-    // Message layout after the 10-byte header: dest @10, source @14, stream @18, kind @20,
+    // Message layout after the 10-byte header: kind @10, dest @11, source @15, stream @19,
     // anchor count @21.
     {
         auto b = one(data_tuple(&f.side, 0, 1, values{1}));
@@ -203,17 +249,17 @@ TEST(frame_test, names_each_kind_of_malformed_message) {
     }
     {
         auto b = one(data_tuple(&f.side, 0, 1, values{1}));
-        put_u32(b, 10, 4);  // dest == num_tasks
+        put_u32(b, 11, 4);  // dest == num_tasks
         EXPECT_EQ(decode_frame(b, f.table, out), frame_error::bad_task);
     }
     {
         auto b = one(data_tuple(&f.side, 0, 1, values{1}));
-        b[18] = std::byte{7};
+        b[19] = std::byte{7};
         EXPECT_EQ(decode_frame(b, f.table, out), frame_error::unknown_stream);
     }
     {
         auto b = one(data_tuple(&f.side, 0, 1, values{1}));
-        b[20] = std::byte{7};  // one past message_kind::flow
+        b[10] = std::byte{7};  // one past message_kind::flow
         EXPECT_EQ(decode_frame(b, f.table, out), frame_error::bad_kind);
     }
     {
@@ -240,6 +286,20 @@ TEST(frame_test, names_each_kind_of_malformed_message) {
         b.push_back(std::byte{0});
         put_u32(b, 0, static_cast<std::uint32_t>(b.size() - 4));
         EXPECT_EQ(decode_frame(b, f.table, out), frame_error::trailing_bytes);
+    }
+    {
+        auto b = one(data_tuple(&f.side, 0, 1, values{1}));
+        b[10] = std::byte{repeat_tag};  // a repeat with no message before it
+        EXPECT_EQ(decode_frame(b, f.table, out), frame_error::bad_repeat);
+    }
+    {
+        // A whole head that repeats the one before it: the encoder never writes that.
+        const std::size_t first = one(data_tuple(&f.side, 0, 1, values{1})).size();
+        auto b =
+            encode({data_tuple(&f.side, 0, 1, values{1}), data_tuple(&f.side, 0, 2, values{2})});
+        ASSERT_EQ(b[first], std::byte{0});  // the second message is whole: its kind, data
+        put_u32(b, first + 1, 1);           // its dest, now the first one's
+        EXPECT_EQ(decode_frame(b, f.table, out), frame_error::bad_repeat);
     }
     EXPECT_EQ(to_string(frame_error::truncated), "truncated frame");
     EXPECT_NE(to_string(frame_error::bad_values), to_string(frame_error::bad_kind));
@@ -285,7 +345,7 @@ TEST(frame_test, random_garbage_never_crashes_or_yields_an_inconsistent_batch) {
         }
         if (i % 2 == 0 && b.size() >= frame_header_bytes) {
             put_u32(b, 0, static_cast<std::uint32_t>(b.size() - 4));
-            b[4] = std::byte{1};
+            b[4] = std::byte{frame_version};
             b[5] = std::byte{0};
             put_u32(b, 6, static_cast<std::uint32_t>(rng() % 4));
         }

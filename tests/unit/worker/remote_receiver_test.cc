@@ -350,6 +350,37 @@ TEST(remote_receiver_test, a_bad_message_ends_its_frame_after_the_messages_befor
     EXPECT_EQ(take_all(ring), (std::vector<std::pair<int, std::int64_t>>{{1, 3}}));
 }
 
+TEST(remote_receiver_test, a_bad_value_inside_a_run_ends_its_frame_after_the_messages_before_it) {
+    frame_fixture f;
+    remote_receiver rx(task_limit, 1024, f.grant_fn());
+    ring_t ring(16);
+    rx.add_inbound(&ring, {1});
+    // Messages two to four repeat the first one's head: read in the receiver's loop for runs.
+    auto body = f.body({{1, 0}, {1, 1}, {1, 2}, {1, 3}});
+    // The last message is a repeat (tag, length, then an int64 value: its tag and 8 bytes); the
+    // third one's value tag is 14 bytes before that one's.
+    ASSERT_EQ(body[body.size() - 14], std::byte{transport::repeat_tag});
+    body[body.size() - 14 - 9] = std::byte{99};  // no such value_type
+    EXPECT_EQ(rx.on_frame(4, body, f.table), transport::frame_error::bad_values);
+    EXPECT_EQ(take_all(ring), (std::vector<std::pair<int, std::int64_t>>{{1, 0}, {1, 1}}));
+    EXPECT_EQ(rx.received(), 2u);
+    rx.grant_all();
+    EXPECT_EQ(f.credit(4, 1), 2u);
+    // The same frame intact is delivered whole, also into a ring that the run fills midway.
+    ring_t small(2);
+    remote_receiver rx2(task_limit, 1024, f.grant_fn());
+    rx2.add_inbound(&small, {1});
+    EXPECT_EQ(rx2.on_frame(5, f.body({{1, 0}, {1, 1}, {1, 2}, {1, 3}}), f.table),
+              transport::frame_error::none);
+    EXPECT_EQ(rx2.held(), 2u);
+    std::vector<std::pair<int, std::int64_t>> got = take_all(small);
+    EXPECT_EQ(rx2.retry(), 2u);
+    for (auto& g : take_all(small)) {
+        got.push_back(g);
+    }
+    EXPECT_EQ(got, (std::vector<std::pair<int, std::int64_t>>{{1, 0}, {1, 1}, {1, 2}, {1, 3}}));
+}
+
 TEST(remote_receiver_test, a_frame_for_tasks_elsewhere_and_stray_grants_is_dropped_and_credited) {
     frame_fixture f;
     remote_receiver rx(task_limit, 1024, f.grant_fn());

@@ -67,7 +67,10 @@ bool is_known_kind(std::uint8_t k) noexcept {
     return k <= static_cast<std::uint8_t>(message_kind::flow);
 }
 
-constexpr std::size_t fixed_message_bytes = 4 + 4 + 2 + 1 + 4 + 2 + 4;
+// The fewest bytes a message takes: a data repeat without anchors (its tag, its values' length).
+constexpr std::size_t min_message_bytes = 1 + 4;
+// A whole message's head: kind, dest, source, stream, anchor count.
+constexpr std::size_t whole_head_bytes = 1 + 4 + 4 + 2 + 4;
 
 }  // namespace
 
@@ -99,6 +102,8 @@ std::string_view to_string(frame_error e) noexcept {
             return "value count differs from stream fields";
         case frame_error::trailing_bytes:
             return "trailing bytes after last message";
+        case frame_error::bad_repeat:
+            return "repeated message head where none may be";
     }
     return "unknown frame error";
 }
@@ -131,45 +136,81 @@ void frame_encoder::grow(std::size_t need) {
 
 void frame_encoder::add(const tuple& t) {
     // One bounds check for the whole message, then plain stores: this runs once per tuple sent
-    // to another worker.
-    constexpr std::size_t head_bytes = 4 + 4 + 2 + 1 + 4;  // dest, source, stream, kind, anchors
-    constexpr std::size_t anchor_bytes = 8 + 8;            // root, edge (or root, value)
-    constexpr std::size_t values_head_bytes = 2 + 4;       // field count, encoded length
+    // to another worker, and mostly takes the first branch (a data tuple repeating the head
+    // before it).
+    constexpr std::size_t anchor_bytes = 8 + 8;       // root, edge (or root, value)
+    constexpr std::size_t values_head_bytes = 2 + 4;  // field count, encoded length
     const message_kind kind = tuple_access::kind(t);
     const detail::stream_schema* schema = tuple_access::schema(t);
     const bool data = kind == message_kind::data;
     const std::uint32_t anchors = data ? tuple_access::anchor_count(t) : 1;
+    const auto dest = static_cast<std::uint32_t>(tuple_access::dest_task(t));
+    const auto source = static_cast<std::uint32_t>(t.get_source_task());
+    const std::uint16_t stream = schema != nullptr ? schema->stream_index : std::uint16_t{0};
+    const std::uint64_t tasks = dest | std::uint64_t{source} << 32;
+    const std::uint64_t shape = stream | std::uint64_t{static_cast<std::uint8_t>(kind)} << 16 |
+                                std::uint64_t{anchors} << 24;
+    const bool repeat = _count != 0 && tasks == _last_tasks && shape == _last_shape;
+    ++_count;
+    if (data && repeat) [[likely]] {
+        const auto enc = t.get_values().encoded();
+        const std::size_t need = _len + 1 + anchors * anchor_bytes + 4 + enc.size();
+        if (need > _buf.size()) [[unlikely]] {
+            grow(need);
+        }
+        writer w{_buf.data() + _len};
+        _len = need;
+        w.put(repeat_tag);
+        for (std::uint32_t i = 0; i < anchors; ++i) {
+            const detail::anchor& a = tuple_access::anchor_at(t, i);
+            w.put(a.root);
+            w.put(a.edge);
+        }
+        w.put(static_cast<std::uint32_t>(enc.size()));
+        if (!enc.empty()) {
+            std::memcpy(w.p, enc.data(), enc.size());
+        }
+        return;
+    }
+    _last_tasks = tasks;
+    _last_shape = shape;
     const auto enc = data ? t.get_values().encoded() : std::span<const std::byte>{};
     const std::size_t need =
-        _len + head_bytes + anchors * anchor_bytes + values_head_bytes + enc.size();
+        _len + (repeat ? 1 : whole_head_bytes) + anchors * anchor_bytes +
+        (data ? values_head_bytes + enc.size() : (repeat ? 0 : values_head_bytes));
     if (need > _buf.size()) [[unlikely]] {
         grow(need);
     }
     writer w{_buf.data() + _len};
     _len = need;
-    w.put(static_cast<std::uint32_t>(tuple_access::dest_task(t)));
-    w.put(static_cast<std::uint32_t>(t.get_source_task()));
-    w.put(schema != nullptr ? schema->stream_index : std::uint16_t{0});
+    if (repeat) {  // a system message
+        w.put(repeat_tag);
+        w.put(tuple_access::sys_root(t));
+        w.put(tuple_access::sys_val(t));
+        return;
+    }
     w.put(static_cast<std::uint8_t>(kind));
+    w.put(dest);
+    w.put(source);
+    w.put(stream);
     w.put(anchors);
     if (!data) {
         w.put(tuple_access::sys_root(t));
         w.put(tuple_access::sys_val(t));
         w.put(std::uint16_t{0});
         w.put(std::uint32_t{0});
-    } else {
-        for (std::uint32_t i = 0; i < anchors; ++i) {
-            const detail::anchor& a = tuple_access::anchor_at(t, i);
-            w.put(a.root);
-            w.put(a.edge);
-        }
-        w.put(static_cast<std::uint16_t>(t.size()));
-        w.put(static_cast<std::uint32_t>(enc.size()));
-        if (!enc.empty()) {
-            std::memcpy(w.p, enc.data(), enc.size());
-        }
+        return;
     }
-    ++_count;
+    for (std::uint32_t i = 0; i < anchors; ++i) {
+        const detail::anchor& a = tuple_access::anchor_at(t, i);
+        w.put(a.root);
+        w.put(a.edge);
+    }
+    w.put(static_cast<std::uint16_t>(t.size()));
+    w.put(static_cast<std::uint32_t>(enc.size()));
+    if (!enc.empty()) {
+        std::memcpy(w.p, enc.data(), enc.size());
+    }
 }
 
 std::span<const std::byte> frame_encoder::finish() {
@@ -199,6 +240,8 @@ frame_error frame_reader::open(std::span<const std::byte> body) noexcept {
     std::uint16_t version = 0;
     std::uint32_t count = 0;
     _left = 0;
+    _has_last = false;
+    _plain_last = false;
     if (!r.get(version) || !r.get(count)) {
         return frame_error::truncated;
     }
@@ -210,7 +253,7 @@ frame_error frame_reader::open(std::span<const std::byte> body) noexcept {
     }
     // Each message needs at least its fixed fields: reject an impossible count before anything
     // is sized for it.
-    if (count > r.left() / fixed_message_bytes) {
+    if (count > r.left() / min_message_bytes) {
         return frame_error::truncated;
     }
     _p = body.data() + (body.size() - r.left());
@@ -220,17 +263,35 @@ frame_error frame_reader::open(std::span<const std::byte> body) noexcept {
 }
 
 frame_error frame_reader::head(const schema_table& schemas, message_head& h) noexcept {
-    constexpr std::size_t head_bytes = 4 + 4 + 2 + 1 + 4;
-    if (_n < head_bytes) {
+    if (_n == 0) {
         return frame_error::truncated;
     }
-    std::memcpy(&h.dest, _p, 4);
-    std::memcpy(&h.source, _p + 4, 4);
-    std::memcpy(&h.stream, _p + 8, 2);
-    std::memcpy(&h.kind, _p + 10, 1);
+    if (static_cast<std::uint8_t>(*_p) == repeat_tag) {
+        // The last message's head, checked when it was read; only the anchors' room is new.
+        if (!_has_last) {
+            return frame_error::bad_repeat;
+        }
+        ++_p;
+        --_n;
+        --_left;
+        h = _last;
+        h.repeat = true;
+        if (h.anchors > _n / 16) {
+            return frame_error::truncated;
+        }
+        return frame_error::none;
+    }
+    if (_n < whole_head_bytes) {
+        return frame_error::truncated;
+    }
+    std::memcpy(&h.kind, _p, 1);
+    std::memcpy(&h.dest, _p + 1, 4);
+    std::memcpy(&h.source, _p + 5, 4);
+    std::memcpy(&h.stream, _p + 9, 2);
     std::memcpy(&h.anchors, _p + 11, 4);
-    _p += head_bytes;
-    _n -= head_bytes;
+    h.repeat = false;
+    _p += whole_head_bytes;
+    _n -= whole_head_bytes;
     --_left;
     if (!is_known_kind(h.kind)) {
         return frame_error::bad_kind;
@@ -244,6 +305,13 @@ frame_error frame_reader::head(const schema_table& schemas, message_head& h) noe
     if (h.anchors > _n / 16) {
         return frame_error::truncated;
     }
+    if (_has_last && h.dest == _last.dest && h.source == _last.source && h.stream == _last.stream &&
+        h.kind == _last.kind && h.anchors == _last.anchors) {
+        return frame_error::bad_repeat;  // not canonical: the encoder writes a repeat
+    }
+    _last = h;
+    _has_last = true;
+    _plain_last = h.kind == static_cast<std::uint8_t>(message_kind::data) && h.anchors == 0;
     return frame_error::none;
 }
 
@@ -262,11 +330,16 @@ frame_error frame_reader::body(const schema_table& schemas, const message_head& 
         if (h.anchors != 1 || h.stream != 0) {
             return frame_error::bad_system_message;
         }
-        if (!r.get(root) || !r.get(val) || !r.get(n_values) || !r.get(n_bytes)) {
+        if (!r.get(root) || !r.get(val)) {
             return frame_error::truncated;
         }
-        if (n_values != 0 || n_bytes != 0) {
-            return frame_error::bad_system_message;
+        if (!h.repeat) {
+            if (!r.get(n_values) || !r.get(n_bytes)) {
+                return frame_error::truncated;
+            }
+            if (n_values != 0 || n_bytes != 0) {
+                return frame_error::bad_system_message;
+            }
         }
         tuple_access::set_header(t, nullptr, static_cast<int>(h.source), static_cast<int>(h.dest),
                                  kind);
@@ -274,10 +347,13 @@ frame_error frame_reader::body(const schema_table& schemas, const message_head& 
         advance();
         return frame_error::none;
     }
-    const detail::stream_schema* schema = schemas.find(h.source, h.stream);
+    // A repeat's schema is its last message's (same source and stream), found when it was read.
+    const detail::stream_schema* schema =
+        h.repeat ? _last_schema : schemas.find(h.source, h.stream);
     if (schema == nullptr) {
         return frame_error::unknown_stream;
     }
+    _last_schema = schema;
     tuple_access::set_header(t, schema, static_cast<int>(h.source), static_cast<int>(h.dest), kind);
     if (h.anchors == 0) {
         tuple_access::clear_anchors(t);
@@ -294,10 +370,10 @@ frame_error frame_reader::body(const schema_table& schemas, const message_head& 
         }
         tuple_access::set_anchors(t, _anchors.data(), h.anchors);
     }
-    std::uint16_t n_values = 0;
+    auto n_values = static_cast<std::uint16_t>(schema->fields.size());  // a repeat's
     std::uint32_t n_bytes = 0;
     std::span<const std::byte> bytes;
-    if (!r.get(n_values) || !r.get(n_bytes) || !r.take(n_bytes, bytes)) {
+    if ((!h.repeat && !r.get(n_values)) || !r.get(n_bytes) || !r.take(n_bytes, bytes)) {
         return frame_error::truncated;
     }
     if (n_values != schema->fields.size()) {

@@ -6,20 +6,28 @@
 //   u32 length          bytes that follow this field (header rest + messages)
 //   u16 version         frame_version
 //   u32 message count
-//   messages, each:
-//     u32 dest task | u32 source task | u16 stream index | u8 message kind
+//   messages, each either whole:
+//     u8 message kind | u32 dest task | u32 source task | u16 stream index
 //     u32 anchor count | anchor count x (u64 root, u64 edge)
 //     u16 value count | u32 encoded values length | the encoded values (values::encoded())
+//   or a repeat, when dest, source, stream, kind and anchor count are those of the message
+//   before it in the frame (a run of tuples from one task to one task, the common case):
+//     u8 repeat_tag | anchor count x (u64 root, u64 edge)
+//     data only: u32 encoded values length | the encoded values (the value count is the
+//     stream's)
 // A system message (kind != data: acker traffic) has stream index 0, exactly one pair, (root,
-// value), and no values. The decoder checks every length against the frame and every count against
-// the limits below, and values with values::assign_encoded(); it never reads outside the given
-// bytes.
+// value), and no values (whole: value count and length 0). The encoding is canonical: a whole
+// message whose fields repeat the one before it is refused (the encoder writes a repeat), so
+// that a frame that decodes re-encodes to its own bytes. The decoder checks every length against
+// the frame and every count against the limits below, and values with values::assign_encoded();
+// it never reads outside the given bytes.
 #pragma once
 
 #include "tempest/topology_api/tuple.h"
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <memory>
 #include <new>
 #include <span>
@@ -30,7 +38,10 @@
 
 namespace tempest::worker::transport {
 
-inline constexpr std::uint16_t frame_version = 1;
+// 2: the kind leads a message, and repeats (a one-byte head) exist; 1 wrote the whole head
+// always, the kind after the tasks and stream.
+inline constexpr std::uint16_t frame_version = 2;
+inline constexpr std::uint8_t repeat_tag = 0x80;
 inline constexpr std::size_t frame_length_bytes = 4;          // the u32 length prefix
 inline constexpr std::size_t frame_header_bytes = 4 + 2 + 4;  // length, version, count
 inline constexpr std::uint32_t default_max_frame_bytes = 64u << 20;
@@ -52,6 +63,7 @@ enum class frame_error : std::uint8_t {
     bad_values,          // encoded values are malformed (assign_encoded refused them)
     value_count_mismatch,  // value count differs from the stream's declared fields
     trailing_bytes,        // bytes left after the last message
+    bad_repeat,            // a repeat first in its frame, or a whole head that repeats the last
 };
 
 // A short English description of `e` ("truncated frame", ...).
@@ -131,6 +143,10 @@ class frame_encoder {
     frame_bytes _buf;  // the frame is the first _len bytes; the rest is writable
     std::size_t _len = 0;
     std::uint32_t _count = 0;
+    // The last message's dest and source, and its stream, kind and anchor count, packed: the
+    // next message with both the same is written as a repeat (valid while _count > 0).
+    std::uint64_t _last_tasks = 0;
+    std::uint64_t _last_shape = 0;
 };
 
 // The fixed fields of one message, read and checked by frame_reader::head().
@@ -140,6 +156,7 @@ struct message_head {
     std::uint16_t stream = 0;
     std::uint8_t kind = 0;  // a detail::message_kind, checked to be a known one
     std::uint32_t anchors = 0;
+    bool repeat = false;  // written as a repeat of the message before it
 };
 
 // Decodes one frame body message by message into tuples the caller chooses, so that a receiver
@@ -156,17 +173,45 @@ class frame_reader {
     // Messages of the frame not yet read.
     std::uint32_t left() const noexcept { return _left; }
     // Reads the next message's fixed fields and checks them against `schemas`' task range (dest
-    // and source below num_tasks()). Requires: left() > 0.
+    // and source below num_tasks()); a repeat's are the last message's. Requires: left() > 0.
     frame_error head(const schema_table& schemas, message_head& h) noexcept;
     // Reads the rest of the message `h` (head() just returned it) into `out`.
     frame_error body(const schema_table& schemas, const message_head& h, tuple& out);
     // After the last message: no bytes may be left.
     frame_error finish() const noexcept;
 
+    // The next message, when it repeats a data message without anchors (the common message of
+    // a run): its encoded values, and the message is read. Otherwise false, and nothing is read
+    // (head() reads it). The tuple it carries is last()'s head, last_schema()'s stream and these
+    // values; checking them is the caller's (values::assign_encoded, else bad_values), all else
+    // body() would check holds. Inline: a receiver reads a run in its own loop.
+    [[gnu::always_inline]] bool next_plain_repeat(std::span<const std::byte>& values) noexcept {
+        if (!_plain_last || _left == 0 || _n < 5 || static_cast<std::uint8_t>(*_p) != repeat_tag) {
+            return false;
+        }
+        std::uint32_t len;
+        std::memcpy(&len, _p + 1, 4);
+        if (len > _n - 5) {
+            return false;  // head() and body() say what is wrong
+        }
+        values = {_p + 5, len};
+        _p += 5 + std::size_t{len};
+        _n -= 5 + std::size_t{len};
+        --_left;
+        return true;
+    }
+    // The last message's head (head() read it) and, after its body(), its stream.
+    const message_head& last() const noexcept { return _last; }
+    const detail::stream_schema* last_schema() const noexcept { return _last_schema; }
+
   private:
     const std::byte* _p = nullptr;
     std::size_t _n = 0;
     std::uint32_t _left = 0;
+    bool _has_last = false;    // a message was read from this frame: _last holds its head
+    bool _plain_last = false;  // ... a data message without anchors
+    message_head _last;
+    const detail::stream_schema* _last_schema = nullptr;  // the last data message's
     std::vector<detail::anchor> _anchors;  // scratch for messages with several anchors
 };
 
