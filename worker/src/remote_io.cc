@@ -59,8 +59,7 @@ remote_io::~remote_io() {
 
 remote_outbound* remote_io::add_outbound(std::size_t capacity, parker* producer) {
     auto o = std::make_unique<remote_outbound>();
-    // No parkers on the ring: its consumer is its producer's own thread.
-    o->ring = std::make_unique<ring_t>(capacity);
+    o->stage = std::make_unique<remote_stage>(capacity);
     o->producer = producer;
     _outbound.push_back(std::move(o));
     return _outbound.back().get();
@@ -110,8 +109,8 @@ void remote_io::stop() {
             left = false;
             for (auto& o : _outbound) {
                 bool blocked = false;
-                _sent.fetch_add(send_from(*o->ring, blocked), std::memory_order_relaxed);
-                left |= o->ring->has_published();
+                _sent.fetch_add(send_from(*o->stage, blocked), std::memory_order_relaxed);
+                left |= !o->stage->empty();
             }
             flush_clients();
             if (left) {
@@ -247,10 +246,10 @@ void remote_io::apply_endpoints(std::vector<task_endpoint> eps) {
     _clients = std::move(keep);
 }
 
-// Hands what `ring` holds to the clients of its tuples' workers, taking a client's lock once per
-// run of tuples for the same worker. Stops at the first tuple that cannot go (no known location,
-// a full queue or no credit) and says so in `blocked`.
-std::size_t remote_io::send_from(ring_t& ring, bool& blocked) {
+// Hands the runs `stage` holds to the clients of their tasks' workers, taking a client's lock
+// once per stretch of runs for the same worker. Stops at the first message that cannot go (no
+// known location, a full queue or no credit) and says so in `blocked`.
+std::size_t remote_io::send_from(remote_stage& stage, bool& blocked) {
     struct held_lock {
         transport::tcp_client* client = nullptr;
         ~held_lock() {
@@ -260,32 +259,31 @@ std::size_t remote_io::send_from(ring_t& ring, bool& blocked) {
         }
     } held;
     std::size_t sent = 0;
-    for (;;) {
-        const std::size_t n = ring.consume(512, [&](tuple& t) {
-            transport::tcp_client* c = _task_client[tuple_access::dest_task(t)];
-            if (c == nullptr) [[unlikely]] {
-                blocked = true;  // no known location yet
-                return false;
+    while (!stage.empty()) {
+        const remote_stage::run& r = stage.front();
+        transport::tcp_client* c = _task_client[r.head.dest];
+        if (c == nullptr) [[unlikely]] {
+            blocked = true;  // no known location yet
+            break;
+        }
+        if (c != held.client) {
+            if (held.client != nullptr) {
+                held.client->unlock();
+                held.client = nullptr;
             }
-            if (c != held.client) {
-                if (held.client != nullptr) {
-                    held.client->unlock();
-                    held.client = nullptr;
-                }
-                c->lock();
-                held.client = c;
-            }
-            if (!c->try_send_locked(t)) {
-                blocked = true;  // a full peer queue or no credit: retried on room
-                return false;
-            }
-            return true;
-        });
-        sent += n;
-        if (n < 512 || blocked) {
-            return sent;
+            c->lock();
+            held.client = c;
+        }
+        const std::uint32_t count = r.count;
+        const transport::run_prefix p = c->try_send_run_locked(r.head, stage.front_bytes(), count);
+        stage.pop_front(p.count, p.bytes);
+        sent += p.count;
+        if (p.count < count) {
+            blocked = true;  // a full peer queue or no credit: retried on room
+            break;
         }
     }
+    return sent;
 }
 
 bool remote_io::flush_clients(std::optional<std::chrono::steady_clock::time_point> cutoff) {
@@ -301,7 +299,7 @@ bool remote_io::send_outbound(remote_outbound& o) {
     // would take the client's lock and count a credit wait each time).
     const std::uint64_t room = _room_seq.load(std::memory_order_seq_cst);
     const bool waiting = o.waits.load(std::memory_order_relaxed) && room == o.room_seen;
-    if (!o.ring->has_published()) {
+    if (o.stage->empty()) {
         if (o.unflushed && !waiting) {
             // Nothing new since a pass that sent: what is batched goes now (the clients have
             // no flush timer). A full queue keeps a frame open: tried again on room.
@@ -326,7 +324,7 @@ bool remote_io::send_outbound(remote_outbound& o) {
         if (!_started) {
             return false;  // stopped: stop() sent what it could
         }
-        n = send_from(*o.ring, blocked);
+        n = send_from(*o.stage, blocked);
         // An executor that sends on every pass never has a pass without: frames it shares with
         // others are queued once flush_interval old, checked every half interval.
         if (n > 0) {

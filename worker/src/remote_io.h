@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // remote_io: the part of a topology_runtime that reaches tasks in other worker processes.
 //
-//   executor ──ring──▶ (same thread) send_outbound ──tcp_client (one per peer worker)──▶ peer
+//   executor ──stage──▶ (same thread) send_outbound ──tcp_client (one per peer worker)──▶ peer
 //   executor ◀──ring── tcp_server strand (remote_receiver) ◀─── frames from peer workers
 //                  ▲              │ ring full
 //                  └── overflow ◀─┘ (retried on every frame and on a timer)
@@ -9,17 +9,20 @@
 // Threads: one io_pool (worker.transport.io.threads threads, default 1) that runs the server
 // and every client, each on its own strand: a worker's thread count does not grow with its
 // number of peers. There is no transfer thread.
-// Outbound: every executor thread has one ring for remote tasks (remote_outbound), and hands what
-// it published there to the client of the worker that runs each tuple's destination task itself,
-// at the end of each pass (send_outbound): a run of tuples for one worker under one lock of its
-// client, encoded while the slots are still in the thread's cache. No thread hand-off and no
+// Outbound: every executor thread has one stage for remote tasks (remote_outbound,
+// remote_stage.h: its tuples encoded as they are emitted, in runs of one head), and hands what it
+// staged to the client of the worker that runs each run's destination task itself, at the end of
+// each pass (send_outbound): the runs for one worker under one lock of its client, each copied
+// into the open frame after one credit check (tcp_client::try_send_run_locked). No thread
+// hand-off and no
 // wake-up per batch: with a transfer thread between the executors and the clients, two workers
 // on two vCPUs spent about a fifth of their CPU in its yields, parks and wake-ups
 // (docs/PERFORMANCE.md, "Two workers without a transfer thread"). A full client queue or a task
-// out of credit leaves the tuple in the ring, so the executor's link overflows and backpressure
-// reaches the spouts exactly as for a local queue; the executor is marked as waiting for room,
-// and the client's write completion or the peer's grant wakes it if it parked (on_room). A tuple
-// whose task has no known location yet waits in the ring too, until set_task_endpoints() wakes
+// out of credit leaves the messages in the stage, so it fills, the executor's output counts as
+// overflowed and backpressure reaches the spouts exactly as for a local queue; the executor is
+// marked as waiting for room, and the client's write completion or the peer's grant wakes it if
+// it parked (on_room). A tuple
+// whose task has no known location yet waits in the stage too, until set_task_endpoints() wakes
 // the executors. The clients have no flush timer: when a pass sends nothing after one that did,
 // the executor queues the open frames for writing (an idle pipeline's last tuples go at once),
 // and one that sends on every pass queues frames older than flush_interval. A frame sealed while
@@ -48,6 +51,7 @@
 #pragma once
 
 #include "remote_receiver.h"
+#include "remote_stage.h"
 #include "tempest/worker/parker.h"
 #include "tempest/worker/remote_options.h"
 #include "tempest/worker/spsc_ring.h"
@@ -65,10 +69,10 @@
 
 namespace tempest::worker {
 
-// One executor thread's way to remote tasks: the ring it fills (it is the ring's producer and,
-// through remote_io::send_outbound, its consumer), and what remote_io knows of that thread.
+// One executor thread's way to remote tasks: the stage it fills (and, through
+// remote_io::send_outbound, empties), and what remote_io knows of that thread.
 struct remote_outbound {
-    std::unique_ptr<spsc_ring<tuple>> ring;
+    std::unique_ptr<remote_stage> stage;
     parker* producer = nullptr;  // the executor's: woken when room comes for a waiting tuple
     // Its first tuple could not go (no credit, a full queue, no known location): a write,
     // grant or new set of locations wakes the executor.
@@ -87,8 +91,9 @@ class remote_io {
     remote_io(const remote_io&) = delete;
     remote_io& operator=(const remote_io&) = delete;
 
-    // Wiring, before start(): the ring an executor thread (parking on `producer`) fills for
-    // remote tasks and empties with send_outbound(), and the ring remote tuples for the tasks in
+    // Wiring, before start(): the stage (at most `capacity` messages before it counts as
+    // full) an executor thread (parking on `producer`) fills for remote tasks and empties with
+    // send_outbound(), and the ring remote tuples for the tasks in
     // `tasks` go to (remote_io produces it, on the server's I/O thread; give it park() as the
     // ring's producer parker).
     remote_outbound* add_outbound(std::size_t capacity, parker* producer);
@@ -97,8 +102,8 @@ class remote_io {
     parker& park() noexcept { return _inbound_park; }
     void add_inbound(ring_t* ring, const std::vector<int>& tasks);
 
-    // On the thread of the executor that fills `o`, after it published: hands the ring's tuples
-    // to the connections of their workers, up to the first that cannot go yet (that one waits,
+    // On the thread of the executor that fills `o`: hands the stage's runs of messages to the
+    // connections of their workers, up to the first that cannot go yet (that one waits,
     // and the executor is woken when it may go: see remote_outbound::waits). A call that finds
     // nothing to send after one that sent queues the open frames for writing. True when it sent
     // any tuple.
@@ -123,7 +128,7 @@ class remote_io {
 
   private:
     // Requires: _route_mu held.
-    std::size_t send_from(ring_t& ring, bool& blocked);
+    std::size_t send_from(remote_stage& stage, bool& blocked);
     // Queues every client's open frame (only those opened before `cutoff`, if given). False
     // when a full queue kept one open. Requires: _route_mu held.
     bool flush_clients(std::optional<std::chrono::steady_clock::time_point> cutoff = {});

@@ -164,7 +164,7 @@ void topology_runtime::impl::build(const component_registry& registry, task_hand
     if (remote_opts) {
         // ---- remote_io wiring: the one place the executors meet the network ----
         // Every thread may send to remote tasks (data, acks to remote ackers, acks back to
-        // remote spouts) through its outbound ring, and receives from remote workers through
+        // remote spouts) through its outbound stage, and receives from remote workers through
         // an inbound ring that remote_io's I/O thread produces into.
         remote = std::make_unique<remote_io>(p, *remote_opts);
         for (std::size_t y = 0; y < executors.size(); ++y) {

@@ -2,6 +2,7 @@
 // Loopback tests of the worker-to-worker TCP transport (label: cluster).
 #include "tempest/worker/transport/tcp_transport.h"
 
+#include "remote_stage.h"
 #include "tuple_access.h"
 
 // clang-format off
@@ -504,6 +505,62 @@ TEST(tcp_transport_test, credits_bound_what_a_client_sends_until_granted) {
     ASSERT_TRUE(wait_until([&] { return client.credits_granted() == 1030; }));
     EXPECT_EQ(send_until_refused(client, f, 130), 100);
     EXPECT_EQ(client.connects(), 1u);
+}
+
+// Sends what `stage` holds, in runs, as remote_io does; returns how many went.
+std::uint32_t send_staged(tcp_client& c, remote_stage& stage) {
+    std::uint32_t sent = 0;
+    c.lock();
+    while (!stage.empty()) {
+        const std::uint32_t count = stage.front().count;
+        const run_prefix p = c.try_send_run_locked(stage.front().head, stage.front_bytes(), count);
+        stage.pop_front(p.count, p.bytes);
+        sent += p.count;
+        if (p.count < count) {
+            break;
+        }
+    }
+    c.unlock();
+    return sent;
+}
+
+TEST(tcp_transport_test, a_staged_run_goes_as_far_as_credits_reach_in_frames_of_the_batch_size) {
+    topology_fixture f;
+    receiver r;
+    tcp_server server(server_options{"127.0.0.1", 0}, f.table, r.handler());
+    ASSERT_TRUE(server.start());
+    auto opts = credit_client_to(server.port(), 100);
+    opts.batch_bytes = 300;  // ~20 messages of one int a frame
+    tcp_client client(opts);
+    client.start();
+    ASSERT_TRUE(wait_until([&] { return client.connected(); }));
+    remote_stage stage(1000);
+    for (std::int64_t n = 0; n < 250; ++n) {
+        stage.add(f.make(n));
+    }
+    // A full window of the run, in several frames; the rest waits for credit.
+    EXPECT_EQ(send_staged(client, stage), 100u);
+    EXPECT_EQ(stage.size(), 150u);
+    EXPECT_EQ(client.credit_waits(), 1u);
+    ASSERT_TRUE(client.flush());
+    ASSERT_TRUE(wait_until([&] { return r.count() == 100; })) << "received " << r.count();
+    {
+        std::lock_guard lock(r.mu);
+        EXPECT_GE(r.frames, 5u);  // cut by the batch size, not sent as one frame
+    }
+    EXPECT_EQ(send_staged(client, stage), 0u);
+    const credit_grant grant{1, 70};
+    server.grant(r.last_connection(), std::span(&grant, 1));
+    ASSERT_TRUE(wait_until([&] { return client.credits_granted() == 70; }));
+    EXPECT_EQ(send_staged(client, stage), 70u);
+    const credit_grant rest{1, 100};
+    server.grant(r.last_connection(), std::span(&rest, 1));
+    ASSERT_TRUE(wait_until([&] { return client.credits_granted() == 170; }));
+    EXPECT_EQ(send_staged(client, stage), 80u);
+    EXPECT_TRUE(stage.empty());
+    ASSERT_TRUE(client.flush());
+    ASSERT_TRUE(wait_until([&] { return r.count() == 250; })) << "received " << r.count();
+    expect_sequence(r, 0, 250);
 }
 
 TEST(tcp_transport_test, a_new_connection_starts_with_a_full_window) {

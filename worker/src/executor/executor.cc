@@ -56,7 +56,7 @@ executor::executor(shared_state& shared, const topology_plan& plan, const std::v
 }
 
 void executor::add_remote_output(remote_io& io, remote_outbound& out) {
-    _core.add_remote_output(out.ring.get());
+    _core.add_remote_output(out.stage.get());
     _remote_io = &io;
     _remote = &out;
 }
@@ -169,11 +169,15 @@ void executor::idle_wait() {
     _park.announce();
     // Tuples for other workers that waited for room go now if room came before the
     // announcement; room after it wakes this thread (remote_io::on_room).
-    bool ready = (_remote != nullptr && _remote_io->send_outbound(*_remote)) ||
-                 _shared.stop.load(std::memory_order_relaxed) ||
-                 _detach.load(std::memory_order_relaxed) ||
-                 _shared.epoch.load(std::memory_order_relaxed) !=
-                     _seen_epoch.load(std::memory_order_relaxed);
+    bool ready = false;
+    if (_remote != nullptr) {
+        ready = _remote_io->send_outbound(*_remote);
+        _core.out().stage_taken();
+    }
+    ready = ready || _shared.stop.load(std::memory_order_relaxed) ||
+            _detach.load(std::memory_order_relaxed) ||
+            _shared.epoch.load(std::memory_order_relaxed) !=
+                _seen_epoch.load(std::memory_order_relaxed);
     // A bolt whose output overflowed takes no input (handle()), so input that waits is no
     // reason to run: it waits for room, and the consumer that frees some wakes it.
     const bool takes_input = !_core.out().overflowed() || _is_spout;
@@ -315,6 +319,7 @@ bool executor::pass() {
     _core.out().flush();
     if (_remote != nullptr) {
         work |= _remote_io->send_outbound(*_remote);
+        _core.out().stage_taken();
     }
     _now = now_ns();
     _core.set_now(_now);

@@ -136,14 +136,14 @@ void executor_core::add_output(ring_t* ring, const executor_core& consumer) {
     _out.add(ring, tasks);
 }
 
-void executor_core::add_remote_output(ring_t* ring) {
+void executor_core::add_remote_output(remote_stage* stage) {
     std::vector<int> tasks;
     for (int task = 1; task <= _plan.num_tasks(); ++task) {
         if (!_plan.in_worker(task)) {
             tasks.push_back(task);
         }
     }
-    _out.add(ring, tasks, true);
+    _out.add_remote(stage, tasks);
 }
 
 // ---------------------------------------------------------------- emit path
@@ -161,6 +161,11 @@ void executor_core::send(int target, Fill&& fill) {
         ++_depth;
         execute_bolt(*_task_index[target], slot);
         --_depth;
+        return;
+    }
+    if (l->remote) [[unlikely]] {
+        fill(_out.scratch());
+        _out.stage_scratch(*l);
         return;
     }
     _out.send(*l, fill);
@@ -298,6 +303,10 @@ void executor_core::send_pack() {
     }
     tuple* slot = _out.try_claim(*l);
     if (slot == nullptr) [[unlikely]] {
+        if (l->remote) {  // tasks in other workers: no ring, the stage
+            _out.stage_data(*l, source, target, schema, v, root, edge);
+            return true;
+        }
         return false;
     }
     fill_data(*slot, schema, source, target, v);

@@ -64,8 +64,8 @@ class executor_core {
     // Sends to `consumer` over `ring` (chained tasks are reached by direct calls, never through
     // a ring).
     void add_output(ring_t* ring, const executor_core& consumer);
-    // Tuples for tasks outside this worker go into `ring` (remote_io).
-    void add_remote_output(ring_t* ring);
+    // Tuples for tasks outside this worker go into `stage` (remote_io sends from it).
+    void add_remote_output(remote_stage* stage);
     void add_input(ring_t* ring) { _inputs.push_back(ring); }
 
     // Takes up to 512 messages from each input ring; true when it took any. Takes none from a

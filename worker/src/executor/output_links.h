@@ -9,10 +9,15 @@
 //   send(task) ─▶ link_for(task) ─▶ ring slot ──(batch full / flush)──▶ publish
 //                                  └─ ring full ─▶ overflow ──(drain_overflow)──▶ ring slot
 //
+// Tasks in other workers have one link, to the executor's remote_stage: their tuples are staged
+// as bytes (remote_stage.h), and a full stage counts as overflow until remote_io has taken from
+// it (stage_taken()).
+//
 // Owned by its executor; every method runs on the executor's thread (the producer side of each
 // ring). The rings themselves belong to the topology_runtime and outlive it.
 #pragma once
 
+#include "remote_stage.h"
 #include "tempest/topology_api/tuple.h"
 #include "tempest/worker/spsc_ring.h"
 #include "tuple_access.h"
@@ -24,16 +29,19 @@
 
 namespace tempest::worker {
 
-// The producer's side of one ring, plus what did not fit in it yet.
+// The producer's side of one ring, plus what did not fit in it yet; or, for tasks in other
+// workers, the executor's remote_stage (no ring, no overflow: the stage grows, and is full()
+// past its limit).
 struct out_link {
     spsc_ring<tuple>* ring = nullptr;
+    remote_stage* stage = nullptr;  // remote only
     // Tuples that did not fit in the ring, oldest at overflow_head. The vector is reset (not
     // freed) once drained, so a backpressured link stops allocating after it has warmed up.
     std::vector<tuple> overflow;
     std::size_t overflow_head = 0;
     bool overflowing = false;  // overflow_head < overflow.size(), kept so (read per tuple)
     bool dirty = false;        // has unpublished tuples; listed for flush()
-    bool remote = false;       // the ring to remote_io (tasks outside this worker)
+    bool remote = false;       // the stage for remote_io (tasks outside this worker)
 
     bool has_overflow() const noexcept { return overflowing; }
 };
@@ -56,11 +64,37 @@ class output_links {
         _links.push_back(std::move(link));
     }
 
+    // Wiring, before start: tuples for `tasks` (in other workers) go into `stage`.
+    void add_remote(remote_stage* stage, std::span<const int> tasks) {
+        auto link = std::make_unique<out_link>();
+        link->stage = stage;
+        link->remote = true;
+        // No ring: try_claim() finds none, so the emit path's one test for a full ring also
+        // sends it to the stage (executor_core::put_in_ring).
+        link->overflowing = true;
+        for (int task : tasks) {
+            _task_link[task] = link.get();
+        }
+        _stage = stage;
+        _links.push_back(std::move(link));
+    }
+
+    // A data tuple for `l`'s stage (a remote link), as put_in_ring writes one into a ring.
+    [[gnu::always_inline]] void stage_data(out_link& l, int source, int dest,
+                                           const detail::stream_schema* schema, const values& v,
+                                           std::uint64_t root, std::uint64_t edge) {
+        l.stage->add_data(source, dest, schema, v, root, edge);
+        if (l.stage->full()) [[unlikely]] {
+            _overflowed = true;
+        }
+    }
+
     // The link to `task`, or null when no ring leads there (a task on this thread).
     out_link* link_for(int task) const noexcept { return _task_link[task]; }
 
     // `l`'s next ring slot when a tuple can go there now (the ring has room and no overflow
-    // waits before it), else null. A slot returned must be filled and then commit()ted.
+    // waits before it), else null (always for the remote link). A slot returned must be filled
+    // and then commit()ted.
     [[gnu::always_inline]] tuple* try_claim(out_link& l) noexcept {
         return l.has_overflow() ? nullptr : l.ring->try_claim();
     }
@@ -79,7 +113,8 @@ class output_links {
     }
 
     // Builds one tuple with fill(tuple&) in `l`'s next ring slot, or at the end of its overflow
-    // when the ring is full or already has overflow (order is kept).
+    // when the ring is full or already has overflow (order is kept). Requires: !l.remote (the
+    // stage takes scratch() and stage_scratch()).
     template <typename Fill>
     void send(out_link& l, Fill&& fill) {
         if (tuple* slot = try_claim(l); slot != nullptr) [[likely]] {
@@ -96,6 +131,16 @@ class output_links {
         _overflowed = true;
     }
 
+    // A tuple for the remote link's stage: built in scratch(), then staged as its bytes by
+    // stage_scratch(). Out of line, so that the emit path around it keeps the ring path's code.
+    tuple& scratch() noexcept { return _scratch; }
+    [[gnu::noinline]] void stage_scratch(out_link& l) {
+        l.stage->add(_scratch);
+        if (l.stage->full()) [[unlikely]] {
+            _overflowed = true;
+        }
+    }
+
     // Publishes every ring with unpublished tuples (the end of a pass: nothing waits for a
     // batch to fill).
     void flush() {
@@ -110,8 +155,11 @@ class output_links {
     // Returns true when it moved any; overflowed() says whether some are left.
     bool drain_overflow() {
         bool moved = false;
-        bool left = false;
+        bool left = _stage != nullptr && _stage->full();
         for (auto& l : _links) {
+            if (l->remote) {
+                continue;  // a stage: remote_io::send_outbound empties it
+            }
             while (l->overflow_head < l->overflow.size()) {
                 tuple* slot = l->ring->try_claim();
                 if (slot == nullptr) {
@@ -132,14 +180,28 @@ class output_links {
         return moved;
     }
 
-    // True while some link holds overflow: the executor applies backpressure.
+    // True while some link holds overflow, or the stage is full: the executor applies
+    // backpressure.
     bool overflowed() const noexcept { return _overflowed; }
 
+    // After remote_io::send_outbound took from the stage: no longer overflowed when that was
+    // all that held it.
+    void stage_taken() noexcept {
+        if (_overflowed && _stage != nullptr && !_stage->full()) {
+            _overflowed = false;
+            for (auto& l : _links) {
+                _overflowed = _overflowed || (l->has_overflow() && !l->remote);
+            }
+        }
+    }
+
     // The parking re-check: true when an overflowed link's ring has room again (after the
-    // executor's parker.announce(), so that a consumer freeing room later wakes it).
+    // executor's parker.announce(), so that a consumer freeing room later wakes it). A full
+    // stage is not asked: the executor has just sent from it (stage_taken()), and room for it
+    // comes as a client's wake-up (remote_io::on_room).
     bool can_drain() {
         for (auto& l : _links) {
-            if (l->has_overflow() && l->ring->free_slots() > 0) {
+            if (l->has_overflow() && !l->remote && l->ring->free_slots() > 0) {
                 return true;
             }
         }
@@ -152,6 +214,8 @@ class output_links {
     std::vector<out_link*> _dirty;
     std::uint64_t _batch;
     bool _overflowed = false;
+    remote_stage* _stage = nullptr;  // the remote link's, if any
+    tuple _scratch;                  // a message for the stage is built here (send())
 };
 
 }  // namespace tempest::worker

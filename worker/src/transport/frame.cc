@@ -213,6 +213,76 @@ void frame_encoder::add(const tuple& t) {
     }
 }
 
+void frame_encoder::add_run(const run_head& h, std::span<const std::byte> bytes,
+                            std::uint32_t count) {
+    if (count == 0) {
+        return;
+    }
+    const std::uint64_t tasks = h.dest | std::uint64_t{h.source} << 32;
+    const std::uint64_t shape =
+        h.stream | std::uint64_t{h.kind} << 16 | std::uint64_t{h.anchors} << 24;
+    const bool repeat = _count != 0 && tasks == _last_tasks && shape == _last_shape;
+    const bool data = h.kind == static_cast<std::uint8_t>(message_kind::data);
+    // Whole, the first message has the head instead of the tag, and the value count before its
+    // values (data) or a value count and length of 0 after its pair (system).
+    const std::size_t extra = repeat ? 0 : whole_head_bytes - 1 + (data ? 2 : 2 + 4);
+    const std::size_t need = _len + bytes.size() + extra;
+    if (need > _buf.size()) [[unlikely]] {
+        grow(need);
+    }
+    writer w{_buf.data() + _len};
+    _len = need;
+    _count += count;
+    _last_tasks = tasks;
+    _last_shape = shape;
+    if (repeat) {
+        std::memcpy(w.p, bytes.data(), bytes.size());
+        return;
+    }
+    w.put(h.kind);
+    w.put(h.dest);
+    w.put(h.source);
+    w.put(h.stream);
+    w.put(h.anchors);
+    const std::size_t pairs = std::size_t{16} * h.anchors;
+    std::memcpy(w.p, bytes.data() + 1, pairs);
+    w.p += pairs;
+    w.put(data ? h.n_values : std::uint16_t{0});
+    if (!data) {
+        w.put(std::uint32_t{0});
+    }
+    // The first message's values length and values (data), then the rest of the run as it is.
+    const std::size_t rest = bytes.size() - 1 - pairs;
+    if (rest > 0) {
+        std::memcpy(w.p, bytes.data() + 1 + pairs, rest);
+    }
+}
+
+run_prefix fit_run(const run_head& h, std::span<const std::byte> bytes, std::uint32_t count,
+                   std::uint32_t max_count, std::size_t max_bytes, bool at_least_one) noexcept {
+    if (count <= max_count && bytes.size() <= max_bytes) {
+        return {count, bytes.size()};
+    }
+    const bool data = h.kind == static_cast<std::uint8_t>(message_kind::data);
+    const std::size_t fixed = 1 + std::size_t{16} * h.anchors + (data ? 4 : 0);
+    const std::uint32_t limit = std::min(count, max_count);
+    run_prefix p;
+    while (p.count < limit) {
+        std::size_t m = fixed;
+        if (data) {
+            std::uint32_t len;
+            std::memcpy(&len, bytes.data() + p.bytes + fixed - 4, 4);
+            m += len;
+        }
+        if (p.bytes + m > max_bytes && !(at_least_one && p.count == 0)) {
+            break;
+        }
+        p.bytes += m;
+        ++p.count;
+    }
+    return p;
+}
+
 std::span<const std::byte> frame_encoder::finish() {
     put_at<std::uint32_t>(_buf, 0, static_cast<std::uint32_t>(_len - frame_length_bytes));
     put_at<std::uint16_t>(_buf, 4, frame_version);

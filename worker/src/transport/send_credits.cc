@@ -11,7 +11,7 @@ send_credits::send_credits(std::uint32_t window, std::uint32_t task_limit, std::
       _max_spare(max_spare),
       _credits(window > 0 ? task_limit : 0, static_cast<std::int64_t>(window)) {}
 
-void send_credits::take_other(std::uint32_t task) {
+void send_credits::take_other(std::uint32_t task, std::uint32_t n) {
     auto it = std::find_if(_open.begin(), _open.end(),
                            [&](const credit_grant& g) { return g.task == task; });
     if (it == _open.end()) {
@@ -19,7 +19,7 @@ void send_credits::take_other(std::uint32_t task) {
     } else {
         std::iter_swap(it, _open.end() - 1);  // the last one is looked at first
     }
-    ++_open.back().count;
+    _open.back().count += n;
 }
 
 void send_credits::seal() {

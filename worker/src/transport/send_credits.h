@@ -30,15 +30,19 @@ class send_credits {
     bool has_credit(std::uint32_t task) const noexcept {
         return task < _credits.size() && _credits[task] > 0;
     }
-    // Takes one credit of `task` for a message added to the open frame.
-    // Requires: has_credit(task).
-    void take(std::uint32_t task) {
-        --_credits[task];
+    // Messages `task` may still be sent (0 for a task out of range). Requires: enabled().
+    std::int64_t available(std::uint32_t task) const noexcept {
+        return task < _credits.size() ? _credits[task] : 0;
+    }
+    // Takes `n` credits of `task` for messages added to the open frame.
+    // Requires: available(task) >= n.
+    void take(std::uint32_t task, std::uint32_t n = 1) {
+        _credits[task] -= n;
         if (!_open.empty() && _open.back().task == task) [[likely]] {
-            ++_open.back().count;  // a run of messages for one task: the common case
+            _open.back().count += n;  // a run of messages for one task: the common case
             return;
         }
-        take_other(task);
+        take_other(task, n);
     }
     // The open frame was sealed and queued (behind every frame queued before it).
     void seal();
@@ -56,7 +60,7 @@ class send_credits {
 
   private:
     // take() for a task other than the open frame's last one.
-    void take_other(std::uint32_t task);
+    void take_other(std::uint32_t task, std::uint32_t n);
 
     std::uint32_t _window;
     std::size_t _max_spare;

@@ -7,6 +7,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <utility>
 
@@ -198,6 +199,46 @@ bool tcp_client::try_send_locked(const tuple& t) {
         c.frame_started_locked();
     }
     return true;
+}
+
+run_prefix tcp_client::try_send_run_locked(const run_head& h, std::span<const std::byte> bytes,
+                                           std::uint32_t count) {
+    impl& c = *_impl;
+    run_prefix sent;
+    while (sent.count < count) {
+        std::uint32_t max_count = count - sent.count;
+        if (c.credits.enabled()) {
+            const std::int64_t have = c.credits.available(h.dest);
+            if (have <= 0) {
+                c.waits.fetch_add(1, std::memory_order_relaxed);
+                break;
+            }
+            max_count = static_cast<std::uint32_t>(std::min<std::int64_t>(max_count, have));
+        }
+        if (c.encoder.message_count() > 0 && c.encoder.size() >= c.options.batch_bytes &&
+            !c.seal_locked(true)) {
+            break;
+        }
+        // What fits the frame's batch size (at least one message, as try_send_locked adds one
+        // to a frame below the size and then seals it).
+        const std::size_t room =
+            c.options.batch_bytes > c.encoder.size() ? c.options.batch_bytes - c.encoder.size() : 0;
+        const auto rest = bytes.subspan(sent.bytes);
+        const run_prefix p = fit_run(h, rest, count - sent.count, max_count, room, true);
+        const bool was_empty = c.encoder.message_count() == 0;
+        c.encoder.add_run(h, rest.first(p.bytes), p.count);
+        if (c.credits.enabled()) {
+            c.credits.take(h.dest, p.count);
+        }
+        sent.count += p.count;
+        sent.bytes += p.bytes;
+        if (c.encoder.size() >= c.options.batch_bytes) {
+            (void)c.seal_locked(true);  // a full queue leaves the frame open; the next call says so
+        } else if (was_empty) {
+            c.frame_started_locked();
+        }
+    }
+    return sent;
 }
 
 bool tcp_client::flush() {

@@ -118,6 +118,32 @@ struct uninitialised_allocator : std::allocator<T> {
 // The bytes of one encoded frame.
 using frame_bytes = std::vector<std::byte, uninitialised_allocator<std::byte>>;
 
+// The head a run of messages shares (dest, source, stream, kind, anchor count) and its value
+// count (data: the stream's field count; system messages: 0), for messages encoded ahead of
+// their frame in repeat form (remote_stage): each message is repeat_tag, its anchor count x
+// (u64, u64) pairs ((root, value) for a system message), and for data its u32 values length
+// and values: exactly what a frame holds for a message after the first of a run.
+struct run_head {
+    std::uint32_t dest = 0;
+    std::uint32_t source = 0;
+    std::uint16_t stream = 0;
+    std::uint8_t kind = 0;
+    std::uint32_t anchors = 0;
+    std::uint16_t n_values = 0;
+
+    friend bool operator==(const run_head&, const run_head&) = default;
+};
+
+// How many of the messages of a run (repeat form, `bytes`) fit `max_count` and `max_bytes`,
+// and their bytes; at least one if `at_least_one` (and the run is not empty). Walks the
+// messages only when the whole run does not fit.
+struct run_prefix {
+    std::uint32_t count = 0;
+    std::size_t bytes = 0;
+};
+run_prefix fit_run(const run_head& h, std::span<const std::byte> bytes, std::uint32_t count,
+                   std::uint32_t max_count, std::size_t max_bytes, bool at_least_one) noexcept;
+
 // Encodes tuples into one frame in a reusable buffer: begin(), add() per tuple, finish().
 // Owned and used by one thread at a time; after warm-up encoding allocates nothing.
 class frame_encoder {
@@ -129,6 +155,10 @@ class frame_encoder {
     // Appends one message: the tuple's header (dest, source, stream index from its schema, kind,
     // anchors; (root, value) for system messages) and its encoded values.
     void add(const tuple& t);
+    // Appends `count` messages of one run, encoded ahead in repeat form (run_head): the first
+    // is written whole unless it repeats the frame's last message, the rest as they are. The
+    // frame is the same as add() of each message's tuple would make.
+    void add_run(const run_head& h, std::span<const std::byte> bytes, std::uint32_t count);
     std::uint32_t message_count() const noexcept { return _count; }
     // Bytes so far, header included.
     std::size_t size() const noexcept { return _len; }

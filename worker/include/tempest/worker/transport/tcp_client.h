@@ -73,6 +73,13 @@ class tcp_client {
     void lock();
     void unlock();
     [[nodiscard]] bool try_send_locked(const tuple& t);
+    // The same for the first messages of a run encoded ahead (frame.h's run_head and repeat
+    // form): adds as many as have credit and queue room, in order, sealing frames by size as
+    // it goes. Returns how many went and their bytes (fewer than `count`: the caller keeps the
+    // rest and retries later). Requires: the lock held, as above.
+    [[nodiscard]] run_prefix try_send_run_locked(const run_head& h,
+                                                 std::span<const std::byte> bytes,
+                                                 std::uint32_t count);
     // Queues the frame being filled now instead of waiting for the flush interval. Returns false
     // when the queue is full (the frame stays open; the timer, or the caller, retries).
     bool flush();
