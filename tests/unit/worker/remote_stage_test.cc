@@ -85,8 +85,8 @@ TEST(remote_stage_test, runs_moved_in_pieces_make_the_frames_each_tuple_makes) {
             batch.push_back(random_message(f, rng));
             const tuple& t = batch.back();
             direct.add(t);
-            const bool plain = tuple_access::kind(t) == message_kind::data &&
-                               tuple_access::anchor_count(t) <= 1;
+            const bool plain =
+                tuple_access::kind(t) == message_kind::data && tuple_access::anchor_count(t) <= 1;
             if (plain && rng() % 2 == 0) {
                 const auto a = tuple_access::anchor_count(t) == 1 ? tuple_access::anchor_at(t, 0)
                                                                   : detail::anchor{0, 0};
@@ -269,8 +269,8 @@ TEST(remote_stage_test, a_full_local_ring_beside_a_stage_with_room_is_no_reason_
     }
     ASSERT_TRUE(links.overflowed());
     links.stage_taken();
-    EXPECT_TRUE(links.overflowed());   // the local overflow still holds it
-    EXPECT_FALSE(links.can_drain());   // and nothing can move until the consumer takes some
+    EXPECT_TRUE(links.overflowed());  // the local overflow still holds it
+    EXPECT_FALSE(links.can_drain());  // and nothing can move until the consumer takes some
     ring.consume(1, [](tuple&) { return true; });
     EXPECT_TRUE(links.can_drain());
     EXPECT_TRUE(links.drain_overflow());
