@@ -4,7 +4,6 @@
 #include "tempest/common/config_keys.h"  // conf_int
 #include "tempest/common/log.h"
 #include "tempest/common/thread_name.h"
-#include "tuple_access.h"
 
 #include <algorithm>
 #include <stdexcept>
@@ -12,8 +11,6 @@
 #include <utility>
 
 namespace tempest::worker {
-
-using detail::tuple_access;
 
 namespace {
 

@@ -32,11 +32,7 @@ void remote_stage::add(const tuple& t) {
             std::memcpy(p + 8, &a.edge, 8);
             p += 16;
         }
-        const auto len = static_cast<std::uint32_t>(enc.size());
-        std::memcpy(p, &len, 4);
-        if (len != 0) {
-            std::memcpy(p + 4, enc.data(), len);
-        }
+        put_values(p, enc);
         return;
     }
     // A system message: (root, value) as its one pair, no values (frame.h).

@@ -57,11 +57,7 @@ class remote_stage {
             std::memcpy(p + 8, &edge, 8);
             p += 16;
         }
-        const auto len = static_cast<std::uint32_t>(enc.size());
-        std::memcpy(p, &len, 4);
-        if (len != 0) {
-            std::memcpy(p + 4, enc.data(), len);
-        }
+        put_values(p, enc);
     }
     // Any message: data with any number of anchors, or a system message.
     void add(const tuple& t);
@@ -95,6 +91,14 @@ class remote_stage {
     }
 
   private:
+    // A data message's tail: its values' length and its values.
+    [[gnu::always_inline]] static void put_values(std::byte* p, std::span<const std::byte> enc) {
+        const auto len = static_cast<std::uint32_t>(enc.size());
+        std::memcpy(p, &len, 4);
+        if (len != 0) {
+            std::memcpy(p + 4, enc.data(), len);
+        }
+    }
     // Room for one message of `n` bytes with head `h`, at the end of its run (a new run when
     // the last one has another head).
     [[gnu::always_inline]] std::byte* reserve(const transport::run_head& h, std::size_t n) {
