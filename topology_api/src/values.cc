@@ -357,16 +357,7 @@ values values::from_list(const value::list& l) {
     return v;
 }
 
-bool values::assign_encoded(std::span<const std::byte> bytes, std::uint16_t count) {
-    // The most common tuple, one string (a word, a sentence): well formed exactly when its
-    // length is the rest of the bytes, checked here without well_formed's walk.
-    if (count == 1 && bytes.size() >= 5 &&
-        bytes.size() <= std::numeric_limits<std::uint32_t>::max() &&
-        static_cast<value_type>(bytes[0]) == value_type::string &&
-        read_u32(bytes.data() + 1) == bytes.size() - 5) {
-        assign_trusted(bytes.data(), static_cast<std::uint32_t>(bytes.size()), count);
-        return true;
-    }
+bool values::assign_checked(std::span<const std::byte> bytes, std::uint16_t count) {
     if (bytes.size() > std::numeric_limits<std::uint32_t>::max() || !well_formed(bytes, count)) {
         clear();
         return false;

@@ -151,8 +151,21 @@ class values {
     std::span<const std::byte> encoded() const noexcept { return {data(), _size}; }
     // Replaces the content with `count` values encoded in `bytes`, after checking that the
     // encoding is well formed (a truncated or garbage buffer returns false and leaves *this
-    // empty). Used by the transport on bytes from the network.
-    bool assign_encoded(std::span<const std::byte> bytes, std::uint16_t count);
+    // empty). Used by the transport on bytes from the network. Inline for the most common
+    // tuple, one string (a word, a sentence): well formed exactly when its length is the rest of
+    // the bytes, checked here without a call; anything else is walked by assign_checked().
+    bool assign_encoded(std::span<const std::byte> bytes, std::uint16_t count) {
+        if (count == 1 && bytes.size() >= 5 && bytes.size() <= 0xffffffffu &&
+            static_cast<value_type>(bytes[0]) == value_type::string) {
+            std::uint32_t len;
+            std::memcpy(&len, bytes.data() + 1, 4);
+            if (len == bytes.size() - 5) {
+                assign_trusted(bytes.data(), static_cast<std::uint32_t>(bytes.size()), 1);
+                return true;
+            }
+        }
+        return assign_checked(bytes, count);
+    }
     // Replaces the content with already trusted encoded bytes (a copy of another values'
     // encoded()).
     // Inline: this is the per-tuple copy into a queue slot.
@@ -172,6 +185,8 @@ class values {
     }
 
   private:
+    // assign_encoded() for any encoding: walks it (well_formed) before copying it.
+    bool assign_checked(std::span<const std::byte> bytes, std::uint16_t count);
     // Copies n bytes from `src` to `dst`, which are either disjoint or the same buffer (a
     // values assigned its own bytes). Encodings up to 128 bytes are copied inline in 8- and
     // 16-byte moves (the tail by an overlapping move) instead of a call to memmove.

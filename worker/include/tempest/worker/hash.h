@@ -22,7 +22,8 @@ inline std::uint64_t mix64(std::uint64_t x) noexcept {
 
 // The n < 8 trailing bytes at p as a little-endian integer (what a memcpy into a zeroed word
 // gives), read with at most three loads and no call.
-inline std::uint64_t load_tail(const unsigned char* p, std::size_t n) noexcept {
+[[gnu::always_inline]] inline std::uint64_t load_tail(const unsigned char* p,
+                                                      std::size_t n) noexcept {
     if (n >= 4) {
         std::uint32_t lo;
         std::uint32_t hi;
