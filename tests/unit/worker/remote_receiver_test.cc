@@ -3,6 +3,7 @@
 // them (no sockets: frames are handed over as the server's I/O thread would).
 #include "remote_receiver.h"
 
+#include "tempest/worker/remote_options.h"
 #include "tuple_access.h"
 
 #include <gtest/gtest.h>
@@ -98,6 +99,28 @@ TEST(remote_receiver_test, grants_as_soon_as_a_task_is_owed_a_quarter_of_the_win
     EXPECT_EQ(f.grant_frames, 1u);
     EXPECT_EQ(f.credit(3, 1), 4u);
     EXPECT_FALSE(rx.owes());
+}
+
+TEST(remote_receiver_test, the_default_window_grants_at_most_once_per_two_full_frames_of_words) {
+    // A frame of remote_options' batch size holds this many words of word count (a repeat of a
+    // one-string message with a five-letter word takes 15 bytes: frame.h). Were a quarter of
+    // the window smaller, every frame would draw a grant frame back.
+    const remote_options defaults;
+    const std::size_t per_frame = defaults.batch_bytes / 15;
+    fixture f;
+    remote_receiver rx(task_limit, defaults.credit_window, f.grant_fn());
+    ring_t ring(8192);
+    rx.add_inbound(&ring, {1});
+    constexpr std::size_t frames = 16;
+    for (std::size_t i = 0; i < frames; ++i) {
+        std::vector<std::pair<int, std::int64_t>> msgs(per_frame, {1, 0});
+        auto batch = f.frame(msgs);
+        rx.on_batch(3, batch);
+        ring.consume(per_frame, [](tuple&) { return true; });
+    }
+    EXPECT_EQ(rx.received(), frames * per_frame);
+    EXPECT_LE(f.grant_frames, frames / 2);
+    EXPECT_GE(f.grant_frames, 1u) << "a quarter of the window is owed after a few frames";
 }
 
 TEST(remote_receiver_test,

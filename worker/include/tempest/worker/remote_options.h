@@ -20,8 +20,13 @@ struct remote_options {
     std::chrono::microseconds flush_interval{1000};
     std::size_t max_queued_frames = 16;  // per peer worker
     // Tuples per destination task a worker may send ahead of the receiver's credit grants
-    // (remote_io.h: bounds what a receiver holds beyond its rings).
-    std::uint32_t credit_window = 8192;
+    // (remote_io.h: bounds what a receiver holds beyond its rings). The receiver grants once a
+    // task is owed a quarter of it, after the frame that made it so: a quarter must outlast a
+    // full frame of small tuples (a 64 KiB frame holds ~4,400 words of word count), or every
+    // frame draws a grant frame back, and each grant costs a send on one side and a wake-up
+    // and reads on the other. With 8192, two workers spent a fifth of their CPU in the kernel;
+    // 32768 halves the grants (docs/PERFORMANCE.md, "Fewer grants", session 26).
+    std::uint32_t credit_window = 32768;
     // Threads of the I/O pool all the worker's connections share; 0 = the topology config's
     // worker.transport.io.threads (conf/defaults.yaml).
     std::size_t io_threads = 0;
