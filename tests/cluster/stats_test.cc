@@ -104,6 +104,38 @@ class acking_bolt final : public bolt {
     output_collector* _out = nullptr;
 };
 
+// Emits `n` tuples on the default stream without message ids, then nothing.
+class untracked_spout final : public spout {
+  public:
+    explicit untracked_spout(int n) : _left(n) {}
+    void declare_output_fields(output_fields_declarer& d) override { d.declare({"n"}); }
+    void open(const config&, const topology_context&, spout_output_collector& out) override {
+        _out = &out;
+    }
+    void next_tuple() override {
+        if (_left > 0) {
+            _out->emit({std::int64_t{_left--}});
+        }
+    }
+
+  private:
+    std::int64_t _left;
+    spout_output_collector* _out = nullptr;
+};
+
+// Emits each input again, unanchored, on the default stream.
+class relay_bolt final : public bolt {
+  public:
+    void declare_output_fields(output_fields_declarer& d) override { d.declare({"n"}); }
+    void prepare(const config&, const topology_context&, output_collector& out) override {
+        _out = &out;
+    }
+    void execute(const tuple& t) override { _out->emit({t.get_int(0)}); }
+
+  private:
+    output_collector* _out = nullptr;
+};
+
 // Sleeps `ms` milliseconds per tuple, then acks it; adds the time it spent to busy_ns (its own
 // measure of its busy share: a loaded machine oversleeps).
 class sleepy_bolt final : public bolt {
@@ -346,6 +378,38 @@ TEST_F(stats_test, all_grouping_transfers_one_tuple_per_target_and_a_quiet_strea
     EXPECT_EQ(by_id["bolt"].executed, 3 * n);
     EXPECT_EQ(by_id["bolt"].acked, 3 * n);
     EXPECT_EQ(by_id["bolt"].emitted, 0u);
+}
+
+// Without ackers an emit to one task takes the common path (executor_core::emit_one), which
+// writes one counter for both figures: each emit still counts once as emitted and once as
+// transferred, for a spout and for a bolt, through a ring small enough to fill (the path's
+// fallback to the overflow) and with a fields grouping that picks among two tasks.
+TEST_F(stats_test, untracked_emits_to_one_task_count_once_emitted_and_once_transferred) {
+    constexpr std::uint64_t n = 5000;
+    topology_builder b(_registry);
+    b.set_spout<untracked_spout>("spout", 1, static_cast<int>(n));
+    b.set_bolt<relay_bolt>("relay", 1).shuffle_grouping("spout");
+    b.set_bolt<acking_bolt>("sink", 2).fields_grouping("relay", {"n"});
+    config conf;
+    conf.set_num_ackers(0);
+    conf.set("topology.chaining", false);
+    conf.set(config::topology_executor_receive_buffer_size, 16);
+    run(b.create_topology(), conf);
+
+    const stream_key out{"", "default"};
+    const stream_key in{"relay", "default"};
+    bool done = wait_until(
+        [&] { return sum(of(_runtime->totals(), "sink"), stat_kind::executed, in) == n; }, 20s);
+    _runtime->stop();
+    auto all = _runtime->totals();
+    ASSERT_TRUE(done) << sum(of(all, "sink"), stat_kind::executed, in) << " of " << n;
+    for (const char* id : {"spout", "relay"}) {
+        auto c = of(all, id);
+        ASSERT_EQ(c.size(), 1u) << id;
+        EXPECT_EQ(figure(c[0], stat_kind::emitted, out), n) << id;
+        EXPECT_EQ(figure(c[0], stat_kind::transferred, out), n) << id;
+    }
+    EXPECT_EQ(sum(of(all, "relay"), stat_kind::executed, {"spout", "default"}), n);
 }
 
 // The acker on the spout's thread, a bolt chained onto the spout that acks (or fails) each input

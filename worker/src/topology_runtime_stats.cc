@@ -55,8 +55,9 @@ void add_task(totals_builder& b, const task_state& t) {
     for (const stream_route& r : t.routes.streams()) {
         const common::stream_key key{"", r.plan->schema->stream};
         const output_stats& s = r.stats;
-        b.add(stat_kind::emitted, key, s.emitted.get());
-        b.add(stat_kind::transferred, key, s.transferred.get());
+        const std::uint64_t one = s.sent_one.get();
+        b.add(stat_kind::emitted, key, s.emitted.get() + one);
+        b.add(stat_kind::transferred, key, s.transferred.get() + one);
         if (c.is_spout) {
             b.add(stat_kind::acked, key, s.acked.get());
             b.add(stat_kind::failed, key, s.failed.get());

@@ -44,6 +44,25 @@ struct tuple_access {
         }
         set_count(t, 0);
     }
+    // Fills `t` as an untracked data tuple of `v` when that needs no call (the common emit,
+    // executor_core::emit_one): the slot holds at most one anchor (none to free) and `v` fits
+    // values::assign_small. Returns the lines written (filled_lines), or 0, having changed
+    // nothing, otherwise. The header is set_header(kind data) and clear_anchors in one write of
+    // the kind word.
+    [[gnu::always_inline]] static std::uint32_t fill_untracked_small(tuple& t,
+                                                                     const stream_schema* schema,
+                                                                     int source_task, int dest_task,
+                                                                     const values& v) noexcept {
+        const std::uint32_t n = static_cast<std::uint32_t>(v.encoded().size());
+        if (anchor_count(t) > 1 || !t._values.assign_small(v)) [[unlikely]] {
+            return 0;
+        }
+        t._schema = schema;
+        t._source_task = source_task;
+        t._dest_task = dest_task;
+        t._kind_anchors = static_cast<std::uint32_t>(message_kind::data) | ack_unset_bit;
+        return (2u << ((values_offset - 1 + n) / 64)) - 1;  // slot_lines(n, false), n <= 128
+    }
     // Neither this nor set_anchors writes the ack value (the XOR of the edges emitted anchored
     // to the tuple), which sits in the third line: they mark it not started, and it reads as 0
     // until the first xor_ack_val writes it (tuple.h).

@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <random>
 #include <vector>
 
@@ -258,6 +259,40 @@ TEST(values_test, clear_empties) {
     v.clear();
     EXPECT_TRUE(v.empty());
     EXPECT_EQ(v.encoded().size(), 0u);
+}
+
+// assign_small copies an encoding of every size up to 128 bytes (each of its block classes and
+// their edges), including onto itself, and declines, changing nothing, a larger one or a target
+// whose bytes are on the heap.
+TEST(values_test, assign_small_copies_up_to_128_bytes_and_declines_the_rest) {
+    for (std::size_t len = 0; len <= 140; ++len) {
+        std::vector<std::byte> payload(len);
+        for (std::size_t i = 0; i < len; ++i) {
+            payload[i] = static_cast<std::byte>(i * 13 + len);
+        }
+        values src;
+        src.add_bytes(payload);
+        values dst{std::string("previous content")};
+        const values before = dst;
+        const bool copied = dst.assign_small(src);
+        EXPECT_EQ(copied, src.encoded().size() <= 128) << "payload of " << len;
+        if (copied) {
+            EXPECT_EQ(dst, src) << "payload of " << len;
+            ASSERT_EQ(dst.size(), 1u);
+            auto got = dst.get_bytes(0);
+            EXPECT_TRUE(std::equal(got.begin(), got.end(), payload.begin(), payload.end()));
+            values self = src;
+            EXPECT_TRUE(self.assign_small(self));
+            EXPECT_EQ(self, src) << "payload of " << len;
+        } else {
+            EXPECT_EQ(dst, before) << "payload of " << len;
+        }
+    }
+    values on_heap{std::string(300, 'x')};
+    on_heap.clear();
+    const values small{std::string("fox")};
+    EXPECT_FALSE(on_heap.assign_small(small));
+    EXPECT_TRUE(on_heap.empty());
 }
 
 TEST(values_test, assign_encoded_accepts_its_own_encoding) {

@@ -352,5 +352,86 @@ TEST(emit_path_tracked_test, a_tracked_word_commits_one_line_and_its_tree_comple
     sink_thread.end();
 }
 
+// ---- the common emit (executor_core::emit_one): every size, and its fallbacks
+
+// String lengths whose encodings (5 bytes more) fall in each of the copy's classes (under 16,
+// up to 32, 64 and 128 bytes) and their edges, then past the common emit's limit: 124 bytes
+// encode to 129, and 1000 go to the heap, which a slot then keeps for its next laps.
+const std::vector<std::size_t> g_lengths = {0,  1,  7,  10, 11,  12,  26,  27,  28,   29, 58, 59,
+                                            60, 61, 90, 99, 100, 122, 123, 124, 1000, 3,  64};
+
+std::vector<std::string> g_got;  // what the sink received, in order
+
+std::string text_of(std::size_t len, std::size_t salt) {
+    std::string s(len, ' ');
+    for (std::size_t i = 0; i < len; ++i) {
+        s[i] = static_cast<char>('a' + (i * 7 + salt) % 26);
+    }
+    return s;
+}
+
+// Emits text_of(len, i) for every length of g_lengths, `laps` times over (i counts the emits).
+struct sizes_spout : spout {
+    spout_output_collector* out = nullptr;
+    std::size_t i = 0;
+    static constexpr std::size_t laps = 8;
+    void declare_output_fields(output_fields_declarer& d) override { d.declare({"text"}); }
+    void open(const config&, const topology_context&, spout_output_collector& o) override {
+        out = &o;
+    }
+    void next_tuple() override {
+        if (i < laps * g_lengths.size()) {
+            out->emit({text_of(g_lengths[i % g_lengths.size()], i)});
+            ++i;
+        }
+    }
+};
+
+struct recording_sink : bolt {
+    void declare_output_fields(output_fields_declarer&) override {}
+    void prepare(const config&, const topology_context&, output_collector&) override {}
+    void execute(const tuple& t) override { g_got.emplace_back(t.get_string(0)); }
+};
+
+// Through a ring of 16 slots, so that every slot is reused after tuples of other sizes (one
+// that went to the heap keeps its buffer, and the next small tuple there takes the fallback):
+// each tuple arrives whole and in order, and the ring stays empty afterwards.
+TEST(emit_path_common_test, every_size_arrives_whole_and_in_order_through_a_reused_ring) {
+    g_got.clear();
+    component_registry registry;
+    registry.add_spout<sizes_spout>("sizes_spout");
+    registry.add_bolt<recording_sink>("recording_sink");
+    topology_builder b(registry);
+    b.set_spout("s", "sizes_spout", {}, 1);
+    b.set_bolt("sink", "recording_sink", {}, 1).shuffle_grouping("s");
+    config conf;
+    conf.set(config::topology_acker_executors, 0);
+    conf.set("topology.chaining", false);  // the sink takes the tuples from a ring
+    topology_plan plan("t-1", b.create_topology(), conf);
+    ASSERT_EQ(plan.executors().size(), 2u);
+    const int spout_exec = plan.components()[plan.executors()[0].component].is_spout ? 0 : 1;
+    shared_state shared;
+    executor spout_thread(shared, plan, {spout_exec}, registry);
+    executor sink_thread(shared, plan, {1 - spout_exec}, registry);
+    spsc_ring<tuple> ring(16, &sink_thread.park(), &spout_thread.park());
+    spout_thread.add_output(&ring, sink_thread);
+    sink_thread.add_input(&ring);
+    spout_thread.begin();
+    sink_thread.begin();
+    const std::size_t total = sizes_spout::laps * g_lengths.size();
+    for (int round = 0; round < 10000 && g_got.size() < total; ++round) {
+        spout_thread.pass();
+        sink_thread.pass();
+    }
+    spout_thread.end();
+    sink_thread.end();
+    ASSERT_EQ(g_got.size(), total);
+    for (std::size_t i = 0; i < total; ++i) {
+        ASSERT_EQ(g_got[i], text_of(g_lengths[i % g_lengths.size()], i)) << "emit " << i;
+    }
+    EXPECT_EQ(ring.size_approx(), 0u);
+    EXPECT_TRUE(shared.errors_since(0).errors.empty());
+}
+
 }  // namespace
 }  // namespace tempest::worker

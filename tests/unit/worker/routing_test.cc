@@ -517,7 +517,7 @@ TEST(task_routes_one_target_test, refresh_follows_the_edges_targets) {
     stream_route& s = routes.streams()[0];
     EXPECT_EQ(s.fixed_target, 4);
     s.edges[0] = make_edge_route(two, 1, {});
-    task_routes::refresh(s);
+    routes.refresh(s);
     EXPECT_EQ(s.fixed_target, 0);
     std::set<int> seen;
     values v{std::string("k")};
@@ -526,9 +526,39 @@ TEST(task_routes_one_target_test, refresh_follows_the_edges_targets) {
     }
     EXPECT_EQ(seen, (std::set<int>{4, 5}));
     s.edges[0] = make_edge_route(other, 1, {});
-    task_routes::refresh(s);
+    routes.refresh(s);
     EXPECT_EQ(s.fixed_target, 6);
     EXPECT_EQ(s.pick_one_target(v), 6);
+}
+
+// fast (the collectors' one test for the common emit) is one_target on a plain task: a task
+// whose emits are logged (topology.debug) or captured (a shell component) never takes it.
+// fast_default() is the default stream once resolved, for an emit that names no task, until the
+// routes are forgotten.
+TEST(task_routes_one_target_test, fast_only_on_a_plain_task_and_fast_default_once_resolved) {
+    stream_plan sp;
+    sp.schema = std::make_unique<detail::stream_schema>();
+    sp.schema->stream = "default";
+    edge_plan one = make_plan(grouping_type::shuffle, {4});
+    edge_plan all = make_plan(grouping_type::all, {4, 5});
+    for (bool plain : {true, false}) {
+        task_routes routes;
+        routes.set_plain(plain);
+        routes.add(one_edge_route(sp, one));
+        const stream_route& s = routes.streams()[0];
+        EXPECT_TRUE(s.one_target);
+        EXPECT_EQ(s.fast, plain);
+        EXPECT_EQ(routes.fast_default(), nullptr);  // not resolved yet
+        stream_route& resolved = routes.resolve_default(-1, "comp");
+        EXPECT_EQ(routes.fast_default(), plain ? &resolved : nullptr);
+        routes.forget_last();
+        EXPECT_EQ(routes.fast_default(), nullptr);
+    }
+    task_routes routes;
+    routes.add(one_edge_route(sp, all));
+    EXPECT_FALSE(routes.streams()[0].fast);
+    (void)routes.resolve_default(-1, "comp");
+    EXPECT_EQ(routes.fast_default(), nullptr);  // several targets: the general path
 }
 
 TEST(same_name_test, compares_names_of_every_length) {

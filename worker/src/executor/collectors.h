@@ -34,6 +34,10 @@ class spout_collector_impl final : public spout_output_collector {
     void do_emit_default(const values& v, const message_id* id, int direct_task) override;
 
   private:
+    // do_emit_default but for its common case (executor_core::emit_one).
+    [[gnu::noinline]] void emit_default_general(const values& v, const message_id* id,
+                                                int direct_task);
+
     executor_core* _ex;
     task_state& _t;
 };
@@ -76,6 +80,11 @@ class bolt_collector_unacked final : public bolt_collector_impl {
                  int direct_task) override;
     void do_emit_default(std::span<const tuple* const> anchors, const values& v,
                          int direct_task) override;
+
+  private:
+    // do_emit_default but for its common case (executor_core::emit_one).
+    [[gnu::noinline]] void emit_default_general(std::span<const tuple* const> anchors,
+                                                const values& v, int direct_task);
 };
 
 }  // namespace tempest::worker

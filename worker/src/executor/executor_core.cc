@@ -321,6 +321,50 @@ void executor_core::send_pack() {
     return true;
 }
 
+[[gnu::always_inline]] inline void executor_core::emit_one(task_state& t, stream_route& s,
+                                                           const values& v) {
+    s.stats.sent_one.add();
+    if (s.fixed_target == 0) {
+        // The grouping picks (the pick may call: out of this path).
+        return emit_one_picked(t, s, v);
+    }
+    emit_one_to(t, s.plan->schema.get(), s.fixed_target, v);
+}
+
+void executor_core::emit_one_picked(task_state& t, stream_route& s, const values& v) {
+    emit_one_to(t, s.plan->schema.get(), pick_one(s.edges.front(), v), v);
+}
+
+[[gnu::always_inline]] inline void executor_core::emit_one_to(task_state& t,
+                                                              const detail::stream_schema* schema,
+                                                              int target, const values& v) {
+    out_link* l = _out.link_for(target);
+    if (l == nullptr) {
+        return send_one(t.id, target, schema, v, 0, 0);  // chained: a call into the target
+    }
+    if (l->has_overflow()) [[unlikely]] {
+        return emit_one_rest(t.id, target, schema, v);
+    }
+    tuple* slot = l->ring->try_claim_quick();
+    if (slot == nullptr) [[unlikely]] {
+        return emit_one_rest(t.id, target, schema, v);
+    }
+    const std::uint32_t lines = tuple_access::fill_untracked_small(*slot, schema, t.id, target, v);
+    if (lines == 0) [[unlikely]] {
+        return emit_one_rest(t.id, target, schema, v);
+    }
+    if (!_out.commit_quick(*l, lines)) [[unlikely]] {
+        return _out.commit_rest(*l);
+    }
+}
+
+void executor_core::emit_one_rest(int source, int target, const detail::stream_schema* schema,
+                                  const values& v) {
+    if (!put_in_ring(source, target, schema, v, 0, 0)) {
+        send_one(source, target, schema, v, 0, 0);
+    }
+}
+
 void executor_core::send_one(int source, int target, const detail::stream_schema* schema,
                              const values& v, std::uint64_t root, std::uint64_t edge) {
     send(target, [&](tuple& slot) {
@@ -406,13 +450,12 @@ void executor_core::send_data(task_state& t, int target, const detail::stream_sc
 [[gnu::always_inline]] inline void executor_core::spout_emit(task_state& t, stream_route& s,
                                                              const values& v, const message_id* id,
                                                              int direct) {
-    s.stats.emitted.add();
     ++t.emit_calls;
-    if (s.one_target && !t.debug && t.capture_targets == nullptr) [[likely]] {
+    if (s.fast) [[likely]] {
         // One target, nothing to log or capture: no loop over edges.
+        s.stats.sent_one.add();
         const detail::stream_schema* schema = s.plan->schema.get();
         const int target = s.pick_one_target(v);
-        s.stats.transferred.add();
         if (id != nullptr && _has_ackers) {
             emit_tracked(t, schema, target, v, *id);
             return;
@@ -442,6 +485,7 @@ void executor_core::emit_tracked(task_state& t, const detail::stream_schema* sch
 
 void executor_core::route_spout_tuple(task_state& t, stream_route& s, const values& v,
                                       const message_id* id, int direct) {
+    s.stats.emitted.add();
     const detail::stream_schema* schema = s.plan->schema.get();
     if (t.debug) [[unlikely]] {
         log_emit(t, schema->stream, v);
@@ -479,12 +523,11 @@ void executor_core::route_spout_tuple(task_state& t, stream_route& s, const valu
 [[gnu::always_inline]] inline void executor_core::bolt_emit(task_state& t, stream_route& s,
                                                             std::span<const tuple* const> anchors,
                                                             const values& v, int direct) {
-    s.stats.emitted.add();
-    if (s.one_target && !t.debug && t.capture_targets == nullptr) [[likely]] {
+    if (s.fast) [[likely]] {
         // One target, nothing to log or capture: no loop over edges.
+        s.stats.sent_one.add();
         const detail::stream_schema* schema = s.plan->schema.get();
         const int target = s.pick_one_target(v);
-        s.stats.transferred.add();
         std::uint64_t root = 0;
         std::uint64_t edge = 0;
         if (_has_ackers && !anchors.empty()) {
@@ -514,11 +557,10 @@ void executor_core::route_spout_tuple(task_state& t, stream_route& s, const valu
 [[gnu::always_inline]] inline void executor_core::bolt_emit_unacked(
     task_state& t, stream_route& s, std::span<const tuple* const> anchors, const values& v,
     int direct) {
-    s.stats.emitted.add();
-    if (s.one_target && !t.debug && t.capture_targets == nullptr) [[likely]] {
+    if (s.fast) [[likely]] {
+        s.stats.sent_one.add();
         const detail::stream_schema* schema = s.plan->schema.get();
         const int target = s.pick_one_target(v);
-        s.stats.transferred.add();
         if (!put_in_ring(t.id, target, schema, v, 0, 0)) [[unlikely]] {
             send_one(t.id, target, schema, v, 0, 0);
         }
@@ -530,6 +572,7 @@ void executor_core::route_spout_tuple(task_state& t, stream_route& s, const valu
 void executor_core::route_bolt_tuple(task_state& t, stream_route& s,
                                      std::span<const tuple* const> anchors, const values& v,
                                      int direct) {
+    s.stats.emitted.add();
     const detail::stream_schema* schema = s.plan->schema.get();
     if (t.debug) [[unlikely]] {
         log_emit(t, schema->stream, v);
@@ -601,6 +644,15 @@ void spout_collector_impl::do_emit(std::string_view stream, const values& v, con
     _ex->spout_emit(_t, _t.routes.resolve(stream, direct_task, _t.comp->id), v, id, direct_task);
 }
 void spout_collector_impl::do_emit_default(const values& v, const message_id* id, int direct_task) {
+    if (stream_route* s = _t.routes.fast_default();
+        s != nullptr && id == nullptr && direct_task < 0) [[likely]] {
+        ++_t.emit_calls;
+        return _ex->emit_one(_t, *s, v);
+    }
+    emit_default_general(v, id, direct_task);
+}
+void spout_collector_impl::emit_default_general(const values& v, const message_id* id,
+                                                int direct_task) {
     _ex->spout_emit(_t, _t.routes.resolve_default(direct_task, _t.comp->id), v, id, direct_task);
 }
 void spout_collector_impl::report_error(std::string_view message) {
@@ -626,6 +678,13 @@ void bolt_collector_unacked::do_emit(std::string_view stream, std::span<const tu
 }
 void bolt_collector_unacked::do_emit_default(std::span<const tuple* const> anchors, const values& v,
                                              int direct_task) {
+    if (stream_route* s = _t.routes.fast_default(); s != nullptr && direct_task < 0) [[likely]] {
+        return _ex->emit_one(_t, *s, v);
+    }
+    emit_default_general(anchors, v, direct_task);
+}
+void bolt_collector_unacked::emit_default_general(std::span<const tuple* const> anchors,
+                                                  const values& v, int direct_task) {
     _ex->bolt_emit_unacked(_t, _t.routes.resolve_default(direct_task, _t.comp->id), anchors, v,
                            direct_task);
 }

@@ -4,9 +4,11 @@
 // ring slot, or a direct call into a chained task), and the messages taken from the input rings
 // (data for bolts, acking messages for acker tasks, ack_done/fail_done for spout tasks).
 //
-//   collector.emit ─▶ spout_emit/bolt_emit ─┬▶ pick_one ─▶ put_in_ring ─▶ ring slot
-//                    (one edge, one target) │                  └ else ─▶ send_one ─▶ send
-//                                           └▶ route_*_tuple ─▶ for_each_target ─▶ send
+//   collector.emit ─▶ emit_one (untracked, stream_route::fast) ─▶ ring slot
+//        │              └ no room, overflow, heap-sized ─▶ emit_one_rest ─▶ put_in_ring / send_one
+//        └ else ─▶ spout_emit/bolt_emit ─┬▶ pick_one ─▶ put_in_ring ─▶ ring slot
+//                 (one edge, one target) │                  └ else ─▶ send_one ─▶ send
+//                                        └▶ route_*_tuple ─▶ for_each_target ─▶ send
 //   send ─▶ output_links (ring, or its overflow) └─▶ execute_bolt (chained)
 //   input rings ─▶ drain_inputs ─▶ handle ─▶ execute_bolt / handle_acker / handle_spout_done
 //
@@ -74,6 +76,11 @@ class executor_core {
     bool drain_inputs();
 
     // ---- called by the collectors ----
+    // The common emit, inline into the collectors: an untracked tuple of a stream_route::fast
+    // stream into its target's ring. What it cannot finish there (no ring or an overflow, a
+    // ring to look at again or full, a batch to publish, a link to list) is a call in tail
+    // position, so that the path itself saves no register. Counts the emit.
+    void emit_one(task_state& t, stream_route& s, const values& v);
     // An emit on stream `s` of task `t`, resolved by the caller (task_routes::resolve, or
     // resolve_default for the emits that name no stream).
     void spout_emit(task_state& t, stream_route& s, const values& v, const message_id* id,
@@ -110,6 +117,14 @@ class executor_core {
     // task in this depth's slot, then executes it by a direct call.
     template <typename Fill>
     void send(int target, Fill&& fill);
+    // emit_one for a grouping that picks the target (no stream_route::fixed_target).
+    [[gnu::noinline]] void emit_one_picked(task_state& t, stream_route& s, const values& v);
+    // emit_one's path once the target is known.
+    void emit_one_to(task_state& t, const detail::stream_schema* schema, int target,
+                     const values& v);
+    // emit_one's rest once the target is picked: put_in_ring, else send_one.
+    [[gnu::noinline]] void emit_one_rest(int source, int target,
+                                         const detail::stream_schema* schema, const values& v);
     // The common emit: a data tuple of `source` for `target` (anchored to (root, edge) unless
     // root is 0) built in place in the next slot of the target's ring. False, doing nothing,
     // when it cannot: a chained target, or a full or overflowed ring; send_one() then.
@@ -121,7 +136,8 @@ class executor_core {
     void send_data(task_state& t, int target, const detail::stream_schema* schema,
                    std::span<const tuple* const> anchors, const values& v, bool track);
     // The emits the fast path of spout_emit / bolt_emit does not take: several edges or
-    // targets, tracked spout tuples, topology.debug, a shell component's capture.
+    // targets, tracked spout tuples, topology.debug, a shell component's capture. Each counts
+    // its emit (the fast paths count theirs in output_stats::sent_one).
     void route_spout_tuple(task_state& t, stream_route& s, const values& v, const message_id* id,
                            int direct);
     void route_bolt_tuple(task_state& t, stream_route& s, std::span<const tuple* const> anchors,

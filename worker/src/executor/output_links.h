@@ -112,6 +112,22 @@ class output_links {
         }
     }
 
+    // commit() split for the common emit (executor_core::emit_one): the inline part commits
+    // and returns true when nothing else is due; otherwise commit_rest(), out of line, publishes
+    // or lists the link.
+    [[gnu::always_inline]] bool commit_quick(out_link& l, std::uint32_t lines) noexcept {
+        l.ring->commit(lines);
+        return l.ring->unpublished() < _batch && l.dirty;
+    }
+    [[gnu::noinline]] void commit_rest(out_link& l) {
+        if (l.ring->unpublished() >= _batch) {
+            l.ring->publish();
+        } else if (!l.dirty) {
+            l.dirty = true;
+            _dirty.push_back(&l);
+        }
+    }
+
     // Builds one tuple with fill(tuple&) in `l`'s next ring slot, or at the end of its overflow
     // when the ring is full or already has overflow (order is kept). Requires: !l.remote (the
     // stage takes scratch() and stage_scratch()).

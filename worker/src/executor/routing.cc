@@ -82,6 +82,7 @@ stream_route& task_routes::resolve_default_slow(int direct, const std::string& c
     stream_route& s = resolve_slow(default_stream, direct, component);
     _default = &s;
     _default_direct = s.plan->schema->direct;
+    _default_fast = !_default_direct && s.fast ? &s : nullptr;
     return s;
 }
 

@@ -205,6 +205,10 @@ struct alignas(64) stream_route {
     // Exactly one edge, whose grouping sends each tuple to one target (picks_one): an emit
     // takes pick_one_target() without the general loop. Set by task_routes::add and refresh.
     bool one_target = false;
+    // one_target on a task whose emits are neither logged (topology.debug) nor captured (a
+    // shell component's need_task_ids): the one test of the emits' fast path. Set with
+    // one_target.
+    bool fast = false;
     // With one_target, when that edge has a single target task and its grouping needs nothing
     // of the tuple to pick it (the shuffle family, global): that task, taken without pick_one;
     // otherwise 0 (task ids start at 1). Set by task_routes::add and refresh.
@@ -226,11 +230,16 @@ class task_routes {
         _streams.push_back(std::move(s));
         _last = nullptr;  // the vector may have moved
         _default = nullptr;
+        _default_fast = nullptr;
     }
-    // Recomputes what add() derives from a route's edges (one_target, fixed_target); called
-    // after the edges are rebuilt for new targets (rebind_task_state).
-    static void refresh(stream_route& s) noexcept {
+    // Before the first add(): false for a task whose emits are logged or captured (task_state),
+    // which then take the general route on every emit (stream_route::fast).
+    void set_plain(bool plain) noexcept { _plain = plain; }
+    // Recomputes what add() derives from a route's edges (one_target, fast, fixed_target);
+    // called after the edges are rebuilt for new targets (rebind_task_state).
+    void refresh(stream_route& s) const noexcept {
         s.one_target = s.edges.size() == 1 && picks_one(s.edges.front().plan->group.type);
+        s.fast = s.one_target && _plain;
         s.fixed_target = 0;
         if (s.one_target) {
             const edge_plan& p = *s.edges.front().plan;
@@ -247,6 +256,7 @@ class task_routes {
     void forget_last() noexcept {
         _last = nullptr;
         _default = nullptr;
+        _default_fast = nullptr;
     }
     const std::vector<stream_route>& streams() const noexcept { return _streams; }
 
@@ -264,6 +274,9 @@ class task_routes {
     }
     // resolve(default_stream, ...), for the emits that name no stream: the default stream's
     // route is kept from the first such emit on, so these cost no compare of the name.
+    // The default stream's route for an emit that names no stream and no task, when it is
+    // resolved and fast (stream_route::fast, not declared direct): the collectors' first test.
+    stream_route* fast_default() const noexcept { return _default_fast; }
     stream_route& resolve_default(int direct, const std::string& component) {
         if (_default != nullptr && (direct >= 0) == _default_direct) [[likely]] {
             return *_default;
@@ -280,11 +293,13 @@ class task_routes {
                                                    const std::string& component);
 
     std::vector<stream_route> _streams;
-    stream_route* _last = nullptr;     // the last stream resolved; null before the first
-    std::string_view _last_name;       // its name (the plan's string)
-    bool _last_direct = false;         // whether it is declared direct
-    stream_route* _default = nullptr;  // the default stream, once resolved (resolve_default)
-    bool _default_direct = false;      // whether it is declared direct
+    bool _plain = true;                     // set_plain()
+    stream_route* _last = nullptr;          // the last stream resolved; null before the first
+    std::string_view _last_name;            // its name (the plan's string)
+    bool _last_direct = false;              // whether it is declared direct
+    stream_route* _default = nullptr;       // the default stream, once resolved (resolve_default)
+    bool _default_direct = false;           // whether it is declared direct
+    stream_route* _default_fast = nullptr;  // fast_default()
 };
 
 }  // namespace tempest::worker

@@ -39,8 +39,11 @@ struct counter {
 
 // One output stream of one task.
 struct output_stats {
-    counter emitted;      // emit calls
-    counter transferred;  // tuples sent to tasks (ring, chained call or remote)
+    counter emitted;      // emit calls (but those counted in sent_one)
+    counter transferred;  // tuples sent to tasks: ring, chained call or remote (but sent_one)
+    // Emits of the one-target path (stream_route::fast), each one emit and one tuple sent:
+    // read as part of both figures above, so that the path writes one counter instead of two.
+    counter sent_one;
     // Spouts: tuple trees of this stream completed / failed or timed out, and the complete
     // latency (emit to ack) of the sampled ones.
     counter acked;

@@ -113,6 +113,8 @@ std::unique_ptr<task_state> make_task_state(executor_core& ex, const topology_pl
                     : registry.make_bolt(comp.def->class_name, comp.def->args);
         t->bolt_out = make_bolt_collector(ex, *t, plan);
     }
+    // A shell component's emits may be captured (need_task_ids); logged ones with debug.
+    t->routes.set_plain(!t->debug && !is_shell(comp));
     std::vector<int> same_thread;
     for (const stream_plan& sp : comp.streams) {
         stream_route route;
@@ -156,7 +158,7 @@ void rebind_task_state(task_state& t, executor_core& ex, const topology_plan& pl
             r.edges[k] =
                 make_edge_route(sp.edges[k], t.id, same_thread, std::move(r.edges[k].custom));
         }
-        task_routes::refresh(r);
+        t.routes.refresh(r);
     }
     t.kept = false;
 }
