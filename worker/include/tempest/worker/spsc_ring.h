@@ -58,32 +58,44 @@ class spsc_ring {
     std::size_t capacity() const noexcept { return _mask + 1; }
 
     // ---- producer side (one thread) ----
-    // The next free slot, or nullptr when the ring is full. One compare in the common case:
-    // `_w.limit` is the first tail for which any of the three tests claim_slow() makes could
-    // fail (ring full, slot not built yet, the slot `ahead` on still the consumer's).
+    // The next free slot, or nullptr when the ring is full.
     [[gnu::always_inline]] T* try_claim() noexcept {
-        const std::uint64_t tail = _w.tail;
-        if (tail >= _w.limit) [[unlikely]] {
-            return claim_slow();
+        if (_w.tail - _w.cached_head > _mask) [[unlikely]] {
+            _w.cached_head = _head.load(std::memory_order_acquire);
+            if (_w.tail - _w.cached_head > _mask) {
+                return nullptr;
+            }
         }
-        prefetch_for_write(&_slots[(tail + _w.ahead) & _mask], _w.lines);
-        T* slot = &_slots[tail & _mask];
-        if (slot == nullptr) {
-            __builtin_unreachable();  // lets the caller's test for a full ring fold away here
+        if (_w.tail >= _w.constructed) [[unlikely]] {
+            construct_more();
         }
-        return slot;
+        // The slot `ahead` on was last touched by the consumer's core: ask for its lines now so
+        // that filling it later does not wait for them. Not while the consumer may still have to
+        // read it (a ring nearly full): taking its lines then would make the consumer wait.
+        const std::uint64_t ahead = _w.tail + _w.ahead;
+        if (ahead - _w.cached_head <= _mask ||
+            ahead - (_w.cached_head = _head.load(std::memory_order_acquire)) <= _mask) [[likely]] {
+            prefetch_for_write(&_slots[ahead & _mask], _w.lines);
+        }
+        return &_slots[_w.tail & _mask];
     }
-    // try_claim() without its slow path: null also when the ring is not full but claim_slow()
-    // would have to look (the caller then calls try_claim()).
+    // try_claim() with each of its unusual cases left to the caller: null when the ring looks
+    // full or the slot is not built yet (the caller then calls try_claim()), so that the common
+    // emit's path calls nothing (executor_core::emit_one). (A single bound for the three tests,
+    // kept up to date by an out-of-line slow path, cost word count 30-50% with the vCPUs far
+    // apart in session 27 for no reason found: docs/PERFORMANCE.md.)
     [[gnu::always_inline]] T* try_claim_quick() noexcept {
-        const std::uint64_t tail = _w.tail;
-        if (tail >= _w.limit) [[unlikely]] {
+        if (_w.tail - _w.cached_head > _mask || _w.tail >= _w.constructed) [[unlikely]] {
             return nullptr;
         }
-        prefetch_for_write(&_slots[(tail + _w.ahead) & _mask], _w.lines);
-        T* slot = &_slots[tail & _mask];
+        const std::uint64_t ahead = _w.tail + _w.ahead;
+        if (ahead - _w.cached_head <= _mask ||
+            ahead - (_w.cached_head = _head.load(std::memory_order_acquire)) <= _mask) [[likely]] {
+            prefetch_for_write(&_slots[ahead & _mask], _w.lines);
+        }
+        T* slot = &_slots[_w.tail & _mask];
         if (slot == nullptr) {
-            __builtin_unreachable();
+            __builtin_unreachable();  // lets the caller's test for null fold away here
         }
         return slot;
     }
@@ -205,31 +217,6 @@ class spsc_ring {
     static constexpr std::uint64_t write_ahead = 16;
     static constexpr std::size_t prefetch_lines = sizeof(T) < 4 * 64 ? (sizeof(T) + 63) / 64 : 4;
 
-    // try_claim() past `_w.limit`: refreshes the consumer's index, builds slots, and sets the
-    // next limit. The slot `ahead` on was last touched by the consumer's core: its lines are
-    // asked for now so that filling it later does not wait for them; not while the consumer may
-    // still have to read it (a ring nearly full): taking its lines then would make it wait.
-    [[gnu::noinline]] T* claim_slow() noexcept {
-        const std::uint64_t tail = _w.tail;
-        if (tail - _w.cached_head > _mask) {
-            _w.cached_head = _head.load(std::memory_order_acquire);
-            if (tail - _w.cached_head > _mask) {
-                return nullptr;
-            }
-        }
-        if (tail >= _w.constructed) {
-            construct_more();
-        }
-        const std::uint64_t ahead = tail + _w.ahead;
-        if (ahead - _w.cached_head <= _mask ||
-            ahead - (_w.cached_head = _head.load(std::memory_order_acquire)) <= _mask) {
-            prefetch_for_write(&_slots[ahead & _mask], _w.lines);
-        }
-        // tail + ahead - cached_head <= mask  <=>  tail < cached_head + capacity - ahead.
-        _w.limit = std::min(_w.cached_head + _mask + 1 - _w.ahead, _w.constructed);
-        return &_slots[tail & _mask];
-    }
-
     // Slots are built on the ring's first lap, a page's worth at a time, as the producer reaches
     // them: the memory of a ring that never fills stays untouched (not resident), so a large
     // receive buffer costs only what the traffic uses.
@@ -272,10 +259,6 @@ class spsc_ring {
         std::uint64_t ahead = 1;          // slots ahead prefetched (write_ahead, capped)
         // Slots built so far (construct_more()); all ones once every slot is.
         std::uint64_t constructed = 0;
-        // try_claim()'s bound: below it the slot is free and built and the one `ahead` on is
-        // the producer's to prefetch (claim_slow() sets it; it only grows, so a stale one is
-        // only too low).
-        std::uint64_t limit = 0;
     };
     struct alignas(64) reader_state {
         std::uint64_t head = 0;
