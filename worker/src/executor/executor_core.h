@@ -5,6 +5,7 @@
 // (data for bolts, acking messages for acker tasks, ack_done/fail_done for spout tasks).
 //
 //   collector.emit ─▶ emit_one (untracked, stream_route::fast) ─▶ ring slot
+//        │              ├ chained target ─▶ send_one
 //        │              └ no room, overflow, heap-sized ─▶ emit_one_rest ─▶ put_in_ring / send_one
 //        └ else ─▶ spout_emit/bolt_emit ─┬▶ pick_one ─▶ put_in_ring ─▶ ring slot
 //                 (one edge, one target) │                  └ else ─▶ send_one ─▶ send
