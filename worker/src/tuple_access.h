@@ -44,15 +44,16 @@ struct tuple_access {
         }
         set_count(t, 0);
     }
-    // Fills `t` as an untracked data tuple of `v` when that needs no call (the common emit,
-    // executor_core::emit_one): the slot holds at most one anchor (none to free) and `v` fits
-    // values::assign_small. Returns the lines written (filled_lines), or 0, having changed
-    // nothing, otherwise. The header is set_header(kind data) and clear_anchors in one write of
-    // the kind word.
-    [[gnu::always_inline]] static std::uint32_t fill_untracked_small(tuple& t,
-                                                                     const stream_schema* schema,
-                                                                     int source_task, int dest_task,
-                                                                     const values& v) noexcept {
+    // Fills `t` as a data tuple of `v`, anchored to (root, edge) unless root is 0, when that
+    // needs no call (the common emit, executor_core::emit_one and emit_one_anchored): the slot
+    // holds at most one anchor (none to free) and `v` fits values::assign_small. Returns the
+    // lines written (filled_lines), or 0, having changed nothing, otherwise. The header is
+    // set_header(kind data) and set_anchor / clear_anchors in one write of the kind word; the
+    // one anchor sits in the header's line.
+    [[gnu::always_inline]] static std::uint32_t fill_small(tuple& t, const stream_schema* schema,
+                                                           int source_task, int dest_task,
+                                                           const values& v, std::uint64_t root,
+                                                           std::uint64_t edge) noexcept {
         const std::uint32_t n = static_cast<std::uint32_t>(v.encoded().size());
         if (anchor_count(t) > 1 || !t._values.assign_small(v)) [[unlikely]] {
             return 0;
@@ -60,7 +61,13 @@ struct tuple_access {
         t._schema = schema;
         t._source_task = source_task;
         t._dest_task = dest_task;
-        t._kind_anchors = static_cast<std::uint32_t>(message_kind::data) | ack_unset_bit;
+        if (root == 0) {
+            t._kind_anchors = static_cast<std::uint32_t>(message_kind::data) | ack_unset_bit;
+        } else {
+            t._anchor = {root, edge};
+            t._kind_anchors = static_cast<std::uint32_t>(message_kind::data) | ack_unset_bit |
+                              (1u << anchors_shift);
+        }
         return (2u << ((values_offset - 1 + n) / 64)) - 1;  // slot_lines(n, false), n <= 128
     }
     // Neither this nor set_anchors writes the ack value (the XOR of the edges emitted anchored

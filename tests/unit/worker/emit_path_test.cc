@@ -433,5 +433,151 @@ TEST(emit_path_common_test, every_size_arrives_whole_and_in_order_through_a_reus
     EXPECT_TRUE(shared.errors_since(0).errors.empty());
 }
 
+// ---- the common anchored emit (executor_core::emit_one_anchored): every size, every tree
+
+// Emits its counter i (0, 1, ...) with message id i + 1, sizes_spout's total of them; counts
+// the acks and fails.
+struct counting_spout : spout {
+    spout_output_collector* out = nullptr;
+    std::int64_t i = 0;
+    int acked = 0;
+    int failed = 0;
+    void declare_output_fields(output_fields_declarer& d) override { d.declare({"i"}); }
+    void open(const config&, const topology_context&, spout_output_collector& o) override {
+        out = &o;
+    }
+    void next_tuple() override {
+        if (i < static_cast<std::int64_t>(sizes_spout::laps * g_lengths.size())) {
+            out->emit({i}, message_id{static_cast<std::uint64_t>(i) + 1});
+            ++i;
+        }
+    }
+    void ack(message_id) override { ++acked; }
+    void fail(message_id) override { ++failed; }
+};
+
+// For input i: text_of(g_lengths[i % n], i) anchored to the input, then the input acked (the
+// split of word count, one word per sentence).
+struct anchoring_relay : bolt {
+    output_collector* out = nullptr;
+    void declare_output_fields(output_fields_declarer& d) override { d.declare({"text"}); }
+    void prepare(const config&, const topology_context&, output_collector& o) override { out = &o; }
+    void execute(const tuple& t) override {
+        const auto i = static_cast<std::size_t>(t.get_int(0));
+        out->emit(t, values{text_of(g_lengths[i % g_lengths.size()], i)});
+        out->ack(t);
+    }
+};
+
+// Records each text; fails every fifth (the first, the sixth, ...), acks the others.
+struct recording_acking_sink : bolt {
+    output_collector* out = nullptr;
+    void declare_output_fields(output_fields_declarer&) override {}
+    void prepare(const config&, const topology_context&, output_collector& o) override { out = &o; }
+    void execute(const tuple& t) override {
+        g_got.emplace_back(t.get_string(0));
+        if ((g_got.size() - 1) % 5 == 0) {
+            out->fail(t);
+        } else {
+            out->ack(t);
+        }
+    }
+};
+
+// Spout, relay (chained onto the spout's thread) and acker on one thread, the sink on another
+// behind a ring of 16 slots, grouped by `grouping` (shuffle: the route's fixed target; fields:
+// the grouping's pick): every anchored text of every size, through reused slots, a full ring's
+// overflow and the heap, arrives whole and in order, and every tree completes: failed for the
+// texts the sink failed (so no tree completed before its last tuple was acked or failed), acked
+// for the others.
+void expect_anchored_sizes_arrive_and_trees_complete(grouping_type grouping) {
+    g_got.clear();
+    component_registry registry;
+    registry.add_spout<counting_spout>("counting_spout");
+    registry.add_bolt<anchoring_relay>("anchoring_relay");
+    registry.add_bolt<recording_acking_sink>("recording_acking_sink");
+    topology_builder b(registry);
+    b.set_spout("s", "counting_spout", {}, 1);
+    b.set_bolt("relay", "anchoring_relay", {}, 1).local_or_shuffle_grouping("s");
+    auto& sink = b.set_bolt("sink", "recording_acking_sink", {}, 1);
+    if (grouping == grouping_type::fields) {
+        sink.fields_grouping("relay", {"text"});
+    } else {
+        sink.shuffle_grouping("relay");
+    }
+    config conf;
+    conf.set_num_ackers(1);
+    topology_plan plan("t-1", b.create_topology(), conf);
+    int spout_exec = -1;
+    int relay_exec = -1;
+    int sink_exec = -1;
+    int acker_exec = -1;
+    for (std::size_t i = 0; i < plan.executors().size(); ++i) {
+        const component_plan& c = plan.components()[plan.executors()[i].component];
+        const int e = static_cast<int>(i);
+        if (c.is_acker) {
+            acker_exec = e;
+        } else if (c.is_spout) {
+            spout_exec = e;
+        } else {
+            (c.id == "relay" ? relay_exec : sink_exec) = e;
+        }
+    }
+    ASSERT_GE(spout_exec, 0);
+    ASSERT_GE(relay_exec, 0);
+    ASSERT_GE(sink_exec, 0);
+    ASSERT_GE(acker_exec, 0);
+    ASSERT_EQ(plan.executors()[relay_exec].host, spout_exec);  // chained onto the spout
+    ASSERT_EQ(plan.executors()[acker_exec].host, spout_exec);  // the acker on the spout's thread
+    ASSERT_LT(plan.executors()[sink_exec].host, 0);
+
+    shared_state shared;
+    executor spout_thread(shared, plan, {spout_exec, relay_exec, acker_exec}, registry);
+    executor sink_thread(shared, plan, {sink_exec}, registry);
+    spsc_ring<tuple> texts(16, &sink_thread.park(), &spout_thread.park());
+    spsc_ring<tuple> acks(64, &spout_thread.park(), &sink_thread.park());
+    spsc_ring<tuple> self(64, &spout_thread.park(), &spout_thread.park());
+    spout_thread.add_output(&self, spout_thread);
+    spout_thread.add_input(&self);
+    spout_thread.add_output(&texts, sink_thread);
+    sink_thread.add_input(&texts);
+    sink_thread.add_output(&acks, spout_thread);
+    spout_thread.add_input(&acks);
+    spout_thread.begin();
+    sink_thread.begin();
+    const counting_spout* s = nullptr;
+    for (const auto& t : spout_thread.tasks()) {
+        if (t->sp != nullptr) {
+            s = dynamic_cast<const counting_spout*>(t->sp.get());
+        }
+    }
+    ASSERT_NE(s, nullptr);
+    const std::size_t total = sizes_spout::laps * g_lengths.size();
+    for (int round = 0; round < 10000 && static_cast<std::size_t>(s->acked + s->failed) < total;
+         ++round) {
+        spout_thread.pass();
+        sink_thread.pass();
+    }
+    spout_thread.end();
+    sink_thread.end();
+    ASSERT_EQ(g_got.size(), total);
+    for (std::size_t i = 0; i < total; ++i) {
+        ASSERT_EQ(g_got[i], text_of(g_lengths[i % g_lengths.size()], i)) << "emit " << i;
+    }
+    const std::size_t failed = (total + 4) / 5;
+    EXPECT_EQ(static_cast<std::size_t>(s->failed), failed);
+    EXPECT_EQ(static_cast<std::size_t>(s->acked), total - failed);
+    EXPECT_EQ(texts.size_approx(), 0u);
+    EXPECT_TRUE(shared.errors_since(0).errors.empty());
+}
+
+TEST(emit_path_common_test, anchored_every_size_arrives_and_every_tree_completes_shuffled) {
+    expect_anchored_sizes_arrive_and_trees_complete(grouping_type::shuffle);
+}
+
+TEST(emit_path_common_test, anchored_every_size_arrives_and_every_tree_completes_by_key) {
+    expect_anchored_sizes_arrive_and_trees_complete(grouping_type::fields);
+}
+
 }  // namespace
 }  // namespace tempest::worker

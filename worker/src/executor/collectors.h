@@ -67,6 +67,11 @@ class bolt_collector_impl : public output_collector {
   protected:
     executor_core* _ex;
     task_state& _t;
+
+  private:
+    // do_emit_default but for its common case (executor_core::emit_one_anchored).
+    [[gnu::noinline]] void emit_default_general(std::span<const tuple* const> anchors,
+                                                const values& v, int direct_task);
 };
 
 // Without ackers no emit is tracked: the emit skips the anchors altogether (one virtual call

@@ -328,30 +328,49 @@ void executor_core::send_pack() {
         // The grouping picks (the pick may call: out of this path).
         return emit_one_picked(t, s, v);
     }
-    emit_one_to(t, s.plan->schema.get(), s.fixed_target, v);
+    emit_one_to(t, s.plan->schema.get(), s.fixed_target, v, 0, 0);
 }
 
 void executor_core::emit_one_picked(task_state& t, stream_route& s, const values& v) {
-    emit_one_to(t, s.plan->schema.get(), pick_one(s.edges.front(), v), v);
+    emit_one_to(t, s.plan->schema.get(), pick_one(s.edges.front(), v), v, 0, 0);
+}
+
+void executor_core::emit_one_anchored(task_state& t, stream_route& s, const tuple& a,
+                                      const values& v) {
+    s.stats.sent_one.add();
+    emit_one_anchored_to(t, s.plan->schema.get(), s.pick_one_target(v), a, v);
+}
+
+[[gnu::always_inline]] inline void executor_core::emit_one_anchored_to(
+    task_state& t, const detail::stream_schema* schema, int target, const tuple& a,
+    const values& v) {
+    // A fresh edge id, which the anchor remembers for its ack (anchor_child's result for one
+    // anchor with one root, without its scratch vector).
+    const std::uint64_t edge = _rng.next_id();
+    tuple_access::xor_ack_val(a, edge);
+    emit_one_to(t, schema, target, v, tuple_access::anchor_at(a, 0).root, edge);
 }
 
 [[gnu::always_inline]] inline void executor_core::emit_one_to(task_state& t,
                                                               const detail::stream_schema* schema,
-                                                              int target, const values& v) {
+                                                              int target, const values& v,
+                                                              std::uint64_t root,
+                                                              std::uint64_t edge) {
     out_link* l = _out.link_for(target);
     if (l == nullptr) {
-        return send_one(t.id, target, schema, v, 0, 0);  // chained: a call into the target
+        return send_one(t.id, target, schema, v, root, edge);  // chained: a call into the target
     }
     if (l->has_overflow()) [[unlikely]] {
-        return emit_one_rest(t.id, target, schema, v);
+        return emit_one_rest(t.id, target, schema, v, root, edge);
     }
     tuple* slot = l->ring->try_claim_quick();
     if (slot == nullptr) [[unlikely]] {
-        return emit_one_rest(t.id, target, schema, v);
+        return emit_one_rest(t.id, target, schema, v, root, edge);
     }
-    const std::uint32_t lines = tuple_access::fill_untracked_small(*slot, schema, t.id, target, v);
+    const std::uint32_t lines =
+        tuple_access::fill_small(*slot, schema, t.id, target, v, root, edge);
     if (lines == 0) [[unlikely]] {
-        return emit_one_rest(t.id, target, schema, v);
+        return emit_one_rest(t.id, target, schema, v, root, edge);
     }
     if (!_out.commit_quick(*l, lines)) [[unlikely]] {
         return _out.commit_rest(*l);
@@ -359,9 +378,9 @@ void executor_core::emit_one_picked(task_state& t, stream_route& s, const values
 }
 
 void executor_core::emit_one_rest(int source, int target, const detail::stream_schema* schema,
-                                  const values& v) {
-    if (!put_in_ring(source, target, schema, v, 0, 0)) {
-        send_one(source, target, schema, v, 0, 0);
+                                  const values& v, std::uint64_t root, std::uint64_t edge) {
+    if (!put_in_ring(source, target, schema, v, root, edge)) {
+        send_one(source, target, schema, v, root, edge);
     }
 }
 
@@ -453,19 +472,20 @@ void executor_core::send_data(task_state& t, int target, const detail::stream_sc
     ++t.emit_calls;
     if (s.fast) [[likely]] {
         // One target, nothing to log or capture: no loop over edges.
+        if (id == nullptr) {
+            return emit_one(t, s, v);
+        }
         s.stats.sent_one.add();
         const detail::stream_schema* schema = s.plan->schema.get();
         const int target = s.pick_one_target(v);
-        if (id != nullptr && _has_ackers) {
+        if (_has_ackers) {
             emit_tracked(t, schema, target, v, *id);
             return;
         }
         if (!put_in_ring(t.id, target, schema, v, 0, 0)) [[unlikely]] {
             send_one(t.id, target, schema, v, 0, 0);
         }
-        if (id != nullptr) {
-            t.pending.add_immediate(*id, schema->stream_index);  // no ackers
-        }
+        t.pending.add_immediate(*id, schema->stream_index);  // no ackers: acked at once
         return;
     }
     route_spout_tuple(t, s, v, id, direct);
@@ -558,13 +578,7 @@ void executor_core::route_spout_tuple(task_state& t, stream_route& s, const valu
     task_state& t, stream_route& s, std::span<const tuple* const> anchors, const values& v,
     int direct) {
     if (s.fast) [[likely]] {
-        s.stats.sent_one.add();
-        const detail::stream_schema* schema = s.plan->schema.get();
-        const int target = s.pick_one_target(v);
-        if (!put_in_ring(t.id, target, schema, v, 0, 0)) [[unlikely]] {
-            send_one(t.id, target, schema, v, 0, 0);
-        }
-        return;
+        return emit_one(t, s, v);
     }
     route_bolt_tuple(t, s, anchors, v, direct);  // untracked: no ackers
 }
@@ -668,6 +682,18 @@ void bolt_collector_impl::do_emit(std::string_view stream, std::span<const tuple
 }
 void bolt_collector_impl::do_emit_default(std::span<const tuple* const> anchors, const values& v,
                                           int direct_task) {
+    if (stream_route* s = _t.routes.fast_default(); s != nullptr && direct_task < 0) [[likely]] {
+        // Anchored to one input with one root (a bolt anchoring its output to its input): the
+        // common emit of a topology with ackers. (Unanchored emits, several anchors, or one with
+        // several roots take bolt_emit's path; an input that is not tracked has no anchor.)
+        if (anchors.size() == 1 && tuple_access::anchor_count(*anchors[0]) == 1) [[likely]] {
+            return _ex->emit_one_anchored(_t, *s, *anchors[0], v);
+        }
+    }
+    emit_default_general(anchors, v, direct_task);
+}
+void bolt_collector_impl::emit_default_general(std::span<const tuple* const> anchors,
+                                               const values& v, int direct_task) {
     _ex->bolt_emit(_t, _t.routes.resolve_default(direct_task, _t.comp->id), anchors, v,
                    direct_task);
 }

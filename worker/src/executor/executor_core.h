@@ -4,7 +4,7 @@
 // ring slot, or a direct call into a chained task), and the messages taken from the input rings
 // (data for bolts, acking messages for acker tasks, ack_done/fail_done for spout tasks).
 //
-//   collector.emit ─▶ emit_one (untracked, stream_route::fast) ─▶ ring slot
+//   collector.emit ─▶ emit_one (untracked or one anchor, stream_route::fast) ─▶ ring slot
 //        │              ├ chained target ─▶ send_one
 //        │              └ no room, overflow, heap-sized ─▶ emit_one_rest ─▶ put_in_ring / send_one
 //        └ else ─▶ spout_emit/bolt_emit ─┬▶ pick_one ─▶ put_in_ring ─▶ ring slot
@@ -82,6 +82,12 @@ class executor_core {
     // ring to look at again or full, a batch to publish, a link to list) is a call in tail
     // position, so that the path itself saves no register. Counts the emit.
     void emit_one(task_state& t, stream_route& s, const values& v);
+    // emit_one for a bolt's emit anchored to one input `a` with one root (a bolt anchoring its
+    // output to its input, in a topology with ackers): tracked under a fresh edge id, which `a`
+    // remembers for its ack. Requires: anchor_count(a) == 1.
+    // Out of line: the collector's test and a jump.
+    [[gnu::noinline]] void emit_one_anchored(task_state& t, stream_route& s, const tuple& a,
+                                             const values& v);
     // An emit on stream `s` of task `t`, resolved by the caller (task_routes::resolve, or
     // resolve_default for the emits that name no stream).
     void spout_emit(task_state& t, stream_route& s, const values& v, const message_id* id,
@@ -120,12 +126,16 @@ class executor_core {
     void send(int target, Fill&& fill);
     // emit_one for a grouping that picks the target (no stream_route::fixed_target).
     [[gnu::noinline]] void emit_one_picked(task_state& t, stream_route& s, const values& v);
-    // emit_one's path once the target is known.
+    // emit_one_anchored's edge id drawn and remembered, then emit_one_to.
+    void emit_one_anchored_to(task_state& t, const detail::stream_schema* schema, int target,
+                              const tuple& a, const values& v);
+    // emit_one's path once the target is known, anchored to (root, edge) unless root is 0.
     void emit_one_to(task_state& t, const detail::stream_schema* schema, int target,
-                     const values& v);
+                     const values& v, std::uint64_t root, std::uint64_t edge);
     // emit_one's rest once the target is picked: put_in_ring, else send_one.
     [[gnu::noinline]] void emit_one_rest(int source, int target,
-                                         const detail::stream_schema* schema, const values& v);
+                                         const detail::stream_schema* schema, const values& v,
+                                         std::uint64_t root, std::uint64_t edge);
     // The common emit: a data tuple of `source` for `target` (anchored to (root, edge) unless
     // root is 0) built in place in the next slot of the target's ring. False, doing nothing,
     // when it cannot: a chained target, or a full or overflowed ring; send_one() then.

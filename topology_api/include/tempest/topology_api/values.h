@@ -245,7 +245,8 @@ class values {
     // Copies n < 16 bytes with at most two loads and two stores, both loads first (so `dst` may
     // be `src`): what memcpy does for short sizes, without the call. Strings and encodings of a
     // word are this short.
-    static void copy_short(std::byte* dst, const std::byte* src, std::size_t n) noexcept {
+    [[gnu::always_inline]] static void copy_short(std::byte* dst, const std::byte* src,
+                                                  std::size_t n) noexcept {
         auto move2 = [&](auto word) {
             decltype(word) a, b;
             std::memcpy(&a, src, sizeof(word));
