@@ -605,19 +605,26 @@ void executor_core::route_bolt_tuple(task_state& t, stream_route& s,
 }
 
 // Inline into the collector's ack() below, as bolt_emit into do_emit: a bolt's ack is one
-// virtual call, and the common ack (one anchor, merged into the held ack) makes no other call.
+// virtual call, and the common ack (one anchor, merged into the held ack) makes no other call
+// and keeps no stack frame (its other cases are calls in tail position).
 [[gnu::always_inline]] inline void executor_core::bolt_ack(task_state& t, const tuple& in) {
-    input_stats& st = acked_input_of(t, in);
-    st.acked.add();
     if (tuple_access::process_sampled(in)) [[unlikely]] {
-        end_process_sample(st, in);
+        return bolt_ack_sampled(t, in);
     }
+    ack_unsampled(t, in);
+}
+
+void executor_core::bolt_ack_sampled(task_state& t, const tuple& in) {
+    end_process_sample(acked_input_of(t, in), in);
+    ack_unsampled(t, in);
+}
+
+[[gnu::always_inline]] inline void executor_core::ack_unsampled(task_state& t, const tuple& in) {
+    acked_input_of(t, in).acked.add();
     const std::uint32_t n = tuple_access::anchor_count(in);
     if (n != 1) [[unlikely]] {
-        if (n != 0) {                 // none: untracked, or no ackers
-            bolt_ack_anchors(t, in);  // several roots
-        }
-        return;
+        // None (untracked, or no ackers: nothing to send) or several roots.
+        return bolt_ack_anchors(t, in);
     }
     const detail::anchor& a = tuple_access::anchor_at(in, 0);
     const std::uint64_t val = a.edge ^ tuple_access::ack_val(in);
@@ -639,7 +646,7 @@ void executor_core::route_bolt_tuple(task_state& t, stream_route& s,
 
 void executor_core::bolt_ack_anchors(task_state& t, const tuple& in) {
     const std::uint32_t n = tuple_access::anchor_count(in);
-    if (!_has_ackers) {
+    if (!_has_ackers || n == 0) {
         return;
     }
     std::uint64_t ack_val = tuple_access::ack_val(in);

@@ -203,8 +203,13 @@ class executor_core {
         const auto& a = _plan.acker_tasks();
         return a.size() == 1 ? a[0] : a[root % a.size()];
     }
-    // bolt_ack of a tuple with several anchors (kept out of line).
+    // bolt_ack of a tuple with several anchors, or none (kept out of line).
     [[gnu::noinline]] void bolt_ack_anchors(task_state& t, const tuple& in);
+    // bolt_ack of a tuple whose process latency is sampled: the sample ended, then
+    // ack_unsampled (kept out of line, so that the common ack keeps no stack frame).
+    [[gnu::noinline]] void bolt_ack_sampled(task_state& t, const tuple& in);
+    // bolt_ack but for the process latency's sample.
+    void ack_unsampled(task_state& t, const tuple& in);
     // Counts `m` on its input slot and runs execute(), timed when the task's sampler picks it.
     void execute_bolt(task_state& t, tuple& m);
     // execute_bolt's body, inline into handle().
