@@ -456,15 +456,25 @@ struct counting_spout : spout {
     void fail(message_id) override { ++failed; }
 };
 
+// The stream anchoring_relay emits on: "default" (the emit that names none) or another.
+std::string g_relay_stream = "default";
+
 // For input i: text_of(g_lengths[i % n], i) anchored to the input, then the input acked (the
 // split of word count, one word per sentence).
 struct anchoring_relay : bolt {
     output_collector* out = nullptr;
-    void declare_output_fields(output_fields_declarer& d) override { d.declare({"text"}); }
+    void declare_output_fields(output_fields_declarer& d) override {
+        d.declare_stream(g_relay_stream, {"text"});
+    }
     void prepare(const config&, const topology_context&, output_collector& o) override { out = &o; }
     void execute(const tuple& t) override {
         const auto i = static_cast<std::size_t>(t.get_int(0));
-        out->emit(t, values{text_of(g_lengths[i % g_lengths.size()], i)});
+        values v{text_of(g_lengths[i % g_lengths.size()], i)};
+        if (g_relay_stream == "default") {
+            out->emit(t, v);
+        } else {
+            out->emit(g_relay_stream, t, v);
+        }
         out->ack(t);
     }
 };
@@ -486,12 +496,14 @@ struct recording_acking_sink : bolt {
 
 // Spout, relay (chained onto the spout's thread) and acker on one thread, the sink on another
 // behind a ring of 16 slots, grouped by `grouping` (shuffle: the route's fixed target; fields:
-// the grouping's pick): every anchored text of every size, through reused slots, a full ring's
-// overflow and the heap, arrives whole and in order, and every tree completes: failed for the
-// texts the sink failed (so no tree completed before its last tuple was acked or failed), acked
+// the grouping's pick) on `stream`: every anchored text of every size, through reused slots, a full
+// ring's overflow and the heap, arrives whole and in order, and every tree completes: failed for
+// the texts the sink failed (so no tree completed before its last tuple was acked or failed), acked
 // for the others.
-void expect_anchored_sizes_arrive_and_trees_complete(grouping_type grouping) {
+void expect_anchored_sizes_arrive_and_trees_complete(grouping_type grouping,
+                                                     const std::string& stream = "default") {
     g_got.clear();
+    g_relay_stream = stream;
     component_registry registry;
     registry.add_spout<counting_spout>("counting_spout");
     registry.add_bolt<anchoring_relay>("anchoring_relay");
@@ -501,9 +513,9 @@ void expect_anchored_sizes_arrive_and_trees_complete(grouping_type grouping) {
     b.set_bolt("relay", "anchoring_relay", {}, 1).local_or_shuffle_grouping("s");
     auto& sink = b.set_bolt("sink", "recording_acking_sink", {}, 1);
     if (grouping == grouping_type::fields) {
-        sink.fields_grouping("relay", {"text"});
+        sink.fields_grouping("relay", stream, {"text"});
     } else {
-        sink.shuffle_grouping("relay");
+        sink.shuffle_grouping("relay", stream);
     }
     config conf;
     conf.set_num_ackers(1);
@@ -577,6 +589,11 @@ TEST(emit_path_common_test, anchored_every_size_arrives_and_every_tree_completes
 
 TEST(emit_path_common_test, anchored_every_size_arrives_and_every_tree_completes_by_key) {
     expect_anchored_sizes_arrive_and_trees_complete(grouping_type::fields);
+}
+
+// The same emits on a stream named in the emit (bolt_emit's one-target path).
+TEST(emit_path_common_test, anchored_every_size_arrives_on_a_named_stream) {
+    expect_anchored_sizes_arrive_and_trees_complete(grouping_type::shuffle, "texts");
 }
 
 }  // namespace

@@ -545,29 +545,16 @@ void executor_core::route_spout_tuple(task_state& t, stream_route& s, const valu
                                                             const values& v, int direct) {
     if (s.fast) [[likely]] {
         // One target, nothing to log or capture: no loop over edges.
-        s.stats.sent_one.add();
-        const detail::stream_schema* schema = s.plan->schema.get();
-        const int target = s.pick_one_target(v);
-        std::uint64_t root = 0;
-        std::uint64_t edge = 0;
         if (_has_ackers && !anchors.empty()) {
             if (anchors.size() == 1 && tuple_access::anchor_count(*anchors[0]) == 1) [[likely]] {
-                // One anchor with one root (a bolt anchoring to its input): a fresh edge id,
-                // which the anchor remembers for its ack (anchor_child's result without its
-                // scratch vector).
-                const tuple& a = *anchors[0];
-                edge = _rng.next_id();
-                tuple_access::xor_ack_val(a, edge);
-                root = tuple_access::anchor_at(a, 0).root;
-            } else if (any_tracked(anchors)) {
-                send_data(t, target, schema, anchors, v, true);
-                return;
+                return emit_one_anchored(t, s, *anchors[0], v);  // anchored to its input
+            }
+            if (any_tracked(anchors)) {
+                s.stats.sent_one.add();
+                return send_data(t, s.pick_one_target(v), s.plan->schema.get(), anchors, v, true);
             }
         }
-        if (!put_in_ring(t.id, target, schema, v, root, edge)) [[unlikely]] {
-            send_one(t.id, target, schema, v, root, edge);
-        }
-        return;
+        return emit_one(t, s, v);
     }
     route_bolt_tuple(t, s, anchors, v, direct);
 }
