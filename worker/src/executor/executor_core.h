@@ -4,11 +4,12 @@
 // ring slot, or a direct call into a chained task), and the messages taken from the input rings
 // (data for bolts, acking messages for acker tasks, ack_done/fail_done for spout tasks).
 //
-//   collector.emit ─▶ emit_one (untracked or one anchor, stream_route::fast) ─▶ ring slot
+//   collector.emit ─▶ emit_one / emit_one_anchored (stream_route::fast; untracked, or anchored
+//        │              to one input with one root) ─▶ ring slot
 //        │              ├ chained target ─▶ send_one
 //        │              └ no room, overflow, heap-sized ─▶ emit_one_rest ─▶ put_in_ring / send_one
-//        └ else ─▶ spout_emit/bolt_emit ─┬▶ pick_one ─▶ put_in_ring ─▶ ring slot
-//                 (one edge, one target) │                  └ else ─▶ send_one ─▶ send
+//        └ else ─▶ spout_emit/bolt_emit ─┬▶ emit_one(_anchored), or for a tracked spout tuple
+//                 (one edge, one target) │  emit_tracked ─▶ put_in_ring, else send_one ─▶ send
 //                                        └▶ route_*_tuple ─▶ for_each_target ─▶ send
 //   send ─▶ output_links (ring, or its overflow) └─▶ execute_bolt (chained)
 //   input rings ─▶ drain_inputs ─▶ handle ─▶ execute_bolt / handle_acker / handle_spout_done
