@@ -277,6 +277,35 @@ struct acking_sink : bolt {
     void execute(const tuple& t) override { out->ack(t); }
 };
 
+// A spout's thread that hosts the acker and a sink's thread, wired as topology_runtime wires
+// them: data into the sink through a ring of `data_slots`, the sink's acks back through
+// another, and the acker's thread's ring into itself, which carries a finished tree to its
+// spout outside next_tuple().
+struct acked_pair {
+    executor spout_thread;
+    executor sink_thread;
+    spsc_ring<tuple> data;
+    spsc_ring<tuple> acks;
+    spsc_ring<tuple> self;
+
+    acked_pair(shared_state& shared, const topology_plan& plan, const std::vector<int>& spout_execs,
+               int sink_exec, const component_registry& registry, std::size_t data_slots)
+        : spout_thread(shared, plan, spout_execs, registry),
+          sink_thread(shared, plan, {sink_exec}, registry),
+          data(data_slots, &sink_thread.park(), &spout_thread.park()),
+          acks(64, &spout_thread.park(), &sink_thread.park()),
+          self(64, &spout_thread.park(), &spout_thread.park()) {
+        spout_thread.add_output(&self, spout_thread);
+        spout_thread.add_input(&self);
+        spout_thread.add_output(&data, sink_thread);
+        sink_thread.add_input(&data);
+        sink_thread.add_output(&acks, spout_thread);
+        spout_thread.add_input(&acks);
+        spout_thread.begin();
+        sink_thread.begin();
+    }
+};
+
 // The producer prefetches, for the slots it fills next, the lines it wrote into the last one
 // (spsc_ring::commit(lines)). A word anchored to its spout tuple holds its anchor in the
 // header's line, so it is written in one line: asking for more made every tracked word of word
@@ -305,21 +334,10 @@ TEST(emit_path_tracked_test, a_tracked_word_commits_one_line_and_its_tree_comple
     ASSERT_EQ(plan.executors()[acker_exec].host, spout_exec);  // the acker on the spout's thread
 
     shared_state shared;
-    executor spout_thread(shared, plan, {spout_exec, acker_exec}, registry);
-    executor sink_thread(shared, plan, {sink_exec}, registry);
-    spsc_ring<tuple> words(64, &sink_thread.park(), &spout_thread.park());
-    spsc_ring<tuple> acks(64, &spout_thread.park(), &sink_thread.park());
-    // As topology_runtime wires a thread hosting an acker: a ring into itself, which carries a
-    // finished tree to its spout outside next_tuple().
-    spsc_ring<tuple> self(64, &spout_thread.park(), &spout_thread.park());
-    spout_thread.add_output(&self, spout_thread);
-    spout_thread.add_input(&self);
-    spout_thread.add_output(&words, sink_thread);
-    sink_thread.add_input(&words);
-    sink_thread.add_output(&acks, spout_thread);
-    spout_thread.add_input(&acks);
-    spout_thread.begin();
-    sink_thread.begin();
+    acked_pair threads(shared, plan, {spout_exec, acker_exec}, sink_exec, registry, 64);
+    executor& spout_thread = threads.spout_thread;
+    executor& sink_thread = threads.sink_thread;
+    spsc_ring<tuple>& words = threads.data;
 
     ASSERT_TRUE(spout_thread.pass());  // tracked words into the ring
     ASSERT_GE(words.size_approx(), 1u);
@@ -544,19 +562,10 @@ void expect_anchored_sizes_arrive_and_trees_complete(grouping_type grouping,
     ASSERT_LT(plan.executors()[sink_exec].host, 0);
 
     shared_state shared;
-    executor spout_thread(shared, plan, {spout_exec, relay_exec, acker_exec}, registry);
-    executor sink_thread(shared, plan, {sink_exec}, registry);
-    spsc_ring<tuple> texts(16, &sink_thread.park(), &spout_thread.park());
-    spsc_ring<tuple> acks(64, &spout_thread.park(), &sink_thread.park());
-    spsc_ring<tuple> self(64, &spout_thread.park(), &spout_thread.park());
-    spout_thread.add_output(&self, spout_thread);
-    spout_thread.add_input(&self);
-    spout_thread.add_output(&texts, sink_thread);
-    sink_thread.add_input(&texts);
-    sink_thread.add_output(&acks, spout_thread);
-    spout_thread.add_input(&acks);
-    spout_thread.begin();
-    sink_thread.begin();
+    acked_pair threads(shared, plan, {spout_exec, relay_exec, acker_exec}, sink_exec, registry, 16);
+    executor& spout_thread = threads.spout_thread;
+    executor& sink_thread = threads.sink_thread;
+    spsc_ring<tuple>& texts = threads.data;
     const counting_spout* s = nullptr;
     for (const auto& t : spout_thread.tasks()) {
         if (t->sp != nullptr) {
