@@ -388,6 +388,14 @@ std::string text_of(std::size_t len, std::size_t salt) {
     return s;
 }
 
+// The sink received text_of(g_lengths[i % n], i) for every i below `total`, in order.
+void expect_texts_whole_and_in_order(std::size_t total) {
+    ASSERT_EQ(g_got.size(), total);
+    for (std::size_t i = 0; i < total; ++i) {
+        ASSERT_EQ(g_got[i], text_of(g_lengths[i % g_lengths.size()], i)) << "emit " << i;
+    }
+}
+
 // Emits text_of(len, i) for every length of g_lengths, `laps` times over (i counts the emits).
 struct sizes_spout : spout {
     spout_output_collector* out = nullptr;
@@ -443,10 +451,7 @@ TEST(emit_path_common_test, every_size_arrives_whole_and_in_order_through_a_reus
     }
     spout_thread.end();
     sink_thread.end();
-    ASSERT_EQ(g_got.size(), total);
-    for (std::size_t i = 0; i < total; ++i) {
-        ASSERT_EQ(g_got[i], text_of(g_lengths[i % g_lengths.size()], i)) << "emit " << i;
-    }
+    expect_texts_whole_and_in_order(total);
     EXPECT_EQ(ring.size_approx(), 0u);
     EXPECT_TRUE(shared.errors_since(0).errors.empty());
 }
@@ -581,10 +586,7 @@ void expect_anchored_sizes_arrive_and_trees_complete(grouping_type grouping,
     }
     spout_thread.end();
     sink_thread.end();
-    ASSERT_EQ(g_got.size(), total);
-    for (std::size_t i = 0; i < total; ++i) {
-        ASSERT_EQ(g_got[i], text_of(g_lengths[i % g_lengths.size()], i)) << "emit " << i;
-    }
+    expect_texts_whole_and_in_order(total);
     const std::size_t failed = (total + 4) / 5;
     EXPECT_EQ(static_cast<std::size_t>(s->failed), failed);
     EXPECT_EQ(static_cast<std::size_t>(s->acked), total - failed);
