@@ -338,17 +338,12 @@ void executor_core::emit_one_picked(task_state& t, stream_route& s, const values
 void executor_core::emit_one_anchored(task_state& t, stream_route& s, const tuple& a,
                                       const values& v) {
     s.stats.sent_one.add();
-    emit_one_anchored_to(t, s.plan->schema.get(), s.pick_one_target(v), a, v);
-}
-
-[[gnu::always_inline]] inline void executor_core::emit_one_anchored_to(
-    task_state& t, const detail::stream_schema* schema, int target, const tuple& a,
-    const values& v) {
+    const int target = s.pick_one_target(v);
     // A fresh edge id, which the anchor remembers for its ack (anchor_child's result for one
     // anchor with one root, without its scratch vector).
     const std::uint64_t edge = _rng.next_id();
     tuple_access::xor_ack_val(a, edge);
-    emit_one_to(t, schema, target, v, tuple_access::anchor_at(a, 0).root, edge);
+    emit_one_to(t, s.plan->schema.get(), target, v, tuple_access::anchor_at(a, 0).root, edge);
 }
 
 [[gnu::always_inline]] inline void executor_core::emit_one_to(task_state& t,

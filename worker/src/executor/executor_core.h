@@ -127,9 +127,6 @@ class executor_core {
     void send(int target, Fill&& fill);
     // emit_one for a grouping that picks the target (no stream_route::fixed_target).
     [[gnu::noinline]] void emit_one_picked(task_state& t, stream_route& s, const values& v);
-    // emit_one_anchored's edge id drawn and remembered, then emit_one_to.
-    void emit_one_anchored_to(task_state& t, const detail::stream_schema* schema, int target,
-                              const tuple& a, const values& v);
     // emit_one's path once the target is known, anchored to (root, edge) unless root is 0.
     void emit_one_to(task_state& t, const detail::stream_schema* schema, int target,
                      const values& v, std::uint64_t root, std::uint64_t edge);
