@@ -6,6 +6,7 @@
 #include "executor/anchoring.h"
 #include "executor/collectors.h"
 #include "executor/config_defaults.h"
+#include "executor/sample_clock.h"
 #include "tempest/common/log.h"
 
 #include <algorithm>
@@ -20,12 +21,8 @@ using detail::tuple_access;
 
 namespace {
 
-std::uint64_t now_us() {
-    return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
-                                          std::chrono::steady_clock::now().time_since_epoch())
-                                          .count());
-}
-
+// steady_clock: a pending message's emit time, which its timeout compares with the loop's clock
+// (the sampled latencies of bolts and ackers read sample_clock).
 std::int64_t now_ns() {
     return std::chrono::duration_cast<std::chrono::nanoseconds>(
                std::chrono::steady_clock::now().time_since_epoch())
@@ -71,6 +68,7 @@ executor_core::executor_core(shared_state& shared, const topology_plan& plan,
       _rng(std::random_device{}() ^ (static_cast<std::uint64_t>(execs.front()) << 32)),
       _out(plan.num_tasks(), _batch),
       _task_index(static_cast<std::size_t>(plan.num_tasks()) + 1, nullptr) {
+    sample_clock::calibrate();  // before any sampled tuple; once per process
     int self = execs.front();
     for (int ei : execs) {
         const executor_plan& ep = plan.executors()[ei];
@@ -801,16 +799,16 @@ bool executor_core::drain_inputs() {
 }
 
 void executor_core::execute_sampled(task_state& t, input_stats& st, tuple& m) {
-    std::int64_t start = now_ns();
+    const std::int64_t start = sample_clock::now_ns();
     // Process latency runs from here to the ack (Storm's definition), maybe of a later copy.
     tuple_access::mark_process_sample(m, static_cast<std::uint64_t>(start) / 1000);
     call_execute(t, m);
-    st.execute_ns.add(elapsed_ns(start));
+    st.execute_ns.add(sample_clock::elapsed_ns(start));
     st.execute_samples.add();
 }
 
 void executor_core::end_process_sample(input_stats& st, const tuple& in) {
-    st.process_us.add(tuple_access::process_elapsed_us(in, now_us()));
+    st.process_us.add(tuple_access::process_elapsed_us(in, sample_clock::now_us()));
     st.process_samples.add();
 }
 
@@ -899,9 +897,9 @@ void executor_core::handle_acker(task_state& t, const tuple& m) {
 }
 
 void executor_core::handle_acker_sampled(task_state& t, input_stats& st, const tuple& m) {
-    std::int64_t start = now_ns();
+    const std::int64_t start = sample_clock::now_ns();
     apply_acker(t, m);
-    st.execute_ns.add(elapsed_ns(start));
+    st.execute_ns.add(sample_clock::elapsed_ns(start));
     st.execute_samples.add();
 }
 
