@@ -39,8 +39,8 @@ TEST(sample_clock_test, measures_an_interval_as_steady_clock_does) {
         // The counter's reading brackets steady_clock's, so it may be longer by two reads; its
         // rate is known to ~1e-4: 1% and 100 us are far outside both.
         EXPECT_GE(sampled, steady - steady / 100) << "interval " << interval.count() << " ms";
-        EXPECT_LE(sampled, steady + steady / 100 + 100'000) << "interval " << interval.count()
-                                                            << " ms";
+        EXPECT_LE(sampled, steady + steady / 100 + 100'000)
+            << "interval " << interval.count() << " ms";
     }
 }
 

@@ -16,6 +16,12 @@
 //
 // Owned by its executor (executor.h), which runs the loop around it. Built and wired on the
 // runtime's thread before start; every other method runs on the executor's thread.
+//
+// One class in four files by concern (as rocksdb's db_impl_*.cc): executor_core.cc (building and
+// wiring), executor_core_emit.cc (the emits and the collectors' emit), executor_core_acking.cc
+// (acking messages, ack and fail, acker and spout tasks' messages), executor_core_receive.cc
+// (the input rings and execute()); executor_core_inline.h holds what more than one of them
+// inlines.
 #pragma once
 
 #include "executor/output_links.h"

@@ -46,7 +46,9 @@ class sample_clock {
     }
     // Microseconds on the same timeline: now_ns() / 1000 (as a mark taken from a now_ns()
     // reading must be).
-    static std::uint64_t now_us() noexcept { return static_cast<std::uint64_t>(now_ns()) / 1000; }
+    static std::uint64_t now_us() noexcept {
+        return static_cast<std::uint64_t>(now_ns()) / 1000;
+    }
     // Nanoseconds since `since` (a now_ns() reading), 0 if the clock seems to have gone back.
     static std::uint64_t elapsed_ns(std::int64_t since) noexcept {
         const std::int64_t d = now_ns() - since;
