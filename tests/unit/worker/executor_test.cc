@@ -12,6 +12,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <memory>
 #include <vector>
 
@@ -23,6 +24,9 @@ struct counts {
     int activated = 0;
     int deactivated = 0;
     std::vector<std::int64_t> executed;
+    bool with_ids = false;  // the spout emits with message id n (Storm's reliable emit)
+    std::vector<std::int64_t> acked;
+    std::size_t pending_after_emit = 0;
 };
 counts g;  // the test's components report here; reset by the fixture
 
@@ -35,8 +39,15 @@ struct count_spout : spout {
     }
     void next_tuple() override {
         ++g.next_tuple_calls;
+        if (g.with_ids) {
+            out->emit({n}, message_id{static_cast<std::uint64_t>(n)});
+            ++n;
+            g.pending_after_emit = std::max(g.pending_after_emit, out->get_pending_count());
+            return;
+        }
         out->emit({n++});
     }
+    void ack(message_id id) override { g.acked.push_back(static_cast<std::int64_t>(id.id)); }
     void activate() override { ++g.activated; }
     void deactivate() override { ++g.deactivated; }
 };
@@ -111,6 +122,20 @@ TEST_F(executor_test, a_spout_pass_emits_one_batch_and_a_bolt_pass_executes_it) 
     EXPECT_TRUE(_bolt->pass());
     EXPECT_EQ(g.executed, iota(batch));
     EXPECT_FALSE(_bolt->pass());  // nothing more to do
+}
+
+// A spout's emit with a message id takes the default stream's fast route (emit_one_with_id);
+// without ackers nothing tracks it, so it is acked once its next_tuple() batch has returned.
+TEST_F(executor_test, without_ackers_a_reliable_emit_is_delivered_and_acked_after_its_batch) {
+    g.with_ids = true;
+    EXPECT_TRUE(_spout->pass());
+    EXPECT_EQ(g.acked, iota(batch));
+    EXPECT_EQ(g.pending_after_emit, 0u);  // never pending: no acker tracks it
+    EXPECT_TRUE(_bolt->pass());
+    EXPECT_EQ(g.executed, iota(batch));
+    EXPECT_TRUE(_spout->pass());
+    std::vector<std::int64_t> all = iota(2 * batch);
+    EXPECT_EQ(g.acked, all);
 }
 
 TEST_F(executor_test, deactivation_stops_next_tuple_and_activation_resumes_it) {

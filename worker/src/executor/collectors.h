@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 // The collectors a task's spout or bolt emits, acks and fails through: thin final adapters that
-// forward to the executor_core of the task's thread (defined in executor_core.cc, so that the
-// forwarding call inlines). One per task, owned by its task_state, called only on the
-// executor's thread (the user may not use a collector from another thread). rebind() points a
-// collector at the executor_core of the next generation (rebind_task_state): the user's spout or
-// bolt keeps the collector it was given.
+// forward to the executor_core of the task's thread (defined in executor_core_emit.cc and
+// executor_core_acking.cc, so that the forwarding call inlines). One per task, owned by its
+// task_state, called only on the executor's thread (the user may not use a collector from another
+// thread). rebind() points a collector at the executor_core of the next generation
+// (rebind_task_state): the user's spout or bolt keeps the collector it was given.
 #pragma once
 
 #include "tempest/topology_api/collectors.h"

@@ -5,7 +5,8 @@
 // (data for bolts, acking messages for acker tasks, ack_done/fail_done for spout tasks).
 //
 //   collector.emit ─▶ emit_one / emit_one_anchored (stream_route::fast; untracked, or anchored
-//        │              to one input with one root) ─▶ ring slot
+//        │              to one input with one root) ─▶ ring slot; a spout's emit with a message
+//        │              id: emit_one_with_id ─▶ emit_tracked
 //        │              ├ chained target ─▶ send_one
 //        │              └ no room, overflow, heap-sized ─▶ emit_one_rest ─▶ put_in_ring / send_one
 //        └ else ─▶ spout_emit/bolt_emit ─┬▶ emit_one(_anchored), or for a tracked spout tuple
@@ -95,6 +96,11 @@ class executor_core {
     // Out of line: the collector's test and a jump.
     [[gnu::noinline]] void emit_one_anchored(task_state& t, stream_route& s, const tuple& a,
                                              const values& v);
+    // emit_one for a spout's emit with message id `id` (Storm's reliable emit): tracked under a
+    // fresh root when the topology has ackers (emit_tracked), else acked once next_tuple()
+    // returns. Out of line: the collector's test and a jump.
+    [[gnu::noinline]] void emit_one_with_id(task_state& t, stream_route& s, const values& v,
+                                            message_id id);
     // An emit on stream `s` of task `t`, resolved by the caller (task_routes::resolve, or
     // resolve_default for the emits that name no stream).
     void spout_emit(task_state& t, stream_route& s, const values& v, const message_id* id,

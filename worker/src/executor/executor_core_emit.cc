@@ -121,6 +121,8 @@ void executor_core::send_one(int source, int target, const detail::stream_schema
                              const values& v, std::uint64_t root, std::uint64_t edge) {
     // The fill inline into each of send's three paths (the chained call is the common one of a
     // chained topology); left to itself, GCC made it a call once send() moved into a header.
+    // (clang-format cannot lay out an attribute after a lambda's parameters.)
+    // clang-format off
     send(target, [&](tuple& slot) __attribute__((always_inline)) {
         fill_data(slot, schema, source, target, v);
         if (root == 0) {
@@ -129,6 +131,7 @@ void executor_core::send_one(int source, int target, const detail::stream_schema
             tuple_access::set_anchor(slot, root, edge);
         }
     });
+    // clang-format on
 }
 
 void executor_core::send_data(task_state& t, int target, const detail::stream_schema* schema,
@@ -210,20 +213,23 @@ void executor_core::send_data(task_state& t, int target, const detail::stream_sc
         if (id == nullptr) {
             return emit_one(t, s, v);
         }
-        s.stats.sent_one.add();
-        const detail::stream_schema* schema = s.plan->schema.get();
-        const int target = s.pick_one_target(v);
-        if (_has_ackers) {
-            emit_tracked(t, schema, target, v, *id);
-            return;
-        }
-        if (!put_in_ring(t.id, target, schema, v, 0, 0)) [[unlikely]] {
-            send_one(t.id, target, schema, v, 0, 0);
-        }
-        t.pending.add_immediate(*id, schema->stream_index);  // no ackers: acked at once
-        return;
+        return emit_one_with_id(t, s, v, *id);
     }
     route_spout_tuple(t, s, v, id, direct);
+}
+
+void executor_core::emit_one_with_id(task_state& t, stream_route& s, const values& v,
+                                     message_id id) {
+    s.stats.sent_one.add();
+    const detail::stream_schema* schema = s.plan->schema.get();
+    const int target = s.pick_one_target(v);
+    if (_has_ackers) [[likely]] {
+        return emit_tracked(t, schema, target, v, id);
+    }
+    if (!put_in_ring(t.id, target, schema, v, 0, 0)) [[unlikely]] {
+        send_one(t.id, target, schema, v, 0, 0);
+    }
+    t.pending.add_immediate(id, schema->stream_index);  // no ackers: acked at once
 }
 
 void executor_core::emit_tracked(task_state& t, const detail::stream_schema* schema, int target,
@@ -335,10 +341,12 @@ void spout_collector_impl::do_emit(std::string_view stream, const values& v, con
     _ex->spout_emit(_t, _t.routes.resolve(stream, direct_task, _t.comp->id), v, id, direct_task);
 }
 void spout_collector_impl::do_emit_default(const values& v, const message_id* id, int direct_task) {
-    if (stream_route* s = _t.routes.fast_default();
-        s != nullptr && id == nullptr && direct_task < 0) [[likely]] {
+    if (stream_route* s = _t.routes.fast_default(); s != nullptr && direct_task < 0) [[likely]] {
         ++_t.emit_calls;
-        return _ex->emit_one(_t, *s, v);
+        if (id == nullptr) {
+            return _ex->emit_one(_t, *s, v);
+        }
+        return _ex->emit_one_with_id(_t, *s, v, *id);  // a reliable spout's emit
     }
     emit_default_general(v, id, direct_task);
 }
