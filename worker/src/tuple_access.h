@@ -172,10 +172,14 @@ struct tuple_access {
             static_cast<std::int32_t>(static_cast<std::uint32_t>(start_us) | 0x80000000u);
     }
     static bool process_sampled(const tuple& t) noexcept { return t._dest_task < 0; }
-    // Microseconds from the mark to `now_us`. Requires: process_sampled(t).
+    // Microseconds from the mark to `now_us`. Requires: process_sampled(t). A mark up to 2^30 µs
+    // (18 min) after `now_us` reads 0, not ~35 min: a clock read on another core may run a
+    // little behind (sample_clock reads each core's time-stamp counter).
     static std::uint64_t process_elapsed_us(const tuple& t, std::uint64_t now_us) noexcept {
-        return (static_cast<std::uint32_t>(now_us) - static_cast<std::uint32_t>(t._dest_task)) &
-               0x7fffffffu;
+        const std::uint32_t d =
+            (static_cast<std::uint32_t>(now_us) - static_cast<std::uint32_t>(t._dest_task)) &
+            0x7fffffffu;
+        return d < (1u << 30) ? d : 0;
     }
     // Several system messages of one kind from one task to one task in one slot (a pack,
     // executor_core::hold_system): `n` (root, value) pairs of `words`, 16 bytes each, as

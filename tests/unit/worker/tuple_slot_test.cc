@@ -138,5 +138,23 @@ TEST(tuple_slot_test, clearing_several_anchors_frees_them_and_a_system_count_nee
     EXPECT_EQ(tuple_access::sys_root(slot), 5u);
 }
 
+// The process latency's mark (executor_core::execute_sampled) lives in the destination field
+// as 31 bits of microseconds: differences wrap modulo 2^31, and a mark a little after the ack's
+// clock reading (another core's time-stamp counter behind) reads 0, not 35 minutes.
+TEST(tuple_slot_test, a_process_sample_mark_measures_forward_across_the_wrap_and_never_backward) {
+    tuple t;
+    tuple_access::set_header(t, nullptr, 1, 2, message_kind::data);
+    EXPECT_FALSE(tuple_access::process_sampled(t));
+    const std::uint64_t start = (std::uint64_t{7} << 31) + 0x7ffffff0u;  // 16 us before a wrap
+    tuple_access::mark_process_sample(t, start);
+    EXPECT_TRUE(tuple_access::process_sampled(t));
+    EXPECT_EQ(tuple_access::process_elapsed_us(t, start), 0u);
+    EXPECT_EQ(tuple_access::process_elapsed_us(t, start + 5), 5u);
+    EXPECT_EQ(tuple_access::process_elapsed_us(t, start + 40), 40u);  // across the wrap
+    EXPECT_EQ(tuple_access::process_elapsed_us(t, start + 600'000'000), 600'000'000u);  // 10 min
+    EXPECT_EQ(tuple_access::process_elapsed_us(t, start - 3), 0u);  // the mark 3 us ahead
+    EXPECT_EQ(tuple_access::process_elapsed_us(t, start - 1'000'000), 0u);
+}
+
 }  // namespace
 }  // namespace tempest::worker

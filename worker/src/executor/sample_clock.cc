@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "executor/sample_clock.h"
 
+#include <fstream>
 #include <mutex>
+#include <string>
 
 #if defined(__x86_64__)
 #include <cpuid.h>
@@ -27,6 +29,19 @@ bool invariant_tsc() {
     }
     return (d & (1u << 8)) != 0;
 }
+
+// The kernel keeps its own clock on a counter it trusts: the TSC itself ("tsc"), or under a
+// hypervisor a clock derived from it ("kvm-clock", Hyper-V's "..._tsc_page"). A machine whose
+// kernel fell back to another (hpet, acpi_pm: it found the TSC unsynchronised across cores or
+// unstable) gets steady_clock here too. Unreadable (no /sys): the CPUID bit decides alone.
+bool kernel_trusts_tsc() {
+    std::ifstream in("/sys/devices/system/clocksource/clocksource0/current_clocksource");
+    std::string name;
+    if (!(in >> name)) {
+        return true;
+    }
+    return name.find("tsc") != std::string::npos || name == "kvm-clock";
+}
 #endif
 
 }  // namespace
@@ -35,7 +50,7 @@ void sample_clock::calibrate() {
     static std::once_flag once;
     std::call_once(once, [] {
 #if defined(__x86_64__)
-        if (!invariant_tsc()) {
+        if (!invariant_tsc() || !kernel_trusts_tsc()) {
             return;
         }
         using clock = std::chrono::steady_clock;

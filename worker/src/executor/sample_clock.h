@@ -4,8 +4,9 @@
 // (topology.stats.sample.rate). Where the CPU's time-stamp counter is invariant (x86-64, CPUID
 // 0x80000007 EDX bit 8) it reads that counter and scales it to nanoseconds by a factor measured
 // against steady_clock once per process: on this project's VM (kvm-clock) steady_clock costs
-// ~26 ns a read, the counter ~10 ns, and a bolt's sampled tuple reads three times. Elsewhere it
-// is steady_clock.
+// ~26 ns a read, the counter ~10 ns, and a bolt's sampled tuple reads three times. Elsewhere, or
+// where the kernel's own clock does not rest on the counter (it found it unsynchronised across
+// cores), it is steady_clock.
 //
 // Readings are for differences between two readings of this clock only: their zero is
 // arbitrary, and they are not on steady_clock's timeline (a pending message's emit time, which
