@@ -42,6 +42,28 @@ bool kernel_trusts_tsc() {
     }
     return name.find("tsc") != std::string::npos || name == "kvm-clock";
 }
+
+// steady_clock's time and the counter at that moment: the counter read on both sides of the
+// clock's read, the narrowest of five brackets (a preemption inside one widens it, and would
+// otherwise put milliseconds between the two readings of a pair), taken at its middle.
+struct paired {
+    std::chrono::steady_clock::time_point t;
+    std::uint64_t c = 0;
+};
+paired paired_read() {
+    paired best;
+    std::uint64_t width = ~std::uint64_t{0};
+    for (int i = 0; i < 5; ++i) {
+        const std::uint64_t before = __rdtsc();
+        const auto t = std::chrono::steady_clock::now();
+        const std::uint64_t after = __rdtsc();
+        if (after - before < width) {
+            width = after - before;
+            best = {t, before + (after - before) / 2};
+        }
+    }
+    return best;
+}
 #endif
 
 }  // namespace
@@ -53,23 +75,18 @@ void sample_clock::calibrate() {
         if (!invariant_tsc() || !kernel_trusts_tsc()) {
             return;
         }
-        using clock = std::chrono::steady_clock;
-        // About a millisecond of both clocks: steady_clock's read costs tens of nanoseconds,
-        // so the rate is known to ~1e-4, far finer than the microseconds the samples report.
-        // A preemption meanwhile does not matter: both clocks go on.
-        const auto t0 = clock::now();
-        const std::uint64_t c0 = __rdtsc();
-        auto t1 = t0;
-        std::uint64_t c1 = c0;
-        while (t1 - t0 < std::chrono::milliseconds(1)) {
-            t1 = clock::now();
-            c1 = __rdtsc();
+        // Two readings of both clocks ~2 ms apart; the time between them does not matter (a
+        // preemption there delays both clocks alike), the skew inside each does (paired_read).
+        const paired a = paired_read();
+        paired b = a;
+        while (b.t - a.t < std::chrono::milliseconds(2)) {
+            b = paired_read();
         }
-        const double ns = std::chrono::duration<double, std::nano>(t1 - t0).count();
-        const double ticks = static_cast<double>(c1 - c0);
+        const double ns = std::chrono::duration<double, std::nano>(b.t - a.t).count();
+        const double ticks = static_cast<double>(b.c - a.c);
         // A counter that did not move, or runs slower than 10 MHz or faster than 100 GHz: not
         // one to trust (an emulated TSC); steady_clock then.
-        if (c1 <= c0 || ticks < ns * 0.01 || ticks > ns * 100) {
+        if (b.c <= a.c || ticks < ns * 0.01 || ticks > ns * 100) {
             return;
         }
         const double scale = static_cast<double>(std::uint64_t{1} << shift);

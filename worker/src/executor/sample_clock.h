@@ -26,7 +26,7 @@ namespace tempest::worker {
 
 class sample_clock {
   public:
-    // Measures the counter's rate (about a millisecond, spinning) unless done in this process
+    // Measures the counter's rate (about 2 ms, spinning) unless done in this process
     // already. Called when an executor is built, so that no sampled tuple pays for it; now_*()
     // before it read steady_clock. Thread-safe.
     static void calibrate();
