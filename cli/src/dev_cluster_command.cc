@@ -42,9 +42,11 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <functional>
 #include <memory>
 #include <optional>
+#include <random>
 #include <regex>
 #include <sstream>
 #include <string>
@@ -118,31 +120,35 @@ bool port_free(int port) {
     return ok;
 }
 
-// `count` distinct ports that were free a moment ago (bound to port 0 together, then released).
+// The lowest of the kernel's ephemeral ports (net.ipv4.ip_local_port_range; 32768 unread).
+int ephemeral_low() {
+    std::ifstream in("/proc/sys/net/ipv4/ip_local_port_range");
+    int low = 0;
+    return in >> low && low > 0 ? low : 32768;
+}
+
+// `count` distinct ports free now, between 10000 and the kernel's ephemeral ports, searched
+// from a random start (two dev clusters rarely meet). Not ports the kernel hands out for port 0:
+// once released, one of those goes back to its pool, where the next bind to port 0 or outgoing
+// connection on the machine (another test's fixture, a client) may take it before the worker
+// listens there, and a worker that cannot listen on its slot fails on every restart.
 std::vector<int> free_ports(std::size_t count) {
-    std::vector<int> fds;
+    constexpr int low = 10000;
+    const int span = ephemeral_low() - low;
     std::vector<int> ports;
-    for (std::size_t i = 0; i < count; ++i) {
-        int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-        sockaddr_in a{};
-        a.sin_family = AF_INET;
-        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        socklen_t len = sizeof a;
-        if (fd < 0 || ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 ||
-            ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) != 0) {
-            if (fd >= 0) {
-                ::close(fd);
+    if (span > 0) {
+        std::mt19937 rng(std::random_device{}());
+        const int start = static_cast<int>(rng() % static_cast<unsigned>(span));
+        for (int i = 0; i < span && ports.size() < count; ++i) {
+            const int port = low + (start + i) % span;
+            if (port_free(port)) {
+                ports.push_back(port);
             }
-            break;
         }
-        fds.push_back(fd);
-        ports.push_back(ntohs(a.sin_port));
-    }
-    for (int fd : fds) {
-        ::close(fd);
     }
     if (ports.size() != count) {
-        throw cli_error(fmt::format("cannot find {} free ports on 127.0.0.1", count));
+        throw cli_error(fmt::format("cannot find {} free ports on 127.0.0.1 between {} and {}",
+                                    count, low, low + std::max(span, 0)));
     }
     return ports;
 }

@@ -29,16 +29,21 @@
 #include "tempest/test_support/http_client.h"
 #include "tempest/thrift/cluster_records_codec.h"
 
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
 #include <nlohmann/json.hpp>
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <map>
 #include <memory>
@@ -666,6 +671,50 @@ TEST_F(cluster_test, dev_cluster_runs_a_topology_and_stops_everything) {
     EXPECT_NE(system_test::read_all(dc / "logs" / "ui.log").find("ui stopped"), std::string::npos);
     EXPECT_NE(system_test::read_all(dc / "logs" / "logviewer.log").find("logviewer stopped"),
               std::string::npos);
+}
+
+// With a default slot port busy, the dev cluster takes free ports below the kernel's ephemeral
+// range: a port the kernel handed out for a bind to port 0 can be taken again by any such bind
+// or outgoing connection (another test's fixture) before the worker listens on it, and the
+// worker then fails on every restart (seen in CI: "cannot listen on 0.0.0.0:43533").
+TEST_F(cluster_test, dev_cluster_takes_slots_below_the_ephemeral_ports_when_a_default_one_is_busy) {
+    // 6700 held here (or by someone else already: busy either way).
+    const int held = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    ASSERT_GE(held, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(6700);
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (::bind(held, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0) {
+        ASSERT_EQ(::listen(held, 4), 0);
+    }
+    int ephemeral_low = 32768;
+    std::ifstream("/proc/sys/net/ipv4/ip_local_port_range") >> ephemeral_low;
+
+    fs::path dc = _dir / "dev-cluster";
+    system_test::tempest_process p({"dev-cluster", "--dir", dc.string(), "-c",
+                                    "nimbus.thrift.port=0", "-c", "ui.port=0", "-c",
+                                    "logviewer.port=0"});
+    EXPECT_TRUE(wait_until(
+        [&] { return p.out().find("dev cluster ready") != std::string::npos || p.exited(); }, 90s))
+        << p.out() << p.err();
+    std::smatch m;
+    const std::string out = p.out();
+    ASSERT_TRUE(std::regex_search(out, m, std::regex(R"(supervisor +127\.0\.0\.1:([0-9,]+) )")))
+        << out << p.err();
+    std::set<int> slots;
+    std::stringstream list(m[1].str());
+    for (std::string port; std::getline(list, port, ',');) {
+        slots.insert(std::stoi(port));
+    }
+    EXPECT_EQ(slots.size(), 4u) << m[1];  // the default four, distinct
+    for (int port : slots) {
+        EXPECT_GE(port, 10000);
+        EXPECT_LT(port, ephemeral_low);
+    }
+    p.signal(SIGTERM);
+    EXPECT_EQ(p.wait(60s), 0) << p.out() << p.err();
+    ::close(held);
 }
 
 // A daemon that does not come up (here the supervisor, refusing a duplicate slot) stops the
